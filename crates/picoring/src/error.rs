@@ -1,0 +1,101 @@
+//! The error type shared by every constructor and fallible operation.
+
+use std::fmt;
+use std::io;
+
+use crate::mirror::Backend;
+
+/// Why a buffer could not be created or an operation could not be carried out.
+///
+/// Errors are values, never panics: a constructor that cannot get memory from the operating
+/// system returns [`Error::Os`] carrying the [`io::Error`] the system reported.
+///
+/// # Examples
+///
+/// ```
+/// use picoring::{Error, PicoRing};
+///
+/// let err = PicoRing::<u8>::with_capacity(0).unwrap_err();
+/// assert!(matches!(err, Error::ZeroCapacity));
+/// assert_eq!(err.to_string(), "capacity must be at least one element");
+/// ```
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// A capacity of zero elements was requested.
+    ZeroCapacity,
+    /// The requested size does not fit in the address space once rounded up to whole pages.
+    CapacityOverflow,
+    /// Zero-sized element types are not supported: a ring of them would hold no memory to mirror.
+    ZeroSizedType,
+    /// The element type needs a stricter alignment than the mapping granularity gives.
+    UnsupportedAlignment {
+        /// `align_of::<T>()`.
+        align: usize,
+    },
+    /// The requested backend does not exist on this platform or build.
+    BackendUnavailable(Backend),
+    /// The operating system refused a call; `op` names the call.
+    Os {
+        /// The system call or function that failed, such as `"mmap"` or `"memfd_create"`.
+        op: &'static str,
+        /// What the operating system reported.
+        source: io::Error,
+    },
+    /// A [`PicoList`](crate::PicoList) reached the end of its reserved address space.
+    ReservationExhausted {
+        /// The maximum number of elements the reservation holds.
+        max_capacity: usize,
+    },
+}
+
+impl Error {
+    /// Wraps the calling thread's last OS error, attributing it to `op`.
+    pub(crate) fn last_os(op: &'static str) -> Self {
+        Error::Os {
+            op,
+            source: io::Error::last_os_error(),
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::ZeroCapacity => f.write_str("capacity must be at least one element"),
+            Error::CapacityOverflow => f.write_str("requested capacity is too large"),
+            Error::ZeroSizedType => f.write_str("zero-sized element types are not supported"),
+            Error::UnsupportedAlignment { align } => {
+                write!(f, "element alignment {align} exceeds the page alignment")
+            }
+            Error::BackendUnavailable(backend) => {
+                write!(f, "mirror backend {backend:?} is not available here")
+            }
+            Error::Os { op, source } => write!(f, "{op} failed: {source}"),
+            Error::ReservationExhausted { max_capacity } => write!(
+                f,
+                "list reservation exhausted: at most {max_capacity} elements fit"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Os { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+impl From<Error> for io::Error {
+    fn from(err: Error) -> io::Error {
+        let kind = match &err {
+            Error::Os { source, .. } => source.kind(),
+            Error::ReservationExhausted { .. } => io::ErrorKind::OutOfMemory,
+            _ => io::ErrorKind::InvalidInput,
+        };
+        io::Error::new(kind, err)
+    }
+}

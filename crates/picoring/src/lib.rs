@@ -1,0 +1,41 @@
+//! Zero-copy circular buffers on mirrored virtual memory.
+//!
+//! picoring maps the same physical pages twice, back to back, so whatever a ring holds is always
+//! one contiguous slice, even when it wraps past the physical end. Parsers, `read(2)`/`write(2)`,
+//! DSP code and numpy get one slice instead of two, and nobody copies to "make contiguous".
+//!
+//! - [`PicoRing<T>`]: a fixed-capacity FIFO ring; [`readable`](PicoRing::readable) is every queued
+//!   element as one `&[T]`, [`writable`](PicoRing::writable) all free space as one `&mut [T]`.
+//! - [`mirror::MirrorBuffer`]: the mirrored memory itself, with one backend per OS and a portable
+//!   software mirror (used under Miri and where no native backend exists).
+//!
+//! Linux backends are tested; the macOS and Windows backends are compile-checked only.
+//!
+//! # Examples
+//!
+//! ```
+//! use std::io::Write;
+//! use picoring::PicoRing;
+//!
+//! let mut ring = PicoRing::<u8>::with_capacity(4096)?;
+//! let cap = ring.capacity();
+//! // Move the read position near the physical end, then write across it.
+//! ring.write_all(&vec![0; cap - 3])?;
+//! ring.consume(cap - 3);
+//! ring.write_all(b"GET / HTTP/1.1\r\n")?;
+//! // One slice, though the bytes wrapped: parse it in place.
+//! assert!(ring.readable().starts_with(b"GET "));
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+#![deny(missing_docs)]
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(clippy::undocumented_unsafe_blocks)]
+
+mod error;
+pub mod mirror;
+mod pod;
+mod ring;
+
+pub use error::Error;
+pub use pod::Pod;
+pub use ring::PicoRing;

@@ -1,0 +1,154 @@
+//! Pieces shared by the Linux backends: the address-space reservation, error clean-up,
+//! `MADV_DONTFORK`, prefaulting and unmapping.
+
+use std::ptr::NonNull;
+
+use crate::Error;
+
+/// An owned range of address space that is unmapped on drop unless [`Reservation::release`]d,
+/// so every early return after the reservation cleans up.
+pub(super) struct Reservation {
+    ptr: NonNull<u8>,
+    size: usize,
+}
+
+impl Reservation {
+    /// Reserves `size` bytes of `PROT_NONE`, `MAP_NORESERVE` address space.
+    pub(super) fn new(size: usize) -> Result<Self, Error> {
+        // SAFETY: a fresh anonymous mapping at an address of the kernel's choosing.
+        let p = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                size,
+                libc::PROT_NONE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                -1,
+                0,
+            )
+        };
+        Self::from_mmap(p, size)
+    }
+
+    /// Takes ownership of the result of an `mmap` call of `size` bytes.
+    pub(super) fn from_mmap(p: *mut libc::c_void, size: usize) -> Result<Self, Error> {
+        if p == libc::MAP_FAILED {
+            return Err(Error::last_os("mmap"));
+        }
+        let ptr = NonNull::new(p.cast::<u8>()).ok_or(Error::Os {
+            op: "mmap",
+            source: std::io::ErrorKind::AddrNotAvailable.into(),
+        })?;
+        Ok(Reservation { ptr, size })
+    }
+
+    pub(super) fn ptr(&self) -> *mut u8 {
+        self.ptr.as_ptr()
+    }
+
+    /// Hands the mapping over to the caller, who now unmaps it.
+    pub(super) fn release(self) -> NonNull<u8> {
+        let ptr = self.ptr;
+        std::mem::forget(self);
+        ptr
+    }
+}
+
+impl Drop for Reservation {
+    fn drop(&mut self) {
+        // SAFETY: we own this mapping and nothing references it (it is being abandoned).
+        unsafe { libc::munmap(self.ptr.as_ptr().cast(), self.size) };
+    }
+}
+
+/// An owned file descriptor closed on drop.
+pub(super) struct Fd(pub(super) libc::c_int);
+
+impl Drop for Fd {
+    fn drop(&mut self) {
+        // SAFETY: we own the descriptor and close it once.
+        unsafe { libc::close(self.0) };
+    }
+}
+
+/// `ftruncate`, retried on `EINTR`.
+pub(super) fn set_len(fd: &Fd, len: usize) -> Result<(), Error> {
+    let len = libc::off_t::try_from(len).map_err(|_| Error::CapacityOverflow)?;
+    loop {
+        // SAFETY: a valid descriptor we own.
+        if unsafe { libc::ftruncate(fd.0, len) } == 0 {
+            return Ok(());
+        }
+        let err = std::io::Error::last_os_error();
+        if err.raw_os_error() != Some(libc::EINTR) {
+            return Err(Error::Os {
+                op: "ftruncate",
+                source: err,
+            });
+        }
+    }
+}
+
+/// Maps `len` bytes of `fd` from offset 0 at the fixed address `at`, replacing the reservation
+/// there.
+///
+/// # Safety
+/// `[at, at + len)` lies inside a reservation owned by the caller.
+pub(super) unsafe fn map_fixed(fd: &Fd, at: *mut u8, len: usize) -> Result<(), Error> {
+    // SAFETY: MAP_FIXED over our own reservation, per the caller's contract.
+    let p = unsafe {
+        libc::mmap(
+            at.cast(),
+            len,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_SHARED | libc::MAP_FIXED,
+            fd.0,
+            0,
+        )
+    };
+    if p == libc::MAP_FAILED {
+        return Err(Error::last_os("mmap"));
+    }
+    Ok(())
+}
+
+/// Maps `fd` twice into a fresh 2 * `len` reservation and marks it `MADV_DONTFORK`.
+pub(super) fn map_twice(fd: &Fd, len: usize) -> Result<NonNull<u8>, Error> {
+    let reservation = Reservation::new(2 * len)?;
+    let base = reservation.ptr();
+    // SAFETY: both halves lie inside the reservation we just made.
+    unsafe {
+        map_fixed(fd, base, len)?;
+        map_fixed(fd, base.add(len), len)?;
+    }
+    dont_fork(base, 2 * len)?;
+    Ok(reservation.release())
+}
+
+/// `MADV_DONTFORK`: a forked child gets no mapping here instead of sharing the parent's pages.
+pub(super) fn dont_fork(base: *mut u8, size: usize) -> Result<(), Error> {
+    // SAFETY: advice on a mapping we own; it changes no memory contents.
+    if unsafe { libc::madvise(base.cast(), size, libc::MADV_DONTFORK) } != 0 {
+        return Err(Error::last_os("madvise"));
+    }
+    Ok(())
+}
+
+/// Prefaults the first half for writing (the second half shares its pages). Errors (an old
+/// kernel without `MADV_POPULATE_WRITE`) are ignored: the pages then fault in on first touch.
+pub(super) fn populate_write(ptr: NonNull<u8>, len: usize) {
+    const MADV_POPULATE_WRITE: libc::c_int = 23;
+    // SAFETY: advice on a mapping we own; populating changes no contents.
+    unsafe {
+        libc::madvise(ptr.as_ptr().cast(), len, MADV_POPULATE_WRITE);
+        libc::madvise(ptr.as_ptr().add(len).cast(), len, MADV_POPULATE_WRITE);
+    }
+}
+
+/// Unmaps the whole 2N mirror.
+///
+/// # Safety
+/// `ptr` is the base of a 2 * `len` mirror created by a Linux backend, unmapped once.
+pub(super) unsafe fn unmap(ptr: NonNull<u8>, len: usize) {
+    // SAFETY: per the caller's contract.
+    unsafe { libc::munmap(ptr.as_ptr().cast(), 2 * len) };
+}

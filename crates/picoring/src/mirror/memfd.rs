@@ -1,0 +1,31 @@
+//! Linux: an anonymous `memfd_create` file mapped twice (first choice on Linux).
+
+use std::ptr::NonNull;
+
+use super::linux::{map_twice, set_len, Fd};
+use crate::Error;
+
+/// `MFD_NOEXEC_SEAL` (Linux 6.3); older kernels answer `EINVAL` and we retry without it.
+const MFD_NOEXEC_SEAL: libc::c_uint = 0x0008;
+
+pub(super) fn map(len: usize) -> Result<NonNull<u8>, Error> {
+    let fd = create_memfd()?;
+    set_len(&fd, len)?;
+    // The fd is closed when `fd` drops, on success and on every error path; the mappings keep
+    // the pages alive.
+    map_twice(&fd, len)
+}
+
+fn create_memfd() -> Result<Fd, Error> {
+    let name = c"picoring";
+    // SAFETY: a valid NUL-terminated name and flags.
+    let mut fd = unsafe { libc::memfd_create(name.as_ptr(), libc::MFD_CLOEXEC | MFD_NOEXEC_SEAL) };
+    if fd < 0 && std::io::Error::last_os_error().raw_os_error() == Some(libc::EINVAL) {
+        // SAFETY: as above.
+        fd = unsafe { libc::memfd_create(name.as_ptr(), libc::MFD_CLOEXEC) };
+    }
+    if fd < 0 {
+        return Err(Error::last_os("memfd_create"));
+    }
+    Ok(Fd(fd))
+}

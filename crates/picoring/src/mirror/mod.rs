@@ -1,0 +1,593 @@
+//! Mirrored memory: the same physical pages mapped twice, back to back.
+//!
+//! A [`MirrorBuffer`] of physical size N occupies 2N bytes of address space; the byte at offset
+//! `i` and the byte at offset `i + N` are the same memory. Any run of at most N bytes that starts
+//! in the first half is therefore one contiguous slice, even when it runs past the physical end.
+//!
+//! Each backend lives in one file behind the same private interface, chosen by `cfg` here:
+//!
+//! | backend | where | status |
+//! |---|---|---|
+//! | [`Backend::Memfd`] | Linux | tested here |
+//! | [`Backend::Mremap`] | Linux, when `memfd_create` is refused | tested here |
+//! | [`Backend::Shm`] | Linux, when both of the above are refused | tested here |
+//! | [`Backend::MachVm`] | macOS / iOS | compile-checked only |
+//! | [`Backend::Placeholder`] | Windows 10 1803+ | compile-checked only |
+//! | [`Backend::Software`] | everywhere, and always under Miri | tested here, also under Miri |
+//!
+//! The software backend keeps 2N ordinary heap bytes and copies every committed write to its twin
+//! half; it behaves identically but costs a second copy of each write.
+
+use std::ptr::NonNull;
+
+use crate::Error;
+
+#[cfg(all(target_os = "linux", not(miri)))]
+mod linux;
+#[cfg(all(target_os = "linux", not(miri)))]
+mod memfd;
+#[cfg(all(target_os = "linux", not(miri)))]
+mod mremap;
+#[cfg(all(target_os = "linux", not(miri)))]
+mod shm;
+
+#[cfg(all(target_vendor = "apple", not(miri)))]
+mod macos;
+
+#[cfg(all(windows, not(miri)))]
+mod windows;
+
+mod software;
+
+/// The operating-system mechanism that provides a buffer's mirrored mapping.
+///
+/// # Examples
+///
+/// ```
+/// use picoring::mirror::{Backend, MirrorBuffer};
+///
+/// let buf = MirrorBuffer::new(1).unwrap();
+/// // On Linux the first choice is a memfd; under Miri and on other targets, the software mirror.
+/// println!("served by {:?}", buf.backend());
+/// assert!(Backend::Software.is_available());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Backend {
+    /// Linux: an anonymous `memfd_create` file mapped twice into a `PROT_NONE` reservation.
+    Memfd,
+    /// Linux: a shared anonymous mapping duplicated with `mremap(old_size = 0)`; no file descriptor.
+    Mremap,
+    /// Linux: a POSIX shared-memory object with a random name, unlinked at once.
+    Shm,
+    /// macOS / iOS: `mach_vm_allocate` + `mach_vm_remap` (compile-checked only).
+    MachVm,
+    /// Windows 10 1803+: `VirtualAlloc2` placeholders + `MapViewOfFile3` (compile-checked only).
+    Placeholder,
+    /// Portable: 2N heap bytes, each committed write copied to its twin half.
+    Software,
+}
+
+impl Backend {
+    /// The backends tried, in order, when none is requested.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use picoring::mirror::Backend;
+    ///
+    /// assert_eq!(Backend::default_order().last(), Some(&Backend::Software));
+    /// ```
+    pub fn default_order() -> &'static [Backend] {
+        if cfg!(miri) {
+            &[Backend::Software]
+        } else if cfg!(target_os = "linux") {
+            &[
+                Backend::Memfd,
+                Backend::Mremap,
+                Backend::Shm,
+                Backend::Software,
+            ]
+        } else if cfg!(target_vendor = "apple") {
+            &[Backend::MachVm, Backend::Software]
+        } else if cfg!(windows) {
+            &[Backend::Placeholder, Backend::Software]
+        } else {
+            &[Backend::Software]
+        }
+    }
+
+    /// Whether this backend is compiled in for the current target.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use picoring::mirror::Backend;
+    ///
+    /// assert_eq!(Backend::Memfd.is_available(), cfg!(all(target_os = "linux", not(miri))));
+    /// ```
+    pub fn is_available(self) -> bool {
+        Backend::default_order().contains(&self)
+    }
+
+    /// Whether the operating system does the mirroring (every backend but [`Backend::Software`]).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use picoring::mirror::Backend;
+    ///
+    /// assert!(Backend::Memfd.is_hardware());
+    /// assert!(!Backend::Software.is_hardware());
+    /// ```
+    pub fn is_hardware(self) -> bool {
+        self != Backend::Software
+    }
+}
+
+/// How to create a [`MirrorBuffer`]: which backend, and whether to prefault the pages.
+///
+/// # Examples
+///
+/// ```
+/// use picoring::mirror::{Backend, MirrorBuffer, MirrorOptions};
+///
+/// let opts = MirrorOptions::new().backend(Backend::Software);
+/// let buf = MirrorBuffer::with_options(100, &opts).unwrap();
+/// assert_eq!(buf.backend(), Backend::Software);
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MirrorOptions {
+    backend: Option<Backend>,
+    prefault: bool,
+}
+
+impl MirrorOptions {
+    /// Default options: the first backend of [`Backend::default_order`] that works, no prefaulting.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use picoring::mirror::MirrorOptions;
+    ///
+    /// assert_eq!(MirrorOptions::new(), MirrorOptions::default());
+    /// ```
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Use exactly this backend; creation fails instead of falling back to another.
+    ///
+    /// Useful under seccomp filters that refuse `memfd_create`, and for tests.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use picoring::mirror::{Backend, MirrorOptions};
+    ///
+    /// let opts = MirrorOptions::new().backend(Backend::Software);
+    /// assert_eq!(opts.requested_backend(), Some(Backend::Software));
+    /// ```
+    pub fn backend(mut self, backend: Backend) -> Self {
+        self.backend = Some(backend);
+        self
+    }
+
+    /// Touch every page at creation (`MADV_POPULATE_WRITE` on Linux where the kernel has it), so
+    /// the first writes do not pay for page faults. Off by default.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use picoring::mirror::{MirrorBuffer, MirrorOptions};
+    ///
+    /// let buf = MirrorBuffer::with_options(1 << 16, &MirrorOptions::new().prefault(true)).unwrap();
+    /// assert!(buf.len() >= 1 << 16);
+    /// ```
+    pub fn prefault(mut self, prefault: bool) -> Self {
+        self.prefault = prefault;
+        self
+    }
+
+    /// The backend asked for with [`MirrorOptions::backend`], if any.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use picoring::mirror::MirrorOptions;
+    ///
+    /// assert_eq!(MirrorOptions::new().requested_backend(), None);
+    /// ```
+    pub fn requested_backend(&self) -> Option<Backend> {
+        self.backend
+    }
+
+    /// Whether prefaulting was asked for.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use picoring::mirror::MirrorOptions;
+    ///
+    /// assert!(!MirrorOptions::new().is_prefault());
+    /// ```
+    pub fn is_prefault(&self) -> bool {
+        self.prefault
+    }
+}
+
+/// The granularity a mirror's physical size is a multiple of: the page size on Unix, the
+/// allocation granularity (usually 64 KiB) on Windows. Read from the system at run time.
+///
+/// # Examples
+///
+/// ```
+/// let g = picoring::mirror::granularity();
+/// assert!(g.is_power_of_two());
+/// ```
+pub fn granularity() -> usize {
+    #[cfg(all(unix, not(miri)))]
+    {
+        // SAFETY: sysconf has no preconditions.
+        let size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+        if size > 0 {
+            return size as usize;
+        }
+        4096
+    }
+    #[cfg(all(windows, not(miri)))]
+    {
+        windows::granularity()
+    }
+    #[cfg(any(miri, not(any(unix, windows))))]
+    {
+        4096
+    }
+}
+
+/// Rounds `bytes` up to a multiple of `unit`; `None` on overflow or when the doubled size
+/// (the address space a mirror needs) would not fit in `isize`.
+pub(crate) fn round_up_mirror_size(bytes: usize, unit: usize) -> Option<usize> {
+    debug_assert!(unit > 0);
+    let rounded = bytes.checked_add(unit - 1)? / unit * unit;
+    let doubled = rounded.checked_mul(2)?;
+    if doubled > isize::MAX as usize {
+        return None;
+    }
+    Some(rounded)
+}
+
+/// Physical memory of N bytes mapped twice into 2N bytes of address space.
+///
+/// `MirrorBuffer` is the low-level building block under [`PicoRing`](crate::PicoRing). It hands
+/// out raw pointers to the whole 2N region; its safe accessors never return a slice longer than
+/// N, because two overlapping live slices of the same physical bytes would break Rust's aliasing
+/// rules.
+///
+/// # Examples
+///
+/// ```
+/// use picoring::mirror::MirrorBuffer;
+///
+/// let mut buf = MirrorBuffer::new(10).unwrap();
+/// let n = buf.len();
+/// assert!(n >= 10 && n % picoring::mirror::granularity() == 0);
+///
+/// // Write across the physical end: the bytes come back as one slice.
+/// buf.write_at(n - 2, b"wrap").unwrap();
+/// assert_eq!(buf.slice(n - 2, 4), Some(&b"wrap"[..]));
+/// // And the part past the end landed at the physical start.
+/// assert_eq!(buf.slice(0, 2), Some(&b"ap"[..]));
+/// ```
+pub struct MirrorBuffer {
+    /// Start of the 2N-byte mirrored region; aligned to [`granularity`].
+    ptr: NonNull<u8>,
+    /// N, the physical size: a non-zero multiple of the granularity, with `2 * len <= isize::MAX`.
+    len: usize,
+    /// Which backend mapped `ptr`, and so how to unmap it.
+    backend: Backend,
+}
+
+// SAFETY: a MirrorBuffer owns its mapping exclusively (no other handle to the pages survives
+// creation, and forked children do not inherit it), so moving it to another thread is sound.
+unsafe impl Send for MirrorBuffer {}
+// SAFETY: shared references only read through `slice`; every write needs `&mut self` or goes
+// through raw pointers whose users uphold the aliasing rules.
+unsafe impl Sync for MirrorBuffer {}
+
+impl MirrorBuffer {
+    /// Maps at least `min_bytes` bytes twice, trying the backends of [`Backend::default_order`].
+    ///
+    /// The physical size [`len`](Self::len) is `min_bytes` rounded up to [`granularity`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ZeroCapacity`] for `min_bytes == 0`, [`Error::CapacityOverflow`] when the size does
+    /// not fit the address space, [`Error::Os`] when the system refuses (for instance `ENOMEM`
+    /// once the process reaches its limit of memory mappings).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use picoring::mirror::MirrorBuffer;
+    ///
+    /// assert!(MirrorBuffer::new(0).is_err());
+    /// assert!(MirrorBuffer::new(usize::MAX).is_err());
+    /// let buf = MirrorBuffer::new(4096).unwrap();
+    /// assert!(buf.len() >= 4096);
+    /// ```
+    pub fn new(min_bytes: usize) -> Result<Self, Error> {
+        Self::with_options(min_bytes, &MirrorOptions::default())
+    }
+
+    /// Maps at least `min_bytes` bytes twice, as [`MirrorOptions`] says.
+    ///
+    /// # Errors
+    ///
+    /// As for [`MirrorBuffer::new`]; also [`Error::BackendUnavailable`] when the requested backend
+    /// is not compiled in for this target.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use picoring::mirror::{Backend, MirrorBuffer, MirrorOptions};
+    ///
+    /// let opts = MirrorOptions::new().backend(Backend::Software);
+    /// let buf = MirrorBuffer::with_options(1, &opts).unwrap();
+    /// assert_eq!(buf.backend(), Backend::Software);
+    /// ```
+    pub fn with_options(min_bytes: usize, options: &MirrorOptions) -> Result<Self, Error> {
+        if min_bytes == 0 {
+            return Err(Error::ZeroCapacity);
+        }
+        let unit = granularity();
+        let len = round_up_mirror_size(min_bytes, unit).ok_or(Error::CapacityOverflow)?;
+        match options.backend {
+            Some(backend) => Self::create(backend, len, options.prefault),
+            None => {
+                let mut first_error = None;
+                for &backend in Backend::default_order() {
+                    match Self::create(backend, len, options.prefault) {
+                        Ok(buf) => return Ok(buf),
+                        // Running out of mappings or memory is not something another backend
+                        // fixes; report it rather than hide it behind a slower fallback.
+                        Err(err @ Error::Os { .. }) if is_resource_exhaustion(&err) => {
+                            return Err(err)
+                        }
+                        Err(err) => {
+                            first_error.get_or_insert(err);
+                        }
+                    }
+                }
+                Err(first_error.unwrap_or(Error::BackendUnavailable(Backend::Software)))
+            }
+        }
+    }
+
+    fn create(backend: Backend, len: usize, prefault: bool) -> Result<Self, Error> {
+        let ptr = match backend {
+            #[cfg(all(target_os = "linux", not(miri)))]
+            Backend::Memfd => memfd::map(len)?,
+            #[cfg(all(target_os = "linux", not(miri)))]
+            Backend::Mremap => mremap::map(len)?,
+            #[cfg(all(target_os = "linux", not(miri)))]
+            Backend::Shm => shm::map(len)?,
+            #[cfg(all(target_vendor = "apple", not(miri)))]
+            Backend::MachVm => macos::map(len)?,
+            #[cfg(all(windows, not(miri)))]
+            Backend::Placeholder => windows::map(len)?,
+            Backend::Software => software::map(len)?,
+            #[allow(unreachable_patterns)]
+            other => return Err(Error::BackendUnavailable(other)),
+        };
+        let buf = MirrorBuffer { ptr, len, backend };
+        if prefault {
+            buf.prefault();
+        }
+        Ok(buf)
+    }
+
+    /// Best effort: asks the kernel to populate every page for writing. Failure is harmless (the
+    /// pages then fault in on first touch), so it is not reported.
+    fn prefault(&self) {
+        #[cfg(all(target_os = "linux", not(miri)))]
+        if self.backend.is_hardware() {
+            linux::populate_write(self.ptr, self.len);
+            return;
+        }
+        if !self.backend.is_hardware() {
+            // SAFETY: the first half is N bytes we own and nobody else references yet.
+            unsafe { std::ptr::write_bytes(self.ptr.as_ptr(), 0, self.len) };
+            // SAFETY: as above, for the twin half.
+            unsafe { std::ptr::write_bytes(self.ptr.as_ptr().add(self.len), 0, self.len) };
+        }
+    }
+
+    /// N, the physical size in bytes; the mapping spans `2 * len()` bytes of address space.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let buf = picoring::mirror::MirrorBuffer::new(1).unwrap();
+    /// assert_eq!(buf.len(), picoring::mirror::granularity());
+    /// ```
+    #[allow(clippy::len_without_is_empty)] // never empty: construction rejects size 0
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Which backend serves this buffer.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let buf = picoring::mirror::MirrorBuffer::new(1).unwrap();
+    /// let _ = buf.backend();
+    /// ```
+    #[inline]
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Start of the 2N-byte region. Reading through it is sound while no `&mut` slice obtained
+    /// from this buffer is alive.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let buf = picoring::mirror::MirrorBuffer::new(1).unwrap();
+    /// assert_eq!(buf.as_ptr() as usize % picoring::mirror::granularity(), 0);
+    /// ```
+    #[inline]
+    pub fn as_ptr(&self) -> *const u8 {
+        self.ptr.as_ptr()
+    }
+
+    /// Start of the 2N-byte region, for writing. The caller must not create overlapping live
+    /// references, and on the software backend must call [`mirror_range`](Self::mirror_range)
+    /// after writing.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut buf = picoring::mirror::MirrorBuffer::new(1).unwrap();
+    /// let p = buf.as_mut_ptr();
+    /// // SAFETY: offset 0 is inside the mapping and nothing else references it.
+    /// unsafe {
+    ///     p.write(7);
+    ///     buf.mirror_range(0, 1);
+    /// }
+    /// assert_eq!(buf.slice(buf.len(), 1), None); // slices must start in the first half
+    /// assert_eq!(buf.slice(0, 1), Some(&[7u8][..]));
+    /// ```
+    #[inline]
+    pub fn as_mut_ptr(&mut self) -> *mut u8 {
+        self.ptr.as_ptr()
+    }
+
+    /// A shared view of `len` bytes starting at `offset`, where `offset < N` and `len <= N`:
+    /// the run may cross the physical end and still be one slice. `None` outside those bounds.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let buf = picoring::mirror::MirrorBuffer::new(1).unwrap();
+    /// let n = buf.len();
+    /// assert!(buf.slice(n - 1, n).is_some());
+    /// assert!(buf.slice(0, n + 1).is_none());
+    /// ```
+    pub fn slice(&self, offset: usize, len: usize) -> Option<&[u8]> {
+        if offset >= self.len || len > self.len {
+            return None;
+        }
+        // SAFETY: offset + len < 2N lies inside the mapping; the bytes are initialized (mapped
+        // pages read as zero, software buffers are zeroed); writes need `&mut self`, so none
+        // happen while this shared slice lives; its length is at most N.
+        Some(unsafe { std::slice::from_raw_parts(self.ptr.as_ptr().add(offset), len) })
+    }
+
+    /// Copies `data` to the bytes starting at `offset` (`offset < N`, `data.len() <= N`),
+    /// wrapping through the mirror. `None` outside those bounds, and nothing is written.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut buf = picoring::mirror::MirrorBuffer::new(1).unwrap();
+    /// let n = buf.len();
+    /// buf.write_at(n - 1, b"ab").unwrap();
+    /// assert_eq!(buf.slice(0, 1), Some(&b"b"[..]));
+    /// assert!(buf.write_at(n, b"x").is_none());
+    /// ```
+    pub fn write_at(&mut self, offset: usize, data: &[u8]) -> Option<()> {
+        if offset >= self.len || data.len() > self.len {
+            return None;
+        }
+        // SAFETY: the destination lies inside the 2N mapping (offset + len < 2N), `&mut self`
+        // rules out live references into it, and `data` cannot point into it for the same reason.
+        unsafe {
+            std::ptr::copy_nonoverlapping(data.as_ptr(), self.ptr.as_ptr().add(offset), data.len());
+            self.mirror_range(offset, data.len());
+        }
+        Some(())
+    }
+
+    /// On the software backend, copies the `len` bytes at `offset` (in the 2N region) to their
+    /// twins in the other half; on every other backend the hardware already did, and this does
+    /// nothing.
+    ///
+    /// # Safety
+    ///
+    /// `offset + len <= 2 * N`, `len <= N`, and no live reference may cover the twin bytes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use picoring::mirror::{Backend, MirrorBuffer, MirrorOptions};
+    ///
+    /// let mut buf = MirrorBuffer::with_options(1, &MirrorOptions::new().backend(Backend::Software)).unwrap();
+    /// let n = buf.len();
+    /// // SAFETY: offset n is the first byte of the twin half; nothing references the buffer.
+    /// unsafe {
+    ///     buf.as_mut_ptr().add(n).write(9);
+    ///     buf.mirror_range(n, 1);
+    /// }
+    /// assert_eq!(buf.slice(0, 1), Some(&[9u8][..]));
+    /// ```
+    #[inline]
+    pub unsafe fn mirror_range(&self, offset: usize, len: usize) {
+        if self.backend.is_hardware() || len == 0 {
+            return;
+        }
+        debug_assert!(len <= self.len && offset + len <= 2 * self.len);
+        // SAFETY: forwarded from the caller.
+        unsafe { software::mirror_range(self.ptr, self.len, offset, len) }
+    }
+}
+
+impl Drop for MirrorBuffer {
+    fn drop(&mut self) {
+        // SAFETY: `ptr`/`len` came from this backend's `map` and are unmapped exactly once.
+        unsafe {
+            match self.backend {
+                #[cfg(all(target_os = "linux", not(miri)))]
+                Backend::Memfd | Backend::Mremap | Backend::Shm => linux::unmap(self.ptr, self.len),
+                #[cfg(all(target_vendor = "apple", not(miri)))]
+                Backend::MachVm => macos::unmap(self.ptr, self.len),
+                #[cfg(all(windows, not(miri)))]
+                Backend::Placeholder => windows::unmap(self.ptr, self.len),
+                Backend::Software => software::unmap(self.ptr, self.len),
+                #[allow(unreachable_patterns)]
+                _ => unreachable!("a buffer only exists for a backend that mapped it"),
+            }
+        }
+    }
+}
+
+impl std::fmt::Debug for MirrorBuffer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MirrorBuffer")
+            .field("ptr", &self.ptr)
+            .field("len", &self.len)
+            .field("backend", &self.backend)
+            .finish()
+    }
+}
+
+/// `ENOMEM` and friends: no other backend will succeed where these fail.
+fn is_resource_exhaustion(err: &Error) -> bool {
+    match err {
+        Error::Os { source, .. } => {
+            #[cfg(unix)]
+            {
+                // EMFILE is not here: the fd-less mremap backend still works without descriptors.
+                source.raw_os_error() == Some(libc::ENOMEM)
+            }
+            #[cfg(not(unix))]
+            {
+                source.kind() == std::io::ErrorKind::OutOfMemory
+            }
+        }
+        _ => false,
+    }
+}

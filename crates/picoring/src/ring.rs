@@ -1,0 +1,728 @@
+//! [`PicoRing<T>`]: a single-owner FIFO ring over a [`MirrorBuffer`].
+
+use std::fmt;
+use std::io;
+use std::marker::PhantomData;
+use std::mem;
+use std::ptr;
+
+use crate::mirror::{Backend, MirrorBuffer, MirrorOptions};
+use crate::{Error, Pod};
+
+/// A fixed-capacity FIFO ring whose contents are always one contiguous slice.
+///
+/// The elements live in a [`MirrorBuffer`], so [`readable`](Self::readable) returns every queued
+/// element as a single `&[T]` in O(1), even when the data wraps past the physical end, and for
+/// plain-data types [`writable`](Self::writable) returns all free space as a single `&mut [T]`.
+///
+/// Capacity is exact and fully usable: a ring of capacity 4096 holds 4096 elements. The
+/// requested capacity is rounded up so that the byte size is a multiple of
+/// lcm(page size, `size_of::<T>()`); [`capacity`](Self::capacity) reports the result.
+/// Zero-sized types are rejected with [`Error::ZeroSizedType`].
+///
+/// Every element still queued is dropped when the ring drops.
+///
+/// # Examples
+///
+/// ```
+/// use picoring::PicoRing;
+///
+/// let mut ring = PicoRing::<u32>::with_capacity(1024)?;
+/// let cap = ring.capacity();
+/// assert!(cap >= 1024);
+///
+/// // Fill, drain half, and fill again so the data wraps past the physical end.
+/// for i in 0..cap as u32 { ring.push(i).unwrap(); }
+/// ring.consume(cap / 2);
+/// for i in 0..(cap / 2) as u32 { ring.push(i).unwrap(); }
+///
+/// // Still one slice, oldest first.
+/// let all = ring.readable();
+/// assert_eq!(all.len(), cap);
+/// assert_eq!(all[0], (cap / 2) as u32);
+/// assert_eq!(all[cap - 1], (cap / 2 - 1) as u32);
+/// # Ok::<(), picoring::Error>(())
+/// ```
+pub struct PicoRing<T> {
+    /// The mirrored memory; `buf.len() == cap * size_of::<T>()`.
+    buf: MirrorBuffer,
+    /// Capacity in elements; at least 1.
+    cap: usize,
+    /// Slot of the oldest element, in `0..cap`. Element `i` of the queue is at virtual slot
+    /// `head + i`, which is below `2 * cap`, so it is always addressed without wrapping.
+    head: usize,
+    /// Number of queued elements, in `0..=cap`.
+    len: usize,
+    /// Software backend only: a `&mut` handed out by `readable_mut`/`get_mut` may have changed
+    /// queued elements in one half only; `sync_twin` copies them across before anything moves.
+    twin_dirty: bool,
+    _owns: PhantomData<T>,
+}
+
+// SAFETY: the ring owns its elements exclusively; sending it sends them, which needs `T: Send`.
+unsafe impl<T: Send> Send for PicoRing<T> {}
+// SAFETY: `&PicoRing` only gives out `&T` (through raw reads of owned slots), which needs `T: Sync`.
+unsafe impl<T: Sync> Sync for PicoRing<T> {}
+
+/// Capacity in bytes for `n` elements of `size` bytes: a multiple of lcm(granularity, size).
+fn ring_bytes(n: usize, size: usize) -> Result<usize, Error> {
+    let unit = crate::mirror::granularity();
+    let lcm = unit / gcd(unit, size) * size;
+    let bytes = n.checked_mul(size).ok_or(Error::CapacityOverflow)?;
+    crate::mirror::round_up_mirror_size(bytes, lcm).ok_or(Error::CapacityOverflow)
+}
+
+fn gcd(mut a: usize, mut b: usize) -> usize {
+    while b != 0 {
+        (a, b) = (b, a % b);
+    }
+    a
+}
+
+impl<T> PicoRing<T> {
+    /// Creates a ring holding at least `capacity` elements.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::ZeroCapacity`], [`Error::CapacityOverflow`], [`Error::ZeroSizedType`],
+    /// [`Error::UnsupportedAlignment`], or [`Error::Os`] when the system refuses the mapping.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use picoring::{Error, PicoRing};
+    ///
+    /// let ring = PicoRing::<u64>::with_capacity(100)?;
+    /// assert!(ring.capacity() >= 100);
+    /// assert!(matches!(PicoRing::<u64>::with_capacity(usize::MAX), Err(Error::CapacityOverflow)));
+    /// assert!(matches!(PicoRing::<()>::with_capacity(1), Err(Error::ZeroSizedType)));
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn with_capacity(capacity: usize) -> Result<Self, Error> {
+        Self::with_options(capacity, &MirrorOptions::default())
+    }
+
+    /// Creates a ring holding at least `capacity` elements, with the given mirror options.
+    ///
+    /// # Errors
+    ///
+    /// As for [`PicoRing::with_capacity`], plus [`Error::BackendUnavailable`].
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use picoring::mirror::{Backend, MirrorOptions};
+    /// use picoring::PicoRing;
+    ///
+    /// let ring = PicoRing::<u8>::with_options(10, &MirrorOptions::new().backend(Backend::Software))?;
+    /// assert_eq!(ring.backend(), Backend::Software);
+    /// # Ok::<(), picoring::Error>(())
+    /// ```
+    pub fn with_options(capacity: usize, options: &MirrorOptions) -> Result<Self, Error> {
+        let size = mem::size_of::<T>();
+        if size == 0 {
+            return Err(Error::ZeroSizedType);
+        }
+        if capacity == 0 {
+            return Err(Error::ZeroCapacity);
+        }
+        let align = mem::align_of::<T>();
+        if align > crate::mirror::granularity() {
+            return Err(Error::UnsupportedAlignment { align });
+        }
+        let bytes = ring_bytes(capacity, size)?;
+        let buf = MirrorBuffer::with_options(bytes, options)?;
+        debug_assert_eq!(buf.len(), bytes);
+        Ok(PicoRing {
+            cap: buf.len() / size,
+            buf,
+            head: 0,
+            len: 0,
+            twin_dirty: false,
+            _owns: PhantomData,
+        })
+    }
+
+    /// Pointer to virtual slot `v`.
+    ///
+    /// Precondition (checked in debug builds): `v < 2 * cap`, so the slot is inside the mapping.
+    #[inline(always)]
+    fn slot(&self, v: usize) -> *mut T {
+        debug_assert!(v < 2 * self.cap);
+        // SAFETY: v < 2 * cap keeps the offset inside the 2N-byte mapping.
+        unsafe { (self.buf.as_ptr() as *mut T).add(v) }
+    }
+
+    /// On the software backend, copies the `count` slots starting at virtual slot `v` to their
+    /// twins. Precondition: `v + count <= 2 * cap`, `count <= cap`, no live references.
+    #[inline(always)]
+    fn mirror_slots(&self, v: usize, count: usize) {
+        let size = mem::size_of::<T>();
+        // SAFETY: the preconditions above, in bytes; `&self`/`&mut self` callers hold no slices.
+        unsafe { self.buf.mirror_range(v * size, count * size) }
+    }
+
+    /// Software backend: makes both halves agree again after a `&mut` was handed out.
+    #[inline(always)]
+    fn sync_twin(&mut self) {
+        if self.twin_dirty {
+            self.mirror_slots(self.head, self.len);
+            self.twin_dirty = false;
+        }
+    }
+
+    /// Capacity in elements: exact, and all of it usable.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let ring = picoring::PicoRing::<[u8; 3]>::with_capacity(1)?;
+    /// // 3-byte elements: the byte size is a multiple of lcm(page, 3).
+    /// assert_eq!(ring.capacity() * 3 % picoring::mirror::granularity(), 0);
+    /// # Ok::<(), picoring::Error>(())
+    /// ```
+    #[inline]
+    pub fn capacity(&self) -> usize {
+        self.cap
+    }
+
+    /// Number of queued elements.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut ring = picoring::PicoRing::with_capacity(4)?;
+    /// ring.push(1u8).unwrap();
+    /// assert_eq!(ring.len(), 1);
+    /// # Ok::<(), picoring::Error>(())
+    /// ```
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether nothing is queued.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let ring = picoring::PicoRing::<u8>::with_capacity(4)?;
+    /// assert!(ring.is_empty());
+    /// # Ok::<(), picoring::Error>(())
+    /// ```
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Whether the ring holds `capacity()` elements.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut ring = picoring::PicoRing::<u8>::with_capacity(1)?;
+    /// while ring.push(0).is_ok() {}
+    /// assert!(ring.is_full());
+    /// # Ok::<(), picoring::Error>(())
+    /// ```
+    #[inline]
+    pub fn is_full(&self) -> bool {
+        self.len == self.cap
+    }
+
+    /// Free slots: `capacity() - len()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut ring = picoring::PicoRing::<u8>::with_capacity(4)?;
+    /// ring.push(1).unwrap();
+    /// assert_eq!(ring.free_len(), ring.capacity() - 1);
+    /// # Ok::<(), picoring::Error>(())
+    /// ```
+    #[inline]
+    pub fn free_len(&self) -> usize {
+        self.cap - self.len
+    }
+
+    /// The backend serving this ring's memory.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let ring = picoring::PicoRing::<u8>::with_capacity(4)?;
+    /// println!("{:?}", ring.backend());
+    /// # Ok::<(), picoring::Error>(())
+    /// ```
+    #[inline]
+    pub fn backend(&self) -> Backend {
+        self.buf.backend()
+    }
+
+    /// Appends `value` at the back; gives it back when the ring is full.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut ring = picoring::PicoRing::<u8>::with_capacity(1)?;
+    /// for _ in 0..ring.capacity() { ring.push(1).unwrap(); }
+    /// assert_eq!(ring.push(2), Err(2));
+    /// # Ok::<(), picoring::Error>(())
+    /// ```
+    #[inline]
+    pub fn push(&mut self, value: T) -> Result<(), T> {
+        if self.len == self.cap {
+            return Err(value);
+        }
+        self.sync_twin();
+        let v = self.head + self.len;
+        // SAFETY: v < head + cap < 2 * cap, and slot v is free (not part of the queue).
+        unsafe { self.slot(v).write(value) };
+        self.mirror_slots(v, 1);
+        self.len += 1;
+        Ok(())
+    }
+
+    /// Appends `value`; when full, first evicts the oldest element and returns it.
+    ///
+    /// This is "keep the latest N samples".
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut ring = picoring::PicoRing::<u32>::with_capacity(1)?;
+    /// let cap = ring.capacity() as u32;
+    /// for i in 0..cap { assert_eq!(ring.push_overwrite(i), None); }
+    /// assert_eq!(ring.push_overwrite(cap), Some(0));
+    /// assert_eq!(ring.front(), Some(&1));
+    /// assert_eq!(ring.back(), Some(&cap));
+    /// # Ok::<(), picoring::Error>(())
+    /// ```
+    pub fn push_overwrite(&mut self, value: T) -> Option<T> {
+        let evicted = if self.is_full() { self.pop() } else { None };
+        // Cannot fail: there is room now.
+        let pushed = self.push(value);
+        debug_assert!(pushed.is_ok());
+        mem::forget(pushed);
+        evicted
+    }
+
+    /// Removes and returns the oldest element.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut ring = picoring::PicoRing::with_capacity(4)?;
+    /// ring.push("a".to_string()).unwrap();
+    /// assert_eq!(ring.pop().as_deref(), Some("a"));
+    /// assert_eq!(ring.pop(), None);
+    /// # Ok::<(), picoring::Error>(())
+    /// ```
+    #[inline]
+    pub fn pop(&mut self) -> Option<T> {
+        if self.len == 0 {
+            return None;
+        }
+        self.sync_twin();
+        // SAFETY: the queue is non-empty, so slot `head` holds an initialized element, which we
+        // move out and then forget by advancing `head`.
+        let value = unsafe { self.slot(self.head).read() };
+        self.advance_head(1);
+        Some(value)
+    }
+
+    /// Moves `head` forward by `n <= len` slots without touching the elements.
+    #[inline(always)]
+    fn advance_head(&mut self, n: usize) {
+        debug_assert!(n <= self.len);
+        self.head += n;
+        if self.head >= self.cap {
+            self.head -= self.cap;
+        }
+        self.len -= n;
+    }
+
+    /// The oldest element.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut ring = picoring::PicoRing::with_capacity(4)?;
+    /// ring.push(1u8).unwrap();
+    /// ring.push(2).unwrap();
+    /// assert_eq!(ring.front(), Some(&1));
+    /// # Ok::<(), picoring::Error>(())
+    /// ```
+    #[inline]
+    pub fn front(&self) -> Option<&T> {
+        self.get(0)
+    }
+
+    /// The newest element.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut ring = picoring::PicoRing::with_capacity(4)?;
+    /// ring.push(1u8).unwrap();
+    /// ring.push(2).unwrap();
+    /// assert_eq!(ring.back(), Some(&2));
+    /// # Ok::<(), picoring::Error>(())
+    /// ```
+    #[inline]
+    pub fn back(&self) -> Option<&T> {
+        self.len.checked_sub(1).and_then(|i| self.get(i))
+    }
+
+    /// Element `index`, counting from the oldest (0).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut ring = picoring::PicoRing::with_capacity(4)?;
+    /// ring.push(10u8).unwrap();
+    /// assert_eq!(ring.get(0), Some(&10));
+    /// assert_eq!(ring.get(1), None);
+    /// # Ok::<(), picoring::Error>(())
+    /// ```
+    #[inline]
+    pub fn get(&self, index: usize) -> Option<&T> {
+        self.readable().get(index)
+    }
+
+    /// Mutable element `index`, counting from the oldest (0).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut ring = picoring::PicoRing::with_capacity(4)?;
+    /// ring.push(10u8).unwrap();
+    /// *ring.get_mut(0).unwrap() += 1;
+    /// assert_eq!(ring.pop(), Some(11));
+    /// # Ok::<(), picoring::Error>(())
+    /// ```
+    #[inline]
+    pub fn get_mut(&mut self, index: usize) -> Option<&mut T> {
+        self.readable_mut().get_mut(index)
+    }
+
+    /// Every queued element, oldest first, as one contiguous slice: O(1), wrapped or not.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut ring = picoring::PicoRing::<u8>::with_capacity(1)?;
+    /// let cap = ring.capacity();
+    /// ring.push_slice(&vec![0; cap - 2]);
+    /// ring.consume(cap - 2);
+    /// ring.push_slice(b"wraps");           // starts 2 bytes before the physical end
+    /// assert_eq!(ring.readable(), b"wraps");
+    /// # Ok::<(), picoring::Error>(())
+    /// ```
+    #[inline]
+    pub fn readable(&self) -> &[T] {
+        // SAFETY: slots head..head+len (< 2 * cap) hold the queued, initialized elements; the
+        // slice is at most `cap` long, so it never covers a slot and its twin; `&self` keeps
+        // every writer away while it lives.
+        unsafe { std::slice::from_raw_parts(self.slot(self.head), self.len) }
+    }
+
+    /// Every queued element as one contiguous mutable slice.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut ring = picoring::PicoRing::<u8>::with_capacity(4)?;
+    /// ring.push_slice(b"abc");
+    /// ring.readable_mut().make_ascii_uppercase();
+    /// assert_eq!(ring.readable(), b"ABC");
+    /// # Ok::<(), picoring::Error>(())
+    /// ```
+    #[inline]
+    pub fn readable_mut(&mut self) -> &mut [T] {
+        if !self.buf.backend().is_hardware() {
+            self.twin_dirty = true;
+        }
+        // SAFETY: as for `readable`, and `&mut self` makes this the only live reference.
+        unsafe { std::slice::from_raw_parts_mut(self.slot(self.head), self.len) }
+    }
+
+    /// An iterator over the queued elements, oldest first.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut ring = picoring::PicoRing::with_capacity(4)?;
+    /// ring.extend([1u8, 2, 3]);
+    /// assert_eq!(ring.iter().copied().collect::<Vec<_>>(), [1, 2, 3]);
+    /// # Ok::<(), picoring::Error>(())
+    /// ```
+    #[inline]
+    pub fn iter(&self) -> std::slice::Iter<'_, T> {
+        self.readable().iter()
+    }
+
+    /// Drops up to `n` elements from the front without copying; returns how many were dropped
+    /// (`min(n, len())`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut ring = picoring::PicoRing::<u8>::with_capacity(4)?;
+    /// ring.push_slice(b"hello");
+    /// assert_eq!(ring.consume(2), 2);
+    /// assert_eq!(ring.readable(), b"llo");
+    /// assert_eq!(ring.consume(100), 3);
+    /// # Ok::<(), picoring::Error>(())
+    /// ```
+    pub fn consume(&mut self, n: usize) -> usize {
+        let n = n.min(self.len);
+        self.sync_twin();
+        if mem::needs_drop::<T>() {
+            let doomed = ptr::slice_from_raw_parts_mut(self.slot(self.head), n);
+            // Advance first: if a destructor panics, the ring never sees those slots again.
+            self.advance_head(n);
+            // SAFETY: those n slots held initialized elements that are no longer in the queue.
+            unsafe { ptr::drop_in_place(doomed) };
+        } else {
+            self.advance_head(n);
+        }
+        n
+    }
+
+    /// Drops every element.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut ring = picoring::PicoRing::<u8>::with_capacity(4)?;
+    /// ring.push_slice(b"abc");
+    /// ring.clear();
+    /// assert!(ring.is_empty());
+    /// # Ok::<(), picoring::Error>(())
+    /// ```
+    pub fn clear(&mut self) {
+        self.consume(self.len);
+        self.head = 0;
+    }
+}
+
+impl<T: Copy> PicoRing<T> {
+    /// Copies as many elements of `values` as fit to the back; returns how many went in.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut ring = picoring::PicoRing::<u8>::with_capacity(1)?;
+    /// let cap = ring.capacity();
+    /// assert_eq!(ring.push_slice(&vec![7; cap + 10]), cap);
+    /// # Ok::<(), picoring::Error>(())
+    /// ```
+    #[inline]
+    pub fn push_slice(&mut self, values: &[T]) -> usize {
+        let n = values.len().min(self.cap - self.len);
+        if n == 0 {
+            return 0;
+        }
+        self.sync_twin();
+        let v = self.head + self.len;
+        // SAFETY: slots v..v+n are free and end at or before head + cap < 2 * cap; `values`
+        // cannot alias them because we hold `&mut self`.
+        unsafe { ptr::copy_nonoverlapping(values.as_ptr(), self.slot(v), n) };
+        self.mirror_slots(v, n);
+        self.len += n;
+        n
+    }
+
+    /// Moves as many elements as fit into `out`, oldest first; returns how many.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut ring = picoring::PicoRing::<u8>::with_capacity(4)?;
+    /// ring.push_slice(b"abc");
+    /// let mut out = [0u8; 2];
+    /// assert_eq!(ring.pop_slice(&mut out), 2);
+    /// assert_eq!(&out, b"ab");
+    /// # Ok::<(), picoring::Error>(())
+    /// ```
+    #[inline]
+    pub fn pop_slice(&mut self, out: &mut [T]) -> usize {
+        let n = out.len().min(self.len);
+        if n == 0 {
+            return 0;
+        }
+        self.sync_twin();
+        // SAFETY: slots head..head+n hold initialized elements (Copy, so no drop is owed);
+        // `out` is a distinct exclusive borrow.
+        unsafe { ptr::copy_nonoverlapping(self.slot(self.head), out.as_mut_ptr(), n) };
+        self.advance_head(n);
+        n
+    }
+}
+
+impl<T: Pod> PicoRing<T> {
+    /// All free space as one contiguous mutable slice, to fill in place; publish what was
+    /// written with [`commit`](Self::commit).
+    ///
+    /// The slice holds stale or zero data until written; any bit pattern is a valid `T`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut ring = picoring::PicoRing::<u8>::with_capacity(4)?;
+    /// let free = ring.writable();
+    /// free[..3].copy_from_slice(b"abc");
+    /// assert_eq!(ring.commit(3), 3);
+    /// assert_eq!(ring.readable(), b"abc");
+    /// # Ok::<(), picoring::Error>(())
+    /// ```
+    #[inline]
+    pub fn writable(&mut self) -> &mut [T] {
+        self.sync_twin();
+        let mut tail = self.head + self.len;
+        if tail >= self.cap {
+            tail -= self.cap;
+        }
+        // SAFETY: slots tail..tail+free end at head (+ cap) < 2 * cap, cover no queued element
+        // and at most `cap` slots; every bit pattern is a valid `T: Pod` and the mapped memory
+        // is initialized (zeroed at creation).
+        unsafe { std::slice::from_raw_parts_mut(self.slot(tail), self.cap - self.len) }
+    }
+
+    /// Publishes up to `n` elements written through [`writable`](Self::writable); returns how
+    /// many (`min(n, free_len())`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut ring = picoring::PicoRing::<u8>::with_capacity(1)?;
+    /// let cap = ring.capacity();
+    /// assert_eq!(ring.commit(cap + 1), cap);
+    /// # Ok::<(), picoring::Error>(())
+    /// ```
+    #[inline]
+    pub fn commit(&mut self, n: usize) -> usize {
+        let n = n.min(self.cap - self.len);
+        let mut tail = self.head + self.len;
+        if tail >= self.cap {
+            tail -= self.cap;
+        }
+        self.mirror_slots(tail, n);
+        self.len += n;
+        n
+    }
+}
+
+impl<T> Drop for PicoRing<T> {
+    fn drop(&mut self) {
+        if mem::needs_drop::<T>() {
+            let all = ptr::slice_from_raw_parts_mut(self.slot(self.head), self.len);
+            self.len = 0;
+            // SAFETY: these are the queued, initialized elements, dropped once each.
+            unsafe { ptr::drop_in_place(all) };
+        }
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for PicoRing<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.readable()).finish()
+    }
+}
+
+/// Appends every item; when the ring is full, evicts (drops) the oldest elements as
+/// [`PicoRing::push_overwrite`] does, so the ring ends holding the latest `capacity()` items.
+///
+/// # Examples
+///
+/// ```
+/// let mut ring = picoring::PicoRing::<u16>::with_capacity(1)?;
+/// let cap = ring.capacity() as u16;
+/// ring.extend(0..cap + 5);
+/// assert_eq!(ring.front(), Some(&5));
+/// # Ok::<(), picoring::Error>(())
+/// ```
+impl<T> Extend<T> for PicoRing<T> {
+    fn extend<I: IntoIterator<Item = T>>(&mut self, iter: I) {
+        for item in iter {
+            drop(self.push_overwrite(item));
+        }
+    }
+}
+
+impl<'a, T> IntoIterator for &'a PicoRing<T> {
+    type Item = &'a T;
+    type IntoIter = std::slice::Iter<'a, T>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+/// Writes what fits; `Ok(0)` when full (so `write_all` reports `WriteZero`), like `&mut [u8]`.
+///
+/// # Examples
+///
+/// ```
+/// use std::io::Write;
+/// let mut ring = picoring::PicoRing::<u8>::with_capacity(4)?;
+/// ring.write_all(b"hi")?;
+/// assert_eq!(ring.readable(), b"hi");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+impl io::Write for PicoRing<u8> {
+    #[inline]
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        Ok(self.push_slice(buf))
+    }
+
+    #[inline]
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Reads what is queued; `Ok(0)` when empty.
+///
+/// # Examples
+///
+/// ```
+/// use std::io::Read;
+/// let mut ring = picoring::PicoRing::<u8>::with_capacity(4)?;
+/// ring.push_slice(b"hey");
+/// let mut s = String::new();
+/// ring.read_to_string(&mut s)?;
+/// assert_eq!(s, "hey");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+impl io::Read for PicoRing<u8> {
+    #[inline]
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        Ok(self.pop_slice(buf))
+    }
+}
+
+/// `fill_buf` returns the whole readable region as one slice, wrapped or not.
+///
+/// # Examples
+///
+/// ```
+/// use std::io::BufRead;
+/// let mut ring = picoring::PicoRing::<u8>::with_capacity(4)?;
+/// ring.push_slice(b"one\ntwo\n");
+/// let lines: Vec<String> = ring.lines().collect::<Result<_, _>>()?;
+/// assert_eq!(lines, ["one", "two"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+impl io::BufRead for PicoRing<u8> {
+    #[inline]
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        Ok(self.readable())
+    }
+
+    #[inline]
+    fn consume(&mut self, amt: usize) {
+        PicoRing::consume(self, amt);
+    }
+}
