@@ -65,7 +65,7 @@ unsafe impl<T: Send> Send for PicoRing<T> {}
 unsafe impl<T: Sync> Sync for PicoRing<T> {}
 
 /// Capacity in bytes for `n` elements of `size` bytes: a multiple of lcm(granularity, size).
-fn ring_bytes(n: usize, size: usize) -> Result<usize, Error> {
+pub(crate) fn ring_bytes(n: usize, size: usize) -> Result<usize, Error> {
     let unit = crate::mirror::granularity();
     let lcm = unit / gcd(unit, size) * size;
     let bytes = n.checked_mul(size).ok_or(Error::CapacityOverflow)?;
@@ -169,6 +169,19 @@ impl<T> PicoRing<T> {
             self.mirror_slots(self.head, self.len);
             self.twin_dirty = false;
         }
+    }
+
+    /// Takes the ring apart without dropping anything: `(buffer, capacity, head, len)`.
+    ///
+    /// The caller takes over the `len` initialized elements at virtual slots `head..head + len`
+    /// (both halves agree, even on the software backend) and must drop them.
+    #[allow(dead_code)] // used by the split (SPSC) ends
+    pub(crate) fn into_raw_parts(mut self) -> (MirrorBuffer, usize, usize, usize) {
+        self.sync_twin();
+        let this = mem::ManuallyDrop::new(self);
+        // SAFETY: `this` is never dropped, so the buffer is moved out exactly once.
+        let buf = unsafe { ptr::read(&this.buf) };
+        (buf, this.cap, this.head, this.len)
     }
 
     /// Capacity in elements: exact, and all of it usable.
