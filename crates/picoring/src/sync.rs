@@ -1,6 +1,7 @@
 //! The synchronization primitives the split rings use: std's, or loom's under `cfg(loom)` so
 //! the model checker sees every atomic access, lock and wakeup.
 
+mod fence;
 mod memory;
 mod signal;
 
