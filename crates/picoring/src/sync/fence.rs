@@ -12,7 +12,10 @@
 
 #[cfg(not(all(target_os = "linux", not(loom), not(miri))))]
 mod imp {
-    use crate::sync::{fence, Ordering};
+    #[cfg(loom)]
+    use loom::sync::atomic::{fence, Ordering};
+    #[cfg(not(loom))]
+    use std::sync::atomic::{fence, Ordering};
 
     pub(crate) fn prepare() {}
 
