@@ -301,9 +301,9 @@ fn mpsc(c: &mut Criterion) {
 criterion_group! {
     name = benches;
     config = Criterion::default()
-        .sample_size(20)
+        .sample_size(10)
         .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(3));
+        .measurement_time(Duration::from_secs(2));
     targets = spsc_chunks, spsc_items, mpsc
 }
 criterion_main!(benches);
