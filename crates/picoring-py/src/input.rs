@@ -1,0 +1,90 @@
+//! Bytes-like arguments, read in place through the buffer protocol.
+
+use pyo3::buffer::PyUntypedBuffer;
+use pyo3::exceptions::{PyBufferError, PyTypeError};
+use pyo3::prelude::*;
+
+/// The bytes of any C-contiguous buffer (`bytes`, `bytearray`, `memoryview`, `array.array`,
+/// numpy arrays of any dtype), borrowed without a copy for as long as this value lives.
+pub(crate) struct ByteInput {
+    buffer: PyUntypedBuffer,
+}
+
+impl ByteInput {
+    /// Requests a buffer from `obj`; non-buffers are a `TypeError`, non-contiguous buffers a
+    /// `BufferError` (copying them silently would hide a slow path).
+    pub(crate) fn new(obj: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let buffer = PyUntypedBuffer::get(obj).map_err(|err| {
+            if err.is_instance_of::<PyBufferError>(obj.py()) {
+                err
+            } else {
+                PyTypeError::new_err(format!(
+                    "a bytes-like object is required, not '{}'",
+                    obj.get_type()
+                        .name()
+                        .map(|n| n.to_string())
+                        .unwrap_or_default()
+                ))
+            }
+        })?;
+        if !buffer.is_c_contiguous() {
+            return Err(PyBufferError::new_err(
+                "the input buffer is not C-contiguous; pass a contiguous copy",
+            ));
+        }
+        Ok(ByteInput { buffer })
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.buffer.len_bytes()
+    }
+
+    /// Whether the input's bytes lie anywhere in `start..start + len` (an object fed to itself).
+    pub(crate) fn overlaps(&self, start: *const u8, len: usize) -> bool {
+        let a = self.buffer.buf_ptr() as usize;
+        let b = start as usize;
+        a < b.saturating_add(len) && b < a.saturating_add(self.len())
+    }
+
+    pub(crate) fn is_readonly(&self) -> bool {
+        self.buffer.readonly()
+    }
+
+    /// The buffer's memory as a region (for a copy made with the GIL released).
+    pub(crate) fn region(&self) -> crate::export::Region {
+        crate::export::Region {
+            ptr: self.buffer.buf_ptr() as *mut u8,
+            len: self.len(),
+        }
+    }
+
+    /// Copies `src` to the start of the buffer.
+    ///
+    /// # Safety
+    ///
+    /// The buffer is writable (`!is_readonly()`), `src.len() <= len()`, and `src` does not
+    /// overlap it.
+    pub(crate) unsafe fn write(&self, src: &[u8]) {
+        debug_assert!(src.len() <= self.len() && !self.is_readonly());
+        // SAFETY: the caller's contract.
+        unsafe {
+            std::ptr::copy_nonoverlapping(src.as_ptr(), self.buffer.buf_ptr() as *mut u8, src.len())
+        }
+    }
+
+    /// The input's bytes.
+    ///
+    /// The caller must not let other Python code run (that could resize or free the exporter)
+    /// or write to the exporter's memory while the slice lives; releasing the GIL around a copy
+    /// from it relies on the caller not mutating its own buffer concurrently, as `hashlib` and
+    /// `zlib` do.
+    pub(crate) fn bytes(&self) -> &[u8] {
+        let len = self.len();
+        if len == 0 {
+            return &[];
+        }
+        // SAFETY: the buffer is C-contiguous and holds `len` readable bytes, kept alive and
+        // unmoved by the export this value holds until it drops.
+        unsafe { std::slice::from_raw_parts(self.buffer.buf_ptr() as *const u8, len) }
+    }
+}
