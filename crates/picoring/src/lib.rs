@@ -34,8 +34,12 @@
 mod error;
 pub mod mirror;
 mod pod;
+mod queue;
 mod ring;
+mod stream;
 
 pub use error::Error;
 pub use pod::Pod;
+pub use queue::{Full, PicoQueue};
 pub use ring::PicoRing;
+pub use stream::{FrameError, LengthPrefix, PicoByteStream};
