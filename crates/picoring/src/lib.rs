@@ -34,11 +34,15 @@
 mod error;
 pub mod mirror;
 mod pod;
+mod queue;
 mod ring;
+mod stream;
 
 pub use error::Error;
 pub use pod::Pod;
+pub use queue::{Full, PicoQueue};
 pub use ring::PicoRing;
+pub use stream::{FrameError, LengthPrefix, PicoByteStream};
 
 /// The README's examples, run as doc tests.
 #[cfg(doctest)]
