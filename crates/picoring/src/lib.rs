@@ -32,10 +32,13 @@
 #![warn(clippy::undocumented_unsafe_blocks)]
 
 mod error;
+mod list;
 pub mod mirror;
 mod pod;
 mod ring;
+mod vm;
 
 pub use error::Error;
+pub use list::PicoList;
 pub use pod::Pod;
 pub use ring::PicoRing;
