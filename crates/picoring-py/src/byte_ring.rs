@@ -48,35 +48,50 @@ pub(crate) trait ByteRing: Send + Sized + 'static {
     }
 }
 
-impl ByteRing for picoring::PicoRing<u8> {
-    fn create(capacity: usize) -> Result<Self, picoring::Error> {
-        picoring::PicoRing::with_capacity(capacity)
-    }
-    fn capacity(&self) -> usize {
-        self.capacity()
-    }
-    fn len(&self) -> usize {
-        self.len()
-    }
-    fn readable(&self) -> &[u8] {
-        self.readable()
-    }
-    fn writable(&mut self) -> &mut [u8] {
-        self.writable()
-    }
-    fn commit(&mut self, n: usize) {
-        self.commit(n);
-    }
-    fn consume(&mut self, n: usize) {
-        self.consume(n);
-    }
-    fn push_slice(&mut self, data: &[u8]) {
-        self.push_slice(data);
-    }
-    fn clear(&mut self) {
-        self.clear();
-    }
+/// Implements [`ByteRing`] for a library type by naming its methods.
+macro_rules! impl_byte_ring {
+    ($ty:ty, len: $len:ident, readable: $readable:ident, push: $push:ident) => {
+        impl ByteRing for $ty {
+            fn create(capacity: usize) -> Result<Self, picoring::Error> {
+                <$ty>::with_capacity(capacity)
+            }
+            fn capacity(&self) -> usize {
+                <$ty>::capacity(self)
+            }
+            fn len(&self) -> usize {
+                <$ty>::$len(self)
+            }
+            fn readable(&self) -> &[u8] {
+                <$ty>::$readable(self)
+            }
+            fn writable(&mut self) -> &mut [u8] {
+                <$ty>::writable(self)
+            }
+            fn commit(&mut self, n: usize) {
+                <$ty>::commit(self, n);
+            }
+            fn consume(&mut self, n: usize) {
+                <$ty>::consume(self, n);
+            }
+            fn push_slice(&mut self, data: &[u8]) {
+                // Callers check the free space first; the result only restates it.
+                let _ = <$ty>::$push(self, data);
+            }
+            fn clear(&mut self) {
+                <$ty>::clear(self);
+            }
+        }
+    };
 }
+
+impl_byte_ring!(picoring::PicoRing<u8>, len: len, readable: readable, push: push_slice);
+impl_byte_ring!(picoring::PicoQueue<u8>, len: len, readable: view, push: push_bulk);
+impl_byte_ring!(
+    picoring::PicoByteStream,
+    len: available_to_read,
+    readable: peek,
+    push: write
+);
 
 /// Creates the ring of a new object.
 pub(crate) fn create<R: ByteRing>(name: &'static str, capacity: isize) -> PyResult<Guarded<R>> {

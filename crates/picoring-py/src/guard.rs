@@ -85,11 +85,6 @@ impl Exports {
         self.check_no_readers()?;
         self.check_no_writers()
     }
-
-    /// Number of live exports of both kinds.
-    pub(crate) fn count(&self) -> usize {
-        self.readers.load(Ordering::Acquire) + self.writers.load(Ordering::Acquire)
-    }
 }
 
 /// The mutable part of an object: the Rust value (`None` once closed) and how many bytes of

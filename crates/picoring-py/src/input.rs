@@ -41,9 +41,7 @@ impl ByteInput {
 
     /// Whether the input's bytes lie anywhere in `start..start + len` (an object fed to itself).
     pub(crate) fn overlaps(&self, start: *const u8, len: usize) -> bool {
-        let a = self.buffer.buf_ptr() as usize;
-        let b = start as usize;
-        a < b.saturating_add(len) && b < a.saturating_add(self.len())
+        overlaps(self.bytes(), start, len)
     }
 
     pub(crate) fn is_readonly(&self) -> bool {
@@ -87,4 +85,11 @@ impl ByteInput {
         // unmoved by the export this value holds until it drops.
         unsafe { std::slice::from_raw_parts(self.buffer.buf_ptr() as *const u8, len) }
     }
+}
+
+/// Whether `bytes` lies anywhere in `start..start + len`.
+pub(crate) fn overlaps(bytes: &[u8], start: *const u8, len: usize) -> bool {
+    let a = bytes.as_ptr() as usize;
+    let b = start as usize;
+    a < b.saturating_add(len) && b < a.saturating_add(bytes.len())
 }

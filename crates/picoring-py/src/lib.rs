@@ -5,7 +5,10 @@ mod byte_ring;
 mod export;
 mod guard;
 mod input;
+mod list_byte;
+mod queue_byte;
 mod ring_byte;
+mod stream;
 
 use pyo3::prelude::*;
 
@@ -13,6 +16,10 @@ use pyo3::prelude::*;
 fn _picoring(m: &Bound<'_, PyModule>) -> PyResult<()> {
     guard::install_fork_hook();
     m.add_class::<ring_byte::PicoRingByte>()?;
+    m.add_class::<queue_byte::PicoQueueByte>()?;
+    m.add_class::<stream::PicoByteStreamPy>()?;
+    m.add_class::<list_byte::PicoListByte>()?;
+    m.add_class::<list_byte::PicoListByteIterator>()?;
     m.add_class::<export::Export>()?;
     Ok(())
 }
