@@ -3,17 +3,26 @@
 use pyo3::buffer::PyUntypedBuffer;
 use pyo3::exceptions::{PyBufferError, PyTypeError};
 use pyo3::prelude::*;
+use pyo3::types::PyBytes;
 
 /// The bytes of any C-contiguous buffer (`bytes`, `bytearray`, `memoryview`, `array.array`,
 /// numpy arrays of any dtype), borrowed without a copy for as long as this value lives.
-pub(crate) struct ByteInput {
-    buffer: PyUntypedBuffer,
+pub(crate) enum ByteInput<'py> {
+    /// `bytes` is immutable: read directly, skipping the buffer protocol's bookkeeping (a heap
+    /// allocation per call), which is most of the cost of a small push.
+    Bytes(Bound<'py, PyBytes>),
+    /// Anything else goes through the buffer protocol, which also pins a `bytearray` against
+    /// resizing while we read it.
+    Buffer(PyUntypedBuffer),
 }
 
-impl ByteInput {
+impl<'py> ByteInput<'py> {
     /// Requests a buffer from `obj`; non-buffers are a `TypeError`, non-contiguous buffers a
     /// `BufferError` (copying them silently would hide a slow path).
-    pub(crate) fn new(obj: &Bound<'_, PyAny>) -> PyResult<Self> {
+    pub(crate) fn new(obj: &Bound<'py, PyAny>) -> PyResult<Self> {
+        if let Ok(bytes) = obj.cast::<PyBytes>() {
+            return Ok(ByteInput::Bytes(bytes.clone()));
+        }
         let buffer = PyUntypedBuffer::get(obj).map_err(|err| {
             if err.is_instance_of::<PyBufferError>(obj.py()) {
                 err
@@ -32,11 +41,21 @@ impl ByteInput {
                 "the input buffer is not C-contiguous; pass a contiguous copy",
             ));
         }
-        Ok(ByteInput { buffer })
+        Ok(ByteInput::Buffer(buffer))
     }
 
     pub(crate) fn len(&self) -> usize {
-        self.buffer.len_bytes()
+        match self {
+            ByteInput::Bytes(bytes) => bytes.as_bytes().len(),
+            ByteInput::Buffer(buffer) => buffer.len_bytes(),
+        }
+    }
+
+    fn ptr(&self) -> *mut u8 {
+        match self {
+            ByteInput::Bytes(bytes) => bytes.as_bytes().as_ptr() as *mut u8,
+            ByteInput::Buffer(buffer) => buffer.buf_ptr() as *mut u8,
+        }
     }
 
     /// Whether the input's bytes lie anywhere in `start..start + len` (an object fed to itself).
@@ -45,13 +64,16 @@ impl ByteInput {
     }
 
     pub(crate) fn is_readonly(&self) -> bool {
-        self.buffer.readonly()
+        match self {
+            ByteInput::Bytes(_) => true,
+            ByteInput::Buffer(buffer) => buffer.readonly(),
+        }
     }
 
     /// The buffer's memory as a region (for a copy made with the GIL released).
     pub(crate) fn region(&self) -> crate::export::Region {
         crate::export::Region {
-            ptr: self.buffer.buf_ptr() as *mut u8,
+            ptr: self.ptr(),
             len: self.len(),
         }
     }
@@ -66,7 +88,7 @@ impl ByteInput {
         debug_assert!(src.len() <= self.len() && !self.is_readonly());
         // SAFETY: the caller's contract.
         unsafe {
-            std::ptr::copy_nonoverlapping(src.as_ptr(), self.buffer.buf_ptr() as *mut u8, src.len())
+            std::ptr::copy_nonoverlapping(src.as_ptr(), self.ptr(), src.len())
         }
     }
 
@@ -77,13 +99,17 @@ impl ByteInput {
     /// from it relies on the caller not mutating its own buffer concurrently, as `hashlib` and
     /// `zlib` do.
     pub(crate) fn bytes(&self) -> &[u8] {
-        let len = self.len();
+        let buffer = match self {
+            ByteInput::Bytes(bytes) => return bytes.as_bytes(),
+            ByteInput::Buffer(buffer) => buffer,
+        };
+        let len = buffer.len_bytes();
         if len == 0 {
             return &[];
         }
         // SAFETY: the buffer is C-contiguous and holds `len` readable bytes, kept alive and
         // unmoved by the export this value holds until it drops.
-        unsafe { std::slice::from_raw_parts(self.buffer.buf_ptr() as *const u8, len) }
+        unsafe { std::slice::from_raw_parts(buffer.buf_ptr() as *const u8, len) }
     }
 }
 
