@@ -362,14 +362,9 @@ pub(crate) fn clear<R: ByteRing>(g: &Guarded<R>, py: Python<'_>) -> PyResult<()>
 /// byte ring has, followed by the class's own methods given in the braces.
 macro_rules! byte_ring_class {
     ($(#[$attr:meta])* $class:ident, $ring:ty, { $($extra:tt)* }) => {
+        $crate::guard::guarded_pyclass!(
         $(#[$attr])*
-        #[pyclass(frozen, module = "picoring._picoring")]
-        pub(crate) struct $class {
-            inner: $crate::guard::Guarded<$ring>,
-        }
-
-        #[pymethods]
-        impl $class {
+        $class, $ring, [], {
             #[new]
             fn new(capacity: isize) -> PyResult<Self> {
                 Ok($class { inner: $crate::byte_ring::create(stringify!($class), capacity)? })
@@ -437,27 +432,6 @@ macro_rules! byte_ring_class {
                 $crate::byte_ring::clear(&self.inner, py)
             }
 
-            /// Frees the memory now; later calls raise `ValueError`. Idempotent.
-            fn close(&self, py: Python<'_>) -> PyResult<()> {
-                self.inner.close(py)
-            }
-
-            /// Whether `close()` was called.
-            #[getter]
-            fn closed(&self, py: Python<'_>) -> bool {
-                self.inner.is_closed(py)
-            }
-
-            fn __enter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
-                slf
-            }
-
-            #[pyo3(signature = (*_args))]
-            fn __exit__(&self, py: Python<'_>, _args: &Bound<'_, pyo3::types::PyTuple>) -> PyResult<bool> {
-                self.inner.close(py)?;
-                Ok(false)
-            }
-
             unsafe fn __getbuffer__(
                 slf: Bound<'_, Self>,
                 view: *mut pyo3::ffi::Py_buffer,
@@ -467,12 +441,8 @@ macro_rules! byte_ring_class {
                 unsafe { $crate::byte_ring::getbuffer(&slf.get().inner, slf.as_any(), view, flags) }
             }
 
-            unsafe fn __releasebuffer__(&self, _view: *mut pyo3::ffi::Py_buffer) {
-                self.inner.exports.remove(false);
-            }
-
             $($extra)*
-        }
+        });
     };
 }
 

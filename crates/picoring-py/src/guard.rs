@@ -221,3 +221,53 @@ pub(crate) fn to_py_err(err: picoring::Error) -> PyErr {
 pub(crate) fn count(n: isize, what: &str) -> PyResult<usize> {
     usize::try_from(n).map_err(|_| PyValueError::new_err(format!("{what} must be >= 0, got {n}")))
 }
+
+/// Defines a `#[pyclass(frozen)]` over `Guarded<$value>` (field `inner`) with the lifecycle
+/// every class here shares (`close`, `closed`, `with`, releasing a counted buffer export),
+/// followed by the class's own methods given in the braces. `[...]` adds pyclass options.
+macro_rules! guarded_pyclass {
+    ($(#[$attr:meta])* $class:ident, $value:ty, [$($option:tt)*], { $($methods:tt)* }) => {
+        $(#[$attr])*
+        #[pyclass(frozen, module = "picoring._picoring" $($option)*)]
+        pub(crate) struct $class {
+            inner: $crate::guard::Guarded<$value>,
+        }
+
+        #[pymethods]
+        impl $class {
+            /// Frees the memory now; later calls raise `ValueError`. Idempotent; refused
+            /// (`BufferError`) while a view is alive.
+            fn close(&self, py: Python<'_>) -> PyResult<()> {
+                self.inner.close(py)
+            }
+
+            /// Whether `close()` was called.
+            #[getter]
+            fn closed(&self, py: Python<'_>) -> bool {
+                self.inner.is_closed(py)
+            }
+
+            fn __enter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
+                slf
+            }
+
+            #[pyo3(signature = (*_args))]
+            fn __exit__(
+                &self,
+                py: Python<'_>,
+                _args: &Bound<'_, pyo3::types::PyTuple>,
+            ) -> PyResult<bool> {
+                self.inner.close(py)?;
+                Ok(false)
+            }
+
+            unsafe fn __releasebuffer__(&self, _view: *mut pyo3::ffi::Py_buffer) {
+                self.inner.exports.remove(false);
+            }
+
+            $($methods)*
+        }
+    };
+}
+
+pub(crate) use guarded_pyclass;

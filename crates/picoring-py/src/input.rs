@@ -87,9 +87,7 @@ impl<'py> ByteInput<'py> {
     pub(crate) unsafe fn write(&self, src: &[u8]) {
         debug_assert!(src.len() <= self.len() && !self.is_readonly());
         // SAFETY: the caller's contract.
-        unsafe {
-            std::ptr::copy_nonoverlapping(src.as_ptr(), self.ptr(), src.len())
-        }
+        unsafe { std::ptr::copy_nonoverlapping(src.as_ptr(), self.ptr(), src.len()) }
     }
 
     /// The input's bytes.

@@ -7,20 +7,13 @@ use pyo3::exceptions::{PyBufferError, PyIndexError, PyTypeError, PyValueError};
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::slice::PySliceIndices;
-use pyo3::types::{PyBytes, PySlice, PyTuple};
+use pyo3::types::{PyBytes, PySlice};
 
 use crate::export::{self, Region};
-use crate::guard::{to_py_err, Guarded, DETACH_BYTES};
+use crate::guard::{guarded_pyclass, to_py_err, Guarded, DETACH_BYTES};
 use crate::input::ByteInput;
 
 type List = PicoList<u8>;
-
-/// A growable byte list over reserved address space: appending never moves existing bytes, so
-/// it keeps growing while a memoryview or numpy array looks at it (`bytearray` refuses).
-#[pyclass(frozen, module = "picoring._picoring", sequence)]
-pub(crate) struct PicoListByte {
-    inner: Guarded<List>,
-}
 
 fn byte(value: isize) -> PyResult<u8> {
     u8::try_from(value).map_err(|_| PyValueError::new_err("byte must be in range(0, 256)"))
@@ -34,6 +27,21 @@ fn position(index: isize, len: usize) -> Option<usize> {
         index as usize
     };
     (i < len).then_some(i)
+}
+
+/// The positions a slice selects in a sequence of `len` items, in order.
+fn slice_positions(
+    slice: &Bound<'_, PySlice>,
+    len: usize,
+) -> PyResult<impl Iterator<Item = usize>> {
+    let PySliceIndices {
+        start,
+        step,
+        slicelength,
+        ..
+    } = slice.indices(len as isize)?;
+    // `indices` clamps to the sequence, so every position is in 0..len.
+    Ok((0..slicelength).map(move |k| (start + k as isize * step) as usize))
 }
 
 fn out_of_range() -> PyErr {
@@ -70,8 +78,13 @@ impl PicoListByte {
     }
 }
 
-#[pymethods]
-impl PicoListByte {
+guarded_pyclass!(
+    /// A growable byte list over reserved address space: appending never moves existing bytes,
+    /// so it keeps growing while a memoryview or numpy array looks at it (`bytearray` refuses).
+    PicoListByte,
+    List,
+    [, sequence],
+    {
     /// `PicoListByte(data=b"", max_capacity=None)`: starts with a copy of `data` (bytes-like or
     /// an iterable of ints); `max_capacity` bounds the reservation (default: 64 GiB of address
     /// space, which costs no memory until used).
@@ -213,14 +226,8 @@ impl PicoListByte {
     fn __getitem__(&self, py: Python<'_>, index: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         if let Ok(slice) = index.cast::<PySlice>() {
             return self.inner.with(py, |list, _| {
-                let PySliceIndices {
-                    start,
-                    step,
-                    slicelength,
-                    ..
-                } = slice.indices(list.len() as isize)?;
-                let picked: Vec<u8> = (0..slicelength)
-                    .map(|k| list[(start + k as isize * step) as usize])
+                let picked: Vec<u8> = slice_positions(slice, list.len())?
+                    .map(|i| list[i])
                     .collect();
                 Ok(PyBytes::new(py, &picked).into_any().unbind())
             });
@@ -243,23 +250,18 @@ impl PicoListByte {
         if let Ok(slice) = index.cast::<PySlice>() {
             let data = ByteInput::new(value)?.bytes().to_vec();
             return self.inner.with(py, |list, _| {
-                let PySliceIndices {
-                    start,
-                    step,
-                    slicelength,
-                    ..
-                } = slice.indices(list.len() as isize)?;
-                if data.len() != slicelength {
+                let positions: Vec<usize> = slice_positions(slice, list.len())?.collect();
+                if data.len() != positions.len() {
                     return Err(PyValueError::new_err(format!(
                         "PicoListByte slice assignment must keep the length: the slice has {} \
                          bytes, the value {}",
-                        slicelength,
+                        positions.len(),
                         data.len()
                     )));
                 }
                 let items = list.as_mut_slice();
-                for (k, &b) in data.iter().enumerate() {
-                    items[(start + k as isize * step) as usize] = b;
+                for (i, &b) in positions.into_iter().zip(&data) {
+                    items[i] = b;
                 }
                 Ok(())
             });
@@ -302,27 +304,6 @@ impl PicoListByte {
         })
     }
 
-    /// Frees the reservation now; later calls raise `ValueError`. Idempotent.
-    fn close(&self, py: Python<'_>) -> PyResult<()> {
-        self.inner.close(py)
-    }
-
-    /// Whether `close()` was called.
-    #[getter]
-    fn closed(&self, py: Python<'_>) -> bool {
-        self.inner.is_closed(py)
-    }
-
-    fn __enter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
-        slf
-    }
-
-    #[pyo3(signature = (*_args))]
-    fn __exit__(&self, py: Python<'_>, _args: &Bound<'_, PyTuple>) -> PyResult<bool> {
-        self.inner.close(py)?;
-        Ok(false)
-    }
-
     /// A writable export of every byte, like `bytearray`'s; counted until released.
     unsafe fn __getbuffer__(
         slf: Bound<'_, Self>,
@@ -343,11 +324,8 @@ impl PicoListByte {
             Ok(())
         })
     }
-
-    unsafe fn __releasebuffer__(&self, _view: *mut ffi::Py_buffer) {
-        self.inner.exports.remove(false);
     }
-}
+);
 
 /// Iterates over a `PicoListByte` by index, so appends during iteration are seen, as with
 /// `bytearray`.
