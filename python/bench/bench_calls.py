@@ -22,7 +22,7 @@ import picoring
 MB = 1_000_000
 
 
-def per_call_ns(body, calls, repeats=5):
+def per_call_ns(body, calls, repeats=7):
     """Best-of-`repeats` nanoseconds per call of `body(calls)`, which runs `calls` iterations."""
     best = float("inf")
     for _ in range(repeats):
