@@ -1,0 +1,501 @@
+//! `MirrorBuffer` on every backend that runs here: mirroring against a byte-array model,
+//! backend selection, resource leaks, `/dev/shm` hygiene, prefaulting and the fallbacks.
+//!
+//! Tests that count process-wide resources (descriptors, mappings, the descriptor limit) take
+//! [`exclusive`]; every other test takes [`shared`], so the counts are not disturbed by
+//! buffers other tests create at the same moment.
+
+use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+
+use picoring::mirror::{granularity, Backend, MirrorBuffer, MirrorOptions};
+use picoring::Error;
+
+static PROCESS_RESOURCES: RwLock<()> = RwLock::new(());
+
+fn shared() -> RwLockReadGuard<'static, ()> {
+    PROCESS_RESOURCES
+        .read()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+#[cfg_attr(not(all(target_os = "linux", not(miri))), allow(dead_code))]
+fn exclusive() -> RwLockWriteGuard<'static, ()> {
+    PROCESS_RESOURCES
+        .write()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Every backend there is, available here or not.
+const ALL_BACKENDS: [Backend; 6] = [
+    Backend::Memfd,
+    Backend::Mremap,
+    Backend::Shm,
+    Backend::MachVm,
+    Backend::Placeholder,
+    Backend::Software,
+];
+
+/// The backends that run on this target.
+fn running_backends() -> Vec<Backend> {
+    let backends: Vec<Backend> = Backend::default_order().to_vec();
+    if cfg!(all(target_os = "linux", not(miri))) {
+        // Guard against a backend silently dropping out of the Linux build.
+        for expected in [
+            Backend::Memfd,
+            Backend::Mremap,
+            Backend::Shm,
+            Backend::Software,
+        ] {
+            assert!(backends.contains(&expected), "{expected:?} missing");
+        }
+    }
+    backends
+}
+
+fn create(backend: Backend, bytes: usize) -> MirrorBuffer {
+    let options = MirrorOptions::new().backend(backend);
+    MirrorBuffer::with_options(bytes, &options)
+        .unwrap_or_else(|err| panic!("{backend:?}, {bytes} bytes: {err}"))
+}
+
+/// xorshift64*: a small seeded generator, so failures replay.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    /// Uniform-enough in `0..bound` (`bound > 0`).
+    fn below(&mut self, bound: usize) -> usize {
+        (self.next() % bound as u64) as usize
+    }
+}
+
+/// Writes one byte at `at` (anywhere in the 2N region) and mirrors it on the software backend.
+/// Volatile, so the compiler cannot assume the two halves are different memory.
+fn write_byte(buf: &mut MirrorBuffer, at: usize, value: u8) {
+    assert!(at < 2 * buf.len());
+    let p = buf.as_mut_ptr();
+    // SAFETY: `at` is inside the 2N mapping and no reference into the buffer is alive.
+    unsafe {
+        p.add(at).write_volatile(value);
+        buf.mirror_range(at, 1);
+    }
+}
+
+fn read_byte(buf: &MirrorBuffer, at: usize) -> u8 {
+    assert!(at < 2 * buf.len());
+    // SAFETY: `at` is inside the 2N mapping, whose bytes are all initialized.
+    unsafe { buf.as_ptr().add(at).read_volatile() }
+}
+
+/// Copies `data` to `at` (anywhere in the 2N region, `at + len <= 2N`, `len <= N`) and mirrors
+/// it on the software backend.
+fn write_run(buf: &mut MirrorBuffer, at: usize, data: &[u8]) {
+    assert!(data.len() <= buf.len() && at + data.len() <= 2 * buf.len());
+    let p = buf.as_mut_ptr();
+    // SAFETY: the destination is inside the mapping, `data` is a separate allocation, and no
+    // reference into the buffer is alive.
+    unsafe {
+        std::ptr::copy_nonoverlapping(data.as_ptr(), p.add(at), data.len());
+        buf.mirror_range(at, data.len());
+    }
+}
+
+/// Checks both halves of `buf` byte for byte against `model` (N bytes).
+fn assert_matches_model(buf: &MirrorBuffer, model: &[u8], context: &str) {
+    let n = buf.len();
+    assert_eq!(buf.slice(0, n), Some(model), "{context}: first half");
+    // The second half, seen as bytes N - 1 .. 2N - 1 plus the last byte on its own (a safe
+    // slice must start in the first half).
+    let mut shifted = Vec::with_capacity(n);
+    shifted.push(model[n - 1]);
+    shifted.extend_from_slice(&model[..n - 1]);
+    assert_eq!(
+        buf.slice(n - 1, n),
+        Some(&shifted[..]),
+        "{context}: second half"
+    );
+    assert_eq!(
+        read_byte(buf, 2 * n - 1),
+        model[n - 1],
+        "{context}: last byte"
+    );
+}
+
+/// Random single-byte writes and runs at any offset of either half, checked against a model of
+/// the N physical bytes.
+fn check_mirroring(backend: Backend, bytes: usize, seed: u64) {
+    let mut buf = create(backend, bytes);
+    let n = buf.len();
+    let context = format!("{backend:?}, {bytes} bytes");
+    assert_eq!(buf.backend(), backend, "{context}");
+    assert!(n >= bytes && n % granularity() == 0, "{context}: len {n}");
+
+    let mut model = vec![0u8; n];
+    assert_matches_model(&buf, &model, &context);
+
+    // The ends of both halves, explicitly: first byte, last byte, both directions.
+    for (at, value) in [(0, 1), (n - 1, 2), (n, 3), (2 * n - 1, 4)] {
+        write_byte(&mut buf, at, value);
+        model[at % n] = value;
+        assert_eq!(
+            read_byte(&buf, (at + n) % (2 * n)),
+            value,
+            "{context}: twin of {at}"
+        );
+    }
+
+    let mut rng = Rng(seed);
+    // Runs are random windows of one random block, which is cheap to make in debug builds.
+    const MAX_RUN: usize = 3 * 4096;
+    let noise: Vec<u8> = (0..2 * MAX_RUN).map(|_| rng.next() as u8).collect();
+    let steps = if cfg!(miri) { 200 } else { 4_000 };
+    for step in 0..steps {
+        if rng.below(4) == 0 {
+            let len = 1 + rng.below(n.min(MAX_RUN));
+            let at = rng.below(2 * n - len + 1);
+            let from = rng.below(noise.len() - len + 1);
+            let data = &noise[from..from + len];
+            write_run(&mut buf, at, data);
+            // The model is the N physical bytes: the run lands at `at % n` and wraps.
+            let start = at % n;
+            let head = len.min(n - start);
+            model[start..start + head].copy_from_slice(&data[..head]);
+            model[..len - head].copy_from_slice(&data[head..]);
+        } else {
+            let at = rng.below(2 * n);
+            let value = rng.next() as u8;
+            write_byte(&mut buf, at, value);
+            model[at % n] = value;
+        }
+        let probe = rng.below(n);
+        assert_eq!(
+            read_byte(&buf, probe),
+            model[probe],
+            "{context}: step {step}"
+        );
+        assert_eq!(
+            read_byte(&buf, probe + n),
+            model[probe],
+            "{context}: step {step}"
+        );
+    }
+    assert_matches_model(&buf, &model, &context);
+    // A run across the physical end comes back as one slice.
+    let start = n - n.min(7);
+    let wrapped = [&model[start..], &model[..start]].concat();
+    assert_eq!(buf.slice(start, n), Some(&wrapped[..]), "{context}");
+}
+
+#[test]
+fn every_running_backend_mirrors_both_ways() {
+    let _guard = shared();
+    let page = granularity();
+    let sizes: Vec<usize> = if cfg!(miri) {
+        vec![1, page]
+    } else {
+        vec![1, page, 5 * page + 1, 3 * 1024 * 1024 + 123]
+    };
+    for (b, backend) in running_backends().into_iter().enumerate() {
+        for (s, &bytes) in sizes.iter().enumerate() {
+            check_mirroring(backend, bytes, 0x9e37_79b9 + (b * 16 + s) as u64);
+        }
+    }
+}
+
+#[test]
+fn default_choice_is_the_first_working_backend() {
+    let _guard = shared();
+    let buf = MirrorBuffer::new(1).unwrap();
+    assert_eq!(Some(&buf.backend()), running_backends().first());
+}
+
+#[test]
+fn unavailable_backends_are_refused() {
+    let _guard = shared();
+    let mut refused = Vec::new();
+    for backend in ALL_BACKENDS {
+        let options = MirrorOptions::new().backend(backend);
+        let result = MirrorBuffer::with_options(1, &options);
+        if backend.is_available() {
+            assert_eq!(result.unwrap().backend(), backend);
+        } else {
+            match result {
+                Err(Error::BackendUnavailable(b)) => assert_eq!(b, backend),
+                other => panic!("{backend:?}: expected BackendUnavailable, got {other:?}"),
+            }
+            refused.push(backend);
+        }
+    }
+    if cfg!(target_os = "linux") {
+        assert!(refused.contains(&Backend::MachVm));
+        assert!(refused.contains(&Backend::Placeholder));
+    }
+}
+
+#[test]
+fn prefault_keeps_contents_zero_and_mirroring() {
+    let _guard = shared();
+    for backend in running_backends() {
+        let options = MirrorOptions::new().backend(backend).prefault(true);
+        let mut buf = MirrorBuffer::with_options(3 * granularity(), &options).unwrap();
+        let n = buf.len();
+        assert_matches_model(&buf, &vec![0; n], &format!("{backend:?} prefaulted"));
+        write_byte(&mut buf, n + 5, 42);
+        assert_eq!(read_byte(&buf, 5), 42, "{backend:?}");
+    }
+}
+
+#[cfg(all(target_os = "linux", not(miri)))]
+mod linux {
+    use super::*;
+
+    use std::collections::BTreeSet;
+    use std::ffi::CString;
+
+    fn open_fds() -> usize {
+        std::fs::read_dir("/proc/self/fd").unwrap().count()
+    }
+
+    fn mapping_lines() -> usize {
+        std::fs::read_to_string("/proc/self/maps")
+            .unwrap()
+            .lines()
+            .count()
+    }
+
+    fn shm_entries() -> BTreeSet<String> {
+        std::fs::read_dir("/dev/shm")
+            .map(|dir| {
+                dir.filter_map(|e| e.ok())
+                    .map(|e| e.file_name().to_string_lossy().into_owned())
+                    .filter(|name| name.starts_with("picoring"))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// How many of the pages of `[base + offset, base + offset + len)` are resident.
+    fn resident_pages(buf: &MirrorBuffer, offset: usize, len: usize) -> usize {
+        let page = granularity();
+        let mut vec = vec![0u8; len.div_ceil(page)];
+        // SAFETY: the range lies inside the buffer's mapping and starts page-aligned; `vec` has
+        // one byte per page.
+        let rc = unsafe {
+            libc::mincore(
+                buf.as_ptr().add(offset) as *mut libc::c_void,
+                len,
+                vec.as_mut_ptr(),
+            )
+        };
+        assert_eq!(rc, 0, "mincore: {}", std::io::Error::last_os_error());
+        vec.iter().filter(|&&v| v & 1 != 0).count()
+    }
+
+    #[test]
+    fn create_and_drop_leaks_no_descriptors_or_mappings() {
+        let _guard = exclusive();
+        for backend in running_backends() {
+            let (fds, maps) = (open_fds(), mapping_lines());
+            {
+                // The measurement itself must see a live buffer, or it proves nothing.
+                let live = create(backend, 1);
+                if backend.is_hardware() {
+                    assert!(mapping_lines() > maps, "{backend:?}: mapping not visible");
+                }
+                drop(live);
+            }
+            for i in 0..20_000 {
+                let mut buf = create(backend, 1);
+                let at = i % buf.len();
+                write_byte(&mut buf, at, i as u8);
+            }
+            assert_eq!(open_fds(), fds, "{backend:?} leaked descriptors");
+            // A few lines of slack for allocator arenas or a test thread starting meanwhile; a
+            // leak would show as tens of thousands.
+            let after = mapping_lines();
+            assert!(
+                after <= maps + 16,
+                "{backend:?}: {maps} -> {after} mappings"
+            );
+        }
+    }
+
+    #[test]
+    fn shm_leaves_nothing_in_dev_shm() {
+        let _guard = shared();
+        let before = shm_entries();
+        let live: Vec<MirrorBuffer> = (0..200).map(|_| create(Backend::Shm, 1)).collect();
+        let during = shm_entries();
+        assert!(
+            during.is_subset(&before),
+            "names left while live: {during:?}"
+        );
+        drop(live);
+        let after = shm_entries();
+        assert!(after.is_subset(&before), "names left after drop: {after:?}");
+    }
+
+    #[test]
+    fn concurrent_shm_creations_all_succeed() {
+        let _guard = shared();
+        let threads: Vec<_> = (0..8)
+            .map(|t| {
+                std::thread::spawn(move || {
+                    let mut held = Vec::new();
+                    for i in 0..200 {
+                        let mut buf = create(Backend::Shm, 1 + i);
+                        let n = buf.len();
+                        let value = (t * 200 + i) as u8;
+                        write_byte(&mut buf, i % n, value);
+                        assert_eq!(read_byte(&buf, i % n + n), value);
+                        held.push((buf, i % n, value));
+                    }
+                    // Everything created is still intact while all threads ran.
+                    for (buf, at, value) in &held {
+                        assert_eq!(read_byte(buf, *at), *value);
+                    }
+                    held.len()
+                })
+            })
+            .collect();
+        let created: usize = threads.into_iter().map(|t| t.join().unwrap()).sum();
+        assert_eq!(created, 8 * 200);
+    }
+
+    #[test]
+    fn prefault_makes_every_page_resident() {
+        let _guard = shared();
+        let bytes = 16 * granularity();
+        for backend in [Backend::Memfd, Backend::Mremap, Backend::Shm] {
+            let options = MirrorOptions::new().backend(backend).prefault(true);
+            let buf = MirrorBuffer::with_options(bytes, &options).unwrap();
+            let pages = buf.len() / granularity();
+            assert_eq!(resident_pages(&buf, 0, buf.len()), pages, "{backend:?}");
+            assert_eq!(
+                resident_pages(&buf, buf.len(), buf.len()),
+                pages,
+                "{backend:?}"
+            );
+        }
+        // The control: without prefaulting, fresh memfd and mremap pages are not there yet
+        // (shm reserves its pages at creation with posix_fallocate, so it is resident anyway).
+        for backend in [Backend::Memfd, Backend::Mremap] {
+            let buf = create(backend, bytes);
+            assert_eq!(resident_pages(&buf, 0, buf.len()), 0, "{backend:?}");
+        }
+    }
+
+    /// Lowers the descriptor limit until no descriptor is left, runs `f`, then restores it.
+    fn without_free_descriptors(f: impl FnOnce()) {
+        let mut limit = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
+        // SAFETY: `limit` is a valid out-pointer.
+        assert_eq!(
+            unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) },
+            0
+        );
+        let highest = std::fs::read_dir("/proc/self/fd")
+            .unwrap()
+            .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<libc::rlim_t>().ok())
+            .max()
+            .unwrap_or(2);
+        let lowered = libc::rlimit {
+            rlim_cur: highest + 1,
+            rlim_max: limit.rlim_max,
+        };
+        // SAFETY: a valid limit no higher than the hard limit.
+        assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &lowered) }, 0);
+        // Fill the holes below the limit.
+        let mut fillers = Vec::new();
+        loop {
+            // SAFETY: duplicating stdin's descriptor number has no other effect.
+            let fd = unsafe { libc::fcntl(0, libc::F_DUPFD_CLOEXEC, 0) };
+            if fd < 0 {
+                break;
+            }
+            fillers.push(fd);
+        }
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+        for fd in fillers {
+            // SAFETY: descriptors we duplicated above, closed once.
+            unsafe { libc::close(fd) };
+        }
+        // SAFETY: restoring the limit read above.
+        assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &limit) }, 0);
+        if let Err(panic) = result {
+            std::panic::resume_unwind(panic);
+        }
+    }
+
+    fn is_emfile(err: &Error) -> bool {
+        matches!(err, Error::Os { source, .. } if source.raw_os_error() == Some(libc::EMFILE))
+    }
+
+    #[test]
+    fn without_descriptors_the_default_falls_back_to_mremap() {
+        let _guard = exclusive();
+        without_free_descriptors(|| {
+            let memfd =
+                MirrorBuffer::with_options(1, &MirrorOptions::new().backend(Backend::Memfd));
+            assert!(is_emfile(&memfd.unwrap_err()));
+            let shm = MirrorBuffer::with_options(1, &MirrorOptions::new().backend(Backend::Shm));
+            assert!(is_emfile(&shm.unwrap_err()));
+            let mut buf = MirrorBuffer::new(1).unwrap();
+            assert_eq!(buf.backend(), Backend::Mremap);
+            let n = buf.len();
+            write_byte(&mut buf, 1, 9);
+            assert_eq!(read_byte(&buf, n + 1), 9);
+        });
+    }
+
+    /// `f_bavail * f_frsize` of `/dev/shm`, or `None` when it cannot be read.
+    fn dev_shm_free_bytes() -> Option<u64> {
+        let path = CString::new("/dev/shm").ok()?;
+        // SAFETY: statvfs is plain data; all-zero is a valid value.
+        let mut stat: libc::statvfs = unsafe { std::mem::zeroed() };
+        // SAFETY: a valid path and out-pointer.
+        if unsafe { libc::statvfs(path.as_ptr(), &mut stat) } != 0 {
+            return None;
+        }
+        Some(stat.f_bavail as u64 * stat.f_frsize as u64)
+    }
+
+    /// Upstream 0.6 dies of SIGBUS on the first write when `/dev/shm` is too small; we must
+    /// return an error at creation instead.
+    #[test]
+    fn shm_larger_than_dev_shm_is_an_error() {
+        let _guard = shared();
+        const CHEAP_LIMIT: u64 = 4 << 30;
+        let free = match dev_shm_free_bytes() {
+            Some(free) if free <= CHEAP_LIMIT => free,
+            Some(free) => {
+                println!("skipped: /dev/shm has {free} bytes free, too many to fill cheaply");
+                return;
+            }
+            None => {
+                println!("skipped: cannot statvfs /dev/shm");
+                return;
+            }
+        };
+        let before = shm_entries();
+        let too_big = free as usize + 64 * granularity();
+        let options = MirrorOptions::new().backend(Backend::Shm);
+        match MirrorBuffer::with_options(too_big, &options) {
+            Err(Error::Os { op, source }) => {
+                println!("{too_big} bytes with {free} free: {op}: {source}");
+            }
+            other => panic!("expected an OS error, got {other:?}"),
+        }
+        assert!(shm_entries().is_subset(&before));
+        // The failure cost nothing: a small buffer still works.
+        check_mirroring(Backend::Shm, 1, 7);
+    }
+}
