@@ -11,7 +11,9 @@
 //! second mapping of the same shared-memory object at the new address, replacing whatever was
 //! there (our own second half). It needs no descriptor, so it still works under `EMFILE` and
 //! under seccomp filters that refuse `memfd_create`. The object behind the first mmap is 2N
-//! bytes long, but its upper half is never mapped once replaced, so it never gets pages.
+//! bytes long, but its upper half is never mapped once replaced, so it never gets pages. (Without
+//! `MAP_NORESERVE` the kernel charges all 2N to the commit limit, which only matters under strict
+//! overcommit; in exchange a later page fault can never fail for lack of commit.)
 
 use std::ptr::NonNull;
 
