@@ -391,6 +391,52 @@ mod linux {
         }
     }
 
+    /// MADV_DONTFORK: a forked child has no mapping where the parent's mirror is, so it can
+    /// neither see nor corrupt the parent's bytes.
+    #[test]
+    fn forked_child_does_not_inherit_the_mapping() {
+        let _guard = shared();
+        for backend in [Backend::Memfd, Backend::Mremap, Backend::Shm] {
+            let buf = create(backend, 1);
+            let size = 2 * buf.len();
+            let mut pages = vec![0u8; size / granularity()];
+            let base = buf.as_ptr() as *mut libc::c_void;
+            // SAFETY: the child only makes raw system calls (async-signal-safe) and `_exit`s.
+            let pid = unsafe { libc::fork() };
+            assert!(pid >= 0, "fork: {}", std::io::Error::last_os_error());
+            if pid == 0 {
+                // SAFETY: mincore on a range that is unmapped here fails with ENOMEM; `pages`
+                // was allocated before the fork and holds one byte per page.
+                let code = unsafe {
+                    let rc = libc::mincore(base, size, pages.as_mut_ptr());
+                    if rc != 0 && *libc::__errno_location() == libc::ENOMEM {
+                        0
+                    } else {
+                        1
+                    }
+                };
+                // SAFETY: ends the child without running the parent's destructors.
+                unsafe { libc::_exit(code) };
+            }
+            let mut status = 0;
+            // SAFETY: waiting for the child we just forked.
+            assert_eq!(unsafe { libc::waitpid(pid, &mut status, 0) }, pid);
+            assert!(
+                libc::WIFEXITED(status),
+                "{backend:?}: child status {status}"
+            );
+            assert_eq!(
+                libc::WEXITSTATUS(status),
+                0,
+                "{backend:?}: child still maps it"
+            );
+            // And the parent still does.
+            // SAFETY: as in the child, on our own live mapping.
+            let rc = unsafe { libc::mincore(base, size, pages.as_mut_ptr()) };
+            assert_eq!(rc, 0, "{backend:?}");
+        }
+    }
+
     /// Lowers the descriptor limit until no descriptor is left, runs `f`, then restores it.
     fn without_free_descriptors(f: impl FnOnce()) {
         let mut limit = libc::rlimit {
