@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! fd = shm_open("/picoring.<64 random bits>.<counter>", O_RDWR|O_CREAT|O_EXCL|O_CLOEXEC, 0600)
-//! shm_unlink(name)                  // at once: nothing is left in /dev/shm, even if we crash
+//! shm_unlink(name)                  // at once: the name exists only between these two calls
 //! ftruncate(fd, N)
 //! posix_fallocate(fd, 0, N)         // a full /dev/shm is ENOSPC now, never a SIGBUS later
 //! map twice into a PROT_NONE reservation, close(fd), MADV_DONTFORK
