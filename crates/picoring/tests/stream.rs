@@ -269,69 +269,74 @@ fn wrap_offsets(cap: usize) -> Vec<usize> {
     vec![1, cap / 2, cap - 7, cap - 4, cap - 3, cap - 2, cap - 1]
 }
 
-#[test]
-fn delimited_frames_straddling_the_wrap_come_back_whole() {
+/// Runs `check(stream, offset)` on a fresh stream at each wrap offset, on every backend.
+fn at_each_wrap_offset(mut check: impl FnMut(PicoByteStream, usize)) {
     for options in backends() {
         let cap = PicoByteStream::with_options(1, &options)
-            .unwrap()
+            .expect("stream")
             .capacity();
         for offset in wrap_offsets(cap) {
-            let mut stream = stream_at(offset, &options);
-            stream.write(b"first line\nsecond;frame;");
-            assert_eq!(stream.next_line(), Some(&b"first line\n"[..]));
-            assert_eq!(stream.read_until(b';'), Some(&b"second;"[..]));
-            assert_eq!(stream.read_until(b';'), Some(&b"frame;"[..]));
-            assert_eq!(stream.read_until(b';'), None);
-
-            // A frame of exactly the capacity, delimiter last.
-            let mut frame: Vec<u8> = (0..cap).map(|i| b'a' + (i % 26) as u8).collect();
-            frame[cap - 1] = b'\n';
-            assert_eq!(stream.write(&frame), cap);
-            assert_eq!(stream.next_line(), Some(&frame[..]), "offset {offset}");
-            assert_eq!(stream.available_to_read(), 0);
+            check(stream_at(offset, &options), offset);
         }
     }
 }
 
 #[test]
-fn length_prefixed_frames_straddling_the_wrap_come_back_whole() {
-    for options in backends() {
-        let cap = PicoByteStream::with_options(1, &options)
-            .unwrap()
-            .capacity();
-        for prefix in PREFIXES {
-            let w = prefix.width();
-            let encode = |len: usize| -> Vec<u8> {
-                let be = (len as u32).to_be_bytes();
-                let mut p = be[4 - w..].to_vec();
-                if !prefix.is_big_endian() {
-                    p.reverse();
-                }
-                p
-            };
-            for offset in wrap_offsets(cap) {
-                let mut stream = stream_at(offset, &options);
-                let payload: Vec<u8> = (0..200u8).collect();
-                stream.write(&encode(payload.len()));
-                stream.write(&payload);
-                stream.write(&encode(0));
-                assert_eq!(stream.next_frame(prefix), Ok(Some(&payload[..])));
-                assert_eq!(stream.next_frame(prefix), Ok(Some(&[][..])));
-                assert_eq!(stream.next_frame(prefix), Ok(None));
+fn delimited_frames_straddling_the_wrap_come_back_whole() {
+    at_each_wrap_offset(|mut stream, offset| {
+        let cap = stream.capacity();
+        stream.write(b"first line\nsecond;frame;");
+        assert_eq!(stream.next_line(), Some(&b"first line\n"[..]));
+        assert_eq!(stream.read_until(b';'), Some(&b"second;"[..]));
+        assert_eq!(stream.read_until(b';'), Some(&b"frame;"[..]));
+        assert_eq!(stream.read_until(b';'), None);
 
-                // Prefix plus payload exactly the capacity (where the prefix can say so).
-                let biggest = cap - w;
-                let prefix_limit = (u64::from(u32::MAX) >> (32 - 8 * w)) as usize;
-                if biggest <= prefix_limit {
-                    let payload: Vec<u8> = (0..biggest).map(|i| (i * 7) as u8).collect();
-                    stream.write(&encode(biggest));
-                    assert_eq!(stream.write(&payload), biggest);
-                    assert_eq!(stream.next_frame(prefix), Ok(Some(&payload[..])));
-                    assert_eq!(stream.available_to_read(), 0);
-                }
+        // A frame of exactly the capacity, delimiter last.
+        let mut frame: Vec<u8> = (0..cap).map(|i| b'a' + (i % 26) as u8).collect();
+        frame[cap - 1] = b'\n';
+        assert_eq!(stream.write(&frame), cap);
+        assert_eq!(stream.next_line(), Some(&frame[..]), "offset {offset}");
+        assert_eq!(stream.available_to_read(), 0);
+    });
+}
+
+/// `len` encoded as `prefix` would send it.
+fn encode(prefix: LengthPrefix, len: usize) -> Vec<u8> {
+    let w = prefix.width();
+    let mut bytes = (len as u32).to_be_bytes()[4 - w..].to_vec();
+    if !prefix.is_big_endian() {
+        bytes.reverse();
+    }
+    bytes
+}
+
+#[test]
+fn length_prefixed_frames_straddling_the_wrap_come_back_whole() {
+    at_each_wrap_offset(|mut stream, offset| {
+        let cap = stream.capacity();
+        for prefix in PREFIXES {
+            let payload: Vec<u8> = (0..200u8).collect();
+            stream.write(&encode(prefix, payload.len()));
+            stream.write(&payload);
+            stream.write(&encode(prefix, 0));
+            assert_eq!(stream.next_frame(prefix), Ok(Some(&payload[..])));
+            assert_eq!(stream.next_frame(prefix), Ok(Some(&[][..])));
+            assert_eq!(stream.next_frame(prefix), Ok(None));
+
+            // Prefix plus payload exactly the capacity (where the prefix can say so).
+            let w = prefix.width();
+            let biggest = cap - w;
+            let prefix_limit = (u64::from(u32::MAX) >> (32 - 8 * w)) as usize;
+            if biggest <= prefix_limit {
+                let payload: Vec<u8> = (0..biggest).map(|i| (i * 7) as u8).collect();
+                stream.write(&encode(prefix, biggest));
+                assert_eq!(stream.write(&payload), biggest);
+                let frame = stream.next_frame(prefix);
+                assert_eq!(frame, Ok(Some(&payload[..])), "offset {offset}");
+                assert_eq!(stream.available_to_read(), 0);
             }
         }
-    }
+    });
 }
 
 #[test]
@@ -496,25 +501,20 @@ mod bytes_traits {
 
     #[test]
     fn buf_and_buf_mut_across_the_wrap() {
-        for options in backends() {
-            let cap = PicoByteStream::with_options(1, &options)
-                .unwrap()
-                .capacity();
-            for offset in wrap_offsets(cap) {
-                let mut stream = stream_at(offset, &options);
-                assert_eq!(stream.remaining_mut(), cap);
-                assert_eq!(stream.chunk_mut().len(), cap, "all free space in one chunk");
-                stream.put_u32(0xDEAD_BEEF);
-                stream.put_u64_le(42);
-                stream.put_slice(b"tail");
-                assert_eq!(stream.remaining(), 16);
-                assert_eq!(stream.chunk().len(), 16, "all readable bytes in one chunk");
-                assert_eq!(stream.get_u32(), 0xDEAD_BEEF);
-                assert_eq!(stream.get_u64_le(), 42);
-                assert_eq!(stream.copy_to_bytes(4).as_ref(), b"tail");
-                assert!(!stream.has_remaining());
-            }
-        }
+        at_each_wrap_offset(|mut stream, _| {
+            let cap = stream.capacity();
+            assert_eq!(stream.remaining_mut(), cap);
+            assert_eq!(stream.chunk_mut().len(), cap, "all free space in one chunk");
+            stream.put_u32(0xDEAD_BEEF);
+            stream.put_u64_le(42);
+            stream.put_slice(b"tail");
+            assert_eq!(stream.remaining(), 16);
+            assert_eq!(stream.chunk().len(), 16, "all readable bytes in one chunk");
+            assert_eq!(stream.get_u32(), 0xDEAD_BEEF);
+            assert_eq!(stream.get_u64_le(), 42);
+            assert_eq!(stream.copy_to_bytes(4).as_ref(), b"tail");
+            assert!(!stream.has_remaining());
+        });
     }
 
     #[test]
