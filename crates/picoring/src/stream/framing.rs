@@ -272,7 +272,9 @@ impl PicoByteStream {
             return Ok(None);
         }
         let len = prefix.decode(data);
-        let max = prefix.max_len.min(self.capacity() - prefix.width);
+        let max = prefix
+            .max_len
+            .min(self.capacity().saturating_sub(prefix.width));
         if len > max {
             return Err(FrameError::TooLong { len, max });
         }
