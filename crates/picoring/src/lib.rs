@@ -43,3 +43,8 @@ pub use pod::Pod;
 pub use queue::{Full, PicoQueue};
 pub use ring::PicoRing;
 pub use stream::{FrameError, LengthPrefix, PicoByteStream};
+
+/// The README's examples, run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;
