@@ -37,14 +37,69 @@ pub struct LengthPrefix {
 
 impl LengthPrefix {
     /// One length byte.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use picoring::{LengthPrefix, PicoByteStream};
+    ///
+    /// let mut stream = PicoByteStream::with_capacity(64)?;
+    /// stream.write(&[3, b'a', b'b', b'c']);
+    /// assert_eq!(stream.next_frame(LengthPrefix::U8)?, Some(&b"abc"[..]));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub const U8: LengthPrefix = LengthPrefix::raw(1, true);
     /// Two length bytes, big-endian (network order).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use picoring::{LengthPrefix, PicoByteStream};
+    ///
+    /// let mut stream = PicoByteStream::with_capacity(64)?;
+    /// stream.write(&[0, 2, b'h', b'i']);
+    /// assert_eq!(stream.next_frame(LengthPrefix::U16_BE)?, Some(&b"hi"[..]));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub const U16_BE: LengthPrefix = LengthPrefix::raw(2, true);
     /// Two length bytes, little-endian.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use picoring::{LengthPrefix, PicoByteStream};
+    ///
+    /// let mut stream = PicoByteStream::with_capacity(64)?;
+    /// stream.write(&[2, 0, b'h', b'i']);
+    /// assert_eq!(stream.next_frame(LengthPrefix::U16_LE)?, Some(&b"hi"[..]));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub const U16_LE: LengthPrefix = LengthPrefix::raw(2, false);
     /// Four length bytes, big-endian (network order).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use picoring::{LengthPrefix, PicoByteStream};
+    ///
+    /// let mut stream = PicoByteStream::with_capacity(64)?;
+    /// stream.write(&[0, 0, 0, 1, b'!']);
+    /// assert_eq!(stream.next_frame(LengthPrefix::U32_BE)?, Some(&b"!"[..]));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub const U32_BE: LengthPrefix = LengthPrefix::raw(4, true);
     /// Four length bytes, little-endian.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use picoring::{LengthPrefix, PicoByteStream};
+    ///
+    /// let mut stream = PicoByteStream::with_capacity(64)?;
+    /// stream.write(&[1, 0, 0, 0, b'!']);
+    /// assert_eq!(stream.next_frame(LengthPrefix::U32_LE)?, Some(&b"!"[..]));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub const U32_LE: LengthPrefix = LengthPrefix::raw(4, false);
 
     const fn raw(width: usize, big_endian: bool) -> Self {
