@@ -37,14 +37,69 @@ pub struct LengthPrefix {
 
 impl LengthPrefix {
     /// One length byte.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use picoring::{LengthPrefix, PicoByteStream};
+    ///
+    /// let mut stream = PicoByteStream::with_capacity(64)?;
+    /// stream.write(&[3, b'a', b'b', b'c']);
+    /// assert_eq!(stream.next_frame(LengthPrefix::U8)?, Some(&b"abc"[..]));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub const U8: LengthPrefix = LengthPrefix::raw(1, true);
     /// Two length bytes, big-endian (network order).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use picoring::{LengthPrefix, PicoByteStream};
+    ///
+    /// let mut stream = PicoByteStream::with_capacity(64)?;
+    /// stream.write(&[0, 2, b'h', b'i']);
+    /// assert_eq!(stream.next_frame(LengthPrefix::U16_BE)?, Some(&b"hi"[..]));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub const U16_BE: LengthPrefix = LengthPrefix::raw(2, true);
     /// Two length bytes, little-endian.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use picoring::{LengthPrefix, PicoByteStream};
+    ///
+    /// let mut stream = PicoByteStream::with_capacity(64)?;
+    /// stream.write(&[2, 0, b'h', b'i']);
+    /// assert_eq!(stream.next_frame(LengthPrefix::U16_LE)?, Some(&b"hi"[..]));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub const U16_LE: LengthPrefix = LengthPrefix::raw(2, false);
     /// Four length bytes, big-endian (network order).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use picoring::{LengthPrefix, PicoByteStream};
+    ///
+    /// let mut stream = PicoByteStream::with_capacity(64)?;
+    /// stream.write(&[0, 0, 0, 1, b'!']);
+    /// assert_eq!(stream.next_frame(LengthPrefix::U32_BE)?, Some(&b"!"[..]));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub const U32_BE: LengthPrefix = LengthPrefix::raw(4, true);
     /// Four length bytes, little-endian.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use picoring::{LengthPrefix, PicoByteStream};
+    ///
+    /// let mut stream = PicoByteStream::with_capacity(64)?;
+    /// stream.write(&[1, 0, 0, 0, b'!']);
+    /// assert_eq!(stream.next_frame(LengthPrefix::U32_LE)?, Some(&b"!"[..]));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub const U32_LE: LengthPrefix = LengthPrefix::raw(4, false);
 
     const fn raw(width: usize, big_endian: bool) -> Self {
@@ -272,7 +327,9 @@ impl PicoByteStream {
             return Ok(None);
         }
         let len = prefix.decode(data);
-        let max = prefix.max_len.min(self.capacity() - prefix.width);
+        let max = prefix
+            .max_len
+            .min(self.capacity().saturating_sub(prefix.width));
         if len > max {
             return Err(FrameError::TooLong { len, max });
         }
@@ -286,19 +343,26 @@ impl PicoByteStream {
 
 /// Index of the first `needle` in `haystack`.
 ///
-/// Whole 32-byte blocks are tested with an OR-reduction that compilers turn into vector compares;
-/// only the block holding the hit is searched byte by byte.
+/// Eight bytes at a time: after XOR with the repeated needle, a matching byte is zero, and
+/// `(w - 0x01..01) & !w & 0x80..80` flags zero bytes. Only bytes above a true zero can be
+/// flagged falsely, so the lowest flag (first in memory, little-endian) is always a real match.
 fn find_byte(haystack: &[u8], needle: u8) -> Option<usize> {
-    const BLOCK: usize = 32;
-    let mut blocks = haystack.chunks_exact(BLOCK);
+    const LOW_BITS: u64 = 0x0101_0101_0101_0101;
+    const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+    let repeated = LOW_BITS * u64::from(needle);
+    let mut words = haystack.chunks_exact(8);
     let mut offset = 0;
-    for block in &mut blocks {
-        if block.iter().fold(false, |hit, &b| hit | (b == needle)) {
-            return block.iter().position(|&b| b == needle).map(|i| offset + i);
+    for chunk in &mut words {
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(chunk);
+        let word = u64::from_le_bytes(bytes) ^ repeated;
+        let zeros = word.wrapping_sub(LOW_BITS) & !word & HIGH_BITS;
+        if zeros != 0 {
+            return Some(offset + (zeros.trailing_zeros() / 8) as usize);
         }
-        offset += BLOCK;
+        offset += 8;
     }
-    blocks
+    words
         .remainder()
         .iter()
         .position(|&b| b == needle)
@@ -318,10 +382,10 @@ mod tests {
                     state ^= state << 13;
                     state ^= state >> 7;
                     state ^= state << 17;
-                    (state % 7) as u8
+                    [0x00, 0x01, 0x0A, 0x7F, 0x80, 0xFE, 0xFF][(state % 7) as usize]
                 })
                 .collect();
-            for needle in 0..8 {
+            for needle in [0x00, 0x01, 0x0A, 0x0B, 0x7F, 0x80, 0xFE, 0xFF] {
                 assert_eq!(
                     find_byte(&hay, needle),
                     hay.iter().position(|&b| b == needle)
