@@ -18,3 +18,10 @@ there (``advance_tail``, ``advance_head``, ``commit``, ``consume``) raise ``Valu
 from ._picoring import PicoByteStreamPy, PicoListByte, PicoQueueByte, PicoRingByte
 
 __all__ = ["PicoByteStreamPy", "PicoListByte", "PicoQueueByte", "PicoRingByte"]
+
+try:
+    from importlib.metadata import PackageNotFoundError, version
+
+    __version__ = version("picoring")
+except PackageNotFoundError:  # imported from a source tree without installing
+    __version__ = "unknown"

@@ -151,3 +151,31 @@ def test_views_outlive_the_python_name_of_their_ring():
     view = ring.get_readable_view()
     del ring  # the view keeps the ring (and its mapping) alive
     assert bytes(view) == b"still here"
+
+
+def test_every_ring_pushed_into_itself(ring_class):
+    cls, push, pop = ring_class
+    ring = cls(4096)
+    getattr(ring, push)(b"abc")
+    result = getattr(ring, push)(ring)
+    assert result in (True, 3)
+    assert bytes(ring) == b"abcabc"
+    assert getattr(ring, pop)(100) == b"abcabc"
+
+
+def test_readinto_own_writable_view(ring_class):
+    cls, push, _ = ring_class
+    ring = cls(4096)
+    getattr(ring, push)(b"data")
+    view = ring.get_writable_view(4)
+    assert ring.readinto(view) == 4  # queued bytes copied into free space of the same ring
+    ring.commit(4)
+    view.release()
+    assert bytes(ring) == b"data"
+
+
+def test_list_slices_clamp_like_bytearray():
+    lst = picoring.PicoListByte(b"0123456789")
+    ref = bytearray(b"0123456789")
+    for s in (slice(-100, 100), slice(5, 2), slice(8, None), slice(None, -3), slice(100, 200)):
+        assert lst[s] == ref[s]

@@ -226,10 +226,19 @@ guarded_pyclass!(
     fn __getitem__(&self, py: Python<'_>, index: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         if let Ok(slice) = index.cast::<PySlice>() {
             return self.inner.with(py, |list, _| {
-                let picked: Vec<u8> = slice_positions(slice, list.len())?
-                    .map(|i| list[i])
-                    .collect();
-                Ok(PyBytes::new(py, &picked).into_any().unbind())
+                let len = list.len() as isize;
+                let indices = slice.indices(len)?;
+                let picked = if indices.step == 1 {
+                    // The common case, copied once: `indices` clamps start and stop to 0..=len.
+                    let (start, stop) = (indices.start as usize, indices.stop as usize);
+                    PyBytes::new(py, &list[start..stop.max(start)])
+                } else {
+                    let bytes: Vec<u8> = slice_positions(slice, list.len())?
+                        .map(|i| list[i])
+                        .collect();
+                    PyBytes::new(py, &bytes)
+                };
+                Ok(picked.into_any().unbind())
             });
         }
         let index: isize = index.extract()?;
