@@ -219,8 +219,16 @@ fn resident_bytes(base: *const u8, len: usize) -> usize {
 #[cfg(target_os = "linux")]
 #[cfg_attr(miri, ignore = "reads /proc and needs the native backend")]
 fn physical_memory_tracks_length_and_truncate_gives_it_back() {
+    for huge_pages in [false, true] {
+        check_resident_memory(huge_pages);
+    }
+}
+
+#[cfg(target_os = "linux")]
+fn check_resident_memory(huge_pages: bool) {
     const LEN: usize = 50_000_000;
     let mut list = PicoList::<u8>::new().unwrap();
+    list.set_huge_pages(huge_pages);
     let span = list.max_capacity();
     let chunk = vec![7u8; 1 << 16];
     while list.len() < LEN {
@@ -230,7 +238,10 @@ fn physical_memory_tracks_length_and_truncate_gives_it_back() {
     let full = resident_bytes(list.as_ptr(), span);
     // Within 10% of the payload, not a power-of-two overshoot (64 MiB would be +34%).
     assert!(full >= LEN, "resident {full} < length {LEN}");
-    assert!(full <= LEN + LEN / 10, "resident {full} for {LEN} bytes");
+    assert!(
+        full <= LEN + LEN / 10,
+        "resident {full} for {LEN} bytes (huge pages: {huge_pages})"
+    );
 
     list.truncate(1000);
     let after = resident_bytes(list.as_ptr(), span);

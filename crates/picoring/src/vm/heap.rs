@@ -34,13 +34,18 @@ impl Region {
             return Err(Error::CapacityOverflow);
         }
         // The dangling pointer for an empty region: non-null and aligned, as slices need.
-        let base = NonNull::new(align as *mut u8).ok_or(Error::CapacityOverflow)?;
+        let base = NonNull::new(dangling(align)).ok_or(Error::CapacityOverflow)?;
         Ok(Region {
             base,
             align,
             reserved: bytes,
             committed: 0,
         })
+    }
+
+    /// The heap fallback gives no hint: always `false`.
+    pub(crate) fn set_huge_pages(&mut self, _enable: bool) -> bool {
+        false
     }
 
     /// The start of the memory; changes when the region grows or shrinks.
@@ -87,7 +92,7 @@ impl Region {
                 // SAFETY: `base` was allocated with `old` and is freed once, here.
                 unsafe { alloc::dealloc(self.base.as_ptr(), old) };
             }
-            self.align as *mut u8
+            dangling(self.align)
         } else if self.committed == 0 {
             // SAFETY: the layout has a non-zero size.
             unsafe { alloc::alloc(self.layout(size)?) }
@@ -108,6 +113,12 @@ impl Region {
     fn layout(&self, size: usize) -> Result<Layout, Error> {
         Layout::from_size_align(size, self.align).map_err(|_| Error::CapacityOverflow)
     }
+}
+
+/// A non-null pointer aligned to `align` that points at nothing (without provenance, so it is
+/// never used to read or write, only to form empty slices).
+fn dangling(align: usize) -> *mut u8 {
+    std::ptr::null_mut::<u8>().wrapping_add(align)
 }
 
 impl Drop for Region {

@@ -31,7 +31,12 @@ pub(crate) use native::Region;
 
 /// The address space [`PicoList::new`](crate::PicoList::new) asks for first: 64 GiB on 64-bit
 /// targets, 1 GiB on 32-bit ones. With `MAP_NORESERVE` / `MEM_RESERVE` this costs no memory.
-pub(crate) const DEFAULT_RESERVATION: usize = if usize::BITS >= 64 { 1 << 36 } else { 1 << 30 };
+pub(crate) const DEFAULT_RESERVATION: usize = if usize::BITS >= 64 {
+    // Written in u64 so that 32-bit targets, which take the other branch, still compile.
+    (1u64 << 36) as usize
+} else {
+    1 << 30
+};
 
 /// When the default reservation is refused (a `ulimit -v`, a small address space), `new` halves
 /// the request down to this floor before giving up.

@@ -10,10 +10,9 @@ use super::windows as sys;
 use super::{next_commit, round_up, shrunk_commit};
 use crate::Error;
 
-/// Past this offset into a reservation the kernel is invited to use huge pages (Linux
-/// `MADV_HUGEPAGE`): a fault then maps 2 MiB at once instead of 4 KiB, several times faster per
-/// byte. Below it, pages stay small, so a list holds at most one huge page more than its length
-/// and that overshoot is at most 1/8 of the length.
+/// Huge pages, when asked for, start this far into a reservation: below it pages stay small,
+/// so a list holds at most one huge page (2 MiB) more than its length, and that overshoot is at
+/// most 1/8 of the length.
 const HUGE_PAGES_FROM: usize = 16 << 20;
 
 /// Reserved address space, committed from the front.
@@ -40,20 +39,27 @@ impl Region {
             .filter(|&r| r <= isize::MAX as usize)
             .ok_or(Error::CapacityOverflow)?;
         let base = sys::reserve(reserved)?;
-        if reserved > HUGE_PAGES_FROM {
-            // SAFETY: the range lies inside the reservation we just made and own.
-            unsafe {
-                sys::advise_huge_pages(
-                    base.as_ptr().add(HUGE_PAGES_FROM),
-                    reserved - HUGE_PAGES_FROM,
-                )
-            };
-        }
         Ok(Region {
             base,
             reserved,
             committed: 0,
         })
+    }
+
+    /// Asks the kernel to back the reservation past its first 16 MiB with transparent huge
+    /// pages (or to stop doing so). Returns whether the hint was taken.
+    pub(crate) fn set_huge_pages(&mut self, enable: bool) -> bool {
+        if self.reserved <= HUGE_PAGES_FROM {
+            return false;
+        }
+        // SAFETY: the range lies inside the reservation we own; the call changes no contents.
+        unsafe {
+            sys::advise_huge_pages(
+                self.base.as_ptr().add(HUGE_PAGES_FROM),
+                self.reserved - HUGE_PAGES_FROM,
+                enable,
+            )
+        }
     }
 
     /// The start of the memory; the same for the region's whole life.

@@ -92,19 +92,27 @@ pub(super) unsafe fn decommit(ptr: *mut u8, len: usize) -> Result<(), Error> {
     }
 }
 
-/// Invites the kernel to back `[ptr, ptr + len)` with transparent huge pages; a hint whose
-/// failure (no THP support) changes nothing but speed.
+/// Invites the kernel to back `[ptr, ptr + len)` with transparent huge pages, or withdraws the
+/// invitation; returns whether the kernel took the hint (it changes nothing but speed).
 ///
 /// # Safety
 /// The range is page-aligned and inside a reservation from [`reserve`].
-pub(super) unsafe fn advise_huge_pages(ptr: *mut u8, len: usize) {
+pub(super) unsafe fn advise_huge_pages(ptr: *mut u8, len: usize, enable: bool) -> bool {
     #[cfg(any(target_os = "linux", target_os = "android"))]
-    // SAFETY: an advisory call on our own reservation; it changes no contents.
-    unsafe {
-        libc::madvise(ptr.cast(), len, libc::MADV_HUGEPAGE);
+    {
+        let advice = if enable {
+            libc::MADV_HUGEPAGE
+        } else {
+            libc::MADV_NOHUGEPAGE
+        };
+        // SAFETY: an advisory call on our own reservation; it changes no contents.
+        unsafe { libc::madvise(ptr.cast(), len, advice) == 0 }
     }
     #[cfg(not(any(target_os = "linux", target_os = "android")))]
-    let _ = (ptr, len);
+    {
+        let _ = (ptr, len, enable);
+        false
+    }
 }
 
 /// Unmaps a whole reservation.

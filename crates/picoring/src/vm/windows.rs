@@ -66,7 +66,9 @@ pub(super) unsafe fn decommit(ptr: *mut u8, len: usize) -> Result<(), Error> {
 ///
 /// # Safety
 /// No requirement; the signature matches the unix one.
-pub(super) unsafe fn advise_huge_pages(_ptr: *mut u8, _len: usize) {}
+pub(super) unsafe fn advise_huge_pages(_ptr: *mut u8, _len: usize, _enable: bool) -> bool {
+    false
+}
 
 /// Releases a whole reservation.
 ///
