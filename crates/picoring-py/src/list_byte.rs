@@ -20,7 +20,7 @@ fn byte(value: isize) -> PyResult<u8> {
 }
 
 /// Resolves a possibly negative index against `len`.
-fn position(index: isize, len: usize) -> Option<usize> {
+pub(crate) fn position(index: isize, len: usize) -> Option<usize> {
     let i = if index < 0 {
         len.checked_sub(index.unsigned_abs())?
     } else {
@@ -30,7 +30,7 @@ fn position(index: isize, len: usize) -> Option<usize> {
 }
 
 /// The positions a slice selects in a sequence of `len` items, in order.
-fn slice_positions(
+pub(crate) fn slice_positions(
     slice: &Bound<'_, PySlice>,
     len: usize,
 ) -> PyResult<impl Iterator<Item = usize>> {

@@ -1,0 +1,493 @@
+//! The `array.array` typecodes (`b B h H i I l L q Q f d`): sizes, buffer format strings,
+//! conversion of one Python number to and from native bytes, and a typed buffer export
+//! (format, item size, shape) over memory an owner keeps in place.
+
+use std::ffi::{c_int, c_long, CStr};
+use std::sync::Arc;
+
+use pyo3::exceptions::{PyOverflowError, PyTypeError, PyValueError};
+use pyo3::ffi;
+use pyo3::prelude::*;
+use pyo3::types::PyString;
+
+use crate::export::Region;
+use crate::guard::Exports;
+
+/// The native type behind a typecode (`l`/`L` follow C's `long`, as in `array.array`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Native {
+    I8,
+    U8,
+    I16,
+    U16,
+    I32,
+    U32,
+    I64,
+    U64,
+    F32,
+    F64,
+}
+
+/// One typecode: its letter, its native type and its buffer format string.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct TypeCode {
+    pub(crate) code: char,
+    pub(crate) native: Native,
+    /// The export's format: the typecode itself, as `array.array` exports it (native sizes).
+    pub(crate) format: &'static CStr,
+}
+
+const fn long_native(signed: bool) -> Native {
+    match (std::mem::size_of::<c_long>(), signed) {
+        (4, true) => Native::I32,
+        (4, false) => Native::U32,
+        (_, true) => Native::I64,
+        (_, false) => Native::U64,
+    }
+}
+
+const TABLE: [TypeCode; 12] = [
+    TypeCode {
+        code: 'b',
+        native: Native::I8,
+        format: c"b",
+    },
+    TypeCode {
+        code: 'B',
+        native: Native::U8,
+        format: c"B",
+    },
+    TypeCode {
+        code: 'h',
+        native: Native::I16,
+        format: c"h",
+    },
+    TypeCode {
+        code: 'H',
+        native: Native::U16,
+        format: c"H",
+    },
+    TypeCode {
+        code: 'i',
+        native: Native::I32,
+        format: c"i",
+    },
+    TypeCode {
+        code: 'I',
+        native: Native::U32,
+        format: c"I",
+    },
+    TypeCode {
+        code: 'l',
+        native: long_native(true),
+        format: c"l",
+    },
+    TypeCode {
+        code: 'L',
+        native: long_native(false),
+        format: c"L",
+    },
+    TypeCode {
+        code: 'q',
+        native: Native::I64,
+        format: c"q",
+    },
+    TypeCode {
+        code: 'Q',
+        native: Native::U64,
+        format: c"Q",
+    },
+    TypeCode {
+        code: 'f',
+        native: Native::F32,
+        format: c"f",
+    },
+    TypeCode {
+        code: 'd',
+        native: Native::F64,
+        format: c"d",
+    },
+];
+
+/// Runs `$body` with `$t` bound to the Rust type of `$native`.
+macro_rules! with_native {
+    ($native:expr, $t:ident => $body:expr) => {
+        match $native {
+            Native::I8 => {
+                type $t = i8;
+                $body
+            }
+            Native::U8 => {
+                type $t = u8;
+                $body
+            }
+            Native::I16 => {
+                type $t = i16;
+                $body
+            }
+            Native::U16 => {
+                type $t = u16;
+                $body
+            }
+            Native::I32 => {
+                type $t = i32;
+                $body
+            }
+            Native::U32 => {
+                type $t = u32;
+                $body
+            }
+            Native::I64 => {
+                type $t = i64;
+                $body
+            }
+            Native::U64 => {
+                type $t = u64;
+                $body
+            }
+            Native::F32 => {
+                type $t = f32;
+                $body
+            }
+            Native::F64 => {
+                type $t = f64;
+                $body
+            }
+        }
+    };
+}
+
+/// A number the bindings can store: read from a Python object with `array.array`'s checks.
+trait Number: Copy + for<'py> IntoPyObject<'py> {
+    const SIZE: usize;
+    fn from_py(obj: &Bound<'_, PyAny>) -> PyResult<Self>;
+    fn write_ne(self, out: &mut [u8]);
+    fn read_ne(bytes: &[u8]) -> Self;
+}
+
+macro_rules! number {
+    ($t:ty, $via:ty) => {
+        impl Number for $t {
+            const SIZE: usize = std::mem::size_of::<$t>();
+            fn from_py(obj: &Bound<'_, PyAny>) -> PyResult<Self> {
+                // Integers go through `__index__` (a float is a TypeError, as in array.array);
+                // out of range is an OverflowError.
+                let wide: $via = obj.extract()?;
+                <$t>::try_from(wide).map_err(|_| {
+                    PyOverflowError::new_err(format!(
+                        "{wide} is out of range for {} ({}..={})",
+                        stringify!($t),
+                        <$t>::MIN,
+                        <$t>::MAX
+                    ))
+                })
+            }
+            fn write_ne(self, out: &mut [u8]) {
+                out.copy_from_slice(&self.to_ne_bytes());
+            }
+            fn read_ne(bytes: &[u8]) -> Self {
+                let mut raw = [0; std::mem::size_of::<$t>()];
+                raw.copy_from_slice(bytes);
+                <$t>::from_ne_bytes(raw)
+            }
+        }
+    };
+    (float $t:ty) => {
+        impl Number for $t {
+            const SIZE: usize = std::mem::size_of::<$t>();
+            fn from_py(obj: &Bound<'_, PyAny>) -> PyResult<Self> {
+                if obj.is_instance_of::<PyString>() {
+                    return Err(PyTypeError::new_err("must be real number, not str"));
+                }
+                // float32 rounds (and overflows to inf) exactly as array.array('f') does.
+                Ok(obj.extract::<f64>()? as $t)
+            }
+            fn write_ne(self, out: &mut [u8]) {
+                out.copy_from_slice(&self.to_ne_bytes());
+            }
+            fn read_ne(bytes: &[u8]) -> Self {
+                let mut raw = [0; std::mem::size_of::<$t>()];
+                raw.copy_from_slice(bytes);
+                <$t>::from_ne_bytes(raw)
+            }
+        }
+    };
+}
+
+number!(i8, i64);
+number!(u8, u64);
+number!(i16, i64);
+number!(u16, u64);
+number!(i32, i64);
+number!(u32, u64);
+number!(i64, i64);
+number!(u64, u64);
+number!(float f32);
+number!(float f64);
+
+/// What kind of number a format describes, with its size: two formats that agree here hold
+/// the same bytes (`q` and native `l` on LP64, `<f` and `f` on little-endian machines).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Kind {
+    Signed(usize),
+    Unsigned(usize),
+    Float(usize),
+}
+
+impl Native {
+    fn kind(self) -> Kind {
+        with_native!(self, T => {
+            let size = std::mem::size_of::<T>();
+            match self {
+                Native::F32 | Native::F64 => Kind::Float(size),
+                Native::I8 | Native::I16 | Native::I32 | Native::I64 => Kind::Signed(size),
+                _ => Kind::Unsigned(size),
+            }
+        })
+    }
+}
+
+/// The kind of a `struct`-module format string with one item, or `None` for anything else.
+fn format_kind(format: &CStr) -> Option<Kind> {
+    let format = format.to_str().ok()?;
+    let (standard, letter) = match format.as_bytes() {
+        [letter] => (false, *letter),
+        [b'@', letter] => (false, *letter),
+        [b'=', letter] => (true, *letter),
+        [b'<', letter] if cfg!(target_endian = "little") => (true, *letter),
+        [b'>' | b'!', letter] if cfg!(target_endian = "big") => (true, *letter),
+        _ => return None,
+    };
+    let long = if standard {
+        4
+    } else {
+        std::mem::size_of::<c_long>()
+    };
+    Some(match letter {
+        b'b' => Kind::Signed(1),
+        b'B' => Kind::Unsigned(1),
+        b'h' => Kind::Signed(2),
+        b'H' => Kind::Unsigned(2),
+        b'i' => Kind::Signed(4),
+        b'I' => Kind::Unsigned(4),
+        b'l' => Kind::Signed(long),
+        b'L' => Kind::Unsigned(long),
+        b'q' => Kind::Signed(8),
+        b'Q' => Kind::Unsigned(8),
+        b'f' => Kind::Float(4),
+        b'd' => Kind::Float(8),
+        _ => return None,
+    })
+}
+
+impl TypeCode {
+    /// The typecode named by `code`, with `array.array`'s errors for anything else.
+    pub(crate) fn from_py(code: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let text: String = code.extract().map_err(|_| {
+            PyTypeError::new_err(format!(
+                "typecode must be a unicode character, not {}",
+                code.get_type()
+                    .name()
+                    .map(|n| n.to_string())
+                    .unwrap_or_default()
+            ))
+        })?;
+        let mut chars = text.chars();
+        match (chars.next(), chars.next()) {
+            (Some(c), None) => TABLE.iter().find(|t| t.code == c).copied().ok_or_else(|| {
+                PyValueError::new_err("bad typecode (must be b, B, h, H, i, I, l, L, q, Q, f or d)")
+            }),
+            _ => Err(PyTypeError::new_err(
+                "typecode must be a unicode character, not str of length != 1",
+            )),
+        }
+    }
+
+    pub(crate) fn itemsize(self) -> usize {
+        with_native!(self.native, T => T::SIZE)
+    }
+
+    /// Whether a buffer of `format` holds exactly this typecode's numbers.
+    pub(crate) fn matches(self, format: &CStr) -> bool {
+        format_kind(format) == Some(self.native.kind())
+    }
+
+    /// Writes `obj` as one native item into `out` (`itemsize` bytes), with `array.array`'s
+    /// exceptions: `TypeError` for a wrong type, `OverflowError` out of range.
+    pub(crate) fn store(self, obj: &Bound<'_, PyAny>, out: &mut [u8]) -> PyResult<()> {
+        with_native!(self.native, T => T::from_py(obj)?.write_ne(out));
+        Ok(())
+    }
+
+    /// Converts every item of `iterable` into native bytes, appended to `out`.
+    pub(crate) fn store_all(self, iterable: &Bound<'_, PyAny>, out: &mut Vec<u8>) -> PyResult<()> {
+        let size = self.itemsize();
+        for item in iterable.try_iter()? {
+            let at = out.len();
+            out.resize(at + size, 0);
+            self.store(&item?, &mut out[at..])?;
+        }
+        Ok(())
+    }
+
+    /// The Python number stored in `bytes` (`itemsize` bytes).
+    pub(crate) fn load<'py>(self, py: Python<'py>, bytes: &[u8]) -> PyResult<Bound<'py, PyAny>> {
+        with_native!(self.native, T => Ok(T::read_ne(bytes).into_pyobject(py)?.into_any()))
+    }
+
+    /// Whether the numbers in `a` and `b` (both of this typecode) are equal as numbers
+    /// (`0.0 == -0.0`, `nan != nan`), which comparing bytes would get wrong for floats.
+    pub(crate) fn equal(self, a: &[u8], b: &[u8]) -> bool {
+        let size = self.itemsize();
+        match self.native {
+            Native::F32 | Native::F64 => {
+                a.len() == b.len()
+                    && a.chunks_exact(size).zip(b.chunks_exact(size)).all(|(x, y)| {
+                        with_native!(self.native, T => T::read_ne(x) as f64 == T::read_ne(y) as f64)
+                    })
+            }
+            _ => a == b,
+        }
+    }
+}
+
+/// A typed view of memory owned by another object: the exporter behind the memoryviews and
+/// numpy arrays of `PicoList` and `PicoRing`. It holds the owner and one count in its
+/// [`Exports`] (given back when it is freed), and owns the shape and strides it exports.
+#[pyclass(frozen, module = "picoring._picoring", name = "_TypedExport")]
+pub(crate) struct TypedExport {
+    owner: Py<PyAny>,
+    exports: Arc<Exports>,
+    region: Region,
+    format: &'static CStr,
+    itemsize: isize,
+    ndim: c_int,
+    shape: [isize; 2],
+    strides: [isize; 2],
+    writable: bool,
+}
+
+// SAFETY: the region is an address and a length whose use is decided by the owner's lock and
+// export counters (as for `Export`); the other fields are Sync.
+unsafe impl Sync for TypedExport {}
+
+impl TypedExport {
+    /// Wraps `region` (items of `code`, in rows of `columns` items; `columns == 0` for a 1-D
+    /// export). The caller has already counted one reader export in `exports` under the
+    /// owner's lock; this object gives it back when freed, even if creating it fails.
+    pub(crate) fn new<'py>(
+        owner: &Bound<'py, PyAny>,
+        exports: Arc<Exports>,
+        region: Region,
+        code: TypeCode,
+        columns: usize,
+        writable: bool,
+    ) -> PyResult<Bound<'py, TypedExport>> {
+        let itemsize = code.itemsize();
+        let items = region.len / itemsize;
+        let overflow = || PyOverflowError::new_err("region too large");
+        let (ndim, shape, strides) = if columns == 0 {
+            let n = isize::try_from(items).map_err(|_| overflow())?;
+            (1, [n, 0], [itemsize as isize, 0])
+        } else {
+            let rows = isize::try_from(items / columns).map_err(|_| overflow())?;
+            let row = isize::try_from(columns * itemsize).map_err(|_| overflow())?;
+            (2, [rows, columns as isize], [row, itemsize as isize])
+        };
+        Bound::new(
+            owner.py(),
+            TypedExport {
+                owner: owner.clone().unbind(),
+                exports,
+                region,
+                format: code.format,
+                itemsize: itemsize as isize,
+                ndim,
+                shape,
+                strides,
+                writable,
+            },
+        )
+    }
+
+    /// Fills `view` for a consumer of this export.
+    ///
+    /// # Safety
+    ///
+    /// `view` is the pointer CPython passed to a `__getbuffer__`.
+    pub(crate) unsafe fn fill(
+        slf: &Bound<'_, TypedExport>,
+        view: *mut ffi::Py_buffer,
+        flags: c_int,
+    ) -> PyResult<()> {
+        let this = slf.get();
+        // SAFETY: the region stays valid while this object lives (its count blocks every call
+        // that would free, move or overwrite it), and the view holds a reference to us.
+        unsafe {
+            crate::export::fill(slf.as_any(), view, flags, this.region, !this.writable)?;
+        }
+        // SAFETY: `fill` succeeded, so `view` is initialised; the shape, strides and format we
+        // point it at live in this (frozen, heap-allocated) object or in static memory, and the
+        // view keeps this object alive.
+        unsafe {
+            let view = &mut *view;
+            view.itemsize = this.itemsize;
+            view.format = if flags & ffi::PyBUF_FORMAT != 0 {
+                this.format.as_ptr() as *mut _
+            } else {
+                std::ptr::null_mut()
+            };
+            view.ndim = this.ndim;
+            view.shape = if flags & ffi::PyBUF_ND == ffi::PyBUF_ND {
+                this.shape.as_ptr() as *mut isize
+            } else {
+                std::ptr::null_mut()
+            };
+            view.strides = if flags & ffi::PyBUF_STRIDES == ffi::PyBUF_STRIDES {
+                this.strides.as_ptr() as *mut isize
+            } else {
+                std::ptr::null_mut()
+            };
+        }
+        Ok(())
+    }
+}
+
+#[pymethods]
+impl TypedExport {
+    unsafe fn __getbuffer__(
+        slf: Bound<'_, Self>,
+        view: *mut ffi::Py_buffer,
+        flags: c_int,
+    ) -> PyResult<()> {
+        // SAFETY: forwarded from CPython's call.
+        unsafe { TypedExport::fill(&slf, view, flags) }
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "<picoring typed export of {} bytes, format {:?}>",
+            self.region.len, self.format
+        )
+    }
+
+    /// The object whose memory this exports.
+    #[getter]
+    fn owner(&self, py: Python<'_>) -> Py<PyAny> {
+        self.owner.clone_ref(py)
+    }
+}
+
+impl Drop for TypedExport {
+    fn drop(&mut self) {
+        self.exports.remove(false);
+    }
+}
+
+/// A `ValueError` naming what a buffer of the wrong format holds.
+pub(crate) fn format_mismatch(code: TypeCode, format: &CStr) -> PyErr {
+    PyValueError::new_err(format!(
+        "buffer format mismatch: expected {:?} items (typecode '{}'), got format {:?}",
+        code.format, code.code, format
+    ))
+}
