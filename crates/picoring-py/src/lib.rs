@@ -13,6 +13,8 @@ mod stream;
 // Typed lists and rings, waiting (issue 6).
 mod typecode;
 mod typed_list;
+mod typed_ring;
+mod wait;
 
 use pyo3::prelude::*;
 
@@ -29,5 +31,6 @@ fn _picoring(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<typed_list::PicoList>()?;
     m.add_class::<typed_list::PicoListIterator>()?;
     m.add_class::<typecode::TypedExport>()?;
+    m.add_class::<typed_ring::PicoRing>()?;
     Ok(())
 }

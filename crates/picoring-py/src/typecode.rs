@@ -338,14 +338,15 @@ impl TypeCode {
     /// Whether the numbers in `a` and `b` (both of this typecode) are equal as numbers
     /// (`0.0 == -0.0`, `nan != nan`), which comparing bytes would get wrong for floats.
     pub(crate) fn equal(self, a: &[u8], b: &[u8]) -> bool {
-        let size = self.itemsize();
+        fn same<T: Number + PartialEq>(a: &[u8], b: &[u8]) -> bool {
+            a.len() == b.len()
+                && a.chunks_exact(T::SIZE)
+                    .zip(b.chunks_exact(T::SIZE))
+                    .all(|(x, y)| T::read_ne(x) == T::read_ne(y))
+        }
         match self.native {
-            Native::F32 | Native::F64 => {
-                a.len() == b.len()
-                    && a.chunks_exact(size).zip(b.chunks_exact(size)).all(|(x, y)| {
-                        with_native!(self.native, T => T::read_ne(x) as f64 == T::read_ne(y) as f64)
-                    })
-            }
+            Native::F32 => same::<f32>(a, b),
+            Native::F64 => same::<f64>(a, b),
             _ => a == b,
         }
     }
@@ -386,13 +387,16 @@ impl TypedExport {
         let itemsize = code.itemsize();
         let items = region.len / itemsize;
         let overflow = || PyOverflowError::new_err("region too large");
-        let (ndim, shape, strides) = if columns == 0 {
-            let n = isize::try_from(items).map_err(|_| overflow())?;
-            (1, [n, 0], [itemsize as isize, 0])
-        } else {
-            let rows = isize::try_from(items / columns).map_err(|_| overflow())?;
-            let row = isize::try_from(columns * itemsize).map_err(|_| overflow())?;
-            (2, [rows, columns as isize], [row, itemsize as isize])
+        let (ndim, shape, strides) = match items.checked_div(columns) {
+            None => {
+                let n = isize::try_from(items).map_err(|_| overflow())?;
+                (1, [n, 0], [itemsize as isize, 0])
+            }
+            Some(rows) => {
+                let rows = isize::try_from(rows).map_err(|_| overflow())?;
+                let row = isize::try_from(columns * itemsize).map_err(|_| overflow())?;
+                (2, [rows, columns as isize], [row, itemsize as isize])
+            }
         };
         Bound::new(
             owner.py(),
