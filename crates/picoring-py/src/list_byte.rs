@@ -10,7 +10,7 @@ use pyo3::types::slice::PySliceIndices;
 use pyo3::types::{PyBytes, PySlice};
 
 use crate::export::{self, Region};
-use crate::guard::{guarded_pyclass, to_py_err, Guarded, DETACH_BYTES};
+use crate::guard::{guarded_pyclass, to_py_err, Guarded};
 use crate::input::ByteInput;
 
 type List = PicoList<u8>;
@@ -61,21 +61,7 @@ impl PicoListByte {
     /// Appends `src`, all or nothing.
     fn append_slice(&self, py: Python<'_>, src: &[u8]) -> PyResult<()> {
         self.inner.with(py, |list, _| {
-            self.check_growth(list, src.len())?;
-            let owned;
-            let src = if crate::input::overlaps(src, list.as_ptr(), list.len()) {
-                // The list fed to itself: copy first so no slice of the source aliases the list.
-                owned = src.to_vec();
-                &owned[..]
-            } else {
-                src
-            };
-            if src.len() >= DETACH_BYTES {
-                py.detach(|| list.extend_from_slice(src))
-            } else {
-                list.extend_from_slice(src)
-            }
-            .map_err(to_py_err)
+            crate::typed_list::extend_in_place(py, list, &self.inner.exports, src)
         })
     }
 

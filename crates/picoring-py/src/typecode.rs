@@ -46,118 +46,47 @@ const fn long_native(signed: bool) -> Native {
     }
 }
 
+const fn entry(code: char, native: Native, format: &'static CStr) -> TypeCode {
+    TypeCode {
+        code,
+        native,
+        format,
+    }
+}
+
 const TABLE: [TypeCode; 12] = [
-    TypeCode {
-        code: 'b',
-        native: Native::I8,
-        format: c"b",
-    },
-    TypeCode {
-        code: 'B',
-        native: Native::U8,
-        format: c"B",
-    },
-    TypeCode {
-        code: 'h',
-        native: Native::I16,
-        format: c"h",
-    },
-    TypeCode {
-        code: 'H',
-        native: Native::U16,
-        format: c"H",
-    },
-    TypeCode {
-        code: 'i',
-        native: Native::I32,
-        format: c"i",
-    },
-    TypeCode {
-        code: 'I',
-        native: Native::U32,
-        format: c"I",
-    },
-    TypeCode {
-        code: 'l',
-        native: long_native(true),
-        format: c"l",
-    },
-    TypeCode {
-        code: 'L',
-        native: long_native(false),
-        format: c"L",
-    },
-    TypeCode {
-        code: 'q',
-        native: Native::I64,
-        format: c"q",
-    },
-    TypeCode {
-        code: 'Q',
-        native: Native::U64,
-        format: c"Q",
-    },
-    TypeCode {
-        code: 'f',
-        native: Native::F32,
-        format: c"f",
-    },
-    TypeCode {
-        code: 'd',
-        native: Native::F64,
-        format: c"d",
-    },
+    entry('b', Native::I8, c"b"),
+    entry('B', Native::U8, c"B"),
+    entry('h', Native::I16, c"h"),
+    entry('H', Native::U16, c"H"),
+    entry('i', Native::I32, c"i"),
+    entry('I', Native::U32, c"I"),
+    entry('l', long_native(true), c"l"),
+    entry('L', long_native(false), c"L"),
+    entry('q', Native::I64, c"q"),
+    entry('Q', Native::U64, c"Q"),
+    entry('f', Native::F32, c"f"),
+    entry('d', Native::F64, c"d"),
 ];
 
 /// Runs `$body` with `$t` bound to the Rust type of `$native`.
 macro_rules! with_native {
     ($native:expr, $t:ident => $body:expr) => {
+        with_native!(@arms $native, $t, $body,
+            I8 i8, U8 u8, I16 i16, U16 u16, I32 i32, U32 u32, I64 i64, U64 u64, F32 f32, F64 f64)
+    };
+    (@arms $native:expr, $t:ident, $body:expr, $($variant:ident $ty:ty),*) => {
         match $native {
-            Native::I8 => {
-                type $t = i8;
+            $(Native::$variant => {
+                type $t = $ty;
                 $body
-            }
-            Native::U8 => {
-                type $t = u8;
-                $body
-            }
-            Native::I16 => {
-                type $t = i16;
-                $body
-            }
-            Native::U16 => {
-                type $t = u16;
-                $body
-            }
-            Native::I32 => {
-                type $t = i32;
-                $body
-            }
-            Native::U32 => {
-                type $t = u32;
-                $body
-            }
-            Native::I64 => {
-                type $t = i64;
-                $body
-            }
-            Native::U64 => {
-                type $t = u64;
-                $body
-            }
-            Native::F32 => {
-                type $t = f32;
-                $body
-            }
-            Native::F64 => {
-                type $t = f64;
-                $body
-            }
+            })*
         }
     };
 }
 
-/// A number the bindings can store: read from a Python object with `array.array`'s checks.
+/// A number the bindings can store: read from a Python object with `array.array`'s checks,
+/// kept as native-endian bytes.
 trait Number: Copy + for<'py> IntoPyObject<'py> {
     const SIZE: usize;
     fn from_py(obj: &Bound<'_, PyAny>) -> PyResult<Self>;
@@ -166,21 +95,11 @@ trait Number: Copy + for<'py> IntoPyObject<'py> {
 }
 
 macro_rules! number {
-    ($t:ty, $via:ty) => {
+    ($t:ty, |$obj:ident| $from_py:expr) => {
         impl Number for $t {
             const SIZE: usize = std::mem::size_of::<$t>();
-            fn from_py(obj: &Bound<'_, PyAny>) -> PyResult<Self> {
-                // Integers go through `__index__` (a float is a TypeError, as in array.array);
-                // out of range is an OverflowError.
-                let wide: $via = obj.extract()?;
-                <$t>::try_from(wide).map_err(|_| {
-                    PyOverflowError::new_err(format!(
-                        "{wide} is out of range for {} ({}..={})",
-                        stringify!($t),
-                        <$t>::MIN,
-                        <$t>::MAX
-                    ))
-                })
+            fn from_py($obj: &Bound<'_, PyAny>) -> PyResult<Self> {
+                $from_py
             }
             fn write_ne(self, out: &mut [u8]) {
                 out.copy_from_slice(&self.to_ne_bytes());
@@ -192,25 +111,29 @@ macro_rules! number {
             }
         }
     };
+    ($t:ty, $via:ty) => {
+        // Integers go through `__index__` (a float is a TypeError, as in array.array); out of
+        // range is an OverflowError.
+        number!($t, |obj| {
+            let wide: $via = obj.extract()?;
+            <$t>::try_from(wide).map_err(|_| {
+                PyOverflowError::new_err(format!(
+                    "{wide} is out of range for {} ({}..={})",
+                    stringify!($t),
+                    <$t>::MIN,
+                    <$t>::MAX
+                ))
+            })
+        });
+    };
     (float $t:ty) => {
-        impl Number for $t {
-            const SIZE: usize = std::mem::size_of::<$t>();
-            fn from_py(obj: &Bound<'_, PyAny>) -> PyResult<Self> {
-                if obj.is_instance_of::<PyString>() {
-                    return Err(PyTypeError::new_err("must be real number, not str"));
-                }
-                // float32 rounds (and overflows to inf) exactly as array.array('f') does.
-                Ok(obj.extract::<f64>()? as $t)
+        // float32 rounds (and overflows to inf) exactly as array.array('f') does.
+        number!($t, |obj| {
+            if obj.is_instance_of::<PyString>() {
+                return Err(PyTypeError::new_err("must be real number, not str"));
             }
-            fn write_ne(self, out: &mut [u8]) {
-                out.copy_from_slice(&self.to_ne_bytes());
-            }
-            fn read_ne(bytes: &[u8]) -> Self {
-                let mut raw = [0; std::mem::size_of::<$t>()];
-                raw.copy_from_slice(bytes);
-                <$t>::from_ne_bytes(raw)
-            }
-        }
+            Ok(obj.extract::<f64>()? as $t)
+        });
     };
 }
 
@@ -224,6 +147,19 @@ number!(i64, i64);
 number!(u64, u64);
 number!(float f32);
 number!(float f64);
+
+/// One item's native bytes (at most 8), on the stack.
+pub(crate) struct Item {
+    raw: [u8; 8],
+    len: usize,
+}
+
+impl std::ops::Deref for Item {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.raw[..self.len]
+    }
+}
 
 /// What kind of number a format describes, with its size: two formats that agree here hold
 /// the same bytes (`q` and native `l` on LP64, `<f` and `f` on little-endian machines).
@@ -321,13 +257,20 @@ impl TypeCode {
 
     /// Converts every item of `iterable` into native bytes, appended to `out`.
     pub(crate) fn store_all(self, iterable: &Bound<'_, PyAny>, out: &mut Vec<u8>) -> PyResult<()> {
-        let size = self.itemsize();
         for item in iterable.try_iter()? {
-            let at = out.len();
-            out.resize(at + size, 0);
-            self.store(&item?, &mut out[at..])?;
+            out.extend_from_slice(&self.item(&item?)?);
         }
         Ok(())
+    }
+
+    /// `obj` as one native item (`itemsize` bytes), converted as [`TypeCode::store`] does.
+    pub(crate) fn item(self, obj: &Bound<'_, PyAny>) -> PyResult<Item> {
+        let mut item = Item {
+            raw: [0; 8],
+            len: self.itemsize(),
+        };
+        self.store(obj, &mut item.raw[..item.len])?;
+        Ok(item)
     }
 
     /// The Python number stored in `bytes` (`itemsize` bytes).

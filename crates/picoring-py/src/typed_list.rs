@@ -14,7 +14,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyList, PySlice, PyString, PyTuple};
 
 use crate::export::Region;
-use crate::guard::{count, guarded_pyclass, to_py_err, Guarded, DETACH_BYTES};
+use crate::guard::{count, guarded_pyclass, to_py_err, Exports, Guarded, DETACH_BYTES};
 use crate::input::ByteInput;
 use crate::list_byte::{position, slice_positions};
 use crate::typecode::{TypeCode, TypedExport};
@@ -41,6 +41,34 @@ impl Typed {
     }
 }
 
+/// Appends `src` to a list whose bytes never move, all or nothing (also `PicoListByte`'s
+/// append). Growth is refused while a view is alive only on the heap fallback, where it would
+/// move the bytes; the copy releases the GIL when it is long.
+pub(crate) fn extend_in_place(
+    py: Python<'_>,
+    list: &mut List<u8>,
+    exports: &Exports,
+    src: &[u8],
+) -> PyResult<()> {
+    if !List::<u8>::grows_in_place() && list.capacity() - list.len() < src.len() {
+        exports.check_no_readers()?;
+    }
+    let owned;
+    let src = if crate::input::overlaps(src, list.as_ptr(), list.len()) {
+        // The list fed to itself: copy first so no slice of the source aliases it.
+        owned = src.to_vec();
+        &owned[..]
+    } else {
+        src
+    };
+    if src.len() >= DETACH_BYTES {
+        py.detach(|| list.extend_from_slice(src))
+    } else {
+        list.extend_from_slice(src)
+    }
+    .map_err(to_py_err)
+}
+
 /// Items converted per lock when extending from a Python iterable: Python code (a generator)
 /// runs between chunks, never under the lock.
 const CHUNK_ITEMS: usize = 16 * 1024;
@@ -57,26 +85,7 @@ impl PicoList {
     /// Appends native bytes (whole items), all or nothing.
     fn append_bytes(&self, py: Python<'_>, src: &[u8]) -> PyResult<()> {
         self.inner.with(py, |typed, _| {
-            let list = &mut typed.bytes;
-            // Growth never moves the items on the native backends; on the heap fallback it
-            // would, so there it is refused while a view is alive.
-            if !List::<u8>::grows_in_place() && list.capacity() - list.len() < src.len() {
-                self.inner.exports.check_no_readers()?;
-            }
-            let owned;
-            let src = if crate::input::overlaps(src, list.as_ptr(), list.len()) {
-                // The list fed to itself: copy first so no slice of the source aliases it.
-                owned = src.to_vec();
-                &owned[..]
-            } else {
-                src
-            };
-            if src.len() >= DETACH_BYTES {
-                py.detach(|| list.extend_from_slice(src))
-            } else {
-                list.extend_from_slice(src)
-            }
-            .map_err(to_py_err)
+            extend_in_place(py, &mut typed.bytes, &self.inner.exports, src)
         })
     }
 
@@ -227,11 +236,8 @@ guarded_pyclass!(
 
     /// Appends one number (`TypeError`/`OverflowError` as `array.array`).
     fn append(&self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<()> {
-        let code = self.code(py)?;
-        let mut raw = [0u8; 8];
-        let raw = &mut raw[..code.itemsize()];
-        code.store(value, raw)?;
-        self.append_bytes(py, raw)
+        let raw = self.code(py)?.item(value)?;
+        self.append_bytes(py, &raw)
     }
 
     /// Upstream 0.6 name of `append`.
@@ -250,12 +256,12 @@ guarded_pyclass!(
         let size = code.itemsize();
         let mut chunk = Vec::with_capacity(CHUNK_ITEMS * size);
         for item in data.try_iter()? {
-            let at = chunk.len();
-            chunk.resize(at + size, 0);
-            if let Err(err) = code.store(&item?, &mut chunk[at..]) {
-                chunk.truncate(at);
-                self.append_bytes(py, &chunk)?;
-                return Err(err);
+            match code.item(&item?) {
+                Ok(raw) => chunk.extend_from_slice(&raw),
+                Err(err) => {
+                    self.append_bytes(py, &chunk)?;
+                    return Err(err);
+                }
             }
             if chunk.len() == CHUNK_ITEMS * size {
                 self.append_bytes(py, &chunk)?;
@@ -268,10 +274,7 @@ guarded_pyclass!(
     /// Inserts `value` before `index` (clamped, as `list.insert`). O(n): the items after it
     /// move one place (a memmove); refused (`BufferError`) while a view is alive.
     fn insert(&self, py: Python<'_>, index: isize, value: &Bound<'_, PyAny>) -> PyResult<()> {
-        let code = self.code(py)?;
-        let mut raw = [0u8; 8];
-        let raw = &mut raw[..code.itemsize()];
-        code.store(value, raw)?;
+        let raw = self.code(py)?.item(value)?;
         self.inner.with(py, |typed, _| {
             self.inner.exports.check_no_readers()?;
             let len = typed.len();
@@ -281,10 +284,10 @@ guarded_pyclass!(
                 (index as usize).min(len)
             };
             let size = raw.len();
-            typed.bytes.extend_from_slice(raw).map_err(to_py_err)?;
+            typed.bytes.extend_from_slice(&raw).map_err(to_py_err)?;
             let bytes = typed.bytes.as_mut_slice();
             bytes.copy_within(at * size..len * size, (at + 1) * size);
-            bytes[at * size..(at + 1) * size].copy_from_slice(raw);
+            bytes[at * size..(at + 1) * size].copy_from_slice(&raw);
             Ok(())
         })
     }
@@ -322,14 +325,11 @@ guarded_pyclass!(
 
     /// Sets the item at `index`; `False` out of range (upstream 0.6 behaviour).
     fn set(&self, py: Python<'_>, index: isize, value: &Bound<'_, PyAny>) -> PyResult<bool> {
-        let code = self.code(py)?;
-        let mut raw = [0u8; 8];
-        let raw = &mut raw[..code.itemsize()];
-        code.store(value, raw)?;
+        let raw = self.code(py)?.item(value)?;
         self.inner.with(py, |typed, _| {
             Ok(match position(index, typed.len()) {
                 Some(i) => {
-                    typed.item_mut(i).copy_from_slice(raw);
+                    typed.item_mut(i).copy_from_slice(&raw);
                     true
                 }
                 None => false,
@@ -400,12 +400,10 @@ guarded_pyclass!(
             });
         }
         let index: isize = index.extract()?;
-        let mut raw = [0u8; 8];
-        let raw = &mut raw[..size];
-        code.store(value, raw)?;
+        let raw = code.item(value)?;
         self.inner.with(py, |typed, _| {
             let i = position(index, typed.len()).ok_or_else(out_of_range)?;
-            typed.item_mut(i).copy_from_slice(raw);
+            typed.item_mut(i).copy_from_slice(&raw);
             Ok(())
         })
     }
