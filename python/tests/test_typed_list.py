@@ -308,3 +308,22 @@ class TypedListMachine(RuleBasedStateMachine):
 
 TestTypedListMachine = TypedListMachine.TestCase
 TestTypedListMachine.settings = settings(max_examples=60, stateful_step_count=40, deadline=None)
+
+
+@pytest.mark.parametrize("code", TYPECODES)
+def test_extend_from_range_matches_array(code):
+    lo, hi = int_range(code) if code in INT_CODES else (-(2**40), 2**40)
+    cases = [range(0), range(5), range(10, -10, -3), range(lo, lo + 40_000, 7),
+             range(hi, hi - 100_000, -1), range(lo - 2, lo + 3), range(hi - 3, hi + 2),
+             range(-(2**63), -(2**63) + 3), range(2**64 - 2, 2**64 + 1)]
+    for r in cases:
+        lst, ref = PicoList(code, [1]), array.array(code, [1])
+        errors = []
+        for target in (lst, ref):
+            try:
+                target.extend(r)
+                errors.append(None)
+            except OverflowError:
+                errors.append(OverflowError)
+        assert errors[0] == errors[1], r
+        assert lst == ref, r

@@ -92,10 +92,12 @@ trait Number: Copy + for<'py> IntoPyObject<'py> {
     fn from_py(obj: &Bound<'_, PyAny>) -> PyResult<Self>;
     fn write_ne(self, out: &mut [u8]);
     fn read_ne(bytes: &[u8]) -> Self;
+    /// `value` as this type, `None` out of range (never for floats: they round).
+    fn from_i64(value: i64) -> Option<Self>;
 }
 
 macro_rules! number {
-    ($t:ty, |$obj:ident| $from_py:expr) => {
+    ($t:ty, |$obj:ident| $from_py:expr, |$int:ident| $from_i64:expr) => {
         impl Number for $t {
             const SIZE: usize = std::mem::size_of::<$t>();
             fn from_py($obj: &Bound<'_, PyAny>) -> PyResult<Self> {
@@ -109,31 +111,42 @@ macro_rules! number {
                 raw.copy_from_slice(bytes);
                 <$t>::from_ne_bytes(raw)
             }
+            fn from_i64($int: i64) -> Option<Self> {
+                $from_i64
+            }
         }
     };
     ($t:ty, $via:ty) => {
         // Integers go through `__index__` (a float is a TypeError, as in array.array); out of
         // range is an OverflowError.
-        number!($t, |obj| {
-            let wide: $via = obj.extract()?;
-            <$t>::try_from(wide).map_err(|_| {
-                PyOverflowError::new_err(format!(
-                    "{wide} is out of range for {} ({}..={})",
-                    stringify!($t),
-                    <$t>::MIN,
-                    <$t>::MAX
-                ))
-            })
-        });
+        number!(
+            $t,
+            |obj| {
+                let wide: $via = obj.extract()?;
+                <$t>::try_from(wide).map_err(|_| {
+                    PyOverflowError::new_err(format!(
+                        "{wide} is out of range for {} ({}..={})",
+                        stringify!($t),
+                        <$t>::MIN,
+                        <$t>::MAX
+                    ))
+                })
+            },
+            |value| <$t>::try_from(value).ok()
+        );
     };
     (float $t:ty) => {
         // float32 rounds (and overflows to inf) exactly as array.array('f') does.
-        number!($t, |obj| {
-            if obj.is_instance_of::<PyString>() {
-                return Err(PyTypeError::new_err("must be real number, not str"));
-            }
-            Ok(obj.extract::<f64>()? as $t)
-        });
+        number!(
+            $t,
+            |obj| {
+                if obj.is_instance_of::<PyString>() {
+                    return Err(PyTypeError::new_err("must be real number, not str"));
+                }
+                Ok(obj.extract::<f64>()? as $t)
+            },
+            |value| Some(value as $t)
+        );
     };
 }
 
@@ -261,6 +274,30 @@ impl TypeCode {
             out.extend_from_slice(&self.item(&item?)?);
         }
         Ok(())
+    }
+
+    /// Whether `value` fits this typecode (floats hold every i64, rounded).
+    pub(crate) fn holds(self, value: i64) -> bool {
+        with_native!(self.native, T => T::from_i64(value).is_some())
+    }
+
+    /// Appends the native bytes of `start, start + step, ...` (`len` numbers, all within i64)
+    /// to `out`; returns `false`, appending nothing, if any is out of range for this typecode.
+    pub(crate) fn store_range(self, start: i64, step: i64, len: usize, out: &mut Vec<u8>) -> bool {
+        with_native!(self.native, T => {
+            let before = out.len();
+            out.resize(before + len * T::SIZE, 0);
+            let mut value = start;
+            for slot in out[before..].chunks_exact_mut(T::SIZE) {
+                let Some(item) = T::from_i64(value) else {
+                    out.truncate(before);
+                    return false;
+                };
+                item.write_ne(slot);
+                value = value.wrapping_add(step);
+            }
+            true
+        })
     }
 
     /// `obj` as one native item (`itemsize` bytes), converted as [`TypeCode::store`] does.

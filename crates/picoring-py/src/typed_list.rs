@@ -8,10 +8,11 @@
 use std::ffi::c_int;
 
 use picoring::PicoList as List;
-use pyo3::exceptions::{PyIndexError, PyValueError};
+use pyo3::exceptions::{PyIndexError, PyOverflowError, PyValueError};
 use pyo3::ffi;
 use pyo3::prelude::*;
-use pyo3::types::{PyList, PySlice, PyString, PyTuple};
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyList, PySlice, PyString, PyTuple, PyType};
 
 use crate::export::Region;
 use crate::guard::{count, guarded_pyclass, to_py_err, Exports, Guarded, DETACH_BYTES};
@@ -126,6 +127,47 @@ impl PicoList {
                 inner: Guarded::new("PicoList", Typed { bytes: list, code }),
             },
         )
+    }
+
+    /// A `range` of numbers that fit is generated in Rust, without a Python int per item;
+    /// returns `false` (appending nothing) for anything else, left to the item-by-item path.
+    fn extend_from_range(
+        &self,
+        py: Python<'_>,
+        code: TypeCode,
+        data: &Bound<'_, PyAny>,
+    ) -> PyResult<bool> {
+        static RANGE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+        let range = RANGE.import(py, "builtins", "range")?;
+        if !data.is_exact_instance(range) {
+            return Ok(false);
+        }
+        let ends = (
+            data.getattr("start")?.extract::<i64>(),
+            data.getattr("step")?.extract::<i64>(),
+            data.len(),
+        );
+        let (Ok(start), Ok(step), Ok(len)) = ends else {
+            return Ok(false);
+        };
+        // A range is monotonic: when its ends fit, every number in it fits.
+        let last = start.checked_add((len.saturating_sub(1) as i64).saturating_mul(step));
+        if len == 0 || !last.is_some_and(|last| code.holds(start) && code.holds(last)) {
+            return Ok(len == 0);
+        }
+        let mut bytes = Vec::new();
+        let mut done = 0;
+        while done < len {
+            let n = CHUNK_ITEMS.min(len - done);
+            bytes.clear();
+            // `done < len`, so this number lies between the ends: within i64.
+            if !code.store_range(start + done as i64 * step, step, n, &mut bytes) {
+                return Err(PyOverflowError::new_err("range item out of range"));
+            }
+            self.append_bytes(py, &bytes)?;
+            done += n;
+        }
+        Ok(true)
     }
 
     /// Every item as a Python list (under the lock: converting numbers runs no Python code).
@@ -252,6 +294,9 @@ guarded_pyclass!(
         let code = self.code(py)?;
         if let Some(input) = Self::matching_buffer(code, data) {
             return self.append_bytes(py, input.bytes());
+        }
+        if self.extend_from_range(py, code, data)? {
+            return Ok(());
         }
         let size = code.itemsize();
         let mut chunk = Vec::with_capacity(CHUNK_ITEMS * size);
