@@ -3,7 +3,8 @@
     .venv/bin/python python/bench/bench_typed.py [--items 50000000] [--steps 20000]
 
 Part 1: building a list of N int64 (`PicoList('q').extend`) from a numpy array (one copy in
-Rust) and from `range` (converted item by item), against `array.array('q')` and numpy.
+Rust), from a `range` (generated in Rust when its ends fit) and from an iterator over it (one
+Python int at a time), against `array.array('q')` and numpy.
 Part 2: a (1024, 2) float32 frame stream: push one block, then read the queued frames as a numpy
 array, against `numpy_ringbuffer.RingBuffer` (from PyPI; the column is skipped when it is not
 installed: `.venv/bin/pip install numpy_ringbuffer`) and a `collections.deque` of arrays.
@@ -49,6 +50,12 @@ def list_rows(n, repeat):
     def array_buffer():
         array.array("q").frombytes(memoryview(source).cast("B"))
 
+    def pico_iter():
+        PicoList("q").extend(iter(range(n)))
+
+    def array_iter():
+        array.array("q").extend(iter(range(n)))
+
     def numpy_arange():
         np.arange(n, dtype=np.int64)
 
@@ -62,6 +69,8 @@ def list_rows(n, repeat):
         ("PicoList('q').extend(range)", best(pico_range, repeat)),
         ("array.array('q').extend(range)", best(array_range, repeat)),
         ("np.fromiter(range)", best(numpy_fromiter, repeat)),
+        ("PicoList('q').extend(iter(range))", best(pico_iter, repeat)),
+        ("array.array('q').extend(iter(range))", best(array_iter, repeat)),
     ]
 
 
@@ -148,8 +157,12 @@ def main():
     reference = dict(rows)
     print(f"{'case':44} {'seconds':>9} {'vs PicoList same input':>24}")
     for name, seconds in rows:
-        same = ("PicoList('q').extend(numpy array)" if "array)" in name or "arange" in name
-                else "PicoList('q').extend(range)")
+        if name.endswith("extend(iter(range))"):
+            same = "PicoList('q').extend(iter(range))"
+        elif "array)" in name or "arange" in name:
+            same = "PicoList('q').extend(numpy array)"
+        else:
+            same = "PicoList('q').extend(range)"
         print(f"{name:44} {seconds:9.3f} {seconds / reference[same]:23.2f}x")
 
     print(f"\nPart 2: (1024, 2) float32 blocks, per step (best of {args.repeat})")

@@ -5,7 +5,7 @@
 use std::ffi::{c_int, c_long, CStr};
 use std::sync::Arc;
 
-use pyo3::exceptions::{PyOverflowError, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyBufferError, PyOverflowError, PyTypeError, PyValueError};
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::PyString;
@@ -364,19 +364,18 @@ impl TypedExport {
         columns: usize,
         writable: bool,
     ) -> PyResult<Bound<'py, TypedExport>> {
+        // Nothing here may fail before the object exists (its drop gives the count back).
+        // The region is memory the owner holds, so its length, and every count of items or
+        // bytes within it, is at most isize::MAX: the casts are exact.
         let itemsize = code.itemsize();
         let items = region.len / itemsize;
-        let overflow = || PyOverflowError::new_err("region too large");
         let (ndim, shape, strides) = match items.checked_div(columns) {
-            None => {
-                let n = isize::try_from(items).map_err(|_| overflow())?;
-                (1, [n, 0], [itemsize as isize, 0])
-            }
-            Some(rows) => {
-                let rows = isize::try_from(rows).map_err(|_| overflow())?;
-                let row = isize::try_from(columns * itemsize).map_err(|_| overflow())?;
-                (2, [rows, columns as isize], [row, itemsize as isize])
-            }
+            None => (1, [items as isize, 0], [itemsize as isize, 0]),
+            Some(rows) => (
+                2,
+                [rows as isize, columns as isize],
+                [(columns * itemsize) as isize, itemsize as isize],
+            ),
         };
         Bound::new(
             owner.py(),
@@ -405,6 +404,12 @@ impl TypedExport {
         flags: c_int,
     ) -> PyResult<()> {
         let this = slf.get();
+        let f_contiguous = flags & ffi::PyBUF_F_CONTIGUOUS == ffi::PyBUF_F_CONTIGUOUS;
+        if f_contiguous && this.ndim == 2 && this.shape[0] > 1 && this.shape[1] > 1 {
+            return Err(PyBufferError::new_err(
+                "the frames are C-contiguous (row-major), not Fortran-contiguous",
+            ));
+        }
         // SAFETY: the region stays valid while this object lives (its count blocks every call
         // that would free, move or overwrite it), and the view holds a reference to us.
         unsafe {
@@ -421,12 +426,14 @@ impl TypedExport {
             } else {
                 std::ptr::null_mut()
             };
-            view.ndim = this.ndim;
-            view.shape = if flags & ffi::PyBUF_ND == ffi::PyBUF_ND {
-                this.shape.as_ptr() as *mut isize
+            // Without PyBUF_ND the consumer asked for plain bytes: one dimension, no shape.
+            if flags & ffi::PyBUF_ND == ffi::PyBUF_ND {
+                view.ndim = this.ndim;
+                view.shape = this.shape.as_ptr() as *mut isize;
             } else {
-                std::ptr::null_mut()
-            };
+                view.ndim = 1;
+                view.shape = std::ptr::null_mut();
+            }
             view.strides = if flags & ffi::PyBUF_STRIDES == ffi::PyBUF_STRIDES {
                 this.strides.as_ptr() as *mut isize
             } else {
