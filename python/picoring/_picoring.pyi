@@ -185,7 +185,8 @@ class PicoRing(_Closable):
         """Appends every frame of ``data`` (shape ``(n, channels)`` or ``(n * channels,)``, the
         ring's format) and returns the count; waits up to ``timeout`` seconds (``None``:
         forever) for room, then raises ``TimeoutError`` having written nothing. Overwrite mode
-        never waits: it evicts the oldest frames."""
+        never waits: it evicts the oldest frames. Blocks of ``n`` pushed and ``m`` popped can
+        wait for each other forever only if ``n + m > capacity()``."""
     def pop(self, n: SupportsIndex | None = None, timeout: float | None = None) -> Any:
         """Removes the oldest ``n`` frames (all queued ones when ``None``) into a new numpy
         array (a memoryview without numpy); waits up to ``timeout`` seconds for ``n`` frames,

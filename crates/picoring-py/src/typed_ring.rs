@@ -198,7 +198,9 @@ guarded_pyclass!(
     /// when it does not fit, waits up to `timeout` seconds (`None`: forever) for room, then
     /// raises `TimeoutError` having written nothing. In overwrite mode it never waits: the
     /// oldest frames are evicted (`BufferError` if a view still exports them), and of data
-    /// longer than the ring only the last `capacity()` frames are kept.
+    /// longer than the ring only the last `capacity()` frames are kept. Pushes and pops are
+    /// whole: a producer pushing blocks of `n` frames and a consumer popping blocks of `m`
+    /// can only wait for each other forever if `n + m > capacity()`; size the ring for both.
     #[pyo3(signature = (data, timeout=None))]
     fn push(&self, py: Python<'_>, data: &Bound<'_, PyAny>, timeout: Option<f64>) -> PyResult<usize> {
         let input = ByteInput::new(data)?;

@@ -7,6 +7,10 @@
 //! succeeds, releasing the GIL while it sleeps, and raises `TimeoutError` when the timeout
 //! passes (as `socket` does; `queue.Queue` raises its own `queue.Empty`/`queue.Full`).
 //!
+//! Wiring a byte ring class (as `PicoByteStreamPy`): make its value `Wakes<Ring>` (every
+//! `byte_ring` helper then notifies through the `ByteRing` impl below), call `notify()` after
+//! any change made outside those helpers, and wrap the non-blocking call in [`retry`].
+//!
 //! Lost wake-ups cannot happen: a waiter reads the change counter *before* it tries under the
 //! object's lock, and every change bumps the counter after it is made (under that same lock),
 //! so a change made after the attempt always ends the sleep.
@@ -186,9 +190,46 @@ pub(crate) fn wait_for<R, T>(
     py: Python<'_>,
     timeout: Option<f64>,
     what: impl FnOnce() -> String,
-    mut attempt: impl FnMut(&mut R, &mut usize) -> PyResult<Option<T>>,
+    attempt: impl FnMut(&mut R, &mut usize) -> PyResult<Option<T>>,
+) -> PyResult<T> {
+    wait_until(g, py, deadline(timeout)?, what, attempt)
+}
+
+// Not called yet: `PicoByteStreamPy.read/write(..., timeout=)` are its first users, wired
+// when the python and typed branches meet (see the wait.rs doc above).
+#[allow(dead_code)]
+/// Socket-style waiting around an existing non-blocking operation: runs `op` once `ready`
+/// holds, and again (waiting again) while its result is not `done`, e.g. a read that another
+/// reader emptied first. `TimeoutError` (`what`) when `timeout` seconds pass first.
+pub(crate) fn retry<R, T>(
+    g: &Guarded<Wakes<R>>,
+    py: Python<'_>,
+    timeout: Option<f64>,
+    what: impl Fn() -> String,
+    ready: impl Fn(&R) -> bool,
+    mut op: impl FnMut() -> PyResult<T>,
+    done: impl Fn(&T) -> bool,
 ) -> PyResult<T> {
     let until = deadline(timeout)?;
+    loop {
+        wait_until(g, py, until, &what, |value, _| {
+            Ok(ready(value).then_some(()))
+        })?;
+        let result = op()?;
+        if done(&result) {
+            return Ok(result);
+        }
+    }
+}
+
+/// [`wait_for`] with a deadline (`None`: forever) instead of a timeout.
+pub(crate) fn wait_until<R, T>(
+    g: &Guarded<Wakes<R>>,
+    py: Python<'_>,
+    until: Option<Instant>,
+    what: impl FnOnce() -> String,
+    mut attempt: impl FnMut(&mut R, &mut usize) -> PyResult<Option<T>>,
+) -> PyResult<T> {
     let mut try_once = |py: Python<'_>| {
         g.with(py, |wakes, granted| {
             let done = attempt(&mut wakes.value, granted)?;
