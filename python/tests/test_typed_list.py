@@ -327,3 +327,43 @@ def test_extend_from_range_matches_array(code):
                 errors.append(OverflowError)
         assert errors[0] == errors[1], r
         assert lst == ref, r
+
+
+def test_bounded_reservation_and_bad_sizes():
+    with pytest.raises(ValueError):
+        PicoList("q", max_capacity=-1)
+    for huge in (2**62, sys.maxsize):
+        with pytest.raises((MemoryError, OverflowError)):
+            PicoList("q", max_capacity=huge)
+    with pytest.raises(OverflowError):
+        PicoList("q", max_capacity=2**64)
+    small = PicoList("d", max_capacity=64 * 1024)
+    room = small.max_capacity()
+    small.extend(range(room))
+    with pytest.raises(MemoryError):
+        small.append(1.0)
+    with pytest.raises(MemoryError):
+        small.extend(array.array("d", [1.0]))
+    assert len(small) == room and small[-1] == room - 1
+
+
+def test_eight_threads_appending_lose_nothing():
+    import threading
+
+    lst = PicoList("Q")
+    per_thread = 20_000
+
+    def work(t):
+        for start in range(0, per_thread, 100):
+            lst.extend(range(t * per_thread + start, t * per_thread + start + 50))
+            for v in range(t * per_thread + start + 50, t * per_thread + start + 100):
+                lst.append(v)
+            view = memoryview(lst)  # exports come and go while others append
+            view.release()
+
+    threads = [threading.Thread(target=work, args=(t,)) for t in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(lst) == list(range(8 * per_thread))
