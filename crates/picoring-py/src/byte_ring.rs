@@ -422,6 +422,11 @@ macro_rules! byte_ring_class {
                 $crate::byte_ring::writable_view(&slf.get().inner, slf.as_any(), n)
             }
 
+            /// Drops `n` queued bytes without copying them; `ValueError` if fewer are queued.
+            fn consume(&self, py: Python<'_>, n: isize) -> PyResult<()> {
+                $crate::byte_ring::advance_tail(&self.inner, py, n)
+            }
+
             /// Publishes the first `n` bytes written into the last writable view.
             fn commit(&self, py: Python<'_>, n: isize) -> PyResult<()> {
                 $crate::byte_ring::commit(&self.inner, py, n)
