@@ -7,8 +7,9 @@
 //!   non-blocking socket;
 //! - reads (`pop_bytes`, `pop_bulk`, `read`, `readinto`) return what is there, up to `n`
 //!   (`b""` when empty), like `io.RawIOBase.read`; `pop()` returns `None` when empty;
-//! - explicit counts beyond what is there (`advance_tail`, `advance_head`, `commit`) raise
-//!   `ValueError` and change nothing: stale bytes are never published.
+//! - explicit counts beyond what is there (`consume`/`advance_tail` beyond the queued bytes,
+//!   `commit`/`advance_head` beyond the last writable view) raise `ValueError` and change
+//!   nothing: stale bytes are never published.
 
 use std::ffi::c_int;
 
