@@ -56,10 +56,11 @@ pub struct PicoList<T> {
     /// The first element: `region.base()`, cached for the hot path. Changes only on the moving
     /// heap backend, and only inside `grow_for`/`give_back`.
     ptr: NonNull<T>,
-    /// Initialised elements at `ptr`: `len <= cap`.
+    /// Initialised elements at `ptr`: `len <= ready`.
     len: usize,
-    /// Elements that fit in the committed memory, clamped to `max`: `cap <= max`.
-    cap: usize,
+    /// Elements that can be written without the cold path: the region's committed and
+    /// prefaulted bytes over the element size, clamped to `max`, so `ready <= max`.
+    ready: usize,
     /// The most elements the reservation holds.
     max: usize,
     region: Region,
@@ -146,7 +147,7 @@ impl<T> PicoList<T> {
         Ok(PicoList {
             ptr,
             len: 0,
-            cap: 0,
+            ready: 0,
             max,
             region,
             _owns: PhantomData,
@@ -216,12 +217,12 @@ impl<T> PicoList<T> {
     /// ```
     #[inline]
     pub fn try_push(&mut self, value: T) -> Result<(), (T, Error)> {
-        if self.len == self.cap {
+        if self.len == self.ready {
             if let Err(err) = self.grow_for(1) {
                 return Err((value, err));
             }
         }
-        // SAFETY: len < cap after the check, so the slot is committed and holds no element.
+        // SAFETY: len < ready after the check, so the slot is committed and holds no element.
         unsafe { self.ptr.as_ptr().add(self.len).write(value) };
         self.len += 1;
         Ok(())
@@ -267,7 +268,7 @@ impl<T> PicoList<T> {
     /// ```
     #[inline]
     pub fn reserve(&mut self, additional: usize) -> Result<(), Error> {
-        if self.cap - self.len < additional {
+        if self.ready - self.len < additional {
             self.grow_for(additional)?;
         }
         Ok(())
@@ -290,9 +291,9 @@ impl<T> PicoList<T> {
         Ok(())
     }
 
-    /// Re-reads the base pointer and the committed capacity after the region changed.
+    /// Re-reads the base pointer and the writable length after the region changed.
     fn sync_with_region(&mut self) {
-        self.cap = (self.region.committed() / mem::size_of::<T>()).min(self.max);
+        self.ready = (self.region.ready() / mem::size_of::<T>()).min(self.max);
         if Region::MOVES {
             // The heap region's base is never null (an allocation, or a dangling aligned
             // pointer); keep the old pointer in the impossible other case.
@@ -332,7 +333,7 @@ impl<T> PicoList<T> {
         };
         let start = *written.len;
         for item in items {
-            // SAFETY: reserve made start + items.len() <= cap; this slot is committed and empty.
+            // SAFETY: reserve made start + items.len() <= ready; this slot is committed and empty.
             unsafe { dst.add(start + written.local_len).write(item.clone()) };
             written.local_len += 1;
         }
@@ -541,7 +542,7 @@ impl<T> PicoList<T> {
     /// ```
     #[inline]
     pub fn capacity(&self) -> usize {
-        self.cap
+        (self.region.committed() / mem::size_of::<T>()).min(self.max)
     }
 
     /// The most elements the list can ever hold: what its reservation has room for.

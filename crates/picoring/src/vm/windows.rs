@@ -70,6 +70,14 @@ pub(super) unsafe fn advise_huge_pages(_ptr: *mut u8, _len: usize, _enable: bool
     false
 }
 
+/// Committed pages fault in on first write; there is no batch prefault here.
+///
+/// # Safety
+/// No requirement; the signature matches the unix one.
+pub(super) unsafe fn prefault(_ptr: *mut u8, _len: usize) -> bool {
+    false
+}
+
 /// Releases a whole reservation.
 ///
 /// # Safety
