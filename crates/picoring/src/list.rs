@@ -13,12 +13,15 @@ mod traits;
 /// and commits physical memory at its front as it grows.
 ///
 /// - [`as_ptr`](PicoList::as_ptr) is the same from the first element to the last (on the native
-///   backends: unix and Windows), so pointers handed to C, numpy or another thread's reader stay
-///   valid while the list grows; there is no reallocation and no copy.
+///   backends: unix and Windows), so a raw pointer handed to C or numpy stays valid while the
+///   list grows (reading it while the list is being written still needs synchronisation); there
+///   is no reallocation and no copy.
 /// - The whole list is one contiguous slice: `PicoList<T>` derefs to `[T]`.
 /// - Physical memory tracks the length: memory is committed in chunks that double up to 64 MiB
 ///   and then grow 64 MiB at a time, and a committed page costs no physical memory until it is
-///   first written. [`truncate`](PicoList::truncate) gives memory back to the operating system.
+///   first written. Past 1 MiB, pages are prefaulted in batches just ahead of the length (on
+///   Linux 5.14+), so physical memory exceeds the length by at most 1/8 of it and at most 2 MiB.
+///   [`truncate`](PicoList::truncate) gives memory back to the operating system.
 /// - Running out of reserved space is an error ([`Error::ReservationExhausted`]), never a panic:
 ///   [`push`](PicoList::push) and [`extend_from_slice`](PicoList::extend_from_slice) return
 ///   `Result`, and [`try_push`](PicoList::try_push) also hands the value back.

@@ -32,11 +32,11 @@ static PREFAULT_REFUSED: AtomicBool = AtomicBool::new(false);
 
 /// Reserved address space, committed from the front.
 pub(crate) struct Region {
-    /// Start of the reservation; aligned to [`sys::unit`].
+    /// Start of the reservation; aligned to [`sys::unit()`].
     base: NonNull<u8>,
-    /// Bytes reserved: a multiple of [`sys::unit`], at most `isize::MAX`.
+    /// Bytes reserved: a multiple of [`sys::unit()`], at most `isize::MAX`.
     reserved: usize,
-    /// Bytes readable and writable from `base`: a multiple of [`sys::unit`], `<= reserved`.
+    /// Bytes readable and writable from `base`: a multiple of [`sys::unit()`], `<= reserved`.
     committed: usize,
     /// Bytes from `base` already prefaulted (or that fault in one by one, below
     /// [`PREFAULT_FROM`]): `<= committed`. Writes up to here need no call to [`Region::grow`].

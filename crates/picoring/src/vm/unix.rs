@@ -17,7 +17,7 @@ pub(super) fn unit() -> usize {
     crate::mirror::granularity()
 }
 
-/// Reserves `bytes` (a multiple of [`unit`]) of inaccessible address space.
+/// Reserves `bytes` (a multiple of [`unit()`]) of inaccessible address space.
 pub(super) fn reserve(bytes: usize) -> Result<NonNull<u8>, Error> {
     // SAFETY: a fresh anonymous mapping at an address of the kernel's choosing.
     let p = unsafe {

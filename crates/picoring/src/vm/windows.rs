@@ -30,7 +30,7 @@ pub(super) fn unit() -> usize {
     }
 }
 
-/// Reserves `bytes` (a multiple of [`unit`]) of inaccessible address space.
+/// Reserves `bytes` (a multiple of [`unit()`]) of inaccessible address space.
 pub(super) fn reserve(bytes: usize) -> Result<NonNull<u8>, Error> {
     // SAFETY: a fresh reservation at an address of the system's choosing.
     let p = unsafe { VirtualAlloc(std::ptr::null(), bytes, MEM_RESERVE, PAGE_NOACCESS) };
