@@ -42,3 +42,8 @@ pub use error::Error;
 pub use list::PicoList;
 pub use pod::Pod;
 pub use ring::PicoRing;
+
+/// The README's examples, run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;
