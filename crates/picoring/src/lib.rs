@@ -35,13 +35,17 @@ mod error;
 mod list;
 pub mod mirror;
 mod pod;
+mod queue;
 mod ring;
+mod stream;
 mod vm;
 
 pub use error::Error;
 pub use list::PicoList;
 pub use pod::Pod;
+pub use queue::{Full, PicoQueue};
 pub use ring::PicoRing;
+pub use stream::{FrameError, LengthPrefix, PicoByteStream};
 
 /// The README's examples, run as doc tests.
 #[cfg(doctest)]
