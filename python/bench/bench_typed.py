@@ -74,6 +74,15 @@ def list_rows(n, repeat):
     ]
 
 
+def look(ring):
+    """Reads the ring's queued frames as a numpy array without copying, then lets go of it."""
+    view = ring.get_readable_view()
+    a = np.asarray(view)
+    a[-1, 1]
+    del a
+    view.release()
+
+
 def frame_rows(steps, repeat):
     block = np.random.default_rng(1).standard_normal((1024, 2)).astype(np.float32)
     rows = {}
@@ -84,11 +93,7 @@ def frame_rows(steps, repeat):
     def pico_fifo():
         for _ in range(steps):
             ring.push(block)
-            view = ring.get_readable_view()
-            a = np.asarray(view)
-            a[-1, 1]
-            del a
-            view.release()
+            look(ring)
             ring.consume(1024)
 
     def pico_pop():
@@ -115,11 +120,7 @@ def frame_rows(steps, repeat):
     def pico_window():
         for _ in range(steps):
             window.push(block)
-            view = window.get_readable_view()
-            a = np.asarray(view)
-            a[-1, 1]
-            del a
-            view.release()
+            look(window)
 
     blocks = collections.deque(maxlen=4)
 

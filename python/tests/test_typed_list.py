@@ -367,3 +367,15 @@ def test_eight_threads_appending_lose_nothing():
     for t in threads:
         t.join()
     assert sorted(lst) == list(range(8 * per_thread))
+
+
+def test_slice_bounds_that_use_the_list_do_not_deadlock():
+    lst = PicoList("h", range(10))
+
+    class Sneaky:
+        def __index__(self):
+            return len(lst) - 2  # runs Python code that needs the list
+
+    assert lst[Sneaky():] == [8, 9]
+    lst[Sneaky():] = [1, 2]
+    assert lst[-2:] == [1, 2]

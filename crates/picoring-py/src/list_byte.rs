@@ -47,7 +47,7 @@ pub(crate) fn slice_positions(
 /// The same slice with `start`, `stop` and `step` converted to plain ints. Converting runs
 /// their `__index__`, which is arbitrary Python code: it must run before we take the lock
 /// (code that used this list there would wait for the lock forever).
-fn plain_slice<'py>(slice: &Bound<'py, PySlice>) -> PyResult<Bound<'py, PySlice>> {
+pub(crate) fn plain_slice<'py>(slice: &Bound<'py, PySlice>) -> PyResult<Bound<'py, PySlice>> {
     let py = slice.py();
     let plain = |name: &str| -> PyResult<Bound<'py, PyAny>> {
         let bound = slice.getattr(name)?;

@@ -17,7 +17,7 @@ use pyo3::types::{PyList, PySlice, PyString, PyTuple, PyType};
 use crate::export::Region;
 use crate::guard::{count, guarded_pyclass, to_py_err, Exports, Guarded, DETACH_BYTES};
 use crate::input::ByteInput;
-use crate::list_byte::{position, slice_positions};
+use crate::list_byte::{plain_slice, position, slice_positions};
 use crate::typecode::{TypeCode, TypedExport};
 
 /// The list's bytes and how to read them.
@@ -394,6 +394,8 @@ guarded_pyclass!(
         index: &Bound<'py, PyAny>,
     ) -> PyResult<Bound<'py, PyAny>> {
         if let Ok(slice) = index.cast::<PySlice>() {
+            // Slice bounds' `__index__` runs here, before the lock.
+            let slice = &plain_slice(slice)?;
             let (code, picked) = self.inner.with(py, |typed, _| {
                 let size = typed.code.itemsize();
                 let indices = slice.indices(typed.len() as isize)?;
@@ -427,6 +429,7 @@ guarded_pyclass!(
         let code = self.code(py)?;
         let size = code.itemsize();
         if let Ok(slice) = index.cast::<PySlice>() {
+            let slice = &plain_slice(slice)?;
             let data = Self::bytes_of(code, value)?;
             return self.inner.with(py, |typed, _| {
                 let positions: Vec<usize> = slice_positions(slice, typed.len())?.collect();
