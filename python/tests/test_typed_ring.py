@@ -245,3 +245,29 @@ class TypedRingMachine(RuleBasedStateMachine):
 
 TestTypedRingMachine = TypedRingMachine.TestCase
 TestTypedRingMachine.settings = settings(max_examples=60, stateful_step_count=40, deadline=None)
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs fork()")
+@pytest.mark.parametrize("make", [lambda: PicoRing("f", 64, channels=2),
+                                  lambda: __import__("picoring").PicoList("d", [1.0])])
+def test_use_in_forked_child_raises_runtime_error(make):
+    import os
+
+    obj = make()
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            ok = True
+            for call in (lambda: len(obj), lambda: memoryview(obj), obj.close):
+                try:
+                    call()
+                    ok = False
+                except RuntimeError as err:
+                    ok = ok and "fork" in str(err)
+            code = 0 if ok else 2
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert not obj.closed and memoryview(obj).nbytes == len(bytes(obj))  # the parent still has it
