@@ -172,3 +172,16 @@ def test_many_producers_and_consumers_lose_and_duplicate_nothing():
         t.join(timeout=60)
     assert not any(t.is_alive() for t in threads)
     assert sorted(seen) == list(range(total))
+
+
+def test_ctrl_c_interrupts_a_wait_without_a_timeout():
+    import _thread
+
+    ring = PicoRing("f", 8)
+    timer = threading.Timer(0.05, _thread.interrupt_main)
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        ring.pop(1)  # would wait forever
+    timer.join()
+    ring.push(np.ones(1, np.float32))
+    assert ring.pop(1, timeout=0).tolist() == [1.0]
