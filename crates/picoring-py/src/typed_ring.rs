@@ -14,7 +14,7 @@ use pyo3::exceptions::{PyOverflowError, PyValueError};
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyByteArray, PyMemoryView};
+use pyo3::types::{PyByteArray, PyMemoryView, PyTuple};
 
 use crate::byte_ring::ByteRing;
 use crate::export::Region;
@@ -80,13 +80,13 @@ impl Frames {
     }
 }
 
-/// `numpy.frombuffer`, looked up once; `None` when numpy cannot be imported.
-fn numpy_frombuffer(py: Python<'_>) -> Option<&Bound<'_, PyAny>> {
-    static FROMBUFFER: PyOnceLock<Option<Py<PyAny>>> = PyOnceLock::new();
-    FROMBUFFER
+/// `numpy.ndarray`, looked up once; `None` when numpy cannot be imported.
+fn numpy_ndarray(py: Python<'_>) -> Option<&Bound<'_, PyAny>> {
+    static NDARRAY: PyOnceLock<Option<Py<PyAny>>> = PyOnceLock::new();
+    NDARRAY
         .get_or_init(py, || {
             py.import("numpy")
-                .and_then(|np| np.getattr("frombuffer"))
+                .and_then(|np| np.getattr("ndarray"))
                 .ok()
                 .map(Bound::unbind)
         })
@@ -296,12 +296,12 @@ guarded_pyclass!(
                 Ok(Some((out, f.shape(n), f.code)))
             },
         )?;
-        match numpy_frombuffer(py) {
-            Some(frombuffer) => frombuffer
-                .call1((bytes, code.code.to_string()))?
-                .call_method1("reshape", (shape,)),
-            None => PyMemoryView::from(bytes.as_any())?
-                .call_method1("cast", (code.code.to_string(), shape)),
+        let shape = PyTuple::new(py, shape)?;
+        let format = code.format.to_str().unwrap_or("B");
+        match numpy_ndarray(py) {
+            // An array over the new bytearray: no copy beyond the one made above.
+            Some(ndarray) => ndarray.call1((shape, format, bytes)),
+            None => PyMemoryView::from(bytes.as_any())?.call_method1("cast", (format, shape)),
         }
     }
 
