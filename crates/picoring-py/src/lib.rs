@@ -18,6 +18,7 @@ mod stream;
 
 // Typed lists and rings, waiting (issue 6).
 mod typecode;
+mod typed_export;
 mod typed_list;
 mod typed_ring;
 mod wait;
@@ -36,7 +37,7 @@ fn _picoring(m: &Bound<'_, PyModule>) -> PyResult<()> {
     // Typed lists and rings, waiting (issue 6).
     m.add_class::<typed_list::PicoList>()?;
     m.add_class::<typed_list::PicoListIterator>()?;
-    m.add_class::<typecode::TypedExport>()?;
+    m.add_class::<typed_export::TypedExport>()?;
     m.add_class::<typed_ring::PicoRing>()?;
     Ok(())
 }

@@ -18,7 +18,8 @@ use crate::export::Region;
 use crate::guard::{count, guarded_pyclass, to_py_err, Exports, Guarded, DETACH_BYTES};
 use crate::input::ByteInput;
 use crate::list_byte::{plain_slice, position, slice_positions};
-use crate::typecode::{TypeCode, TypedExport};
+use crate::typecode::TypeCode;
+use crate::typed_export::TypedExport;
 
 /// The list's bytes and how to read them.
 pub(crate) struct Typed {

@@ -20,7 +20,8 @@ use crate::byte_ring::ByteRing;
 use crate::export::Region;
 use crate::guard::{count, guarded_pyclass, to_py_err, Guarded, DETACH_BYTES};
 use crate::input::ByteInput;
-use crate::typecode::{format_mismatch, TypeCode, TypedExport};
+use crate::typecode::{format_mismatch, TypeCode};
+use crate::typed_export::TypedExport;
 use crate::wait::{wait_for, Wakes};
 
 /// The ring and its fixed shape.
