@@ -25,6 +25,9 @@ impl Rng {
     }
 }
 
+/// Model steps: fewer under Miri, which runs the same checks a thousand times slower.
+const STEPS: usize = if cfg!(miri) { 150 } else { 2500 };
+
 fn backends() -> Vec<MirrorOptions> {
     [
         MirrorOptions::new(),
@@ -50,7 +53,7 @@ fn run_model<T: Pod + PartialEq + Debug>(seed: u64, make: fn(u64) -> T, options:
     let mut queue = PicoQueue::<T>::with_options(1, options).expect("queue");
     let cap = queue.capacity();
     let mut model = VecDeque::new();
-    for step in 0..2500 {
+    for step in 0..STEPS {
         match rng.below(12) {
             0 | 1 => {
                 let v = make(rng.next());
@@ -210,7 +213,7 @@ fn every_element_dropped_exactly_once() {
                 drops: Rc::clone(&drops),
             }
         };
-        for step in 0..3000u64 {
+        for step in 0..STEPS as u64 {
             match rng.below(6) {
                 0 | 1 => match queue.push(new_item(step)) {
                     Ok(()) => model.push_back(step),

@@ -36,6 +36,9 @@ impl Rng {
     }
 }
 
+/// Model steps: fewer under Miri, which runs the same checks a thousand times slower.
+const STEPS: usize = if cfg!(miri) { 150 } else { 3000 };
+
 fn backends() -> Vec<MirrorOptions> {
     [
         MirrorOptions::new(),
@@ -136,7 +139,7 @@ fn run_model(seed: u64, options: &MirrorOptions) {
     let mut stream = PicoByteStream::with_options(1, options).expect("stream");
     let cap = stream.capacity();
     let mut model: VecDeque<u8> = VecDeque::new();
-    for step in 0..3000 {
+    for step in 0..STEPS {
         match rng.below(16) {
             0..=2 => {
                 let data = rng.some_bytes(cap / 3);
@@ -536,7 +539,7 @@ mod bytes_traits {
         let mut stream = PicoByteStream::with_capacity(1).unwrap();
         let cap = stream.capacity();
         let mut model: VecDeque<u8> = VecDeque::new();
-        for _ in 0..3000 {
+        for _ in 0..STEPS {
             if rng.below(2) == 0 {
                 let n = rng.below(cap / 2).min(stream.remaining_mut());
                 let data = rng.bytes(n);
