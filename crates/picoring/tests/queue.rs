@@ -25,10 +25,17 @@ impl Rng {
     }
 }
 
-/// Model steps, and the largest bulk operation: smaller under Miri, which runs the same
-/// checks a thousand times slower.
+/// Model steps: fewer under Miri, which runs the same checks a thousand times slower.
 const STEPS: usize = if cfg!(miri) { 150 } else { 2500 };
-const MAX_BULK: usize = if cfg!(miri) { 256 } else { usize::MAX };
+
+/// The largest bulk operation in a model run: smaller under Miri.
+fn bulk_span(cap: usize) -> usize {
+    if cfg!(miri) {
+        cap.min(256)
+    } else {
+        cap
+    }
+}
 
 fn backends() -> Vec<MirrorOptions> {
     [
@@ -57,7 +64,7 @@ fn run_model<T: Pod + PartialEq + Debug>(seed: u64, make: fn(u64) -> T, options:
     // Start a little before the physical end, so even a short run wraps.
     queue.push_bulk(&vec![make(0); cap - 100]).expect("fits");
     queue.consume(cap - 100);
-    let span = cap.min(MAX_BULK);
+    let span = bulk_span(cap);
     let mut model = VecDeque::new();
     for step in 0..STEPS {
         match rng.below(12) {

@@ -36,10 +36,17 @@ impl Rng {
     }
 }
 
-/// Model steps, and the largest bulk operation: smaller under Miri, which runs the same
-/// checks a thousand times slower.
+/// Model steps: fewer under Miri, which runs the same checks a thousand times slower.
 const STEPS: usize = if cfg!(miri) { 150 } else { 3000 };
-const MAX_BULK: usize = if cfg!(miri) { 256 } else { usize::MAX };
+
+/// The largest bulk operation in a model run: smaller under Miri.
+fn bulk_span(cap: usize) -> usize {
+    if cfg!(miri) {
+        cap.min(256)
+    } else {
+        cap
+    }
+}
 
 fn backends() -> Vec<MirrorOptions> {
     [
@@ -143,7 +150,7 @@ fn run_model(seed: u64, options: &MirrorOptions) {
         .capacity();
     // Start a little before the physical end, so even a short run wraps.
     let mut stream = stream_at(cap - 100, options);
-    let span = cap.min(MAX_BULK);
+    let span = bulk_span(cap);
     let mut model: VecDeque<u8> = VecDeque::new();
     for step in 0..STEPS {
         match rng.below(16) {
@@ -544,7 +551,7 @@ mod bytes_traits {
         let mut rng = Rng(0xB0F);
         let cap = PicoByteStream::with_capacity(1).unwrap().capacity();
         let mut stream = stream_at(cap - 100, &MirrorOptions::new());
-        let span = cap.min(MAX_BULK);
+        let span = bulk_span(cap);
         let mut model: VecDeque<u8> = VecDeque::new();
         for _ in 0..STEPS {
             if rng.below(2) == 0 {
