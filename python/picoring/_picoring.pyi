@@ -77,10 +77,15 @@ class PicoQueueByte(_ByteRing):
 class PicoByteStreamPy(_ByteRing):
     """A byte stream read and written like a non-blocking socket."""
 
-    def write(self, data: Buffer) -> int:
-        """Stores what fits; returns how many bytes."""
-    def read(self, n: SupportsIndex) -> bytes:
-        """Removes and returns up to ``n`` bytes (``b""`` when empty)."""
+    def write(self, data: Buffer, timeout: float | None = 0.0) -> int:
+        """Stores what fits; returns how many bytes. With a ``timeout`` (seconds; ``None``:
+        forever) other than ``0``, first waits until a byte fits, like a blocking
+        ``socket.send``, raising ``TimeoutError`` when none fits in time."""
+    def read(self, n: SupportsIndex, timeout: float | None = 0.0) -> bytes:
+        """Removes and returns up to ``n`` bytes (``b""`` when empty). With a ``timeout``
+        (seconds; ``None``: forever) other than ``0``, first waits until a byte is readable,
+        like a blocking ``socket.recv``, raising ``TimeoutError`` when none arrives in time;
+        ``close()`` wakes waiters, which raise ``ValueError``."""
     def available_to_read(self) -> int: ...
     def available_to_write(self) -> int: ...
     def peek(self) -> memoryview: ...

@@ -185,3 +185,83 @@ def test_ctrl_c_interrupts_a_wait_without_a_timeout():
     timer.join()
     ring.push(np.ones(1, np.float32))
     assert ring.pop(1, timeout=0).tolist() == [1.0]
+
+
+# PicoByteStreamPy: read/write are non-blocking by default (upstream 0.6), socket-like with a
+# timeout: wait for at least one byte (or one byte of room), then return what is there.
+
+
+def test_stream_defaults_stay_non_blocking():
+    from picoring import PicoByteStreamPy
+
+    stream = PicoByteStreamPy(4096)
+    assert stream.read(10) == b""
+    stream.write(b"x" * stream.capacity())
+    assert stream.write(b"more") == 0
+
+
+def test_stream_read_waits_for_a_writer_then_returns_what_is_there():
+    from picoring import PicoByteStreamPy
+
+    stream = PicoByteStreamPy(4096)
+    timer = threading.Timer(0.02, stream.write, args=(b"hello",))
+    timer.start()
+    assert stream.read(100, timeout=30) == b"hello"
+    timer.join()
+    with pytest.raises(TimeoutError):
+        stream.read(1, timeout=0.01)
+    with pytest.raises(ValueError):
+        stream.read(-1, timeout=None)  # checked before waiting
+
+
+def test_stream_write_waits_for_room():
+    from picoring import PicoByteStreamPy
+
+    stream = PicoByteStreamPy(4096)
+    cap = stream.capacity()
+    stream.write(b"a" * cap)
+    with pytest.raises(TimeoutError):
+        stream.write(b"b", timeout=0.01)
+    timer = threading.Timer(0.02, stream.read, args=(10,))
+    timer.start()
+    assert stream.write(b"b" * 20, timeout=30) == 10
+    timer.join()
+    assert stream.read(cap) == b"a" * (cap - 10) + b"b" * 10
+
+
+def test_stream_close_wakes_waiters_and_bytes_arrive_in_order():
+    from picoring import PicoByteStreamPy
+
+    stream = PicoByteStreamPy(4096)
+    total = 3 * 2**20
+    data = bytes(range(256)) * (total // 256)
+    received = bytearray()
+
+    def consume():
+        while len(received) < total:
+            received.extend(stream.read(5000, timeout=30))
+
+    consumer = threading.Thread(target=consume)
+    consumer.start()
+    view = memoryview(data)
+    while view:
+        view = view[stream.write(view[:7000], timeout=30):]
+    consumer.join(timeout=60)
+    assert received == data
+
+    outcomes = []
+
+    def wait():
+        try:
+            stream.read(1, timeout=None)
+        except ValueError as e:
+            outcomes.append(str(e))
+
+    waiters = [threading.Thread(target=wait) for _ in range(4)]
+    for t in waiters:
+        t.start()
+    time.sleep(0.05)
+    stream.close()
+    for t in waiters:
+        t.join(timeout=30)
+    assert len(outcomes) == 4 and all("closed" in o for o in outcomes)

@@ -195,9 +195,6 @@ pub(crate) fn wait_for<R, T>(
     wait_until(g, py, deadline(timeout)?, what, attempt)
 }
 
-// Not called yet: `PicoByteStreamPy.read/write(..., timeout=)` are its first users, wired
-// when the python and typed branches meet (see the wait.rs doc above).
-#[allow(dead_code)]
 /// Socket-style waiting around an existing non-blocking operation: runs `op` once `ready`
 /// holds, and again (waiting again) while its result is not `done`, e.g. a read that another
 /// reader emptied first. `TimeoutError` (`what`) when `timeout` seconds pass first.
