@@ -28,6 +28,9 @@ __all__ = ["PicoByteStreamPy", "PicoListByte", "PicoQueueByte", "PicoRingByte"]
 #   as in ``queue.Queue.get`` (``None`` waits forever, ``0`` not at all) and, as with sockets,
 #   running out raises ``TimeoutError`` with nothing written or removed. ``close()`` wakes
 #   every waiter, which then raises ``ValueError`` (operation on a closed ring).
+# - ``PicoByteStreamPy.read(n, timeout=0.0)``/``write(data, timeout=0.0)``: non-blocking by
+#   default (as upstream 0.6); with another timeout (``None``: forever) they wait like a
+#   blocking socket for at least one byte (or one byte of room), then return what is there.
 from ._picoring import PicoList, PicoRing  # noqa: E402
 
 __all__ += ["PicoList", "PicoRing"]
