@@ -271,3 +271,38 @@ def test_use_in_forked_child_raises_runtime_error(make):
     _, status = os.waitpid(pid, 0)
     assert os.waitstatus_to_exitcode(status) == 0
     assert not obj.closed and memoryview(obj).nbytes == len(bytes(obj))  # the parent still has it
+
+
+def test_buffer_requests_at_the_c_level():
+    import ctypes
+
+    class PyBuffer(ctypes.Structure):
+        _fields_ = [("buf", ctypes.c_void_p), ("obj", ctypes.c_void_p),
+                    ("len", ctypes.c_ssize_t), ("itemsize", ctypes.c_ssize_t),
+                    ("readonly", ctypes.c_int), ("ndim", ctypes.c_int),
+                    ("format", ctypes.c_char_p), ("shape", ctypes.POINTER(ctypes.c_ssize_t)),
+                    ("strides", ctypes.POINTER(ctypes.c_ssize_t)),
+                    ("suboffsets", ctypes.c_void_p), ("internal", ctypes.c_void_p)]
+
+    get = ctypes.pythonapi.PyObject_GetBuffer
+    get.argtypes = [ctypes.py_object, ctypes.POINTER(PyBuffer), ctypes.c_int]
+    release = ctypes.pythonapi.PyBuffer_Release
+    release.argtypes = [ctypes.POINTER(PyBuffer)]
+    simple, nd, fmt, strides, f_contiguous, writable = 0, 0x8, 0x4, 0x18, 0x58, 0x1
+
+    ring = PicoRing("f", 8, channels=2)
+    ring.push(frames(3))
+    buf = PyBuffer()
+    assert get(ring, ctypes.byref(buf), simple) == 0
+    assert (buf.len, buf.ndim, bool(buf.shape), buf.format) == (24, 1, False, None)
+    release(ctypes.byref(buf))
+    assert get(ring, ctypes.byref(buf), nd | fmt) == 0
+    assert (buf.ndim, buf.shape[0], buf.shape[1], bool(buf.strides), buf.format) == (2, 3, 2, False, b"f")
+    release(ctypes.byref(buf))
+    assert get(ring, ctypes.byref(buf), strides) == 0
+    assert (buf.strides[0], buf.strides[1]) == (8, 4)
+    release(ctypes.byref(buf))
+    for refused in (f_contiguous, writable):  # row-major frames; read-only view
+        with pytest.raises(BufferError):
+            get(ring, ctypes.byref(buf), refused)
+    ring.consume(3)  # every export above was given back
