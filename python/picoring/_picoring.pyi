@@ -1,5 +1,6 @@
 """Type stubs for the native module ``picoring._picoring``."""
 
+import array
 import sys
 from collections.abc import Iterable, Iterator
 from types import TracebackType
@@ -140,7 +141,8 @@ class PicoList(_Closable):
     @overload
     def __getitem__(self, index: SupportsIndex) -> int | float: ...
     @overload
-    def __getitem__(self, index: slice) -> PicoList: ...
+    def __getitem__(self, index: slice) -> array.array[int | float]:
+        """A copy of the selected items, as an ``array.array`` of the same typecode."""
     @overload
     def __setitem__(self, index: SupportsIndex, value: int | float) -> None: ...
     @overload

@@ -12,7 +12,7 @@ use pyo3::exceptions::{PyIndexError, PyOverflowError, PyValueError};
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyList, PySlice, PyString, PyTuple, PyType};
+use pyo3::types::{PyBytes, PyList, PySlice, PyString, PyTuple, PyType};
 
 use crate::export::Region;
 use crate::guard::{count, guarded_pyclass, to_py_err, Exports, Guarded, DETACH_BYTES};
@@ -115,19 +115,16 @@ impl PicoList {
         matches.then_some(input)
     }
 
-    fn new_list<'py>(
+    /// A new `array.array` of this typecode holding `bytes` (what slicing returns: a copy, as
+    /// `PicoListByte` slices are `bytes`; a new reservation per slice would cost a mapping).
+    fn new_array<'py>(
         py: Python<'py>,
         code: TypeCode,
         bytes: &[u8],
-    ) -> PyResult<Bound<'py, PicoList>> {
-        let mut list = List::new().map_err(to_py_err)?;
-        list.extend_from_slice(bytes).map_err(to_py_err)?;
-        Bound::new(
-            py,
-            PicoList {
-                inner: Guarded::new("PicoList", Typed { bytes: list, code }),
-            },
-        )
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let array = array_type(py)?.call1((code.code,))?;
+        array.call_method1("frombytes", (PyBytes::new(py, bytes),))?;
+        Ok(array)
     }
 
     /// A `range` of numbers that fit is generated in Rust, without a Python int per item;
@@ -171,17 +168,23 @@ impl PicoList {
         Ok(true)
     }
 
-    /// Every item as a Python list (under the lock: converting numbers runs no Python code).
-    fn to_list<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+    /// The first `limit` items as a Python list, and the length (under the lock: converting
+    /// numbers runs no Python code).
+    fn head<'py>(&self, py: Python<'py>, limit: usize) -> PyResult<(Bound<'py, PyList>, usize)> {
         self.inner.with(py, |typed, _| {
             let size = typed.code.itemsize();
             let items = typed
                 .bytes
                 .chunks_exact(size)
+                .take(limit)
                 .map(|raw| typed.code.load(py, raw))
                 .collect::<PyResult<Vec<_>>>()?;
-            PyList::new(py, items)
+            Ok((PyList::new(py, items)?, typed.len()))
         })
+    }
+
+    fn to_list<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        Ok(self.head(py, usize::MAX)?.0)
     }
 }
 
@@ -264,12 +267,12 @@ guarded_pyclass!(
         if self.inner.is_closed(py) {
             return Ok("<picoring.PicoList closed>".into());
         }
-        let (code, len) = self.inner.with(py, |typed, _| Ok((typed.code, typed.len())))?;
+        let code = self.code(py)?;
+        let (items, len) = self.head(py, SHOWN)?;
         if len == 0 {
             return Ok(format!("PicoList('{}')", code.code));
         }
-        let items = self.__getitem__(py, PySlice::new(py, 0, SHOWN.min(len) as isize, 1).as_any())?;
-        let shown = self_list_repr(&items)?;
+        let shown = items.repr()?.to_string();
         Ok(if len > SHOWN {
             format!("PicoList('{}', {}, ...]) with {len} items", code.code, &shown[..shown.len() - 1])
         } else {
@@ -388,7 +391,8 @@ guarded_pyclass!(
         self.to_list(py)
     }
 
-    /// `lst[i]` (negative indices count from the end) or `lst[a:b:c]` (a new `PicoList`).
+    /// `lst[i]` (negative indices count from the end) or `lst[a:b:c]` (a copy, as an
+    /// `array.array` of the same typecode).
     fn __getitem__<'py>(
         &self,
         py: Python<'py>,
@@ -410,7 +414,7 @@ guarded_pyclass!(
                 };
                 Ok((typed.code, picked))
             })?;
-            return Ok(Self::new_list(py, code, &picked)?.into_any());
+            return Self::new_array(py, code, &picked);
         }
         let index: isize = index.extract()?;
         self.inner.with(py, |typed, _| {
@@ -468,7 +472,7 @@ guarded_pyclass!(
     fn __eq__(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         let code = self.code(py)?;
         let is_array = other.is_instance_of::<PicoList>()
-            || other.is_instance(&py.import("array")?.getattr("array")?)?;
+            || other.is_instance(array_type(py)?)?;
         if is_array {
             if let Some(input) = Self::matching_buffer(code, other) {
                 let eq = self
@@ -519,10 +523,10 @@ guarded_pyclass!(
     }
 );
 
-/// The repr of a slice of the list (a `PicoList`), as a Python list's repr.
-fn self_list_repr(items: &Bound<'_, PyAny>) -> PyResult<String> {
-    let list = items.cast::<PicoList>()?.get().to_list(items.py())?;
-    Ok(list.repr()?.to_string())
+/// `array.array`, looked up once.
+fn array_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
+    static ARRAY: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+    ARRAY.import(py, "array", "array")
 }
 
 /// Iterates over a `PicoList` by index, so appends during iteration are seen, as with
