@@ -5,7 +5,7 @@ use std::ffi::{c_long, CStr};
 
 use pyo3::exceptions::{PyOverflowError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::types::PyString;
+use pyo3::types::{PyIterator, PyString};
 
 /// The native type behind a typecode (`l`/`L` follow C's `long`, as in `array.array`).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -86,6 +86,8 @@ trait Number: Copy + for<'py> IntoPyObject<'py> {
     fn from_py(obj: &Bound<'_, PyAny>) -> PyResult<Self>;
     fn write_ne(self, out: &mut [u8]);
     fn read_ne(bytes: &[u8]) -> Self;
+    /// The native bytes, on the stack.
+    fn to_ne_vec(self) -> impl std::ops::Deref<Target = [u8]>;
     /// `value` as this type, `None` out of range (never for floats: they round).
     fn from_i64(value: i64) -> Option<Self>;
 }
@@ -99,6 +101,9 @@ macro_rules! number {
             }
             fn write_ne(self, out: &mut [u8]) {
                 out.copy_from_slice(&self.to_ne_bytes());
+            }
+            fn to_ne_vec(self) -> impl std::ops::Deref<Target = [u8]> {
+                NeBytes(self.to_ne_bytes())
             }
             fn read_ne(bytes: &[u8]) -> Self {
                 let mut raw = [0; std::mem::size_of::<$t>()];
@@ -154,6 +159,16 @@ number!(i64, i64);
 number!(u64, u64);
 number!(float f32);
 number!(float f64);
+
+/// A number's native bytes as a slice.
+struct NeBytes<const N: usize>([u8; N]);
+
+impl<const N: usize> std::ops::Deref for NeBytes<N> {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.0
+    }
+}
 
 /// One item's native bytes (at most 8), on the stack.
 pub(crate) struct Item {
@@ -262,12 +277,26 @@ impl TypeCode {
         Ok(())
     }
 
-    /// Converts every item of `iterable` into native bytes, appended to `out`.
-    pub(crate) fn store_all(self, iterable: &Bound<'_, PyAny>, out: &mut Vec<u8>) -> PyResult<()> {
-        for item in iterable.try_iter()? {
-            out.extend_from_slice(&self.item(&item?)?);
-        }
-        Ok(())
+    /// Converts items of `items` into native bytes appended to `out`, at most `max` of them;
+    /// returns whether the iterator is exhausted. On an error, `out` keeps the items
+    /// converted before it.
+    pub(crate) fn store_from_iter(
+        self,
+        items: &mut Bound<'_, PyIterator>,
+        out: &mut Vec<u8>,
+        max: usize,
+    ) -> PyResult<bool> {
+        // One dispatch on the typecode per call, not per item.
+        with_native!(self.native, T => {
+            out.reserve(max.min(64 * 1024) * T::SIZE);
+            for _ in 0..max {
+                match items.next() {
+                    None => return Ok(true),
+                    Some(item) => out.extend_from_slice(&T::from_py(&item?)?.to_ne_vec()),
+                }
+            }
+            Ok(false)
+        })
     }
 
     /// Whether `value` fits this typecode (floats hold every i64, rounded).

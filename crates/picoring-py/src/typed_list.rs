@@ -98,7 +98,7 @@ impl PicoList {
             return Ok(input.bytes().to_vec());
         }
         let mut out = Vec::new();
-        code.store_all(data, &mut out)?;
+        code.store_from_iter(&mut data.try_iter()?, &mut out, usize::MAX)?;
         Ok(out)
     }
 
@@ -302,22 +302,17 @@ guarded_pyclass!(
         if self.extend_from_range(py, code, data)? {
             return Ok(());
         }
-        let size = code.itemsize();
-        let mut chunk = Vec::with_capacity(CHUNK_ITEMS * size);
-        for item in data.try_iter()? {
-            match code.item(&item?) {
-                Ok(raw) => chunk.extend_from_slice(&raw),
-                Err(err) => {
-                    self.append_bytes(py, &chunk)?;
-                    return Err(err);
-                }
-            }
-            if chunk.len() == CHUNK_ITEMS * size {
-                self.append_bytes(py, &chunk)?;
-                chunk.clear();
+        let mut items = data.try_iter()?;
+        let mut chunk = Vec::new();
+        loop {
+            chunk.clear();
+            let exhausted = code.store_from_iter(&mut items, &mut chunk, CHUNK_ITEMS);
+            // Items converted before a failure stay appended, as with array.array.
+            self.append_bytes(py, &chunk)?;
+            if exhausted? {
+                return Ok(());
             }
         }
-        self.append_bytes(py, &chunk)
     }
 
     /// Inserts `value` before `index` (clamped, as `list.insert`). O(n): the items after it
