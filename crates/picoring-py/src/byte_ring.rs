@@ -41,18 +41,25 @@ pub(crate) trait ByteRing: Send + Sized + 'static {
         self.capacity() - self.len()
     }
 
-    /// A span of addresses that covers the whole mapping (both halves), for overlap checks.
+    /// The library ring underneath, for its address range.
+    fn ring(&self) -> &picoring::PicoRing<u8>;
+
+    /// Exactly the addresses of the whole mapping (both halves), for overlap checks: a source
+    /// buffer merely mapped next to the ring must not count as overlapping (it would be copied).
     fn span(&self) -> (*const u8, usize) {
-        let cap = self.capacity();
-        let start = (self.readable().as_ptr() as usize).saturating_sub(cap);
-        (start as *const u8, cap.saturating_mul(3))
+        let range = self.ring().as_ptr_range();
+        (range.start, range.end as usize - range.start as usize)
     }
 }
 
 /// Implements [`ByteRing`] for a library type by naming its methods.
 macro_rules! impl_byte_ring {
-    ($ty:ty, len: $len:ident, readable: $readable:ident, push: $push:ident) => {
+    ($ty:ty, len: $len:ident, readable: $readable:ident, push: $push:ident, ring: |$r:ident| $ring:expr) => {
         impl ByteRing for $ty {
+            fn ring(&self) -> &picoring::PicoRing<u8> {
+                let $r = self;
+                $ring
+            }
             fn create(capacity: usize) -> Result<Self, picoring::Error> {
                 <$ty>::with_capacity(capacity)
             }
@@ -85,13 +92,14 @@ macro_rules! impl_byte_ring {
     };
 }
 
-impl_byte_ring!(picoring::PicoRing<u8>, len: len, readable: readable, push: push_slice);
-impl_byte_ring!(picoring::PicoQueue<u8>, len: len, readable: view, push: push_bulk);
+impl_byte_ring!(picoring::PicoRing<u8>, len: len, readable: readable, push: push_slice, ring: |r| r);
+impl_byte_ring!(picoring::PicoQueue<u8>, len: len, readable: view, push: push_bulk, ring: |r| r.as_ring());
 impl_byte_ring!(
     picoring::PicoByteStream,
     len: available_to_read,
     readable: peek,
-    push: write
+    push: write,
+    ring: |r| r.as_ring()
 );
 
 /// Creates the ring of a new object.

@@ -135,6 +135,9 @@ impl<R: ByteRing> ByteRing for Wakes<R> {
     fn create(capacity: usize) -> Result<Self, picoring::Error> {
         R::create(capacity).map(Wakes::new)
     }
+    fn ring(&self) -> &picoring::PicoRing<u8> {
+        self.value.ring()
+    }
     fn capacity(&self) -> usize {
         self.value.capacity()
     }

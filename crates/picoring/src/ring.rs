@@ -186,6 +186,27 @@ impl<T> PicoRing<T> {
         (buf, this.cap, this.head, this.len)
     }
 
+    /// The addresses of the whole mapping: both halves, `2 * capacity()` elements.
+    ///
+    /// Every slice this ring hands out lies inside it. Use it to tell whether a foreign buffer
+    /// aliases the ring (for example a view of the ring fed back to its own `push_slice`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut ring = picoring::PicoRing::<u32>::with_capacity(16)?;
+    /// ring.push(7).unwrap();
+    /// let range = ring.as_ptr_range();
+    /// assert!(range.contains(&ring.readable().as_ptr()));
+    /// assert_eq!(unsafe { range.end.offset_from(range.start) }, 2 * ring.capacity() as isize);
+    /// # Ok::<(), picoring::Error>(())
+    /// ```
+    pub fn as_ptr_range(&self) -> std::ops::Range<*const T> {
+        let start = self.buf.as_ptr() as *const T;
+        // `slot` is only defined below 2 * cap; one past the end is a valid pointer to form.
+        start..start.wrapping_add(2 * self.cap)
+    }
+
     /// Capacity in elements: exact, and all of it usable.
     ///
     /// # Examples
