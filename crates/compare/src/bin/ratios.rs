@@ -1,0 +1,162 @@
+//! Turns criterion's results (`target/criterion/**/new/{benchmark,estimates}.json`) into one
+//! table per benchmark group: each peer's median time and its ratio to picoring's.
+//!
+//! Usage: `ratios [CRITERION_DIR] [--json OUT.json] [--markdown OUT.md]`.
+//! CRITERION_DIR defaults to `$CARGO_TARGET_DIR/criterion` or `target/criterion`.
+
+use std::collections::BTreeMap;
+use std::error::Error;
+use std::fmt::Write as _;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use serde_json::{json, Value};
+
+/// The column every other one is divided by.
+const BASELINE: &str = "picoring";
+
+/// One benchmark's result.
+struct Entry {
+    name: String,
+    median_ns: f64,
+    bytes_per_iter: Option<f64>,
+}
+
+fn main() -> Result<(), Box<dyn Error>> {
+    let mut args = std::env::args().skip(1);
+    let mut dir = None;
+    let mut json_out = None;
+    let mut markdown_out = None;
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--json" => json_out = Some(args.next().ok_or("--json needs a path")?),
+            "--markdown" => markdown_out = Some(args.next().ok_or("--markdown needs a path")?),
+            _ => dir = Some(PathBuf::from(arg)),
+        }
+    }
+    let dir = dir.unwrap_or_else(|| {
+        let target = std::env::var_os("CARGO_TARGET_DIR").map_or("target".into(), PathBuf::from);
+        target.join("criterion")
+    });
+    let mut groups = BTreeMap::<String, Vec<Entry>>::new();
+    collect(&dir, &mut groups)?;
+    if groups.is_empty() {
+        return Err(format!("no criterion results under {}", dir.display()).into());
+    }
+    let markdown = render(&groups);
+    print!("{markdown}");
+    if let Some(path) = markdown_out {
+        fs::write(path, &markdown)?;
+    }
+    if let Some(path) = json_out {
+        fs::write(path, serde_json::to_string_pretty(&to_json(&groups))?)?;
+    }
+    Ok(())
+}
+
+/// Walks `dir` for `new/benchmark.json` files and reads each one's median estimate.
+fn collect(dir: &Path, groups: &mut BTreeMap<String, Vec<Entry>>) -> Result<(), Box<dyn Error>> {
+    for item in fs::read_dir(dir)? {
+        let path = item?.path();
+        if !path.is_dir() {
+            continue;
+        }
+        if path.file_name().is_some_and(|n| n == "new") {
+            let meta: Value =
+                serde_json::from_str(&fs::read_to_string(path.join("benchmark.json"))?)?;
+            let estimates: Value =
+                serde_json::from_str(&fs::read_to_string(path.join("estimates.json"))?)?;
+            let group = meta["group_id"].as_str().unwrap_or("?").to_string();
+            let mut name = meta["function_id"].as_str().unwrap_or("?").to_string();
+            if let Some(value) = meta["value_str"].as_str() {
+                write!(name, "/{value}")?;
+            }
+            let median_ns = estimates["median"]["point_estimate"]
+                .as_f64()
+                .ok_or("estimates.json without a median")?;
+            let bytes_per_iter = meta["throughput"]["Bytes"].as_f64();
+            groups.entry(group).or_default().push(Entry {
+                name,
+                median_ns,
+                bytes_per_iter,
+            });
+        } else if path
+            .file_name()
+            .is_some_and(|n| n != "report" && n != "base" && n != "change")
+        {
+            collect(&path, groups)?;
+        }
+    }
+    Ok(())
+}
+
+/// The baseline entry of a group: the one named exactly [`BASELINE`].
+fn baseline(entries: &[Entry]) -> Option<f64> {
+    entries
+        .iter()
+        .find(|e| e.name == BASELINE)
+        .map(|e| e.median_ns)
+}
+
+fn human_time(ns: f64) -> String {
+    match ns {
+        ns if ns < 1e3 => format!("{ns:.1} ns"),
+        ns if ns < 1e6 => format!("{:.2} µs", ns / 1e3),
+        ns => format!("{:.2} ms", ns / 1e6),
+    }
+}
+
+/// One markdown table per group, picoring first, the others fastest first.
+fn render(groups: &BTreeMap<String, Vec<Entry>>) -> String {
+    let mut out = String::new();
+    for (group, entries) in groups {
+        let base = baseline(entries);
+        let mut sorted: Vec<&Entry> = entries.iter().collect();
+        sorted.sort_by(|a, b| {
+            (b.name == BASELINE)
+                .cmp(&(a.name == BASELINE))
+                .then(a.median_ns.total_cmp(&b.median_ns))
+        });
+        let _ = writeln!(out, "\n### {group}\n");
+        let _ = writeln!(
+            out,
+            "| implementation | median time | throughput | time / picoring's |"
+        );
+        let _ = writeln!(out, "|---|---:|---:|---:|");
+        for e in sorted {
+            let rate = e
+                .bytes_per_iter
+                .map_or("".into(), |b| format!("{:.1} GB/s", b / e.median_ns));
+            let ratio = base.map_or("".into(), |b| format!("{:.2}×", e.median_ns / b));
+            let _ = writeln!(
+                out,
+                "| {} | {} | {rate} | {ratio} |",
+                e.name,
+                human_time(e.median_ns)
+            );
+        }
+    }
+    out
+}
+
+fn to_json(groups: &BTreeMap<String, Vec<Entry>>) -> Value {
+    let groups: serde_json::Map<String, Value> = groups
+        .iter()
+        .map(|(group, entries)| {
+            let base = baseline(entries);
+            let rows: Vec<Value> = entries
+                .iter()
+                .map(|e| {
+                    json!({
+                        "implementation": e.name,
+                        "median_ns": e.median_ns,
+                        "bytes_per_iter": e.bytes_per_iter,
+                        "ratio_to_picoring": base.map(|b| e.median_ns / b),
+                    })
+                })
+                .collect();
+            (group.clone(), Value::Array(rows))
+        })
+        .collect();
+    Value::Object(groups)
+}
