@@ -98,7 +98,15 @@ impl ByteFifo for Deque {
     }
     #[inline]
     fn pop(&mut self, out: &mut [u8]) -> usize {
-        self.0.read(out).unwrap_or(0)
+        // `Read for VecDeque` stops at the wrap point; a second call reads the other half.
+        let mut got = 0;
+        while got < out.len() {
+            match self.0.read(&mut out[got..]) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => got += n,
+            }
+        }
+        got
     }
     #[inline]
     fn contiguous(&mut self) -> &[u8] {

@@ -1,0 +1,138 @@
+"""Scenario 3: 40 MB chunks (and, for scale, 4 KiB chunks) through a queue: push one, pop one.
+
+Columns differ in what they do with the bytes, and the table says so: a deque or queue.Queue
+of chunks stores a reference to the caller's object (no copy at all, but also no byte-level
+access: you get back exactly the objects you put in), while a bytearray FIFO and picoring
+copy the bytes in and out (a byte stream: reads of any size, across chunk boundaries).
+"""
+
+from __future__ import annotations
+
+import collections
+import queue
+import time
+
+import picoring
+
+from common import MB, MiB, emit, parse_args, picoring_label, progress
+
+
+def pico_queue(capacity: int):
+    """push(chunk) -> ok, pop(n) -> bytes, over PicoQueueByte. push_bulk reports refusal
+    (False in 0.6, an exception or False here): a refused push is an error, never skipped."""
+    q = picoring.PicoQueueByte(capacity)
+
+    def push(chunk) -> bool:
+        return q.push_bulk(chunk) is not False
+
+    return push, q.pop_bulk
+
+
+def deque_of_chunks(_capacity: int):
+    d: collections.deque = collections.deque()
+
+    def push(chunk) -> bool:
+        d.append(chunk)
+        return True
+
+    return push, lambda _n: d.popleft()
+
+
+def bytearray_fifo(_capacity: int):
+    buf = bytearray()
+
+    def push(chunk) -> bool:
+        buf.extend(chunk)
+        return True
+
+    def pop(n: int) -> bytes:
+        out = bytes(buf[:n])
+        del buf[:n]
+        return out
+
+    return push, pop
+
+
+def queue_queue(_capacity: int):
+    q: queue.Queue = queue.Queue()
+
+    def push(chunk) -> bool:
+        q.put(chunk)
+        return True
+
+    return push, lambda _n: q.get()
+
+
+# name -> (factory, copies, byte-level reads)
+CASES = {
+    "PicoQueueByte push_bulk / pop_bulk": (pico_queue, "in and out", True),
+    "collections.deque of chunks": (deque_of_chunks, "no (stores a reference)", False),
+    "bytearray FIFO (extend / slice + del)": (bytearray_fifo, "in and out", True),
+    "queue.Queue of chunks": (queue_queue, "no (stores a reference)", False),
+}
+
+
+def measure(factory, chunk: bytes, rounds: int):
+    """Per-call latency of push and pop (median and worst) and throughput over `rounds`
+    push + pop pairs. One chunk stays queued throughout, so ring positions move and wrap.
+    Returns None if a push was refused."""
+    n = len(chunk)
+    push, pop = factory(3 * n)
+    if not push(chunk):
+        return None
+    push_ns, pop_ns = [], []
+    clock = time.perf_counter_ns
+    for _ in range(rounds):
+        t0 = clock()
+        ok = push(chunk)
+        t1 = clock()
+        out = pop(n)
+        t2 = clock()
+        if not ok:
+            return None
+        if len(out) != n:
+            raise SystemExit(f"popped {len(out)} bytes, expected {n}")
+        push_ns.append(t1 - t0)
+        pop_ns.append(t2 - t1)
+    push_ns.sort()
+    pop_ns.sort()
+    total_s = (sum(push_ns) + sum(pop_ns)) / 1e9
+    return {
+        "push_median_us": push_ns[len(push_ns) // 2] / 1e3,
+        "pop_median_us": pop_ns[len(pop_ns) // 2] / 1e3,
+        "worst_call_us": max(push_ns[-1], pop_ns[-1]) / 1e3,
+        "throughput_gb_s": n * rounds / total_s / 1e9,
+    }
+
+
+def main() -> None:
+    args = parse_args(__doc__.splitlines()[0])
+    label = picoring_label(args.impl)
+    big = 40 * MB // (100 if args.quick else 1)
+    sizes = [(big, 4 if args.quick else 12), (4096, 500 if args.quick else 50_000)]
+    rows, notes = [], []
+    for chunk_len, rounds in sizes:
+        chunk = bytes(range(256)) * (chunk_len // 256) + bytes(chunk_len % 256)
+        for name, (factory, copies, byte_level) in CASES.items():
+            is_pico = factory is pico_queue
+            if args.impl == "upstream" and not is_pico:
+                continue
+            shown = name if args.impl == "ours" or not is_pico else f"{label}: {name}"
+            progress(f"queue: {name}, {chunk_len:,}-byte chunks x {rounds} ({label}) ...")
+            result = measure(factory, chunk, rounds)
+            if result is None:
+                notes.append(f"{shown}: refused a {chunk_len:,}-byte push (capacity {3 * chunk_len:,})")
+                progress("  push refused")
+                continue
+            rows.append(
+                dict(case=shown, chunk=chunk_len, copies=copies, byte_level=byte_level, picoring=is_pico, **result)
+            )
+            progress(
+                f"  push {result['push_median_us']:.2f} µs, pop {result['pop_median_us']:.2f} µs, "
+                f"{result['throughput_gb_s']:.2f} GB/s"
+            )
+    emit("queue", args.impl, rows, notes, {"sizes": sizes, "MiB": MiB})
+
+
+if __name__ == "__main__":
+    main()
