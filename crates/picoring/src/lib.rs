@@ -39,3 +39,8 @@ mod ring;
 pub use error::Error;
 pub use pod::Pod;
 pub use ring::PicoRing;
+
+/// The README's examples, run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;

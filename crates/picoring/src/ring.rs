@@ -67,7 +67,9 @@ unsafe impl<T: Sync> Sync for PicoRing<T> {}
 /// Capacity in bytes for `n` elements of `size` bytes: a multiple of lcm(granularity, size).
 pub(crate) fn ring_bytes(n: usize, size: usize) -> Result<usize, Error> {
     let unit = crate::mirror::granularity();
-    let lcm = unit / gcd(unit, size) * size;
+    let lcm = (unit / gcd(unit, size))
+        .checked_mul(size)
+        .ok_or(Error::CapacityOverflow)?;
     let bytes = n.checked_mul(size).ok_or(Error::CapacityOverflow)?;
     crate::mirror::round_up_mirror_size(bytes, lcm).ok_or(Error::CapacityOverflow)
 }
@@ -617,6 +619,7 @@ impl<T: Pod> PicoRing<T> {
     #[inline]
     pub fn commit(&mut self, n: usize) -> usize {
         let n = n.min(self.cap - self.len);
+        self.sync_twin();
         let mut tail = self.head + self.len;
         if tail >= self.cap {
             tail -= self.cap;
