@@ -192,6 +192,7 @@ def render_markdown(results: dict) -> str:
         f"{m['date']}: {m['cpu']}, {m['cores']} cores, {m['kernel']}; Python {m['python']}, "
         f"numpy {m['numpy']}, {m['rustc']}"
         + (f"; upstream picoring wheel {m['upstream_wheel']}" if m.get("upstream_wheel") else "")
+        + (f"; 1-minute load average {m['load_average_at_start']} at start" if m.get("load_average_at_start") is not None else "")
         + ".",
         "",
     ]

@@ -69,6 +69,8 @@ def machine(python: str, upstream_python: str | None) -> dict:
         "python": versions[0] if versions else "unknown",
         "numpy": versions[1] if len(versions) > 1 else "not installed",
         "rustc": command_output(["rustc", "--version"]),
+        # Other work on the machine slows syscall-heavy rows (create + drop) most: say how busy.
+        "load_average_at_start": round(os.getloadavg()[0], 2) if hasattr(os, "getloadavg") else None,
     }
     if upstream_python:
         info["upstream_wheel"] = command_output(

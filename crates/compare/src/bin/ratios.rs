@@ -106,6 +106,12 @@ fn human_time(ns: f64) -> String {
     }
 }
 
+/// Three significant digits: 0.000812×, 1.05×, 1260×.
+fn ratio_text(ratio: f64) -> String {
+    let digits = (2 - ratio.log10().floor() as i32).clamp(0, 8) as usize;
+    format!("{ratio:.digits$}×")
+}
+
 /// One markdown table per group, picoring first, the others fastest first.
 fn render(groups: &BTreeMap<String, Vec<Entry>>) -> String {
     let mut out = String::new();
@@ -127,7 +133,7 @@ fn render(groups: &BTreeMap<String, Vec<Entry>>) -> String {
             let rate = e
                 .bytes_per_iter
                 .map_or("".into(), |b| format!("{:.1} GB/s", b / e.median_ns));
-            let ratio = base.map_or("".into(), |b| format!("{:.2}×", e.median_ns / b));
+            let ratio = base.map_or("".into(), |b| ratio_text(e.median_ns / b));
             let _ = writeln!(
                 out,
                 "| {} | {} | {rate} | {ratio} |",
