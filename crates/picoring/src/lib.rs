@@ -31,10 +31,14 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(clippy::undocumented_unsafe_blocks)]
 
+mod cache_padded;
 mod error;
 pub mod mirror;
+pub mod mpsc;
 mod pod;
 mod ring;
+pub mod spsc;
+mod sync;
 
 pub use error::Error;
 pub use pod::Pod;
