@@ -54,7 +54,7 @@ def main() -> None:
         blocks += 1
     thread.join()
     secs = time.perf_counter() - start
-    if not np.allclose(peak_rms, [0.5 / np.sqrt(2), 0.25 / np.sqrt(2)], atol=0.01):
+    if not np.allclose(peak_rms, [0.5 / np.sqrt(2), 0.125 / np.sqrt(2)], atol=0.01):
         raise SystemExit(f"unexpected levels {peak_rms}")
     print(
         f"audio_frames.py: {seconds_of_audio} s of 48 kHz stereo float32 ({blocks} blocks of 10 ms) "
