@@ -5,9 +5,10 @@ SHELL := /bin/bash
 
 CARGO ?= cargo
 
-.PHONY: test lint rust-test miri loom bench bench-quick bench-upstream-venv examples check-targets
+.PHONY: test lint rust-test python-test python-build python-bench miri loom bench bench-quick \
+	bench-upstream-venv examples check-targets
 
-test: lint rust-test bench-quick
+test: lint rust-test python-test bench-quick
 
 lint:
 	$(CARGO) fmt --all -- --check
@@ -15,6 +16,32 @@ lint:
 
 rust-test:
 	$(CARGO) test --workspace
+
+# Python: a private .venv with the build and test tools from PyPI, the extension built in
+# release mode (the tests move real amounts of data) and installed there, then pytest.
+PYTHON ?= python3
+VENV := .venv
+VENV_PY := $(VENV)/bin/python
+
+$(VENV)/.tools-installed:
+	$(PYTHON) -m venv $(VENV)
+	$(VENV_PY) -m pip install --quiet --disable-pip-version-check "maturin>=1.16,<2" pytest hypothesis
+	# numpy is optional: its tests skip when it cannot be installed.
+	$(VENV_PY) -m pip install --quiet --disable-pip-version-check numpy || echo "numpy not installed: numpy tests will skip"
+	touch $@
+
+python-build: $(VENV)/.tools-installed
+	VIRTUAL_ENV=$(abspath $(VENV)) $(VENV)/bin/maturin develop --release --quiet
+
+# pytest's exit code 5 ("no tests collected") means the setup is broken, not that all passed.
+python-test: python-build
+	rc=0; $(VENV_PY) -m pytest -q python/tests || rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: the Python setup is broken" >&2; exit 1; fi; \
+	exit $$rc
+
+# Per-call costs from Python, against collections.deque and a bytearray FIFO.
+python-bench: python-build
+	$(VENV_PY) python/bench/bench_calls.py
 
 # The ring logic under Miri, on the software mirror backend (the only one Miri can model).
 miri:
@@ -28,15 +55,15 @@ check-targets:
 	$(CARGO) check -p picoring --target x86_64-pc-windows-msvc
 
 # ---- Benchmarks and examples -------------------------------------------------------------
-# `venv` (the Python package, release build, in .venv) is the python part's target; PY is its
-# interpreter. The benchmarks add numpy and matplotlib to it, and put the upstream picoring 0.6
-# wheel from PyPI in a venv of its own (it imports as `picoring` too).
-PY ?= .venv/bin/python
+# `python-build` puts the package (release build) in .venv; the benchmarks add numpy and
+# matplotlib there, and put the upstream picoring 0.6 wheel from PyPI in a venv of its own
+# (it imports as `picoring` too).
+PY := $(VENV_PY)
 UPSTREAM_PY := .venv-upstream/bin/python
 CRITERION_DIR = $${CARGO_TARGET_DIR:-target}/criterion
 RUST_RATIOS = $${CARGO_TARGET_DIR:-target}/criterion-ratios.json
 
-.venv/.bench-deps: | venv
+$(VENV)/.bench-deps: | python-build
 	$(PY) -m pip install --quiet numpy matplotlib
 	touch $@
 
@@ -54,7 +81,7 @@ bench-upstream-venv:
 
 # Everything, full sizes: criterion (Rust) then the Python scenarios; tables at the end, and
 # bench/results.{json,md,png}. A few minutes on 2 cores.
-bench: .venv/.bench-deps bench-upstream-venv
+bench: python-build $(VENV)/.bench-deps bench-upstream-venv
 	rm -rf $(CRITERION_DIR)
 	$(CARGO) bench -p picoring-compare
 	$(CARGO) run --quiet --release -p picoring-compare --bin ratios -- $(CRITERION_DIR) --json $(RUST_RATIOS) > /dev/null
@@ -62,12 +89,12 @@ bench: .venv/.bench-deps bench-upstream-venv
 
 # The same code with tiny sizes, in seconds, so it cannot rot: each criterion benchmark runs
 # once (debug build), every Python scenario runs, and every example runs small.
-bench-quick: .venv/.bench-deps bench-upstream-venv examples
+bench-quick: python-build $(VENV)/.bench-deps bench-upstream-venv examples
 	$(CARGO) test -p picoring-compare --benches
 	$(PY) bench/run.py --quick --python $(PY) --upstream-python $(UPSTREAM_PY) --out-dir $${CARGO_TARGET_DIR:-target}/bench-quick
 
 RUST_EXAMPLES = tcp_parse audio_frames messages log_lines
-examples: | venv
+examples: python-build $(VENV)/.bench-deps
 	$(CARGO) build -p picoring --examples
 	for example in $(RUST_EXAMPLES); do \
 	  $(CARGO) run --quiet -p picoring --example $$example -- --quick; \

@@ -33,16 +33,23 @@
 
 mod cache_padded;
 mod error;
+mod list;
 pub mod mirror;
 pub mod mpsc;
 mod pod;
+mod queue;
 mod ring;
 pub mod spsc;
+mod stream;
 mod sync;
+mod vm;
 
 pub use error::Error;
+pub use list::PicoList;
 pub use pod::Pod;
+pub use queue::{Full, PicoQueue};
 pub use ring::PicoRing;
+pub use stream::{FrameError, LengthPrefix, PicoByteStream};
 
 /// The README's examples, run as doc tests.
 #[cfg(doctest)]
