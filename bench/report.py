@@ -133,8 +133,8 @@ def pair_us(row: dict) -> float:
 
 
 def queue_ratios(rows: list[dict]) -> dict[tuple[str, int], float | None]:
-    """Median time per push + pop pair over picoring's, per chunk size."""
-    base = {r["chunk"]: pair_us(r) for r in rows if r["picoring"] and not r["case"].startswith("picoring 0.6")}
+    """Median time per push + pop pair over picoring's push_bulk/pop_bulk row, per chunk size."""
+    base = {r["chunk"]: pair_us(r) for r in rows if r.get("baseline")}
     return {(r["case"], r["chunk"]): (pair_us(r) / base[r["chunk"]] if r["chunk"] in base else None) for r in rows}
 
 
@@ -219,6 +219,7 @@ def render_markdown(results: dict) -> str:
     notes = list(results.get("notes", []))
     for scenario in scenarios.values():
         notes += notes_of(scenario)
+    notes = list(dict.fromkeys(notes))  # the same note can come from several chunk sizes
     if notes:
         out += ["## Notes", ""] + [f"- {n}" for n in notes] + [""]
     return "\n".join(out)

@@ -28,6 +28,24 @@ def pico_queue(capacity: int):
     return push, q.pop_bulk
 
 
+def pico_queue_in_place(capacity: int):
+    """Same pushes; the reader looks at the bytes through get_view() and consume()s them
+    instead of copying them out into a new bytes object."""
+    q = picoring.PicoQueueByte(capacity)
+    q.consume  # AttributeError here (0.6 has no consume) marks the column as unavailable
+
+    def push(chunk) -> bool:
+        return q.push_bulk(chunk) is not False
+
+    def pop(n: int) -> int:
+        with q.get_view() as view:
+            got = min(n, len(view))  # a parser would read view[:got] here, where it lies
+        q.consume(got)
+        return got
+
+    return push, pop
+
+
 def deque_of_chunks(_capacity: int):
     d: collections.deque = collections.deque()
 
@@ -66,6 +84,7 @@ def queue_queue(_capacity: int):
 # name -> (factory, copies, byte-level reads)
 CASES = {
     "PicoQueueByte push_bulk / pop_bulk": (pico_queue, "in and out", True),
+    "PicoQueueByte push_bulk / get_view + consume": (pico_queue_in_place, "in only (read in place)", True),
     "collections.deque of chunks": (deque_of_chunks, "no (stores a reference)", False),
     "bytearray FIFO (extend / slice + del)": (bytearray_fifo, "in and out", True),
     "queue.Queue of chunks": (queue_queue, "no (stores a reference)", False),
@@ -77,7 +96,10 @@ def measure(factory, chunk: bytes, rounds: int):
     push + pop pairs. One chunk stays queued throughout, so ring positions move and wrap.
     Returns None if a push was refused."""
     n = len(chunk)
-    push, pop = factory(3 * n)
+    try:
+        push, pop = factory(3 * n)
+    except AttributeError as exc:
+        return {"error": f"not available ({exc})"}
     if not push(chunk):
         return None
     push_ns, pop_ns = [], []
@@ -90,7 +112,7 @@ def measure(factory, chunk: bytes, rounds: int):
         t2 = clock()
         if not ok:
             return None
-        if len(out) != n:
+        if (out if isinstance(out, int) else len(out)) != n:
             raise SystemExit(f"popped {len(out)} bytes, expected {n}")
         push_ns.append(t1 - t0)
         pop_ns.append(t2 - t1)
@@ -114,18 +136,23 @@ def main() -> None:
     for chunk_len, rounds in sizes:
         chunk = bytes(range(256)) * (chunk_len // 256) + bytes(chunk_len % 256)
         for name, (factory, copies, byte_level) in CASES.items():
-            is_pico = factory is pico_queue
+            is_pico = factory in (pico_queue, pico_queue_in_place)
             if args.impl == "upstream" and not is_pico:
                 continue
             shown = name if args.impl == "ours" or not is_pico else f"{label}: {name}"
             progress(f"queue: {name}, {chunk_len:,}-byte chunks x {rounds} ({label}) ...")
             result = measure(factory, chunk, rounds)
+            if result is not None and "error" in result:
+                notes.append(f"{shown}: {result['error']}")
+                progress(f"  {result['error']}")
+                continue
             if result is None:
                 notes.append(f"{shown}: refused a {chunk_len:,}-byte push (capacity {3 * chunk_len:,})")
                 progress("  push refused")
                 continue
             rows.append(
-                dict(case=shown, chunk=chunk_len, copies=copies, byte_level=byte_level, picoring=is_pico, **result)
+                dict(case=shown, chunk=chunk_len, copies=copies, byte_level=byte_level, picoring=is_pico,
+                     baseline=factory is pico_queue and args.impl == "ours", **result)
             )
             progress(
                 f"  push {result['push_median_us']:.2f} µs, pop {result['pop_median_us']:.2f} µs, "

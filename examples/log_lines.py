@@ -1,7 +1,8 @@
 """Line-by-line log analysis through a fixed 64 KiB PicoRingByte, lines matched in place.
 
-Reads a file (or generated access-log lines) in 16 KiB chunks; every complete line is matched
-by `re` directly on the ring's one contiguous memoryview, even when it straddles the end.
+Reads a file (or generated access-log lines) in 16 KiB chunks straight into the ring's free
+space; every complete line is matched by `re` directly on the ring's one contiguous
+memoryview, even when it straddles the end.
 
     python examples/log_lines.py [--quick | PATH]
 """
@@ -40,13 +41,18 @@ def main() -> None:
         expected = 20_000 if "--quick" in sys.argv else 500_000
         source, name = io.BytesIO(synthetic_log(expected)), f"{expected} generated lines"
     ring = picoring.PicoRingByte(64 * 1024)
-    capacity = ring.capacity() if callable(ring.capacity) else ring.capacity
+    capacity = ring.capacity()
     levels: Counter = Counter()
     lines = total = latency = 0
     start = time.perf_counter()
-    while chunk := source.read(16 * 1024):
-        if ring.push_bytes(chunk) is False:
+    while True:
+        if ring.free_len() == 0:
             raise SystemExit(f"a line is longer than the {capacity}-byte ring")
+        with ring.get_writable_view(min(16 * 1024, ring.free_len())) as free:
+            received = source.readinto(free)
+        if not received:
+            break
+        ring.commit(received)
         consumed = 0
         with ring.get_readable_view() as view:
             for match in LINE.finditer(view):

@@ -1,8 +1,9 @@
 """Parse HTTP-style requests from a socket in place: one memoryview even across the wrap.
 
 A client thread sends requests over a local socket pair in writes of arbitrary size; the
-reader pushes what it receives into a PicoRingByte and parses complete requests straight
-out of get_readable_view(), with `re` working on the memoryview (no bytes object per request).
+reader receives straight into the ring's free space (recv_into a writable view, then commit)
+and parses complete requests straight out of get_readable_view(), with `re` working on the
+memoryview: the bytes are never copied after the kernel delivers them.
 
     python examples/tcp_parse.py [--quick]
 """
@@ -36,16 +37,16 @@ def main() -> None:
     reader, writer = socket.socketpair()
     sender = threading.Thread(target=client, args=(writer, requests), daemon=True)
     ring = picoring.PicoRingByte(64 * 1024)
-    capacity = ring.capacity() if callable(ring.capacity) else ring.capacity
+    capacity = ring.capacity()
     parsed = total = straddling = read_from = 0
     start = time.perf_counter()
     sender.start()
     while True:
-        data = reader.recv(capacity - len(ring))
-        if not data:
+        with ring.get_writable_view() as free:
+            received = reader.recv_into(free)
+        if not received:
             break
-        if ring.push_bytes(data) is False:
-            raise SystemExit("ring refused bytes it had room for")
+        ring.commit(received)
         consumed = 0
         with ring.get_readable_view() as view:
             for match in HEAD.finditer(view):
