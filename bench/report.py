@@ -11,6 +11,8 @@ RATIO_NOTE = (
 
 
 def fmt_time(seconds: float) -> str:
+    if seconds < 1e-7:
+        return f"{seconds * 1e9:.1f} ns"
     if seconds < 1e-6:
         return f"{seconds * 1e9:.0f} ns"
     if seconds < 1e-3:
@@ -254,6 +256,7 @@ def write_chart(results: dict, path: Path) -> Path | None:
     if results.get("rust"):
         bars = []
         for group, rows in sorted(results["rust"].items()):
+            rows = sorted(rows, key=lambda r: (r["implementation"] != "picoring", r["implementation"] != "picoring 0.6", r["median_ns"]))
             bars += [
                 (f"{group}: {r['implementation']}", r.get("ratio_to_picoring"), r["implementation"].startswith("picoring"))
                 for r in rows
@@ -264,7 +267,7 @@ def write_chart(results: dict, path: Path) -> Path | None:
     if not panels:
         return None
     heights = [max(2.0, 0.28 * len(bars) + 1) for _, bars in panels]
-    fig, axes = plt.subplots(len(panels), 1, figsize=(11, sum(heights)), gridspec_kw={"height_ratios": heights})
+    fig, axes = plt.subplots(len(panels), 1, figsize=(12.5, sum(heights)), gridspec_kw={"height_ratios": heights})
     axes = axes if len(panels) > 1 else [axes]
     for ax, (title, bars) in zip(axes, panels):
         names = [n for n, _, _ in bars]
@@ -279,7 +282,7 @@ def write_chart(results: dict, path: Path) -> Path | None:
         ax.set_xlabel("time ÷ picoring's (log scale; >1 = slower than picoring)", fontsize=8)
     machine = results["machine"]
     fig.suptitle(f"picoring benchmarks — {machine['cpu']}, {machine['cores']} cores" + (" (quick run)" if results["quick"] else ""), fontsize=11)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.4 / sum(heights)))
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path

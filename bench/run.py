@@ -24,6 +24,7 @@ HERE = Path(__file__).resolve().parent
 SCENARIOS = ["scenario_extract.py", "scenario_list_growth.py", "scenario_queue.py"]
 
 sys.path.insert(0, str(HERE))
+from readme import render_readme  # noqa: E402
 from report import render_markdown, write_chart  # noqa: E402
 
 
@@ -123,8 +124,10 @@ def main() -> int:
     print("\n" + markdown)
     (out / "results.json").write_text(json.dumps(results, indent=2) + "\n")
     (out / "results.md").write_text(markdown)
+    (out / "README-bench.md").write_text(render_readme(results))
     chart = write_chart(results, out / "results.png")
-    print(f"wrote {out / 'results.json'}, {out / 'results.md'}" + (f", {chart}" if chart else ""))
+    written = ["results.json", "results.md", "README-bench.md"] + (["results.png"] if chart else [])
+    print(f"wrote {', '.join(str(out / name) for name in written)}")
     return 0
 
 
