@@ -65,6 +65,7 @@
 use std::fmt;
 
 use crate::cache_padded::CachePadded;
+use crate::mirror::MirrorOptions;
 use crate::sync::{Arc, AtomicBool, AtomicUsize, RingMemory, Signal};
 use crate::Error;
 
@@ -148,11 +149,37 @@ impl std::error::Error for ReserveError {}
 /// # Ok::<(), picoring::Error>(())
 /// ```
 pub fn channel(bytes: usize) -> Result<(Sender, Receiver), Error> {
+    channel_with_options(bytes, &MirrorOptions::default())
+}
+
+/// As [`channel`], with the given mirror options (backend, prefaulting).
+///
+/// # Errors
+///
+/// As for [`MirrorBuffer::with_options`](crate::mirror::MirrorBuffer::with_options).
+///
+/// # Examples
+///
+/// ```
+/// use picoring::mirror::{Backend, MirrorOptions};
+///
+/// let opts = MirrorOptions::new().backend(Backend::Software);
+/// let (tx, mut rx) = picoring::mpsc::channel_with_options(4096, &opts)?;
+/// tx.send(b"portable")?;
+/// assert_eq!(&*rx.recv()?, b"portable");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn channel_with_options(
+    bytes: usize,
+    options: &MirrorOptions,
+) -> Result<(Sender, Receiver), Error> {
     #[cfg(not(loom))]
-    let memory = RingMemory::from_mirror(crate::mirror::MirrorBuffer::new(bytes)?);
+    let memory =
+        RingMemory::from_mirror(crate::mirror::MirrorBuffer::with_options(bytes, options)?);
     // The loom models want rings of a few records: exact size, model memory.
     #[cfg(loom)]
     let memory = {
+        let _ = options;
         if bytes == 0 {
             return Err(Error::ZeroCapacity);
         }

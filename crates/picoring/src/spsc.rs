@@ -182,7 +182,12 @@ unsafe impl<T: Send> Sync for Shared<T> {}
 impl<T> Shared<T> {
     /// Shares `buf`, whose `len` elements at slots `head..head + len` are queued, between two
     /// new ends.
-    fn into_ends(buf: RingMemory, cap: usize, head: usize, len: usize) -> (Producer<T>, Consumer<T>) {
+    fn into_ends(
+        buf: RingMemory,
+        cap: usize,
+        head: usize,
+        len: usize,
+    ) -> (Producer<T>, Consumer<T>) {
         debug_assert!(head < cap && len <= cap);
         let shared = Arc::new(Shared {
             head: CachePadded(AtomicUsize::new(head)),

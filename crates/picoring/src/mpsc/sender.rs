@@ -167,13 +167,13 @@ impl Sender {
         len: usize,
         deadline: Option<std::time::Instant>,
     ) -> Result<Grant<'_>, ReserveError> {
-        let outcome = self
-            .shared
-            .space_ready
-            .wait_until(deadline, || match self.try_reserve(len) {
-                Err(ReserveError::Full) => None,
-                other => Some(other),
-            });
+        let outcome =
+            self.shared
+                .space_ready
+                .wait_until(deadline, || match self.try_reserve(len) {
+                    Err(ReserveError::Full) => None,
+                    other => Some(other),
+                });
         let offset = outcome.unwrap_or(Err(ReserveError::TimedOut))?;
         Ok(self.grant(offset, len))
     }

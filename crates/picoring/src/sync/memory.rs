@@ -104,14 +104,19 @@ mod model {
 
     impl std::fmt::Debug for RingMemory {
         fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.debug_struct("RingMemory").field("len", &self.len).finish()
+            f.debug_struct("RingMemory")
+                .field("len", &self.len)
+                .finish()
         }
     }
 
     impl RingMemory {
         /// A zeroed model memory of `len` bytes (a multiple of 8).
         pub(crate) fn new(len: usize) -> Self {
-            assert!(len > 0 && len % 8 == 0, "model memory must be whole 8-byte words");
+            assert!(
+                len > 0 && len % 8 == 0,
+                "model memory must be whole 8-byte words"
+            );
             let words = vec![0u64; len / 4].into_boxed_slice();
             let ptr = NonNull::new(Box::into_raw(words) as *mut u8).expect("non-null box");
             RingMemory {
@@ -150,7 +155,11 @@ mod model {
         /// `offset + len <= 2N`, `len <= N`, and the caller owns the bytes.
         pub(crate) unsafe fn mirror_range(&self, offset: usize, len: usize) {
             for i in offset..offset + len {
-                let twin = if i < self.len { i + self.len } else { i - self.len };
+                let twin = if i < self.len {
+                    i + self.len
+                } else {
+                    i - self.len
+                };
                 // SAFETY: both indices are inside the 2N region and owned by the caller.
                 unsafe { *self.as_ptr().add(twin) = *self.as_ptr().add(i) };
             }
@@ -193,7 +202,8 @@ mod model {
 
     impl Drop for RingMemory {
         fn drop(&mut self) {
-            let words = std::ptr::slice_from_raw_parts_mut(self.ptr.as_ptr() as *mut u64, self.len / 4);
+            let words =
+                std::ptr::slice_from_raw_parts_mut(self.ptr.as_ptr() as *mut u64, self.len / 4);
             // SAFETY: the pointer came from `Box::into_raw` of exactly this slice, freed once.
             drop(unsafe { Box::from_raw(words) });
         }

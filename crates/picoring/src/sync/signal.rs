@@ -49,7 +49,9 @@ impl Signal {
 
     fn lock(&self) -> MutexGuard<'_, ()> {
         // The mutex guards no data, so a panic elsewhere cannot leave anything inconsistent.
-        self.lock.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.lock
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Blocks until `ready` returns `Some`, or until `deadline` passes (`None` then).
