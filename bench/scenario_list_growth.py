@@ -181,17 +181,34 @@ CASES: dict[str, tuple[str, str, Builder, bool]] = {
 }
 
 
+def missing_class(name: str) -> str | None:
+    """Why a case cannot run in this interpreter, if the reason is an absent optional part:
+    a class this picoring version does not have (0.6 has no PicoList), or numpy."""
+    if name.startswith("numpy"):
+        try:
+            import numpy  # noqa: F401
+        except ImportError:
+            return "numpy is not installed"
+    if name.startswith("Pico"):
+        import picoring
+
+        cls = name.split(".")[0]
+        if not hasattr(picoring, cls):
+            return f"this picoring has no {cls}"
+    return None
+
+
 def run_case(name: str, items: int) -> None:
     """Runs one case in this (fresh) process and prints its measurement as JSON."""
     builder = CASES[name][2]
     # Import what the builder needs and make the source chunks before the baseline, so module
     # memory and inputs are not counted.
     byte_chunk(), int_chunk()
-    try:
-        builder(1)
-    except (ImportError, AttributeError) as exc:
-        print(json.dumps({"error": f"{type(exc).__name__}: {exc}"}))
+    missing = missing_class(name)
+    if missing:
+        print(json.dumps({"error": missing}))
         return
+    builder(1)  # anything else that fails here is a broken script or API: fail loudly
     base = rss_now_kib()
     start = time.perf_counter()
     container = builder(items)

@@ -32,7 +32,8 @@ def pico_queue_in_place(capacity: int):
     """Same pushes; the reader looks at the bytes through get_view() and consume()s them
     instead of copying them out into a new bytes object."""
     q = picoring.PicoQueueByte(capacity)
-    q.consume  # AttributeError here (0.6 has no consume) marks the column as unavailable
+    if not hasattr(q, "consume"):  # 0.6 has none; ours must, or the run fails below
+        raise LookupError("this picoring's PicoQueueByte has no consume()")
 
     def push(chunk) -> bool:
         return q.push_bulk(chunk) is not False
@@ -98,7 +99,7 @@ def measure(factory, chunk: bytes, rounds: int):
     n = len(chunk)
     try:
         push, pop = factory(3 * n)
-    except AttributeError as exc:
+    except LookupError as exc:
         return {"error": f"not available ({exc})"}
     if not push(chunk):
         return None
@@ -143,6 +144,8 @@ def main() -> None:
             progress(f"queue: {name}, {chunk_len:,}-byte chunks x {rounds} ({label}) ...")
             result = measure(factory, chunk, rounds)
             if result is not None and "error" in result:
+                if args.impl == "ours":
+                    raise SystemExit(f"{name}: {result['error']}")
                 notes.append(f"{shown}: {result['error']}")
                 progress(f"  {result['error']}")
                 continue
