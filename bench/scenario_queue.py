@@ -47,6 +47,16 @@ def pico_queue_in_place(capacity: int):
     return push, pop
 
 
+def pico_stream(capacity: int):
+    """PicoByteStreamPy: write() stores what fits and returns the count, read(n) copies out."""
+    stream = picoring.PicoByteStreamPy(capacity)
+
+    def push(chunk) -> bool:
+        return stream.write(chunk) == len(chunk)
+
+    return push, stream.read
+
+
 def deque_of_chunks(_capacity: int):
     d: collections.deque = collections.deque()
 
@@ -86,6 +96,7 @@ def queue_queue(_capacity: int):
 CASES = {
     "PicoQueueByte push_bulk / pop_bulk": (pico_queue, "in and out", True),
     "PicoQueueByte push_bulk / get_view + consume": (pico_queue_in_place, "in only (read in place)", True),
+    "PicoByteStreamPy write / read": (pico_stream, "in and out", True),
     "collections.deque of chunks": (deque_of_chunks, "no (stores a reference)", False),
     "bytearray FIFO (extend / slice + del)": (bytearray_fifo, "in and out", True),
     "queue.Queue of chunks": (queue_queue, "no (stores a reference)", False),
@@ -137,7 +148,7 @@ def main() -> None:
     for chunk_len, rounds in sizes:
         chunk = bytes(range(256)) * (chunk_len // 256) + bytes(chunk_len % 256)
         for name, (factory, copies, byte_level) in CASES.items():
-            is_pico = factory in (pico_queue, pico_queue_in_place)
+            is_pico = factory in (pico_queue, pico_queue_in_place, pico_stream)
             if args.impl == "upstream" and not is_pico:
                 continue
             shown = name if args.impl == "ours" or not is_pico else f"{label}: {name}"
