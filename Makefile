@@ -19,6 +19,7 @@ rust-test:
 
 # Python: a private .venv with the build and test tools from PyPI, the extension built in
 # release mode (the tests move real amounts of data) and installed there, then pytest.
+# numpy is optional: its tests skip when it cannot be installed.
 PYTHON ?= python3
 VENV := .venv
 VENV_PY := $(VENV)/bin/python
@@ -26,7 +27,6 @@ VENV_PY := $(VENV)/bin/python
 $(VENV)/.tools-installed:
 	$(PYTHON) -m venv $(VENV)
 	$(VENV_PY) -m pip install --quiet --disable-pip-version-check "maturin>=1.16,<2" pytest hypothesis
-	# numpy is optional: its tests skip when it cannot be installed.
 	$(VENV_PY) -m pip install --quiet --disable-pip-version-check numpy || echo "numpy not installed: numpy tests will skip"
 	touch $@
 

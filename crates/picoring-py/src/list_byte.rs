@@ -49,13 +49,19 @@ fn out_of_range() -> PyErr {
 }
 
 impl PicoListByte {
-    /// Appends `bytes` (all or nothing). Growth never moves the data on the native backends;
-    /// on the heap fallback it would, so it is refused there while a view is alive.
+    /// Growth never moves the data on the native backends; on the heap fallback (Miri, exotic
+    /// targets) it would, so there it is refused while a view is alive.
+    fn check_growth(&self, list: &List, additional: usize) -> PyResult<()> {
+        if !List::grows_in_place() && list.capacity() - list.len() < additional {
+            self.inner.exports.check_no_readers()?;
+        }
+        Ok(())
+    }
+
+    /// Appends `src`, all or nothing.
     fn append_slice(&self, py: Python<'_>, src: &[u8]) -> PyResult<()> {
         self.inner.with(py, |list, _| {
-            if !List::grows_in_place() && list.capacity() - list.len() < src.len() {
-                self.inner.exports.check_no_readers()?;
-            }
+            self.check_growth(list, src.len())?;
             let owned;
             let src = if crate::input::overlaps(src, list.as_ptr(), list.len()) {
                 // The list fed to itself: copy first so no slice of the source aliases the list.
@@ -153,8 +159,10 @@ guarded_pyclass!(
     /// Appends one byte (`MemoryError` when the reservation is full).
     fn append(&self, py: Python<'_>, value: isize) -> PyResult<()> {
         let value = byte(value)?;
-        self.inner
-            .with(py, |list, _| list.push(value).map_err(to_py_err))
+        self.inner.with(py, |list, _| {
+            self.check_growth(list, 1)?;
+            list.push(value).map_err(to_py_err)
+        })
     }
 
     /// Upstream 0.6 name of `append`.
