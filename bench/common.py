@@ -33,6 +33,19 @@ def parse_args(description: str) -> argparse.Namespace:
     return parser.parse_args()
 
 
+def fmt_time(seconds: float) -> str:
+    """A duration with a unit that suits it: 12.3 ns, 456 ns, 7.89 µs, 1.23 ms, 4.56 s."""
+    if seconds < 1e-7:
+        return f"{seconds * 1e9:.1f} ns"
+    if seconds < 1e-6:
+        return f"{seconds * 1e9:.0f} ns"
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:.2f} µs"
+    if seconds < 1:
+        return f"{seconds * 1e3:.2f} ms"
+    return f"{seconds:.2f} s"
+
+
 def progress(message: str) -> None:
     """One progress line on stderr, so stdout stays machine-readable."""
     print(f"  {message}", file=sys.stderr, flush=True)

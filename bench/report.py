@@ -4,22 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from common import fmt_time
+
 RATIO_NOTE = (
     "Ratios are time ÷ picoring's time in the same table: above 1 is slower than picoring, "
     "below 1 is faster."
 )
-
-
-def fmt_time(seconds: float) -> str:
-    if seconds < 1e-7:
-        return f"{seconds * 1e9:.1f} ns"
-    if seconds < 1e-6:
-        return f"{seconds * 1e9:.0f} ns"
-    if seconds < 1e-3:
-        return f"{seconds * 1e6:.2f} µs"
-    if seconds < 1:
-        return f"{seconds * 1e3:.2f} ms"
-    return f"{seconds:.2f} s"
 
 
 def fmt_ratio(value: float | None) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import picoring
 
-from common import MB, best_time, consume, emit, length, parse_args, picoring_label, progress
+from common import MB, best_time, fmt_time, consume, emit, length, parse_args, picoring_label, progress
 
 
 def payload(n: int) -> bytes:
@@ -36,14 +36,57 @@ def wrapped_ring(buffer_bytes: int, data: bytes, start: int):
     return ring
 
 
-def two_pieces(cap: int, data: bytes, start: int) -> tuple[bytearray, memoryview, memoryview]:
-    """The same wrapped layout in a plain bytearray of `cap` bytes, as its two pieces."""
-    buf = bytearray(cap)
-    first = min(len(data), cap - start)
-    buf[start : start + first] = data[:first]
-    buf[: len(data) - first] = data[first:]
-    whole = memoryview(buf)
-    return buf, whole[start : start + first], whole[: len(data) - first]
+class TwoPieces:
+    """The same wrapped layout in a plain bytearray of `cap` bytes, and every way to read it
+    without mirroring: its bytes are two pieces, `first` (up to the end) and `second`."""
+
+    def __init__(self, cap: int, data: bytes, start: int) -> None:
+        self.buf = bytearray(cap)
+        n_first = min(len(data), cap - start)
+        self.buf[start : start + n_first] = data[:n_first]
+        self.buf[: len(data) - n_first] = data[n_first:]
+        self.start, self.n_first, self.n_second = start, n_first, len(data) - n_first
+        self.whole = memoryview(self.buf)
+        self.first = self.whole[start : start + n_first]
+        self.second = self.whole[: self.n_second]
+        self.out = bytearray(len(data))
+
+    def two_memoryviews(self):
+        return self.whole[self.start : self.start + self.n_first], self.whole[: self.n_second]
+
+    def join(self) -> bytes:
+        return b"".join((self.first, self.second))
+
+    def bytearray_concat(self) -> bytearray:
+        return self.buf[self.start : self.start + self.n_first] + self.buf[: self.n_second]
+
+    def copy_into_reused(self) -> bytearray:
+        self.out[: self.n_first] = self.first
+        self.out[self.n_first :] = self.second
+        return self.out
+
+    def numpy_concatenate(self):
+        import numpy as np
+
+        return np.concatenate((np.frombuffer(self.first, np.uint8), np.frombuffer(self.second, np.uint8)))
+
+
+# (label, copies of each byte, one contiguous buffer?, TwoPieces method)
+BASELINES = [
+    ("two memoryview slices (two pieces, not one buffer)", 0, False, TwoPieces.two_memoryviews),
+    ('b"".join((a, b))', 1, True, TwoPieces.join),
+    ("bytearray slices + concatenation", 2, True, TwoPieces.bytearray_concat),
+    ("copy into a reused preallocated bytearray", 1, True, TwoPieces.copy_into_reused),
+    ("numpy.concatenate of two frombuffer views", 1, True, TwoPieces.numpy_concatenate),
+]
+
+
+def has_numpy() -> bool:
+    try:
+        import numpy  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def main() -> None:
@@ -70,62 +113,36 @@ def main() -> None:
     del view
     seconds = best_time(ring.get_readable_view, repeat, view_calls)
     rows.append(dict(case=f"{label}: get_readable_view()", copies=0, contiguous=True, seconds=seconds))
-    progress(f"{label} view: {seconds * 1e6:.2f} µs")
+    progress(f"{label} view: {fmt_time(seconds)}")
 
-    sizes = [4096, 1 * MB // scale, 16 * MB // scale, chunk]
-    sweep_copy = None
-    if args.impl == "ours":
-        _buf, a, b = two_pieces(cap, data, start)
-        assert bytes(a) + bytes(b) == data
-        out = bytearray(chunk)
-
-        def copy_into_reused() -> None:
-            out[: len(a)] = a
-            out[len(a) :] = b
-
-        def baselines():
-            yield "two memoryview slices (two pieces, not one buffer)", 0, False, lambda: (
-                memoryview(_buf)[start:cap],
-                memoryview(_buf)[: len(b)],
-            )
-            yield 'b"".join((a, b))', 1, True, lambda: b"".join((a, b))
-            yield "bytearray slices + concatenation", 2, True, lambda: _buf[start:cap] + _buf[: len(b)]
-            yield "copy into a reused preallocated bytearray", 1, True, copy_into_reused
-            try:
-                import numpy as np
-            except ImportError:
-                notes.append("numpy is not installed: its column is missing")
-                return
-            yield "numpy.concatenate of two frombuffer views", 1, True, lambda: np.concatenate(
-                (np.frombuffer(a, np.uint8), np.frombuffer(b, np.uint8))
-            )
-
-        for case, copies, contiguous, fn in baselines():
-            result = fn()
+    if args.impl == "ours":  # the baselines do not depend on the picoring version
+        pieces = TwoPieces(cap, data, start)
+        for case, copies, contiguous, method in BASELINES:
+            if method is TwoPieces.numpy_concatenate and not has_numpy():
+                notes.append("numpy is not installed: its row is missing")
+                continue
+            result = method(pieces)
             if contiguous:
-                assert bytes(result if result is not None else out) == data, case
-            calls = view_calls if copies == 0 else 1
-            seconds = best_time(fn, repeat, calls)
+                assert bytes(result) == data, case
+            seconds = best_time(lambda: method(pieces), repeat, view_calls if copies == 0 else 1)
             rows.append(dict(case=case, copies=copies, contiguous=contiguous, seconds=seconds))
-            progress(f"{case}: {seconds * 1e3:.3f} ms")
-        sweep_copy = copy_into_reused
+            progress(f"{case}: {fmt_time(seconds)}")
 
     # The view's cost must not depend on how much is queued; copying grows with it.
     sweep = []
-    for size in sizes:
-        sized = wrapped_ring(buffer_bytes, payload(size), cap - size // 2)
+    for size in [4096, 1 * MB // scale, 16 * MB // scale, chunk]:
+        start_at = cap - size // 2
+        sized = wrapped_ring(buffer_bytes, payload(size), start_at)
         if sized is None:
             notes.append(f"{label}: the ring refused {size} bytes")
             continue
-        view_s = best_time(sized.get_readable_view, repeat, view_calls)
-        entry = dict(size=size, view_seconds=view_s)
-        if sweep_copy is not None:
-            _buf, a, b = two_pieces(cap, payload(size), cap - size // 2)
-            out = bytearray(size)
-            entry["copy_seconds"] = best_time(copy_into_reused, repeat, 1 if size > MB else 100)
-        sweep.append(entry)
-        progress(f"view of {size} bytes: {view_s * 1e6:.2f} µs")
+        entry = dict(size=size, view_seconds=best_time(sized.get_readable_view, repeat, view_calls))
         del sized
+        if args.impl == "ours":
+            pieces = TwoPieces(cap, payload(size), start_at)
+            entry["copy_seconds"] = best_time(pieces.copy_into_reused, repeat, 1 if size > MB else 100)
+        sweep.append(entry)
+        progress(f"view of {size} bytes: {fmt_time(entry['view_seconds'])}")
     emit(
         "extract",
         args.impl,
