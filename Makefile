@@ -63,15 +63,16 @@ UPSTREAM_PY := .venv-upstream/bin/python
 CRITERION_DIR = $${CARGO_TARGET_DIR:-target}/criterion
 RUST_RATIOS = $${CARGO_TARGET_DIR:-target}/criterion-ratios.json
 
+# Optional: without numpy its rows are missing, without matplotlib the chart (both say so).
 $(VENV)/.bench-deps: | python-build
-	$(PY) -m pip install --quiet numpy matplotlib
-	touch $@
+	if $(PY) -m pip install --quiet --disable-pip-version-check numpy matplotlib; then touch $@; \
+	else echo "warning: numpy/matplotlib not installed: no numpy rows, no chart" >&2; fi
 
 # Best effort: without PyPI the tables simply have no upstream column (run.py says so).
 bench-upstream-venv:
 	@if [ ! -f .venv-upstream/.installed ]; then \
 	  rm -rf .venv-upstream; \
-	  if python3 -m venv .venv-upstream && $(UPSTREAM_PY) -m pip install --quiet picoring==0.6.0; then \
+	  if $(PYTHON) -m venv .venv-upstream && $(UPSTREAM_PY) -m pip install --quiet picoring==0.6.0; then \
 	    touch .venv-upstream/.installed; \
 	  else \
 	    echo "warning: could not install picoring 0.6.0 from PyPI: no upstream column" >&2; \
