@@ -84,7 +84,7 @@ bench-upstream-venv:
 # bench/results.{json,md,png}. A few minutes on 2 cores.
 bench: python-build $(VENV)/.bench-deps bench-upstream-venv
 	rm -rf $(CRITERION_DIR)
-	$(CARGO) bench -p picoring-compare
+	$(CARGO) bench -p picoring-compare --benches
 	$(CARGO) run --quiet --release -p picoring-compare --bin ratios -- $(CRITERION_DIR) --json $(RUST_RATIOS) > /dev/null
 	$(PY) bench/run.py --python $(PY) --upstream-python $(UPSTREAM_PY) --rust-json $(RUST_RATIOS) --out-dir bench
 
