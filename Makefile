@@ -101,3 +101,9 @@ examples: python-build $(VENV)/.bench-deps
 	  $(CARGO) run --quiet -p picoring --example $$example -- --quick; \
 	done
 	for script in examples/*.py; do $(PY) $$script --quick; done
+
+# loom models of the SPSC and MPSC protocols (tests/loom_*.rs). Each file bounds its search
+# (3 preemptions for SPSC, 2 for MPSC) so this takes minutes; LOOM_MAX_PREEMPTIONS overrides.
+loom:
+	RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom \
+		$(CARGO) test --release -p picoring --test loom_spsc --test loom_mpsc

@@ -6,6 +6,10 @@
 //!
 //! - [`PicoRing<T>`]: a fixed-capacity FIFO ring; [`readable`](PicoRing::readable) is every queued
 //!   element as one `&[T]`, [`writable`](PicoRing::writable) all free space as one `&mut [T]`.
+//! - [`spsc`]: the ring split into a `Producer` and a `Consumer` for two threads, lock-free,
+//!   with contiguous chunks on both sides and blocking waits with timeouts.
+//! - [`mpsc`]: a ring of variable-length byte records for many producing threads and one
+//!   consumer, each record one contiguous slice, delivered in reservation order.
 //! - [`mirror::MirrorBuffer`]: the mirrored memory itself, with one backend per OS and a portable
 //!   software mirror (used under Miri and where no native backend exists).
 //!

@@ -90,7 +90,7 @@ const DISCARD: u64 = 1 << 34;
 /// Bytes of ring a record of `len` payload bytes takes: header plus payload rounded up to 8.
 #[inline(always)]
 fn record_size(len: usize) -> usize {
-    HEADER + (len + 7) / 8 * 8
+    HEADER + len.next_multiple_of(8)
 }
 
 /// Why [`Sender::reserve`] and its blocking variants gave no grant.
@@ -183,7 +183,7 @@ pub fn channel_with_options(
         if bytes == 0 {
             return Err(Error::ZeroCapacity);
         }
-        RingMemory::new((bytes + 7) / 8 * 8)
+        RingMemory::new(bytes.next_multiple_of(8))
     };
     let shared = Arc::new(Shared {
         producer_pos: CachePadded(AtomicUsize::new(0)),

@@ -117,7 +117,7 @@ pub fn channel<T: Send>(capacity: usize) -> Result<(Producer<T>, Consumer<T>), E
         if size == 0 || capacity == 0 || mem::align_of::<T>() > 8 {
             return Err(Error::ZeroCapacity);
         }
-        let memory = RingMemory::new((capacity * size + 7) / 8 * 8);
+        let memory = RingMemory::new((capacity * size).next_multiple_of(8));
         let cap = memory.len() / size;
         Ok(Shared::into_ends(memory, cap, 0, 0))
     }

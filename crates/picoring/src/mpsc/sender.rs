@@ -96,6 +96,9 @@ impl Sender {
 
     /// Reserves room for a record of `len` bytes, sleeping while the ring is full.
     ///
+    /// Do not call it while this thread holds an uncommitted [`Grant`]: the receiver cannot
+    /// pass that record, so the space this call waits for may never be freed.
+    ///
     /// # Errors
     ///
     /// [`ReserveError::TooLarge`] or [`ReserveError::Disconnected`].

@@ -129,7 +129,7 @@ mod model {
 
         /// Copies a real mirror's first half (both halves agree) into a model memory.
         pub(crate) fn from_mirror(buf: MirrorBuffer) -> Self {
-            let len = (buf.len() + 7) / 8 * 8;
+            let len = buf.len().next_multiple_of(8);
             let mem = RingMemory::new(len);
             // SAFETY: both regions hold at least buf.len() bytes; the new one is unshared.
             unsafe {
