@@ -12,14 +12,41 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
 
-/// The column every other one is divided by.
+/// The implementation every other one is divided by (`picoring`, or `picoring_<variant>`).
 const BASELINE: &str = "picoring";
 
 /// One benchmark's result.
 struct Entry {
-    name: String,
+    /// Criterion's function id: the implementation, maybe with a `_<variant>` suffix.
+    implementation: String,
+    /// Criterion's parameter (`BenchmarkId` value), if any.
+    parameter: Option<String>,
     median_ns: f64,
     bytes_per_iter: Option<f64>,
+}
+
+impl Entry {
+    fn name(&self) -> String {
+        match &self.parameter {
+            Some(p) => format!("{}/{p}", self.implementation),
+            None => self.implementation.clone(),
+        }
+    }
+
+    fn is_baseline(&self) -> bool {
+        self.implementation == BASELINE
+            || self
+                .implementation
+                .strip_prefix(BASELINE)
+                .is_some_and(|rest| rest.starts_with('_'))
+    }
+
+    /// Entries compare with the baseline of the same variant: same `_suffix`, same parameter
+    /// (`crossbeam_4p` with `picoring_4p`, `rtrb/8` with `picoring/8`).
+    fn variant(&self) -> (Option<&str>, Option<&str>) {
+        let suffix = self.implementation.rsplit_once('_').map(|(_, s)| s);
+        (suffix, self.parameter.as_deref())
+    }
 }
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -67,16 +94,15 @@ fn collect(dir: &Path, groups: &mut BTreeMap<String, Vec<Entry>>) -> Result<(), 
             let estimates: Value =
                 serde_json::from_str(&fs::read_to_string(path.join("estimates.json"))?)?;
             let group = meta["group_id"].as_str().unwrap_or("?").to_string();
-            let mut name = meta["function_id"].as_str().unwrap_or("?").to_string();
-            if let Some(value) = meta["value_str"].as_str() {
-                write!(name, "/{value}")?;
-            }
+            let implementation = meta["function_id"].as_str().unwrap_or("?").to_string();
+            let parameter = meta["value_str"].as_str().map(str::to_string);
             let median_ns = estimates["median"]["point_estimate"]
                 .as_f64()
                 .ok_or("estimates.json without a median")?;
             let bytes_per_iter = meta["throughput"]["Bytes"].as_f64();
             groups.entry(group).or_default().push(Entry {
-                name,
+                implementation,
+                parameter,
                 median_ns,
                 bytes_per_iter,
             });
@@ -90,12 +116,12 @@ fn collect(dir: &Path, groups: &mut BTreeMap<String, Vec<Entry>>) -> Result<(), 
     Ok(())
 }
 
-/// The baseline entry of a group: the one named exactly [`BASELINE`].
-fn baseline(entries: &[Entry]) -> Option<f64> {
+/// `entry`'s time over its baseline's (see [`Entry::variant`]), if the group has one.
+fn ratio(entries: &[Entry], entry: &Entry) -> Option<f64> {
     entries
         .iter()
-        .find(|e| e.name == BASELINE)
-        .map(|e| e.median_ns)
+        .find(|b| b.is_baseline() && b.variant() == entry.variant())
+        .map(|b| entry.median_ns / b.median_ns)
 }
 
 fn human_time(ns: f64) -> String {
@@ -116,11 +142,11 @@ fn ratio_text(ratio: f64) -> String {
 fn render(groups: &BTreeMap<String, Vec<Entry>>) -> String {
     let mut out = String::new();
     for (group, entries) in groups {
-        let base = baseline(entries);
         let mut sorted: Vec<&Entry> = entries.iter().collect();
         sorted.sort_by(|a, b| {
-            (b.name == BASELINE)
-                .cmp(&(a.name == BASELINE))
+            a.variant()
+                .cmp(&b.variant())
+                .then(b.is_baseline().cmp(&a.is_baseline()))
                 .then(a.median_ns.total_cmp(&b.median_ns))
         });
         let _ = writeln!(out, "\n### {group}\n");
@@ -133,11 +159,11 @@ fn render(groups: &BTreeMap<String, Vec<Entry>>) -> String {
             let rate = e
                 .bytes_per_iter
                 .map_or("".into(), |b| format!("{:.1} GB/s", b / e.median_ns));
-            let ratio = base.map_or("".into(), |b| ratio_text(e.median_ns / b));
+            let ratio = ratio(entries, e).map_or("".into(), ratio_text);
             let _ = writeln!(
                 out,
                 "| {} | {} | {rate} | {ratio} |",
-                e.name,
+                e.name(),
                 human_time(e.median_ns)
             );
         }
@@ -149,15 +175,14 @@ fn to_json(groups: &BTreeMap<String, Vec<Entry>>) -> Value {
     let groups: serde_json::Map<String, Value> = groups
         .iter()
         .map(|(group, entries)| {
-            let base = baseline(entries);
             let rows: Vec<Value> = entries
                 .iter()
                 .map(|e| {
                     json!({
-                        "implementation": e.name,
+                        "implementation": e.name(),
                         "median_ns": e.median_ns,
                         "bytes_per_iter": e.bytes_per_iter,
-                        "ratio_to_picoring": base.map(|b| e.median_ns / b),
+                        "ratio_to_picoring": ratio(entries, e),
                     })
                 })
                 .collect();
