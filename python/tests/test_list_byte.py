@@ -118,3 +118,17 @@ def test_close_and_with():
     with pytest.raises(ValueError):
         lst.append(1)
     assert "closed" in repr(lst)
+
+
+def test_slice_bounds_whose_index_uses_the_list_do_not_deadlock():
+    lst = PicoListByte(b"abcdef")
+
+    class Sneaky:
+        def __index__(self):
+            lst.append(ord("!"))  # runs Python code that needs the list's lock
+            return 1
+
+    assert lst[Sneaky():3] == b"bc"
+    lst[Sneaky():2] = b"B"
+    assert lst == b"aBcdef!!"
+    assert lst[0 : 10**30] == bytes(lst)  # huge bounds clamp, like bytearray

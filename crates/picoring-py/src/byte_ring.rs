@@ -7,8 +7,9 @@
 //!   non-blocking socket;
 //! - reads (`pop_bytes`, `pop_bulk`, `read`, `readinto`) return what is there, up to `n`
 //!   (`b""` when empty), like `io.RawIOBase.read`; `pop()` returns `None` when empty;
-//! - explicit counts beyond what is there (`advance_tail`, `advance_head`, `commit`) raise
-//!   `ValueError` and change nothing: stale bytes are never published.
+//! - explicit counts beyond what is there (`consume`/`advance_tail` beyond the queued bytes,
+//!   `commit`/`advance_head` beyond the last writable view) raise `ValueError` and change
+//!   nothing: stale bytes are never published.
 
 use std::ffi::c_int;
 
@@ -420,6 +421,11 @@ macro_rules! byte_ring_class {
                 n: Option<isize>,
             ) -> PyResult<Bound<'py, pyo3::types::PyMemoryView>> {
                 $crate::byte_ring::writable_view(&slf.get().inner, slf.as_any(), n)
+            }
+
+            /// Drops `n` queued bytes without copying them; `ValueError` if fewer are queued.
+            fn consume(&self, py: Python<'_>, n: isize) -> PyResult<()> {
+                $crate::byte_ring::advance_tail(&self.inner, py, n)
             }
 
             /// Publishes the first `n` bytes written into the last writable view.

@@ -1,5 +1,11 @@
 //! The `picoring._picoring` extension module: PyO3 bindings that translate between Python and
 //! the `picoring` crate. No ring logic lives here; see `python/picoring` for the package.
+//!
+//! Every class is a frozen pyclass around [`guard::Guarded`]: a mutex over the library value,
+//! counters of live buffer exports (checked before anything frees, overwrites or moves exported
+//! bytes), `close()`, and a fork check. Bytes-like arguments are read in place
+//! ([`input::ByteInput`]); memory goes out through the buffer protocol ([`export`]).
+#![warn(clippy::undocumented_unsafe_blocks)]
 
 mod byte_ring;
 mod export;

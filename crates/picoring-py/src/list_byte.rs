@@ -44,6 +44,27 @@ fn slice_positions(
     Ok((0..slicelength).map(move |k| (start + k as isize * step) as usize))
 }
 
+/// The same slice with `start`, `stop` and `step` converted to plain ints. Converting runs
+/// their `__index__`, which is arbitrary Python code: it must run before we take the lock
+/// (code that used this list there would wait for the lock forever).
+fn plain_slice<'py>(slice: &Bound<'py, PySlice>) -> PyResult<Bound<'py, PySlice>> {
+    let py = slice.py();
+    let plain = |name: &str| -> PyResult<Bound<'py, PyAny>> {
+        let bound = slice.getattr(name)?;
+        if bound.is_none() {
+            return Ok(bound);
+        }
+        // SAFETY: `bound` is a valid object; PyNumber_Index returns a new reference or NULL
+        // with an exception set, which `from_owned_ptr_or_err` turns into a `PyErr`.
+        unsafe { Bound::from_owned_ptr_or_err(py, ffi::PyNumber_Index(bound.as_ptr())) }
+    };
+    let (start, stop, step) = (plain("start")?, plain("stop")?, plain("step")?);
+    Ok(py
+        .get_type::<PySlice>()
+        .call1((start, stop, step))?
+        .cast_into::<PySlice>()?)
+}
+
 fn out_of_range() -> PyErr {
     PyIndexError::new_err("PicoListByte index out of range")
 }
@@ -233,6 +254,8 @@ guarded_pyclass!(
 
     fn __getitem__(&self, py: Python<'_>, index: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         if let Ok(slice) = index.cast::<PySlice>() {
+            let slice = plain_slice(slice)?;
+            let slice = &slice;
             return self.inner.with(py, |list, _| {
                 let len = list.len() as isize;
                 let indices = slice.indices(len)?;
@@ -265,6 +288,8 @@ guarded_pyclass!(
         value: &Bound<'_, PyAny>,
     ) -> PyResult<()> {
         if let Ok(slice) = index.cast::<PySlice>() {
+            let slice = plain_slice(slice)?;
+            let slice = &slice;
             let data = ByteInput::new(value)?.bytes().to_vec();
             return self.inner.with(py, |list, _| {
                 let positions: Vec<usize> = slice_positions(slice, list.len())?.collect();

@@ -26,9 +26,5 @@ byte_ring_class!(
             PyMemoryView::from(slf.as_any())
         }
 
-        /// Drops `n` bytes from the front; `ValueError` if fewer are queued.
-        fn consume(&self, py: Python<'_>, n: isize) -> PyResult<()> {
-            byte_ring::advance_tail(&self.inner, py, n)
-        }
     }
 );

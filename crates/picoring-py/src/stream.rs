@@ -36,10 +36,6 @@ byte_ring_class!(
             PyMemoryView::from(slf.as_any())
         }
 
-        /// Drops `n` readable bytes; `ValueError` if fewer are readable.
-        fn consume(&self, py: Python<'_>, n: isize) -> PyResult<()> {
-            byte_ring::advance_tail(&self.inner, py, n)
-        }
 
         /// Removes and returns everything up to and including the first `delim` byte, or
         /// returns `None` (consuming nothing) when no `delim` is readable yet.

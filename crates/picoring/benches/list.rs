@@ -11,7 +11,15 @@ use std::process::Command;
 use criterion::{BatchSize, Criterion};
 use picoring::PicoList;
 
-const N: usize = 50_000_000;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Elements per list: 50 M under `cargo bench`; a smoke-test size when `cargo test` runs this
+/// binary (without `--bench`), which executes every routine once.
+static N: AtomicUsize = AtomicUsize::new(50_000_000);
+
+fn n() -> usize {
+    N.load(Ordering::Relaxed)
+}
 const CHUNK: usize = 64 * 1024;
 
 /// The grow-to-N workloads, written once for anything with the three operations.
@@ -55,7 +63,7 @@ impl<T: Copy> Grow<T> for Vec<T> {
 }
 
 fn push_u8<L: Grow<u8>>(mut list: L) -> L {
-    for i in 0..N {
+    for i in 0..n() {
         list.push_one(i as u8);
     }
     list
@@ -63,15 +71,15 @@ fn push_u8<L: Grow<u8>>(mut list: L) -> L {
 
 fn extend_u8<L: Grow<u8>>(mut list: L) -> L {
     let chunk: Vec<u8> = (0..CHUNK).map(|i| i as u8).collect();
-    while list.length() < N {
-        let n = CHUNK.min(N - list.length());
-        list.extend_chunk(black_box(&chunk[..n]));
+    while list.length() < n() {
+        let len = CHUNK.min(n() - list.length());
+        list.extend_chunk(black_box(&chunk[..len]));
     }
     list
 }
 
 fn push_u64<L: Grow<u64>>(mut list: L) -> L {
-    for i in 0..N as u64 {
+    for i in 0..n() as u64 {
         list.push_one(i);
     }
     list
@@ -86,28 +94,26 @@ fn huge<T: Copy>() -> PicoList<T> {
 /// A grown list of any kind, kept alive until measured, dropped outside the timing.
 type Grown = Box<dyn std::any::Any>;
 
-/// Every case: (name, payload bytes, grow one list).
+/// Every case: (name, bytes per element, grow one list).
 type Case = (&'static str, usize, fn() -> Grown);
 
 fn cases() -> Vec<Case> {
     vec![
-        ("push_u8/PicoList", N, || {
+        ("push_u8/PicoList", 1, || {
             Box::new(push_u8(PicoList::fresh()))
         }),
-        ("push_u8/PicoList+THP", N, || Box::new(push_u8(huge()))),
-        ("push_u8/Vec", N, || Box::new(push_u8(Vec::fresh()))),
-        ("extend_u8/PicoList", N, || {
+        ("push_u8/PicoList+THP", 1, || Box::new(push_u8(huge()))),
+        ("push_u8/Vec", 1, || Box::new(push_u8(Vec::fresh()))),
+        ("extend_u8/PicoList", 1, || {
             Box::new(extend_u8(PicoList::fresh()))
         }),
-        ("extend_u8/PicoList+THP", N, || Box::new(extend_u8(huge()))),
-        ("extend_u8/Vec", N, || Box::new(extend_u8(Vec::fresh()))),
-        ("push_u64/PicoList", N * 8, || {
+        ("extend_u8/PicoList+THP", 1, || Box::new(extend_u8(huge()))),
+        ("extend_u8/Vec", 1, || Box::new(extend_u8(Vec::fresh()))),
+        ("push_u64/PicoList", 8, || {
             Box::new(push_u64(PicoList::fresh()))
         }),
-        ("push_u64/PicoList+THP", N * 8, || {
-            Box::new(push_u64(huge()))
-        }),
-        ("push_u64/Vec", N * 8, || Box::new(push_u64(Vec::fresh()))),
+        ("push_u64/PicoList+THP", 8, || Box::new(push_u64(huge()))),
+        ("push_u64/Vec", 8, || Box::new(push_u64(Vec::fresh()))),
     ]
 }
 
@@ -134,7 +140,8 @@ fn print_peak_rss() {
         return;
     };
     println!("peak RSS growth per case, each in a fresh process:");
-    for (name, payload, _) in cases() {
+    for (name, element_size, _) in cases() {
+        let payload = n() * element_size;
         let out = Command::new(&exe).env(CASE_VAR, name).output();
         let Ok(out) = out else { continue };
         let text = String::from_utf8_lossy(&out.stdout);
@@ -170,9 +177,11 @@ fn main() {
         }
         return;
     }
-    // `cargo test --benches` runs this binary in test mode: skip the heavy subprocesses.
-    if !std::env::args().any(|a| a == "--test") {
+    // `cargo test --benches` runs this binary without `--bench`: small lists, no subprocesses.
+    if std::env::args().any(|a| a == "--bench") {
         print_peak_rss();
+    } else {
+        N.store(100_000, Ordering::Relaxed);
     }
     let mut c = Criterion::default().configure_from_args();
     bench(&mut c);

@@ -7,18 +7,23 @@ use std::ptr::{self, NonNull};
 use crate::vm::{self, Region};
 use crate::Error;
 
+mod access;
+mod grow;
 mod traits;
 
 /// A growable list whose elements never move: it reserves a large range of address space once
 /// and commits physical memory at its front as it grows.
 ///
 /// - [`as_ptr`](PicoList::as_ptr) is the same from the first element to the last (on the native
-///   backends: unix and Windows), so pointers handed to C, numpy or another thread's reader stay
-///   valid while the list grows; there is no reallocation and no copy.
+///   backends: unix and Windows), so a raw pointer handed to C or numpy stays valid while the
+///   list grows (reading it while the list is being written still needs synchronisation); there
+///   is no reallocation and no copy.
 /// - The whole list is one contiguous slice: `PicoList<T>` derefs to `[T]`.
 /// - Physical memory tracks the length: memory is committed in chunks that double up to 64 MiB
 ///   and then grow 64 MiB at a time, and a committed page costs no physical memory until it is
-///   first written. [`truncate`](PicoList::truncate) gives memory back to the operating system.
+///   first written. Past 1 MiB, pages are prefaulted in batches just ahead of the length (on
+///   Linux 5.14+), so physical memory exceeds the length by at most 1/8 of it and at most 2 MiB.
+///   [`truncate`](PicoList::truncate) gives memory back to the operating system.
 /// - Running out of reserved space is an error ([`Error::ReservationExhausted`]), never a panic:
 ///   [`push`](PicoList::push) and [`extend_from_slice`](PicoList::extend_from_slice) return
 ///   `Result`, and [`try_push`](PicoList::try_push) also hands the value back.
@@ -56,10 +61,11 @@ pub struct PicoList<T> {
     /// The first element: `region.base()`, cached for the hot path. Changes only on the moving
     /// heap backend, and only inside `grow_for`/`give_back`.
     ptr: NonNull<T>,
-    /// Initialised elements at `ptr`: `len <= cap`.
+    /// Initialised elements at `ptr`: `len <= ready`.
     len: usize,
-    /// Elements that fit in the committed memory, clamped to `max`: `cap <= max`.
-    cap: usize,
+    /// Elements that can be written without the cold path: the region's committed and
+    /// prefaulted bytes over the element size, clamped to `max`, so `ready <= max`.
+    ready: usize,
     /// The most elements the reservation holds.
     max: usize,
     region: Region,
@@ -146,7 +152,7 @@ impl<T> PicoList<T> {
         Ok(PicoList {
             ptr,
             len: 0,
-            cap: 0,
+            ready: 0,
             max,
             region,
             _owns: PhantomData,
@@ -173,10 +179,12 @@ impl<T> PicoList<T> {
     /// on the heap fallback, for reservations of 16 MiB or less, and where THP is disabled).
     ///
     /// A huge page is mapped in one fault instead of 512, so growing a large list is faster and
-    /// reading it misses the TLB less; physical memory then exceeds the length by at most one
-    /// huge page (under 1/8 of the length, as small pages are kept below 16 MiB). The cost:
-    /// with the kernel's default `defrag` setting a fault may compact memory first, a latency
-    /// spike on a fragmented machine, which is why it is off by default.
+    /// reading it misses the TLB less; physical memory then exceeds the length by at most two
+    /// huge pages (the prefault batch rounded up to whole huge pages; +5% measured at 50 MB).
+    /// The cost: with the kernel's default `defrag` setting a fault may compact memory first, a
+    /// latency spike on a fragmented machine (and on a virtual machine whose host backs guest
+    /// memory lazily, first touches were measured up to 10x slower), which is why it is off by
+    /// default.
     ///
     /// # Examples
     ///
@@ -191,515 +199,6 @@ impl<T> PicoList<T> {
     /// ```
     pub fn set_huge_pages(&mut self, enable: bool) -> bool {
         self.region.set_huge_pages(enable)
-    }
-
-    /// Appends `value`, or hands it back with the error when it does not fit.
-    ///
-    /// # Errors
-    /// [`Error::ReservationExhausted`] when the list holds
-    /// [`max_capacity`](PicoList::max_capacity) elements; [`Error::Os`] when the operating
-    /// system refuses to commit more memory. The list is unchanged either way.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use picoring::PicoList;
-    ///
-    /// let mut list = PicoList::with_max_capacity(1)?;
-    /// assert!(list.try_push(String::from("kept")).is_ok());
-    /// let (back, err) = list.try_push(String::from("refused")).unwrap_err();
-    /// assert_eq!(back, "refused");
-    /// println!("{err}");
-    /// // To propagate only the error with `?`: drop the value.
-    /// let _ = list.try_push(String::new()).map_err(|(_, err)| err);
-    /// # Ok::<(), picoring::Error>(())
-    /// ```
-    #[inline]
-    pub fn try_push(&mut self, value: T) -> Result<(), (T, Error)> {
-        if self.len == self.cap {
-            if let Err(err) = self.grow_for(1) {
-                return Err((value, err));
-            }
-        }
-        // SAFETY: len < cap after the check, so the slot is committed and holds no element.
-        unsafe { self.ptr.as_ptr().add(self.len).write(value) };
-        self.len += 1;
-        Ok(())
-    }
-
-    /// Appends `value`; on failure the value is dropped and the list is unchanged.
-    ///
-    /// # Errors
-    /// As [`try_push`](PicoList::try_push).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use picoring::PicoList;
-    ///
-    /// let mut list = PicoList::new()?;
-    /// list.push('a')?;
-    /// assert_eq!(list.as_slice(), &['a']);
-    /// # Ok::<(), picoring::Error>(())
-    /// ```
-    #[inline]
-    pub fn push(&mut self, value: T) -> Result<(), Error> {
-        self.try_push(value).map_err(|(_, err)| err)
-    }
-
-    /// Makes room for `additional` more elements, committing memory now so the next
-    /// `additional` pushes cannot fail.
-    ///
-    /// # Errors
-    /// [`Error::ReservationExhausted`] when `len() + additional` exceeds
-    /// [`max_capacity`](PicoList::max_capacity); [`Error::Os`]. The list is unchanged.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use picoring::PicoList;
-    ///
-    /// let mut list = PicoList::<u16>::with_max_capacity(100)?;
-    /// list.reserve(100)?;
-    /// assert_eq!(list.capacity(), 100);
-    /// assert!(list.reserve(101).is_err());
-    /// # Ok::<(), picoring::Error>(())
-    /// ```
-    #[inline]
-    pub fn reserve(&mut self, additional: usize) -> Result<(), Error> {
-        if self.cap - self.len < additional {
-            self.grow_for(additional)?;
-        }
-        Ok(())
-    }
-
-    /// The cold path of every append: commits room for `additional` more elements.
-    #[cold]
-    #[inline(never)]
-    fn grow_for(&mut self, additional: usize) -> Result<(), Error> {
-        let exhausted = Error::ReservationExhausted {
-            max_capacity: self.max,
-        };
-        let needed = match self.len.checked_add(additional) {
-            Some(needed) if needed <= self.max => needed,
-            _ => return Err(exhausted),
-        };
-        // needed <= max <= reserved / size_of::<T>(), so the product does not overflow.
-        self.region.grow(needed * mem::size_of::<T>())?;
-        self.sync_with_region();
-        Ok(())
-    }
-
-    /// Re-reads the base pointer and the committed capacity after the region changed.
-    fn sync_with_region(&mut self) {
-        self.cap = (self.region.committed() / mem::size_of::<T>()).min(self.max);
-        if Region::MOVES {
-            // The heap region's base is never null (an allocation, or a dangling aligned
-            // pointer); keep the old pointer in the impossible other case.
-            if let Some(ptr) = NonNull::new(self.region.base().cast::<T>()) {
-                self.ptr = ptr;
-            }
-        }
-    }
-
-    /// Appends clones of all of `items`, or nothing when they do not all fit.
-    ///
-    /// # Errors
-    /// As [`reserve`](PicoList::reserve); the list is then unchanged.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use picoring::PicoList;
-    ///
-    /// let mut list = PicoList::<u8>::with_max_capacity(8)?;
-    /// list.extend_from_slice(b"hello")?;
-    /// assert!(list.extend_from_slice(b" world").is_err()); // all or nothing
-    /// assert_eq!(list.as_slice(), b"hello");
-    /// # Ok::<(), picoring::Error>(())
-    /// ```
-    pub fn extend_from_slice(&mut self, items: &[T]) -> Result<(), Error>
-    where
-        T: Clone,
-    {
-        self.reserve(items.len())?;
-        let dst = self.ptr.as_ptr();
-        // If a clone panics, the guard records the elements written so far: none is lost or
-        // dropped twice.
-        let mut written = SetLenOnDrop {
-            len: &mut self.len,
-            local_len: 0,
-        };
-        let start = *written.len;
-        for item in items {
-            // SAFETY: reserve made start + items.len() <= cap; this slot is committed and empty.
-            unsafe { dst.add(start + written.local_len).write(item.clone()) };
-            written.local_len += 1;
-        }
-        Ok(())
-    }
-
-    /// Appends every item of `iter`, stopping at the first one that does not fit.
-    ///
-    /// Unlike [`extend_from_slice`](PicoList::extend_from_slice) this is not all or nothing:
-    /// the items appended before the failure stay; the one that did not fit and the rest of the
-    /// iterator are dropped.
-    ///
-    /// # Errors
-    /// As [`push`](PicoList::push).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use picoring::PicoList;
-    ///
-    /// let mut list = PicoList::with_max_capacity(3)?;
-    /// list.try_extend(1..=2)?;
-    /// assert!(list.try_extend(10..20).is_err());
-    /// assert_eq!(list.as_slice(), &[1, 2, 10]);
-    /// # Ok::<(), picoring::Error>(())
-    /// ```
-    pub fn try_extend<I: IntoIterator<Item = T>>(&mut self, iter: I) -> Result<(), Error> {
-        let iter = iter.into_iter();
-        // Commit for the known part up front; a failure here shows up at the push that needs it.
-        let (lower, _) = iter.size_hint();
-        let _ = self.reserve(lower.min(self.max - self.len));
-        for item in iter {
-            self.push(item)?;
-        }
-        Ok(())
-    }
-
-    /// Removes and returns the last element. Memory is not given back; see
-    /// [`truncate`](PicoList::truncate).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use picoring::PicoList;
-    ///
-    /// let mut list = PicoList::new()?;
-    /// list.extend_from_slice(&[1, 2])?;
-    /// assert_eq!(list.pop(), Some(2));
-    /// assert_eq!(list.pop(), Some(1));
-    /// assert_eq!(list.pop(), None);
-    /// # Ok::<(), picoring::Error>(())
-    /// ```
-    #[inline]
-    pub fn pop(&mut self) -> Option<T> {
-        if self.len == 0 {
-            return None;
-        }
-        self.len -= 1;
-        // SAFETY: the slot held an initialised element; with len lowered, it is read out once.
-        Some(unsafe { self.ptr.as_ptr().add(self.len).read() })
-    }
-
-    /// Replaces the element at `index`, returning the old one, or hands `value` back when
-    /// `index >= len()`.
-    ///
-    /// # Errors
-    /// `Err(value)` when `index` is out of bounds; the list is unchanged.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use picoring::PicoList;
-    ///
-    /// let mut list = PicoList::new()?;
-    /// list.extend_from_slice(&[1, 2, 3])?;
-    /// assert_eq!(list.set(1, 20), Ok(2));
-    /// assert_eq!(list.set(3, 40), Err(40));
-    /// assert_eq!(list.as_slice(), &[1, 20, 3]);
-    /// # Ok::<(), picoring::Error>(())
-    /// ```
-    pub fn set(&mut self, index: usize, value: T) -> Result<T, T> {
-        match self.as_mut_slice().get_mut(index) {
-            Some(slot) => Ok(mem::replace(slot, value)),
-            None => Err(value),
-        }
-    }
-
-    /// Shortens the list to `len` elements, dropping the rest (no effect when `len >= len()`).
-    ///
-    /// When at least 1 MiB of committed memory lies past the new end, the memory past the new
-    /// end is given back to the operating system (`madvise(MADV_DONTNEED)` and
-    /// `mprotect(PROT_NONE)` on Linux, `VirtualFree(MEM_DECOMMIT)` on Windows), so physical
-    /// memory drops with the length. On the heap fallback the allocation shrinks (and moves).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use picoring::PicoList;
-    ///
-    /// let mut list = PicoList::<u64>::new()?;
-    /// list.try_extend(0..1_000_000)?;
-    /// list.truncate(10);
-    /// assert_eq!(list.len(), 10);
-    /// assert!(list.capacity() < 1_000_000); // memory went back
-    /// # Ok::<(), picoring::Error>(())
-    /// ```
-    pub fn truncate(&mut self, len: usize) {
-        if len >= self.len {
-            return;
-        }
-        let dead = self.len - len;
-        // Lower len first: if a destructor panics the rest leak instead of dropping twice.
-        self.len = len;
-        // SAFETY: [len, len + dead) held initialised elements no longer counted by the list;
-        // each is dropped exactly once here.
-        unsafe {
-            ptr::drop_in_place(ptr::slice_from_raw_parts_mut(
-                self.ptr.as_ptr().add(len),
-                dead,
-            ))
-        };
-        self.give_back(false);
-    }
-
-    /// Removes every element, giving memory back as [`truncate`](PicoList::truncate) does.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use picoring::PicoList;
-    ///
-    /// let mut list = PicoList::new()?;
-    /// list.push(vec![1, 2, 3])?;
-    /// list.clear();
-    /// assert!(list.is_empty());
-    /// # Ok::<(), picoring::Error>(())
-    /// ```
-    pub fn clear(&mut self) {
-        self.truncate(0);
-    }
-
-    /// Gives back every committed page past the end of the list, however little that frees.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use picoring::PicoList;
-    ///
-    /// let mut list = PicoList::<u8>::new()?;
-    /// list.push(1)?;
-    /// assert!(list.capacity() > 1);
-    /// list.shrink_to_fit();
-    /// assert!(list.capacity() <= 64 * 1024);
-    /// # Ok::<(), picoring::Error>(())
-    /// ```
-    pub fn shrink_to_fit(&mut self) {
-        self.give_back(true);
-    }
-
-    fn give_back(&mut self, force: bool) {
-        // len <= max, so the product does not overflow.
-        self.region.shrink(self.len * mem::size_of::<T>(), force);
-        self.sync_with_region();
-    }
-
-    /// The number of elements.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut list = picoring::PicoList::new()?;
-    /// list.push(1.5f32)?;
-    /// assert_eq!(list.len(), 1);
-    /// # Ok::<(), picoring::Error>(())
-    /// ```
-    #[inline]
-    pub fn len(&self) -> usize {
-        self.len
-    }
-
-    /// Whether the list holds no element.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let list = picoring::PicoList::<i8>::new()?;
-    /// assert!(list.is_empty());
-    /// # Ok::<(), picoring::Error>(())
-    /// ```
-    #[inline]
-    pub fn is_empty(&self) -> bool {
-        self.len == 0
-    }
-
-    /// How many elements fit in the memory committed now (never more than
-    /// [`max_capacity`](PicoList::max_capacity)). Committed pages cost physical memory only
-    /// once written.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut list = picoring::PicoList::<u8>::new()?;
-    /// list.push(0)?;
-    /// assert!(list.capacity() >= 1);
-    /// # Ok::<(), picoring::Error>(())
-    /// ```
-    #[inline]
-    pub fn capacity(&self) -> usize {
-        self.cap
-    }
-
-    /// The most elements the list can ever hold: what its reservation has room for.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let list = picoring::PicoList::<u64>::with_max_capacity(1000)?;
-    /// assert_eq!(list.max_capacity(), 1000);
-    /// # Ok::<(), picoring::Error>(())
-    /// ```
-    #[inline]
-    pub fn max_capacity(&self) -> usize {
-        self.max
-    }
-
-    /// A pointer to the first element (dangling but aligned while nothing is committed). On the
-    /// native backends it never changes over the list's life.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut list = picoring::PicoList::<u8>::new()?;
-    /// let p = list.as_ptr();
-    /// list.extend_from_slice(&[1; 100_000])?;
-    /// if picoring::PicoList::<u8>::grows_in_place() {
-    ///     assert_eq!(list.as_ptr(), p);
-    /// }
-    /// # Ok::<(), picoring::Error>(())
-    /// ```
-    #[inline]
-    pub fn as_ptr(&self) -> *const T {
-        self.ptr.as_ptr()
-    }
-
-    /// A mutable pointer to the first element; see [`as_ptr`](PicoList::as_ptr).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut list = picoring::PicoList::<u8>::new()?;
-    /// list.push(1)?;
-    /// // SAFETY: element 0 exists and no reference to it is live.
-    /// unsafe { *list.as_mut_ptr() = 2 };
-    /// assert_eq!(list[0], 2);
-    /// # Ok::<(), picoring::Error>(())
-    /// ```
-    #[inline]
-    pub fn as_mut_ptr(&mut self) -> *mut T {
-        self.ptr.as_ptr()
-    }
-
-    /// All elements as one slice.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut list = picoring::PicoList::new()?;
-    /// list.extend_from_slice(&[3, 1, 2])?;
-    /// assert_eq!(list.as_slice(), &[3, 1, 2]);
-    /// # Ok::<(), picoring::Error>(())
-    /// ```
-    #[inline]
-    pub fn as_slice(&self) -> &[T] {
-        // SAFETY: ptr is non-null and aligned, and the first len elements are initialised.
-        unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
-    }
-
-    /// All elements as one mutable slice.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut list = picoring::PicoList::new()?;
-    /// list.extend_from_slice(&[3, 1, 2])?;
-    /// list.as_mut_slice().sort();
-    /// assert_eq!(list.as_slice(), &[1, 2, 3]);
-    /// # Ok::<(), picoring::Error>(())
-    /// ```
-    #[inline]
-    pub fn as_mut_slice(&mut self) -> &mut [T] {
-        // SAFETY: as in as_slice; &mut self makes the borrow unique.
-        unsafe { std::slice::from_raw_parts_mut(self.ptr.as_ptr(), self.len) }
-    }
-
-    /// The element at `index`, or `None` when out of bounds.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut list = picoring::PicoList::new()?;
-    /// list.push(5)?;
-    /// assert_eq!(list.get(0), Some(&5));
-    /// assert_eq!(list.get(1), None);
-    /// # Ok::<(), picoring::Error>(())
-    /// ```
-    #[inline]
-    pub fn get(&self, index: usize) -> Option<&T> {
-        self.as_slice().get(index)
-    }
-
-    /// The element at `index`, mutably, or `None` when out of bounds.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut list = picoring::PicoList::new()?;
-    /// list.push(5)?;
-    /// *list.get_mut(0).unwrap() += 1;
-    /// assert_eq!(list[0], 6);
-    /// # Ok::<(), picoring::Error>(())
-    /// ```
-    #[inline]
-    pub fn get_mut(&mut self, index: usize) -> Option<&mut T> {
-        self.as_mut_slice().get_mut(index)
-    }
-
-    /// An iterator over the elements, front to back.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut list = picoring::PicoList::new()?;
-    /// list.extend_from_slice(&[1, 2, 3])?;
-    /// assert_eq!(list.iter().sum::<i32>(), 6);
-    /// # Ok::<(), picoring::Error>(())
-    /// ```
-    #[inline]
-    pub fn iter(&self) -> std::slice::Iter<'_, T> {
-        self.as_slice().iter()
-    }
-
-    /// An iterator over the elements, mutably.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut list = picoring::PicoList::new()?;
-    /// list.extend_from_slice(&[1, 2, 3])?;
-    /// list.iter_mut().for_each(|x| *x *= 10);
-    /// assert_eq!(list.as_slice(), &[10, 20, 30]);
-    /// # Ok::<(), picoring::Error>(())
-    /// ```
-    #[inline]
-    pub fn iter_mut(&mut self) -> std::slice::IterMut<'_, T> {
-        self.as_mut_slice().iter_mut()
-    }
-}
-
-/// Writes the final length back when dropped, even during a panic.
-struct SetLenOnDrop<'a> {
-    len: &'a mut usize,
-    local_len: usize,
-}
-
-impl Drop for SetLenOnDrop<'_> {
-    fn drop(&mut self) {
-        *self.len += self.local_len;
     }
 }
 

@@ -58,6 +58,11 @@ impl Region {
         self.committed
     }
 
+    /// Bytes that can be written before [`Region::grow`] must be called again: all of them.
+    pub(crate) fn ready(&self) -> usize {
+        self.committed
+    }
+
     /// The most bytes [`Region::committed`] can grow to.
     pub(crate) fn reserved(&self) -> usize {
         self.reserved

@@ -17,7 +17,7 @@ pub(super) fn unit() -> usize {
     crate::mirror::granularity()
 }
 
-/// Reserves `bytes` (a multiple of [`unit`]) of inaccessible address space.
+/// Reserves `bytes` (a multiple of [`unit()`]) of inaccessible address space.
 pub(super) fn reserve(bytes: usize) -> Result<NonNull<u8>, Error> {
     // SAFETY: a fresh anonymous mapping at an address of the kernel's choosing.
     let p = unsafe {
@@ -111,6 +111,27 @@ pub(super) unsafe fn advise_huge_pages(ptr: *mut u8, len: usize, enable: bool) -
     #[cfg(not(any(target_os = "linux", target_os = "android")))]
     {
         let _ = (ptr, len, enable);
+        false
+    }
+}
+
+/// Prefaults `[ptr, ptr + len)` for writing (`MADV_POPULATE_WRITE`, Linux 5.14+) in one call
+/// instead of one page fault per page; returns `false` where the kernel refuses.
+///
+/// # Safety
+/// The range is page-aligned and inside the committed part of a reservation from [`reserve`].
+pub(super) unsafe fn prefault(ptr: *mut u8, len: usize) -> bool {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        // Not in every libc release yet; the value is fixed by the kernel ABI.
+        const MADV_POPULATE_WRITE: libc::c_int = 23;
+        // SAFETY: per the caller, the range is committed read-write memory of ours; populating
+        // it maps zeroed pages where none were, and changes no existing contents.
+        unsafe { libc::madvise(ptr.cast(), len, MADV_POPULATE_WRITE) == 0 }
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    {
+        let _ = (ptr, len);
         false
     }
 }

@@ -30,7 +30,7 @@ pub(super) fn unit() -> usize {
     }
 }
 
-/// Reserves `bytes` (a multiple of [`unit`]) of inaccessible address space.
+/// Reserves `bytes` (a multiple of [`unit()`]) of inaccessible address space.
 pub(super) fn reserve(bytes: usize) -> Result<NonNull<u8>, Error> {
     // SAFETY: a fresh reservation at an address of the system's choosing.
     let p = unsafe { VirtualAlloc(std::ptr::null(), bytes, MEM_RESERVE, PAGE_NOACCESS) };
@@ -67,6 +67,14 @@ pub(super) unsafe fn decommit(ptr: *mut u8, len: usize) -> Result<(), Error> {
 /// # Safety
 /// No requirement; the signature matches the unix one.
 pub(super) unsafe fn advise_huge_pages(_ptr: *mut u8, _len: usize, _enable: bool) -> bool {
+    false
+}
+
+/// Committed pages fault in on first write; there is no batch prefault here.
+///
+/// # Safety
+/// No requirement; the signature matches the unix one.
+pub(super) unsafe fn prefault(_ptr: *mut u8, _len: usize) -> bool {
     false
 }
 
