@@ -139,8 +139,10 @@ def section_queue(scenario: dict) -> list[str]:
         "Columns that store a reference (deque, queue.Queue) copy nothing and return the very "
         "objects pushed: they are the fastest and the right tool when whole messages are all "
         "you need. picoring and the bytearray FIFO are byte streams: they copy in and out and "
-        "allow reads of any size across chunk boundaries. Throughput is bytes over total time, "
-        "stalls included; the ratio uses the median push + pop.",
+        "allow reads of any size across chunk boundaries. Steady state: each column first runs "
+        "6 untimed rounds (a fresh mirrored ring faults once per page of each mapping on first "
+        "write). Throughput is bytes over total time, stalls included; the ratio uses the "
+        "median push + pop.",
         "",
     ]
     for chunk in sorted({r["chunk"] for r in rows_all}, reverse=True):
