@@ -93,36 +93,45 @@ def python_table(results: dict) -> list[str]:
 RUST_COLUMNS = ["picoring", "picoring 0.6", "VecDeque", "slice-ring-buffer", "ringbuf", "rtrb", "bytes::BytesMut", "crossbeam-channel"]
 
 
-def rust_table(rust: dict) -> list[str]:
-    def column(name: str) -> str:
-        return name.replace(" (copies)", "")
+ALIASES = {"crossbeam": "crossbeam-channel"}
 
-    out = ["| criterion median | " + " | ".join(RUST_COLUMNS) + " |", "|---|" + "---:|" * len(RUST_COLUMNS)]
+
+def split_name(implementation: str) -> tuple[str, str, bool]:
+    """(column, row variant, copies) from a criterion name: "rtrb/8" -> ("rtrb", "8", False),
+    "crossbeam_4p" -> ("crossbeam-channel", "4p", False), "VecDeque (copies)" -> (.., True)."""
+    copies = implementation.endswith(" (copies)")
+    name = implementation.removesuffix(" (copies)")
+    variant = ""
+    if "/" in name:
+        name, variant = name.split("/", 1)
+    elif "_" in name:
+        name, variant = name.rsplit("_", 1)
+    return ALIASES.get(name, name), variant, copies
+
+
+def rust_table(rust: dict) -> list[str]:
+    cells: dict[tuple[str, str], dict[str, str]] = {}
+    columns = list(RUST_COLUMNS)
     for group, rows in sorted(rust.items()):
-        by_name = {column(r["implementation"]): r for r in rows}
-        cells = []
-        for name in RUST_COLUMNS:
-            r = by_name.get(name)
-            if r is None:
-                cells.append("")
-                continue
-            text = fmt_time(r["median_ns"] / 1e9)
-            if r["implementation"].endswith("(copies)"):
-                text += " (copies)"
-            cells.append(text)
-        out.append(f"| {group} | " + " | ".join(cells) + " |")
+        for r in rows:
+            column, variant, copies = split_name(r["implementation"])
+            if column not in columns:
+                columns.append(column)
+            text = fmt_time(r["median_ns"] / 1e9) + (" (copies)" if copies else "")
+            cells.setdefault((group, variant), {})[column] = text
+    used = [c for c in columns if any(c in row for row in cells.values())]
+    out = ["| criterion median | " + " | ".join(used) + " |", "|---|" + "---:|" * len(used)]
+    for (group, variant), row in sorted(cells.items()):
+        label = f"{group} ({variant})" if variant else group
+        out.append(f"| {label} | " + " | ".join(row.get(c, "") for c in used) + " |")
     out += [
         "",
         "\"(copies)\": the ring has no single slice of wrapped data, so the view copies (VecDeque "
         "`make_contiguous`, or both halves into a reused buffer). Create + drop: mirrored rings "
         "(picoring, picoring 0.6, slice-ring-buffer) make several system calls (memfd or shm, "
-        "two mmaps, munmap), heap rings one malloc that leaves the pages untouched. MPSC/SPSC "
-        "rows appear here when the threads benchmark is present.",
+        "two mmaps, munmap), heap rings one malloc that leaves the pages untouched. Rows with a "
+        "variant in parentheses (producer counts) compare like variants only.",
     ]
-    extra = sorted({column(r["implementation"]) for rows in rust.values() for r in rows} - set(RUST_COLUMNS))
-    if extra:
-        out.append("")
-        out.append("Other implementations measured: " + ", ".join(extra) + " (see bench/results.md).")
     return out + [""]
 
 
