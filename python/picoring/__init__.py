@@ -19,6 +19,22 @@ from ._picoring import PicoByteStreamPy, PicoListByte, PicoQueueByte, PicoRingBy
 
 __all__ = ["PicoByteStreamPy", "PicoListByte", "PicoQueueByte", "PicoRingByte"]
 
+# Typed lists and rings with blocking push/pop (issue 6).
+# - ``PicoList(typecode="B", initial=None)``: an ``array.array`` (typecodes b B h H i I l L q Q
+#   f d) that grows in place and never moves; ``PicoList()`` is a byte list.
+# - ``PicoRing(typecode, frames, channels=1, overwrite=False)``: typed frames whose queued part
+#   is one contiguous ``(frames, channels)`` array. ``push(data, timeout=None)`` and
+#   ``pop(n, timeout=None)`` wait (GIL released) for room or data; ``timeout`` is in seconds
+#   as in ``queue.Queue.get`` (``None`` waits forever, ``0`` not at all) and, as with sockets,
+#   running out raises ``TimeoutError`` with nothing written or removed. ``close()`` wakes
+#   every waiter, which then raises ``ValueError`` (operation on a closed ring).
+# - ``PicoByteStreamPy.read(n, timeout=0.0)``/``write(data, timeout=0.0)``: non-blocking by
+#   default (as upstream 0.6); with another timeout (``None``: forever) they wait like a
+#   blocking socket for at least one byte (or one byte of room), then return what is there.
+from ._picoring import PicoList, PicoRing  # noqa: E402
+
+__all__ += ["PicoList", "PicoRing"]
+
 try:
     from importlib.metadata import PackageNotFoundError, version
 

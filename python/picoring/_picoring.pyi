@@ -1,9 +1,10 @@
 """Type stubs for the native module ``picoring._picoring``."""
 
+import array
 import sys
 from collections.abc import Iterable, Iterator
 from types import TracebackType
-from typing import Self, SupportsIndex, overload
+from typing import Any, Self, SupportsIndex, overload
 
 if sys.version_info >= (3, 12):
     from collections.abc import Buffer
@@ -77,10 +78,15 @@ class PicoQueueByte(_ByteRing):
 class PicoByteStreamPy(_ByteRing):
     """A byte stream read and written like a non-blocking socket."""
 
-    def write(self, data: Buffer) -> int:
-        """Stores what fits; returns how many bytes."""
-    def read(self, n: SupportsIndex) -> bytes:
-        """Removes and returns up to ``n`` bytes (``b""`` when empty)."""
+    def write(self, data: Buffer, timeout: float | None = 0.0) -> int:
+        """Stores what fits; returns how many bytes. With a ``timeout`` (seconds; ``None``:
+        forever) other than ``0``, first waits until a byte fits, like a blocking
+        ``socket.send``, raising ``TimeoutError`` when none fits in time."""
+    def read(self, n: SupportsIndex, timeout: float | None = 0.0) -> bytes:
+        """Removes and returns up to ``n`` bytes (``b""`` when empty). With a ``timeout``
+        (seconds; ``None``: forever) other than ``0``, first waits until a byte is readable,
+        like a blocking ``socket.recv``, raising ``TimeoutError`` when none arrives in time;
+        ``close()`` wakes waiters, which raise ``ValueError``."""
     def available_to_read(self) -> int: ...
     def available_to_write(self) -> int: ...
     def peek(self) -> memoryview: ...
@@ -113,3 +119,90 @@ class PicoListByte(_Closable):
     def pop(self, index: SupportsIndex = -1) -> int: ...
     def get(self, index: SupportsIndex) -> int | None: ...
     def set(self, index: SupportsIndex, value: SupportsIndex) -> bool: ...
+
+# Typed lists and rings with blocking push/pop (issue 6).
+
+class PicoList(_Closable):
+    """An ``array.array`` (typecodes ``b B h H i I l L q Q f d``) that grows in place and never
+    moves: memoryviews and numpy arrays over it stay valid while it grows. ``PicoList()`` holds
+    bytes (typecode ``"B"``). Wrong types raise ``TypeError``, out-of-range values
+    ``OverflowError``, as ``array.array`` does."""
+
+    def __init__(
+        self,
+        typecode: str = "B",
+        initial: Buffer | Iterable[int | float] | None = None,
+        max_capacity: SupportsIndex | None = None,
+    ) -> None: ...
+    @property
+    def typecode(self) -> str: ...
+    @property
+    def itemsize(self) -> int: ...
+    @overload
+    def __getitem__(self, index: SupportsIndex) -> int | float: ...
+    @overload
+    def __getitem__(self, index: slice) -> array.array[int | float]:
+        """A copy of the selected items, as an ``array.array`` of the same typecode."""
+    @overload
+    def __setitem__(self, index: SupportsIndex, value: int | float) -> None: ...
+    @overload
+    def __setitem__(self, index: slice, value: Buffer | Iterable[int | float]) -> None: ...
+    def __iter__(self) -> Iterator[int | float]: ...
+    def __eq__(self, other: object) -> bool: ...
+    def len(self) -> int:
+        """Number of items (upstream 0.6 spelling of ``len(lst)``)."""
+    def capacity(self) -> int:
+        """Items that fit in the memory committed so far."""
+    def max_capacity(self) -> int:
+        """The most items the reservation can ever hold."""
+    def append(self, value: int | float) -> None: ...
+    def push(self, value: int | float) -> None:
+        """Upstream 0.6 name of ``append``."""
+    def extend(self, data: Buffer | Iterable[int | float]) -> None:
+        """A buffer of the same format is appended in one copy; an iterable item by item."""
+    def insert(self, index: SupportsIndex, value: int | float) -> None:
+        """O(n): moves the items after ``index``; ``BufferError`` while a view is alive."""
+    def pop(self, index: SupportsIndex = -1) -> int | float:
+        """O(1) for the last item, O(n) otherwise; ``BufferError`` while a view is alive."""
+    def get(self, index: SupportsIndex) -> int | float | None: ...
+    def set(self, index: SupportsIndex, value: int | float) -> bool: ...
+    def tolist(self) -> list[int | float]: ...
+
+class PicoRing(_Closable):
+    """Typed frames (``channels`` items each) whose queued part is always one contiguous
+    ``(frames, channels)`` array. ``len()`` and ``capacity()`` count frames."""
+
+    def __init__(
+        self,
+        typecode: str,
+        frames: SupportsIndex,
+        channels: SupportsIndex = 1,
+        overwrite: bool = False,
+    ) -> None: ...
+    @property
+    def typecode(self) -> str: ...
+    @property
+    def itemsize(self) -> int: ...
+    @property
+    def channels(self) -> int: ...
+    @property
+    def overwrite(self) -> bool: ...
+    def len(self) -> int:
+        """Number of queued frames (as ``len(ring)``)."""
+    def capacity(self) -> int:
+        """Capacity in frames, exactly as asked."""
+    def free_len(self) -> int: ...
+    def push(self, data: Buffer, timeout: float | None = None) -> int:
+        """Appends every frame of ``data`` (shape ``(n, channels)`` or ``(n * channels,)``, the
+        ring's format) and returns the count; waits up to ``timeout`` seconds (``None``:
+        forever) for room, then raises ``TimeoutError`` having written nothing. Overwrite mode
+        never waits: it evicts the oldest frames. Blocks of ``n`` pushed and ``m`` popped can
+        wait for each other forever only if ``n + m > capacity()``."""
+    def pop(self, n: SupportsIndex | None = None, timeout: float | None = None) -> Any:
+        """Removes the oldest ``n`` frames (all queued ones when ``None``) into a new numpy
+        array (a memoryview without numpy); waits up to ``timeout`` seconds for ``n`` frames,
+        then raises ``TimeoutError`` having removed nothing."""
+    def consume(self, n: SupportsIndex) -> None:
+        """Drops ``n`` frames without copying (``ValueError`` if fewer are queued)."""
+    def get_readable_view(self) -> memoryview:
+        """Every queued frame as one read-only memoryview of shape ``(frames, channels)``."""

@@ -16,6 +16,13 @@ mod queue_byte;
 mod ring_byte;
 mod stream;
 
+// Typed lists and rings, waiting (issue 6).
+mod typecode;
+mod typed_export;
+mod typed_list;
+mod typed_ring;
+mod wait;
+
 use pyo3::prelude::*;
 
 #[pymodule]
@@ -27,5 +34,10 @@ fn _picoring(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<list_byte::PicoListByte>()?;
     m.add_class::<list_byte::PicoListByteIterator>()?;
     m.add_class::<export::Export>()?;
+    // Typed lists and rings, waiting (issue 6).
+    m.add_class::<typed_list::PicoList>()?;
+    m.add_class::<typed_list::PicoListIterator>()?;
+    m.add_class::<typed_export::TypedExport>()?;
+    m.add_class::<typed_ring::PicoRing>()?;
     Ok(())
 }

@@ -10,7 +10,7 @@ use pyo3::types::slice::PySliceIndices;
 use pyo3::types::{PyBytes, PySlice};
 
 use crate::export::{self, Region};
-use crate::guard::{guarded_pyclass, to_py_err, Guarded, DETACH_BYTES};
+use crate::guard::{guarded_pyclass, to_py_err, Guarded};
 use crate::input::ByteInput;
 
 type List = PicoList<u8>;
@@ -20,7 +20,7 @@ fn byte(value: isize) -> PyResult<u8> {
 }
 
 /// Resolves a possibly negative index against `len`.
-fn position(index: isize, len: usize) -> Option<usize> {
+pub(crate) fn position(index: isize, len: usize) -> Option<usize> {
     let i = if index < 0 {
         len.checked_sub(index.unsigned_abs())?
     } else {
@@ -30,7 +30,7 @@ fn position(index: isize, len: usize) -> Option<usize> {
 }
 
 /// The positions a slice selects in a sequence of `len` items, in order.
-fn slice_positions(
+pub(crate) fn slice_positions(
     slice: &Bound<'_, PySlice>,
     len: usize,
 ) -> PyResult<impl Iterator<Item = usize>> {
@@ -47,7 +47,7 @@ fn slice_positions(
 /// The same slice with `start`, `stop` and `step` converted to plain ints. Converting runs
 /// their `__index__`, which is arbitrary Python code: it must run before we take the lock
 /// (code that used this list there would wait for the lock forever).
-fn plain_slice<'py>(slice: &Bound<'py, PySlice>) -> PyResult<Bound<'py, PySlice>> {
+pub(crate) fn plain_slice<'py>(slice: &Bound<'py, PySlice>) -> PyResult<Bound<'py, PySlice>> {
     let py = slice.py();
     let plain = |name: &str| -> PyResult<Bound<'py, PyAny>> {
         let bound = slice.getattr(name)?;
@@ -82,21 +82,7 @@ impl PicoListByte {
     /// Appends `src`, all or nothing.
     fn append_slice(&self, py: Python<'_>, src: &[u8]) -> PyResult<()> {
         self.inner.with(py, |list, _| {
-            self.check_growth(list, src.len())?;
-            let owned;
-            let src = if crate::input::overlaps(src, list.as_ptr(), list.len()) {
-                // The list fed to itself: copy first so no slice of the source aliases the list.
-                owned = src.to_vec();
-                &owned[..]
-            } else {
-                src
-            };
-            if src.len() >= DETACH_BYTES {
-                py.detach(|| list.extend_from_slice(src))
-            } else {
-                list.extend_from_slice(src)
-            }
-            .map_err(to_py_err)
+            crate::typed_list::extend_in_place(py, list, &self.inner.exports, src)
         })
     }
 
