@@ -67,7 +67,7 @@ def python_table(results: dict) -> list[str]:
                 f"| grow to {items / 1e6:g} M bytes, {growth} | {cell(find(rows, ours), t)} "
                 f"| {cell(find(rows, 'picoring 0.6 (PyPI): ' + ours), t)} | {alternatives} |"
             )
-        for growth, ours in (("bulk", "PicoList.extend"), ("per item", "PicoList.append")):
+        for growth, ours in (("bulk", "PicoList('q').extend"), ("per item", "PicoList('q').append")):
             if find(rows, ours):
                 builtins = [r for r in rows if r["table"] == "int64" and r["growth"] == growth and not r["picoring"]]
                 alternatives = "; ".join(f"{r['case'].split(' (')[0]} {t(r)}" for r in builtins)

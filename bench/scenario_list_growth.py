@@ -64,7 +64,7 @@ def pico_bytes_append(items: int):
 def pico_int_extend(items: int):
     import picoring
 
-    lst = picoring.PicoList()
+    lst = picoring.PicoList("q")  # an array.array('q') that grows in place
     by_chunks(items, MiB // 8, lst.extend, int_chunk())
     return lst
 
@@ -72,7 +72,7 @@ def pico_int_extend(items: int):
 def pico_int_append(items: int):
     import picoring
 
-    lst = picoring.PicoList()
+    lst = picoring.PicoList("q")
     append = lst.append
     for i in range(items):
         append(i)
@@ -172,10 +172,10 @@ CASES: dict[str, tuple[str, str, Builder, bool]] = {
     "bytearray.append": ("bytes", "per item", bytearray_append, False),
     "array('B').append": ("bytes", "per item", array_bytes_append, False),
     "list.append (an int object pointer per byte)": ("bytes", "per item", list_bytes_append, False),
-    "PicoList.extend": ("int64", "bulk", pico_int_extend, True),
+    "PicoList('q').extend": ("int64", "bulk", pico_int_extend, True),
     "array('q').extend": ("int64", "bulk", array_int_extend, False),
     "numpy int64 chunks + concatenate": ("int64", "bulk", numpy_int_concat, False),
-    "PicoList.append": ("int64", "per item", pico_int_append, True),
+    "PicoList('q').append": ("int64", "per item", pico_int_append, True),
     "array('q').append": ("int64", "per item", array_int_append, False),
     "list.append (an int object per item)": ("int64", "per item", list_int_append, False),
 }
@@ -192,7 +192,7 @@ def missing_class(name: str) -> str | None:
     if name.startswith("Pico"):
         import picoring
 
-        cls = name.split(".")[0]
+        cls = name.split("(")[0].split(".")[0]
         if not hasattr(picoring, cls):
             return f"this picoring has no {cls}"
     return None
