@@ -1,8 +1,9 @@
-"""Audio frames between two threads: float32 stereo blocks through a PicoRingByte.
+"""Audio frames between two threads: float32 stereo frames through a typed PicoRing.
 
-A producer thread synthesises 48 kHz stereo audio in 256-frame blocks; the consumer reads
-10 ms blocks (480 frames) as a numpy array straight over get_readable_view(), with no copy
-even when a block straddles the ring's end, and measures each block's RMS level.
+A producer thread synthesises 48 kHz stereo audio in 256-frame blocks and pushes them (a
+blocking push: it waits while the ring is full); the consumer reads 10 ms blocks (480 frames)
+as a (frames, 2) numpy array straight over get_readable_view(), with no copy even when a
+block straddles the ring's end, and measures each block's RMS level.
 
     python examples/audio_frames.py [--quick]
 """
@@ -22,7 +23,6 @@ except ImportError:  # the example needs numpy; say so instead of failing `make 
     sys.exit(0)
 
 RATE, CHANNELS, PRODUCE, CONSUME = 48_000, 2, 256, 480
-FRAME_BYTES = 4 * CHANNELS
 
 
 def producer(ring, frames: int) -> None:
@@ -30,15 +30,13 @@ def producer(ring, frames: int) -> None:
     for start in range(0, frames, PRODUCE):
         n = min(PRODUCE, frames - start)
         left = 0.5 * np.sin(2 * np.pi * 440 * (start + t[:n]) / RATE, dtype=np.float32)
-        block = np.column_stack((left, 0.25 * left)).astype(np.float32)
-        while ring.push_bytes(block) is False:  # full: the consumer is behind
-            time.sleep(0.0005)
+        ring.push(np.column_stack((left, 0.25 * left)).astype(np.float32), timeout=5.0)
 
 
 def main() -> None:
     seconds_of_audio = 2 if "--quick" in sys.argv else 120
     frames = RATE * seconds_of_audio
-    ring = picoring.PicoRingByte(64 * 1024)
+    ring = picoring.PicoRing("f", frames=8192, channels=CHANNELS)
     thread = threading.Thread(target=producer, args=(ring, frames), daemon=True)
     start = time.perf_counter()
     thread.start()
@@ -46,14 +44,14 @@ def main() -> None:
     peak_rms = np.zeros(CHANNELS)
     while done < frames:
         want = min(CONSUME, frames - done)
-        if len(ring) < want * FRAME_BYTES:
-            time.sleep(0.0002)
+        if len(ring) < want:
+            time.sleep(0.0002)  # the producer is behind
             continue
         with ring.get_readable_view() as view:
-            block = np.frombuffer(view, np.float32, count=want * CHANNELS).reshape(want, CHANNELS)
+            block = np.asarray(view)[:want]  # (want, 2) float32, no copy
             peak_rms = np.maximum(peak_rms, np.sqrt(np.mean(block * block, axis=0)))
             del block  # the numpy array holds the export: drop it before the view closes
-        ring.advance_tail(want * FRAME_BYTES)
+        ring.consume(want)
         done += want
         blocks += 1
     thread.join()
