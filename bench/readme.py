@@ -146,8 +146,8 @@ def render_readme(results: dict) -> str:
         "",
         "What mirroring buys is the single contiguous view: it costs the same whatever the size, "
         "where every alternative that yields one buffer copies. It does not make copying faster "
-        "(compare the streaming rows), and where a built-in ties or wins (bytearray for byte "
-        "growth, a deque when whole objects are all you pass) the table shows it.",
+        "(compare the streaming rows), and where a built-in ties or wins (per-item appends from "
+        "Python, a deque when whole objects are all you pass) the table shows it.",
         "",
         "### Python",
         "",
