@@ -3,15 +3,22 @@
 
 use std::time::{Duration, Instant};
 
-use super::{fence, AtomicUsize, Condvar, Mutex, MutexGuard, Ordering};
+use super::{AtomicUsize, Condvar, Mutex, MutexGuard, Ordering};
+
+/// How many times a waiter yields its time slice, re-checking, before it goes to sleep: a
+/// thread that is about to make progress often just needs the CPU, and a futex sleep and
+/// wakeup costs microseconds. Yielding, not busy spinning: the CPU goes to other threads.
+#[cfg(not(loom))]
+const YIELDS_BEFORE_SLEEP: u32 = 8;
 
 /// A wakeup channel between the threads that make progress (publish data, free space) and the
 /// threads that wait for it.
 ///
-/// Protocol (a Dekker handshake): a waiter registers in `waiters`, issues a `SeqCst` fence, then
+/// Protocol (a Dekker handshake): a waiter registers in `waiters`, issues a full fence, then
 /// re-checks its condition before sleeping; a notifier first publishes its progress, issues a
-/// `SeqCst` fence, then reads `waiters`. The fences are totally ordered, so either the waiter's
-/// re-check sees the progress or the notifier sees the waiter and wakes it. The notifier takes
+/// full fence, then reads `waiters`. The fences are totally ordered, so either the waiter's
+/// re-check sees the progress or the notifier sees the waiter and wakes it. The notifier's
+/// fence is the cheap half of an asymmetric pair where the OS offers one (see `fence.rs`). The notifier takes
 /// the mutex only when someone waits; the waiter holds it from registering until the condvar
 /// releases it, so a wakeup can never fall between its re-check and its sleep.
 #[derive(Debug)]
@@ -24,6 +31,7 @@ pub(crate) struct Signal {
 
 impl Signal {
     pub(crate) fn new() -> Self {
+        super::fence::prepare();
         Signal {
             waiters: AtomicUsize::new(0),
             lock: Mutex::new(()),
@@ -35,7 +43,7 @@ impl Signal {
     /// nobody waits.
     #[inline]
     pub(crate) fn notify(&self) {
-        fence(Ordering::SeqCst);
+        super::fence::light();
         if self.waiters.load(Ordering::Relaxed) != 0 {
             self.wake();
         }
@@ -66,10 +74,20 @@ impl Signal {
         if let Some(result) = ready() {
             return Some(result);
         }
+        #[cfg(not(loom))]
+        for _ in 0..YIELDS_BEFORE_SLEEP {
+            std::thread::yield_now();
+            if let Some(result) = ready() {
+                return Some(result);
+            }
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                break;
+            }
+        }
         let mut guard = self.lock();
         self.waiters.fetch_add(1, Ordering::Relaxed);
         let result = loop {
-            fence(Ordering::SeqCst);
+            super::fence::heavy();
             if let Some(result) = ready() {
                 break Some(result);
             }
