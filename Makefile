@@ -5,9 +5,10 @@ SHELL := /bin/bash
 
 CARGO ?= cargo
 
-.PHONY: test lint rust-test python-test python-build python-bench miri loom bench check-targets
+.PHONY: test lint rust-test python-test python-build python-bench miri loom bench bench-quick \
+	bench-upstream-venv examples check-targets
 
-test: lint rust-test python-test
+test: lint rust-test python-test bench-quick
 
 lint:
 	$(CARGO) fmt --all -- --check
@@ -53,5 +54,56 @@ check-targets:
 	$(CARGO) check -p picoring --target aarch64-apple-darwin
 	$(CARGO) check -p picoring --target x86_64-pc-windows-msvc
 
-bench:
-	$(CARGO) bench -p picoring
+# ---- Benchmarks and examples -------------------------------------------------------------
+# `python-build` puts the package (release build) in .venv; the benchmarks add numpy and
+# matplotlib there, and put the upstream picoring 0.6 wheel from PyPI in a venv of its own
+# (it imports as `picoring` too).
+PY := $(VENV_PY)
+UPSTREAM_PY := .venv-upstream/bin/python
+CRITERION_DIR = $${CARGO_TARGET_DIR:-target}/criterion
+RUST_RATIOS = $${CARGO_TARGET_DIR:-target}/criterion-ratios.json
+
+# Optional: without numpy its rows are missing, without matplotlib the chart (both say so).
+$(VENV)/.bench-deps: | python-build
+	if $(PY) -m pip install --quiet --disable-pip-version-check numpy matplotlib; then touch $@; \
+	else echo "warning: numpy/matplotlib not installed: no numpy rows, no chart" >&2; fi
+
+# Best effort: without PyPI the tables simply have no upstream column (run.py says so).
+bench-upstream-venv:
+	@if [ ! -f .venv-upstream/.installed ]; then \
+	  rm -rf .venv-upstream; \
+	  if $(PYTHON) -m venv .venv-upstream && $(UPSTREAM_PY) -m pip install --quiet picoring==0.6.0; then \
+	    touch .venv-upstream/.installed; \
+	  else \
+	    echo "warning: could not install picoring 0.6.0 from PyPI: no upstream column" >&2; \
+	    rm -rf .venv-upstream; \
+	  fi; \
+	fi
+
+# Everything, full sizes: criterion (Rust) then the Python scenarios; tables at the end, and
+# bench/results.{json,md,png}. A few minutes on 2 cores.
+bench: python-build $(VENV)/.bench-deps bench-upstream-venv
+	rm -rf $(CRITERION_DIR)
+	$(CARGO) bench -p picoring-compare --benches
+	$(CARGO) run --quiet --release -p picoring-compare --bin ratios -- $(CRITERION_DIR) --json $(RUST_RATIOS) > /dev/null
+	$(PY) bench/run.py --python $(PY) --upstream-python $(UPSTREAM_PY) --rust-json $(RUST_RATIOS) --out-dir bench
+
+# The same code with tiny sizes, in seconds, so it cannot rot: each criterion benchmark runs
+# once (debug build), every Python scenario runs, and every example runs small.
+bench-quick: python-build $(VENV)/.bench-deps bench-upstream-venv examples
+	$(CARGO) test -p picoring-compare --benches
+	$(PY) bench/run.py --quick --python $(PY) --upstream-python $(UPSTREAM_PY) --out-dir $${CARGO_TARGET_DIR:-target}/bench-quick
+
+RUST_EXAMPLES = tcp_parse audio_frames messages log_lines
+examples: python-build $(VENV)/.bench-deps
+	$(CARGO) build -p picoring --examples
+	for example in $(RUST_EXAMPLES); do \
+	  $(CARGO) run --quiet -p picoring --example $$example -- --quick; \
+	done
+	for script in examples/*.py; do $(PY) $$script --quick; done
+
+# loom models of the SPSC and MPSC protocols (tests/loom_*.rs). Each file bounds its search
+# (3 preemptions for SPSC, 2 for MPSC) so this takes minutes; LOOM_MAX_PREEMPTIONS overrides.
+loom:
+	RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom \
+		$(CARGO) test --release -p picoring --test loom_spsc --test loom_mpsc

@@ -6,6 +6,10 @@
 //!
 //! - [`PicoRing<T>`]: a fixed-capacity FIFO ring; [`readable`](PicoRing::readable) is every queued
 //!   element as one `&[T]`, [`writable`](PicoRing::writable) all free space as one `&mut [T]`.
+//! - [`spsc`]: the ring split into a `Producer` and a `Consumer` for two threads, lock-free,
+//!   with contiguous chunks on both sides and blocking waits with timeouts.
+//! - [`mpsc`]: a ring of variable-length byte records for many producing threads and one
+//!   consumer, each record one contiguous slice, delivered in reservation order.
 //! - [`PicoQueue<T>`]: a bulk FIFO: all-or-nothing [`push_bulk`](PicoQueue::push_bulk),
 //!   [`pop_bulk`](PicoQueue::pop_bulk) and a contiguous [`view`](PicoQueue::view).
 //! - [`PicoByteStream`]: a byte pipe for parsers, with zero-copy line, delimiter and
@@ -39,13 +43,17 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(clippy::undocumented_unsafe_blocks)]
 
+mod cache_padded;
 mod error;
 mod list;
 pub mod mirror;
+pub mod mpsc;
 mod pod;
 mod queue;
 mod ring;
+pub mod spsc;
 mod stream;
+mod sync;
 mod vm;
 
 pub use error::Error;

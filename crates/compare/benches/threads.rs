@@ -1,0 +1,309 @@
+//! Threads: picoring's split rings against rtrb, ringbuf and crossbeam-channel, two or more
+//! threads per measurement. Compare within one run: the figures are ratios, not absolutes.
+//!
+//! - `spsc_4k_chunks`: 4 KiB chunks through a 64 KiB ring, each side copying a chunk in or out
+//!   through the crate's chunk API.
+//! - `spsc_u64`: single `u64` items pushed and popped one at a time.
+//! - `mpsc_100b`: 4 producers of 100-byte records against crossbeam-channel with `Vec<u8>`.
+//! - `mpsc_producers`: picoring's record ring with 2 and with 8 producers (records/s).
+
+use std::hint::black_box;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use ringbuf::traits::{Consumer as _, Observer as _, Producer as _, Split as _};
+
+const CHUNK: usize = 4096;
+const RING: usize = 64 * 1024;
+
+/// Spin briefly, then yield: the waiting policy every peer gets in these loops.
+struct Backoff(u32);
+
+impl Backoff {
+    fn snooze(&mut self) {
+        if self.0 < 32 {
+            std::hint::spin_loop();
+        } else {
+            thread::yield_now();
+        }
+        self.0 += 1;
+    }
+}
+
+/// Runs `produce(chunks)` on a new thread and `consume(chunks)` here, timing both.
+fn two_threads<P, C>(produce: P, consume: C) -> Duration
+where
+    P: FnOnce() + Send + 'static,
+    C: FnOnce(),
+{
+    let start = Instant::now();
+    let producer = thread::spawn(produce);
+    consume();
+    producer.join().unwrap();
+    start.elapsed()
+}
+
+fn spsc_chunks(c: &mut Criterion) {
+    let mut group = c.benchmark_group("spsc_4k_chunks");
+    group.throughput(Throughput::Bytes(CHUNK as u64));
+    let source = vec![7u8; CHUNK];
+
+    group.bench_function("picoring", |b| {
+        b.iter_custom(|chunks| {
+            let (mut tx, mut rx) = picoring::spsc::channel::<u8>(RING).unwrap();
+            let src = source.clone();
+            let mut sink = vec![0u8; CHUNK];
+            two_threads(
+                move || {
+                    for _ in 0..chunks {
+                        let mut backoff = Backoff(0);
+                        loop {
+                            let free = tx.writable();
+                            if free.len() >= CHUNK {
+                                free[..CHUNK].copy_from_slice(&src);
+                                break;
+                            }
+                            backoff.snooze();
+                        }
+                        tx.commit(CHUNK);
+                    }
+                },
+                || {
+                    for _ in 0..chunks {
+                        let mut backoff = Backoff(0);
+                        loop {
+                            let queued = rx.readable();
+                            if queued.len() >= CHUNK {
+                                sink.copy_from_slice(&queued[..CHUNK]);
+                                break;
+                            }
+                            backoff.snooze();
+                        }
+                        rx.consume(CHUNK);
+                        black_box(&sink);
+                    }
+                },
+            )
+        })
+    });
+
+    group.bench_function("rtrb", |b| {
+        b.iter_custom(|chunks| {
+            let (mut tx, mut rx) = rtrb::RingBuffer::<u8>::new(RING);
+            let src = source.clone();
+            let mut sink = vec![0u8; CHUNK];
+            two_threads(
+                move || {
+                    for _ in 0..chunks {
+                        let mut backoff = Backoff(0);
+                        let mut chunk = loop {
+                            match tx.write_chunk(CHUNK) {
+                                Ok(chunk) => break chunk,
+                                Err(_) => backoff.snooze(),
+                            }
+                        };
+                        let (first, second) = chunk.as_mut_slices();
+                        let split = first.len();
+                        first.copy_from_slice(&src[..split]);
+                        second.copy_from_slice(&src[split..]);
+                        chunk.commit_all();
+                    }
+                },
+                || {
+                    for _ in 0..chunks {
+                        let mut backoff = Backoff(0);
+                        let chunk = loop {
+                            match rx.read_chunk(CHUNK) {
+                                Ok(chunk) => break chunk,
+                                Err(_) => backoff.snooze(),
+                            }
+                        };
+                        let (first, second) = chunk.as_slices();
+                        sink[..first.len()].copy_from_slice(first);
+                        sink[first.len()..].copy_from_slice(second);
+                        chunk.commit_all();
+                        black_box(&sink);
+                    }
+                },
+            )
+        })
+    });
+
+    group.bench_function("ringbuf", |b| {
+        b.iter_custom(|chunks| {
+            let (mut tx, mut rx) = ringbuf::HeapRb::<u8>::new(RING).split();
+            let src = source.clone();
+            let mut sink = vec![0u8; CHUNK];
+            two_threads(
+                move || {
+                    for _ in 0..chunks {
+                        let mut backoff = Backoff(0);
+                        while tx.vacant_len() < CHUNK {
+                            backoff.snooze();
+                        }
+                        tx.push_slice(&src);
+                    }
+                },
+                || {
+                    for _ in 0..chunks {
+                        let mut backoff = Backoff(0);
+                        while rx.occupied_len() < CHUNK {
+                            backoff.snooze();
+                        }
+                        rx.pop_slice(&mut sink);
+                        black_box(&sink);
+                    }
+                },
+            )
+        })
+    });
+    group.finish();
+}
+
+fn spsc_items(c: &mut Criterion) {
+    let mut group = c.benchmark_group("spsc_u64");
+    group.throughput(Throughput::Elements(1));
+
+    group.bench_function("picoring", |b| {
+        b.iter_custom(|items| {
+            let (mut tx, mut rx) = picoring::spsc::channel::<u64>(RING / 8).unwrap();
+            two_threads(
+                move || {
+                    for i in 0..items {
+                        let mut backoff = Backoff(0);
+                        while tx.push(i).is_err() {
+                            backoff.snooze();
+                        }
+                    }
+                },
+                || {
+                    for _ in 0..items {
+                        let mut backoff = Backoff(0);
+                        loop {
+                            if let Some(v) = rx.pop() {
+                                black_box(v);
+                                break;
+                            }
+                            backoff.snooze();
+                        }
+                    }
+                },
+            )
+        })
+    });
+
+    group.bench_function("rtrb", |b| {
+        b.iter_custom(|items| {
+            let (mut tx, mut rx) = rtrb::RingBuffer::<u64>::new(RING / 8);
+            two_threads(
+                move || {
+                    for i in 0..items {
+                        let mut backoff = Backoff(0);
+                        while tx.push(i).is_err() {
+                            backoff.snooze();
+                        }
+                    }
+                },
+                || {
+                    for _ in 0..items {
+                        let mut backoff = Backoff(0);
+                        loop {
+                            if let Ok(v) = rx.pop() {
+                                black_box(v);
+                                break;
+                            }
+                            backoff.snooze();
+                        }
+                    }
+                },
+            )
+        })
+    });
+    group.finish();
+}
+
+const RECORD: usize = 100;
+
+/// picoring's record ring: `producers` threads share `records` 100-byte records.
+fn picoring_records(producers: u64, records: u64) -> Duration {
+    let (tx, mut rx) = picoring::mpsc::channel(1 << 17).unwrap();
+    let start = Instant::now();
+    let workers: Vec<_> = (0..producers)
+        .map(|p| {
+            let tx = tx.clone();
+            let mine = records / producers + u64::from(p < records % producers);
+            thread::spawn(move || {
+                let record = [p as u8; RECORD];
+                for _ in 0..mine {
+                    tx.send(&record).unwrap();
+                }
+            })
+        })
+        .collect();
+    drop(tx);
+    while let Ok(record) = rx.recv() {
+        black_box(record[0]);
+    }
+    for w in workers {
+        w.join().unwrap();
+    }
+    start.elapsed()
+}
+
+/// crossbeam-channel, bounded to about as many messages as the record ring holds.
+fn crossbeam_records(producers: u64, records: u64) -> Duration {
+    let (tx, rx) = crossbeam_channel::bounded::<Vec<u8>>(1024);
+    let start = Instant::now();
+    let workers: Vec<_> = (0..producers)
+        .map(|p| {
+            let tx = tx.clone();
+            let mine = records / producers + u64::from(p < records % producers);
+            thread::spawn(move || {
+                let record = [p as u8; RECORD];
+                for _ in 0..mine {
+                    tx.send(record.to_vec()).unwrap();
+                }
+            })
+        })
+        .collect();
+    drop(tx);
+    while let Ok(record) = rx.recv() {
+        black_box(record[0]);
+    }
+    for w in workers {
+        w.join().unwrap();
+    }
+    start.elapsed()
+}
+
+fn mpsc(c: &mut Criterion) {
+    let mut group = c.benchmark_group("mpsc_100b");
+    group.throughput(Throughput::Elements(1));
+    group.bench_function("picoring_4p", |b| b.iter_custom(|n| picoring_records(4, n)));
+    group.bench_function("crossbeam_4p", |b| {
+        b.iter_custom(|n| crossbeam_records(4, n))
+    });
+    group.finish();
+
+    let mut group = c.benchmark_group("mpsc_producers");
+    group.throughput(Throughput::Elements(1));
+    for producers in [2u64, 8] {
+        group.bench_with_input(
+            BenchmarkId::new("picoring", producers),
+            &producers,
+            |b, &p| b.iter_custom(|n| picoring_records(p, n)),
+        );
+    }
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .sample_size(20)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(3));
+    targets = spsc_chunks, spsc_items, mpsc
+}
+criterion_main!(benches);

@@ -1,0 +1,269 @@
+//! [`Receiver`] and [`Record`]: taking records out in reservation order.
+
+use std::fmt;
+use std::ops::Deref;
+use std::time::{Duration, Instant};
+
+use super::{record_size, Shared, WaitError, BUSY, DISCARD, HEADER, LEN_MASK};
+use crate::sync::{deadline_after, Arc, Ordering};
+
+/// The reading end of a record ring.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+///
+/// let (tx, mut rx) = picoring::mpsc::channel(4096)?;
+/// tx.send(b"one")?;
+/// {
+///     let record = rx.recv_timeout(Duration::from_secs(1))?;
+///     assert_eq!(&*record, b"one");
+/// } // the record's bytes go back to the ring here
+/// assert!(rx.try_recv().is_none());
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Receiver {
+    shared: Arc<Shared>,
+    /// Our position: always equal to `shared.consumer_pos`, which only we write.
+    pos: usize,
+}
+
+/// What the header at the receiver's position says.
+enum Next {
+    /// Not reserved, or reserved and still being written.
+    Pending,
+    /// Committed, with this payload length.
+    Ready(usize),
+    /// Discarded, with this payload length.
+    Discarded(usize),
+}
+
+impl Receiver {
+    pub(super) fn new(shared: Arc<Shared>) -> Self {
+        Receiver { shared, pos: 0 }
+    }
+
+    /// Ring size in bytes, headers and padding included.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (_tx, rx) = picoring::mpsc::channel(1000)?;
+    /// assert!(rx.capacity() >= 1000);
+    /// # Ok::<(), picoring::Error>(())
+    /// ```
+    pub fn capacity(&self) -> usize {
+        self.shared.size
+    }
+
+    /// Whether every sender was dropped: what is queued now is all there will ever be.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = picoring::mpsc::channel(4096)?;
+    /// let tx2 = tx.clone();
+    /// drop(tx);
+    /// assert!(!rx.is_abandoned());
+    /// drop(tx2);
+    /// assert!(rx.is_abandoned());
+    /// # Ok::<(), picoring::Error>(())
+    /// ```
+    pub fn is_abandoned(&self) -> bool {
+        self.shared.senders.load(Ordering::Acquire) == 0
+    }
+
+    fn peek(&self) -> Next {
+        let shared = &*self.shared;
+        // SAFETY: the offset is < size and 8-aligned (positions advance by whole records).
+        let header = unsafe { shared.buf.header(shared.offset(self.pos)) };
+        // Acquire: pairs with the sender's Release in `finish`, making the payload visible.
+        let word = header.load(Ordering::Acquire);
+        let len = (word & LEN_MASK) as usize;
+        if word == 0 || word & BUSY != 0 {
+            Next::Pending
+        } else if word & DISCARD != 0 {
+            Next::Discarded(len)
+        } else {
+            Next::Ready(len)
+        }
+    }
+
+    /// The length of the next committed record, skipping (and releasing) discarded ones.
+    fn next_ready(&mut self) -> Option<usize> {
+        loop {
+            match self.peek() {
+                Next::Pending => return None,
+                Next::Ready(len) => return Some(len),
+                Next::Discarded(len) => self.release(len),
+            }
+        }
+    }
+
+    /// Zeroes the record at our position (free space reads as zero headers) and gives it
+    /// back to the senders.
+    fn release(&mut self, len: usize) {
+        let shared = &*self.shared;
+        let total = record_size(len);
+        // SAFETY: the record's bytes (offset + total <= 2 * size) are ours until the store
+        // below, and no reference into them is alive (`&mut self`).
+        unsafe { shared.buf.clear(shared.offset(self.pos), total) };
+        self.pos = shared.advance(self.pos, total);
+        shared.consumer_pos.store(self.pos, Ordering::Release);
+        shared.space_ready.notify();
+    }
+
+    /// The next record if one is committed, without waiting.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = picoring::mpsc::channel(4096)?;
+    /// assert!(rx.try_recv().is_none());
+    /// tx.send(b"x")?;
+    /// assert_eq!(&*rx.try_recv().unwrap(), b"x");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn try_recv(&mut self) -> Option<Record<'_>> {
+        let len = self.next_ready()?;
+        Some(Record::new(self, len))
+    }
+
+    /// The next record, sleeping until one is committed.
+    ///
+    /// # Errors
+    ///
+    /// [`WaitError::Disconnected`] once every sender is dropped and nothing is left.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use picoring::mpsc::WaitError;
+    ///
+    /// let (tx, mut rx) = picoring::mpsc::channel(4096)?;
+    /// std::thread::spawn(move || tx.send(b"hi"));
+    /// assert_eq!(&*rx.recv()?, b"hi");
+    /// assert_eq!(rx.recv().err(), Some(WaitError::Disconnected));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn recv(&mut self) -> Result<Record<'_>, WaitError> {
+        let len = self.wait_ready(None)?;
+        Ok(Record::new(self, len))
+    }
+
+    /// The next record, sleeping at most `timeout` for one.
+    ///
+    /// # Errors
+    ///
+    /// [`WaitError::TimedOut`], or [`WaitError::Disconnected`] once every sender is dropped
+    /// and nothing is left.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use picoring::mpsc::WaitError;
+    ///
+    /// let (_tx, mut rx) = picoring::mpsc::channel(4096)?;
+    /// let waited = rx.recv_timeout(Duration::from_millis(1));
+    /// assert_eq!(waited.err(), Some(WaitError::TimedOut));
+    /// # Ok::<(), picoring::Error>(())
+    /// ```
+    pub fn recv_timeout(&mut self, timeout: Duration) -> Result<Record<'_>, WaitError> {
+        let len = self.wait_ready(deadline_after(Some(timeout)))?;
+        Ok(Record::new(self, len))
+    }
+
+    fn wait_ready(&mut self, deadline: Option<Instant>) -> Result<usize, WaitError> {
+        loop {
+            if let Some(len) = self.next_ready() {
+                return Ok(len);
+            }
+            let this = &*self;
+            let woke = this.shared.data_ready.wait_until(deadline, || {
+                if !matches!(this.peek(), Next::Pending) {
+                    Some(true)
+                } else if this.shared.senders.load(Ordering::Acquire) == 0 {
+                    // Every grant borrowed a sender, so every record is final now: look again.
+                    Some(!matches!(this.peek(), Next::Pending))
+                } else {
+                    None
+                }
+            });
+            match woke {
+                None => return Err(WaitError::TimedOut),
+                Some(false) => return Err(WaitError::Disconnected),
+                Some(true) => {}
+            }
+        }
+    }
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        self.shared.receiver_alive.store(false, Ordering::Release);
+        self.shared.space_ready.notify();
+    }
+}
+
+impl fmt::Debug for Receiver {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Receiver")
+            .field("capacity", &self.shared.size)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One received record: derefs to its bytes as one contiguous `&[u8]`; its space goes back to
+/// the senders when it drops.
+///
+/// # Examples
+///
+/// ```
+/// let (tx, mut rx) = picoring::mpsc::channel(4096)?;
+/// tx.send(b"abc")?;
+/// let record = rx.try_recv().unwrap();
+/// assert_eq!(record.len(), 3);
+/// assert_eq!(&record[..2], b"ab");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct Record<'a> {
+    receiver: &'a mut Receiver,
+    len: usize,
+}
+
+impl<'a> Record<'a> {
+    fn new(receiver: &'a mut Receiver, len: usize) -> Self {
+        let shared = &*receiver.shared;
+        shared
+            .buf
+            .track_read(shared.offset(receiver.pos) + HEADER, len);
+        Record { receiver, len }
+    }
+}
+
+impl Deref for Record<'_> {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        let shared = &*self.receiver.shared;
+        let start = shared.offset(self.receiver.pos) + HEADER;
+        // SAFETY: the committed payload (len <= size - 8 bytes from start < 2 * size) is
+        // inside the mapping, published to us by the header's Release/Acquire, and no sender
+        // writes it (nor its twin) until `release` moves the consumer position past it.
+        unsafe { std::slice::from_raw_parts(shared.buf.as_ptr().add(start), self.len) }
+    }
+}
+
+impl Drop for Record<'_> {
+    fn drop(&mut self) {
+        self.receiver.release(self.len);
+    }
+}
+
+impl fmt::Debug for Record<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Record").field("len", &self.len).finish()
+    }
+}

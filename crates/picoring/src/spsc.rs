@@ -1,0 +1,284 @@
+//! Lock-free single-producer single-consumer rings whose contents are one contiguous slice on
+//! both sides.
+//!
+//! [`channel`] (or [`PicoRing::split`]) gives a [`Producer`] and a [`Consumer`], each `Send`, to
+//! be moved to two threads. The consumer's [`readable`](Consumer::readable) is every queued
+//! element as one `&[T]`, and for plain-data types the producer's
+//! [`writable`](Producer::writable) is all free space as one `&mut [T]`, even when the region
+//! wraps past the physical end of the buffer: no "two slices at the wrap".
+//!
+//! - **Wait-free fast path.** Each side owns one index on its own cache line and keeps a stale
+//!   copy of the other side's, refreshed (one `Acquire` load) only when the stale copy says the
+//!   ring is full or empty. Publishing is one `Release` store, followed by a `SeqCst` fence and
+//!   a load to learn whether the other side sleeps.
+//! - **Blocking without spinning.** [`Consumer::wait_readable`], [`Producer::wait_writable`],
+//!   [`Producer::push_blocking`] and [`Consumer::pop_blocking`] sleep on a condition variable
+//!   that the other side touches only when it knows someone sleeps.
+//! - **Disconnection** (the other end dropped) is reported as [`WaitError::Disconnected`], never
+//!   a hang. `std::io::Read`/`BufRead`/`Write` on the `u8` ends behave like a pipe.
+//! - **Dropping.** Whichever end drops last drops every element still queued, exactly once, and
+//!   frees the buffer.
+//!
+//! # Examples
+//!
+//! ```
+//! use std::thread;
+//!
+//! let (mut tx, mut rx) = picoring::spsc::channel::<u64>(1024)?;
+//! let producer = thread::spawn(move || {
+//!     for i in 0..10_000u64 {
+//!         tx.push_blocking(i).unwrap();
+//!     }
+//! });
+//! let mut expected = 0;
+//! while let Some(value) = rx.pop_blocking() {
+//!     assert_eq!(value, expected);
+//!     expected += 1;
+//! }
+//! producer.join().unwrap();
+//! assert_eq!(expected, 10_000);
+//! # Ok::<(), picoring::Error>(())
+//! ```
+
+use std::fmt;
+use std::marker::PhantomData;
+use std::mem;
+use std::ptr;
+
+use crate::cache_padded::CachePadded;
+use crate::mirror::Backend;
+use crate::sync::{Arc, AtomicBool, AtomicUsize, Ordering, RingMemory, Signal};
+use crate::{Error, PicoRing};
+
+mod consumer;
+mod io;
+mod producer;
+
+pub use consumer::Consumer;
+pub use producer::Producer;
+
+/// Why a blocking wait ended without its condition being met.
+///
+/// # Examples
+///
+/// ```
+/// use std::time::Duration;
+/// use picoring::spsc::WaitError;
+///
+/// let (tx, mut rx) = picoring::spsc::channel::<u8>(16)?;
+/// assert_eq!(rx.wait_readable(1, Some(Duration::from_millis(1))), Err(WaitError::TimedOut));
+/// drop(tx);
+/// assert_eq!(rx.wait_readable(1, None), Err(WaitError::Disconnected));
+/// # Ok::<(), picoring::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum WaitError {
+    /// The timeout passed first.
+    TimedOut,
+    /// The other end was dropped, so the condition can never be met.
+    Disconnected,
+}
+
+impl fmt::Display for WaitError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            WaitError::TimedOut => "timed out waiting on a ring",
+            WaitError::Disconnected => "the other end of the ring was dropped",
+        })
+    }
+}
+
+impl std::error::Error for WaitError {}
+
+/// Creates a ring holding at least `capacity` elements and splits it into its two ends.
+///
+/// # Errors
+///
+/// As for [`PicoRing::with_capacity`].
+///
+/// # Examples
+///
+/// ```
+/// let (mut tx, mut rx) = picoring::spsc::channel::<u32>(100)?;
+/// assert!(tx.capacity() >= 100);
+/// tx.push(7).unwrap();
+/// assert_eq!(rx.pop(), Some(7));
+/// # Ok::<(), picoring::Error>(())
+/// ```
+pub fn channel<T: Send>(capacity: usize) -> Result<(Producer<T>, Consumer<T>), Error> {
+    #[cfg(not(loom))]
+    {
+        Ok(PicoRing::with_capacity(capacity)?.split())
+    }
+    // The loom models want rings of two or three elements: exact capacity, model memory.
+    #[cfg(loom)]
+    {
+        let size = mem::size_of::<T>();
+        if size == 0 || capacity == 0 || mem::align_of::<T>() > 8 {
+            return Err(Error::ZeroCapacity);
+        }
+        let memory = RingMemory::new((capacity * size).next_multiple_of(8));
+        let cap = memory.len() / size;
+        Ok(Shared::into_ends(memory, cap, 0, 0))
+    }
+}
+
+impl<T: Send> PicoRing<T> {
+    /// Splits the ring into a [`Producer`] and a [`Consumer`] for two threads; the elements
+    /// already queued stay queued.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut ring = picoring::PicoRing::<u8>::with_capacity(64)?;
+    /// ring.push_slice(b"queued before the split");
+    /// let (_tx, mut rx) = ring.split();
+    /// assert_eq!(rx.readable(), b"queued before the split");
+    /// # Ok::<(), picoring::Error>(())
+    /// ```
+    pub fn split(self) -> (Producer<T>, Consumer<T>) {
+        let (buf, cap, head, len) = self.into_raw_parts();
+        Shared::into_ends(RingMemory::from_mirror(buf), cap, head, len)
+    }
+}
+
+/// The state both ends share.
+///
+/// Positions are in `0..2 * cap`: position `p` is slot `p` or `p - cap`, and the two ranges
+/// tell a full ring (`tail - head == cap`) from an empty one (`tail == head`) without wasting a
+/// slot. The queued elements are the slots from `head` up to (excluding) `tail`; the slots from
+/// `tail` up to `head + cap` are free. Each end owns the elements it is given: the consumer the
+/// queued ones, the producer the free slots.
+pub(crate) struct Shared<T> {
+    /// The consumer's position, in `0..2 * cap`. Written only by the consumer, with `Release`,
+    /// after it has finished reading (or dropping) the slots it gives back.
+    head: CachePadded<AtomicUsize>,
+    /// The producer's position, in `0..2 * cap`. Written only by the producer, with `Release`,
+    /// after the slots it publishes are written and mirrored.
+    tail: CachePadded<AtomicUsize>,
+    /// The mirrored memory: `cap` elements, `buf.len() == cap * size_of::<T>()`.
+    buf: RingMemory,
+    /// Capacity in elements; at least 1.
+    cap: usize,
+    /// The consumer sleeps here waiting for data; the producer notifies after each publish.
+    data_ready: Signal,
+    /// The producer sleeps here waiting for space; the consumer notifies after each release.
+    space_ready: Signal,
+    /// Cleared (with `Release`) when the producer drops.
+    producer_alive: AtomicBool,
+    /// Cleared (with `Release`) when the consumer drops.
+    consumer_alive: AtomicBool,
+    _owns: PhantomData<T>,
+}
+
+// SAFETY: the shared state only moves elements from the producer's thread to the consumer's;
+// no `&T` is ever reachable from both ends at once (each slot belongs to exactly one end), so
+// `T: Send` is all that is needed for either end to live on any thread.
+unsafe impl<T: Send> Send for Shared<T> {}
+// SAFETY: as above; the fields the two ends both touch are atomics, the signals and the
+// buffer, whose slots the index protocol hands to one end at a time.
+unsafe impl<T: Send> Sync for Shared<T> {}
+
+impl<T> Shared<T> {
+    /// Shares `buf`, whose `len` elements at slots `head..head + len` are queued, between two
+    /// new ends.
+    fn into_ends(
+        buf: RingMemory,
+        cap: usize,
+        head: usize,
+        len: usize,
+    ) -> (Producer<T>, Consumer<T>) {
+        debug_assert!(head < cap && len <= cap);
+        let shared = Arc::new(Shared {
+            head: CachePadded(AtomicUsize::new(head)),
+            tail: CachePadded(AtomicUsize::new(head + len)),
+            buf,
+            cap,
+            data_ready: Signal::new(),
+            space_ready: Signal::new(),
+            producer_alive: AtomicBool::new(true),
+            consumer_alive: AtomicBool::new(true),
+            _owns: PhantomData,
+        });
+        (
+            Producer::new(Arc::clone(&shared), head + len, head),
+            Consumer::new(shared, head, head + len),
+        )
+    }
+
+    /// Elements from position `from` to position `to`: `(to - from) mod 2 * cap`, at most `cap`.
+    #[inline(always)]
+    fn distance(&self, from: usize, to: usize) -> usize {
+        if to >= from {
+            to - from
+        } else {
+            to + 2 * self.cap - from
+        }
+    }
+
+    /// Position `p` moved forward by `n <= cap`, kept in `0..2 * cap`.
+    #[inline(always)]
+    fn advance(&self, p: usize, n: usize) -> usize {
+        debug_assert!(p < 2 * self.cap && n <= self.cap);
+        let q = p + n;
+        if q >= 2 * self.cap {
+            q - 2 * self.cap
+        } else {
+            q
+        }
+    }
+
+    /// Pointer to the slot of position `p`, in the first half of the mapping, so that up to
+    /// `cap` elements from it are one contiguous run.
+    #[inline(always)]
+    fn slot(&self, p: usize) -> *mut T {
+        debug_assert!(p < 2 * self.cap);
+        let s = if p >= self.cap { p - self.cap } else { p };
+        // SAFETY: s < cap keeps the pointer (and s + cap more elements) inside the 2N mapping.
+        unsafe { (self.buf.as_ptr() as *mut T).add(s) }
+    }
+
+    /// Software backend: copies the `count <= cap` slots from position `p` to their twins.
+    ///
+    /// # Safety
+    ///
+    /// The slots must belong to the caller's end, with no live reference into them.
+    #[inline(always)]
+    unsafe fn mirror(&self, p: usize, count: usize) {
+        let s = if p >= self.cap { p - self.cap } else { p };
+        let size = mem::size_of::<T>();
+        // SAFETY: s + count <= 2 * cap; the twins are the same slots, owned by the caller.
+        unsafe { self.buf.mirror_range(s * size, count * size) }
+    }
+
+    /// Tells the loom model that `count` slots from position `p` are read or written here
+    /// (nothing in normal builds).
+    #[inline(always)]
+    fn track(&self, p: usize, count: usize, write: bool) {
+        let s = if p >= self.cap { p - self.cap } else { p };
+        let size = mem::size_of::<T>();
+        if write {
+            self.buf.track_write(s * size, count * size);
+        } else {
+            self.buf.track_read(s * size, count * size);
+        }
+    }
+
+    fn backend(&self) -> Backend {
+        self.buf.backend()
+    }
+}
+
+impl<T> Drop for Shared<T> {
+    fn drop(&mut self) {
+        if mem::needs_drop::<T>() {
+            // Both ends are gone (this is the last reference), so nobody moves the indices.
+            let head = self.head.load(Ordering::Acquire);
+            let tail = self.tail.load(Ordering::Acquire);
+            let len = self.distance(head, tail);
+            let queued = ptr::slice_from_raw_parts_mut(self.slot(head), len);
+            // SAFETY: these are exactly the queued, initialized elements, dropped once here.
+            unsafe { ptr::drop_in_place(queued) };
+        }
+    }
+}

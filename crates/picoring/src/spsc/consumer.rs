@@ -1,0 +1,341 @@
+//! [`Consumer`]: the reading end of a split ring.
+
+use std::fmt;
+use std::mem;
+use std::ptr;
+use std::time::Duration;
+
+use super::{Shared, WaitError};
+use crate::mirror::Backend;
+use crate::sync::{deadline_after, Arc, Ordering};
+
+/// The reading end of a split ring: see the [module docs](crate::spsc).
+///
+/// # Examples
+///
+/// ```
+/// let (mut tx, mut rx) = picoring::spsc::channel::<u8>(16)?;
+/// tx.push_slice(b"abc");
+/// assert_eq!(rx.readable(), b"abc");
+/// assert_eq!(rx.consume(2), 2);
+/// assert_eq!(rx.pop(), Some(b'c'));
+/// # Ok::<(), picoring::Error>(())
+/// ```
+pub struct Consumer<T> {
+    shared: Arc<Shared<T>>,
+    /// Our own position: always equal to `shared.head`, which only we write.
+    head: usize,
+    /// The producer's position as last read. Stale but never ahead of the real one, so the
+    /// queued count computed from it is a lower bound; resynchronized when it says "empty".
+    cached_tail: usize,
+}
+
+impl<T> Consumer<T> {
+    pub(super) fn new(shared: Arc<Shared<T>>, head: usize, tail: usize) -> Self {
+        Consumer {
+            shared,
+            head,
+            cached_tail: tail,
+        }
+    }
+
+    /// Capacity in elements.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (_tx, rx) = picoring::spsc::channel::<u64>(100)?;
+    /// assert!(rx.capacity() >= 100);
+    /// # Ok::<(), picoring::Error>(())
+    /// ```
+    #[inline]
+    pub fn capacity(&self) -> usize {
+        self.shared.cap
+    }
+
+    /// The backend serving the ring's memory.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (_tx, rx) = picoring::spsc::channel::<u8>(1)?;
+    /// println!("{:?}", rx.backend());
+    /// # Ok::<(), picoring::Error>(())
+    /// ```
+    pub fn backend(&self) -> Backend {
+        self.shared.backend()
+    }
+
+    /// Queued elements right now (the producer may add more at any moment).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = picoring::spsc::channel::<u8>(16)?;
+    /// tx.push_slice(b"xy");
+    /// assert_eq!(rx.len(), 2);
+    /// # Ok::<(), picoring::Error>(())
+    /// ```
+    pub fn len(&mut self) -> usize {
+        self.queued_at_least(self.shared.cap)
+    }
+
+    /// Whether nothing is queued right now.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (_tx, mut rx) = picoring::spsc::channel::<u8>(16)?;
+    /// assert!(rx.is_empty());
+    /// # Ok::<(), picoring::Error>(())
+    /// ```
+    pub fn is_empty(&mut self) -> bool {
+        self.queued_at_least(1) == 0
+    }
+
+    /// Whether the producer was dropped: what is queued now is all there will ever be.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = picoring::spsc::channel::<u8>(16)?;
+    /// drop(tx);
+    /// assert!(rx.is_abandoned());
+    /// # Ok::<(), picoring::Error>(())
+    /// ```
+    pub fn is_abandoned(&self) -> bool {
+        !self.shared.producer_alive.load(Ordering::Acquire)
+    }
+
+    /// Queued elements, reading the producer's position only when the cached one shows fewer
+    /// than `want`.
+    #[inline(always)]
+    fn queued_at_least(&mut self, want: usize) -> usize {
+        let shared = &*self.shared;
+        let queued = shared.distance(self.head, self.cached_tail);
+        if queued >= want {
+            return queued;
+        }
+        self.cached_tail = shared.tail.load(Ordering::Acquire);
+        shared.distance(self.head, self.cached_tail)
+    }
+
+    /// Gives the `n` slots at `head` back to the producer and wakes it if it sleeps.
+    #[inline(always)]
+    fn release(&mut self, n: usize) {
+        let shared = &*self.shared;
+        self.head = shared.advance(self.head, n);
+        shared.head.store(self.head, Ordering::Release);
+        shared.space_ready.notify();
+    }
+
+    /// Removes and returns the oldest element.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = picoring::spsc::channel(4)?;
+    /// tx.push("a".to_string()).unwrap();
+    /// assert_eq!(rx.pop().as_deref(), Some("a"));
+    /// assert_eq!(rx.pop(), None);
+    /// # Ok::<(), picoring::Error>(())
+    /// ```
+    #[inline]
+    pub fn pop(&mut self) -> Option<T> {
+        if self.queued_at_least(1) == 0 {
+            return None;
+        }
+        self.shared.track(self.head, 1, false);
+        // SAFETY: the slot at `head` holds a published element that we own; it is moved out
+        // here and its slot given back right after, so it is never read again.
+        let value = unsafe { self.shared.slot(self.head).read() };
+        self.release(1);
+        Some(value)
+    }
+
+    /// Removes the oldest element, sleeping while the ring is empty; `None` once the ring is
+    /// empty and the producer has been dropped.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = picoring::spsc::channel::<u8>(4)?;
+    /// tx.push(5).unwrap();
+    /// drop(tx);
+    /// assert_eq!(rx.pop_blocking(), Some(5));
+    /// assert_eq!(rx.pop_blocking(), None);
+    /// # Ok::<(), picoring::Error>(())
+    /// ```
+    pub fn pop_blocking(&mut self) -> Option<T> {
+        self.wait_readable(1, None).ok()?;
+        self.pop()
+    }
+
+    /// Sleeps until at least `min` elements are queued (`min` is clamped to the capacity) and
+    /// returns the queued count, or until `timeout` passes ([`WaitError::TimedOut`]), or until
+    /// the producer is dropped with fewer than `min` queued ([`WaitError::Disconnected`]).
+    /// `None` waits without limit.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::{thread, time::Duration};
+    ///
+    /// let (mut tx, mut rx) = picoring::spsc::channel::<u8>(64)?;
+    /// let writer = thread::spawn(move || {
+    ///     for chunk in [&b"hel"[..], b"lo"] {
+    ///         tx.push_slice(chunk);
+    ///         thread::sleep(Duration::from_millis(1));
+    ///     }
+    /// });
+    /// assert!(rx.wait_readable(5, None)? >= 5);
+    /// assert_eq!(rx.readable(), b"hello");
+    /// writer.join().unwrap();
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn wait_readable(
+        &mut self,
+        min: usize,
+        timeout: Option<Duration>,
+    ) -> Result<usize, WaitError> {
+        let min = min.min(self.shared.cap);
+        let queued = self.queued_at_least(min);
+        if queued >= min {
+            return Ok(queued);
+        }
+        let deadline = deadline_after(timeout);
+        let shared = &*self.shared;
+        let head = self.head;
+        let outcome = shared.data_ready.wait_until(deadline, || {
+            let queued = shared.distance(head, shared.tail.load(Ordering::Acquire));
+            if queued >= min {
+                Some(Ok(queued))
+            } else if !shared.producer_alive.load(Ordering::Acquire) {
+                // The producer's last publish happened before it cleared the flag: look again.
+                let queued = shared.distance(head, shared.tail.load(Ordering::Acquire));
+                Some(if queued >= min {
+                    Ok(queued)
+                } else {
+                    Err(WaitError::Disconnected)
+                })
+            } else {
+                None
+            }
+        });
+        self.cached_tail = shared.tail.load(Ordering::Acquire);
+        outcome.unwrap_or(Err(WaitError::TimedOut))
+    }
+
+    /// Every queued element, oldest first, as one contiguous slice, wrapped or not.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = picoring::spsc::channel::<u8>(1)?;
+    /// let cap = tx.capacity();
+    /// tx.push_slice(&vec![0; cap - 2]);
+    /// rx.consume(cap - 2);
+    /// tx.push_slice(b"wraps"); // starts 2 bytes before the physical end
+    /// assert_eq!(rx.readable(), b"wraps");
+    /// # Ok::<(), picoring::Error>(())
+    /// ```
+    #[inline]
+    pub fn readable(&mut self) -> &[T] {
+        let queued = self.queued_at_least(self.shared.cap);
+        self.shared.track(self.head, queued, false);
+        // SAFETY: the `queued` slots from `head` hold published, initialized elements that we
+        // own; they are contiguous through the mirror (queued <= cap) and are all queued slots,
+        // so the producer's writes (free slots and their twins) never touch them while the
+        // slice lives (it borrows `self`, and only `consume`/`pop` give slots back).
+        unsafe { std::slice::from_raw_parts(self.shared.slot(self.head), queued) }
+    }
+
+    /// Drops up to `n` elements from the front without copying; returns how many
+    /// (`min(n, queued)`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = picoring::spsc::channel::<u8>(16)?;
+    /// tx.push_slice(b"hello");
+    /// assert_eq!(rx.consume(2), 2);
+    /// assert_eq!(rx.readable(), b"llo");
+    /// assert_eq!(rx.consume(100), 3);
+    /// # Ok::<(), picoring::Error>(())
+    /// ```
+    #[inline]
+    pub fn consume(&mut self, n: usize) -> usize {
+        let n = n.min(self.queued_at_least(n));
+        if n == 0 {
+            return 0;
+        }
+        if mem::needs_drop::<T>() {
+            self.shared.track(self.head, n, true);
+            let doomed = ptr::slice_from_raw_parts_mut(self.shared.slot(self.head), n);
+            // Give the slots back even if a destructor panics, so none is dropped twice.
+            let _release = ReleaseOnDrop { consumer: self, n };
+            // SAFETY: those n slots hold initialized elements we own; each is dropped once,
+            // and the guard gives the slots back to the producer right after.
+            unsafe { ptr::drop_in_place(doomed) };
+        } else {
+            self.release(n);
+        }
+        n
+    }
+}
+
+impl<T: Copy> Consumer<T> {
+    /// Moves as many elements as fit into `out`, oldest first; returns how many.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = picoring::spsc::channel::<u8>(16)?;
+    /// tx.push_slice(b"abc");
+    /// let mut out = [0u8; 2];
+    /// assert_eq!(rx.pop_slice(&mut out), 2);
+    /// assert_eq!(&out, b"ab");
+    /// # Ok::<(), picoring::Error>(())
+    /// ```
+    #[inline]
+    pub fn pop_slice(&mut self, out: &mut [T]) -> usize {
+        let n = out.len().min(self.queued_at_least(out.len()));
+        if n == 0 {
+            return 0;
+        }
+        self.shared.track(self.head, n, false);
+        // SAFETY: the n slots from `head` hold published elements we own (Copy: no drop owed),
+        // contiguous through the mirror; `out` is a distinct exclusive borrow.
+        unsafe { ptr::copy_nonoverlapping(self.shared.slot(self.head), out.as_mut_ptr(), n) };
+        self.release(n);
+        n
+    }
+}
+
+/// Releases slots when dropped, also during unwinding.
+struct ReleaseOnDrop<'a, T> {
+    consumer: &'a mut Consumer<T>,
+    n: usize,
+}
+
+impl<T> Drop for ReleaseOnDrop<'_, T> {
+    fn drop(&mut self) {
+        self.consumer.release(self.n);
+    }
+}
+
+impl<T> Drop for Consumer<T> {
+    fn drop(&mut self) {
+        self.shared.consumer_alive.store(false, Ordering::Release);
+        self.shared.space_ready.notify();
+    }
+}
+
+impl<T> fmt::Debug for Consumer<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Consumer")
+            .field("capacity", &self.shared.cap)
+            .field("head", &self.head)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,305 @@
+//! [`Producer`]: the writing end of a split ring.
+
+use std::fmt;
+use std::ptr;
+use std::time::Duration;
+
+use super::{Shared, WaitError};
+use crate::mirror::Backend;
+use crate::sync::{deadline_after, Arc, Ordering};
+use crate::Pod;
+
+/// The writing end of a split ring: see the [module docs](crate::spsc).
+///
+/// # Examples
+///
+/// ```
+/// let (mut tx, mut rx) = picoring::spsc::channel::<u8>(16)?;
+/// let free = tx.writable();
+/// free[..5].copy_from_slice(b"hello");
+/// tx.commit(5);
+/// assert_eq!(rx.readable(), b"hello");
+/// # Ok::<(), picoring::Error>(())
+/// ```
+pub struct Producer<T> {
+    shared: Arc<Shared<T>>,
+    /// Our own position: always equal to `shared.tail`, which only we write.
+    tail: usize,
+    /// The consumer's position as last read. Stale but never ahead of the real one, so the free
+    /// space computed from it is a lower bound; resynchronized when it says "full".
+    cached_head: usize,
+}
+
+impl<T> Producer<T> {
+    pub(super) fn new(shared: Arc<Shared<T>>, tail: usize, head: usize) -> Self {
+        Producer {
+            shared,
+            tail,
+            cached_head: head,
+        }
+    }
+
+    /// Capacity in elements.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = picoring::spsc::channel::<u64>(100)?;
+    /// assert!(tx.capacity() >= 100);
+    /// # Ok::<(), picoring::Error>(())
+    /// ```
+    #[inline]
+    pub fn capacity(&self) -> usize {
+        self.shared.cap
+    }
+
+    /// The backend serving the ring's memory.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, _rx) = picoring::spsc::channel::<u8>(1)?;
+    /// println!("{:?}", tx.backend());
+    /// # Ok::<(), picoring::Error>(())
+    /// ```
+    pub fn backend(&self) -> Backend {
+        self.shared.backend()
+    }
+
+    /// Free slots right now (the consumer may free more at any moment).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, _rx) = picoring::spsc::channel::<u8>(16)?;
+    /// tx.push(1).unwrap();
+    /// assert_eq!(tx.free_len(), tx.capacity() - 1);
+    /// # Ok::<(), picoring::Error>(())
+    /// ```
+    pub fn free_len(&mut self) -> usize {
+        self.free_at_least(self.shared.cap)
+    }
+
+    /// Whether the consumer was dropped: nothing pushed from now on will be read.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = picoring::spsc::channel::<u8>(16)?;
+    /// assert!(!tx.is_abandoned());
+    /// drop(rx);
+    /// assert!(tx.is_abandoned());
+    /// # Ok::<(), picoring::Error>(())
+    /// ```
+    pub fn is_abandoned(&self) -> bool {
+        !self.shared.consumer_alive.load(Ordering::Acquire)
+    }
+
+    /// Free slots, reading the consumer's position only when the cached one shows fewer than
+    /// `want`.
+    #[inline(always)]
+    fn free_at_least(&mut self, want: usize) -> usize {
+        let shared = &*self.shared;
+        let free = shared.cap - shared.distance(self.cached_head, self.tail);
+        if free >= want {
+            return free;
+        }
+        self.cached_head = shared.head.load(Ordering::Acquire);
+        shared.cap - shared.distance(self.cached_head, self.tail)
+    }
+
+    /// Mirrors and publishes the `n` slots written at `tail`, then wakes a sleeping consumer.
+    #[inline(always)]
+    fn publish(&mut self, n: usize) {
+        let shared = &*self.shared;
+        // SAFETY: the n slots from `tail` are free slots we own and just wrote; no reference
+        // into them is alive (`&mut self`).
+        unsafe { shared.mirror(self.tail, n) };
+        self.tail = shared.advance(self.tail, n);
+        shared.tail.store(self.tail, Ordering::Release);
+        shared.data_ready.notify();
+    }
+
+    /// Appends `value`; gives it back when the ring is full.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, _rx) = picoring::spsc::channel::<u32>(1)?;
+    /// for i in 0..tx.capacity() as u32 { tx.push(i).unwrap(); }
+    /// assert_eq!(tx.push(99), Err(99));
+    /// # Ok::<(), picoring::Error>(())
+    /// ```
+    #[inline]
+    pub fn push(&mut self, value: T) -> Result<(), T> {
+        if self.free_at_least(1) == 0 {
+            return Err(value);
+        }
+        self.shared.track(self.tail, 1, true);
+        // SAFETY: the slot at `tail` is free and ours (the consumer never reads past `tail`).
+        unsafe { self.shared.slot(self.tail).write(value) };
+        self.publish(1);
+        Ok(())
+    }
+
+    /// Appends `value`, sleeping while the ring is full; gives the value back if the consumer
+    /// has been dropped (before or during the wait).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, rx) = picoring::spsc::channel::<u8>(16)?;
+    /// tx.push_blocking(1).unwrap();
+    /// drop(rx);
+    /// assert_eq!(tx.push_blocking(2), Err(2));
+    /// # Ok::<(), picoring::Error>(())
+    /// ```
+    pub fn push_blocking(&mut self, value: T) -> Result<(), T> {
+        if self.is_abandoned() || self.wait_writable(1, None).is_err() {
+            return Err(value);
+        }
+        self.push(value)
+    }
+
+    /// Sleeps until at least `min` slots are free (`min` is clamped to the capacity) and
+    /// returns the free count, or until `timeout` passes ([`WaitError::TimedOut`]), or until the
+    /// consumer is dropped ([`WaitError::Disconnected`]). `None` waits without limit.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use picoring::spsc::WaitError;
+    ///
+    /// let (mut tx, rx) = picoring::spsc::channel::<u8>(1)?;
+    /// let cap = tx.capacity();
+    /// assert_eq!(tx.wait_writable(cap, None), Ok(cap));
+    /// tx.push(0).unwrap();
+    /// assert_eq!(tx.wait_writable(cap, Some(Duration::from_millis(1))), Err(WaitError::TimedOut));
+    /// drop(rx);
+    /// assert_eq!(tx.wait_writable(cap, None), Err(WaitError::Disconnected));
+    /// # Ok::<(), picoring::Error>(())
+    /// ```
+    pub fn wait_writable(
+        &mut self,
+        min: usize,
+        timeout: Option<Duration>,
+    ) -> Result<usize, WaitError> {
+        let min = min.min(self.shared.cap);
+        let free = self.free_at_least(min);
+        if free >= min {
+            return Ok(free);
+        }
+        let deadline = deadline_after(timeout);
+        let shared = &*self.shared;
+        let tail = self.tail;
+        let free_now = || shared.cap - shared.distance(shared.head.load(Ordering::Acquire), tail);
+        let outcome = shared.space_ready.wait_until(deadline, || {
+            let free = free_now();
+            if free >= min {
+                Some(Ok(free))
+            } else if !shared.consumer_alive.load(Ordering::Acquire) {
+                Some(Err(WaitError::Disconnected))
+            } else {
+                None
+            }
+        });
+        self.cached_head = shared.head.load(Ordering::Acquire);
+        outcome.unwrap_or(Err(WaitError::TimedOut))
+    }
+}
+
+impl<T: Copy> Producer<T> {
+    /// Copies as many elements of `values` as fit; returns how many went in.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = picoring::spsc::channel::<u8>(1)?;
+    /// let cap = tx.capacity();
+    /// assert_eq!(tx.push_slice(&vec![7; cap + 3]), cap);
+    /// assert_eq!(rx.readable().len(), cap);
+    /// # Ok::<(), picoring::Error>(())
+    /// ```
+    #[inline]
+    pub fn push_slice(&mut self, values: &[T]) -> usize {
+        let n = values.len().min(self.free_at_least(values.len()));
+        if n == 0 {
+            return 0;
+        }
+        self.shared.track(self.tail, n, true);
+        // SAFETY: the n slots from `tail` are free and ours, and contiguous through the mirror
+        // (n <= cap); `values` cannot point into them since only we hand out free slots, and
+        // we are borrowed mutably.
+        unsafe { ptr::copy_nonoverlapping(values.as_ptr(), self.shared.slot(self.tail), n) };
+        self.publish(n);
+        n
+    }
+}
+
+impl<T: Pod> Producer<T> {
+    /// All free space as one contiguous mutable slice, to fill in place; publish what was
+    /// written with [`commit`](Self::commit). It holds stale data until written.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = picoring::spsc::channel::<f32>(256)?;
+    /// let cap = tx.capacity();
+    /// let frames = tx.writable();
+    /// assert_eq!(frames.len(), cap);
+    /// frames[0] = 0.25;
+    /// frames[1] = -0.25;
+    /// tx.commit(2);
+    /// assert_eq!(rx.readable(), [0.25, -0.25]);
+    /// # Ok::<(), picoring::Error>(())
+    /// ```
+    #[inline]
+    pub fn writable(&mut self) -> &mut [T] {
+        let free = self.free_at_least(self.shared.cap);
+        self.shared.track(self.tail, free, true);
+        // SAFETY: the `free` slots from `tail` are ours and contiguous through the mirror
+        // (free <= cap), cover no queued element, so the consumer's `readable` slice never
+        // overlaps them, not even through the twin half; any bit pattern is a valid `T: Pod` and
+        // the memory is initialized (zeroed at creation).
+        unsafe { std::slice::from_raw_parts_mut(self.shared.slot(self.tail), free) }
+    }
+
+    /// Publishes the first `n` elements of [`writable`](Self::writable) (clamped to the free
+    /// space); returns how many were published.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = picoring::spsc::channel::<u8>(1)?;
+    /// tx.writable()[0] = 42;
+    /// assert_eq!(tx.commit(1), 1);
+    /// assert_eq!(rx.pop(), Some(42));
+    /// assert_eq!(tx.commit(usize::MAX), tx.capacity());
+    /// # Ok::<(), picoring::Error>(())
+    /// ```
+    #[inline]
+    pub fn commit(&mut self, n: usize) -> usize {
+        let n = n.min(self.free_at_least(n));
+        if n > 0 {
+            self.publish(n);
+        }
+        n
+    }
+}
+
+impl<T> Drop for Producer<T> {
+    fn drop(&mut self) {
+        self.shared.producer_alive.store(false, Ordering::Release);
+        self.shared.data_ready.notify();
+    }
+}
+
+impl<T> fmt::Debug for Producer<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Producer")
+            .field("capacity", &self.shared.cap)
+            .field("tail", &self.tail)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,20 @@
+//! The synchronization primitives the split rings use: std's, or loom's under `cfg(loom)` so
+//! the model checker sees every atomic access, lock and wakeup.
+
+mod fence;
+mod memory;
+mod signal;
+
+#[cfg(loom)]
+pub(crate) use loom::sync::{
+    atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering},
+    Arc, Condvar, Mutex, MutexGuard,
+};
+#[cfg(not(loom))]
+pub(crate) use std::sync::{
+    atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering},
+    Arc, Condvar, Mutex, MutexGuard,
+};
+
+pub(crate) use memory::RingMemory;
+pub(crate) use signal::{deadline_after, Signal};

@@ -1,0 +1,121 @@
+//! [`Signal`]: sleep until another thread makes progress, without spinning, and without making
+//! the other thread's fast path take a lock.
+
+use std::time::{Duration, Instant};
+
+use super::{AtomicUsize, Condvar, Mutex, MutexGuard, Ordering};
+
+/// How many times a waiter yields its time slice, re-checking, before it goes to sleep: a
+/// thread that is about to make progress often just needs the CPU, and a futex sleep and
+/// wakeup costs microseconds. Yielding, not busy spinning: the CPU goes to other threads.
+#[cfg(not(loom))]
+const YIELDS_BEFORE_SLEEP: u32 = 8;
+
+/// A wakeup channel between the threads that make progress (publish data, free space) and the
+/// threads that wait for it.
+///
+/// Protocol (a Dekker handshake): a waiter registers in `waiters`, issues a full fence, then
+/// re-checks its condition before sleeping; a notifier first publishes its progress, issues a
+/// full fence, then reads `waiters`. The fences are totally ordered, so either the waiter's
+/// re-check sees the progress or the notifier sees the waiter and wakes it. The notifier's
+/// fence is the cheap half of an asymmetric pair where the OS offers one (see `fence.rs`). The notifier takes
+/// the mutex only when someone waits; the waiter holds it from registering until the condvar
+/// releases it, so a wakeup can never fall between its re-check and its sleep.
+#[derive(Debug)]
+pub(crate) struct Signal {
+    /// Threads registered as (about to be) asleep on `cond`; changed only under `lock`.
+    waiters: AtomicUsize,
+    lock: Mutex<()>,
+    cond: Condvar,
+}
+
+impl Signal {
+    pub(crate) fn new() -> Self {
+        super::fence::prepare();
+        Signal {
+            waiters: AtomicUsize::new(0),
+            lock: Mutex::new(()),
+            cond: Condvar::new(),
+        }
+    }
+
+    /// Called after publishing progress: wakes the waiters, if any. One fence and one load when
+    /// nobody waits.
+    #[inline]
+    pub(crate) fn notify(&self) {
+        super::fence::light();
+        if self.waiters.load(Ordering::Relaxed) != 0 {
+            self.wake();
+        }
+    }
+
+    #[cold]
+    fn wake(&self) {
+        let _guard = self.lock();
+        self.cond.notify_all();
+    }
+
+    fn lock(&self) -> MutexGuard<'_, ()> {
+        // The mutex guards no data, so a panic elsewhere cannot leave anything inconsistent.
+        self.lock
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Blocks until `ready` returns `Some`, or until `deadline` passes (`None` then).
+    ///
+    /// `ready` must read the shared state it depends on with at least `Acquire` ordering; it is
+    /// called again after every wakeup, spurious or not.
+    pub(crate) fn wait_until<R>(
+        &self,
+        deadline: Option<Instant>,
+        mut ready: impl FnMut() -> Option<R>,
+    ) -> Option<R> {
+        if let Some(result) = ready() {
+            return Some(result);
+        }
+        #[cfg(not(loom))]
+        for _ in 0..YIELDS_BEFORE_SLEEP {
+            std::thread::yield_now();
+            if let Some(result) = ready() {
+                return Some(result);
+            }
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                break;
+            }
+        }
+        let mut guard = self.lock();
+        self.waiters.fetch_add(1, Ordering::Relaxed);
+        let result = loop {
+            super::fence::heavy();
+            if let Some(result) = ready() {
+                break Some(result);
+            }
+            guard = match deadline {
+                None => self
+                    .cond
+                    .wait(guard)
+                    .unwrap_or_else(|poisoned| poisoned.into_inner()),
+                Some(deadline) => {
+                    let now = Instant::now();
+                    if now >= deadline {
+                        break None;
+                    }
+                    self.cond
+                        .wait_timeout(guard, deadline - now)
+                        .unwrap_or_else(|poisoned| poisoned.into_inner())
+                        .0
+                }
+            };
+        };
+        self.waiters.fetch_sub(1, Ordering::Relaxed);
+        drop(guard);
+        result
+    }
+}
+
+/// `now + timeout`, or `None` (wait forever) when there is no timeout or it is too large to
+/// represent as an instant.
+pub(crate) fn deadline_after(timeout: Option<Duration>) -> Option<Instant> {
+    timeout.and_then(|t| Instant::now().checked_add(t))
+}

@@ -1,0 +1,288 @@
+//! The MPSC record ring: a model test of reservation order with out-of-order commits and
+//! discards, many producers with per-producer order and content checks, waits and disconnection.
+
+use std::collections::VecDeque;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use picoring::mirror::{Backend, MirrorOptions};
+use picoring::mpsc::{self, Grant, ReserveError, WaitError};
+
+/// xorshift64*: a small seeded PRNG, so failures reproduce.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+/// Payload of record `seq` of producer `id`, `len` bytes: the id, the sequence number, then
+/// bytes derived from both, so a torn or misplaced record fails the check.
+fn payload(id: u8, seq: u32, len: usize) -> Vec<u8> {
+    let mut bytes = vec![id];
+    bytes.extend_from_slice(&seq.to_le_bytes());
+    bytes.extend((0..len.saturating_sub(5)).map(|k| (k as u32 ^ seq).wrapping_mul(7) as u8 ^ id));
+    bytes.truncate(len.max(5));
+    bytes
+}
+
+fn record_len(id: u8, seq: u32) -> usize {
+    5 + ((seq as usize * 37 + id as usize * 11) % 150)
+}
+
+/// Random reserve / fill / commit / discard / receive steps on one thread, checked against a
+/// model: records come out in reservation order, committed ones only, each exactly as written.
+fn model_run(options: &MirrorOptions, seed: u64) {
+    let (tx, mut rx) = mpsc::channel_with_options(1, options).unwrap();
+    let mut rng = Rng(seed);
+    // Reserved, not yet finished: (ticket, grant).
+    let mut open: Vec<(u32, Grant<'_>)> = Vec::new();
+    // Every reservation in order: Some(payload) once committed, None if discarded, pending else.
+    let mut tickets: VecDeque<(u32, Option<Option<Vec<u8>>>)> = VecDeque::new();
+    let mut next_ticket = 0u32;
+    let mut received = 0;
+    for _ in 0..3000 {
+        match rng.below(5) {
+            0 | 1 => {
+                let len = if rng.below(8) == 0 {
+                    rng.below(1200)
+                } else {
+                    rng.below(64)
+                };
+                match tx.reserve(len) {
+                    Ok(mut grant) => {
+                        assert!(grant.iter().all(|&b| b == 0), "free space reads as zero");
+                        let bytes = payload(0, next_ticket, len);
+                        grant.copy_from_slice(&bytes[..len]);
+                        open.push((next_ticket, grant));
+                        tickets.push_back((next_ticket, None));
+                        next_ticket += 1;
+                    }
+                    Err(ReserveError::Full) => {}
+                    Err(other) => panic!("unexpected {other:?}"),
+                }
+            }
+            2 if !open.is_empty() => {
+                let (ticket, grant) = open.swap_remove(rng.below(open.len()));
+                let entry = tickets.iter_mut().find(|(t, _)| *t == ticket).unwrap();
+                if rng.below(4) == 0 {
+                    drop(grant);
+                    entry.1 = Some(None);
+                } else {
+                    entry.1 = Some(Some(grant.to_vec()));
+                    grant.commit();
+                }
+            }
+            _ => {
+                // Discarded records at the front are skipped silently.
+                while matches!(tickets.front(), Some((_, Some(None)))) {
+                    tickets.pop_front();
+                }
+                match rx.try_recv() {
+                    Some(record) => {
+                        let (_, state) = tickets.pop_front().expect("a record the model knows");
+                        assert_eq!(Some(Some(record.to_vec())), state);
+                        received += 1;
+                    }
+                    None => assert!(!matches!(tickets.front(), Some((_, Some(Some(_)))))),
+                }
+            }
+        }
+    }
+    assert!(
+        received > 100,
+        "the model run exercised too little: {received}"
+    );
+}
+
+#[test]
+fn matches_reservation_order_model() {
+    for seed in 1..4 {
+        model_run(&MirrorOptions::new(), seed);
+        model_run(&MirrorOptions::new().backend(Backend::Software), seed);
+    }
+}
+
+#[test]
+fn out_of_order_commit_holds_back_later_records() {
+    let (tx, mut rx) = mpsc::channel(4096).unwrap();
+    let mut a = tx.reserve(1).unwrap();
+    let mut b = tx.reserve(2).unwrap();
+    let c = tx.reserve(3).unwrap();
+    let mut d = tx.reserve(4).unwrap();
+    a[0] = b'a';
+    b.copy_from_slice(b"bb");
+    d.copy_from_slice(b"dddd");
+    d.commit();
+    b.commit();
+    assert!(
+        rx.try_recv().is_none(),
+        "a is reserved first and not committed"
+    );
+    a.commit();
+    assert_eq!(&*rx.try_recv().unwrap(), b"a");
+    assert_eq!(&*rx.try_recv().unwrap(), b"bb");
+    assert!(rx.try_recv().is_none(), "c is still open");
+    drop(c);
+    assert_eq!(&*rx.try_recv().unwrap(), b"dddd");
+    assert!(rx.try_recv().is_none());
+}
+
+/// `producers` threads each send `per_producer` records; the consumer checks that each
+/// producer's records arrive complete, in order, exactly once.
+fn many_producers(producers: u8, per_producer: u32, ring_bytes: usize) {
+    let (tx, mut rx) = mpsc::channel(ring_bytes).unwrap();
+    let workers: Vec<_> = (0..producers)
+        .map(|id| {
+            let tx = tx.clone();
+            thread::spawn(move || {
+                for seq in 0..per_producer {
+                    let len = record_len(id, seq);
+                    let mut grant = tx.reserve_blocking(len).unwrap();
+                    grant.copy_from_slice(&payload(id, seq, len));
+                    // Some records are discarded first and sent again: never seen twice.
+                    if seq % 97 == 0 {
+                        drop(grant);
+                        tx.send(&payload(id, seq, len)).unwrap();
+                    } else {
+                        grant.commit();
+                    }
+                }
+            })
+        })
+        .collect();
+    drop(tx);
+    let mut next = vec![0u32; producers as usize];
+    let mut total = 0u64;
+    loop {
+        let record = match rx.recv() {
+            Ok(record) => record,
+            Err(WaitError::Disconnected) => break,
+            Err(WaitError::TimedOut) => unreachable!("no timeout"),
+        };
+        let id = record[0];
+        let seq = u32::from_le_bytes(record[1..5].try_into().unwrap());
+        assert_eq!(
+            seq, next[id as usize],
+            "producer {id}: order, loss or duplicate"
+        );
+        assert_eq!(
+            &*record,
+            &payload(id, seq, record_len(id, seq))[..],
+            "torn record"
+        );
+        next[id as usize] += 1;
+        total += 1;
+    }
+    for w in workers {
+        w.join().unwrap();
+    }
+    assert!(next.iter().all(|&n| n == per_producer), "{next:?}");
+    assert_eq!(total, producers as u64 * per_producer as u64);
+}
+
+#[test]
+fn four_producers_in_order_no_loss_no_duplicate() {
+    // 4 x 1 M in release builds; `make test` runs debug builds, where 4 x 50 k keeps it quick.
+    let per_producer = if cfg!(debug_assertions) {
+        50_000
+    } else {
+        1_000_000
+    };
+    many_producers(4, per_producer, 1 << 16);
+}
+
+#[test]
+fn eight_producers_small_ring() {
+    many_producers(
+        8,
+        if cfg!(debug_assertions) {
+            5_000
+        } else {
+            100_000
+        },
+        4096,
+    );
+}
+
+#[test]
+fn record_crossing_the_physical_end_is_one_slice() {
+    let (tx, mut rx) = mpsc::channel(4096).unwrap();
+    let cap = tx.capacity();
+    tx.send(&vec![1; cap - 8 - 24]).unwrap();
+    drop(rx.recv().unwrap());
+    // Header at cap - 24, payload of 100 bytes runs past the end.
+    let bytes: Vec<u8> = (0..100).collect();
+    tx.send(&bytes).unwrap();
+    assert_eq!(&*rx.recv().unwrap(), &bytes[..]);
+}
+
+#[test]
+fn oversized_and_disconnected_reservations_are_errors() {
+    let (tx, mut rx) = mpsc::channel(4096).unwrap();
+    assert_eq!(tx.reserve(usize::MAX).err(), Some(ReserveError::TooLarge));
+    assert_eq!(
+        tx.reserve(tx.max_record_len() + 1).err(),
+        Some(ReserveError::TooLarge)
+    );
+    tx.send(b"kept").unwrap();
+    drop(tx);
+    assert_eq!(&*rx.recv().unwrap(), b"kept");
+    assert_eq!(rx.recv().err(), Some(WaitError::Disconnected));
+
+    let (tx, rx) = mpsc::channel(4096).unwrap();
+    drop(rx);
+    assert_eq!(tx.reserve(1).err(), Some(ReserveError::Disconnected));
+    assert_eq!(tx.send(b"x").err(), Some(ReserveError::Disconnected));
+}
+
+#[test]
+fn waits_time_out_and_see_disconnection() {
+    let timeout = Duration::from_millis(30);
+    let (tx, mut rx) = mpsc::channel(4096).unwrap();
+    let start = Instant::now();
+    assert_eq!(rx.recv_timeout(timeout).err(), Some(WaitError::TimedOut));
+    assert!(start.elapsed() >= timeout);
+
+    let held = tx.reserve(4000).unwrap();
+    let start = Instant::now();
+    assert_eq!(
+        tx.reserve_timeout(4000, timeout).err(),
+        Some(ReserveError::TimedOut)
+    );
+    assert!(start.elapsed() >= timeout);
+    drop(held);
+
+    // A receiver blocked on an empty ring wakes when the last sender leaves.
+    let reader = thread::spawn(move || rx.recv().err());
+    thread::sleep(Duration::from_millis(20));
+    drop(tx);
+    assert_eq!(reader.join().unwrap(), Some(WaitError::Disconnected));
+
+    // A sender blocked on a full ring wakes when the receiver leaves.
+    let (tx, rx) = mpsc::channel(4096).unwrap();
+    let writer = thread::spawn(move || {
+        let _held = tx.reserve(4000).unwrap();
+        tx.reserve_blocking(4000).err()
+    });
+    thread::sleep(Duration::from_millis(20));
+    drop(rx);
+    assert_eq!(writer.join().unwrap(), Some(ReserveError::Disconnected));
+}
+
+#[test]
+fn ends_are_send_and_sender_is_sync() {
+    fn is_send<T: Send>() {}
+    fn is_sync<T: Sync>() {}
+    is_send::<mpsc::Sender>();
+    is_sync::<mpsc::Sender>();
+    is_send::<mpsc::Receiver>();
+}
