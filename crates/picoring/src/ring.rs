@@ -67,7 +67,10 @@ unsafe impl<T: Sync> Sync for PicoRing<T> {}
 /// Capacity in bytes for `n` elements of `size` bytes: a multiple of lcm(granularity, size).
 pub(crate) fn ring_bytes(n: usize, size: usize) -> Result<usize, Error> {
     let unit = crate::mirror::granularity();
-    let lcm = unit / gcd(unit, size) * size;
+    // Checked: on 32-bit targets lcm(page, size) alone overflows for large odd sizes.
+    let lcm = (unit / gcd(unit, size))
+        .checked_mul(size)
+        .ok_or(Error::CapacityOverflow)?;
     let bytes = n.checked_mul(size).ok_or(Error::CapacityOverflow)?;
     crate::mirror::round_up_mirror_size(bytes, lcm).ok_or(Error::CapacityOverflow)
 }
