@@ -3,7 +3,7 @@
 //! on the default backend and on the software mirror.
 //!
 //! The element owns a heap allocation, so a leak shows in the counts (and under Miri as a leak)
-//! and a double drop as a count of two (and under Miri as a double free).
+//! and a double drop as a count of two (and as a double free of the box).
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -29,7 +29,7 @@ impl DropLog {
         counts.push(0);
         Tracked {
             id,
-            name: format!("element #{id}"),
+            payload: Box::new(!id),
             log: Rc::clone(self),
             panic_on_drop: false,
         }
@@ -66,19 +66,16 @@ impl DropLog {
 /// A drop-counting element with a heap allocation.
 struct Tracked {
     id: usize,
-    name: String,
+    /// `!id` on the heap.
+    payload: Box<usize>,
     log: Rc<DropLog>,
     panic_on_drop: bool,
 }
 
 impl Drop for Tracked {
     fn drop(&mut self) {
-        // A bitwise copy of a dropped element would show a freed (garbled) name here.
-        assert_eq!(
-            self.name,
-            format!("element #{}", self.id),
-            "corrupted element"
-        );
+        // A bitwise copy of a dropped element would read freed (garbled) memory here.
+        assert_eq!(*self.payload, !self.id, "corrupted element");
         self.log.0.borrow_mut()[self.id] += 1;
         if self.panic_on_drop {
             panic!("element {} panics on drop, as asked", self.id);
@@ -338,6 +335,9 @@ fn random_operations_drop_everything_once() {
                 }
             }
             assert_eq!(ring.len(), model.len(), "step {step}");
+            if cfg!(miri) && step % 16 != 0 {
+                continue;
+            }
             for &id in &model {
                 assert_eq!(
                     log.drops(id),
