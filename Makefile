@@ -5,9 +5,9 @@ SHELL := /bin/bash
 
 CARGO ?= cargo
 
-.PHONY: test lint rust-test miri loom bench check-targets
+.PHONY: test lint rust-test python-test python-build python-bench miri loom bench check-targets
 
-test: lint rust-test
+test: lint rust-test python-test
 
 lint:
 	$(CARGO) fmt --all -- --check
@@ -15,6 +15,32 @@ lint:
 
 rust-test:
 	$(CARGO) test --workspace
+
+# Python: a private .venv with the build and test tools from PyPI, the extension built in
+# release mode (the tests move real amounts of data) and installed there, then pytest.
+# numpy is optional: its tests skip when it cannot be installed.
+PYTHON ?= python3
+VENV := .venv
+VENV_PY := $(VENV)/bin/python
+
+$(VENV)/.tools-installed:
+	$(PYTHON) -m venv $(VENV)
+	$(VENV_PY) -m pip install --quiet --disable-pip-version-check "maturin>=1.16,<2" pytest hypothesis
+	$(VENV_PY) -m pip install --quiet --disable-pip-version-check numpy || echo "numpy not installed: numpy tests will skip"
+	touch $@
+
+python-build: $(VENV)/.tools-installed
+	VIRTUAL_ENV=$(abspath $(VENV)) $(VENV)/bin/maturin develop --release --quiet
+
+# pytest's exit code 5 ("no tests collected") means the setup is broken, not that all passed.
+python-test: python-build
+	rc=0; $(VENV_PY) -m pytest -q python/tests || rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: the Python setup is broken" >&2; exit 1; fi; \
+	exit $$rc
+
+# Per-call costs from Python, against collections.deque and a bytearray FIFO.
+python-bench: python-build
+	$(VENV_PY) python/bench/bench_calls.py
 
 # The ring logic under Miri, on the software mirror backend (the only one Miri can model).
 miri:

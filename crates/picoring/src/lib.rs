@@ -32,13 +32,20 @@
 #![warn(clippy::undocumented_unsafe_blocks)]
 
 mod error;
+mod list;
 pub mod mirror;
 mod pod;
+mod queue;
 mod ring;
+mod stream;
+mod vm;
 
 pub use error::Error;
+pub use list::PicoList;
 pub use pod::Pod;
+pub use queue::{Full, PicoQueue};
 pub use ring::PicoRing;
+pub use stream::{FrameError, LengthPrefix, PicoByteStream};
 
 /// The README's examples, run as doc tests.
 #[cfg(doctest)]

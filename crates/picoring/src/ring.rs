@@ -584,6 +584,20 @@ impl<T: Copy> PicoRing<T> {
         self.advance_head(n);
         n
     }
+
+    /// Removes the `min(n, len())` oldest elements and returns them as one contiguous slice.
+    ///
+    /// The slice borrows the ring mutably, so nothing can overwrite those slots while it lives.
+    pub(crate) fn consume_view(&mut self, n: usize) -> &[T] {
+        let n = n.min(self.len);
+        self.sync_twin();
+        let start = self.slot(self.head);
+        self.advance_head(n);
+        // SAFETY: the n slots from the old head hold initialized elements (`T: Copy`, so nothing
+        // is owed a drop); advancing the head wrote none of them, and the returned borrow of
+        // `self` keeps every writer away until it ends. n <= cap, so no slot and its twin.
+        unsafe { std::slice::from_raw_parts(start, n) }
+    }
 }
 
 impl<T: Pod> PicoRing<T> {
@@ -628,6 +642,7 @@ impl<T: Pod> PicoRing<T> {
     #[inline]
     pub fn commit(&mut self, n: usize) -> usize {
         let n = n.min(self.cap - self.len);
+        self.sync_twin();
         let mut tail = self.head + self.len;
         if tail >= self.cap {
             tail -= self.cap;
