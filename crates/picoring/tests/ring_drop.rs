@@ -10,8 +10,11 @@ use std::collections::VecDeque;
 use std::panic::{self, AssertUnwindSafe};
 use std::rc::Rc;
 
-use picoring::mirror::{Backend, MirrorOptions};
+use picoring::mirror::MirrorOptions;
 use picoring::PicoRing;
+
+mod ring_common;
+use ring_common::{backends, Rng};
 
 /// How many times each element id was dropped.
 #[derive(Default)]
@@ -83,24 +86,22 @@ impl Drop for Tracked {
     }
 }
 
-fn backends() -> Vec<MirrorOptions> {
-    let software = MirrorOptions::new().backend(Backend::Software);
-    if cfg!(miri) {
-        vec![software]
-    } else {
-        vec![MirrorOptions::new(), software]
-    }
-}
-
 fn ring(options: &MirrorOptions) -> PicoRing<Tracked> {
     PicoRing::with_options(1, options).expect("ring")
+}
+
+/// Pushes `n` new elements; the ring must have room for them.
+fn push_new(ring: &mut PicoRing<Tracked>, log: &Rc<DropLog>, n: usize) {
+    for _ in 0..n {
+        assert!(ring.push(log.make()).is_ok(), "ring full");
+    }
 }
 
 /// Moves the ring's read position to `cap - k` so that the next pushes wrap.
 fn move_head_near_end(ring: &mut PicoRing<Tracked>, log: &Rc<DropLog>, k: usize) {
     let skip = ring.capacity() - k;
     for _ in 0..skip {
-        ring.push(log.make()).map_err(|_| "full").expect("room");
+        push_new(ring, log, 1);
         drop(ring.pop());
     }
 }
@@ -110,9 +111,7 @@ fn pop_hands_over_ownership() {
     for options in backends() {
         let log = DropLog::new();
         let mut ring = ring(&options);
-        for _ in 0..10 {
-            ring.push(log.make()).map_err(|_| "full").expect("room");
-        }
+        push_new(&mut ring, &log, 10);
         let first = ring.pop().expect("element");
         assert_eq!(log.total(), 0, "pop must not drop");
         assert_eq!(first.id, 0);
@@ -131,9 +130,8 @@ fn push_when_full_gives_the_value_back() {
     for options in backends() {
         let log = DropLog::new();
         let mut ring = ring(&options);
-        while !ring.is_full() {
-            ring.push(log.make()).map_err(|_| "full").expect("room");
-        }
+        let free = ring.free_len();
+        push_new(&mut ring, &log, free);
         let refused = ring.push(log.make()).expect_err("full");
         assert_eq!(log.total(), 0);
         assert_eq!(refused.id, ring.capacity());
@@ -150,9 +148,7 @@ fn consume_and_clear_drop_wrapped_elements() {
         let mut ring = ring(&options);
         move_head_near_end(&mut ring, &log, 3);
         let before = log.total();
-        for _ in 0..10 {
-            ring.push(log.make()).map_err(|_| "full").expect("room");
-        }
+        push_new(&mut ring, &log, 10);
         // Drops the 3 before the physical end and 2 after it.
         assert_eq!(ring.consume(5), 5);
         assert_eq!(log.total(), before + 5);
@@ -163,7 +159,7 @@ fn consume_and_clear_drop_wrapped_elements() {
         assert!(ring.is_empty());
         log.assert_all_dropped_once();
         // The ring is usable after clear.
-        ring.push(log.make()).map_err(|_| "full").expect("room");
+        push_new(&mut ring, &log, 1);
         assert_eq!(ring.consume(usize::MAX), 1);
         log.assert_all_dropped_once();
     }
@@ -206,9 +202,7 @@ fn replacing_elements_in_place_drops_the_old_ones() {
         let log = DropLog::new();
         let mut ring = ring(&options);
         move_head_near_end(&mut ring, &log, 2);
-        for _ in 0..6 {
-            ring.push(log.make()).map_err(|_| "full").expect("room");
-        }
+        push_new(&mut ring, &log, 6);
         let first_id = ring.front().expect("element").id;
         // Assignments drop the old value; elements on both sides of the physical end.
         for i in 0..6 {
@@ -233,9 +227,7 @@ fn ring_drop_drops_wrapped_contents() {
             let log = DropLog::new();
             let mut ring = ring(&options);
             move_head_near_end(&mut ring, &log, 2);
-            for _ in 0..fill {
-                ring.push(log.make()).map_err(|_| "full").expect("room");
-            }
+            push_new(&mut ring, &log, fill);
             drop(ring);
             log.assert_all_dropped_once();
         }
@@ -243,9 +235,8 @@ fn ring_drop_drops_wrapped_contents() {
         let log = DropLog::new();
         let mut ring = ring(&options);
         move_head_near_end(&mut ring, &log, 1);
-        while !ring.is_full() {
-            ring.push(log.make()).map_err(|_| "full").expect("room");
-        }
+        let free = ring.free_len();
+        push_new(&mut ring, &log, free);
         drop(ring);
         log.assert_all_dropped_once();
     }
@@ -260,7 +251,7 @@ fn panicking_destructor_in_consume_drops_the_rest_once() {
         for i in 0..6 {
             let mut e = log.make();
             e.panic_on_drop = i == 1;
-            ring.push(e).map_err(|_| "full").expect("room");
+            assert!(ring.push(e).is_ok(), "ring full");
         }
         let result = panic::catch_unwind(AssertUnwindSafe(|| ring.consume(4)));
         assert!(result.is_err(), "the destructor panicked");
@@ -283,13 +274,11 @@ fn random_operations_drop_everything_once() {
         let mut ring = ring(options);
         let cap = ring.capacity();
         let mut model: VecDeque<usize> = VecDeque::new();
-        let mut x: u64 = 0x2545_f491_4f6c_dd1d ^ b as u64;
-        println!("ring_drop random: backend {options:?}, seed {x:#x}");
+        let seed = 0x2545_f491_4f6c_dd1d ^ b as u64;
+        println!("ring_drop random: backend {options:?}, seed {seed:#x}");
+        let mut rng = Rng::new(seed);
         for step in 0..steps {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            let r = (x >> 8) as usize;
+            let r = rng.next() as usize;
             match r % 8 {
                 0..=2 => {
                     let e = log.make();

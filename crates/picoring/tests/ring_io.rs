@@ -4,17 +4,11 @@
 
 use std::io::{self, BufRead, ErrorKind, Read, Write};
 
-use picoring::mirror::{Backend, MirrorOptions};
+use picoring::mirror::MirrorOptions;
 use picoring::PicoRing;
 
-fn backends() -> Vec<MirrorOptions> {
-    let software = MirrorOptions::new().backend(Backend::Software);
-    if cfg!(miri) {
-        vec![software]
-    } else {
-        vec![MirrorOptions::new(), software]
-    }
-}
+mod ring_common;
+use ring_common::{backends, Rng};
 
 /// An empty ring whose next byte goes `before_end` bytes before the physical end.
 fn ring_positioned(options: &MirrorOptions, before_end: usize) -> PicoRing<u8> {
@@ -141,23 +135,17 @@ fn streaming_preserves_every_byte() {
     for options in backends() {
         let mut ring = PicoRing::<u8>::with_options(1, &options).expect("ring");
         let cap = ring.capacity();
-        let mut x: u64 = 0x853c_49e6_748f_ea9b;
-        let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut rng = Rng::new(0x853c_49e6_748f_ea9b);
         let input: Vec<u8> = (0..total).map(|i| (i as u64 * 31 % 251) as u8).collect();
         let mut output = Vec::with_capacity(total);
         let mut sent = 0;
         let mut buf = vec![0u8; cap + 100];
         while output.len() < total {
-            let want = (next() as usize) % (cap + 100);
+            let want = rng.below(cap + 100);
             let end = (sent + want).min(total);
             sent += ring.write(&input[sent..end]).expect("write");
-            let want = (next() as usize) % (cap + 100);
-            if next() % 2 == 0 {
+            let want = rng.below(cap + 100);
+            if rng.below(2) == 0 {
                 let n = ring.read(&mut buf[..want]).expect("read");
                 output.extend_from_slice(&buf[..n]);
             } else {

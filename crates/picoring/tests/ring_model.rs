@@ -12,39 +12,21 @@ use std::fmt;
 use std::io::{BufRead, ErrorKind, Read, Write};
 use std::mem::size_of;
 
-use picoring::mirror::{granularity, Backend, MirrorOptions};
+use picoring::mirror::{granularity, MirrorOptions};
 use picoring::{PicoRing, Pod};
 
-/// xorshift64*: small, seeded, good enough to pick operations.
-struct Rng(u64);
+mod ring_common;
+use ring_common::{backends, Rng};
 
-impl Rng {
-    fn new(seed: u64) -> Self {
-        Rng(seed | 1)
-    }
-
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    /// Uniform-ish in `0..n`; `n > 0`.
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    /// A length for a bulk operation on a ring of capacity `cap`: mostly short, sometimes
-    /// a good part of the ring, now and then more than all of it.
-    /// (Under Miri, where each element costs microseconds, never more than 1/32 of it.)
-    fn bulk_len(&mut self, cap: usize) -> usize {
-        match self.below(8) {
-            0..=3 => self.below(9),
-            7 if !cfg!(miri) => self.below(cap + cap / 4 + 2),
-            _ if cfg!(miri) => self.below(cap / 32 + 2),
-            _ => self.below(cap / 8 + 2),
-        }
+/// A length for a bulk operation on a ring of capacity `cap`: mostly short, sometimes a good
+/// part of the ring, now and then more than all of it.
+/// (Under Miri, where each element costs microseconds, never more than 1/32 of it.)
+fn bulk_len(rng: &mut Rng, cap: usize) -> usize {
+    match rng.below(8) {
+        0..=3 => rng.below(9),
+        7 if !cfg!(miri) => rng.below(cap + cap / 4 + 2),
+        _ if cfg!(miri) => rng.below(cap / 32 + 2),
+        _ => rng.below(cap / 8 + 2),
     }
 }
 
@@ -121,7 +103,7 @@ impl Elem for [u64; 3] {
 
 /// A random batch for a bulk operation on a ring of capacity `cap`.
 fn batch<T: Elem>(rng: &mut Rng, cap: usize) -> Vec<T> {
-    let n = rng.bulk_len(cap);
+    let n = bulk_len(rng, cap);
     (0..n).map(|_| T::make(rng.next())).collect()
 }
 
@@ -187,7 +169,7 @@ fn io_op(ring: &mut PicoRing<u8>, model: &mut VecDeque<u8>, rng: &mut Rng, ctx: 
             model.extend(&data[..data.len().min(free)]);
         }
         2 => {
-            let mut out = vec![0u8; rng.bulk_len(cap)];
+            let mut out = vec![0u8; bulk_len(rng, cap)];
             let n = ring.read(&mut out).expect("read never fails");
             assert_eq!(n, out.len().min(model.len()), "io::Read::read: {ctx}");
             let expected: Vec<u8> = model.drain(..n).collect();
@@ -295,7 +277,7 @@ fn run<T: Elem>(options: &MirrorOptions, requested: usize, ops: usize, seed: u64
                 let free = cap - model.len();
                 let w = ring.writable();
                 assert_eq!(w.len(), free, "writable is all free space: {ctx}");
-                let written = rng.bulk_len(cap).min(free);
+                let written = bulk_len(&mut rng, cap).min(free);
                 for slot in &mut w[..written] {
                     *slot = T::make(rng.next());
                 }
@@ -328,7 +310,7 @@ fn run<T: Elem>(options: &MirrorOptions, requested: usize, ops: usize, seed: u64
             }
             8 => {
                 ctx.op = "pop_slice";
-                let mut out = vec![T::make(0); rng.bulk_len(cap)];
+                let mut out = vec![T::make(0); bulk_len(&mut rng, cap)];
                 let n = ring.pop_slice(&mut out);
                 assert_eq!(n, out.len().min(model.len()), "{ctx}");
                 let expected: Vec<T> = model.drain(..n).collect();
@@ -336,7 +318,7 @@ fn run<T: Elem>(options: &MirrorOptions, requested: usize, ops: usize, seed: u64
             }
             9 => {
                 ctx.op = "consume";
-                let asked = rng.bulk_len(cap);
+                let asked = bulk_len(&mut rng, cap);
                 let n = asked.min(model.len());
                 assert_eq!(ring.consume(asked), n, "consume clamps: {ctx}");
                 model.drain(..n);
@@ -413,16 +395,6 @@ fn run<T: Elem>(options: &MirrorOptions, requested: usize, ops: usize, seed: u64
     }
     ctx.op = "end";
     check_contents(&ring, &model, ctx);
-}
-
-/// The backends to test: the default choice and the software mirror (one and the same under Miri).
-fn backends() -> Vec<MirrorOptions> {
-    let software = MirrorOptions::new().backend(Backend::Software);
-    if cfg!(miri) {
-        vec![software]
-    } else {
-        vec![MirrorOptions::new(), software]
-    }
 }
 
 /// Mean number of steps between switches of filling and draining phases.
