@@ -11,10 +11,10 @@ test: lint rust-test python-test
 
 lint:
 	$(CARGO) fmt --all -- --check
-	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy --workspace --all-targets --all-features -- -D warnings
 
 rust-test:
-	$(CARGO) test --workspace
+	$(CARGO) test --workspace --all-features
 
 # Python: a private .venv with the build and test tools from PyPI, the extension built in
 # release mode (the tests move real amounts of data) and installed there, then pytest.

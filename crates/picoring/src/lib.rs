@@ -6,6 +6,14 @@
 //!
 //! - [`PicoRing<T>`]: a fixed-capacity FIFO ring; [`readable`](PicoRing::readable) is every queued
 //!   element as one `&[T]`, [`writable`](PicoRing::writable) all free space as one `&mut [T]`.
+//! - [`PicoQueue<T>`]: a bulk FIFO: all-or-nothing [`push_bulk`](PicoQueue::push_bulk),
+//!   [`pop_bulk`](PicoQueue::pop_bulk) and a contiguous [`view`](PicoQueue::view).
+//! - [`PicoByteStream`]: a byte pipe for parsers, with zero-copy line, delimiter and
+//!   length-prefixed frame readers, one-call [`fill_from`](PicoByteStream::fill_from) /
+//!   [`drain_to`](PicoByteStream::drain_to) I/O, `std::io` traits and, with the `bytes` feature,
+//!   `bytes::Buf`/`BufMut`.
+//! - [`PicoList<T>`]: a list that reserves address space once and grows in place: its elements
+//!   never move, and physical memory tracks its length.
 //! - [`mirror::MirrorBuffer`]: the mirrored memory itself, with one backend per OS and a portable
 //!   software mirror (used under Miri and where no native backend exists).
 //!
