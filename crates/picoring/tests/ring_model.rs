@@ -5,7 +5,8 @@
 //! Upstream picoring 0.6 returned wrong data across the wrap point for 3-, 12- and 24-byte
 //! elements; odd element sizes are why the capacities here are not powers of two.
 //!
-//! A failing run prints its seed; rerun it with `PICORING_SEED=<seed> cargo test --test ring_model`.
+//! A failing run prints its seed; rerun it with
+//! `PICORING_SEED=<seed> cargo test -p picoring --test ring_model <test name>`.
 
 use std::collections::VecDeque;
 use std::fmt;
@@ -400,14 +401,14 @@ fn run<T: Elem>(options: &MirrorOptions, requested: usize, ops: usize, seed: u64
 /// Mean number of steps between switches of filling and draining phases.
 const PHASE: usize = if cfg!(miri) { 64 } else { 256 };
 
-/// `PICORING_SEED` replays a failure; otherwise a fixed seed per run keeps CI reproducible
-/// while each element size and capacity still sees a different sequence.
+/// `PICORING_SEED` (hex) replays a failure: every run then uses that seed. Otherwise a fixed
+/// seed per run keeps CI reproducible while each element size, backend and capacity still sees
+/// a different sequence.
 fn seed_for(salt: u64) -> u64 {
-    let base = std::env::var("PICORING_SEED")
+    std::env::var("PICORING_SEED")
         .ok()
         .and_then(|s| u64::from_str_radix(s.trim_start_matches("0x"), 16).ok())
-        .unwrap_or(0x9e37_79b9_7f4a_7c15);
-    base ^ salt.wrapping_mul(0xbf58_476d_1ce4_e5b9)
+        .unwrap_or(0x9e37_79b9_7f4a_7c15 ^ salt.wrapping_mul(0xbf58_476d_1ce4_e5b9))
 }
 
 /// Operations per run: 20 runs (5 element sizes, 2 backends, 2 capacities) make 1.2 million.
