@@ -8,21 +8,8 @@ use std::rc::Rc;
 
 use picoring::{Error, PicoList};
 
-/// xorshift64*: a small seeded generator, so failures replay.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
+mod common;
+use common::Rng;
 
 /// Applies the same random operations to a PicoList and a Vec (limited to `max` elements when
 /// given) and compares them after each one.
@@ -31,7 +18,7 @@ where
     T: Clone + PartialEq + Debug,
     F: Fn(u64) -> T,
 {
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let mut list = match max {
         Some(max) => PicoList::<T>::with_max_capacity(max).unwrap(),
         None => PicoList::<T>::new().unwrap(),

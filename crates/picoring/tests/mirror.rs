@@ -10,6 +10,9 @@ use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use picoring::mirror::{granularity, Backend, MirrorBuffer, MirrorOptions};
 use picoring::Error;
 
+mod common;
+use common::Rng;
+
 static PROCESS_RESOURCES: RwLock<()> = RwLock::new(());
 
 fn shared() -> RwLockReadGuard<'static, ()> {
@@ -56,23 +59,6 @@ fn create(backend: Backend, bytes: usize) -> MirrorBuffer {
     let options = MirrorOptions::new().backend(backend);
     MirrorBuffer::with_options(bytes, &options)
         .unwrap_or_else(|err| panic!("{backend:?}, {bytes} bytes: {err}"))
-}
-
-/// xorshift64*: a small seeded generator, so failures replay.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    /// Uniform-enough in `0..bound` (`bound > 0`).
-    fn below(&mut self, bound: usize) -> usize {
-        (self.next() % bound as u64) as usize
-    }
 }
 
 /// Writes one byte at `at` (anywhere in the 2N region) and mirrors it on the software backend.
@@ -150,7 +136,7 @@ fn check_mirroring(backend: Backend, bytes: usize, seed: u64) {
         );
     }
 
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     // Runs are random windows of one random block, which is cheap to make in debug builds.
     const MAX_RUN: usize = 3 * 4096;
     let noise: Vec<u8> = (0..2 * MAX_RUN).map(|_| rng.next() as u8).collect();

@@ -6,24 +6,11 @@ use std::collections::VecDeque;
 use std::fmt::Debug;
 use std::rc::Rc;
 
-use picoring::mirror::{Backend, MirrorOptions};
+use picoring::mirror::MirrorOptions;
 use picoring::{Full, PicoQueue, Pod};
 
-/// xorshift64: a small seeded PRNG so failures replay exactly.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
+mod common;
+use common::{backends, Rng};
 
 /// Model steps: fewer under Miri, which runs the same checks a thousand times slower.
 const STEPS: usize = if cfg!(miri) { 150 } else { 2500 };
@@ -35,14 +22,6 @@ fn bulk_span(cap: usize) -> usize {
     } else {
         cap
     }
-}
-
-fn backends() -> Vec<MirrorOptions> {
-    [
-        MirrorOptions::new(),
-        MirrorOptions::new().backend(Backend::Software),
-    ]
-    .to_vec()
 }
 
 fn assert_same<T: PartialEq + Debug>(queue: &PicoQueue<T>, model: &VecDeque<T>, step: usize) {
@@ -58,7 +37,7 @@ fn assert_same<T: PartialEq + Debug>(queue: &PicoQueue<T>, model: &VecDeque<T>, 
 
 /// Random operations on a queue and a VecDeque; every observable result must match.
 fn run_model<T: Pod + PartialEq + Debug>(seed: u64, make: fn(u64) -> T, options: &MirrorOptions) {
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let mut queue = PicoQueue::<T>::with_options(1, options).expect("queue");
     let cap = queue.capacity();
     // Start a little before the physical end, so even a short run wraps.
@@ -215,7 +194,7 @@ fn every_element_dropped_exactly_once() {
     for options in backends() {
         let drops = Rc::new(Cell::new(0));
         let mut created = 0usize;
-        let mut rng = Rng(0xD0D0);
+        let mut rng = Rng::new(0xD0D0);
         let mut queue = PicoQueue::<Tracked>::with_options(1, &options).expect("queue");
         let cap = queue.capacity();
         let mut model: VecDeque<u64> = VecDeque::new();

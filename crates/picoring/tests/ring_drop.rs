@@ -13,8 +13,8 @@ use std::rc::Rc;
 use picoring::mirror::MirrorOptions;
 use picoring::PicoRing;
 
-mod ring_common;
-use ring_common::{backends, Rng};
+mod common;
+use common::{backends, Rng};
 
 /// How many times each element id was dropped.
 #[derive(Default)]

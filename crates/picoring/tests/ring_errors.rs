@@ -10,8 +10,8 @@ use std::mem::size_of;
 use picoring::mirror::{granularity, Backend, MirrorOptions};
 use picoring::{Error, PicoRing};
 
-mod ring_common;
-use ring_common::backends;
+mod common;
+use common::backends;
 
 /// Capacity `n` of `T` on every backend gives an error for which `check` holds.
 fn assert_err<T>(n: usize, what: &str, check: impl Fn(&Error) -> bool) {

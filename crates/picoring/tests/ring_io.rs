@@ -7,8 +7,8 @@ use std::io::{self, BufRead, ErrorKind, Read, Write};
 use picoring::mirror::MirrorOptions;
 use picoring::PicoRing;
 
-mod ring_common;
-use ring_common::{backends, Rng};
+mod common;
+use common::{backends, Rng};
 
 /// An empty ring whose next byte goes `before_end` bytes before the physical end.
 fn ring_positioned(options: &MirrorOptions, before_end: usize) -> PicoRing<u8> {

@@ -16,8 +16,8 @@ use std::mem::size_of;
 use picoring::mirror::{granularity, MirrorOptions};
 use picoring::{PicoRing, Pod};
 
-mod ring_common;
-use ring_common::{backends, Rng};
+mod common;
+use common::{backends, Rng};
 
 /// A length for a bulk operation on a ring of capacity `cap`: mostly short, sometimes a good
 /// part of the ring, now and then more than all of it.

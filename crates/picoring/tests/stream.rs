@@ -4,36 +4,23 @@
 use std::collections::VecDeque;
 use std::io::{self, BufRead, Read, Write};
 
-use picoring::mirror::{Backend, MirrorOptions};
+use picoring::mirror::MirrorOptions;
 use picoring::{FrameError, LengthPrefix, PicoByteStream};
 
-/// xorshift64: a small seeded PRNG so failures replay exactly.
-struct Rng(u64);
+mod common;
+use common::{backends, Rng};
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
+/// Bytes from a small alphabet, so delimiters and short length prefixes are common.
+fn random_bytes(rng: &mut Rng, n: usize) -> Vec<u8> {
+    (0..n)
+        .map(|_| b"ab;\n\x00\x01\x02z"[rng.below(8)])
+        .collect()
+}
 
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-
-    /// Bytes from a small alphabet, so delimiters and short length prefixes are common.
-    fn bytes(&mut self, n: usize) -> Vec<u8> {
-        (0..n)
-            .map(|_| b"ab;\n\x00\x01\x02z"[self.below(8)])
-            .collect()
-    }
-
-    /// Fewer than `bound` (> 0) bytes.
-    fn some_bytes(&mut self, bound: usize) -> Vec<u8> {
-        let n = self.below(bound);
-        self.bytes(n)
-    }
+/// Fewer than `bound` (> 0) random bytes.
+fn some_random_bytes(rng: &mut Rng, bound: usize) -> Vec<u8> {
+    let n = rng.below(bound);
+    random_bytes(rng, n)
 }
 
 /// Model steps: fewer under Miri, which runs the same checks a thousand times slower.
@@ -46,14 +33,6 @@ fn bulk_span(cap: usize) -> usize {
     } else {
         cap
     }
-}
-
-fn backends() -> Vec<MirrorOptions> {
-    [
-        MirrorOptions::new(),
-        MirrorOptions::new().backend(Backend::Software),
-    ]
-    .to_vec()
 }
 
 const PREFIXES: [LengthPrefix; 5] = [
@@ -144,7 +123,7 @@ fn model_until(model: &mut VecDeque<u8>, delim: u8) -> Option<Vec<u8>> {
 }
 
 fn run_model(seed: u64, options: &MirrorOptions) {
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let cap = PicoByteStream::with_options(1, options)
         .expect("stream")
         .capacity();
@@ -155,7 +134,7 @@ fn run_model(seed: u64, options: &MirrorOptions) {
     for step in 0..STEPS {
         match rng.below(16) {
             0..=2 => {
-                let data = rng.some_bytes(span / 3);
+                let data = some_random_bytes(&mut rng, span / 3);
                 let n = stream.write(&data);
                 assert_eq!(n, data.len().min(cap - model.len()));
                 model.extend(&data[..n]);
@@ -194,13 +173,13 @@ fn run_model(seed: u64, options: &MirrorOptions) {
                 let free = stream.writable();
                 assert_eq!(free.len(), cap - model.len());
                 let k = rng.below(free.len().min(span) + 1);
-                let data = rng.bytes(k);
+                let data = random_bytes(&mut rng, k);
                 free[..k].copy_from_slice(&data);
                 assert_eq!(stream.commit(k), k);
                 model.extend(&data);
             }
             10 => {
-                let data = rng.some_bytes(span);
+                let data = some_random_bytes(&mut rng, span);
                 let mut reader = CountingReader {
                     data: data.iter().copied().collect(),
                     max_per_call: rng.below(cap) + 1,
@@ -226,7 +205,7 @@ fn run_model(seed: u64, options: &MirrorOptions) {
             }
             12 => {
                 // The io traits, called as traits.
-                let data = rng.some_bytes(64);
+                let data = some_random_bytes(&mut rng, 64);
                 let n = Write::write(&mut stream, &data).expect("io write");
                 model.extend(&data[..n]);
                 let mut out = vec![0; rng.below(64)];
@@ -548,7 +527,7 @@ mod bytes_traits {
 
     #[test]
     fn model_with_buf_ops() {
-        let mut rng = Rng(0xB0F);
+        let mut rng = Rng::new(0xB0F);
         let cap = PicoByteStream::with_capacity(1).unwrap().capacity();
         let mut stream = stream_at(cap - 100, &MirrorOptions::new());
         let span = bulk_span(cap);
@@ -556,7 +535,7 @@ mod bytes_traits {
         for _ in 0..STEPS {
             if rng.below(2) == 0 {
                 let n = rng.below(span / 2).min(stream.remaining_mut());
-                let data = rng.bytes(n);
+                let data = random_bytes(&mut rng, n);
                 stream.put_slice(&data);
                 model.extend(&data);
             } else {

@@ -1,4 +1,4 @@
-//! Helpers shared by the `ring_*` integration tests.
+//! Helpers shared by the integration tests: the backends to run on and a seeded generator.
 #![allow(dead_code)] // each test file uses its own part of this module
 
 use picoring::mirror::{Backend, MirrorOptions};
