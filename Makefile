@@ -5,10 +5,10 @@ SHELL := /bin/bash
 
 CARGO ?= cargo
 
-.PHONY: test lint rust-test python-test python-build python-bench miri miri-ring loom bench bench-quick \
+.PHONY: test lint rust-test python-test python-build python-bench miri miri-ring msrv loom bench bench-quick \
 	bench-upstream-venv examples check-targets
 
-test: lint check-targets rust-test miri-ring python-test bench-quick
+test: lint check-targets msrv rust-test miri-ring python-test bench-quick
 
 lint:
 	$(CARGO) fmt --all -- --check
@@ -66,6 +66,15 @@ miri-ring:
 	fi
 
 # The macOS and Windows backends compile here but cannot run here.
+# The library builds with its stated MSRV (rust-version in Cargo.toml). Part of `make test`.
+MSRV := 1.77
+msrv:
+	@if rustup toolchain install $(MSRV) --profile minimal >/dev/null 2>&1; then \
+		$(CARGO) +$(MSRV) check -p picoring --all-features; \
+	else \
+		echo "WARNING: rustup cannot install Rust $(MSRV): MSRV NOT checked" >&2; \
+	fi
+
 # Part of `make test`; where the targets' standard libraries cannot be installed it says so loudly.
 CROSS_TARGETS := aarch64-apple-darwin x86_64-pc-windows-msvc
 check-targets:
