@@ -10,6 +10,14 @@
 //!   with contiguous chunks on both sides and blocking waits with timeouts.
 //! - [`mpsc`]: a ring of variable-length byte records for many producing threads and one
 //!   consumer, each record one contiguous slice, delivered in reservation order.
+//! - [`PicoQueue<T>`]: a bulk FIFO: all-or-nothing [`push_bulk`](PicoQueue::push_bulk),
+//!   [`pop_bulk`](PicoQueue::pop_bulk) and a contiguous [`view`](PicoQueue::view).
+//! - [`PicoByteStream`]: a byte pipe for parsers, with zero-copy line, delimiter and
+//!   length-prefixed frame readers, one-call [`fill_from`](PicoByteStream::fill_from) /
+//!   [`drain_to`](PicoByteStream::drain_to) I/O, `std::io` traits and, with the `bytes` feature,
+//!   `bytes::Buf`/`BufMut`.
+//! - [`PicoList<T>`]: a list that reserves address space once and grows in place: its elements
+//!   never move, and physical memory tracks its length.
 //! - [`mirror::MirrorBuffer`]: the mirrored memory itself, with one backend per OS and a portable
 //!   software mirror (used under Miri and where no native backend exists).
 //!
@@ -37,13 +45,25 @@
 
 mod cache_padded;
 mod error;
+mod list;
 pub mod mirror;
 pub mod mpsc;
 mod pod;
+mod queue;
 mod ring;
 pub mod spsc;
+mod stream;
 mod sync;
+mod vm;
 
 pub use error::Error;
+pub use list::PicoList;
 pub use pod::Pod;
+pub use queue::{Full, PicoQueue};
 pub use ring::PicoRing;
+pub use stream::{FrameError, LengthPrefix, PicoByteStream};
+
+/// The README's examples, run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;

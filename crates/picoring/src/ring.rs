@@ -54,7 +54,9 @@ pub struct PicoRing<T> {
     /// Number of queued elements, in `0..=cap`.
     len: usize,
     /// Software backend only: a `&mut` handed out by `readable_mut`/`get_mut` may have changed
-    /// queued elements in one half only; `sync_twin` copies them across before anything moves.
+    /// queued elements at their current virtual slots `head..head + len` but not at their twins.
+    /// Every accessor addresses queued elements at exactly those slots until `head` wraps (which
+    /// moves them down by `cap`), so `sync_twin` runs only then, off the hot paths.
     twin_dirty: bool,
     _owns: PhantomData<T>,
 }
@@ -67,7 +69,10 @@ unsafe impl<T: Sync> Sync for PicoRing<T> {}
 /// Capacity in bytes for `n` elements of `size` bytes: a multiple of lcm(granularity, size).
 pub(crate) fn ring_bytes(n: usize, size: usize) -> Result<usize, Error> {
     let unit = crate::mirror::granularity();
-    let lcm = unit / gcd(unit, size) * size;
+    // Checked: on 32-bit targets lcm(page, size) alone overflows for large odd sizes.
+    let lcm = (unit / gcd(unit, size))
+        .checked_mul(size)
+        .ok_or(Error::CapacityOverflow)?;
     let bytes = n.checked_mul(size).ok_or(Error::CapacityOverflow)?;
     crate::mirror::round_up_mirror_size(bytes, lcm).ok_or(Error::CapacityOverflow)
 }
@@ -166,9 +171,15 @@ impl<T> PicoRing<T> {
     #[inline(always)]
     fn sync_twin(&mut self) {
         if self.twin_dirty {
-            self.mirror_slots(self.head, self.len);
-            self.twin_dirty = false;
+            self.sync_twin_slow();
         }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn sync_twin_slow(&mut self) {
+        self.mirror_slots(self.head, self.len);
+        self.twin_dirty = false;
     }
 
     /// Takes the ring apart without dropping anything: `(buffer, capacity, head, len)`.
@@ -182,6 +193,27 @@ impl<T> PicoRing<T> {
         // SAFETY: `this` is never dropped, so the buffer is moved out exactly once.
         let buf = unsafe { ptr::read(&this.buf) };
         (buf, this.cap, this.head, this.len)
+    }
+
+    /// The addresses of the whole mapping: both halves, `2 * capacity()` elements.
+    ///
+    /// Every slice this ring hands out lies inside it. Use it to tell whether a foreign buffer
+    /// aliases the ring (for example a view of the ring fed back to its own `push_slice`).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut ring = picoring::PicoRing::<u32>::with_capacity(16)?;
+    /// ring.push(7).unwrap();
+    /// let range = ring.as_ptr_range();
+    /// assert!(range.contains(&ring.readable().as_ptr()));
+    /// assert_eq!(unsafe { range.end.offset_from(range.start) }, 2 * ring.capacity() as isize);
+    /// # Ok::<(), picoring::Error>(())
+    /// ```
+    pub fn as_ptr_range(&self) -> std::ops::Range<*const T> {
+        let start = self.buf.as_ptr() as *const T;
+        // `slot` is only defined below 2 * cap; one past the end is a valid pointer to form.
+        start..start.wrapping_add(2 * self.cap)
     }
 
     /// Capacity in elements: exact, and all of it usable.
@@ -287,7 +319,6 @@ impl<T> PicoRing<T> {
         if self.len == self.cap {
             return Err(value);
         }
-        self.sync_twin();
         let v = self.head + self.len;
         // SAFETY: v < head + cap < 2 * cap, and slot v is free (not part of the queue).
         unsafe { self.slot(v).write(value) };
@@ -336,7 +367,6 @@ impl<T> PicoRing<T> {
         if self.len == 0 {
             return None;
         }
-        self.sync_twin();
         // SAFETY: the queue is non-empty, so slot `head` holds an initialized element, which we
         // move out and then forget by advancing `head`.
         let value = unsafe { self.slot(self.head).read() };
@@ -348,10 +378,14 @@ impl<T> PicoRing<T> {
     #[inline(always)]
     fn advance_head(&mut self, n: usize) {
         debug_assert!(n <= self.len);
-        self.head += n;
-        if self.head >= self.cap {
-            self.head -= self.cap;
+        let mut head = self.head + n;
+        if head >= self.cap {
+            // The queued elements' virtual slots move down by `cap`, to their twins: on the
+            // software backend those must hold the current values first.
+            self.sync_twin();
+            head -= self.cap;
         }
+        self.head = head;
         self.len -= n;
     }
 
@@ -490,7 +524,6 @@ impl<T> PicoRing<T> {
     /// ```
     pub fn consume(&mut self, n: usize) -> usize {
         let n = n.min(self.len);
-        self.sync_twin();
         if mem::needs_drop::<T>() {
             let doomed = ptr::slice_from_raw_parts_mut(self.slot(self.head), n);
             // Advance first: if a destructor panics, the ring never sees those slots again.
@@ -517,6 +550,8 @@ impl<T> PicoRing<T> {
     pub fn clear(&mut self) {
         self.consume(self.len);
         self.head = 0;
+        // Nothing is queued, so nothing is stale.
+        self.twin_dirty = false;
     }
 }
 
@@ -537,7 +572,6 @@ impl<T: Copy> PicoRing<T> {
         if n == 0 {
             return 0;
         }
-        self.sync_twin();
         let v = self.head + self.len;
         // SAFETY: slots v..v+n are free and end at or before head + cap < 2 * cap; `values`
         // cannot alias them because we hold `&mut self`.
@@ -565,12 +599,25 @@ impl<T: Copy> PicoRing<T> {
         if n == 0 {
             return 0;
         }
-        self.sync_twin();
         // SAFETY: slots head..head+n hold initialized elements (Copy, so no drop is owed);
         // `out` is a distinct exclusive borrow.
         unsafe { ptr::copy_nonoverlapping(self.slot(self.head), out.as_mut_ptr(), n) };
         self.advance_head(n);
         n
+    }
+
+    /// Removes the `min(n, len())` oldest elements and returns them as one contiguous slice.
+    ///
+    /// The slice borrows the ring mutably, so nothing can overwrite those slots while it lives.
+    pub(crate) fn consume_view(&mut self, n: usize) -> &[T] {
+        let n = n.min(self.len);
+        self.sync_twin();
+        let start = self.slot(self.head);
+        self.advance_head(n);
+        // SAFETY: the n slots from the old head hold initialized elements (`T: Copy`, so nothing
+        // is owed a drop); advancing the head wrote none of them, and the returned borrow of
+        // `self` keeps every writer away until it ends. n <= cap, so no slot and its twin.
+        unsafe { std::slice::from_raw_parts(start, n) }
     }
 }
 
@@ -592,7 +639,6 @@ impl<T: Pod> PicoRing<T> {
     /// ```
     #[inline]
     pub fn writable(&mut self) -> &mut [T] {
-        self.sync_twin();
         let mut tail = self.head + self.len;
         if tail >= self.cap {
             tail -= self.cap;
@@ -617,6 +663,7 @@ impl<T: Pod> PicoRing<T> {
     #[inline]
     pub fn commit(&mut self, n: usize) -> usize {
         let n = n.min(self.cap - self.len);
+        self.sync_twin();
         let mut tail = self.head + self.len;
         if tail >= self.cap {
             tail -= self.cap;

@@ -1,0 +1,280 @@
+"""Tables (markdown) and the ratio chart (PNG) for bench/run.py's results."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from common import fmt_time
+
+RATIO_NOTE = (
+    "Ratios are time ÷ picoring's time in the same table: above 1 is slower than picoring, "
+    "below 1 is faster."
+)
+
+
+def fmt_ratio(value: float | None) -> str:
+    if value is None:
+        return ""
+    if value < 0.001:
+        return f"{value:.1e}×"
+    return f"{value:.3g}×" if value < 100 else f"{value:,.0f}×"
+
+
+def fmt_bytes(n: int) -> str:
+    if n >= 1_000_000:
+        return f"{n / 1e6:.3g} MB"
+    if n % 1024 == 0:
+        return f"{n // 1024} KiB"
+    return f"{n / 1e3:.3g} kB" if n >= 1000 else f"{n} B"
+
+
+def table(header: list[str], rows: list[list[str]], align: str) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---:" if a == "r" else "---" for a in align) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return lines + [""]
+
+
+def all_rows(scenario: dict | None) -> list[dict]:
+    if not scenario:
+        return []
+    rows = list(scenario["ours"]["rows"])
+    if scenario.get("upstream"):
+        rows += scenario["upstream"]["rows"]
+    return rows
+
+
+def notes_of(scenario: dict | None) -> list[str]:
+    if not scenario:
+        return []
+    out = list(scenario["ours"]["notes"])
+    if scenario.get("upstream"):
+        out += scenario["upstream"]["notes"]
+    return out
+
+
+def extract_ratios(scenario: dict) -> list[tuple[str, float]]:
+    rows = all_rows(scenario)
+    base = next((r["seconds"] for r in rows if r["case"] == "picoring: get_readable_view()"), None)
+    return [(r["case"], r["seconds"] / base if base else None) for r in rows]
+
+
+def section_extract(scenario: dict) -> list[str]:
+    params = scenario["ours"]["params"]
+    out = [
+        f"## 1. One contiguous {fmt_bytes(params['chunk'])} chunk from a wrapped "
+        f"{fmt_bytes(params['buffer'])} buffer",
+        "",
+        "Copies = how many times each byte is copied to get the result. Only the rows with "
+        "\"one buffer: yes\" hand a parser or numpy a single contiguous buffer.",
+        "",
+    ]
+    ratios = dict(extract_ratios(scenario))
+    rows = [
+        [r["case"], str(r["copies"]), "yes" if r["contiguous"] else "no (two pieces)", fmt_time(r["seconds"]), fmt_ratio(ratios[r["case"]])]
+        for r in all_rows(scenario)
+    ]
+    out += table(["method", "copies", "one buffer", "time per call", "time / picoring"], rows, "llrrr")
+    upstream_sweep = {}
+    if scenario.get("upstream"):
+        upstream_sweep = {e["size"]: e["view_seconds"] for e in scenario["upstream"]["params"]["sweep"]}
+    out += ["View time against queued size (the view must not grow with it; a copy does):", ""]
+    rows = [
+        [
+            fmt_bytes(e["size"]),
+            fmt_time(e["view_seconds"]),
+            fmt_time(upstream_sweep[e["size"]]) if e["size"] in upstream_sweep else "",
+            fmt_time(e["copy_seconds"]) if "copy_seconds" in e else "",
+        ]
+        for e in params["sweep"]
+    ]
+    out += table(["queued", "picoring view", "picoring 0.6 view", "copy into reused buffer"], rows, "rrrr")
+    return out
+
+
+def growth_ratios(rows: list[dict]) -> dict[str, float | None]:
+    """Each row's time over our picoring row's of the same item type and growth style."""
+    base = {(r["table"], r["growth"]): r["seconds"] for r in rows if r["picoring"] and not r["case"].startswith("picoring 0.6")}
+    return {r["case"]: (r["seconds"] / base[(r["table"], r["growth"])] if (r["table"], r["growth"]) in base else None) for r in rows}
+
+
+def section_growth(scenario: dict) -> list[str]:
+    items = scenario["ours"]["params"]["items"]
+    rows_all = all_rows(scenario)
+    ratios = growth_ratios(rows_all)
+    out = [
+        f"## 2. Growing a list to {items:,} items (fresh process per row)",
+        "",
+        "Bulk rows extend by 1 MiB chunks; per-item rows make one Python call per item. "
+        "Peak RSS is the rise of the process's high-water mark (VmHWM) while growing.",
+        "",
+    ]
+    for kind, title in (("bytes", "Byte items (0..255)"), ("int64", "64-bit integer items")):
+        rows = [
+            [r["case"], r["growth"], fmt_time(r["seconds"]), f"{r['peak_rss_delta_mb']:.0f} MB", fmt_ratio(ratios[r["case"]])]
+            for r in rows_all
+            if r["table"] == kind
+        ]
+        if rows:
+            out += [f"### {title}", ""] + table(["container", "growth", "time", "peak RSS", "time / picoring"], rows, "llrrr")
+    return out
+
+
+def pair_us(row: dict) -> float:
+    """Median push + median pop: robust to the stalls other processes cause on a shared box."""
+    return row["push_median_us"] + row["pop_median_us"]
+
+
+def queue_ratios(rows: list[dict]) -> dict[tuple[str, int], float | None]:
+    """Median time per push + pop pair over picoring's push_bulk/pop_bulk row, per chunk size."""
+    base = {r["chunk"]: pair_us(r) for r in rows if r.get("baseline")}
+    return {(r["case"], r["chunk"]): (pair_us(r) / base[r["chunk"]] if r["chunk"] in base else None) for r in rows}
+
+
+def section_queue(scenario: dict) -> list[str]:
+    rows_all = all_rows(scenario)
+    ratios = queue_ratios(rows_all)
+    out = [
+        "## 3. Chunks through a queue: push one, pop one",
+        "",
+        "Columns that store a reference (deque, queue.Queue) copy nothing and return the very "
+        "objects pushed: they are the fastest and the right tool when whole messages are all "
+        "you need. picoring and the bytearray FIFO are byte streams: they copy in and out and "
+        "allow reads of any size across chunk boundaries. Steady state: each column first runs "
+        "6 untimed rounds (a fresh mirrored ring faults once per page of each mapping on first "
+        "write). Throughput is bytes over total time, stalls included; the ratio uses the "
+        "median push + pop.",
+        "",
+    ]
+    for chunk in sorted({r["chunk"] for r in rows_all}, reverse=True):
+        rows = [
+            [
+                r["case"],
+                r["copies"],
+                "yes" if r["byte_level"] else "no",
+                fmt_time(r["push_median_us"] / 1e6),
+                fmt_time(r["pop_median_us"] / 1e6),
+                fmt_time(r["worst_call_us"] / 1e6),
+                f"{r['throughput_gb_s']:.2f} GB/s" if r["byte_level"] else "(no bytes move)",
+                fmt_ratio(ratios[(r["case"], r["chunk"])]),
+            ]
+            for r in rows_all
+            if r["chunk"] == chunk
+        ]
+        out += [f"### {fmt_bytes(chunk)} chunks", ""]
+        out += table(
+            ["queue", "copies", "byte reads", "push (median)", "pop (median)", "worst call", "throughput", "time / picoring"],
+            rows,
+            "lllrrrrr",
+        )
+    return out
+
+
+def section_rust(rust: dict) -> list[str]:
+    out = ["## Rust: picoring against peer crates (criterion medians)", ""]
+    for group, rows in sorted(rust.items()):
+        rows = sorted(rows, key=lambda r: (r["implementation"] != "picoring", r["median_ns"]))
+        body = [
+            [
+                r["implementation"],
+                fmt_time(r["median_ns"] / 1e9),
+                f"{r['bytes_per_iter'] / r['median_ns']:.1f} GB/s" if r.get("bytes_per_iter") else "",
+                fmt_ratio(r.get("ratio_to_picoring")),
+            ]
+            for r in rows
+        ]
+        out += [f"### {group}", ""] + table(["implementation", "median", "throughput", "time / picoring"], body, "lrrr")
+    return out
+
+
+def render_markdown(results: dict) -> str:
+    m = results["machine"]
+    out = [
+        "# picoring benchmark results",
+        "",
+        f"{m['date']}: {m['cpu']}, {m['cores']} cores, {m['kernel']}; Python {m['python']}, "
+        f"numpy {m['numpy']}, {m['rustc']}"
+        + (f"; upstream picoring wheel {m['upstream_wheel']}" if m.get("upstream_wheel") else "")
+        + (f"; 1-minute load average {m['load_average_at_start']} at start" if m.get("load_average_at_start") is not None else "")
+        + ".",
+        "",
+    ]
+    if results["quick"]:
+        out += ["**Quick run (tiny sizes): these figures check the code, they measure nothing.**", ""]
+    out += [RATIO_NOTE, ""]
+    scenarios = results["scenarios"]
+    if "extract" in scenarios:
+        out += section_extract(scenarios["extract"])
+    if "list_growth" in scenarios:
+        out += section_growth(scenarios["list_growth"])
+    if "queue" in scenarios:
+        out += section_queue(scenarios["queue"])
+    if results.get("rust"):
+        out += section_rust(results["rust"])
+    notes = list(results.get("notes", []))
+    for scenario in scenarios.values():
+        notes += notes_of(scenario)
+    notes = list(dict.fromkeys(notes))  # the same note can come from several chunk sizes
+    if notes:
+        out += ["## Notes", ""] + [f"- {n}" for n in notes] + [""]
+    return "\n".join(out)
+
+
+def write_chart(results: dict, path: Path) -> Path | None:
+    """One panel of time-over-picoring ratios per scenario (log scale), as a PNG."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("matplotlib is not installed: no chart", flush=True)
+        return None
+    scenarios = results["scenarios"]
+    # (title, [(label, ratio, is picoring)]); 0.6 labels are told apart by their prefix.
+    panels: list[tuple[str, list[tuple[str, float | None, bool]]]] = []
+    if "extract" in scenarios:
+        bars = [(n, v, n.startswith("picoring")) for n, v in extract_ratios(scenarios["extract"])]
+        panels.append(("1. contiguous chunk from wrapped data", bars))
+    if "list_growth" in scenarios:
+        rows = all_rows(scenarios["list_growth"])
+        ratios = growth_ratios(rows)
+        bars = [(f"{r['case']} [{r['table']}, {r['growth']}]", ratios[r["case"]], r["picoring"]) for r in rows]
+        panels.append(("2. list growth (time)", bars))
+    if "queue" in scenarios:
+        rows = all_rows(scenarios["queue"])
+        ratios = queue_ratios(rows)
+        bars = [(f"{r['case']} [{fmt_bytes(r['chunk'])}]", ratios[(r["case"], r["chunk"])], r["picoring"]) for r in rows]
+        panels.append(("3. queue push+pop", bars))
+    if results.get("rust"):
+        bars = []
+        for group, rows in sorted(results["rust"].items()):
+            rows = sorted(rows, key=lambda r: (r["implementation"] != "picoring", r["implementation"] != "picoring 0.6", r["median_ns"]))
+            bars += [
+                (f"{group}: {r['implementation']}", r.get("ratio_to_picoring"), r["implementation"].startswith("picoring"))
+                for r in rows
+            ]
+        panels.append(("Rust (criterion)", bars))
+    panels = [(t, [bar for bar in bars if bar[1]]) for t, bars in panels]
+    panels = [p for p in panels if p[1]]
+    if not panels:
+        return None
+    heights = [max(2.0, 0.28 * len(bars) + 1) for _, bars in panels]
+    fig, axes = plt.subplots(len(panels), 1, figsize=(12.5, sum(heights)), gridspec_kw={"height_ratios": heights})
+    axes = axes if len(panels) > 1 else [axes]
+    for ax, (title, bars) in zip(axes, panels):
+        names = [n for n, _, _ in bars]
+        values = [v for _, v, _ in bars]
+        colors = [("tab:orange" if "picoring 0.6" in n else "tab:blue") if pico else "tab:gray" for n, _, pico in bars]
+        ax.barh(range(len(values)), values, color=colors)
+        ax.set_yticks(range(len(values)), names, fontsize=7)
+        ax.invert_yaxis()
+        ax.set_xscale("log")
+        ax.axvline(1.0, color="black", linewidth=0.8)
+        ax.set_title(title, fontsize=10, loc="left")
+        ax.set_xlabel("time ÷ picoring's (log scale; >1 = slower than picoring)", fontsize=8)
+    machine = results["machine"]
+    fig.suptitle(f"picoring benchmarks — {machine['cpu']}, {machine['cores']} cores" + (" (quick run)" if results["quick"] else ""), fontsize=11)
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.4 / sum(heights)))
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path

@@ -1,0 +1,196 @@
+//! Ring operations other than streaming: create + drop, single-element push + pop, and one
+//! contiguous view of wrapped data.
+
+use std::collections::VecDeque;
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
+use picoring_compare::fifo::{ByteFifo, Bytes, Deque, Pico, RingBuf, Rtrb, SliceRing, Upstream};
+use picoring_compare::RING_BYTES;
+use ringbuf::traits::{Consumer, Producer};
+
+type Group<'a> = BenchmarkGroup<'a, criterion::measurement::WallTime>;
+
+fn create_one<F: ByteFifo>(group: &mut Group<'_>, bytes: usize) {
+    group.bench_function(F::NAME, |b| b.iter(|| F::with_capacity(black_box(bytes))));
+}
+
+/// Creating and dropping a ring. The mirrored rings make system calls (memfd, mmap, munmap);
+/// the heap ones call malloc, which for these sizes often only reserves address space.
+fn create_drop(c: &mut Criterion) {
+    for (label, bytes) in [("64KiB", 64 * 1024), ("1MiB", 1024 * 1024)] {
+        let mut group = c.benchmark_group(format!("create_drop_{label}"));
+        create_one::<Pico>(&mut group, bytes);
+        create_one::<Upstream>(&mut group, bytes);
+        create_one::<Deque>(&mut group, bytes);
+        create_one::<SliceRing>(&mut group, bytes);
+        create_one::<RingBuf>(&mut group, bytes);
+        create_one::<Rtrb>(&mut group, bytes);
+        create_one::<Bytes>(&mut group, bytes);
+        group.finish();
+    }
+}
+
+/// Ring length for the single-element benchmark, in `u64` slots; half of it stays queued.
+const SLOTS: usize = 1024;
+
+/// Runs `push_pop` (which pushes one value and pops one) after queueing SLOTS / 2 values.
+fn push_pop_one(group: &mut Group<'_>, name: &str, mut push_pop: impl FnMut(u64) -> u64) {
+    group.bench_function(name, |b| {
+        let mut i = 0u64;
+        b.iter(|| {
+            i = i.wrapping_add(1);
+            black_box(push_pop(black_box(i)))
+        })
+    });
+}
+
+fn single_element(c: &mut Criterion) {
+    let mut group = c.benchmark_group("push_pop_one_u64");
+    let backlog = 0..(SLOTS / 2) as u64;
+
+    let mut ring = picoring::PicoRing::<u64>::with_capacity(SLOTS).expect("ring");
+    ring.extend(backlog.clone());
+    push_pop_one(&mut group, "picoring", |v| {
+        ring.push(v).expect("room");
+        ring.pop().expect("value")
+    });
+
+    let mut upstream = picoring_upstream::PicoRing::<u64>::with_capacity(SLOTS).expect("ring");
+    backlog.clone().for_each(|v| assert!(upstream.push(v)));
+    push_pop_one(&mut group, "picoring 0.6", |v| {
+        assert!(upstream.push(v));
+        upstream.pop().expect("value")
+    });
+
+    let mut deque = VecDeque::with_capacity(SLOTS);
+    deque.extend(backlog.clone());
+    push_pop_one(&mut group, "VecDeque", |v| {
+        deque.push_back(v);
+        deque.pop_front().expect("value")
+    });
+
+    let mut slice_ring = slice_ring_buffer::SliceRingBuffer::with_capacity(SLOTS);
+    backlog.clone().for_each(|v| slice_ring.push_back(v));
+    push_pop_one(&mut group, "slice-ring-buffer", |v| {
+        slice_ring.push_back(v);
+        slice_ring.pop_front().expect("value")
+    });
+
+    let mut local = ringbuf::LocalRb::<ringbuf::storage::Heap<u64>>::new(SLOTS);
+    backlog
+        .clone()
+        .for_each(|v| local.try_push(v).expect("room"));
+    push_pop_one(&mut group, "ringbuf", |v| {
+        local.try_push(v).expect("room");
+        local.try_pop().expect("value")
+    });
+
+    let (mut producer, mut consumer) = rtrb::RingBuffer::new(SLOTS);
+    backlog
+        .clone()
+        .for_each(|v| producer.push(v).expect("room"));
+    push_pop_one(&mut group, "rtrb", |v| {
+        producer.push(v).expect("room");
+        consumer.pop().expect("value")
+    });
+
+    // A thread-safe channel, for scale: what people reach for when a ring is not at hand.
+    let (sender, receiver) = crossbeam_channel::bounded(SLOTS);
+    backlog.clone().for_each(|v| sender.send(v).expect("open"));
+    push_pop_one(&mut group, "crossbeam-channel", |v| {
+        sender.send(v).expect("open");
+        receiver.recv().expect("value")
+    });
+    group.finish();
+}
+
+/// Rings per timed batch in the view benchmark: one clock read per batch, not per view.
+const VIEW_BATCH: usize = 16;
+/// Bytes queued in each ring when it is viewed; they straddle the physical end.
+const VIEW_QUEUED: usize = RING_BYTES / 2;
+
+/// Leaves `VIEW_QUEUED` bytes in `fifo`, starting 3/4 into the ring so they wrap.
+///
+/// One byte stays queued while the read position moves: some deques (`VecDeque`) jump back to
+/// the start of their buffer whenever they become empty.
+fn wrap(fifo: &mut impl ByteFifo, filler: &[u8], scratch: &mut [u8]) {
+    while fifo.pop(scratch) > 0 {}
+    assert_eq!(fifo.push(&filler[..1]), 1);
+    let skip = RING_BYTES * 3 / 4 - 1;
+    let mut moved = 0;
+    while moved < skip {
+        let step = (skip - moved).min(filler.len());
+        fifo.push(&filler[..step]);
+        moved += fifo.pop(&mut scratch[..step]);
+    }
+    assert_eq!(fifo.push(&filler[..VIEW_QUEUED]), VIEW_QUEUED);
+    assert_eq!(fifo.pop(&mut scratch[..1]), 1);
+}
+
+/// Time to get one contiguous `&[u8]` of wrapped queued bytes (read first and last byte).
+/// Re-wrapping between batches is not timed.
+fn view_one<F: ByteFifo>(group: &mut Group<'_>) {
+    let mut rings: Vec<F> = (0..VIEW_BATCH)
+        .map(|_| F::with_capacity(RING_BYTES))
+        .collect();
+    let filler: Vec<u8> = (0..RING_BYTES).map(|i| i as u8).collect();
+    let mut scratch = vec![0u8; RING_BYTES];
+    let name = if F::VIEW_COPIES {
+        format!("{} (copies)", F::NAME)
+    } else {
+        F::NAME.to_string()
+    };
+    for ring in &mut rings {
+        wrap(ring, &filler, &mut scratch);
+        assert!(
+            ring.contiguous() == &filler[..VIEW_QUEUED],
+            "{} view differs",
+            F::NAME
+        );
+    }
+    group.bench_function(name, |b| {
+        b.iter_custom(|iters| {
+            let mut total = Duration::ZERO;
+            let mut done = 0;
+            while done < iters {
+                rings
+                    .iter_mut()
+                    .for_each(|r| wrap(r, &filler, &mut scratch));
+                let batch = (iters - done).min(VIEW_BATCH as u64) as usize;
+                let start = Instant::now();
+                for ring in &mut rings[..batch] {
+                    let view = ring.contiguous();
+                    black_box((view.len(), view.first(), view.last()));
+                }
+                total += start.elapsed();
+                done += batch as u64;
+            }
+            total
+        })
+    });
+}
+
+fn contiguous_view(c: &mut Criterion) {
+    let mut group = c.benchmark_group("contiguous_view_32KiB_wrapped");
+    view_one::<Pico>(&mut group);
+    view_one::<Upstream>(&mut group);
+    view_one::<Deque>(&mut group);
+    view_one::<SliceRing>(&mut group);
+    view_one::<RingBuf>(&mut group);
+    view_one::<Rtrb>(&mut group);
+    view_one::<Bytes>(&mut group);
+    group.finish();
+}
+
+/// Short runs so `make bench` stays a few minutes on two cores.
+fn config() -> Criterion {
+    Criterion::default()
+        .warm_up_time(Duration::from_millis(300))
+        .measurement_time(Duration::from_millis(700))
+        .sample_size(20)
+}
+
+criterion_group! { name = benches; config = config(); targets = create_drop, single_element, contiguous_view }
+criterion_main!(benches);

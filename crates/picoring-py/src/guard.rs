@@ -1,0 +1,273 @@
+//! What every Python object here shares: a mutex around the Rust value, export counters,
+//! `close()`, and the fork check.
+
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, Once};
+
+use pyo3::exceptions::{PyBufferError, PyMemoryError, PyOSError, PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::sync::MutexExt;
+
+/// bytearray's wording, so code that handles bytearray's refusal handles ours.
+pub(crate) const EXPORTS_MESSAGE: &str = "Existing exports of data: object cannot be re-sized";
+
+/// Copies at least this long release the GIL. Below it, giving the GIL up and taking it back
+/// (and possibly waiting a switch interval for it) costs more than the copy.
+pub(crate) const DETACH_BYTES: usize = 64 * 1024;
+
+/// Bumped in every child process right after `fork()`; objects remember the value they were
+/// created under, so a child sees a different one.
+static FORK_GENERATION: AtomicU64 = AtomicU64::new(0);
+
+extern "C" fn after_fork_in_child() {
+    FORK_GENERATION.fetch_add(1, Ordering::Relaxed);
+}
+
+/// Registers the fork hook once per process (called from module initialisation).
+pub(crate) fn install_fork_hook() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        #[cfg(unix)]
+        // SAFETY: registers a plain `extern "C"` function that only touches an atomic, which is
+        // async-signal-safe as the child handler of pthread_atfork must be.
+        unsafe {
+            libc::pthread_atfork(None, None, Some(after_fork_in_child));
+        }
+    });
+}
+
+/// Live buffer exports of one object, shared with the export objects that decrement them.
+#[derive(Default)]
+pub(crate) struct Exports {
+    /// Exports of queued bytes (or of a list's elements): these bytes must not be freed,
+    /// overwritten or moved while any is alive.
+    readers: AtomicUsize,
+    /// Writable exports of free space (`get_writable_view`): nothing else may write there.
+    writers: AtomicUsize,
+}
+
+impl Exports {
+    pub(crate) fn add(&self, writable: bool) {
+        self.counter(writable).fetch_add(1, Ordering::AcqRel);
+    }
+
+    pub(crate) fn remove(&self, writable: bool) {
+        self.counter(writable).fetch_sub(1, Ordering::AcqRel);
+    }
+
+    fn counter(&self, writable: bool) -> &AtomicUsize {
+        if writable {
+            &self.writers
+        } else {
+            &self.readers
+        }
+    }
+
+    /// Fails when a reader export would see its bytes freed or overwritten.
+    pub(crate) fn check_no_readers(&self) -> PyResult<()> {
+        if self.readers.load(Ordering::Acquire) == 0 {
+            Ok(())
+        } else {
+            Err(PyBufferError::new_err(EXPORTS_MESSAGE))
+        }
+    }
+
+    /// Fails when a writable view of free space is alive (a write would land under it).
+    pub(crate) fn check_no_writers(&self) -> PyResult<()> {
+        if self.writers.load(Ordering::Acquire) == 0 {
+            Ok(())
+        } else {
+            Err(PyBufferError::new_err(EXPORTS_MESSAGE))
+        }
+    }
+
+    pub(crate) fn check_none(&self) -> PyResult<()> {
+        self.check_no_readers()?;
+        self.check_no_writers()
+    }
+}
+
+/// The mutable part of an object: the Rust value (`None` once closed) and how many bytes of
+/// free space the last writable view granted, which bounds `commit`.
+pub(crate) struct State<R> {
+    pub(crate) value: Option<R>,
+    pub(crate) granted: usize,
+}
+
+/// A Rust value behind a mutex, with export counters and the fork check: the body of every
+/// `#[pyclass(frozen)]` here. Frozen classes never raise "Already borrowed": threads queue
+/// on the mutex instead.
+pub(crate) struct Guarded<R> {
+    state: Mutex<State<R>>,
+    pub(crate) exports: Arc<Exports>,
+    /// The fork generation this value was created under.
+    generation: u64,
+    /// The class name, for error messages and `repr`.
+    name: &'static str,
+}
+
+impl<R> Guarded<R> {
+    pub(crate) fn new(name: &'static str, value: R) -> Self {
+        Guarded {
+            state: Mutex::new(State {
+                value: Some(value),
+                granted: 0,
+            }),
+            exports: Arc::default(),
+            generation: FORK_GENERATION.load(Ordering::Relaxed),
+            name,
+        }
+    }
+
+    pub(crate) fn name(&self) -> &'static str {
+        self.name
+    }
+
+    /// A forked child has no mapping for the parent's memory (MADV_DONTFORK), and a mutex
+    /// held at fork time stays locked forever there: check before locking.
+    fn check_process(&self) -> PyResult<()> {
+        if FORK_GENERATION.load(Ordering::Relaxed) == self.generation {
+            Ok(())
+        } else {
+            Err(PyRuntimeError::new_err(format!(
+                "this {} was created in the parent process before fork(); its memory is not \
+                 mapped in the child (create a new one here)",
+                self.name
+            )))
+        }
+    }
+
+    /// Runs `f` on the open value under the lock.
+    #[inline]
+    pub(crate) fn with<T>(
+        &self,
+        py: Python<'_>,
+        f: impl FnOnce(&mut R, &mut usize) -> PyResult<T>,
+    ) -> PyResult<T> {
+        self.check_process()?;
+        let mut state = self
+            .state
+            .lock_py_attached(py)
+            .unwrap_or_else(|e| e.into_inner());
+        let State { value, granted } = &mut *state;
+        match value {
+            Some(value) => f(value, granted),
+            None => Err(PyValueError::new_err(format!(
+                "operation on a closed {}",
+                self.name
+            ))),
+        }
+    }
+
+    /// Whether `close()` was called (false in a forked child as well: the question is moot there).
+    pub(crate) fn is_closed(&self, py: Python<'_>) -> bool {
+        if self.check_process().is_err() {
+            return false;
+        }
+        let state = self
+            .state
+            .lock_py_attached(py)
+            .unwrap_or_else(|e| e.into_inner());
+        state.value.is_none()
+    }
+
+    /// Frees the memory now; idempotent. Refused while any export is alive.
+    pub(crate) fn close(&self, py: Python<'_>) -> PyResult<()> {
+        self.check_process()?;
+        let doomed = {
+            let mut state = self
+                .state
+                .lock_py_attached(py)
+                .unwrap_or_else(|e| e.into_inner());
+            if state.value.is_some() {
+                self.exports.check_none()?;
+            }
+            state.granted = 0;
+            state.value.take()
+        };
+        drop(doomed);
+        Ok(())
+    }
+}
+
+impl<R> Drop for Guarded<R> {
+    fn drop(&mut self) {
+        if self.check_process().is_err() {
+            // In a forked child the addresses are not ours: unmapping them could unmap whatever
+            // the child has put there since. Leak the bookkeeping instead.
+            let state = self.state.get_mut().unwrap_or_else(|e| e.into_inner());
+            std::mem::forget(state.value.take());
+        }
+    }
+}
+
+/// Translates a library error into the exception Python's own types raise for the same cause.
+pub(crate) fn to_py_err(err: picoring::Error) -> PyErr {
+    use picoring::Error;
+    match &err {
+        Error::ZeroCapacity => PyValueError::new_err(err.to_string()),
+        Error::CapacityOverflow | Error::ReservationExhausted { .. } => {
+            PyMemoryError::new_err(err.to_string())
+        }
+        Error::Os { source, .. } if source.raw_os_error() == Some(libc::ENOMEM) => {
+            PyMemoryError::new_err(err.to_string())
+        }
+        _ => PyOSError::new_err(err.to_string()),
+    }
+}
+
+/// A count from Python: negative is a `ValueError` (as `bytearray(-1)`), not an `OverflowError`.
+#[inline]
+pub(crate) fn count(n: isize, what: &str) -> PyResult<usize> {
+    usize::try_from(n).map_err(|_| PyValueError::new_err(format!("{what} must be >= 0, got {n}")))
+}
+
+/// Defines a `#[pyclass(frozen)]` over `Guarded<$value>` (field `inner`) with the lifecycle
+/// every class here shares (`close`, `closed`, `with`, releasing a counted buffer export),
+/// followed by the class's own methods given in the braces. `[...]` adds pyclass options.
+macro_rules! guarded_pyclass {
+    ($(#[$attr:meta])* $class:ident, $value:ty, [$($option:tt)*], { $($methods:tt)* }) => {
+        $(#[$attr])*
+        #[pyclass(frozen, module = "picoring._picoring" $($option)*)]
+        pub(crate) struct $class {
+            inner: $crate::guard::Guarded<$value>,
+        }
+
+        #[pymethods]
+        impl $class {
+            /// Frees the memory now; later calls raise `ValueError`. Idempotent; refused
+            /// (`BufferError`) while a view is alive.
+            fn close(&self, py: Python<'_>) -> PyResult<()> {
+                self.inner.close(py)
+            }
+
+            /// Whether `close()` was called.
+            #[getter]
+            fn closed(&self, py: Python<'_>) -> bool {
+                self.inner.is_closed(py)
+            }
+
+            fn __enter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
+                slf
+            }
+
+            #[pyo3(signature = (*_args))]
+            fn __exit__(
+                &self,
+                py: Python<'_>,
+                _args: &Bound<'_, pyo3::types::PyTuple>,
+            ) -> PyResult<bool> {
+                self.inner.close(py)?;
+                Ok(false)
+            }
+
+            unsafe fn __releasebuffer__(&self, _view: *mut pyo3::ffi::Py_buffer) {
+                self.inner.exports.remove(false);
+            }
+
+            $($methods)*
+        }
+    };
+}
+
+pub(crate) use guarded_pyclass;

@@ -1,0 +1,364 @@
+//! The `array.array` typecodes (`b B h H i I l L q Q f d`): sizes, buffer format strings, and
+//! conversion of Python numbers to and from native bytes.
+
+use std::ffi::{c_long, CStr};
+
+use pyo3::exceptions::{PyOverflowError, PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyIterator, PyString};
+
+/// The native type behind a typecode (`l`/`L` follow C's `long`, as in `array.array`).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Native {
+    I8,
+    U8,
+    I16,
+    U16,
+    I32,
+    U32,
+    I64,
+    U64,
+    F32,
+    F64,
+}
+
+/// One typecode: its letter, its native type and its buffer format string.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct TypeCode {
+    pub(crate) code: char,
+    pub(crate) native: Native,
+    /// The export's format: the typecode itself, as `array.array` exports it (native sizes).
+    pub(crate) format: &'static CStr,
+}
+
+const fn long_native(signed: bool) -> Native {
+    match (std::mem::size_of::<c_long>(), signed) {
+        (4, true) => Native::I32,
+        (4, false) => Native::U32,
+        (_, true) => Native::I64,
+        (_, false) => Native::U64,
+    }
+}
+
+const fn entry(code: char, native: Native, format: &'static CStr) -> TypeCode {
+    TypeCode {
+        code,
+        native,
+        format,
+    }
+}
+
+const TABLE: [TypeCode; 12] = [
+    entry('b', Native::I8, c"b"),
+    entry('B', Native::U8, c"B"),
+    entry('h', Native::I16, c"h"),
+    entry('H', Native::U16, c"H"),
+    entry('i', Native::I32, c"i"),
+    entry('I', Native::U32, c"I"),
+    entry('l', long_native(true), c"l"),
+    entry('L', long_native(false), c"L"),
+    entry('q', Native::I64, c"q"),
+    entry('Q', Native::U64, c"Q"),
+    entry('f', Native::F32, c"f"),
+    entry('d', Native::F64, c"d"),
+];
+
+/// Runs `$body` with `$t` bound to the Rust type of `$native`.
+macro_rules! with_native {
+    ($native:expr, $t:ident => $body:expr) => {
+        with_native!(@arms $native, $t, $body,
+            I8 i8, U8 u8, I16 i16, U16 u16, I32 i32, U32 u32, I64 i64, U64 u64, F32 f32, F64 f64)
+    };
+    (@arms $native:expr, $t:ident, $body:expr, $($variant:ident $ty:ty),*) => {
+        match $native {
+            $(Native::$variant => {
+                type $t = $ty;
+                $body
+            })*
+        }
+    };
+}
+
+/// A number the bindings can store: read from a Python object with `array.array`'s checks,
+/// kept as native-endian bytes.
+trait Number: Copy + for<'py> IntoPyObject<'py> {
+    const SIZE: usize;
+    fn from_py(obj: &Bound<'_, PyAny>) -> PyResult<Self>;
+    fn write_ne(self, out: &mut [u8]);
+    fn read_ne(bytes: &[u8]) -> Self;
+    /// The native bytes, on the stack.
+    fn to_ne_vec(self) -> impl std::ops::Deref<Target = [u8]>;
+    /// `value` as this type, `None` out of range (never for floats: they round).
+    fn from_i64(value: i64) -> Option<Self>;
+}
+
+macro_rules! number {
+    ($t:ty, |$obj:ident| $from_py:expr, |$int:ident| $from_i64:expr) => {
+        impl Number for $t {
+            const SIZE: usize = std::mem::size_of::<$t>();
+            fn from_py($obj: &Bound<'_, PyAny>) -> PyResult<Self> {
+                $from_py
+            }
+            fn write_ne(self, out: &mut [u8]) {
+                out.copy_from_slice(&self.to_ne_bytes());
+            }
+            fn to_ne_vec(self) -> impl std::ops::Deref<Target = [u8]> {
+                NeBytes(self.to_ne_bytes())
+            }
+            fn read_ne(bytes: &[u8]) -> Self {
+                let mut raw = [0; std::mem::size_of::<$t>()];
+                raw.copy_from_slice(bytes);
+                <$t>::from_ne_bytes(raw)
+            }
+            fn from_i64($int: i64) -> Option<Self> {
+                $from_i64
+            }
+        }
+    };
+    ($t:ty, $via:ty) => {
+        // Integers go through `__index__` (a float is a TypeError, as in array.array); out of
+        // range is an OverflowError.
+        number!(
+            $t,
+            |obj| {
+                let wide: $via = obj.extract()?;
+                <$t>::try_from(wide).map_err(|_| {
+                    PyOverflowError::new_err(format!(
+                        "{wide} is out of range for {} ({}..={})",
+                        stringify!($t),
+                        <$t>::MIN,
+                        <$t>::MAX
+                    ))
+                })
+            },
+            |value| <$t>::try_from(value).ok()
+        );
+    };
+    (float $t:ty) => {
+        // float32 rounds (and overflows to inf) exactly as array.array('f') does.
+        number!(
+            $t,
+            |obj| {
+                if obj.is_instance_of::<PyString>() {
+                    return Err(PyTypeError::new_err("must be real number, not str"));
+                }
+                Ok(obj.extract::<f64>()? as $t)
+            },
+            |value| Some(value as $t)
+        );
+    };
+}
+
+number!(i8, i64);
+number!(u8, u64);
+number!(i16, i64);
+number!(u16, u64);
+number!(i32, i64);
+number!(u32, u64);
+number!(i64, i64);
+number!(u64, u64);
+number!(float f32);
+number!(float f64);
+
+/// A number's native bytes as a slice.
+struct NeBytes<const N: usize>([u8; N]);
+
+impl<const N: usize> std::ops::Deref for NeBytes<N> {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+/// One item's native bytes (at most 8), on the stack.
+pub(crate) struct Item {
+    raw: [u8; 8],
+    len: usize,
+}
+
+impl std::ops::Deref for Item {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.raw[..self.len]
+    }
+}
+
+/// What kind of number a format describes, with its size: two formats that agree here hold
+/// the same bytes (`q` and native `l` on LP64, `<f` and `f` on little-endian machines).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Kind {
+    Signed(usize),
+    Unsigned(usize),
+    Float(usize),
+}
+
+impl Native {
+    fn kind(self) -> Kind {
+        with_native!(self, T => {
+            let size = std::mem::size_of::<T>();
+            match self {
+                Native::F32 | Native::F64 => Kind::Float(size),
+                Native::I8 | Native::I16 | Native::I32 | Native::I64 => Kind::Signed(size),
+                _ => Kind::Unsigned(size),
+            }
+        })
+    }
+}
+
+/// The kind of a `struct`-module format string with one item, or `None` for anything else.
+fn format_kind(format: &CStr) -> Option<Kind> {
+    let format = format.to_str().ok()?;
+    let (standard, letter) = match format.as_bytes() {
+        [letter] => (false, *letter),
+        [b'@', letter] => (false, *letter),
+        [b'=', letter] => (true, *letter),
+        [b'<', letter] if cfg!(target_endian = "little") => (true, *letter),
+        [b'>' | b'!', letter] if cfg!(target_endian = "big") => (true, *letter),
+        _ => return None,
+    };
+    let long = if standard {
+        4
+    } else {
+        std::mem::size_of::<c_long>()
+    };
+    Some(match letter {
+        b'b' => Kind::Signed(1),
+        b'B' => Kind::Unsigned(1),
+        b'h' => Kind::Signed(2),
+        b'H' => Kind::Unsigned(2),
+        b'i' => Kind::Signed(4),
+        b'I' => Kind::Unsigned(4),
+        b'l' => Kind::Signed(long),
+        b'L' => Kind::Unsigned(long),
+        b'q' => Kind::Signed(8),
+        b'Q' => Kind::Unsigned(8),
+        b'f' => Kind::Float(4),
+        b'd' => Kind::Float(8),
+        _ => return None,
+    })
+}
+
+impl TypeCode {
+    /// The typecode named by `code`, with `array.array`'s errors for anything else.
+    pub(crate) fn from_py(code: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let text: String = code.extract().map_err(|_| {
+            PyTypeError::new_err(format!(
+                "typecode must be a unicode character, not {}",
+                code.get_type()
+                    .name()
+                    .map(|n| n.to_string())
+                    .unwrap_or_default()
+            ))
+        })?;
+        let mut chars = text.chars();
+        match (chars.next(), chars.next()) {
+            (Some(c), None) => TABLE.iter().find(|t| t.code == c).copied().ok_or_else(|| {
+                PyValueError::new_err("bad typecode (must be b, B, h, H, i, I, l, L, q, Q, f or d)")
+            }),
+            _ => Err(PyTypeError::new_err(
+                "typecode must be a unicode character, not str of length != 1",
+            )),
+        }
+    }
+
+    pub(crate) fn itemsize(self) -> usize {
+        with_native!(self.native, T => T::SIZE)
+    }
+
+    /// Whether a buffer of `format` holds exactly this typecode's numbers.
+    pub(crate) fn matches(self, format: &CStr) -> bool {
+        format_kind(format) == Some(self.native.kind())
+    }
+
+    /// Writes `obj` as one native item into `out` (`itemsize` bytes), with `array.array`'s
+    /// exceptions: `TypeError` for a wrong type, `OverflowError` out of range.
+    pub(crate) fn store(self, obj: &Bound<'_, PyAny>, out: &mut [u8]) -> PyResult<()> {
+        with_native!(self.native, T => T::from_py(obj)?.write_ne(out));
+        Ok(())
+    }
+
+    /// Converts items of `items` into native bytes appended to `out`, at most `max` of them;
+    /// returns whether the iterator is exhausted. On an error, `out` keeps the items
+    /// converted before it.
+    pub(crate) fn store_from_iter(
+        self,
+        items: &mut Bound<'_, PyIterator>,
+        out: &mut Vec<u8>,
+        max: usize,
+    ) -> PyResult<bool> {
+        // One dispatch on the typecode per call, not per item.
+        with_native!(self.native, T => {
+            out.reserve(max.min(64 * 1024) * T::SIZE);
+            for _ in 0..max {
+                match items.next() {
+                    None => return Ok(true),
+                    Some(item) => out.extend_from_slice(&T::from_py(&item?)?.to_ne_vec()),
+                }
+            }
+            Ok(false)
+        })
+    }
+
+    /// Whether `value` fits this typecode (floats hold every i64, rounded).
+    pub(crate) fn holds(self, value: i64) -> bool {
+        with_native!(self.native, T => T::from_i64(value).is_some())
+    }
+
+    /// Appends the native bytes of `start, start + step, ...` (`len` numbers, all within i64)
+    /// to `out`; returns `false`, appending nothing, if any is out of range for this typecode.
+    pub(crate) fn store_range(self, start: i64, step: i64, len: usize, out: &mut Vec<u8>) -> bool {
+        with_native!(self.native, T => {
+            let before = out.len();
+            out.resize(before + len * T::SIZE, 0);
+            let mut value = start;
+            for slot in out[before..].chunks_exact_mut(T::SIZE) {
+                let Some(item) = T::from_i64(value) else {
+                    out.truncate(before);
+                    return false;
+                };
+                item.write_ne(slot);
+                value = value.wrapping_add(step);
+            }
+            true
+        })
+    }
+
+    /// `obj` as one native item (`itemsize` bytes), converted as [`TypeCode::store`] does.
+    pub(crate) fn item(self, obj: &Bound<'_, PyAny>) -> PyResult<Item> {
+        let mut item = Item {
+            raw: [0; 8],
+            len: self.itemsize(),
+        };
+        self.store(obj, &mut item.raw[..item.len])?;
+        Ok(item)
+    }
+
+    /// The Python number stored in `bytes` (`itemsize` bytes).
+    pub(crate) fn load<'py>(self, py: Python<'py>, bytes: &[u8]) -> PyResult<Bound<'py, PyAny>> {
+        with_native!(self.native, T => Ok(T::read_ne(bytes).into_pyobject(py)?.into_any()))
+    }
+
+    /// Whether the numbers in `a` and `b` (both of this typecode) are equal as numbers
+    /// (`0.0 == -0.0`, `nan != nan`), which comparing bytes would get wrong for floats.
+    pub(crate) fn equal(self, a: &[u8], b: &[u8]) -> bool {
+        fn same<T: Number + PartialEq>(a: &[u8], b: &[u8]) -> bool {
+            a.len() == b.len()
+                && a.chunks_exact(T::SIZE)
+                    .zip(b.chunks_exact(T::SIZE))
+                    .all(|(x, y)| T::read_ne(x) == T::read_ne(y))
+        }
+        match self.native {
+            Native::F32 => same::<f32>(a, b),
+            Native::F64 => same::<f64>(a, b),
+            _ => a == b,
+        }
+    }
+}
+
+/// A `ValueError` naming what a buffer of the wrong format holds.
+pub(crate) fn format_mismatch(code: TypeCode, format: &CStr) -> PyErr {
+    PyValueError::new_err(format!(
+        "buffer format mismatch: expected {:?} items (typecode '{}'), got format {:?}",
+        code.format, code.code, format
+    ))
+}

@@ -1,0 +1,550 @@
+//! `PicoList(typecode)`: an `array.array` that grows in place and never moves, so memoryviews
+//! and numpy arrays over it stay valid while it grows.
+//!
+//! The items live as native bytes in a `picoring::PicoList<u8>` (its base is page-aligned and
+//! its length a multiple of the item size, so every item is aligned); the typecode decides how
+//! Python numbers are converted, with `array.array`'s exceptions.
+
+use std::ffi::c_int;
+
+use picoring::PicoList as List;
+use pyo3::exceptions::{PyIndexError, PyOverflowError, PyValueError};
+use pyo3::ffi;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBytes, PyList, PySlice, PyString, PyTuple, PyType};
+
+use crate::export::Region;
+use crate::guard::{count, guarded_pyclass, to_py_err, Exports, Guarded, DETACH_BYTES};
+use crate::input::ByteInput;
+use crate::list_byte::{plain_slice, position, slice_positions};
+use crate::typecode::TypeCode;
+use crate::typed_export::TypedExport;
+
+/// The list's bytes and how to read them.
+pub(crate) struct Typed {
+    bytes: List<u8>,
+    code: TypeCode,
+}
+
+impl Typed {
+    fn len(&self) -> usize {
+        self.bytes.len() / self.code.itemsize()
+    }
+
+    fn item(&self, i: usize) -> &[u8] {
+        let size = self.code.itemsize();
+        &self.bytes[i * size..(i + 1) * size]
+    }
+
+    fn item_mut(&mut self, i: usize) -> &mut [u8] {
+        let size = self.code.itemsize();
+        &mut self.bytes.as_mut_slice()[i * size..(i + 1) * size]
+    }
+}
+
+/// Appends `src` to a list whose bytes never move, all or nothing (also `PicoListByte`'s
+/// append). Growth is refused while a view is alive only on the heap fallback, where it would
+/// move the bytes; the copy releases the GIL when it is long.
+pub(crate) fn extend_in_place(
+    py: Python<'_>,
+    list: &mut List<u8>,
+    exports: &Exports,
+    src: &[u8],
+) -> PyResult<()> {
+    if !List::<u8>::grows_in_place() && list.capacity() - list.len() < src.len() {
+        exports.check_no_readers()?;
+    }
+    let owned;
+    let src = if crate::input::overlaps(src, list.as_ptr(), list.len()) {
+        // The list fed to itself: copy first so no slice of the source aliases it.
+        owned = src.to_vec();
+        &owned[..]
+    } else {
+        src
+    };
+    if src.len() >= DETACH_BYTES {
+        py.detach(|| list.extend_from_slice(src))
+    } else {
+        list.extend_from_slice(src)
+    }
+    .map_err(to_py_err)
+}
+
+/// Items converted per lock when extending from a Python iterable: Python code (a generator)
+/// runs between chunks, never under the lock.
+const CHUNK_ITEMS: usize = 16 * 1024;
+
+fn out_of_range() -> PyErr {
+    PyIndexError::new_err("PicoList index out of range")
+}
+
+impl PicoList {
+    fn code(&self, py: Python<'_>) -> PyResult<TypeCode> {
+        self.inner.with(py, |typed, _| Ok(typed.code))
+    }
+
+    /// Appends native bytes (whole items), all or nothing.
+    fn append_bytes(&self, py: Python<'_>, src: &[u8]) -> PyResult<()> {
+        self.inner.with(py, |typed, _| {
+            extend_in_place(py, &mut typed.bytes, &self.inner.exports, src)
+        })
+    }
+
+    /// Native bytes of `data`: a buffer of this typecode's format is copied as is (one
+    /// memcpy), anything else is iterated and converted item by item.
+    fn bytes_of(code: TypeCode, data: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
+        if let Some(input) = Self::matching_buffer(code, data) {
+            return Ok(input.bytes().to_vec());
+        }
+        let mut out = Vec::new();
+        code.store_from_iter(&mut data.try_iter()?, &mut out, usize::MAX)?;
+        Ok(out)
+    }
+
+    /// `data` as a C-contiguous buffer of this typecode's format, if it is one.
+    fn matching_buffer<'py>(code: TypeCode, data: &Bound<'py, PyAny>) -> Option<ByteInput<'py>> {
+        if data.is_instance_of::<PyString>() {
+            return None;
+        }
+        let input = ByteInput::new(data).ok()?;
+        let matches = match &input {
+            ByteInput::Bytes(_) => code.matches(c"B"),
+            ByteInput::Buffer(buffer) => code.matches(buffer.format()),
+        };
+        matches.then_some(input)
+    }
+
+    /// A new `array.array` of this typecode holding `bytes` (what slicing returns: a copy, as
+    /// `PicoListByte` slices are `bytes`; a new reservation per slice would cost a mapping).
+    fn new_array<'py>(
+        py: Python<'py>,
+        code: TypeCode,
+        bytes: &[u8],
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let array = array_type(py)?.call1((code.code,))?;
+        array.call_method1("frombytes", (PyBytes::new(py, bytes),))?;
+        Ok(array)
+    }
+
+    /// A `range` of numbers that fit is generated in Rust, without a Python int per item;
+    /// returns `false` (appending nothing) for anything else, left to the item-by-item path.
+    fn extend_from_range(
+        &self,
+        py: Python<'_>,
+        code: TypeCode,
+        data: &Bound<'_, PyAny>,
+    ) -> PyResult<bool> {
+        static RANGE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+        let range = RANGE.import(py, "builtins", "range")?;
+        if !data.is_exact_instance(range) {
+            return Ok(false);
+        }
+        let ends = (
+            data.getattr("start")?.extract::<i64>(),
+            data.getattr("step")?.extract::<i64>(),
+            data.len(),
+        );
+        let (Ok(start), Ok(step), Ok(len)) = ends else {
+            return Ok(false);
+        };
+        // A range is monotonic: when its ends fit, every number in it fits.
+        let last = start.checked_add((len.saturating_sub(1) as i64).saturating_mul(step));
+        if len == 0 || !last.is_some_and(|last| code.holds(start) && code.holds(last)) {
+            return Ok(len == 0);
+        }
+        let mut bytes = Vec::new();
+        let mut done = 0;
+        while done < len {
+            let n = CHUNK_ITEMS.min(len - done);
+            bytes.clear();
+            // `done < len`, so this number lies between the ends: within i64.
+            if !code.store_range(start + done as i64 * step, step, n, &mut bytes) {
+                return Err(PyOverflowError::new_err("range item out of range"));
+            }
+            self.append_bytes(py, &bytes)?;
+            done += n;
+        }
+        Ok(true)
+    }
+
+    /// The first `limit` items as a Python list, and the length (under the lock: converting
+    /// numbers runs no Python code).
+    fn head<'py>(&self, py: Python<'py>, limit: usize) -> PyResult<(Bound<'py, PyList>, usize)> {
+        self.inner.with(py, |typed, _| {
+            let size = typed.code.itemsize();
+            let items = typed
+                .bytes
+                .chunks_exact(size)
+                .take(limit)
+                .map(|raw| typed.code.load(py, raw))
+                .collect::<PyResult<Vec<_>>>()?;
+            Ok((PyList::new(py, items)?, typed.len()))
+        })
+    }
+
+    fn to_list<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        Ok(self.head(py, usize::MAX)?.0)
+    }
+}
+
+guarded_pyclass!(
+    /// A typed list over reserved address space (`array.array`'s typecodes): appending never
+    /// moves existing items, so it keeps growing while a memoryview or numpy array looks at it.
+    PicoList,
+    Typed,
+    [, sequence],
+    {
+    /// `PicoList(typecode="B", initial=None, max_capacity=None)`: `initial` is an iterable of
+    /// numbers or a buffer; `max_capacity` bounds the reservation in bytes (default 64 GiB of
+    /// address space, which costs no memory until used).
+    #[new]
+    #[pyo3(signature = (typecode=None, initial=None, max_capacity=None))]
+    fn new(
+        py: Python<'_>,
+        typecode: Option<&Bound<'_, PyAny>>,
+        initial: Option<&Bound<'_, PyAny>>,
+        max_capacity: Option<isize>,
+    ) -> PyResult<Self> {
+        let code = match typecode {
+            Some(code) => TypeCode::from_py(code)?,
+            None => TypeCode::from_py(&PyString::new(py, "B"))?,
+        };
+        let bytes = match max_capacity {
+            None => List::new(),
+            Some(n) => List::with_max_capacity(count(n, "max_capacity")?),
+        }
+        .map_err(to_py_err)?;
+        let this = PicoList {
+            inner: Guarded::new("PicoList", Typed { bytes, code }),
+        };
+        if let Some(initial) = initial {
+            this.extend(py, initial)?;
+        }
+        Ok(this)
+    }
+
+    /// The typecode, as in `array.array`.
+    #[getter]
+    fn typecode(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(self.code(py)?.code.to_string())
+    }
+
+    /// Bytes per item.
+    #[getter]
+    fn itemsize(&self, py: Python<'_>) -> PyResult<usize> {
+        Ok(self.code(py)?.itemsize())
+    }
+
+    fn __len__(&self, py: Python<'_>) -> PyResult<usize> {
+        self.inner.with(py, |typed, _| Ok(typed.len()))
+    }
+
+    fn __bool__(&self, py: Python<'_>) -> PyResult<bool> {
+        Ok(self.__len__(py)? > 0)
+    }
+
+    /// Number of items (upstream 0.6 spelling of `len(lst)`).
+    fn len(&self, py: Python<'_>) -> PyResult<usize> {
+        self.__len__(py)
+    }
+
+    /// Items that fit in the memory committed so far.
+    fn capacity(&self, py: Python<'_>) -> PyResult<usize> {
+        self.inner
+            .with(py, |typed, _| Ok(typed.bytes.capacity() / typed.code.itemsize()))
+    }
+
+    /// The most items the reservation can ever hold.
+    fn max_capacity(&self, py: Python<'_>) -> PyResult<usize> {
+        self.inner
+            .with(py, |typed, _| Ok(typed.bytes.max_capacity() / typed.code.itemsize()))
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        /// Longer lists show their first items only (array.array would print all of them).
+        const SHOWN: usize = 1000;
+        if self.inner.is_closed(py) {
+            return Ok("<picoring.PicoList closed>".into());
+        }
+        let code = self.code(py)?;
+        let (items, len) = self.head(py, SHOWN)?;
+        if len == 0 {
+            return Ok(format!("PicoList('{}')", code.code));
+        }
+        let shown = items.repr()?.to_string();
+        Ok(if len > SHOWN {
+            format!("PicoList('{}', {}, ...]) with {len} items", code.code, &shown[..shown.len() - 1])
+        } else {
+            format!("PicoList('{}', {shown})", code.code)
+        })
+    }
+
+    /// Appends one number (`TypeError`/`OverflowError` as `array.array`).
+    fn append(&self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        let raw = self.code(py)?.item(value)?;
+        self.append_bytes(py, &raw)
+    }
+
+    /// Upstream 0.6 name of `append`.
+    fn push(&self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        self.append(py, value)
+    }
+
+    /// Appends a buffer of the same format in one copy (numpy arrays, `array.array`, another
+    /// `PicoList`), or every number of an iterable. As with `array.array`, an iterable that
+    /// fails part way leaves the items before the failure appended.
+    fn extend(&self, py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<()> {
+        let code = self.code(py)?;
+        if let Some(input) = Self::matching_buffer(code, data) {
+            return self.append_bytes(py, input.bytes());
+        }
+        if self.extend_from_range(py, code, data)? {
+            return Ok(());
+        }
+        let mut items = data.try_iter()?;
+        let mut chunk = Vec::new();
+        loop {
+            chunk.clear();
+            let exhausted = code.store_from_iter(&mut items, &mut chunk, CHUNK_ITEMS);
+            // Items converted before a failure stay appended, as with array.array.
+            self.append_bytes(py, &chunk)?;
+            if exhausted? {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Inserts `value` before `index` (clamped, as `list.insert`). O(n): the items after it
+    /// move one place (a memmove); refused (`BufferError`) while a view is alive.
+    fn insert(&self, py: Python<'_>, index: isize, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        let raw = self.code(py)?.item(value)?;
+        self.inner.with(py, |typed, _| {
+            self.inner.exports.check_no_readers()?;
+            let len = typed.len();
+            let at = if index < 0 {
+                len.saturating_sub(index.unsigned_abs())
+            } else {
+                (index as usize).min(len)
+            };
+            let size = raw.len();
+            typed.bytes.extend_from_slice(&raw).map_err(to_py_err)?;
+            let bytes = typed.bytes.as_mut_slice();
+            bytes.copy_within(at * size..len * size, (at + 1) * size);
+            bytes[at * size..(at + 1) * size].copy_from_slice(&raw);
+            Ok(())
+        })
+    }
+
+    /// Removes and returns the item at `index` (the last by default). O(1) for the last item,
+    /// O(n) otherwise (the items after it move back a place); refused while a view is alive.
+    #[pyo3(signature = (index=-1))]
+    fn pop<'py>(&self, py: Python<'py>, index: isize) -> PyResult<Bound<'py, PyAny>> {
+        self.inner.with(py, |typed, _| {
+            let len = typed.len();
+            if len == 0 {
+                return Err(PyIndexError::new_err("pop from empty PicoList"));
+            }
+            let i = position(index, len).ok_or_else(out_of_range)?;
+            self.inner.exports.check_no_readers()?;
+            let value = typed.code.load(py, typed.item(i))?;
+            let size = typed.code.itemsize();
+            typed
+                .bytes
+                .as_mut_slice()
+                .copy_within((i + 1) * size..len * size, i * size);
+            typed.bytes.truncate((len - 1) * size);
+            Ok(value)
+        })
+    }
+
+    /// The item at `index`, or `None` out of range (upstream 0.6 behaviour; `lst[i]` raises).
+    fn get<'py>(&self, py: Python<'py>, index: isize) -> PyResult<Option<Bound<'py, PyAny>>> {
+        self.inner.with(py, |typed, _| {
+            position(index, typed.len())
+                .map(|i| typed.code.load(py, typed.item(i)))
+                .transpose()
+        })
+    }
+
+    /// Sets the item at `index`; `False` out of range (upstream 0.6 behaviour).
+    fn set(&self, py: Python<'_>, index: isize, value: &Bound<'_, PyAny>) -> PyResult<bool> {
+        let raw = self.code(py)?.item(value)?;
+        self.inner.with(py, |typed, _| {
+            Ok(match position(index, typed.len()) {
+                Some(i) => {
+                    typed.item_mut(i).copy_from_slice(&raw);
+                    true
+                }
+                None => false,
+            })
+        })
+    }
+
+    /// Every item as a `list` of Python numbers.
+    fn tolist<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        self.to_list(py)
+    }
+
+    /// `lst[i]` (negative indices count from the end) or `lst[a:b:c]` (a copy, as an
+    /// `array.array` of the same typecode).
+    fn __getitem__<'py>(
+        &self,
+        py: Python<'py>,
+        index: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        if let Ok(slice) = index.cast::<PySlice>() {
+            // Slice bounds' `__index__` runs here, before the lock.
+            let slice = &plain_slice(slice)?;
+            let (code, picked) = self.inner.with(py, |typed, _| {
+                let size = typed.code.itemsize();
+                let indices = slice.indices(typed.len() as isize)?;
+                let picked = if indices.step == 1 {
+                    let (start, stop) = (indices.start as usize, indices.stop as usize);
+                    typed.bytes[start * size..stop.max(start) * size].to_vec()
+                } else {
+                    slice_positions(slice, typed.len())?
+                        .flat_map(|i| typed.item(i).iter().copied())
+                        .collect()
+                };
+                Ok((typed.code, picked))
+            })?;
+            return Self::new_array(py, code, &picked);
+        }
+        let index: isize = index.extract()?;
+        self.inner.with(py, |typed, _| {
+            let i = position(index, typed.len()).ok_or_else(out_of_range)?;
+            typed.code.load(py, typed.item(i))
+        })
+    }
+
+    /// `lst[i] = v`, and `lst[a:b:c] = items` with as many items as the slice selects (another
+    /// length would move the items after it: `ValueError`).
+    fn __setitem__(
+        &self,
+        py: Python<'_>,
+        index: &Bound<'_, PyAny>,
+        value: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
+        let code = self.code(py)?;
+        let size = code.itemsize();
+        if let Ok(slice) = index.cast::<PySlice>() {
+            let slice = &plain_slice(slice)?;
+            let data = Self::bytes_of(code, value)?;
+            return self.inner.with(py, |typed, _| {
+                let positions: Vec<usize> = slice_positions(slice, typed.len())?.collect();
+                if data.len() != positions.len() * size {
+                    return Err(PyValueError::new_err(format!(
+                        "PicoList slice assignment must keep the length: the slice has {} \
+                         items, the value {}",
+                        positions.len(),
+                        data.len() / size
+                    )));
+                }
+                for (i, raw) in positions.into_iter().zip(data.chunks_exact(size)) {
+                    typed.item_mut(i).copy_from_slice(raw);
+                }
+                Ok(())
+            });
+        }
+        let index: isize = index.extract()?;
+        let raw = code.item(value)?;
+        self.inner.with(py, |typed, _| {
+            let i = position(index, typed.len()).ok_or_else(out_of_range)?;
+            typed.item_mut(i).copy_from_slice(&raw);
+            Ok(())
+        })
+    }
+
+    fn __iter__(slf: Bound<'_, Self>) -> PicoListIterator {
+        PicoListIterator {
+            list: slf.unbind(),
+            next: std::sync::atomic::AtomicUsize::new(0),
+        }
+    }
+
+    /// Equal to a `PicoList`, `array.array`, `list` or `tuple` holding equal numbers in order.
+    fn __eq__(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+        let code = self.code(py)?;
+        let is_array = other.is_instance_of::<PicoList>()
+            || other.is_instance(array_type(py)?)?;
+        if is_array {
+            if let Some(input) = Self::matching_buffer(code, other) {
+                let eq = self
+                    .inner
+                    .with(py, |typed, _| Ok(code.equal(&typed.bytes, input.bytes())))?;
+                return Ok(pyo3::types::PyBool::new(py, eq).to_owned().into_any().unbind());
+            }
+        } else if !other.is_instance_of::<PyList>() && !other.is_instance_of::<PyTuple>() {
+            return Ok(py.NotImplemented());
+        }
+        let other = PyList::new(py, other.try_iter()?.collect::<PyResult<Vec<_>>>()?)?;
+        Ok(self.to_list(py)?.eq(other)?.into_pyobject(py)?.to_owned().into_any().unbind())
+    }
+
+    /// Removes every item and gives the memory back; refused while a view is alive.
+    fn clear(&self, py: Python<'_>) -> PyResult<()> {
+        self.inner.with(py, |typed, _| {
+            self.inner.exports.check_none()?;
+            typed.bytes.clear();
+            Ok(())
+        })
+    }
+
+    /// A writable typed export of every item (format = typecode, as `array.array`'s); counted
+    /// until released. Its `obj` is a small exporter object that keeps this list alive.
+    unsafe fn __getbuffer__(
+        slf: Bound<'_, Self>,
+        view: *mut ffi::Py_buffer,
+        flags: c_int,
+    ) -> PyResult<()> {
+        let this = slf.get();
+        let (region, code) = this.inner.with(slf.py(), |typed, _| {
+            let region = Region {
+                ptr: typed.bytes.as_mut_ptr(),
+                len: typed.bytes.len(),
+            };
+            // The items stay in place while this count lives: appends never move them on the
+            // native backends (and are refused on the moving heap fallback), and pop, insert,
+            // clear and close check it.
+            this.inner.exports.add(false);
+            Ok((region, typed.code))
+        })?;
+        let export =
+            TypedExport::new(slf.as_any(), this.inner.exports.clone(), region, code, 0, true)?;
+        // SAFETY: forwarded from CPython's call.
+        unsafe { TypedExport::fill(&export, view, flags) }
+    }
+    }
+);
+
+/// `array.array`, looked up once.
+fn array_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
+    static ARRAY: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+    ARRAY.import(py, "array", "array")
+}
+
+/// Iterates over a `PicoList` by index, so appends during iteration are seen, as with
+/// `array.array`.
+#[pyclass(frozen, module = "picoring._picoring")]
+pub(crate) struct PicoListIterator {
+    list: Py<PicoList>,
+    next: std::sync::atomic::AtomicUsize,
+}
+
+#[pymethods]
+impl PicoListIterator {
+    fn __iter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
+        slf
+    }
+
+    fn __next__<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        use std::sync::atomic::Ordering;
+        let i = self.next.fetch_add(1, Ordering::Relaxed);
+        self.list.get().inner.with(py, |typed, _| {
+            (i < typed.len())
+                .then(|| typed.code.load(py, typed.item(i)))
+                .transpose()
+        })
+    }
+}

@@ -1,0 +1,381 @@
+//! `PicoRing(typecode, frames, channels=1, overwrite=False)`: a ring of typed frames (e.g.
+//! float32 stereo audio) whose queued frames are always one contiguous `(frames, channels)`
+//! array, with blocking `push`/`pop` and timeouts.
+//!
+//! The frames live in a `picoring::PicoRing<u8>` moved in whole frames; the capacity in frames
+//! is exact (the byte ring may be larger, rounded up to pages, and the rest is never used).
+//! Items stay aligned: the mapping is page-aligned and every offset is a multiple of the frame
+//! size modulo a capacity that is a multiple of the item size.
+
+use std::ffi::c_int;
+
+use picoring::PicoRing as Ring;
+use pyo3::exceptions::{PyOverflowError, PyValueError};
+use pyo3::ffi;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyByteArray, PyMemoryView, PyTuple};
+
+use crate::byte_ring::ByteRing;
+use crate::export::Region;
+use crate::guard::{count, guarded_pyclass, to_py_err, Guarded, DETACH_BYTES};
+use crate::input::ByteInput;
+use crate::typecode::{format_mismatch, TypeCode};
+use crate::typed_export::TypedExport;
+use crate::wait::{wait_for, Wakes};
+
+/// The ring and its fixed shape.
+pub(crate) struct Frames {
+    bytes: Ring<u8>,
+    code: TypeCode,
+    channels: usize,
+    /// `channels * itemsize`.
+    frame_bytes: usize,
+    /// The exact capacity in frames (`frames * frame_bytes <= bytes.capacity()`).
+    frames: usize,
+    overwrite: bool,
+}
+
+impl Frames {
+    fn len(&self) -> usize {
+        self.bytes.len() / self.frame_bytes
+    }
+
+    fn free(&self) -> usize {
+        self.frames - self.len()
+    }
+
+    /// How many frames a buffer holds, after checking its format and shape: `(n,)` items of
+    /// interleaved frames, or `(n, channels)`.
+    fn frames_in(&self, input: &ByteInput<'_>) -> PyResult<usize> {
+        let (format, shape): (&std::ffi::CStr, &[usize]) = match input {
+            ByteInput::Bytes(_) => (c"B", &[]),
+            ByteInput::Buffer(buffer) => (buffer.format(), buffer.shape()),
+        };
+        if !self.code.matches(format) {
+            return Err(format_mismatch(self.code, format));
+        }
+        let items = input.len() / self.code.itemsize();
+        match shape {
+            [] | [_] if items % self.channels == 0 => Ok(items / self.channels),
+            [] | [_] => Err(PyValueError::new_err(format!(
+                "{items} items are not a whole number of {}-channel frames",
+                self.channels
+            ))),
+            [frames, channels] if *channels == self.channels => Ok(*frames),
+            _ => Err(PyValueError::new_err(format!(
+                "shape mismatch: the ring holds frames of {} channels, shape (frames, {}) or \
+                 (frames * {},), the data has shape {shape:?}",
+                self.channels, self.channels, self.channels
+            ))),
+        }
+    }
+
+    /// The shape of `n` frames as numpy spells it.
+    fn shape(&self, n: usize) -> Vec<usize> {
+        if self.channels == 1 {
+            vec![n]
+        } else {
+            vec![n, self.channels]
+        }
+    }
+}
+
+/// `numpy.ndarray`, looked up once; `None` when numpy cannot be imported.
+fn numpy_ndarray(py: Python<'_>) -> Option<&Bound<'_, PyAny>> {
+    static NDARRAY: PyOnceLock<Option<Py<PyAny>>> = PyOnceLock::new();
+    NDARRAY
+        .get_or_init(py, || {
+            py.import("numpy")
+                .and_then(|np| np.getattr("ndarray"))
+                .ok()
+                .map(Bound::unbind)
+        })
+        .as_ref()
+        .map(|f| f.bind(py))
+}
+
+impl PicoRing {
+    fn frames_len(&self, py: Python<'_>) -> PyResult<usize> {
+        self.inner.with(py, |f, _| Ok(f.len()))
+    }
+}
+
+guarded_pyclass!(
+    /// A ring of typed frames (`array.array` typecodes, `channels` items per frame) whose
+    /// queued frames are one contiguous array, wrapped or not.
+    PicoRing,
+    Wakes<Frames>,
+    [],
+    {
+    /// `PicoRing(typecode, frames, channels=1, overwrite=False)`: room for exactly `frames`
+    /// frames; with `overwrite`, a push into a full ring evicts the oldest frames (keeping
+    /// the latest `frames`) instead of waiting.
+    #[new]
+    #[pyo3(signature = (typecode, frames, channels=1, overwrite=false))]
+    fn new(
+        typecode: &Bound<'_, PyAny>,
+        frames: isize,
+        channels: isize,
+        overwrite: bool,
+    ) -> PyResult<Self> {
+        let code = TypeCode::from_py(typecode)?;
+        let frames = count(frames, "frames")?;
+        let channels = count(channels, "channels")?;
+        if frames == 0 || channels == 0 {
+            return Err(PyValueError::new_err("frames and channels must be at least 1"));
+        }
+        let too_large = || PyOverflowError::new_err("frames * channels is too large");
+        let frame_bytes = channels.checked_mul(code.itemsize()).ok_or_else(too_large)?;
+        let total = frames.checked_mul(frame_bytes).ok_or_else(too_large)?;
+        let bytes = Ring::with_capacity(total).map_err(to_py_err)?;
+        Ok(PicoRing {
+            inner: Guarded::new(
+                "PicoRing",
+                Wakes::new(Frames { bytes, code, channels, frame_bytes, frames, overwrite }),
+            ),
+        })
+    }
+
+    /// The typecode of the items, as in `array.array`.
+    #[getter]
+    fn typecode(&self, py: Python<'_>) -> PyResult<String> {
+        self.inner.with(py, |f, _| Ok(f.code.code.to_string()))
+    }
+
+    /// Bytes per item.
+    #[getter]
+    fn itemsize(&self, py: Python<'_>) -> PyResult<usize> {
+        self.inner.with(py, |f, _| Ok(f.code.itemsize()))
+    }
+
+    /// Items per frame.
+    #[getter]
+    fn channels(&self, py: Python<'_>) -> PyResult<usize> {
+        self.inner.with(py, |f, _| Ok(f.channels))
+    }
+
+    /// Whether a push into a full ring evicts the oldest frames.
+    #[getter]
+    fn overwrite(&self, py: Python<'_>) -> PyResult<bool> {
+        self.inner.with(py, |f, _| Ok(f.overwrite))
+    }
+
+    fn __len__(&self, py: Python<'_>) -> PyResult<usize> {
+        self.frames_len(py)
+    }
+
+    fn __bool__(&self, py: Python<'_>) -> PyResult<bool> {
+        Ok(self.frames_len(py)? > 0)
+    }
+
+    /// Number of queued frames (as `len(ring)`).
+    fn len(&self, py: Python<'_>) -> PyResult<usize> {
+        self.frames_len(py)
+    }
+
+    /// Capacity in frames: exactly what was asked for.
+    fn capacity(&self, py: Python<'_>) -> PyResult<usize> {
+        self.inner.with(py, |f, _| Ok(f.frames))
+    }
+
+    /// Free frames: `capacity() - len()`.
+    fn free_len(&self, py: Python<'_>) -> PyResult<usize> {
+        self.inner.with(py, |f, _| Ok(f.free()))
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> String {
+        match self.inner.with(py, |f, _| Ok((f.code.code, f.len(), f.frames, f.channels))) {
+            Ok((code, len, frames, channels)) => format!(
+                "<picoring.PicoRing '{code}' len={len} capacity={frames} channels={channels}>"
+            ),
+            Err(_) if self.inner.is_closed(py) => "<picoring.PicoRing closed>".into(),
+            Err(_) => "<picoring.PicoRing from another process>".into(),
+        }
+    }
+
+    /// Appends every frame of `data` (a buffer of the ring's format: `(n, channels)` or `n`
+    /// interleaved frames' items) and returns how many frames were stored. All or nothing:
+    /// when it does not fit, waits up to `timeout` seconds (`None`: forever) for room, then
+    /// raises `TimeoutError` having written nothing. In overwrite mode it never waits: the
+    /// oldest frames are evicted (`BufferError` if a view still exports them), and of data
+    /// longer than the ring only the last `capacity()` frames are kept. Pushes and pops are
+    /// whole: a producer pushing blocks of `n` frames and a consumer popping blocks of `m`
+    /// can only wait for each other forever if `n + m > capacity()`; size the ring for both.
+    #[pyo3(signature = (data, timeout=None))]
+    fn push(&self, py: Python<'_>, data: &Bound<'_, PyAny>, timeout: Option<f64>) -> PyResult<usize> {
+        let input = ByteInput::new(data)?;
+        let needed = std::cell::Cell::new(0);
+        wait_for(
+            &self.inner,
+            py,
+            timeout,
+            || format!("no room for {} frames before the timeout", needed.get()),
+            |f, _| {
+                let n = f.frames_in(&input)?;
+                needed.set(n);
+                let mut src = input.bytes();
+                if f.overwrite {
+                    let kept = n.min(f.frames);
+                    src = &src[(n - kept) * f.frame_bytes..];
+                    let evicted = kept.saturating_sub(f.free());
+                    if evicted > 0 {
+                        self.inner.exports.check_no_readers()?;
+                        f.bytes.consume(evicted * f.frame_bytes);
+                    }
+                } else if n > f.frames {
+                    return Err(PyValueError::new_err(format!(
+                        "cannot push {n} frames into a ring of {} frames",
+                        f.frames
+                    )));
+                } else if n > f.free() {
+                    return Ok(None);
+                }
+                let (start, span) = ByteRing::span(&f.bytes);
+                let owned;
+                if input.overlaps(start, span) {
+                    // The ring fed to itself: copy first so no slice of the source aliases it.
+                    owned = src.to_vec();
+                    src = &owned;
+                }
+                if src.len() >= DETACH_BYTES {
+                    py.detach(|| f.bytes.push_slice(src));
+                } else {
+                    f.bytes.push_slice(src);
+                }
+                Ok(Some(src.len() / f.frame_bytes))
+            },
+        )
+    }
+
+    /// Removes and returns the oldest `n` frames (all queued frames when `n` is `None`, without
+    /// waiting) as a new numpy array of shape `(n, channels)` (`(n,)` for one channel), or a
+    /// memoryview of that shape when numpy is not importable. Waits up to `timeout` seconds
+    /// (`None`: forever) until `n` frames are queued, then raises `TimeoutError` having removed
+    /// nothing. `ValueError` if `n` exceeds the capacity; `BufferError` while a view exports them.
+    #[pyo3(signature = (n=None, timeout=None))]
+    fn pop<'py>(
+        &self,
+        py: Python<'py>,
+        n: Option<isize>,
+        timeout: Option<f64>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let n = n.map(|n| count(n, "n")).transpose()?;
+        let (bytes, shape, code) = wait_for(
+            &self.inner,
+            py,
+            timeout,
+            || format!("fewer than {} frames arrived before the timeout", n.unwrap_or(0)),
+            |f, _| {
+                let n = match n {
+                    Some(n) if n > f.frames => {
+                        return Err(PyValueError::new_err(format!(
+                            "cannot pop {n} frames from a ring of {} frames",
+                            f.frames
+                        )))
+                    }
+                    Some(n) if n > f.len() => return Ok(None),
+                    Some(n) => n,
+                    None => f.len(),
+                };
+                let len = n * f.frame_bytes;
+                if len > 0 {
+                    self.inner.exports.check_no_readers()?;
+                }
+                let src = &f.bytes.readable()[..len];
+                // bytearray objects are not tracked by the garbage collector: creating one
+                // under the lock runs no Python code.
+                let out = if len >= DETACH_BYTES {
+                    PyByteArray::new_with(py, len, |buf| {
+                        py.detach(|| buf.copy_from_slice(src));
+                        Ok(())
+                    })?
+                } else {
+                    PyByteArray::new(py, src)
+                };
+                f.bytes.consume(len);
+                Ok(Some((out, f.shape(n), f.code)))
+            },
+        )?;
+        let shape = PyTuple::new(py, shape)?;
+        let format = code.format.to_str().unwrap_or("B");
+        match numpy_ndarray(py) {
+            // An array over the new bytearray: no copy beyond the one made above.
+            Some(ndarray) => ndarray.call1((shape, format, bytes)),
+            None => PyMemoryView::from(bytes.as_any())?.call_method1("cast", (format, shape)),
+        }
+    }
+
+    /// Drops the oldest `n` frames without copying them; `ValueError` if fewer are queued,
+    /// `BufferError` while a view exports them.
+    fn consume(&self, py: Python<'_>, n: isize) -> PyResult<()> {
+        let n = count(n, "n")?;
+        self.inner.with(py, |f, _| {
+            if n > f.len() {
+                return Err(PyValueError::new_err(format!(
+                    "cannot consume {n} frames: only {} are queued",
+                    f.len()
+                )));
+            }
+            if n > 0 {
+                self.inner.exports.check_no_readers()?;
+                let len = n * f.frame_bytes;
+                f.bytes.consume(len);
+                f.notify();
+            }
+            Ok(())
+        })
+    }
+
+    /// Drops every queued frame; refused while a view is alive.
+    fn clear(&self, py: Python<'_>) -> PyResult<()> {
+        self.inner.with(py, |f, _| {
+            self.inner.exports.check_none()?;
+            f.bytes.clear();
+            f.notify();
+            Ok(())
+        })
+    }
+
+    /// Every queued frame as one read-only memoryview of shape `(frames, channels)` (`(frames,)`
+    /// for one channel), O(1) and contiguous whether or not the frames wrap:
+    /// `numpy.asarray(ring.get_readable_view())` is a zero-copy array. Counted until released.
+    fn get_readable_view<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyMemoryView>> {
+        let export = Self::export(slf)?;
+        PyMemoryView::from(export.as_any())
+    }
+
+    /// The same export as `get_readable_view()`, so `numpy.asarray(ring)` works too.
+    unsafe fn __getbuffer__(
+        slf: Bound<'_, Self>,
+        view: *mut ffi::Py_buffer,
+        flags: c_int,
+    ) -> PyResult<()> {
+        let export = Self::export(&slf)?;
+        // SAFETY: forwarded from CPython's call.
+        unsafe { TypedExport::fill(&export, view, flags) }
+    }
+    }
+);
+
+impl PicoRing {
+    /// A counted, read-only typed export of the queued frames.
+    fn export<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, TypedExport>> {
+        let this = slf.get();
+        let (region, code, channels) = this.inner.with(slf.py(), |f, _| {
+            // The frames stay in place while this count lives: every call that would consume,
+            // clear, overwrite or free them checks it.
+            this.inner.exports.add(false);
+            Ok((Region::of(f.bytes.readable()), f.code, f.channels))
+        })?;
+        let columns = if channels == 1 { 0 } else { channels };
+        TypedExport::new(
+            slf.as_any(),
+            this.inner.exports.clone(),
+            region,
+            code,
+            columns,
+            false,
+        )
+    }
+}

@@ -1,0 +1,189 @@
+//! Growing a PicoList to 50 M elements against `Vec` (with its reallocations): one push at a
+//! time and by `extend_from_slice` in 64 KiB chunks for `u8`, one push at a time for `u64`.
+//!
+//! Before the timings, each case is also run once in a fresh subprocess (this binary run again
+//! with `PICORING_LIST_CASE` set), which reports its peak RSS growth (`VmHWM` minus the `VmRSS`
+//! it started with), so the memory figures of one case do not hide in another's.
+
+use std::hint::black_box;
+use std::process::Command;
+
+use criterion::{BatchSize, Criterion};
+use picoring::PicoList;
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// Elements per list: 50 M under `cargo bench`; a smoke-test size when `cargo test` runs this
+/// binary (without `--bench`), which executes every routine once.
+static N: AtomicUsize = AtomicUsize::new(50_000_000);
+
+fn n() -> usize {
+    N.load(Ordering::Relaxed)
+}
+const CHUNK: usize = 64 * 1024;
+
+/// The grow-to-N workloads, written once for anything with the three operations.
+trait Grow<T> {
+    fn fresh() -> Self;
+    fn push_one(&mut self, value: T);
+    fn extend_chunk(&mut self, items: &[T]);
+    fn length(&self) -> usize;
+}
+
+impl<T: Copy> Grow<T> for PicoList<T> {
+    fn fresh() -> Self {
+        PicoList::new().expect("reserve")
+    }
+    #[inline]
+    fn push_one(&mut self, value: T) {
+        self.push(value).expect("push");
+    }
+    fn extend_chunk(&mut self, items: &[T]) {
+        self.extend_from_slice(items).expect("extend");
+    }
+    fn length(&self) -> usize {
+        self.len()
+    }
+}
+
+impl<T: Copy> Grow<T> for Vec<T> {
+    fn fresh() -> Self {
+        Vec::new()
+    }
+    #[inline]
+    fn push_one(&mut self, value: T) {
+        self.push(value);
+    }
+    fn extend_chunk(&mut self, items: &[T]) {
+        self.extend_from_slice(items);
+    }
+    fn length(&self) -> usize {
+        self.len()
+    }
+}
+
+fn push_u8<L: Grow<u8>>(mut list: L) -> L {
+    for i in 0..n() {
+        list.push_one(i as u8);
+    }
+    list
+}
+
+fn extend_u8<L: Grow<u8>>(mut list: L) -> L {
+    let chunk: Vec<u8> = (0..CHUNK).map(|i| i as u8).collect();
+    while list.length() < n() {
+        let len = CHUNK.min(n() - list.length());
+        list.extend_chunk(black_box(&chunk[..len]));
+    }
+    list
+}
+
+fn push_u64<L: Grow<u64>>(mut list: L) -> L {
+    for i in 0..n() as u64 {
+        list.push_one(i);
+    }
+    list
+}
+
+fn huge<T: Copy>() -> PicoList<T> {
+    let mut list = PicoList::fresh();
+    list.set_huge_pages(true);
+    list
+}
+
+/// A grown list of any kind, kept alive until measured, dropped outside the timing.
+type Grown = Box<dyn std::any::Any>;
+
+/// Every case: (name, bytes per element, grow one list).
+type Case = (&'static str, usize, fn() -> Grown);
+
+fn cases() -> Vec<Case> {
+    vec![
+        ("push_u8/PicoList", 1, || {
+            Box::new(push_u8(PicoList::fresh()))
+        }),
+        ("push_u8/PicoList+THP", 1, || Box::new(push_u8(huge()))),
+        ("push_u8/Vec", 1, || Box::new(push_u8(Vec::fresh()))),
+        ("extend_u8/PicoList", 1, || {
+            Box::new(extend_u8(PicoList::fresh()))
+        }),
+        ("extend_u8/PicoList+THP", 1, || Box::new(extend_u8(huge()))),
+        ("extend_u8/Vec", 1, || Box::new(extend_u8(Vec::fresh()))),
+        ("push_u64/PicoList", 8, || {
+            Box::new(push_u64(PicoList::fresh()))
+        }),
+        ("push_u64/PicoList+THP", 8, || Box::new(push_u64(huge()))),
+        ("push_u64/Vec", 8, || Box::new(push_u64(Vec::fresh()))),
+    ]
+}
+
+/// A `/proc/self/status` field in bytes (0 where there is no /proc).
+fn read_status(field: &str) -> usize {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix(field))
+        .and_then(|rest| {
+            rest.trim()
+                .trim_end_matches("kB")
+                .trim()
+                .parse::<usize>()
+                .ok()
+        })
+        .map_or(0, |kb| kb * 1024)
+}
+
+const CASE_VAR: &str = "PICORING_LIST_CASE";
+
+fn print_peak_rss() {
+    let Ok(exe) = std::env::current_exe() else {
+        return;
+    };
+    println!("peak RSS growth per case, each in a fresh process:");
+    for (name, element_size, _) in cases() {
+        let payload = n() * element_size;
+        let out = Command::new(&exe).env(CASE_VAR, name).output();
+        let Ok(out) = out else { continue };
+        let text = String::from_utf8_lossy(&out.stdout);
+        if let Ok(grown) = text.trim().parse::<usize>() {
+            println!(
+                "  {name:<20} {:>7.1} MB for {:>5.1} MB of payload ({:+.1}%)",
+                grown as f64 / 1e6,
+                payload as f64 / 1e6,
+                (grown as f64 / payload as f64 - 1.0) * 100.0
+            );
+        }
+    }
+}
+
+fn bench(c: &mut Criterion) {
+    let mut group = c.benchmark_group("list_grow_50M");
+    group.sample_size(10);
+    for (name, _, grow) in cases() {
+        group.bench_function(name, |b| {
+            b.iter_batched(|| (), |()| grow(), BatchSize::PerIteration)
+        });
+    }
+    group.finish();
+}
+
+fn main() {
+    if let Ok(name) = std::env::var(CASE_VAR) {
+        let before = read_status("VmRSS:");
+        if let Some((_, _, grow)) = cases().into_iter().find(|(n, _, _)| *n == name) {
+            let grown = black_box(grow());
+            println!("{}", read_status("VmHWM:").saturating_sub(before));
+            drop(grown);
+        }
+        return;
+    }
+    // `cargo test --benches` runs this binary without `--bench`: small lists, no subprocesses.
+    if std::env::args().any(|a| a == "--bench") {
+        print_peak_rss();
+    } else {
+        N.store(100_000, Ordering::Relaxed);
+    }
+    let mut c = Criterion::default().configure_from_args();
+    bench(&mut c);
+    c.final_summary();
+}

@@ -1,0 +1,36 @@
+//! Helpers shared by the integration tests: the backends to run on and a seeded generator.
+#![allow(dead_code)] // each test file uses its own part of this module
+
+use picoring::mirror::{Backend, MirrorOptions};
+
+/// The backends every ring test runs on: the default choice and the software mirror (one and
+/// the same under Miri).
+pub fn backends() -> Vec<MirrorOptions> {
+    let software = MirrorOptions::new().backend(Backend::Software);
+    if cfg!(miri) {
+        vec![software]
+    } else {
+        vec![MirrorOptions::new(), software]
+    }
+}
+
+/// xorshift64*: small, seeded, good enough to pick operations and make data.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Rng(seed | 1)
+    }
+
+    pub fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    /// Uniform-ish in `0..n`; `n > 0`.
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}

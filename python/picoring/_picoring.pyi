@@ -1,0 +1,208 @@
+"""Type stubs for the native module ``picoring._picoring``."""
+
+import array
+import sys
+from collections.abc import Iterable, Iterator
+from types import TracebackType
+from typing import Any, Self, SupportsIndex, overload
+
+if sys.version_info >= (3, 12):
+    from collections.abc import Buffer
+else:
+    from typing_extensions import Buffer
+
+class _Closable:
+    """Lifecycle shared by every class: ``close()`` frees the memory now (``BufferError`` while a
+    view is alive), ``with`` closes on exit, and later calls raise ``ValueError``."""
+
+    def close(self) -> None: ...
+    @property
+    def closed(self) -> bool: ...
+    def __enter__(self) -> Self: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> bool: ...
+    def __len__(self) -> int: ...
+    def __bool__(self) -> bool: ...
+    def __buffer__(self, flags: int, /) -> memoryview: ...
+    def __release_buffer__(self, view: memoryview, /) -> None: ...
+    def len(self) -> int:
+        """Number of bytes held (upstream 0.6 spelling of ``len(obj)``)."""
+    def clear(self) -> None: ...
+
+class _ByteRing(_Closable):
+    """Methods every byte ring has (``PicoRingByte``, ``PicoQueueByte``, ``PicoByteStreamPy``)."""
+
+    def __init__(self, capacity: SupportsIndex) -> None: ...
+    def capacity(self) -> int:
+        """Capacity in bytes: exact, all of it usable (rounded up to whole pages)."""
+    def free_len(self) -> int:
+        """``capacity() - len()``."""
+    def push(self, value: SupportsIndex) -> bool:
+        """Appends one byte; ``False`` when full."""
+    def pop(self) -> int | None:
+        """Removes the oldest byte; ``None`` when empty."""
+    def readinto(self, buffer: Buffer) -> int:
+        """Copies up to ``len(buffer)`` bytes out and removes them; returns the count."""
+    def get_writable_view(self, n: SupportsIndex | None = None) -> memoryview:
+        """A writable view of up to ``n`` free bytes; publish them with ``commit``."""
+    def consume(self, n: SupportsIndex) -> None:
+        """Drops ``n`` queued bytes without copying (``ValueError`` if fewer are queued)."""
+    def commit(self, n: SupportsIndex) -> None:
+        """Publishes ``n`` bytes written into the last writable view (``ValueError`` beyond it)."""
+
+class PicoRingByte(_ByteRing):
+    """A byte FIFO whose queued bytes are always one contiguous memoryview."""
+
+    def push_bytes(self, data: Buffer) -> bool:
+        """Appends all of ``data`` (``True``) or nothing when it does not fit (``False``)."""
+    def pop_bytes(self, n: SupportsIndex) -> bytes:
+        """Removes and returns up to ``n`` bytes."""
+    def get_readable_view(self) -> memoryview:
+        """Every queued byte as one read-only memoryview, O(1), wrapped or not."""
+    def advance_tail(self, n: SupportsIndex) -> None:
+        """Drops ``n`` queued bytes (``ValueError`` if fewer are queued)."""
+    def advance_head(self, n: SupportsIndex) -> None:
+        """Upstream 0.6 name of ``commit``."""
+
+class PicoQueueByte(_ByteRing):
+    """A bulk byte queue: all-or-nothing ``push_bulk``, partial ``pop_bulk``."""
+
+    def push_bulk(self, data: Buffer) -> bool: ...
+    def pop_bulk(self, n: SupportsIndex) -> bytes: ...
+    def get_view(self) -> memoryview: ...
+
+class PicoByteStreamPy(_ByteRing):
+    """A byte stream read and written like a non-blocking socket."""
+
+    def write(self, data: Buffer, timeout: float | None = 0.0) -> int:
+        """Stores what fits; returns how many bytes. With a ``timeout`` (seconds; ``None``:
+        forever) other than ``0``, first waits until a byte fits, like a blocking
+        ``socket.send``, raising ``TimeoutError`` when none fits in time."""
+    def read(self, n: SupportsIndex, timeout: float | None = 0.0) -> bytes:
+        """Removes and returns up to ``n`` bytes (``b""`` when empty). With a ``timeout``
+        (seconds; ``None``: forever) other than ``0``, first waits until a byte is readable,
+        like a blocking ``socket.recv``, raising ``TimeoutError`` when none arrives in time;
+        ``close()`` wakes waiters, which raise ``ValueError``."""
+    def available_to_read(self) -> int: ...
+    def available_to_write(self) -> int: ...
+    def peek(self) -> memoryview: ...
+    def read_until(self, delim: SupportsIndex) -> bytes | None: ...
+    def next_line(self) -> bytes | None: ...
+
+class PicoListByte(_Closable):
+    """A bytearray that grows in place and never moves: views stay valid while it grows."""
+
+    def __init__(
+        self,
+        data: Buffer | Iterable[SupportsIndex] | None = None,
+        max_capacity: SupportsIndex | None = None,
+    ) -> None: ...
+    @overload
+    def __getitem__(self, index: SupportsIndex) -> int: ...
+    @overload
+    def __getitem__(self, index: slice) -> bytes: ...
+    @overload
+    def __setitem__(self, index: SupportsIndex, value: SupportsIndex) -> None: ...
+    @overload
+    def __setitem__(self, index: slice, value: Buffer) -> None: ...
+    def __iter__(self) -> Iterator[int]: ...
+    def __eq__(self, other: object) -> bool: ...
+    def capacity(self) -> int: ...
+    def max_capacity(self) -> int: ...
+    def append(self, value: SupportsIndex) -> None: ...
+    def push(self, value: SupportsIndex) -> None: ...
+    def extend(self, data: Buffer | Iterable[SupportsIndex]) -> None: ...
+    def pop(self, index: SupportsIndex = -1) -> int: ...
+    def get(self, index: SupportsIndex) -> int | None: ...
+    def set(self, index: SupportsIndex, value: SupportsIndex) -> bool: ...
+
+# Typed lists and rings with blocking push/pop (issue 6).
+
+class PicoList(_Closable):
+    """An ``array.array`` (typecodes ``b B h H i I l L q Q f d``) that grows in place and never
+    moves: memoryviews and numpy arrays over it stay valid while it grows. ``PicoList()`` holds
+    bytes (typecode ``"B"``). Wrong types raise ``TypeError``, out-of-range values
+    ``OverflowError``, as ``array.array`` does."""
+
+    def __init__(
+        self,
+        typecode: str = "B",
+        initial: Buffer | Iterable[int | float] | None = None,
+        max_capacity: SupportsIndex | None = None,
+    ) -> None: ...
+    @property
+    def typecode(self) -> str: ...
+    @property
+    def itemsize(self) -> int: ...
+    @overload
+    def __getitem__(self, index: SupportsIndex) -> int | float: ...
+    @overload
+    def __getitem__(self, index: slice) -> array.array[int | float]:
+        """A copy of the selected items, as an ``array.array`` of the same typecode."""
+    @overload
+    def __setitem__(self, index: SupportsIndex, value: int | float) -> None: ...
+    @overload
+    def __setitem__(self, index: slice, value: Buffer | Iterable[int | float]) -> None: ...
+    def __iter__(self) -> Iterator[int | float]: ...
+    def __eq__(self, other: object) -> bool: ...
+    def len(self) -> int:
+        """Number of items (upstream 0.6 spelling of ``len(lst)``)."""
+    def capacity(self) -> int:
+        """Items that fit in the memory committed so far."""
+    def max_capacity(self) -> int:
+        """The most items the reservation can ever hold."""
+    def append(self, value: int | float) -> None: ...
+    def push(self, value: int | float) -> None:
+        """Upstream 0.6 name of ``append``."""
+    def extend(self, data: Buffer | Iterable[int | float]) -> None:
+        """A buffer of the same format is appended in one copy; an iterable item by item."""
+    def insert(self, index: SupportsIndex, value: int | float) -> None:
+        """O(n): moves the items after ``index``; ``BufferError`` while a view is alive."""
+    def pop(self, index: SupportsIndex = -1) -> int | float:
+        """O(1) for the last item, O(n) otherwise; ``BufferError`` while a view is alive."""
+    def get(self, index: SupportsIndex) -> int | float | None: ...
+    def set(self, index: SupportsIndex, value: int | float) -> bool: ...
+    def tolist(self) -> list[int | float]: ...
+
+class PicoRing(_Closable):
+    """Typed frames (``channels`` items each) whose queued part is always one contiguous
+    ``(frames, channels)`` array. ``len()`` and ``capacity()`` count frames."""
+
+    def __init__(
+        self,
+        typecode: str,
+        frames: SupportsIndex,
+        channels: SupportsIndex = 1,
+        overwrite: bool = False,
+    ) -> None: ...
+    @property
+    def typecode(self) -> str: ...
+    @property
+    def itemsize(self) -> int: ...
+    @property
+    def channels(self) -> int: ...
+    @property
+    def overwrite(self) -> bool: ...
+    def len(self) -> int:
+        """Number of queued frames (as ``len(ring)``)."""
+    def capacity(self) -> int:
+        """Capacity in frames, exactly as asked."""
+    def free_len(self) -> int: ...
+    def push(self, data: Buffer, timeout: float | None = None) -> int:
+        """Appends every frame of ``data`` (shape ``(n, channels)`` or ``(n * channels,)``, the
+        ring's format) and returns the count; waits up to ``timeout`` seconds (``None``:
+        forever) for room, then raises ``TimeoutError`` having written nothing. Overwrite mode
+        never waits: it evicts the oldest frames. Blocks of ``n`` pushed and ``m`` popped can
+        wait for each other forever only if ``n + m > capacity()``."""
+    def pop(self, n: SupportsIndex | None = None, timeout: float | None = None) -> Any:
+        """Removes the oldest ``n`` frames (all queued ones when ``None``) into a new numpy
+        array (a memoryview without numpy); waits up to ``timeout`` seconds for ``n`` frames,
+        then raises ``TimeoutError`` having removed nothing."""
+    def consume(self, n: SupportsIndex) -> None:
+        """Drops ``n`` frames without copying (``ValueError`` if fewer are queued)."""
+    def get_readable_view(self) -> memoryview:
+        """Every queued frame as one read-only memoryview of shape ``(frames, channels)``."""

@@ -1,0 +1,381 @@
+"""PicoList(typecode): behaves like array.array, and grows while exported."""
+
+import array
+import math
+import struct
+import sys
+
+import pytest
+from hypothesis import settings, strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+
+from picoring import PicoList
+from conftest import EXPORTS_MESSAGE
+
+TYPECODES = "bBhHiIlLqQfd"
+INT_CODES = "bBhHiIlLqQ"
+
+
+def int_range(code):
+    bits = 8 * array.array(code).itemsize
+    if code.isupper():
+        return 0, 2**bits - 1
+    return -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+
+
+def values(code):
+    if code in INT_CODES:
+        lo, hi = int_range(code)
+        return st.integers(min_value=lo, max_value=hi)
+    # Values every float type holds exactly, so the model and the list agree bit for bit.
+    return st.integers(min_value=-(2**20), max_value=2**20).map(lambda i: i / 8)
+
+
+@pytest.mark.parametrize("code", TYPECODES)
+def test_typecode_itemsize_and_format_match_array(code):
+    lst = PicoList(code, [1, 2, 3])
+    ref = array.array(code, [1, 2, 3])
+    assert lst.typecode == code
+    assert lst.itemsize == ref.itemsize
+    view = memoryview(lst)
+    assert (view.format, view.itemsize, view.shape) == (code, ref.itemsize, (3,))
+    assert view.tolist() == ref.tolist()
+    assert bytes(lst) == ref.tobytes()
+    assert lst == ref and lst == [1, 2, 3] and lst == (1, 2, 3)
+
+
+def test_default_is_a_byte_list():
+    lst = PicoList()
+    assert lst.typecode == "B"
+    lst.push(7)
+    lst.extend(b"ab")
+    assert lst.get(0) == 7 and lst.get(5) is None
+    assert lst.set(1, 9) is True and lst.set(10, 9) is False
+    assert lst.len() == 3 == len(lst)
+    assert bytes(lst) == b"\x07\x09b"
+
+
+@pytest.mark.parametrize("code", INT_CODES)
+def test_out_of_range_and_wrong_types_raise_what_array_raises(code):
+    lo, hi = int_range(code)
+    lst = PicoList(code)
+    for bad in (lo - 1, hi + 1, 2**64, -(2**64)):
+        with pytest.raises(OverflowError):
+            array.array(code).append(bad)
+        with pytest.raises(OverflowError):
+            lst.append(bad)
+    for bad in (1.5, "1", None, b"x"):
+        with pytest.raises(TypeError):
+            array.array(code).append(bad)
+        with pytest.raises(TypeError):
+            lst.append(bad)
+    lst.append(lo)
+    lst.append(hi)
+    assert lst.tolist() == [lo, hi]
+
+
+@pytest.mark.parametrize("code", "fd")
+def test_float_conversions_follow_array(code):
+    lst = PicoList(code, [1, 2.5, True])
+    assert lst == array.array(code, [1, 2.5, True])
+    for bad in ("1", None):
+        with pytest.raises(TypeError):
+            lst.append(bad)
+    with pytest.raises(OverflowError):
+        lst.append(10**400)
+    lst.append(float("nan"))
+    assert math.isnan(lst[-1])
+    assert lst != array.array(code, [1, 2.5, 1, float("nan")])  # nan != nan, as in array
+    assert PicoList(code, [0.0]) == array.array(code, [-0.0])
+
+
+def test_bad_typecodes():
+    for bad in ("x", "u", "w", "", "qq"):
+        with pytest.raises((ValueError, TypeError)):
+            PicoList(bad)
+    with pytest.raises(TypeError):
+        PicoList(5)
+
+
+def test_indexing_and_slicing_like_array():
+    ref = array.array("q", range(-5, 20))
+    lst = PicoList("q", ref)
+    for i in (0, 3, -1, -25, 24):
+        assert lst[i] == ref[i]
+    for i in (25, -26, sys.maxsize, -sys.maxsize):
+        with pytest.raises(IndexError):
+            lst[i]
+        with pytest.raises(IndexError):
+            lst[i] = 1
+    for s in (slice(None), slice(2, 9), slice(None, None, -3), slice(30, 40), slice(-4, None, 2)):
+        assert lst[s] == ref[s]
+        assert isinstance(lst[s], array.array) and lst[s].typecode == "q"  # a copy, like bytes
+    lst[-1] = 99
+    ref[-1] = 99
+    lst[1:7:2] = [7, 8, 9]
+    ref[1:7:2] = array.array("q", [7, 8, 9])
+    lst[0:2] = array.array("q", [40, 41])
+    ref[0:2] = array.array("q", [40, 41])
+    assert lst == ref
+    with pytest.raises(ValueError):
+        lst[0:3] = [1, 2]
+    assert list(lst) == ref.tolist()
+
+
+def test_pop_and_insert_like_array():
+    ref = array.array("i", range(10))
+    lst = PicoList("i", ref)
+    for i in (-1, 0, 3, -2):
+        assert lst.pop(i) == ref.pop(i)
+    for i, v in ((0, 100), (-1, 101), (50, 102), (-50, 103), (3, 104)):
+        lst.insert(i, v)
+        ref.insert(i, v)
+    assert lst == ref
+    with pytest.raises(IndexError):
+        PicoList("i").pop()
+    with pytest.raises(IndexError):
+        lst.pop(100)
+
+
+def test_extend_from_buffers_and_iterables():
+    lst = PicoList("q")
+    lst.extend(array.array("q", [1, 2]))
+    lst.extend(range(3, 6))
+    lst.extend(x for x in (6, 7))
+    lst.extend(lst)  # itself, as array.array allows
+    assert lst.tolist() == [1, 2, 3, 4, 5, 6, 7] * 2
+    # A buffer of another format is iterated and converted, as array.array does.
+    lst = PicoList("d")
+    lst.extend(array.array("i", [1, 2]))
+    assert lst.tolist() == [1.0, 2.0]
+    # Like array.array, an iterable failing part way leaves the earlier items appended.
+    lst, ref = PicoList("b"), array.array("b")
+    for target in (lst, ref):
+        with pytest.raises(OverflowError):
+            target.extend([1, 2, 300, 4])
+    assert lst == ref and lst == [1, 2]
+    with pytest.raises(TypeError):
+        lst.extend(5)
+
+
+def test_grows_while_exported_and_old_views_stay_valid():
+    lst = PicoList("d", [0.5])
+    view = memoryview(lst)
+    lst.extend(float(i) for i in range(200_000))
+    assert view[0] == 0.5 and len(view) == 1
+    view2 = memoryview(lst)
+    lst.append(1.0)
+    assert view2[-1] == 199_999.0
+    for refused in (lst.pop, lst.clear, lambda: lst.insert(0, 1.0), lst.close):
+        with pytest.raises(BufferError, match=EXPORTS_MESSAGE):
+            refused()
+    view.release()
+    view2.release()
+    lst.pop()
+    lst.clear()
+    assert len(lst) == 0
+
+
+def test_memoryview_cast_roundtrip():
+    lst = PicoList("H", [1, 2, 65535])
+    raw = memoryview(lst).cast("B")
+    assert raw.tobytes() == struct.pack("=3H", 1, 2, 65535)
+    assert raw.cast("H").tolist() == [1, 2, 65535]
+    writable = memoryview(lst)
+    writable[0] = 5
+    assert lst[0] == 5
+
+
+def test_repr_like_array():
+    assert repr(PicoList("q")) == "PicoList('q')"
+    assert repr(PicoList("d", [1, 2.5])) == "PicoList('d', [1.0, 2.5])"
+    assert eval(repr(PicoList("b", [-1, 2]))) == [-1, 2]
+    assert "with 5000 items" in repr(PicoList("i", range(5000)))
+
+
+def test_use_after_close():
+    lst = PicoList("f", [1.0])
+    with lst:
+        pass
+    assert lst.closed
+    for call in (lambda: lst.append(1.0), lambda: len(lst), lambda: lst[0], lst.tolist):
+        with pytest.raises(ValueError):
+            call()
+    assert "closed" in repr(lst)
+
+
+def test_numpy_zero_copy():
+    np = pytest.importorskip("numpy")
+    lst = PicoList("q", np.arange(10))
+    a = np.frombuffer(lst, dtype=np.int64)
+    b = np.asarray(lst)
+    assert b.dtype == np.int64 and b.tolist() == list(range(10))
+    lst[0] = 42
+    assert a[0] == 42 and b[0] == 42  # the same memory, no copy
+    lst.extend(np.arange(100_000))  # grows while numpy holds it
+    assert a[0] == 42
+    f = PicoList("f", np.linspace(0, 1, 5, dtype=np.float32))
+    assert np.asarray(f).dtype == np.float32
+    # numpy's int64 exports format "l" on LP64: accepted as "q" in one copy.
+    assert PicoList("q", np.array([1, 2], dtype=np.int64)) == [1, 2]
+    assert PicoList("d", np.array([1, 2], dtype=np.int32)) == [1.0, 2.0]  # converted
+
+
+class TypedListMachine(RuleBasedStateMachine):
+    """PicoList against array.array over random operation sequences."""
+
+    @initialize(code=st.sampled_from(TYPECODES), data=st.data())
+    def create(self, code, data):
+        self.code = code
+        self.values = values(code)
+        initial = data.draw(st.lists(self.values, max_size=20))
+        self.lst = PicoList(code, initial)
+        self.model = array.array(code, initial)
+        self.views = []
+
+    @rule(data=st.data())
+    def append(self, data):
+        v = data.draw(self.values)
+        self.lst.append(v)
+        self.model.append(v)
+
+    @rule(data=st.data())
+    def extend_list(self, data):
+        items = data.draw(st.lists(self.values, max_size=50))
+        self.lst.extend(items)
+        self.model.extend(items)
+
+    @rule(data=st.data())
+    def extend_buffer(self, data):
+        items = array.array(self.code, data.draw(st.lists(self.values, max_size=50)))
+        self.lst.extend(items)
+        self.model.extend(items)
+
+    @rule(index=st.integers(min_value=-30, max_value=30))
+    def pop(self, index):
+        if not -len(self.model) <= index < len(self.model):
+            with pytest.raises(IndexError):
+                self.lst.pop(index)
+        elif self.views:
+            with pytest.raises(BufferError):
+                self.lst.pop(index)
+        else:
+            assert self.lst.pop(index) == self.model.pop(index)
+
+    @rule(index=st.integers(min_value=-30, max_value=30), data=st.data())
+    def insert(self, index, data):
+        v = data.draw(self.values)
+        if self.views:
+            with pytest.raises(BufferError):
+                self.lst.insert(index, v)
+        else:
+            self.lst.insert(index, v)
+            self.model.insert(index, v)
+
+    @precondition(lambda self: len(self.model) > 0)
+    @rule(data=st.data())
+    def setitem(self, data):
+        i = data.draw(st.integers(min_value=-len(self.model), max_value=len(self.model) - 1))
+        v = data.draw(self.values)
+        self.lst[i] = v
+        self.model[i] = v
+
+    @rule(start=st.integers(-30, 30) | st.none(), stop=st.integers(-30, 30) | st.none(),
+          step=st.sampled_from([None, 1, 2, -1, -3]))
+    def getslice(self, start, stop, step):
+        s = slice(start, stop, step)
+        assert self.lst[s] == self.model[s]
+
+    @rule()
+    def export(self):
+        self.views.append(memoryview(self.lst))
+
+    @rule()
+    def release(self):
+        if self.views:
+            self.views.pop().release()
+
+    @invariant()
+    def same_items(self):
+        assert len(self.lst) == len(self.model)
+        assert self.lst == self.model
+        assert bytes(self.lst) == self.model.tobytes()
+
+    def teardown(self):
+        for view in self.views:
+            view.release()
+
+
+TestTypedListMachine = TypedListMachine.TestCase
+TestTypedListMachine.settings = settings(max_examples=60, stateful_step_count=40, deadline=None)
+
+
+@pytest.mark.parametrize("code", TYPECODES)
+def test_extend_from_range_matches_array(code):
+    lo, hi = int_range(code) if code in INT_CODES else (-(2**40), 2**40)
+    cases = [range(0), range(5), range(10, -10, -3), range(lo, lo + 40_000, 7),
+             range(hi, hi - 100_000, -1), range(lo - 2, lo + 3), range(hi - 3, hi + 2),
+             range(-(2**63), -(2**63) + 3), range(2**64 - 2, 2**64 + 1)]
+    for r in cases:
+        lst, ref = PicoList(code, [1]), array.array(code, [1])
+        errors = []
+        for target in (lst, ref):
+            try:
+                target.extend(r)
+                errors.append(None)
+            except OverflowError:
+                errors.append(OverflowError)
+        assert errors[0] == errors[1], r
+        assert lst == ref, r
+
+
+def test_bounded_reservation_and_bad_sizes():
+    with pytest.raises(ValueError):
+        PicoList("q", max_capacity=-1)
+    for huge in (2**62, sys.maxsize):
+        with pytest.raises((MemoryError, OverflowError)):
+            PicoList("q", max_capacity=huge)
+    with pytest.raises(OverflowError):
+        PicoList("q", max_capacity=2**64)
+    small = PicoList("d", max_capacity=64 * 1024)
+    room = small.max_capacity()
+    small.extend(range(room))
+    with pytest.raises(MemoryError):
+        small.append(1.0)
+    with pytest.raises(MemoryError):
+        small.extend(array.array("d", [1.0]))
+    assert len(small) == room and small[-1] == room - 1
+
+
+def test_eight_threads_appending_lose_nothing():
+    import threading
+
+    lst = PicoList("Q")
+    per_thread = 20_000
+
+    def work(t):
+        for start in range(0, per_thread, 100):
+            lst.extend(range(t * per_thread + start, t * per_thread + start + 50))
+            for v in range(t * per_thread + start + 50, t * per_thread + start + 100):
+                lst.append(v)
+            view = memoryview(lst)  # exports come and go while others append
+            view.release()
+
+    threads = [threading.Thread(target=work, args=(t,)) for t in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(lst) == list(range(8 * per_thread))
+
+
+def test_slice_bounds_that_use_the_list_do_not_deadlock():
+    lst = PicoList("h", range(10))
+
+    class Sneaky:
+        def __index__(self):
+            return len(lst) - 2  # runs Python code that needs the list
+
+    assert lst[Sneaky():].tolist() == [8, 9]
+    lst[Sneaky():] = [1, 2]
+    assert lst[-2:].tolist() == [1, 2]
