@@ -16,6 +16,8 @@
 //!   that the other side touches only when it knows someone sleeps.
 //! - **Disconnection** (the other end dropped) is reported as [`WaitError::Disconnected`], never
 //!   a hang. `std::io::Read`/`BufRead`/`Write` on the `u8` ends behave like a pipe.
+//! - **Async** (the `async` feature): the `u8` ends implement the `futures-io` traits
+//!   `AsyncRead`, `AsyncBufRead` and `AsyncWrite`, on any executor.
 //! - **Dropping.** Whichever end drops last drops every element still queued, exactly once, and
 //!   frees the buffer.
 //!
@@ -50,6 +52,8 @@ use crate::mirror::Backend;
 use crate::sync::{Arc, AtomicBool, AtomicUsize, Ordering, RingMemory, Signal};
 use crate::{Error, PicoRing};
 
+#[cfg(feature = "async")]
+mod async_io;
 mod consumer;
 mod io;
 mod producer;

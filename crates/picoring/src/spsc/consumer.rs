@@ -206,24 +206,32 @@ impl<T> Consumer<T> {
         let deadline = deadline_after(timeout);
         let shared = &*self.shared;
         let head = self.head;
-        let outcome = shared.data_ready.wait_until(deadline, || {
-            let queued = shared.distance(head, shared.tail.load(Ordering::Acquire));
-            if queued >= min {
-                Some(Ok(queued))
-            } else if !shared.producer_alive.load(Ordering::Acquire) {
-                // The producer's last publish happened before it cleared the flag: look again.
-                let queued = shared.distance(head, shared.tail.load(Ordering::Acquire));
-                Some(if queued >= min {
-                    Ok(queued)
-                } else {
-                    Err(WaitError::Disconnected)
-                })
-            } else {
-                None
-            }
-        });
+        let outcome = shared
+            .data_ready
+            .wait_until(deadline, || readable_or_closed(shared, head, min));
         self.cached_tail = shared.tail.load(Ordering::Acquire);
         outcome.unwrap_or(Err(WaitError::TimedOut))
+    }
+
+    /// The async form of `wait_readable(1, None)`: `Ready` with the queued count, or with
+    /// `Disconnected` once the ring is empty and the producer gone or closed; otherwise the
+    /// task's waker is registered and the producer's next publish (or drop) wakes it.
+    #[cfg(feature = "async")]
+    pub(super) fn poll_readable(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<usize, WaitError>> {
+        let queued = self.queued_at_least(1);
+        if queued >= 1 {
+            return std::task::Poll::Ready(Ok(queued));
+        }
+        let shared = &*self.shared;
+        let head = self.head;
+        let outcome = shared
+            .data_ready
+            .poll_until(cx, || readable_or_closed(shared, head, 1));
+        self.cached_tail = shared.tail.load(Ordering::Acquire);
+        outcome
     }
 
     /// Every queued element, oldest first, as one contiguous slice, wrapped or not.
@@ -309,6 +317,29 @@ impl<T: Copy> Consumer<T> {
         unsafe { ptr::copy_nonoverlapping(self.shared.slot(self.head), out.as_mut_ptr(), n) };
         self.release(n);
         n
+    }
+}
+
+/// The consumer's wake condition: `Some(Ok(queued))` once at least `min` elements from `head`
+/// are queued, `Some(Err(Disconnected))` once fewer are and the producer is gone.
+fn readable_or_closed<T>(
+    shared: &Shared<T>,
+    head: usize,
+    min: usize,
+) -> Option<Result<usize, WaitError>> {
+    let queued = shared.distance(head, shared.tail.load(Ordering::Acquire));
+    if queued >= min {
+        Some(Ok(queued))
+    } else if !shared.producer_alive.load(Ordering::Acquire) {
+        // The producer's last publish happened before it cleared the flag: look again.
+        let queued = shared.distance(head, shared.tail.load(Ordering::Acquire));
+        Some(if queued >= min {
+            Ok(queued)
+        } else {
+            Err(WaitError::Disconnected)
+        })
+    } else {
+        None
     }
 }
 

@@ -193,19 +193,46 @@ impl<T> Producer<T> {
         let deadline = deadline_after(timeout);
         let shared = &*self.shared;
         let tail = self.tail;
-        let free_now = || shared.cap - shared.distance(shared.head.load(Ordering::Acquire), tail);
-        let outcome = shared.space_ready.wait_until(deadline, || {
-            let free = free_now();
-            if free >= min {
-                Some(Ok(free))
-            } else if !shared.consumer_alive.load(Ordering::Acquire) {
-                Some(Err(WaitError::Disconnected))
-            } else {
-                None
-            }
-        });
+        let outcome = shared
+            .space_ready
+            .wait_until(deadline, || writable_or_abandoned(shared, tail, min));
         self.cached_head = shared.head.load(Ordering::Acquire);
         outcome.unwrap_or(Err(WaitError::TimedOut))
+    }
+
+    /// The async form of `wait_writable(1, None)`: `Ready` with the free count, or with
+    /// `Disconnected` once the consumer is gone; otherwise the task's waker is registered and
+    /// the consumer's next release (or drop) wakes it.
+    #[cfg(feature = "async")]
+    pub(super) fn poll_writable(
+        &mut self,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<usize, WaitError>> {
+        let free = self.free_at_least(1);
+        if free >= 1 {
+            return std::task::Poll::Ready(Ok(free));
+        }
+        let shared = &*self.shared;
+        let tail = self.tail;
+        let outcome = shared
+            .space_ready
+            .poll_until(cx, || writable_or_abandoned(shared, tail, 1));
+        self.cached_head = shared.head.load(Ordering::Acquire);
+        outcome
+    }
+
+    /// Tells the consumer that nothing more comes, as dropping does: it reads what is queued,
+    /// then end of file.
+    #[cfg(feature = "async")]
+    pub(super) fn close(&mut self) {
+        self.shared.producer_alive.store(false, Ordering::Release);
+        self.shared.data_ready.notify();
+    }
+
+    /// Whether [`close`](Self::close) was called (only this end clears the flag before it drops).
+    #[cfg(feature = "async")]
+    pub(super) fn is_closed(&self) -> bool {
+        !self.shared.producer_alive.load(Ordering::Relaxed)
     }
 }
 
@@ -285,6 +312,23 @@ impl<T: Pod> Producer<T> {
             self.publish(n);
         }
         n
+    }
+}
+
+/// The producer's wake condition: `Some(Ok(free))` once at least `min` slots from `tail` are
+/// free, `Some(Err(Disconnected))` once fewer are and the consumer is gone.
+fn writable_or_abandoned<T>(
+    shared: &Shared<T>,
+    tail: usize,
+    min: usize,
+) -> Option<Result<usize, WaitError>> {
+    let free = shared.cap - shared.distance(shared.head.load(Ordering::Acquire), tail);
+    if free >= min {
+        Some(Ok(free))
+    } else if !shared.consumer_alive.load(Ordering::Acquire) {
+        Some(Err(WaitError::Disconnected))
+    } else {
+        None
     }
 }
 

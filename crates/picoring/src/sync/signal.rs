@@ -1,6 +1,8 @@
 //! [`Signal`]: sleep until another thread makes progress, without spinning, and without making
 //! the other thread's fast path take a lock.
 
+#[cfg(feature = "async")]
+use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 use super::{AtomicUsize, Condvar, Mutex, MutexGuard, Ordering};
@@ -20,13 +22,20 @@ const YIELDS_BEFORE_SLEEP: u32 = 8;
 /// re-check sees the progress or the notifier sees the waiter and wakes it. The notifier's
 /// fence is the cheap half of an asymmetric pair where the OS offers one (see `fence.rs`). The notifier takes
 /// the mutex only when someone waits; the waiter holds it from registering until the condvar
-/// releases it, so a wakeup can never fall between its re-check and its sleep.
+/// releases it, so a wakeup can never fall between its re-check and its sleep. With the `async`
+/// feature, a task's waker registers the same way (see `poll_until`).
 #[derive(Debug)]
 pub(crate) struct Signal {
-    /// Threads registered as (about to be) asleep on `cond`; changed only under `lock`.
+    /// Threads registered as (about to be) asleep on `cond`, plus one for a registered task;
+    /// changed only under `lock`, or under `task` for the task.
     waiters: AtomicUsize,
     lock: Mutex<()>,
     cond: Condvar,
+    /// The task waiting asynchronously, if any (a ring end has one poller at a time, through
+    /// `&mut`). While set it counts as one of `waiters`, so `notify` wakes it at no cost to
+    /// the fast path; `wake` takes it out and uncounts it. Changed only under its own mutex.
+    #[cfg(feature = "async")]
+    task: Mutex<Option<Waker>>,
 }
 
 impl Signal {
@@ -36,6 +45,8 @@ impl Signal {
             waiters: AtomicUsize::new(0),
             lock: Mutex::new(()),
             cond: Condvar::new(),
+            #[cfg(feature = "async")]
+            task: Mutex::new(None),
         }
     }
 
@@ -51,6 +62,8 @@ impl Signal {
 
     #[cold]
     fn wake(&self) {
+        #[cfg(feature = "async")]
+        self.wake_task();
         let _guard = self.lock();
         self.cond.notify_all();
     }
@@ -111,6 +124,66 @@ impl Signal {
         self.waiters.fetch_sub(1, Ordering::Relaxed);
         drop(guard);
         result
+    }
+}
+
+#[cfg(feature = "async")]
+impl Signal {
+    fn task(&self) -> MutexGuard<'_, Option<Waker>> {
+        // A panicking waker clone leaves either the old waker or none: both are consistent.
+        self.task
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Wakes the registered task, if any, and unregisters it.
+    fn wake_task(&self) {
+        let waker = {
+            let mut task = self.task();
+            let waker = task.take();
+            if waker.is_some() {
+                self.waiters.fetch_sub(1, Ordering::Relaxed);
+            }
+            waker
+        };
+        // Outside the lock: a waker may run arbitrary code.
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+
+    /// The async form of [`wait_until`](Self::wait_until): `Ready` when `ready` returns `Some`;
+    /// otherwise registers the task's waker, then re-checks (the same Dekker handshake), so a
+    /// notify racing with the registration either is seen by the re-check or wakes the task.
+    /// A registration outlives a `Ready` re-check or a dropped future; the next notify then
+    /// costs one lock and a spurious wakeup, and removes it.
+    pub(crate) fn poll_until<R>(
+        &self,
+        cx: &mut Context<'_>,
+        mut ready: impl FnMut() -> Option<R>,
+    ) -> Poll<R> {
+        if let Some(result) = ready() {
+            return Poll::Ready(result);
+        }
+        {
+            let mut task = self.task();
+            match task.as_mut() {
+                Some(waker) => {
+                    if !waker.will_wake(cx.waker()) {
+                        *waker = cx.waker().clone();
+                    }
+                }
+                None => {
+                    *task = Some(cx.waker().clone());
+                    self.waiters.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }
+        super::fence::heavy();
+        match ready() {
+            Some(result) => Poll::Ready(result),
+            None => Poll::Pending,
+        }
     }
 }
 

@@ -1,0 +1,157 @@
+//! `futures-io` on the byte ends (the `async` feature): the async twins of `io.rs`.
+//!
+//! Why `futures-io` rather than tokio's traits: it is runtime-agnostic (async-std, smol,
+//! `futures::executor`, embassy-style executors all use it), a tiny dependency with no
+//! transitive ones, and tokio users get tokio's traits with `tokio_util::compat`
+//! (`FuturesAsyncReadCompatExt::compat`). Depending on tokio would drag a runtime into a data
+//! structure crate and serve only one ecosystem.
+//!
+//! Wakers ride on the same `Signal` as the blocking waits: a pending task
+//! registers its waker as a waiter before re-checking the ring, and the other end's publish,
+//! release or drop wakes it; the fast path of every push and pop stays one fence and one load.
+
+use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use futures_io::{AsyncBufRead, AsyncRead, AsyncWrite};
+
+use super::{Consumer, Producer};
+
+/// Pending until at least one byte is queued, then reads what is there; `Ok(0)` (end of file)
+/// once the ring is empty and the producer is dropped or closed.
+///
+/// # Examples
+///
+/// ```
+/// use futures::executor::block_on;
+/// use futures::io::{AsyncReadExt, AsyncWriteExt};
+/// use std::thread;
+///
+/// let (mut tx, mut rx) = picoring::spsc::channel::<u8>(4096)?;
+/// let writer = thread::spawn(move || block_on(tx.write_all(&[7u8; 100_000])));
+/// let mut all = Vec::new();
+/// block_on(rx.read_to_end(&mut all))?; // ends when the writer is done and drops `tx`
+/// writer.join().unwrap()?;
+/// assert_eq!(all, vec![7u8; 100_000]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+impl AsyncRead for Consumer<u8> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        if buf.is_empty() {
+            return Poll::Ready(Ok(0));
+        }
+        match this.poll_readable(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Ok(_)) => Poll::Ready(Ok(this.pop_slice(buf))),
+            Poll::Ready(Err(_)) => Poll::Ready(Ok(0)),
+        }
+    }
+}
+
+/// `poll_fill_buf` is pending like `poll_read`, then returns everything queued as one
+/// contiguous slice (empty at end of file).
+///
+/// # Examples
+///
+/// ```
+/// use futures::executor::block_on;
+/// use futures::io::{AsyncBufReadExt, AsyncWriteExt};
+///
+/// let (mut tx, mut rx) = picoring::spsc::channel::<u8>(64)?;
+/// block_on(async {
+///     tx.write_all(b"one\ntwo\n").await?;
+///     tx.close().await?; // end of file for the reader, as dropping `tx` would be
+///     let mut line = String::new();
+///     rx.read_line(&mut line).await?;
+///     assert_eq!(line, "one\n");
+///     assert_eq!(rx.fill_buf().await?, b"two\n");
+///     rx.consume_unpin(4);
+///     assert_eq!(rx.fill_buf().await?, b"");
+///     Ok::<(), std::io::Error>(())
+/// })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+impl AsyncBufRead for Consumer<u8> {
+    fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
+        let this = self.get_mut();
+        match this.poll_readable(cx) {
+            Poll::Pending => Poll::Pending,
+            // On disconnection with nothing queued, `readable` is empty: end of file.
+            Poll::Ready(_) => Poll::Ready(Ok(this.readable())),
+        }
+    }
+
+    fn consume(self: Pin<&mut Self>, amt: usize) {
+        Consumer::consume(self.get_mut(), amt);
+    }
+}
+
+/// Pending until at least one byte fits, then writes what fits; fails with
+/// [`io::ErrorKind::BrokenPipe`] once the consumer is dropped, or after `poll_close`.
+/// Every write is published at once, so `poll_flush` has nothing to do; `poll_close` makes
+/// the reader see end of file after the queued bytes, as dropping the producer does. (The
+/// blocking `push` methods do not check for a close: bytes pushed after it may never be
+/// read.)
+///
+/// # Examples
+///
+/// ```
+/// use futures::executor::block_on;
+/// use futures::io::{AsyncReadExt, AsyncWriteExt};
+/// use std::io::ErrorKind;
+///
+/// let (mut tx, mut rx) = picoring::spsc::channel::<u8>(64)?;
+/// block_on(async {
+///     tx.write_all(b"bytes").await?;
+///     tx.flush().await?;
+///     let mut got = [0u8; 5];
+///     rx.read_exact(&mut got).await?;
+///     assert_eq!(&got, b"bytes");
+///     drop(rx);
+///     let err = tx.write(b"more").await.unwrap_err();
+///     assert_eq!(err.kind(), ErrorKind::BrokenPipe);
+///     Ok::<(), std::io::Error>(())
+/// })?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+impl AsyncWrite for Producer<u8> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        if this.is_closed() {
+            return Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::BrokenPipe,
+                "write on a closed ring producer",
+            )));
+        }
+        if this.is_abandoned() {
+            return Poll::Ready(Err(io::ErrorKind::BrokenPipe.into()));
+        }
+        if buf.is_empty() {
+            return Poll::Ready(Ok(0));
+        }
+        match this.poll_writable(cx) {
+            Poll::Pending => Poll::Pending,
+            Poll::Ready(Ok(_)) => Poll::Ready(Ok(this.push_slice(buf))),
+            Poll::Ready(Err(_)) => Poll::Ready(Err(io::ErrorKind::BrokenPipe.into())),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.get_mut().close();
+        Poll::Ready(Ok(()))
+    }
+}
