@@ -1,0 +1,107 @@
+//! loom models of the async wakeup handshake (the `async` feature): a task that polls
+//! `Pending` is always woken by the other end's publish, release or drop, whatever the
+//! interleaving. Run with
+//! `RUSTFLAGS="--cfg loom" cargo test --release -p picoring --features async --test loom_spsc_async`.
+#![cfg(loom)]
+
+use std::pin::Pin;
+use std::task::{Context, Poll, Wake, Waker};
+
+use futures::io::{AsyncRead, AsyncWrite};
+use loom::sync::atomic::{AtomicBool, Ordering};
+use loom::thread;
+use picoring::spsc;
+
+fn model(f: impl Fn() + Sync + Send + 'static) {
+    let mut builder = loom::model::Builder::new();
+    if builder.preemption_bound.is_none() {
+        builder.preemption_bound = Some(3);
+    }
+    builder.check(f);
+}
+
+/// A waker that only records that it was woken.
+struct Flag(AtomicBool);
+
+impl Wake for Flag {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.0.store(true, Ordering::Release);
+    }
+}
+
+fn flag_waker() -> (std::sync::Arc<Flag>, Waker) {
+    let flag = std::sync::Arc::new(Flag(AtomicBool::new(false)));
+    (flag.clone(), Waker::from(flag))
+}
+
+#[test]
+fn pending_read_is_woken_by_a_write() {
+    model(|| {
+        let (mut tx, mut rx) = spsc::channel::<u8>(2).unwrap();
+        // The producer stays alive after its push, so only the push itself can wake the reader.
+        let producer = thread::spawn(move || {
+            assert_eq!(tx.push_slice(&[7]), 1);
+            tx
+        });
+        let (flag, waker) = flag_waker();
+        let mut cx = Context::from_waker(&waker);
+        let mut buf = [0u8; 2];
+        let first = Pin::new(&mut rx).poll_read(&mut cx, &mut buf);
+        let _tx = producer.join().unwrap();
+        match first {
+            Poll::Ready(Ok(n)) => assert_eq!(&buf[..n], [7]),
+            Poll::Ready(Err(e)) => panic!("{e}"),
+            Poll::Pending => {
+                assert!(flag.0.load(Ordering::Acquire), "lost wakeup");
+                let again = Pin::new(&mut rx).poll_read(&mut cx, &mut buf);
+                assert!(matches!(again, Poll::Ready(Ok(1))));
+                assert_eq!(buf[0], 7);
+            }
+        }
+    });
+}
+
+#[test]
+fn pending_read_is_woken_by_the_producer_leaving() {
+    model(|| {
+        let (tx, mut rx) = spsc::channel::<u8>(2).unwrap();
+        let producer = thread::spawn(move || drop(tx));
+        let (flag, waker) = flag_waker();
+        let mut cx = Context::from_waker(&waker);
+        let mut buf = [0u8; 2];
+        let first = Pin::new(&mut rx).poll_read(&mut cx, &mut buf);
+        producer.join().unwrap();
+        if first.is_pending() {
+            assert!(flag.0.load(Ordering::Acquire), "lost wakeup");
+        }
+        let last = Pin::new(&mut rx).poll_read(&mut cx, &mut buf);
+        assert!(matches!(last, Poll::Ready(Ok(0))));
+    });
+}
+
+#[test]
+fn pending_write_is_woken_by_a_read() {
+    model(|| {
+        let (mut tx, mut rx) = spsc::channel::<u8>(2).unwrap();
+        // Full (the model ring rounds its capacity up to whole words), so the write waits.
+        let cap = tx.capacity();
+        assert_eq!(tx.push_slice(&vec![1; cap]), cap);
+        let consumer = thread::spawn(move || {
+            assert_eq!(rx.pop(), Some(1));
+            rx
+        });
+        let (flag, waker) = flag_waker();
+        let mut cx = Context::from_waker(&waker);
+        let first = Pin::new(&mut tx).poll_write(&mut cx, &[3]);
+        let _rx = consumer.join().unwrap();
+        match first {
+            Poll::Ready(result) => assert_eq!(result.unwrap(), 1),
+            // (Ready only when the pop came first.)
+            Poll::Pending => {
+                assert!(flag.0.load(Ordering::Acquire), "lost wakeup");
+                let again = Pin::new(&mut tx).poll_write(&mut cx, &[3]);
+                assert!(matches!(again, Poll::Ready(Ok(1))));
+            }
+        }
+    });
+}
