@@ -62,6 +62,31 @@ fn pending_read_is_woken_by_a_write() {
 }
 
 #[test]
+fn still_registered_read_is_woken_by_a_write() {
+    model(|| {
+        let (mut tx, mut rx) = spsc::channel::<u8>(2).unwrap();
+        let (flag, waker) = flag_waker();
+        let mut cx = Context::from_waker(&waker);
+        let mut buf = [0u8; 2];
+        // Registered before the producer starts; the racing poll below finds the registration
+        // in place and skips the heavy fence.
+        assert!(Pin::new(&mut rx).poll_read(&mut cx, &mut buf).is_pending());
+        let producer = thread::spawn(move || {
+            assert_eq!(tx.push_slice(&[7]), 1);
+            tx
+        });
+        let second = Pin::new(&mut rx).poll_read(&mut cx, &mut buf);
+        let _tx = producer.join().unwrap();
+        if second.is_pending() {
+            assert!(flag.0.load(Ordering::Acquire), "lost wakeup");
+            let again = Pin::new(&mut rx).poll_read(&mut cx, &mut buf);
+            assert!(matches!(again, Poll::Ready(Ok(1))));
+        }
+        assert_eq!(buf[0], 7);
+    });
+}
+
+#[test]
 fn pending_read_is_woken_by_the_producer_leaving() {
     model(|| {
         let (tx, mut rx) = spsc::channel::<u8>(2).unwrap();

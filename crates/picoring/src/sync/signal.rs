@@ -157,6 +157,11 @@ impl Signal {
     /// notify racing with the registration either is seen by the re-check or wakes the task.
     /// A registration outlives a `Ready` re-check or a dropped future; the next notify then
     /// costs one lock and a spurious wakeup, and removes it.
+    ///
+    /// A task still registered from an earlier poll only swaps in its current waker and skips
+    /// the heavy fence: every notify fenced after that registration's fence is bound to wake
+    /// it, since none has taken the waker yet. Spurious re-polls (a `select!` woken by another
+    /// branch) then cost a lock, not a process-wide barrier.
     pub(crate) fn poll_until<R>(
         &self,
         cx: &mut Context<'_>,
@@ -165,21 +170,25 @@ impl Signal {
         if let Some(result) = ready() {
             return Poll::Ready(result);
         }
-        {
+        let newly_registered = {
             let mut task = self.task();
             match task.as_mut() {
                 Some(waker) => {
                     if !waker.will_wake(cx.waker()) {
                         *waker = cx.waker().clone();
                     }
+                    false
                 }
                 None => {
                     *task = Some(cx.waker().clone());
                     self.waiters.fetch_add(1, Ordering::Relaxed);
+                    true
                 }
             }
+        };
+        if newly_registered {
+            super::fence::heavy();
         }
-        super::fence::heavy();
         match ready() {
             Some(result) => Poll::Ready(result),
             None => Poll::Pending,
