@@ -5,10 +5,10 @@ SHELL := /bin/bash
 
 CARGO ?= cargo
 
-.PHONY: test lint rust-test python-test python-build python-bench miri miri-ring msrv loom bench bench-quick \
+.PHONY: test lint rust-test python-test python-build python-bench miri miri-ring msrv stress loom bench bench-quick \
 	bench-upstream-venv examples check-targets
 
-test: lint check-targets msrv rust-test miri-ring python-test bench-quick
+test: lint check-targets msrv rust-test stress loom miri-ring bench-quick python-test
 
 lint:
 	$(CARGO) fmt --all -- --check
@@ -133,6 +133,11 @@ examples: python-build $(VENV)/.bench-deps
 	  $(CARGO) run --quiet -p picoring --example $$example -- --quick; \
 	done
 	for script in examples/*.py; do $(PY) $$script --quick; done
+
+# The thread stress tests at full size (release): 1 GiB through an SPSC ring with a running
+# checksum, 4 producers x 1 M records through the MPSC ring. `rust-test` runs them smaller.
+stress:
+	$(CARGO) test --release -p picoring --test spsc --test mpsc
 
 # loom models of the SPSC and MPSC protocols (tests/loom_*.rs). Each file bounds its search
 # (3 preemptions for SPSC, 2 for MPSC) so this takes minutes; LOOM_MAX_PREEMPTIONS overrides.
