@@ -116,7 +116,14 @@ bench-upstream-venv:
 # bench/results.{json,md,png}. A few minutes on 2 cores.
 bench: python-build $(VENV)/.bench-deps bench-upstream-venv
 	rm -rf $(CRITERION_DIR)
+	@echo "== [1/4] picoring against std (criterion): ring, list, stream"
+	$(CARGO) bench -p picoring --benches
+	@echo "== [2/4] picoring against its peers (criterion)"
 	$(CARGO) bench -p picoring-compare --benches
+	@echo "== [3/4] Python per-call costs and typed data"
+	$(PY) python/bench/bench_calls.py $$( [ -x $(UPSTREAM_PY) ] && echo --upstream $(UPSTREAM_PY) )
+	$(PY) python/bench/bench_typed.py
+	@echo "== [4/4] the seed's three scenarios, and the tables"
 	$(CARGO) run --quiet --release -p picoring-compare --bin ratios -- $(CRITERION_DIR) --json $(RUST_RATIOS) > /dev/null
 	$(PY) bench/run.py --python $(PY) --upstream-python $(UPSTREAM_PY) --rust-json $(RUST_RATIOS) --out-dir bench
 
