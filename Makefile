@@ -116,9 +116,9 @@ bench-upstream-venv:
 # bench/results.{json,md,png}. A few minutes on 2 cores.
 bench: python-build $(VENV)/.bench-deps bench-upstream-venv
 	rm -rf $(CRITERION_DIR)
-	@echo "== [1/4] picoring against std (criterion): ring, list, stream"
+	@echo "== [1/4] picoring against std (criterion): ring, stream"
 	$(CARGO) bench -p picoring --benches
-	@echo "== [2/4] picoring against its peers (criterion)"
+	@echo "== [2/4] picoring against its peers (criterion): rings, streaming, threads, list growth"
 	$(CARGO) bench -p picoring-compare --benches
 	@echo "== [3/4] Python per-call costs and typed data"
 	$(PY) python/bench/bench_calls.py $$( [ -x $(UPSTREAM_PY) ] && echo --upstream $(UPSTREAM_PY) )
