@@ -5,10 +5,10 @@ SHELL := /bin/bash
 
 CARGO ?= cargo
 
-.PHONY: test lint rust-test python-test python-build python-bench miri miri-ring msrv loom bench bench-quick \
+.PHONY: test lint rust-test python-test python-build python-bench miri miri-ring msrv stress loom bench bench-quick \
 	bench-upstream-venv examples check-targets
 
-test: lint check-targets msrv rust-test miri-ring python-test bench-quick
+test: lint check-targets msrv rust-test stress loom miri-ring bench-quick python-test
 
 lint:
 	$(CARGO) fmt --all -- --check
@@ -116,7 +116,14 @@ bench-upstream-venv:
 # bench/results.{json,md,png}. A few minutes on 2 cores.
 bench: python-build $(VENV)/.bench-deps bench-upstream-venv
 	rm -rf $(CRITERION_DIR)
+	@echo "== [1/4] picoring against std (criterion): ring, stream"
+	$(CARGO) bench -p picoring --benches
+	@echo "== [2/4] picoring against its peers (criterion): rings, streaming, threads, list growth"
 	$(CARGO) bench -p picoring-compare --benches
+	@echo "== [3/4] Python per-call costs and typed data"
+	$(PY) python/bench/bench_calls.py $$( [ -x $(UPSTREAM_PY) ] && echo --upstream $(UPSTREAM_PY) )
+	$(PY) python/bench/bench_typed.py
+	@echo "== [4/4] the seed's three scenarios, and the tables"
 	$(CARGO) run --quiet --release -p picoring-compare --bin ratios -- $(CRITERION_DIR) --json $(RUST_RATIOS) > /dev/null
 	$(PY) bench/run.py --python $(PY) --upstream-python $(UPSTREAM_PY) --rust-json $(RUST_RATIOS) --out-dir bench
 
@@ -133,6 +140,11 @@ examples: python-build $(VENV)/.bench-deps
 	  $(CARGO) run --quiet -p picoring --example $$example -- --quick; \
 	done
 	for script in examples/*.py; do $(PY) $$script --quick; done
+
+# The thread stress tests at full size (release): 1 GiB through an SPSC ring with a running
+# checksum, 4 producers x 1 M records through the MPSC ring. `rust-test` runs them smaller.
+stress:
+	$(CARGO) test --release -p picoring --test spsc --test mpsc
 
 # loom models of the SPSC and MPSC protocols (tests/loom_*.rs). Each file bounds its search
 # (3 preemptions for SPSC, 2 for MPSC) so this takes minutes; LOOM_MAX_PREEMPTIONS overrides.

@@ -128,7 +128,28 @@ def main() -> int:
     chart = write_chart(results, out / "results.png")
     written = ["results.json", "results.md", "README-bench.md"] + (["results.png"] if chart else [])
     print(f"wrote {', '.join(str(out / name) for name in written)}")
+    if not args.quick:
+        update_readme(Path(__file__).resolve().parent.parent / "README.md", render_readme(results))
     return 0
+
+
+README_START = "<!-- bench:start (written by make bench) -->"
+README_END = "<!-- bench:end -->"
+
+
+def update_readme(readme: Path, section: str) -> None:
+    """Replaces the README's benchmark section with this run's, so it never shows other figures."""
+    text = readme.read_text()
+    start, end = text.find(README_START), text.find(README_END)
+    if start < 0 or end < start:
+        print(f"{readme.name} has no benchmark markers: left unchanged")
+        return
+    body = section.strip()
+    # The section's own heading is replaced by the README's.
+    if body.startswith("## "):
+        body = body.split("\n", 1)[1].lstrip("\n")
+    readme.write_text(text[: start + len(README_START)] + "\n" + body + "\n" + text[end:])
+    print(f"updated the benchmark section of {readme}")
 
 
 if __name__ == "__main__":

@@ -2,8 +2,12 @@
 
 - ``PicoRingByte``: a byte ring whose queued bytes are always one contiguous memoryview.
 - ``PicoQueueByte``: a bulk byte queue (``push_bulk``/``pop_bulk``/``get_view``).
-- ``PicoByteStreamPy``: a byte stream read and written like a non-blocking socket.
+- ``PicoByteStreamPy``: a byte stream read and written like a socket.
 - ``PicoListByte``: a ``bytearray`` that grows in place and never moves.
+- ``PicoList(typecode="B", initial=None)``: an ``array.array`` (typecodes b B h H i I l L q Q
+  f d) that grows in place and never moves; ``PicoList()`` is a byte list.
+- ``PicoRing(typecode, frames, channels=1, overwrite=False)``: typed frames whose queued part
+  is one contiguous ``(frames, channels)`` array, for audio and sensor data.
 
 Every class is safe to share between threads, exports the buffer protocol (``bytes(obj)``,
 ``memoryview(obj)`` and ``numpy.frombuffer(obj, ...)`` are zero-copy) and refuses, with
@@ -13,27 +17,37 @@ Pushing more than fits: ``push``/``push_bytes``/``push_bulk`` return ``False`` a
 ``write`` stores what fits and returns the count. Reading more than is there returns what is
 there (``b""`` when empty); ``pop()`` returns ``None`` when empty. Explicit counts beyond what is
 there (``advance_tail``, ``advance_head``, ``commit``, ``consume``) raise ``ValueError``.
+
+Waiting: ``PicoRing.push(data, timeout=None)`` and ``pop(n, timeout=None)`` wait, with the GIL
+released, for room or data; ``timeout`` is in seconds as in ``queue.Queue.get`` (``None`` waits
+forever, ``0`` not at all) and, as with sockets, running out raises ``TimeoutError`` with nothing
+written or removed. ``PicoByteStreamPy.read(n, timeout=0.0)``/``write(data, timeout=0.0)`` are
+non-blocking by default (as in upstream 0.6); with another timeout (``None``: forever) they wait
+like a blocking socket for at least one byte (or one byte of room), then return what is there.
+``close()`` wakes every waiter, which then raises ``ValueError`` (operation on a closed object).
+
+Bulk calls are the fast path: every call from Python has a fixed cost of a few hundred
+nanoseconds whatever it moves (``make python-bench`` prints the per-call table), so move data in
+chunks and read it in place through views.
 """
 
-from ._picoring import PicoByteStreamPy, PicoListByte, PicoQueueByte, PicoRingByte
+from ._picoring import (
+    PicoByteStreamPy,
+    PicoList,
+    PicoListByte,
+    PicoQueueByte,
+    PicoRing,
+    PicoRingByte,
+)
 
-__all__ = ["PicoByteStreamPy", "PicoListByte", "PicoQueueByte", "PicoRingByte"]
-
-# Typed lists and rings with blocking push/pop (issue 6).
-# - ``PicoList(typecode="B", initial=None)``: an ``array.array`` (typecodes b B h H i I l L q Q
-#   f d) that grows in place and never moves; ``PicoList()`` is a byte list.
-# - ``PicoRing(typecode, frames, channels=1, overwrite=False)``: typed frames whose queued part
-#   is one contiguous ``(frames, channels)`` array. ``push(data, timeout=None)`` and
-#   ``pop(n, timeout=None)`` wait (GIL released) for room or data; ``timeout`` is in seconds
-#   as in ``queue.Queue.get`` (``None`` waits forever, ``0`` not at all) and, as with sockets,
-#   running out raises ``TimeoutError`` with nothing written or removed. ``close()`` wakes
-#   every waiter, which then raises ``ValueError`` (operation on a closed ring).
-# - ``PicoByteStreamPy.read(n, timeout=0.0)``/``write(data, timeout=0.0)``: non-blocking by
-#   default (as upstream 0.6); with another timeout (``None``: forever) they wait like a
-#   blocking socket for at least one byte (or one byte of room), then return what is there.
-from ._picoring import PicoList, PicoRing  # noqa: E402
-
-__all__ += ["PicoList", "PicoRing"]
+__all__ = [
+    "PicoByteStreamPy",
+    "PicoList",
+    "PicoListByte",
+    "PicoQueueByte",
+    "PicoRing",
+    "PicoRingByte",
+]
 
 try:
     from importlib.metadata import PackageNotFoundError, version

@@ -1,13 +1,14 @@
 //! [`PicoRing<T>`]: a single-owner FIFO ring over a [`MirrorBuffer`].
 
-use std::fmt;
-use std::io;
 use std::marker::PhantomData;
 use std::mem;
 use std::ptr;
 
 use crate::mirror::{Backend, MirrorBuffer, MirrorOptions};
-use crate::{Error, Pod};
+use crate::Error;
+
+mod slices;
+mod traits;
 
 /// A fixed-capacity FIFO ring whose contents are always one contiguous slice.
 ///
@@ -555,125 +556,6 @@ impl<T> PicoRing<T> {
     }
 }
 
-impl<T: Copy> PicoRing<T> {
-    /// Copies as many elements of `values` as fit to the back; returns how many went in.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut ring = picoring::PicoRing::<u8>::with_capacity(1)?;
-    /// let cap = ring.capacity();
-    /// assert_eq!(ring.push_slice(&vec![7; cap + 10]), cap);
-    /// # Ok::<(), picoring::Error>(())
-    /// ```
-    #[inline]
-    pub fn push_slice(&mut self, values: &[T]) -> usize {
-        let n = values.len().min(self.cap - self.len);
-        if n == 0 {
-            return 0;
-        }
-        let v = self.head + self.len;
-        // SAFETY: slots v..v+n are free and end at or before head + cap < 2 * cap; `values`
-        // cannot alias them because we hold `&mut self`.
-        unsafe { ptr::copy_nonoverlapping(values.as_ptr(), self.slot(v), n) };
-        self.mirror_slots(v, n);
-        self.len += n;
-        n
-    }
-
-    /// Moves as many elements as fit into `out`, oldest first; returns how many.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut ring = picoring::PicoRing::<u8>::with_capacity(4)?;
-    /// ring.push_slice(b"abc");
-    /// let mut out = [0u8; 2];
-    /// assert_eq!(ring.pop_slice(&mut out), 2);
-    /// assert_eq!(&out, b"ab");
-    /// # Ok::<(), picoring::Error>(())
-    /// ```
-    #[inline]
-    pub fn pop_slice(&mut self, out: &mut [T]) -> usize {
-        let n = out.len().min(self.len);
-        if n == 0 {
-            return 0;
-        }
-        // SAFETY: slots head..head+n hold initialized elements (Copy, so no drop is owed);
-        // `out` is a distinct exclusive borrow.
-        unsafe { ptr::copy_nonoverlapping(self.slot(self.head), out.as_mut_ptr(), n) };
-        self.advance_head(n);
-        n
-    }
-
-    /// Removes the `min(n, len())` oldest elements and returns them as one contiguous slice.
-    ///
-    /// The slice borrows the ring mutably, so nothing can overwrite those slots while it lives.
-    pub(crate) fn consume_view(&mut self, n: usize) -> &[T] {
-        let n = n.min(self.len);
-        self.sync_twin();
-        let start = self.slot(self.head);
-        self.advance_head(n);
-        // SAFETY: the n slots from the old head hold initialized elements (`T: Copy`, so nothing
-        // is owed a drop); advancing the head wrote none of them, and the returned borrow of
-        // `self` keeps every writer away until it ends. n <= cap, so no slot and its twin.
-        unsafe { std::slice::from_raw_parts(start, n) }
-    }
-}
-
-impl<T: Pod> PicoRing<T> {
-    /// All free space as one contiguous mutable slice, to fill in place; publish what was
-    /// written with [`commit`](Self::commit).
-    ///
-    /// The slice holds stale or zero data until written; any bit pattern is a valid `T`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut ring = picoring::PicoRing::<u8>::with_capacity(4)?;
-    /// let free = ring.writable();
-    /// free[..3].copy_from_slice(b"abc");
-    /// assert_eq!(ring.commit(3), 3);
-    /// assert_eq!(ring.readable(), b"abc");
-    /// # Ok::<(), picoring::Error>(())
-    /// ```
-    #[inline]
-    pub fn writable(&mut self) -> &mut [T] {
-        let mut tail = self.head + self.len;
-        if tail >= self.cap {
-            tail -= self.cap;
-        }
-        // SAFETY: slots tail..tail+free end at head (+ cap) < 2 * cap, cover no queued element
-        // and at most `cap` slots; every bit pattern is a valid `T: Pod` and the mapped memory
-        // is initialized (zeroed at creation).
-        unsafe { std::slice::from_raw_parts_mut(self.slot(tail), self.cap - self.len) }
-    }
-
-    /// Publishes up to `n` elements written through [`writable`](Self::writable); returns how
-    /// many (`min(n, free_len())`).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut ring = picoring::PicoRing::<u8>::with_capacity(1)?;
-    /// let cap = ring.capacity();
-    /// assert_eq!(ring.commit(cap + 1), cap);
-    /// # Ok::<(), picoring::Error>(())
-    /// ```
-    #[inline]
-    pub fn commit(&mut self, n: usize) -> usize {
-        let n = n.min(self.cap - self.len);
-        self.sync_twin();
-        let mut tail = self.head + self.len;
-        if tail >= self.cap {
-            tail -= self.cap;
-        }
-        self.mirror_slots(tail, n);
-        self.len += n;
-        n
-    }
-}
-
 impl<T> Drop for PicoRing<T> {
     fn drop(&mut self) {
         if mem::needs_drop::<T>() {
@@ -682,107 +564,5 @@ impl<T> Drop for PicoRing<T> {
             // SAFETY: these are the queued, initialized elements, dropped once each.
             unsafe { ptr::drop_in_place(all) };
         }
-    }
-}
-
-impl<T: fmt::Debug> fmt::Debug for PicoRing<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list().entries(self.readable()).finish()
-    }
-}
-
-/// Appends every item; when the ring is full, evicts (drops) the oldest elements as
-/// [`PicoRing::push_overwrite`] does, so the ring ends holding the latest `capacity()` items.
-///
-/// # Examples
-///
-/// ```
-/// let mut ring = picoring::PicoRing::<u16>::with_capacity(1)?;
-/// let cap = ring.capacity() as u16;
-/// ring.extend(0..cap + 5);
-/// assert_eq!(ring.front(), Some(&5));
-/// # Ok::<(), picoring::Error>(())
-/// ```
-impl<T> Extend<T> for PicoRing<T> {
-    fn extend<I: IntoIterator<Item = T>>(&mut self, iter: I) {
-        for item in iter {
-            drop(self.push_overwrite(item));
-        }
-    }
-}
-
-impl<'a, T> IntoIterator for &'a PicoRing<T> {
-    type Item = &'a T;
-    type IntoIter = std::slice::Iter<'a, T>;
-
-    fn into_iter(self) -> Self::IntoIter {
-        self.iter()
-    }
-}
-
-/// Writes what fits; `Ok(0)` when full (so `write_all` reports `WriteZero`), like `&mut [u8]`.
-///
-/// # Examples
-///
-/// ```
-/// use std::io::Write;
-/// let mut ring = picoring::PicoRing::<u8>::with_capacity(4)?;
-/// ring.write_all(b"hi")?;
-/// assert_eq!(ring.readable(), b"hi");
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-impl io::Write for PicoRing<u8> {
-    #[inline]
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        Ok(self.push_slice(buf))
-    }
-
-    #[inline]
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-/// Reads what is queued; `Ok(0)` when empty.
-///
-/// # Examples
-///
-/// ```
-/// use std::io::Read;
-/// let mut ring = picoring::PicoRing::<u8>::with_capacity(4)?;
-/// ring.push_slice(b"hey");
-/// let mut s = String::new();
-/// ring.read_to_string(&mut s)?;
-/// assert_eq!(s, "hey");
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-impl io::Read for PicoRing<u8> {
-    #[inline]
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        Ok(self.pop_slice(buf))
-    }
-}
-
-/// `fill_buf` returns the whole readable region as one slice, wrapped or not.
-///
-/// # Examples
-///
-/// ```
-/// use std::io::BufRead;
-/// let mut ring = picoring::PicoRing::<u8>::with_capacity(4)?;
-/// ring.push_slice(b"one\ntwo\n");
-/// let lines: Vec<String> = ring.lines().collect::<Result<_, _>>()?;
-/// assert_eq!(lines, ["one", "two"]);
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-impl io::BufRead for PicoRing<u8> {
-    #[inline]
-    fn fill_buf(&mut self) -> io::Result<&[u8]> {
-        Ok(self.readable())
-    }
-
-    #[inline]
-    fn consume(&mut self, amt: usize) {
-        PicoRing::consume(self, amt);
     }
 }

@@ -1,5 +1,6 @@
-//! Growing a PicoList to 50 M elements against `Vec` (with its reallocations): one push at a
-//! time and by `extend_from_slice` in 64 KiB chunks for `u8`, one push at a time for `u64`.
+//! Growing a PicoList to 50 M elements against `Vec` (with its reallocations) and the upstream
+//! picoring 0.6 `PicoList` (chunked, 16384 elements a chunk): one push at a time and by
+//! `extend_from_slice` in 64 KiB chunks for `u8`, one push at a time for `u64`.
 //!
 //! Before the timings, each case is also run once in a fresh subprocess (this binary run again
 //! with `PICORING_LIST_CASE` set), which reports its peak RSS growth (`VmHWM` minus the `VmRSS`
@@ -62,6 +63,26 @@ impl<T: Copy> Grow<T> for Vec<T> {
     }
 }
 
+/// Upstream 0.6's list: a vector of fixed chunks (so not one contiguous slice); its `push`
+/// and `extend_from_slice` cannot fail.
+type Upstream<T> = picoring_upstream::PicoList<T>;
+
+impl<T: Copy> Grow<T> for Upstream<T> {
+    fn fresh() -> Self {
+        Upstream::new()
+    }
+    #[inline]
+    fn push_one(&mut self, value: T) {
+        self.push(value);
+    }
+    fn extend_chunk(&mut self, items: &[T]) {
+        self.extend_from_slice(items);
+    }
+    fn length(&self) -> usize {
+        self.len()
+    }
+}
+
 fn push_u8<L: Grow<u8>>(mut list: L) -> L {
     for i in 0..n() {
         list.push_one(i as u8);
@@ -99,21 +120,42 @@ type Case = (&'static str, usize, fn() -> Grown);
 
 fn cases() -> Vec<Case> {
     vec![
-        ("push_u8/PicoList", 1, || {
+        ("list_push_u8_50M/picoring", 1, || {
             Box::new(push_u8(PicoList::fresh()))
         }),
-        ("push_u8/PicoList+THP", 1, || Box::new(push_u8(huge()))),
-        ("push_u8/Vec", 1, || Box::new(push_u8(Vec::fresh()))),
-        ("extend_u8/PicoList", 1, || {
+        ("list_push_u8_50M/picoring_hugepages", 1, || {
+            Box::new(push_u8(huge()))
+        }),
+        ("list_push_u8_50M/Vec", 1, || {
+            Box::new(push_u8(Vec::fresh()))
+        }),
+        ("list_push_u8_50M/picoring 0.6", 1, || {
+            Box::new(push_u8(Upstream::fresh()))
+        }),
+        ("list_extend_u8_50M/picoring", 1, || {
             Box::new(extend_u8(PicoList::fresh()))
         }),
-        ("extend_u8/PicoList+THP", 1, || Box::new(extend_u8(huge()))),
-        ("extend_u8/Vec", 1, || Box::new(extend_u8(Vec::fresh()))),
-        ("push_u64/PicoList", 8, || {
+        ("list_extend_u8_50M/picoring_hugepages", 1, || {
+            Box::new(extend_u8(huge()))
+        }),
+        ("list_extend_u8_50M/Vec", 1, || {
+            Box::new(extend_u8(Vec::fresh()))
+        }),
+        ("list_extend_u8_50M/picoring 0.6", 1, || {
+            Box::new(extend_u8(Upstream::fresh()))
+        }),
+        ("list_push_u64_50M/picoring", 8, || {
             Box::new(push_u64(PicoList::fresh()))
         }),
-        ("push_u64/PicoList+THP", 8, || Box::new(push_u64(huge()))),
-        ("push_u64/Vec", 8, || Box::new(push_u64(Vec::fresh()))),
+        ("list_push_u64_50M/picoring_hugepages", 8, || {
+            Box::new(push_u64(huge()))
+        }),
+        ("list_push_u64_50M/Vec", 8, || {
+            Box::new(push_u64(Vec::fresh()))
+        }),
+        ("list_push_u64_50M/picoring 0.6", 8, || {
+            Box::new(push_u64(Upstream::fresh()))
+        }),
     ]
 }
 
@@ -147,7 +189,7 @@ fn print_peak_rss() {
         let text = String::from_utf8_lossy(&out.stdout);
         if let Ok(grown) = text.trim().parse::<usize>() {
             println!(
-                "  {name:<20} {:>7.1} MB for {:>5.1} MB of payload ({:+.1}%)",
+                "  {name:<40} {:>7.1} MB for {:>5.1} MB of payload ({:+.1}%)",
                 grown as f64 / 1e6,
                 payload as f64 / 1e6,
                 (grown as f64 / payload as f64 - 1.0) * 100.0
@@ -157,14 +199,26 @@ fn print_peak_rss() {
 }
 
 fn bench(c: &mut Criterion) {
-    let mut group = c.benchmark_group("list_grow_50M");
-    group.sample_size(10);
-    for (name, _, grow) in cases() {
-        group.bench_function(name, |b| {
-            b.iter_batched(|| (), |()| grow(), BatchSize::PerIteration)
-        });
+    for workload in [
+        "list_push_u8_50M",
+        "list_extend_u8_50M",
+        "list_push_u64_50M",
+    ] {
+        let mut group = c.benchmark_group(workload);
+        group.sample_size(10);
+        for (name, _, grow) in cases() {
+            let Some(implementation) = name
+                .strip_prefix(workload)
+                .and_then(|r| r.strip_prefix('/'))
+            else {
+                continue;
+            };
+            group.bench_function(implementation, |b| {
+                b.iter_batched(|| (), |()| grow(), BatchSize::PerIteration)
+            });
+        }
+        group.finish();
     }
-    group.finish();
 }
 
 fn main() {
