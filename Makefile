@@ -150,4 +150,4 @@ stress:
 # (3 preemptions for SPSC, 2 for MPSC) so this takes minutes; LOOM_MAX_PREEMPTIONS overrides.
 loom:
 	RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom \
-		$(CARGO) test --release -p picoring --test loom_spsc --test loom_mpsc
+		$(CARGO) test --release -p picoring --features async --test loom_spsc --test loom_mpsc --test loom_spsc_async
