@@ -15,7 +15,9 @@
 //!   waits for a record still being written. Senders wait only for space.
 //! - **Blocking** variants ([`Sender::reserve_blocking`], [`Sender::reserve_timeout`],
 //!   [`Receiver::recv`], [`Receiver::recv_timeout`]) sleep without spinning; disconnection is
-//!   reported as an error, never a hang.
+//!   reported as an error, never a hang. Senders waiting for space are woken in batches (once
+//!   a quarter of the ring is freed, or when it empties), not on every release, so many
+//!   senders on few cores do not stampede the receiver.
 //!
 //! # Layout
 //!
