@@ -92,3 +92,28 @@ fn sender_needing_the_whole_ring_is_woken_when_it_empties() {
         assert_eq!(lens, [0, 56]);
     });
 }
+
+#[test]
+fn preempted_reservation_cannot_claim_space_after_positions_wrap() {
+    model(|| {
+        // 16 bytes: two empty records. While one sender may be preempted between reading the
+        // positions and its CAS, the other reserves four records (two laps): with positions
+        // modulo two laps the stale CAS would succeed and overrun the ring.
+        let (tx, mut rx) = mpsc::channel(16).unwrap();
+        let tx2 = tx.clone();
+        let one = thread::spawn(move || tx.send(&[]).unwrap());
+        let four = thread::spawn(move || {
+            for _ in 0..4 {
+                tx2.send(&[]).unwrap();
+            }
+        });
+        let mut count = 0;
+        while let Ok(record) = rx.recv() {
+            assert!(record.is_empty());
+            count += 1;
+        }
+        one.join().unwrap();
+        four.join().unwrap();
+        assert_eq!(count, 5);
+    });
+}
