@@ -15,7 +15,9 @@
 //!   waits for a record still being written. Senders wait only for space.
 //! - **Blocking** variants ([`Sender::reserve_blocking`], [`Sender::reserve_timeout`],
 //!   [`Receiver::recv`], [`Receiver::recv_timeout`]) sleep without spinning; disconnection is
-//!   reported as an error, never a hang.
+//!   reported as an error, never a hang. Senders waiting for space are woken in batches (once
+//!   a quarter of the ring is freed, or when it empties), not on every release, so many
+//!   senders on few cores do not stampede the receiver.
 //!
 //! # Layout
 //!
@@ -189,6 +191,7 @@ pub fn channel_with_options(
         producer_pos: CachePadded(AtomicUsize::new(0)),
         consumer_pos: CachePadded(AtomicUsize::new(0)),
         size: memory.len(),
+        period: position_period(memory.len()),
         buf: memory,
         data_ready: Signal::new(),
         space_ready: Signal::new(),
@@ -200,8 +203,13 @@ pub fn channel_with_options(
 
 /// The state the senders and the receiver share.
 ///
-/// Positions are byte positions in `0..2 * size` (two laps, so that full and empty differ);
-/// position `p` is at byte offset `p` or `p - size`, always a multiple of 8. Bytes from
+/// Positions are byte positions in `0..period`, where `period` is a multiple of `size` near
+/// `usize::MAX`; position `p` is at byte offset `p % size`, always a multiple of 8. A short
+/// period (two laps) would let a sender preempted between reading the positions and its
+/// CAS see the producer position come back to the same value after other senders reserved
+/// `period` bytes (ABA), and claim space that is not free: that corrupted the ring and
+/// stalled the 8-producer benchmark. With this period that takes about 2^63 bytes (2^31 on
+/// 32-bit targets) reserved during one preemption. Bytes from
 /// `consumer_pos` up to `producer_pos` are reserved records; the rest, up to
 /// `consumer_pos + size`, is free and reads as zero.
 struct Shared {
@@ -212,6 +220,8 @@ struct Shared {
     consumer_pos: CachePadded<AtomicUsize>,
     /// N, the ring size in bytes: a multiple of 8.
     size: usize,
+    /// Positions run in `0..period`: see [`position_period`].
+    period: usize,
     buf: RingMemory,
     /// The receiver sleeps here waiting for the next record; senders notify after committing
     /// or discarding.
@@ -228,32 +238,34 @@ impl Shared {
     /// Byte offset of position `p`, in `0..size`.
     #[inline(always)]
     fn offset(&self, p: usize) -> usize {
-        debug_assert!(p < 2 * self.size);
-        if p >= self.size {
-            p - self.size
-        } else {
-            p
-        }
+        debug_assert!(p < self.period);
+        p % self.size
     }
 
-    /// Bytes from position `from` to position `to`: `(to - from) mod 2 * size`.
+    /// Bytes from position `from` to position `to`: `(to - from) mod period`.
     #[inline(always)]
     fn distance(&self, from: usize, to: usize) -> usize {
         if to >= from {
             to - from
         } else {
-            to + 2 * self.size - from
+            to + self.period - from
         }
     }
 
-    /// Position `p` moved forward by `n <= size` bytes, kept in `0..2 * size`.
+    /// Position `p` moved forward by `n <= size` bytes, kept in `0..period`.
     #[inline(always)]
     fn advance(&self, p: usize, n: usize) -> usize {
         let q = p + n;
-        if q >= 2 * self.size {
-            q - 2 * self.size
+        if q >= self.period {
+            q - self.period
         } else {
             q
         }
     }
+}
+
+/// The period of positions for a ring of `size` bytes: the largest multiple of `size` that
+/// leaves room to add one more `size` without overflow (at least two laps).
+fn position_period(size: usize) -> usize {
+    (usize::MAX / size - 1).max(2) * size
 }

@@ -70,3 +70,50 @@ fn reservation_order_survives_out_of_order_commits() {
         second.join().unwrap();
     });
 }
+
+#[test]
+fn sender_needing_the_whole_ring_is_woken_when_it_empties() {
+    model(|| {
+        // 64 bytes: the receiver wakes waiting senders only after freeing a quarter (16
+        // bytes) or emptying the ring. An 8-byte record frees less than a quarter, so a
+        // sender waiting for all 64 bytes behind it depends on the "ring is empty" wakeup;
+        // the other order needs the quarter wakeup. A missed wakeup deadlocks the model.
+        let (tx, mut rx) = mpsc::channel(64).unwrap();
+        let tx2 = tx.clone();
+        let small = thread::spawn(move || tx.send(&[]).unwrap());
+        let whole = thread::spawn(move || tx2.send(&[7; 56]).unwrap());
+        let mut lens = Vec::new();
+        while let Ok(record) = rx.recv() {
+            lens.push(record.len());
+        }
+        small.join().unwrap();
+        whole.join().unwrap();
+        lens.sort_unstable();
+        assert_eq!(lens, [0, 56]);
+    });
+}
+
+#[test]
+fn preempted_reservation_cannot_claim_space_after_positions_wrap() {
+    model(|| {
+        // 16 bytes: two empty records. While one sender may be preempted between reading the
+        // positions and its CAS, the other reserves four records (two laps): with positions
+        // modulo two laps the stale CAS would succeed and overrun the ring.
+        let (tx, mut rx) = mpsc::channel(16).unwrap();
+        let tx2 = tx.clone();
+        let one = thread::spawn(move || tx.send(&[]).unwrap());
+        let four = thread::spawn(move || {
+            for _ in 0..4 {
+                tx2.send(&[]).unwrap();
+            }
+        });
+        let mut count = 0;
+        while let Ok(record) = rx.recv() {
+            assert!(record.is_empty());
+            count += 1;
+        }
+        one.join().unwrap();
+        four.join().unwrap();
+        assert_eq!(count, 5);
+    });
+}

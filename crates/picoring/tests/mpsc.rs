@@ -136,16 +136,60 @@ fn out_of_order_commit_holds_back_later_records() {
     assert!(rx.try_recv().is_none());
 }
 
+/// Runs `f` on its own thread and fails the test if it has not finished within `limit`: a
+/// missed wakeup then shows up as a failure, not as a test that hangs forever.
+fn watchdog(limit: Duration, f: impl FnOnce() + Send + 'static) {
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    let worker = thread::spawn(move || {
+        f();
+        let _ = done_tx.send(());
+    });
+    match done_rx.recv_timeout(limit) {
+        Ok(()) => worker.join().unwrap(),
+        // `f` panicked: surface its panic.
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+            if let Err(panic) = worker.join() {
+                std::panic::resume_unwind(panic);
+            }
+        }
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+            panic!("no progress for {limit:?}: a sender or the receiver missed a wakeup")
+        }
+    }
+}
+
 /// `producers` threads each send `per_producer` records; the consumer checks that each
-/// producer's records arrive complete, in order, exactly once.
+/// producer's records arrive complete, in order, exactly once. Under a watchdog.
 fn many_producers(producers: u8, per_producer: u32, ring_bytes: usize) {
+    many_producers_with(producers, per_producer, ring_bytes, record_len);
+}
+
+/// As [`many_producers`], with record `seq` of producer `id` being `len_of(id, seq)` bytes.
+fn many_producers_with(
+    producers: u8,
+    per_producer: u32,
+    ring_bytes: usize,
+    len_of: fn(u8, u32) -> usize,
+) {
+    // Minutes above what the slowest run (debug, loaded machine) takes.
+    watchdog(Duration::from_secs(120), move || {
+        run_producers(producers, per_producer, ring_bytes, len_of)
+    });
+}
+
+fn run_producers(
+    producers: u8,
+    per_producer: u32,
+    ring_bytes: usize,
+    len_of: fn(u8, u32) -> usize,
+) {
     let (tx, mut rx) = mpsc::channel(ring_bytes).unwrap();
     let workers: Vec<_> = (0..producers)
         .map(|id| {
             let tx = tx.clone();
             thread::spawn(move || {
                 for seq in 0..per_producer {
-                    let len = record_len(id, seq);
+                    let len = len_of(id, seq);
                     let mut grant = tx.reserve_blocking(len).unwrap();
                     grant.copy_from_slice(&payload(id, seq, len));
                     // Some records are discarded first and sent again: never seen twice.
@@ -176,7 +220,7 @@ fn many_producers(producers: u8, per_producer: u32, ring_bytes: usize) {
         );
         assert_eq!(
             &*record,
-            &payload(id, seq, record_len(id, seq))[..],
+            &payload(id, seq, len_of(id, seq))[..],
             "torn record"
         );
         next[id as usize] += 1;
@@ -211,6 +255,27 @@ fn eight_producers_small_ring() {
         },
         4096,
     );
+}
+
+/// Mostly small records, and every 16th nearly as long as the ring: a sender waiting for one
+/// of those needs the ring almost empty, so it relies on the receiver's wakeup when the ring
+/// empties rather than the one after each quarter freed.
+fn mixed_len(id: u8, seq: u32) -> usize {
+    if (seq + u32::from(id)) % 16 == 0 {
+        4000 - (seq as usize % 64)
+    } else {
+        record_len(id, seq)
+    }
+}
+
+#[test]
+fn eight_blocking_producers_never_stall_on_a_tiny_ring() {
+    let per_producer = if cfg!(debug_assertions) {
+        2_000
+    } else {
+        50_000
+    };
+    many_producers_with(8, per_producer, 4096, mixed_len);
 }
 
 #[test]

@@ -27,6 +27,8 @@ pub struct Receiver {
     shared: Arc<Shared>,
     /// Our position: always equal to `shared.consumer_pos`, which only we write.
     pos: usize,
+    /// Bytes released since senders waiting for space were last woken (or last seen absent).
+    unwoken: usize,
 }
 
 /// What the header at the receiver's position says.
@@ -41,7 +43,11 @@ enum Next {
 
 impl Receiver {
     pub(super) fn new(shared: Arc<Shared>) -> Self {
-        Receiver { shared, pos: 0 }
+        Receiver {
+            shared,
+            pos: 0,
+            unwoken: 0,
+        }
     }
 
     /// Ring size in bytes, headers and padding included.
@@ -111,7 +117,33 @@ impl Receiver {
         unsafe { shared.buf.clear(shared.offset(self.pos), total) };
         self.pos = shared.advance(self.pos, total);
         shared.consumer_pos.store(self.pos, Ordering::Release);
-        shared.space_ready.notify();
+        self.wake_senders(total);
+    }
+
+    /// Wakes the senders waiting for space, in batches: only once a quarter of the ring has
+    /// been freed since the last wakeup, or when the ring is empty. Waking them on every
+    /// release made each one take the wait mutex and find too little space, over and over
+    /// (a thundering herd that, with more senders than cores, starved the receiver).
+    ///
+    /// No waiter sleeps forever: every release after a waiter's failed re-check sees it
+    /// registered (the `Signal` handshake), so each adds to `unwoken`. Either releases go on
+    /// until a quarter of the ring is freed, or the receiver stops at a record still being
+    /// written (its commit or discard lets it go on) or at the producer position: then the
+    /// ring is empty, and a record of any valid size fits.
+    fn wake_senders(&mut self, released: usize) {
+        let shared = &*self.shared;
+        if !shared.space_ready.has_waiters() {
+            self.unwoken = 0;
+            return;
+        }
+        self.unwoken += released;
+        // Relaxed: the header we just read (Acquire) was written after its reservation's
+        // CAS, so this load sees the producer position at or past our own.
+        let empty = shared.producer_pos.load(Ordering::Relaxed) == self.pos;
+        if empty || self.unwoken >= shared.size / 4 {
+            self.unwoken = 0;
+            shared.space_ready.wake();
+        }
     }
 
     /// The next record if one is committed, without waiting.

@@ -60,8 +60,19 @@ impl Signal {
         }
     }
 
+    /// Called after publishing progress, for a notifier that wakes only when it judges the
+    /// progress worth it: the same fence as [`notify`](Self::notify), then whether anyone
+    /// waits. A caller that gets `true` and does not [`wake`](Self::wake) now must wake later
+    /// (its waiters stay registered until then).
+    #[inline]
+    pub(crate) fn has_waiters(&self) -> bool {
+        super::fence::light();
+        self.waiters.load(Ordering::Relaxed) != 0
+    }
+
+    /// Wakes every waiter.
     #[cold]
-    fn wake(&self) {
+    pub(crate) fn wake(&self) {
         #[cfg(feature = "async")]
         self.wake_task();
         let _guard = self.lock();
