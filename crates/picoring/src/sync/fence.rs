@@ -83,9 +83,8 @@ mod imp {
                     0 as libc::c_long,
                 )
             };
-            // After a successful registration the call cannot fail (its only errors are
-            // "not registered" and "unknown command"); should it ever, the waiter's bounded
-            // re-check in `Signal::wait_until` still ends every wait.
+            // After a successful registration the call cannot fail: its only errors are
+            // "not registered" and "unknown command", both ruled out by `prepare`.
             debug_assert_eq!(done, 0);
         }
     }
