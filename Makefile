@@ -117,7 +117,8 @@ bench-upstream-venv:
 bench: python-build $(VENV)/.bench-deps bench-upstream-venv
 	rm -rf $(CRITERION_DIR)
 	@echo "== [1/4] picoring against std (criterion): ring, stream"
-	$(CARGO) bench -p picoring --benches
+	# Kept out of the peers' ratio table (their own criterion directory); printed above.
+	CRITERION_HOME=$(abspath target/criterion-std) $(CARGO) bench -p picoring --benches
 	@echo "== [2/4] picoring against its peers (criterion): rings, streaming, threads, list growth"
 	$(CARGO) bench -p picoring-compare --benches
 	@echo "== [3/4] Python per-call costs and typed data"
