@@ -99,6 +99,10 @@ RUST_RATIOS = $${CARGO_TARGET_DIR:-target}/criterion-ratios.json
 $(VENV)/.bench-deps: | python-build
 	if $(PY) -m pip install --quiet --disable-pip-version-check numpy matplotlib; then touch $@; \
 	else echo "warning: numpy/matplotlib not installed: no numpy rows, no chart" >&2; fi
+	# A peer for the typed-ring benchmark only (python/bench/bench_typed.py); its column stays
+	# empty where it cannot be installed.
+	$(PY) -m pip install --quiet --disable-pip-version-check numpy_ringbuffer \
+		|| echo "warning: numpy_ringbuffer not installed: its benchmark column stays empty" >&2
 
 # Best effort: without PyPI the tables simply have no upstream column (run.py says so).
 bench-upstream-venv:
