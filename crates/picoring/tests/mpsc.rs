@@ -8,21 +8,8 @@ use std::time::{Duration, Instant};
 use picoring::mirror::{Backend, MirrorOptions};
 use picoring::mpsc::{self, Grant, ReserveError, WaitError};
 
-/// xorshift64*: a small seeded PRNG, so failures reproduce.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
+mod common;
+use common::Rng;
 
 /// Payload of record `seq` of producer `id`, `len` bytes: the id, the sequence number, then
 /// bytes derived from both, so a torn or misplaced record fails the check.
@@ -42,7 +29,7 @@ fn record_len(id: u8, seq: u32) -> usize {
 /// model: records come out in reservation order, committed ones only, each exactly as written.
 fn model_run(options: &MirrorOptions, seed: u64) {
     let (tx, mut rx) = mpsc::channel_with_options(1, options).unwrap();
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     // Reserved, not yet finished: (ticket, grant).
     let mut open: Vec<(u32, Grant<'_>)> = Vec::new();
     // Every reservation in order: Some(payload) once committed, None if discarded, pending else.

@@ -12,21 +12,8 @@ use picoring::mirror::{Backend, MirrorOptions};
 use picoring::spsc::{self, Consumer, Producer, WaitError};
 use picoring::PicoRing;
 
-/// xorshift64*: a small seeded PRNG, so failures reproduce.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
+mod common;
+use common::Rng;
 
 fn software() -> MirrorOptions {
     MirrorOptions::new().backend(Backend::Software)
@@ -41,7 +28,7 @@ fn model_run(options: &MirrorOptions, seed: u64) {
     let (mut tx, mut rx) = ends::<u32>(1, options);
     let cap = tx.capacity();
     let mut model = VecDeque::new();
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let mut next = 0u32;
     for _ in 0..4000 {
         match rng.below(6) {
@@ -127,7 +114,7 @@ fn fnv(hash: u64, byte: u8) -> u64 {
 fn stream(total: u64, capacity: usize, options: &MirrorOptions, seed: u64) {
     let (mut tx, mut rx) = ends::<u8>(capacity, options);
     let writer = thread::spawn(move || {
-        let mut rng = Rng(seed);
+        let mut rng = Rng::new(seed);
         let mut sent = 0u64;
         let mut hash = 0xcbf2_9ce4_8422_2325u64;
         let mut scratch = Vec::new();
@@ -156,7 +143,7 @@ fn stream(total: u64, capacity: usize, options: &MirrorOptions, seed: u64) {
         }
         hash
     });
-    let mut rng = Rng(seed ^ 0xdead_beef);
+    let mut rng = Rng::new(seed ^ 0xdead_beef);
     let mut received = 0u64;
     let mut hash = 0xcbf2_9ce4_8422_2325u64;
     let mut out = vec![0u8; rx.capacity()];
@@ -236,7 +223,7 @@ fn assert_each_dropped_once(drops: &[AtomicUsize], created: usize) {
 
 #[test]
 fn either_end_dropped_mid_stream_drops_each_element_once() {
-    let mut rng = Rng(3);
+    let mut rng = Rng::new(3);
     for round in 0..40 {
         let n = 3000;
         let drops = drop_table(n);
