@@ -3,6 +3,8 @@
 //!
 //! - `spsc_4k_chunks`: 4 KiB chunks through a 64 KiB ring, each side copying a chunk in or out
 //!   through the crate's chunk API.
+//! - `spsc_256b_chunks`: the same with 256-byte chunks, where the cost of synchronizing the
+//!   indices weighs more than the copy.
 //! - `spsc_u64`: single `u64` items pushed and popped one at a time.
 //! - `mpsc_100b`: 4 producers of 100-byte records against crossbeam-channel with `Vec<u8>`.
 //! - `mpsc_producers`: picoring's record ring with 2 and with 8 producers (records/s).
@@ -14,7 +16,6 @@ use std::time::{Duration, Instant};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use ringbuf::traits::{Consumer as _, Observer as _, Producer as _, Split as _};
 
-const CHUNK: usize = 4096;
 const RING: usize = 64 * 1024;
 
 /// Spin briefly, then yield: the waiting policy every peer gets in these loops.
@@ -44,43 +45,44 @@ where
     start.elapsed()
 }
 
-fn spsc_chunks(c: &mut Criterion) {
-    let mut group = c.benchmark_group("spsc_4k_chunks");
-    group.throughput(Throughput::Bytes(CHUNK as u64));
-    let source = vec![7u8; CHUNK];
+/// `chunk`-byte chunks through a 64 KiB ring: each side copies a chunk in or out through the
+/// crate's chunk API (picoring's `writable_at_least`/`readable_at_least`, rtrb's
+/// `write_chunk`/`read_chunk`, ringbuf's `push_slice`/`pop_slice` after a length check).
+fn spsc_chunks(c: &mut Criterion, name: &str, chunk: usize) {
+    let mut group = c.benchmark_group(name);
+    group.throughput(Throughput::Bytes(chunk as u64));
+    let source = vec![7u8; chunk];
 
     group.bench_function("picoring", |b| {
         b.iter_custom(|chunks| {
             let (mut tx, mut rx) = picoring::spsc::channel::<u8>(RING).unwrap();
             let src = source.clone();
-            let mut sink = vec![0u8; CHUNK];
+            let mut sink = vec![0u8; chunk];
             two_threads(
                 move || {
                     for _ in 0..chunks {
                         let mut backoff = Backoff(0);
                         loop {
-                            let free = tx.writable();
-                            if free.len() >= CHUNK {
-                                free[..CHUNK].copy_from_slice(&src);
+                            if let Some(free) = tx.writable_at_least(chunk) {
+                                free[..chunk].copy_from_slice(&src);
                                 break;
                             }
                             backoff.snooze();
                         }
-                        tx.commit(CHUNK);
+                        tx.commit(chunk);
                     }
                 },
                 || {
                     for _ in 0..chunks {
                         let mut backoff = Backoff(0);
                         loop {
-                            let queued = rx.readable();
-                            if queued.len() >= CHUNK {
-                                sink.copy_from_slice(&queued[..CHUNK]);
+                            if let Some(queued) = rx.readable_at_least(chunk) {
+                                sink.copy_from_slice(&queued[..chunk]);
                                 break;
                             }
                             backoff.snooze();
                         }
-                        rx.consume(CHUNK);
+                        rx.consume(chunk);
                         black_box(&sink);
                     }
                 },
@@ -92,37 +94,37 @@ fn spsc_chunks(c: &mut Criterion) {
         b.iter_custom(|chunks| {
             let (mut tx, mut rx) = rtrb::RingBuffer::<u8>::new(RING);
             let src = source.clone();
-            let mut sink = vec![0u8; CHUNK];
+            let mut sink = vec![0u8; chunk];
             two_threads(
                 move || {
                     for _ in 0..chunks {
                         let mut backoff = Backoff(0);
-                        let mut chunk = loop {
-                            match tx.write_chunk(CHUNK) {
-                                Ok(chunk) => break chunk,
+                        let mut slots = loop {
+                            match tx.write_chunk(chunk) {
+                                Ok(slots) => break slots,
                                 Err(_) => backoff.snooze(),
                             }
                         };
-                        let (first, second) = chunk.as_mut_slices();
+                        let (first, second) = slots.as_mut_slices();
                         let split = first.len();
                         first.copy_from_slice(&src[..split]);
                         second.copy_from_slice(&src[split..]);
-                        chunk.commit_all();
+                        slots.commit_all();
                     }
                 },
                 || {
                     for _ in 0..chunks {
                         let mut backoff = Backoff(0);
-                        let chunk = loop {
-                            match rx.read_chunk(CHUNK) {
-                                Ok(chunk) => break chunk,
+                        let slots = loop {
+                            match rx.read_chunk(chunk) {
+                                Ok(slots) => break slots,
                                 Err(_) => backoff.snooze(),
                             }
                         };
-                        let (first, second) = chunk.as_slices();
+                        let (first, second) = slots.as_slices();
                         sink[..first.len()].copy_from_slice(first);
                         sink[first.len()..].copy_from_slice(second);
-                        chunk.commit_all();
+                        slots.commit_all();
                         black_box(&sink);
                     }
                 },
@@ -134,12 +136,12 @@ fn spsc_chunks(c: &mut Criterion) {
         b.iter_custom(|chunks| {
             let (mut tx, mut rx) = ringbuf::HeapRb::<u8>::new(RING).split();
             let src = source.clone();
-            let mut sink = vec![0u8; CHUNK];
+            let mut sink = vec![0u8; chunk];
             two_threads(
                 move || {
                     for _ in 0..chunks {
                         let mut backoff = Backoff(0);
-                        while tx.vacant_len() < CHUNK {
+                        while tx.vacant_len() < chunk {
                             backoff.snooze();
                         }
                         tx.push_slice(&src);
@@ -148,7 +150,7 @@ fn spsc_chunks(c: &mut Criterion) {
                 || {
                     for _ in 0..chunks {
                         let mut backoff = Backoff(0);
-                        while rx.occupied_len() < CHUNK {
+                        while rx.occupied_len() < chunk {
                             backoff.snooze();
                         }
                         rx.pop_slice(&mut sink);
@@ -159,6 +161,14 @@ fn spsc_chunks(c: &mut Criterion) {
         })
     });
     group.finish();
+}
+
+fn spsc_4k_chunks(c: &mut Criterion) {
+    spsc_chunks(c, "spsc_4k_chunks", 4096);
+}
+
+fn spsc_256b_chunks(c: &mut Criterion) {
+    spsc_chunks(c, "spsc_256b_chunks", 256);
 }
 
 fn spsc_items(c: &mut Criterion) {
@@ -304,6 +314,6 @@ criterion_group! {
         .sample_size(10)
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2));
-    targets = spsc_chunks, spsc_items, mpsc
+    targets = spsc_4k_chunks, spsc_256b_chunks, spsc_items, mpsc
 }
 criterion_main!(benches);

@@ -31,7 +31,7 @@ fn model_run(options: &MirrorOptions, seed: u64) {
     let mut rng = Rng::new(seed);
     let mut next = 0u32;
     for _ in 0..4000 {
-        match rng.below(6) {
+        match rng.below(8) {
             0 => {
                 let pushed = tx.push(next);
                 assert_eq!(pushed.is_ok(), model.len() < cap);
@@ -60,6 +60,38 @@ fn model_run(options: &MirrorOptions, seed: u64) {
                 next += n as u32;
             }
             3 => assert_eq!(rx.pop(), model.pop_front()),
+            6 => {
+                // The lazy forms: a slice of at least `min` (maybe less than all), or None.
+                let min = rng.below(cap + 2);
+                let free = cap - model.len();
+                match tx.writable_at_least(min) {
+                    None => assert!(min > free, "refused {min} with {free} free"),
+                    Some(slots) => {
+                        assert!(min <= free && slots.len() >= min && slots.len() <= free);
+                        let n = rng.below(slots.len() + 1);
+                        for (i, slot) in slots[..n].iter_mut().enumerate() {
+                            *slot = next + i as u32;
+                        }
+                        assert_eq!(tx.commit(n), n);
+                        model.extend(next..next + n as u32);
+                        next += n as u32;
+                    }
+                }
+            }
+            7 => {
+                let min = rng.below(cap + 2);
+                match rx.readable_at_least(min) {
+                    None => assert!(min > model.len()),
+                    Some(queued) => {
+                        assert!(queued.len() >= min && queued.len() <= model.len());
+                        let expected: Vec<u32> = model.iter().take(queued.len()).copied().collect();
+                        assert_eq!(queued, &expected[..]);
+                        let n = rng.below(queued.len() + 1);
+                        assert_eq!(rx.consume(n), n);
+                        model.drain(..n);
+                    }
+                }
+            }
             4 => {
                 let mut out = vec![0; rng.below(cap + 1)];
                 let n = rx.pop_slice(&mut out);

@@ -10,7 +10,7 @@ use std::thread;
 
 use futures::executor::block_on;
 use futures::io::{AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWriteExt};
-use picoring::spsc::channel;
+use picoring::spsc::{channel, WaitError};
 
 mod common;
 use common::Rng;
@@ -103,6 +103,28 @@ fn producer_drop_and_close_are_end_of_file_after_the_queued_bytes() {
             assert!(rx.fill_buf().await.unwrap().is_empty());
         });
     }
+}
+
+#[test]
+fn a_closed_producer_refuses_every_later_push() {
+    let (mut tx, mut rx) = channel::<u8>(64).unwrap();
+    block_on(async {
+        tx.write_all(b"before").await.unwrap();
+        tx.close().await.unwrap();
+    });
+    assert_eq!(tx.push(1), Err(1));
+    assert_eq!(tx.push_slice(b"after"), 0);
+    assert!(tx.writable().is_empty());
+    assert!(tx.writable_at_least(1).is_none());
+    assert_eq!(tx.commit(3), 0);
+    assert_eq!(tx.free_len(), 0);
+    assert_eq!(tx.wait_writable(1, None), Err(WaitError::Disconnected));
+    assert_eq!(tx.push_blocking(2), Err(2));
+    let err = std::io::Write::write(&mut tx, b"after").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::BrokenPipe);
+    let mut all = Vec::new();
+    block_on(rx.read_to_end(&mut all)).unwrap();
+    assert_eq!(all, b"before");
 }
 
 #[test]

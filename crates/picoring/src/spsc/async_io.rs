@@ -95,9 +95,10 @@ impl AsyncBufRead for Consumer<u8> {
 /// Pending until at least one byte fits, then writes what fits; fails with
 /// [`io::ErrorKind::BrokenPipe`] once the consumer is dropped, or after `poll_close`.
 /// Every write is published at once, so `poll_flush` has nothing to do; `poll_close` makes
-/// the reader see end of file after the queued bytes, as dropping the producer does. (The
-/// blocking `push` methods do not check for a close: bytes pushed after it may never be
-/// read.)
+/// the reader see end of file after the queued bytes, as dropping the producer does, and
+/// the producer refuses everything after it: `push` gives the value back, `push_slice` and
+/// `commit` take nothing, `writable` is empty, and the blocking waits and `std::io::Write`
+/// report the disconnection.
 ///
 /// # Examples
 ///

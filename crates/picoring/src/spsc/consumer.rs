@@ -250,6 +250,44 @@ impl<T> Consumer<T> {
     #[inline]
     pub fn readable(&mut self) -> &[T] {
         let queued = self.queued_at_least(self.shared.cap);
+        self.queued_slots(queued)
+    }
+
+    /// At least `min` queued elements, oldest first, as one contiguous slice, or `None` while
+    /// fewer are queued (always when `min` exceeds the capacity); give them back with
+    /// [`consume`](Self::consume).
+    ///
+    /// Unlike [`readable`](Self::readable), which asks the producer for its position on every
+    /// call, this reads it only when the count known from the last read is under `min`: a
+    /// consumer taking fixed-size chunks from a busy ring then touches the producer's cache
+    /// line once per lap instead of once per chunk. The slice may therefore be shorter than
+    /// what is queued right now, never shorter than `min`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = picoring::spsc::channel::<u8>(64)?;
+    /// assert!(rx.readable_at_least(1).is_none());
+    /// tx.push_slice(b"header+body");
+    /// let header = rx.readable_at_least(6).expect("eleven bytes are queued");
+    /// assert_eq!(&header[..6], b"header");
+    /// rx.consume(7);
+    /// assert!(rx.readable_at_least(5).is_none());
+    /// assert_eq!(rx.readable_at_least(4), Some(&b"body"[..]));
+    /// # Ok::<(), picoring::Error>(())
+    /// ```
+    #[inline]
+    pub fn readable_at_least(&mut self, min: usize) -> Option<&[T]> {
+        let queued = self.queued_at_least(min);
+        if queued < min {
+            return None;
+        }
+        Some(self.queued_slots(queued))
+    }
+
+    /// The `queued` slots from `head` as a slice; `queued` must not exceed the queued count.
+    #[inline(always)]
+    fn queued_slots(&mut self, queued: usize) -> &[T] {
         self.shared.track(self.head, queued, false);
         // SAFETY: the `queued` slots from `head` hold published, initialized elements that we
         // own; they are contiguous through the mirror (queued <= cap) and are all queued slots,

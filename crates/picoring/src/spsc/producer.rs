@@ -104,6 +104,12 @@ impl<T> Producer<T> {
         if free >= want {
             return free;
         }
+        // After an async close the cached view says "full" (see `close`), so every push comes
+        // here and is refused, at no cost to the fast path above.
+        #[cfg(feature = "async")]
+        if self.is_closed() {
+            return 0;
+        }
         self.cached_head = shared.head.load(Ordering::Acquire);
         shared.cap - shared.distance(self.cached_head, self.tail)
     }
@@ -163,7 +169,8 @@ impl<T> Producer<T> {
 
     /// Sleeps until at least `min` slots are free (`min` is clamped to the capacity) and
     /// returns the free count, or until `timeout` passes ([`WaitError::TimedOut`]), or until the
-    /// consumer is dropped ([`WaitError::Disconnected`]). `None` waits without limit.
+    /// consumer is dropped ([`WaitError::Disconnected`]; also at once after this end was closed
+    /// through `AsyncWrite::poll_close`). `None` waits without limit.
     ///
     /// # Examples
     ///
@@ -189,6 +196,10 @@ impl<T> Producer<T> {
         let free = self.free_at_least(min);
         if free >= min {
             return Ok(free);
+        }
+        #[cfg(feature = "async")]
+        if self.is_closed() {
+            return Err(WaitError::Disconnected);
         }
         let deadline = deadline_after(timeout);
         let shared = &*self.shared;
@@ -222,9 +233,13 @@ impl<T> Producer<T> {
     }
 
     /// Tells the consumer that nothing more comes, as dropping does: it reads what is queued,
-    /// then end of file.
+    /// then end of file. From then on this end has no free space: pushes give their values
+    /// back, `writable` is empty and the waits report [`WaitError::Disconnected`].
     #[cfg(feature = "async")]
     pub(super) fn close(&mut self) {
+        // A cached consumer position a whole ring behind `tail` reads as "full", which sends
+        // every push to the slow path of `free_at_least`, where the closed flag refuses it.
+        self.cached_head = self.shared.advance(self.tail, self.shared.cap);
         self.shared.producer_alive.store(false, Ordering::Release);
         self.shared.data_ready.notify();
     }
@@ -284,6 +299,43 @@ impl<T: Pod> Producer<T> {
     #[inline]
     pub fn writable(&mut self) -> &mut [T] {
         let free = self.free_at_least(self.shared.cap);
+        self.free_slots(free)
+    }
+
+    /// At least `min` free slots as one contiguous mutable slice, or `None` while fewer are
+    /// free (always when `min` exceeds the capacity); publish what was written with
+    /// [`commit`](Self::commit).
+    ///
+    /// Unlike [`writable`](Self::writable), which asks the consumer for its position on every
+    /// call, this reads it only when the free space known from the last read is under `min`:
+    /// a producer writing fixed-size chunks then touches the consumer's cache line once per
+    /// lap of the ring instead of once per chunk. The slice may therefore be shorter than the
+    /// space free right now, never shorter than `min`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (mut tx, mut rx) = picoring::spsc::channel::<u8>(4096)?;
+    /// let cap = tx.capacity();
+    /// let chunk = tx.writable_at_least(1000).expect("an empty ring has room");
+    /// chunk[..3].copy_from_slice(b"abc");
+    /// tx.commit(3);
+    /// assert!(tx.writable_at_least(cap).is_none()); // three bytes are queued
+    /// assert_eq!(rx.readable(), b"abc");
+    /// # Ok::<(), picoring::Error>(())
+    /// ```
+    #[inline]
+    pub fn writable_at_least(&mut self, min: usize) -> Option<&mut [T]> {
+        let free = self.free_at_least(min);
+        if free < min {
+            return None;
+        }
+        Some(self.free_slots(free))
+    }
+
+    /// The `free` slots from `tail` as a slice; `free` must not exceed the free space.
+    #[inline(always)]
+    fn free_slots(&mut self, free: usize) -> &mut [T] {
         self.shared.track(self.tail, free, true);
         // SAFETY: the `free` slots from `tail` are ours and contiguous through the mirror
         // (free <= cap), cover no queued element, so the consumer's `readable` slice never
