@@ -181,19 +181,51 @@ fn wait_for_wake(counter: &Counter, seen: usize) {
     }
 }
 
+/// Polls (`poll` says whether it was pending) until a pending poll no longer wakes its own
+/// task on the spot: an end first hands the task back to the executor a few times, then
+/// registers its waker. Returns the wake count at that point; a `Ready` poll fails the test.
+fn poll_until_registered(counter: &Counter, mut poll: impl FnMut() -> bool) -> usize {
+    for _ in 0..1000 {
+        let before = counter.wakes.load(Ordering::SeqCst);
+        assert!(poll(), "expected a pending poll");
+        let after = counter.wakes.load(Ordering::SeqCst);
+        if after == before {
+            return after;
+        }
+    }
+    panic!("a pending poll never registered its waker");
+}
+
+#[test]
+fn pending_read_yields_a_few_times_then_registers() {
+    let (_tx, mut rx) = channel::<u8>(64).unwrap();
+    let (counter, waker) = counting_waker();
+    let mut cx = Context::from_waker(&waker);
+    let mut buf = [0u8; 8];
+    let yields = poll_until_registered(&counter, || {
+        Pin::new(&mut rx).poll_read(&mut cx, &mut buf).is_pending()
+    });
+    assert!(yields > 0, "the first pending polls wake their own task");
+    // Registered now: later pending polls (a spurious re-poll) wake nothing by themselves.
+    assert!(Pin::new(&mut rx).poll_fill_buf(&mut cx).is_pending());
+    assert_eq!(counter.wakes.load(Ordering::SeqCst), yields);
+}
+
 #[test]
 fn pending_read_is_woken_by_a_write_on_another_thread() {
     let (mut tx, mut rx) = channel::<u8>(64).unwrap();
     let (counter, waker) = counting_waker();
     let mut cx = Context::from_waker(&waker);
     let mut buf = [0u8; 8];
-    assert!(Pin::new(&mut rx).poll_read(&mut cx, &mut buf).is_pending());
+    let seen = poll_until_registered(&counter, || {
+        Pin::new(&mut rx).poll_read(&mut cx, &mut buf).is_pending()
+    });
     assert!(Pin::new(&mut rx).poll_fill_buf(&mut cx).is_pending());
     let writer = thread::spawn(move || {
         block_on(tx.write_all(b"wake")).unwrap();
         tx
     });
-    wait_for_wake(&counter, 0);
+    wait_for_wake(&counter, seen);
     match Pin::new(&mut rx).poll_read(&mut cx, &mut buf) {
         // Four bytes into an empty ring of 64 are one publish: all or nothing.
         Poll::Ready(Ok(n)) => assert_eq!(&buf[..n], b"wake"),
@@ -201,8 +233,9 @@ fn pending_read_is_woken_by_a_write_on_another_thread() {
     }
     let tx = writer.join().unwrap();
     // Registered again, the reader is woken by the producer's drop too, then sees end of file.
-    let seen = counter.wakes.load(Ordering::SeqCst);
-    assert!(Pin::new(&mut rx).poll_read(&mut cx, &mut buf).is_pending());
+    let seen = poll_until_registered(&counter, || {
+        Pin::new(&mut rx).poll_read(&mut cx, &mut buf).is_pending()
+    });
     thread::spawn(move || drop(tx)).join().unwrap();
     wait_for_wake(&counter, seen);
     assert!(matches!(

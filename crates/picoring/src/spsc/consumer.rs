@@ -28,6 +28,10 @@ pub struct Consumer<T> {
     /// The producer's position as last read. Stale but never ahead of the real one, so the
     /// queued count computed from it is a lower bound; resynchronized when it says "empty".
     cached_tail: usize,
+    /// Pending polls in a row that handed the task back to the executor without registering
+    /// its waker (see `YIELDS_BEFORE_REGISTER`).
+    #[cfg(feature = "async")]
+    idle_polls: u8,
 }
 
 impl<T> Consumer<T> {
@@ -36,6 +40,8 @@ impl<T> Consumer<T> {
             shared,
             head,
             cached_tail: tail,
+            #[cfg(feature = "async")]
+            idle_polls: 0,
         }
     }
 
@@ -223,7 +229,11 @@ impl<T> Consumer<T> {
     ) -> std::task::Poll<Result<usize, WaitError>> {
         let queued = self.queued_at_least(1);
         if queued >= 1 {
+            self.idle_polls = 0;
             return std::task::Poll::Ready(Ok(queued));
+        }
+        if super::yield_instead_of_registering(&mut self.idle_polls, cx) {
+            return std::task::Poll::Pending;
         }
         let shared = &*self.shared;
         let head = self.head;

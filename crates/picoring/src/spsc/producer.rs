@@ -28,6 +28,10 @@ pub struct Producer<T> {
     /// The consumer's position as last read. Stale but never ahead of the real one, so the free
     /// space computed from it is a lower bound; resynchronized when it says "full".
     cached_head: usize,
+    /// Pending polls in a row that handed the task back to the executor without registering
+    /// its waker (see `YIELDS_BEFORE_REGISTER`).
+    #[cfg(feature = "async")]
+    idle_polls: u8,
 }
 
 impl<T> Producer<T> {
@@ -36,6 +40,8 @@ impl<T> Producer<T> {
             shared,
             tail,
             cached_head: head,
+            #[cfg(feature = "async")]
+            idle_polls: 0,
         }
     }
 
@@ -221,7 +227,11 @@ impl<T> Producer<T> {
     ) -> std::task::Poll<Result<usize, WaitError>> {
         let free = self.free_at_least(1);
         if free >= 1 {
+            self.idle_polls = 0;
             return std::task::Poll::Ready(Ok(free));
+        }
+        if super::yield_instead_of_registering(&mut self.idle_polls, cx) {
+            return std::task::Poll::Pending;
         }
         let shared = &*self.shared;
         let tail = self.tail;

@@ -26,8 +26,8 @@ const YIELDS_BEFORE_SLEEP: u32 = 8;
 /// feature, a task's waker registers the same way (see `poll_until`).
 #[derive(Debug)]
 pub(crate) struct Signal {
-    /// Threads registered as (about to be) asleep on `cond`, plus one for a registered task;
-    /// changed only under `lock`, or under `task` for the task.
+    /// Threads registered as (about to be) asleep on `cond`, plus [`TASK`] while a task is
+    /// registered; the thread count changes only under `lock`, the task bit only under `task`.
     waiters: AtomicUsize,
     lock: Mutex<()>,
     cond: Condvar,
@@ -37,6 +37,11 @@ pub(crate) struct Signal {
     #[cfg(feature = "async")]
     task: Mutex<Option<Waker>>,
 }
+
+/// The bit of `Signal::waiters` that stands for a registered task; the bits below count
+/// sleeping threads (never anywhere near 2^31 of them).
+#[cfg(feature = "async")]
+const TASK: usize = 1 << (usize::BITS - 1);
 
 impl Signal {
     pub(crate) fn new() -> Self {
@@ -74,7 +79,18 @@ impl Signal {
     #[cold]
     pub(crate) fn wake(&self) {
         #[cfg(feature = "async")]
-        self.wake_task();
+        {
+            // Only a task waits: skip the condition variable, whose notify is a system call
+            // even when no thread sleeps on it. A thread registering after this load re-checks
+            // its condition after its fence and sees the progress (the handshake above), just
+            // as if `notify` had read `waiters` before the registration.
+            if self.waiters.load(Ordering::Relaxed) & TASK != 0 {
+                self.wake_task();
+                if self.waiters.load(Ordering::Relaxed) & !TASK == 0 {
+                    return;
+                }
+            }
+        }
         let _guard = self.lock();
         self.cond.notify_all();
     }
@@ -153,7 +169,7 @@ impl Signal {
             let mut task = self.task();
             let waker = task.take();
             if waker.is_some() {
-                self.waiters.fetch_sub(1, Ordering::Relaxed);
+                self.waiters.fetch_sub(TASK, Ordering::Relaxed);
             }
             waker
         };
@@ -192,7 +208,7 @@ impl Signal {
                 }
                 None => {
                     *task = Some(cx.waker().clone());
-                    self.waiters.fetch_add(1, Ordering::Relaxed);
+                    self.waiters.fetch_add(TASK, Ordering::Relaxed);
                     true
                 }
             }
