@@ -47,41 +47,34 @@ impl<T: Copy> Grow<T> for PicoList<T> {
     }
 }
 
-impl<T: Copy> Grow<T> for Vec<T> {
-    fn fresh() -> Self {
-        Vec::new()
-    }
-    #[inline]
-    fn push_one(&mut self, value: T) {
-        self.push(value);
-    }
-    fn extend_chunk(&mut self, items: &[T]) {
-        self.extend_from_slice(items);
-    }
-    fn length(&self) -> usize {
-        self.len()
-    }
+/// `Grow` for a list whose `push` and `extend_from_slice` cannot fail.
+macro_rules! infallible_grow {
+    ($list:ident) => {
+        impl<T: Copy> Grow<T> for $list<T> {
+            fn fresh() -> Self {
+                $list::new()
+            }
+            #[inline]
+            fn push_one(&mut self, value: T) {
+                self.push(value);
+            }
+            fn extend_chunk(&mut self, items: &[T]) {
+                self.extend_from_slice(items);
+            }
+            fn length(&self) -> usize {
+                self.len()
+            }
+        }
+    };
 }
+
+infallible_grow!(Vec);
 
 /// Upstream 0.6's list: a vector of fixed chunks (so not one contiguous slice); its `push`
 /// and `extend_from_slice` cannot fail.
 type Upstream<T> = picoring_upstream::PicoList<T>;
 
-impl<T: Copy> Grow<T> for Upstream<T> {
-    fn fresh() -> Self {
-        Upstream::new()
-    }
-    #[inline]
-    fn push_one(&mut self, value: T) {
-        self.push(value);
-    }
-    fn extend_chunk(&mut self, items: &[T]) {
-        self.extend_from_slice(items);
-    }
-    fn length(&self) -> usize {
-        self.len()
-    }
-}
+infallible_grow!(Upstream);
 
 fn push_u8<L: Grow<u8>>(mut list: L) -> L {
     for i in 0..n() {
@@ -118,45 +111,37 @@ type Grown = Box<dyn std::any::Any>;
 /// Every case: (name, bytes per element, grow one list).
 type Case = (&'static str, usize, fn() -> Grown);
 
+/// The four cases of one workload (`$grow` is `push_u8`, `extend_u8` or `push_u64`), named
+/// `workload/implementation`.
+macro_rules! workload {
+    ($workload:literal, $element_size:literal, $grow:ident) => {{
+        let cases: [Case; 4] = [
+            (concat!($workload, "/picoring"), $element_size, || {
+                Box::new($grow(PicoList::fresh()))
+            }),
+            (
+                concat!($workload, "/picoring_hugepages"),
+                $element_size,
+                || Box::new($grow(huge())),
+            ),
+            (concat!($workload, "/Vec"), $element_size, || {
+                Box::new($grow(Vec::fresh()))
+            }),
+            (concat!($workload, "/picoring 0.6"), $element_size, || {
+                Box::new($grow(Upstream::fresh()))
+            }),
+        ];
+        cases
+    }};
+}
+
 fn cases() -> Vec<Case> {
-    vec![
-        ("list_push_u8_50M/picoring", 1, || {
-            Box::new(push_u8(PicoList::fresh()))
-        }),
-        ("list_push_u8_50M/picoring_hugepages", 1, || {
-            Box::new(push_u8(huge()))
-        }),
-        ("list_push_u8_50M/Vec", 1, || {
-            Box::new(push_u8(Vec::fresh()))
-        }),
-        ("list_push_u8_50M/picoring 0.6", 1, || {
-            Box::new(push_u8(Upstream::fresh()))
-        }),
-        ("list_extend_u8_50M/picoring", 1, || {
-            Box::new(extend_u8(PicoList::fresh()))
-        }),
-        ("list_extend_u8_50M/picoring_hugepages", 1, || {
-            Box::new(extend_u8(huge()))
-        }),
-        ("list_extend_u8_50M/Vec", 1, || {
-            Box::new(extend_u8(Vec::fresh()))
-        }),
-        ("list_extend_u8_50M/picoring 0.6", 1, || {
-            Box::new(extend_u8(Upstream::fresh()))
-        }),
-        ("list_push_u64_50M/picoring", 8, || {
-            Box::new(push_u64(PicoList::fresh()))
-        }),
-        ("list_push_u64_50M/picoring_hugepages", 8, || {
-            Box::new(push_u64(huge()))
-        }),
-        ("list_push_u64_50M/Vec", 8, || {
-            Box::new(push_u64(Vec::fresh()))
-        }),
-        ("list_push_u64_50M/picoring 0.6", 8, || {
-            Box::new(push_u64(Upstream::fresh()))
-        }),
+    [
+        workload!("list_push_u8_50M", 1, push_u8),
+        workload!("list_extend_u8_50M", 1, extend_u8),
+        workload!("list_push_u64_50M", 8, push_u64),
     ]
+    .concat()
 }
 
 /// A `/proc/self/status` field in bytes (0 where there is no /proc).

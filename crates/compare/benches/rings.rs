@@ -1,16 +1,17 @@
 //! Ring operations other than streaming: create + drop, single-element push + pop, and one
 //! contiguous view of wrapped data.
 
+mod common;
+
 use std::collections::VecDeque;
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use criterion::{criterion_group, criterion_main, BenchmarkGroup, Criterion};
-use picoring_compare::fifo::{ByteFifo, Bytes, Deque, Pico, RingBuf, Rtrb, SliceRing, Upstream};
+use common::{config, for_each_fifo, Group};
+use criterion::{criterion_group, criterion_main, Criterion};
+use picoring_compare::fifo::ByteFifo;
 use picoring_compare::RING_BYTES;
 use ringbuf::traits::{Consumer, Producer};
-
-type Group<'a> = BenchmarkGroup<'a, criterion::measurement::WallTime>;
 
 fn create_one<F: ByteFifo>(group: &mut Group<'_>, bytes: usize) {
     group.bench_function(F::NAME, |b| b.iter(|| F::with_capacity(black_box(bytes))));
@@ -21,13 +22,7 @@ fn create_one<F: ByteFifo>(group: &mut Group<'_>, bytes: usize) {
 fn create_drop(c: &mut Criterion) {
     for (label, bytes) in [("64KiB", 64 * 1024), ("1MiB", 1024 * 1024)] {
         let mut group = c.benchmark_group(format!("create_drop_{label}"));
-        create_one::<Pico>(&mut group, bytes);
-        create_one::<Upstream>(&mut group, bytes);
-        create_one::<Deque>(&mut group, bytes);
-        create_one::<SliceRing>(&mut group, bytes);
-        create_one::<RingBuf>(&mut group, bytes);
-        create_one::<Rtrb>(&mut group, bytes);
-        create_one::<Bytes>(&mut group, bytes);
+        for_each_fifo!(create_one(&mut group, bytes));
         group.finish();
     }
 }
@@ -174,22 +169,8 @@ fn view_one<F: ByteFifo>(group: &mut Group<'_>) {
 
 fn contiguous_view(c: &mut Criterion) {
     let mut group = c.benchmark_group("contiguous_view_32KiB_wrapped");
-    view_one::<Pico>(&mut group);
-    view_one::<Upstream>(&mut group);
-    view_one::<Deque>(&mut group);
-    view_one::<SliceRing>(&mut group);
-    view_one::<RingBuf>(&mut group);
-    view_one::<Rtrb>(&mut group);
-    view_one::<Bytes>(&mut group);
+    for_each_fifo!(view_one(&mut group));
     group.finish();
-}
-
-/// Short runs so `make bench` stays a few minutes on two cores.
-fn config() -> Criterion {
-    Criterion::default()
-        .warm_up_time(Duration::from_millis(300))
-        .measurement_time(Duration::from_millis(700))
-        .sample_size(20)
 }
 
 criterion_group! { name = benches; config = config(); targets = create_drop, single_element, contiguous_view }

@@ -12,6 +12,7 @@ mod export;
 mod guard;
 mod input;
 mod list_byte;
+mod list_items;
 mod queue_byte;
 mod ring_byte;
 mod stream;

@@ -12,6 +12,7 @@ use pyo3::types::{PyBytes, PySlice};
 use crate::export::{self, Region};
 use crate::guard::{guarded_pyclass, to_py_err, Guarded};
 use crate::input::ByteInput;
+use crate::list_items::{self, index_iterator, py_bool, ItemAt};
 
 type List = PicoList<u8>;
 
@@ -70,22 +71,6 @@ fn out_of_range() -> PyErr {
 }
 
 impl PicoListByte {
-    /// Growth never moves the data on the native backends; on the heap fallback (Miri, exotic
-    /// targets) it would, so there it is refused while a view is alive.
-    fn check_growth(&self, list: &List, additional: usize) -> PyResult<()> {
-        if !List::grows_in_place() && list.capacity() - list.len() < additional {
-            self.inner.exports.check_no_readers()?;
-        }
-        Ok(())
-    }
-
-    /// Appends `src`, all or nothing.
-    fn append_slice(&self, py: Python<'_>, src: &[u8]) -> PyResult<()> {
-        self.inner.with(py, |list, _| {
-            crate::typed_list::extend_in_place(py, list, &self.inner.exports, src)
-        })
-    }
-
     fn len_of(&self, py: Python<'_>) -> PyResult<usize> {
         self.inner.with(py, |list, _| Ok(list.len()))
     }
@@ -167,7 +152,7 @@ guarded_pyclass!(
     fn append(&self, py: Python<'_>, value: isize) -> PyResult<()> {
         let value = byte(value)?;
         self.inner.with(py, |list, _| {
-            self.check_growth(list, 1)?;
+            list_items::check_growth(list, &self.inner.exports, 1)?;
             list.push(value).map_err(to_py_err)
         })
     }
@@ -181,7 +166,7 @@ guarded_pyclass!(
     /// an iterable of ints; all or nothing.
     fn extend(&self, py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<()> {
         match ByteInput::new(data) {
-            Ok(input) => self.append_slice(py, input.bytes()),
+            Ok(input) => list_items::append(&self.inner, py, input.bytes()),
             Err(err) if err.is_instance_of::<PyBufferError>(py) => Err(err),
             Err(_) if data.is_instance_of::<pyo3::types::PyString>() => Err(PyTypeError::new_err(
                 "expected an iterable of integers or a bytes-like object, got 'str'",
@@ -191,7 +176,7 @@ guarded_pyclass!(
                 for item in data.try_iter()? {
                     bytes.push(byte(item?.extract::<isize>()?)?);
                 }
-                self.append_slice(py, &bytes)
+                list_items::append(&self.inner, py, &bytes)
             }
         }
     }
@@ -304,10 +289,7 @@ guarded_pyclass!(
     }
 
     fn __iter__(slf: Bound<'_, Self>) -> PicoListByteIterator {
-        PicoListByteIterator {
-            list: slf.unbind(),
-            next: std::sync::atomic::AtomicUsize::new(0),
-        }
+        PicoListByteIterator::new(slf)
     }
 
     fn __eq__(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
@@ -317,19 +299,12 @@ guarded_pyclass!(
         let eq = self
             .inner
             .with(py, |list, _| Ok(list.as_slice() == other.bytes()))?;
-        Ok(pyo3::types::PyBool::new(py, eq)
-            .to_owned()
-            .into_any()
-            .unbind())
+        Ok(py_bool(py, eq))
     }
 
     /// Removes every byte and gives the memory back; refused while a view is alive.
     fn clear(&self, py: Python<'_>) -> PyResult<()> {
-        self.inner.with(py, |list, _| {
-            self.inner.exports.check_none()?;
-            list.clear();
-            Ok(())
-        })
+        list_items::clear(&self.inner, py)
     }
 
     /// A writable export of every byte, like `bytearray`'s; counted until released.
@@ -355,26 +330,17 @@ guarded_pyclass!(
     }
 );
 
-/// Iterates over a `PicoListByte` by index, so appends during iteration are seen, as with
-/// `bytearray`.
-#[pyclass(frozen, module = "picoring._picoring")]
-pub(crate) struct PicoListByteIterator {
-    list: Py<PicoListByte>,
-    next: std::sync::atomic::AtomicUsize,
-}
+impl ItemAt for PicoListByte {
+    type Item<'py> = u8;
 
-#[pymethods]
-impl PicoListByteIterator {
-    fn __iter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
-        slf
-    }
-
-    fn __next__(&self, py: Python<'_>) -> PyResult<Option<u8>> {
-        use std::sync::atomic::Ordering;
-        let i = self.next.fetch_add(1, Ordering::Relaxed);
-        self.list
-            .get()
-            .inner
+    fn item_at<'py>(&self, py: Python<'py>, i: usize) -> PyResult<Option<u8>> {
+        self.inner
             .with(py, |list, _| Ok(list.as_slice().get(i).copied()))
     }
 }
+
+index_iterator!(
+    /// Iterates over a `PicoListByte` by index, so appends during iteration are seen, as with
+    /// `bytearray`.
+    PicoListByteIterator over PicoListByte
+);

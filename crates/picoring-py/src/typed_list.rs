@@ -15,9 +15,10 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyList, PySlice, PyString, PyTuple, PyType};
 
 use crate::export::Region;
-use crate::guard::{count, guarded_pyclass, to_py_err, Exports, Guarded, DETACH_BYTES};
+use crate::guard::{count, guarded_pyclass, to_py_err, Guarded};
 use crate::input::ByteInput;
 use crate::list_byte::{plain_slice, position, slice_positions};
+use crate::list_items::{self, index_iterator, py_bool, ItemAt, ListBytes};
 use crate::typecode::TypeCode;
 use crate::typed_export::TypedExport;
 
@@ -43,32 +44,10 @@ impl Typed {
     }
 }
 
-/// Appends `src` to a list whose bytes never move, all or nothing (also `PicoListByte`'s
-/// append). Growth is refused while a view is alive only on the heap fallback, where it would
-/// move the bytes; the copy releases the GIL when it is long.
-pub(crate) fn extend_in_place(
-    py: Python<'_>,
-    list: &mut List<u8>,
-    exports: &Exports,
-    src: &[u8],
-) -> PyResult<()> {
-    if !List::<u8>::grows_in_place() && list.capacity() - list.len() < src.len() {
-        exports.check_no_readers()?;
+impl ListBytes for Typed {
+    fn list_bytes(&mut self) -> &mut List<u8> {
+        &mut self.bytes
     }
-    let owned;
-    let src = if crate::input::overlaps(src, list.as_ptr(), list.len()) {
-        // The list fed to itself: copy first so no slice of the source aliases it.
-        owned = src.to_vec();
-        &owned[..]
-    } else {
-        src
-    };
-    if src.len() >= DETACH_BYTES {
-        py.detach(|| list.extend_from_slice(src))
-    } else {
-        list.extend_from_slice(src)
-    }
-    .map_err(to_py_err)
 }
 
 /// Items converted per lock when extending from a Python iterable: Python code (a generator)
@@ -82,13 +61,6 @@ fn out_of_range() -> PyErr {
 impl PicoList {
     fn code(&self, py: Python<'_>) -> PyResult<TypeCode> {
         self.inner.with(py, |typed, _| Ok(typed.code))
-    }
-
-    /// Appends native bytes (whole items), all or nothing.
-    fn append_bytes(&self, py: Python<'_>, src: &[u8]) -> PyResult<()> {
-        self.inner.with(py, |typed, _| {
-            extend_in_place(py, &mut typed.bytes, &self.inner.exports, src)
-        })
     }
 
     /// Native bytes of `data`: a buffer of this typecode's format is copied as is (one
@@ -162,7 +134,7 @@ impl PicoList {
             if !code.store_range(start + done as i64 * step, step, n, &mut bytes) {
                 return Err(PyOverflowError::new_err("range item out of range"));
             }
-            self.append_bytes(py, &bytes)?;
+            list_items::append(&self.inner, py, &bytes)?;
             done += n;
         }
         Ok(true)
@@ -283,7 +255,7 @@ guarded_pyclass!(
     /// Appends one number (`TypeError`/`OverflowError` as `array.array`).
     fn append(&self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<()> {
         let raw = self.code(py)?.item(value)?;
-        self.append_bytes(py, &raw)
+        list_items::append(&self.inner, py, &raw)
     }
 
     /// Upstream 0.6 name of `append`.
@@ -297,7 +269,7 @@ guarded_pyclass!(
     fn extend(&self, py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<()> {
         let code = self.code(py)?;
         if let Some(input) = Self::matching_buffer(code, data) {
-            return self.append_bytes(py, input.bytes());
+            return list_items::append(&self.inner, py, input.bytes());
         }
         if self.extend_from_range(py, code, data)? {
             return Ok(());
@@ -308,7 +280,7 @@ guarded_pyclass!(
             chunk.clear();
             let exhausted = code.store_from_iter(&mut items, &mut chunk, CHUNK_ITEMS);
             // Items converted before a failure stay appended, as with array.array.
-            self.append_bytes(py, &chunk)?;
+            list_items::append(&self.inner, py, &chunk)?;
             if exhausted? {
                 return Ok(());
             }
@@ -457,10 +429,7 @@ guarded_pyclass!(
     }
 
     fn __iter__(slf: Bound<'_, Self>) -> PicoListIterator {
-        PicoListIterator {
-            list: slf.unbind(),
-            next: std::sync::atomic::AtomicUsize::new(0),
-        }
+        PicoListIterator::new(slf)
     }
 
     /// Equal to a `PicoList`, `array.array`, `list` or `tuple` holding equal numbers in order.
@@ -473,22 +442,18 @@ guarded_pyclass!(
                 let eq = self
                     .inner
                     .with(py, |typed, _| Ok(code.equal(&typed.bytes, input.bytes())))?;
-                return Ok(pyo3::types::PyBool::new(py, eq).to_owned().into_any().unbind());
+                return Ok(py_bool(py, eq));
             }
         } else if !other.is_instance_of::<PyList>() && !other.is_instance_of::<PyTuple>() {
             return Ok(py.NotImplemented());
         }
         let other = PyList::new(py, other.try_iter()?.collect::<PyResult<Vec<_>>>()?)?;
-        Ok(self.to_list(py)?.eq(other)?.into_pyobject(py)?.to_owned().into_any().unbind())
+        Ok(py_bool(py, self.to_list(py)?.eq(other)?))
     }
 
     /// Removes every item and gives the memory back; refused while a view is alive.
     fn clear(&self, py: Python<'_>) -> PyResult<()> {
-        self.inner.with(py, |typed, _| {
-            self.inner.exports.check_none()?;
-            typed.bytes.clear();
-            Ok(())
-        })
+        list_items::clear(&self.inner, py)
     }
 
     /// A writable typed export of every item (format = typecode, as `array.array`'s); counted
@@ -524,27 +489,20 @@ fn array_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
     ARRAY.import(py, "array", "array")
 }
 
-/// Iterates over a `PicoList` by index, so appends during iteration are seen, as with
-/// `array.array`.
-#[pyclass(frozen, module = "picoring._picoring")]
-pub(crate) struct PicoListIterator {
-    list: Py<PicoList>,
-    next: std::sync::atomic::AtomicUsize,
-}
+impl ItemAt for PicoList {
+    type Item<'py> = Bound<'py, PyAny>;
 
-#[pymethods]
-impl PicoListIterator {
-    fn __iter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
-        slf
-    }
-
-    fn __next__<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
-        use std::sync::atomic::Ordering;
-        let i = self.next.fetch_add(1, Ordering::Relaxed);
-        self.list.get().inner.with(py, |typed, _| {
+    fn item_at<'py>(&self, py: Python<'py>, i: usize) -> PyResult<Option<Bound<'py, PyAny>>> {
+        self.inner.with(py, |typed, _| {
             (i < typed.len())
                 .then(|| typed.code.load(py, typed.item(i)))
                 .transpose()
         })
     }
 }
+
+index_iterator!(
+    /// Iterates over a `PicoList` by index, so appends during iteration are seen, as with
+    /// `array.array`.
+    PicoListIterator over PicoList
+);

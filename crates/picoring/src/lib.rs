@@ -54,6 +54,8 @@ mod ring;
 pub mod spsc;
 mod stream;
 mod sync;
+#[cfg(all(unix, not(miri)))]
+mod unix;
 mod vm;
 
 pub use error::Error;

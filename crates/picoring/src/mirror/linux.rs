@@ -15,29 +15,17 @@ pub(super) struct Reservation {
 impl Reservation {
     /// Reserves `size` bytes of `PROT_NONE`, `MAP_NORESERVE` address space.
     pub(super) fn new(size: usize) -> Result<Self, Error> {
-        // SAFETY: a fresh anonymous mapping at an address of the kernel's choosing.
-        let p = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                size,
-                libc::PROT_NONE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
-                -1,
-                0,
-            )
-        };
-        Self::from_mmap(p, size)
+        Self::map(
+            size,
+            libc::PROT_NONE,
+            libc::MAP_PRIVATE | libc::MAP_NORESERVE,
+        )
     }
 
-    /// Takes ownership of the result of an `mmap` call of `size` bytes.
-    pub(super) fn from_mmap(p: *mut libc::c_void, size: usize) -> Result<Self, Error> {
-        if p == libc::MAP_FAILED {
-            return Err(Error::last_os("mmap"));
-        }
-        let ptr = NonNull::new(p.cast::<u8>()).ok_or(Error::Os {
-            op: "mmap",
-            source: std::io::ErrorKind::AddrNotAvailable.into(),
-        })?;
+    /// Maps `size` bytes of fresh anonymous memory with these protections and flags
+    /// (see [`crate::unix::map_anonymous`]) and takes ownership of the mapping.
+    pub(super) fn map(size: usize, prot: libc::c_int, flags: libc::c_int) -> Result<Self, Error> {
+        let ptr = crate::unix::map_anonymous(size, prot, flags)?;
         Ok(Reservation { ptr, size })
     }
 

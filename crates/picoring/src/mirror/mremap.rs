@@ -22,19 +22,8 @@ use crate::Error;
 
 pub(super) fn map(len: usize) -> Result<NonNull<u8>, Error> {
     let size = len.checked_mul(2).ok_or(Error::CapacityOverflow)?;
-    // SAFETY: a fresh shared anonymous mapping at an address of the kernel's choosing.
-    let p = unsafe {
-        libc::mmap(
-            std::ptr::null_mut(),
-            size,
-            libc::PROT_READ | libc::PROT_WRITE,
-            libc::MAP_SHARED | libc::MAP_ANONYMOUS,
-            -1,
-            0,
-        )
-    };
     // From here on, dropping `mapping` unmaps the whole 2N on every early return.
-    let mapping = Reservation::from_mmap(p, size)?;
+    let mapping = Reservation::map(size, libc::PROT_READ | libc::PROT_WRITE, libc::MAP_SHARED)?;
     let base = mapping.ptr();
     // SAFETY: `base + len` is inside the 2N mapping we own.
     let twin = unsafe { base.add(len) };

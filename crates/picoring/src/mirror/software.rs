@@ -23,24 +23,11 @@ pub(super) fn map(len: usize) -> Result<NonNull<u8>, Error> {
     let layout = layout(len)?;
     #[cfg(all(unix, not(miri)))]
     {
-        // SAFETY: a fresh private anonymous mapping at an address of the kernel's choosing.
-        let p = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                layout.size(),
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
-                -1,
-                0,
-            )
-        };
-        if p == libc::MAP_FAILED {
-            return Err(Error::last_os("mmap"));
-        }
-        NonNull::new(p.cast::<u8>()).ok_or(Error::Os {
-            op: "mmap",
-            source: std::io::ErrorKind::AddrNotAvailable.into(),
-        })
+        crate::unix::map_anonymous(
+            layout.size(),
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_PRIVATE,
+        )
     }
     #[cfg(not(all(unix, not(miri))))]
     {

@@ -19,24 +19,7 @@ pub(super) fn unit() -> usize {
 
 /// Reserves `bytes` (a multiple of [`unit()`]) of inaccessible address space.
 pub(super) fn reserve(bytes: usize) -> Result<NonNull<u8>, Error> {
-    // SAFETY: a fresh anonymous mapping at an address of the kernel's choosing.
-    let p = unsafe {
-        libc::mmap(
-            std::ptr::null_mut(),
-            bytes,
-            libc::PROT_NONE,
-            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | NORESERVE,
-            -1,
-            0,
-        )
-    };
-    if p == libc::MAP_FAILED {
-        return Err(Error::last_os("mmap"));
-    }
-    NonNull::new(p.cast::<u8>()).ok_or(Error::Os {
-        op: "mmap",
-        source: std::io::ErrorKind::AddrNotAvailable.into(),
-    })
+    crate::unix::map_anonymous(bytes, libc::PROT_NONE, libc::MAP_PRIVATE | NORESERVE)
 }
 
 /// Makes `[ptr, ptr + len)` readable and writable. Pages are not touched: they cost physical
