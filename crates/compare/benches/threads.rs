@@ -171,63 +171,50 @@ fn spsc_256b_chunks(c: &mut Criterion) {
     spsc_chunks(c, "spsc_256b_chunks", 256);
 }
 
+/// Moves `items` `u64`s one at a time: `push` on a new thread (false while full), `pop` here
+/// (None while empty), each side backing off while it cannot proceed.
+fn one_at_a_time(
+    items: u64,
+    mut push: impl FnMut(u64) -> bool + Send + 'static,
+    mut pop: impl FnMut() -> Option<u64>,
+) -> Duration {
+    two_threads(
+        move || {
+            for i in 0..items {
+                let mut backoff = Backoff(0);
+                while !push(i) {
+                    backoff.snooze();
+                }
+            }
+        },
+        || {
+            for _ in 0..items {
+                let mut backoff = Backoff(0);
+                loop {
+                    if let Some(v) = pop() {
+                        black_box(v);
+                        break;
+                    }
+                    backoff.snooze();
+                }
+            }
+        },
+    )
+}
+
 fn spsc_items(c: &mut Criterion) {
     let mut group = c.benchmark_group("spsc_u64");
     group.throughput(Throughput::Elements(1));
-
     group.bench_function("picoring", |b| {
         b.iter_custom(|items| {
             let (mut tx, mut rx) = picoring::spsc::channel::<u64>(RING / 8).unwrap();
-            two_threads(
-                move || {
-                    for i in 0..items {
-                        let mut backoff = Backoff(0);
-                        while tx.push(i).is_err() {
-                            backoff.snooze();
-                        }
-                    }
-                },
-                || {
-                    for _ in 0..items {
-                        let mut backoff = Backoff(0);
-                        loop {
-                            if let Some(v) = rx.pop() {
-                                black_box(v);
-                                break;
-                            }
-                            backoff.snooze();
-                        }
-                    }
-                },
-            )
+            one_at_a_time(items, move |i| tx.push(i).is_ok(), || rx.pop())
         })
     });
-
     group.bench_function("rtrb", |b| {
         b.iter_custom(|items| {
             let (mut tx, mut rx) = rtrb::RingBuffer::<u64>::new(RING / 8);
-            two_threads(
-                move || {
-                    for i in 0..items {
-                        let mut backoff = Backoff(0);
-                        while tx.push(i).is_err() {
-                            backoff.snooze();
-                        }
-                    }
-                },
-                || {
-                    for _ in 0..items {
-                        let mut backoff = Backoff(0);
-                        loop {
-                            if let Ok(v) = rx.pop() {
-                                black_box(v);
-                                break;
-                            }
-                            backoff.snooze();
-                        }
-                    }
-                },
-            )
+            one_at_a_time(items, move |i| tx.push(i).is_ok(), || rx.pop().ok())
         })
     });
     group.finish();

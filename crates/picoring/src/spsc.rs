@@ -70,6 +70,34 @@ pub use producer::Producer;
 #[cfg(all(feature = "async", not(loom)))]
 const YIELDS_BEFORE_REGISTER: u8 = 8;
 
+/// The slow half of both ends' blocking waits: sleeps on `signal` until `ready` gives an
+/// outcome, or until `timeout` passes ([`WaitError::TimedOut`]).
+fn sleep_until(
+    signal: &Signal,
+    timeout: Option<std::time::Duration>,
+    ready: impl FnMut() -> Option<Result<usize, WaitError>>,
+) -> Result<usize, WaitError> {
+    signal
+        .wait_until(crate::sync::deadline_after(timeout), ready)
+        .unwrap_or(Err(WaitError::TimedOut))
+}
+
+/// The slow half of both ends' async waits, once the fast check found nothing: hands the task
+/// back to the executor a few times, then registers its waker on `signal` until `ready` gives
+/// an outcome.
+#[cfg(feature = "async")]
+fn poll_slow(
+    idle_polls: &mut u8,
+    cx: &mut std::task::Context<'_>,
+    signal: &Signal,
+    ready: impl FnMut() -> Option<Result<usize, WaitError>>,
+) -> std::task::Poll<Result<usize, WaitError>> {
+    if yield_instead_of_registering(idle_polls, cx) {
+        return std::task::Poll::Pending;
+    }
+    signal.poll_until(cx, ready)
+}
+
 /// Called on a pending poll: `true` (the caller returns `Pending`, its task already woken)
 /// while `idle_polls` is under the budget, counting it; `false` once the caller must register.
 #[cfg(all(feature = "async", not(loom)))]

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::{Shared, WaitError};
 use crate::mirror::Backend;
-use crate::sync::{deadline_after, Arc, Ordering};
+use crate::sync::{Arc, Ordering};
 
 /// The reading end of a split ring: see the [module docs](crate::spsc).
 ///
@@ -209,14 +209,12 @@ impl<T> Consumer<T> {
         if queued >= min {
             return Ok(queued);
         }
-        let deadline = deadline_after(timeout);
-        let shared = &*self.shared;
-        let head = self.head;
-        let outcome = shared
-            .data_ready
-            .wait_until(deadline, || readable_or_closed(shared, head, min));
+        let (shared, head) = (&*self.shared, self.head);
+        let outcome = super::sleep_until(&shared.data_ready, timeout, || {
+            readable_or_closed(shared, head, min)
+        });
         self.cached_tail = shared.tail.load(Ordering::Acquire);
-        outcome.unwrap_or(Err(WaitError::TimedOut))
+        outcome
     }
 
     /// The async form of `wait_readable(1, None)`: `Ready` with the queued count, or with
@@ -232,14 +230,10 @@ impl<T> Consumer<T> {
             self.idle_polls = 0;
             return std::task::Poll::Ready(Ok(queued));
         }
-        if super::yield_instead_of_registering(&mut self.idle_polls, cx) {
-            return std::task::Poll::Pending;
-        }
-        let shared = &*self.shared;
-        let head = self.head;
-        let outcome = shared
-            .data_ready
-            .poll_until(cx, || readable_or_closed(shared, head, 1));
+        let (shared, head) = (&*self.shared, self.head);
+        let outcome = super::poll_slow(&mut self.idle_polls, cx, &shared.data_ready, || {
+            readable_or_closed(shared, head, 1)
+        });
         self.cached_tail = shared.tail.load(Ordering::Acquire);
         outcome
     }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::{Shared, WaitError};
 use crate::mirror::Backend;
-use crate::sync::{deadline_after, Arc, Ordering};
+use crate::sync::{Arc, Ordering};
 use crate::Pod;
 
 /// The writing end of a split ring: see the [module docs](crate::spsc).
@@ -207,14 +207,12 @@ impl<T> Producer<T> {
         if self.is_closed() {
             return Err(WaitError::Disconnected);
         }
-        let deadline = deadline_after(timeout);
-        let shared = &*self.shared;
-        let tail = self.tail;
-        let outcome = shared
-            .space_ready
-            .wait_until(deadline, || writable_or_abandoned(shared, tail, min));
+        let (shared, tail) = (&*self.shared, self.tail);
+        let outcome = super::sleep_until(&shared.space_ready, timeout, || {
+            writable_or_abandoned(shared, tail, min)
+        });
         self.cached_head = shared.head.load(Ordering::Acquire);
-        outcome.unwrap_or(Err(WaitError::TimedOut))
+        outcome
     }
 
     /// The async form of `wait_writable(1, None)`: `Ready` with the free count, or with
@@ -230,14 +228,10 @@ impl<T> Producer<T> {
             self.idle_polls = 0;
             return std::task::Poll::Ready(Ok(free));
         }
-        if super::yield_instead_of_registering(&mut self.idle_polls, cx) {
-            return std::task::Poll::Pending;
-        }
-        let shared = &*self.shared;
-        let tail = self.tail;
-        let outcome = shared
-            .space_ready
-            .poll_until(cx, || writable_or_abandoned(shared, tail, 1));
+        let (shared, tail) = (&*self.shared, self.tail);
+        let outcome = super::poll_slow(&mut self.idle_polls, cx, &shared.space_ready, || {
+            writable_or_abandoned(shared, tail, 1)
+        });
         self.cached_head = shared.head.load(Ordering::Acquire);
         outcome
     }
