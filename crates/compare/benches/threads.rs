@@ -1,11 +1,9 @@
-//! Threads: picoring's split rings against rtrb, ringbuf and crossbeam-channel, two or more
-//! threads per measurement. Compare within one run: the figures are ratios, not absolutes.
+//! Threads: picoring's split rings against crossbeam-channel, and its byte ends through
+//! `std::io` and `futures-io`, two or more threads per measurement. Compare within one run: the
+//! figures are ratios, not absolutes. (The SPSC comparison with rtrb and ringbuf is
+//! `spsc_paired.rs`, measured in interleaved rounds.)
 //!
-//! - `spsc_4k_chunks`: 4 KiB chunks through a 64 KiB ring, each side copying a chunk in or out
-//!   through the crate's chunk API.
-//! - `spsc_256b_chunks`: the same with 256-byte chunks, where the cost of synchronizing the
-//!   indices weighs more than the copy.
-//! - `spsc_u64`: single `u64` items pushed and popped one at a time.
+//! - `spsc_io_4k`: picoring's byte ends through `std::io` against the same through `futures-io`.
 //! - `mpsc_100b`: 4 producers of 100-byte records against crossbeam-channel with `Vec<u8>`.
 //! - `mpsc_producers`: picoring's record ring with 2 and with 8 producers (records/s).
 
@@ -14,207 +12,64 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use ringbuf::traits::{Consumer as _, Observer as _, Producer as _, Split as _};
+use picoring_compare::threads::{two_threads, RING};
 
-const RING: usize = 64 * 1024;
+/// picoring's byte ends as `std::io` and as `futures-io` (each end on its own thread under
+/// `futures::executor::block_on`): 4 KiB `write_all`/`read` calls through a 64 KiB ring.
+fn spsc_io(c: &mut Criterion) {
+    use futures::executor::block_on;
+    use futures::io::{AsyncReadExt, AsyncWriteExt};
+    use std::io::{Read, Write};
 
-/// Spin briefly, then yield: the waiting policy every peer gets in these loops.
-struct Backoff(u32);
-
-impl Backoff {
-    fn snooze(&mut self) {
-        if self.0 < 32 {
-            std::hint::spin_loop();
-        } else {
-            thread::yield_now();
-        }
-        self.0 += 1;
-    }
-}
-
-/// Runs `produce(chunks)` on a new thread and `consume(chunks)` here, timing both.
-fn two_threads<P, C>(produce: P, consume: C) -> Duration
-where
-    P: FnOnce() + Send + 'static,
-    C: FnOnce(),
-{
-    let start = Instant::now();
-    let producer = thread::spawn(produce);
-    consume();
-    producer.join().unwrap();
-    start.elapsed()
-}
-
-/// `chunk`-byte chunks through a 64 KiB ring: each side copies a chunk in or out through the
-/// crate's chunk API (picoring's `writable_at_least`/`readable_at_least`, rtrb's
-/// `write_chunk`/`read_chunk`, ringbuf's `push_slice`/`pop_slice` after a length check).
-fn spsc_chunks(c: &mut Criterion, name: &str, chunk: usize) {
-    let mut group = c.benchmark_group(name);
-    group.throughput(Throughput::Bytes(chunk as u64));
-    let source = vec![7u8; chunk];
-
-    group.bench_function("picoring", |b| {
+    const CHUNK: usize = 4096;
+    let mut group = c.benchmark_group("spsc_io_4k");
+    group.throughput(Throughput::Bytes(CHUNK as u64));
+    group.bench_function("picoring_blocking", |b| {
         b.iter_custom(|chunks| {
             let (mut tx, mut rx) = picoring::spsc::channel::<u8>(RING).unwrap();
-            let src = source.clone();
-            let mut sink = vec![0u8; chunk];
+            let total = chunks as usize * CHUNK;
             two_threads(
                 move || {
+                    let src = [7u8; CHUNK];
                     for _ in 0..chunks {
-                        let mut backoff = Backoff(0);
-                        loop {
-                            if let Some(free) = tx.writable_at_least(chunk) {
-                                free[..chunk].copy_from_slice(&src);
-                                break;
-                            }
-                            backoff.snooze();
-                        }
-                        tx.commit(chunk);
+                        Write::write_all(&mut tx, &src).unwrap();
                     }
                 },
                 || {
-                    for _ in 0..chunks {
-                        let mut backoff = Backoff(0);
-                        loop {
-                            if let Some(queued) = rx.readable_at_least(chunk) {
-                                sink.copy_from_slice(&queued[..chunk]);
-                                break;
-                            }
-                            backoff.snooze();
-                        }
-                        rx.consume(chunk);
+                    let mut sink = [0u8; CHUNK];
+                    let mut got = 0;
+                    while got < total {
+                        got += Read::read(&mut rx, &mut sink).unwrap();
                         black_box(&sink);
                     }
                 },
             )
         })
     });
-
-    group.bench_function("rtrb", |b| {
+    group.bench_function("picoring_async", |b| {
         b.iter_custom(|chunks| {
-            let (mut tx, mut rx) = rtrb::RingBuffer::<u8>::new(RING);
-            let src = source.clone();
-            let mut sink = vec![0u8; chunk];
+            let (mut tx, mut rx) = picoring::spsc::channel::<u8>(RING).unwrap();
+            let total = chunks as usize * CHUNK;
             two_threads(
                 move || {
-                    for _ in 0..chunks {
-                        let mut backoff = Backoff(0);
-                        let mut slots = loop {
-                            match tx.write_chunk(chunk) {
-                                Ok(slots) => break slots,
-                                Err(_) => backoff.snooze(),
-                            }
-                        };
-                        let (first, second) = slots.as_mut_slices();
-                        let split = first.len();
-                        first.copy_from_slice(&src[..split]);
-                        second.copy_from_slice(&src[split..]);
-                        slots.commit_all();
-                    }
+                    let src = [7u8; CHUNK];
+                    block_on(async {
+                        for _ in 0..chunks {
+                            AsyncWriteExt::write_all(&mut tx, &src).await.unwrap();
+                        }
+                    })
                 },
                 || {
-                    for _ in 0..chunks {
-                        let mut backoff = Backoff(0);
-                        let slots = loop {
-                            match rx.read_chunk(chunk) {
-                                Ok(slots) => break slots,
-                                Err(_) => backoff.snooze(),
-                            }
-                        };
-                        let (first, second) = slots.as_slices();
-                        sink[..first.len()].copy_from_slice(first);
-                        sink[first.len()..].copy_from_slice(second);
-                        slots.commit_all();
-                        black_box(&sink);
-                    }
+                    let mut sink = [0u8; CHUNK];
+                    let mut got = 0;
+                    block_on(async {
+                        while got < total {
+                            got += AsyncReadExt::read(&mut rx, &mut sink).await.unwrap();
+                            black_box(&sink);
+                        }
+                    })
                 },
             )
-        })
-    });
-
-    group.bench_function("ringbuf", |b| {
-        b.iter_custom(|chunks| {
-            let (mut tx, mut rx) = ringbuf::HeapRb::<u8>::new(RING).split();
-            let src = source.clone();
-            let mut sink = vec![0u8; chunk];
-            two_threads(
-                move || {
-                    for _ in 0..chunks {
-                        let mut backoff = Backoff(0);
-                        while tx.vacant_len() < chunk {
-                            backoff.snooze();
-                        }
-                        tx.push_slice(&src);
-                    }
-                },
-                || {
-                    for _ in 0..chunks {
-                        let mut backoff = Backoff(0);
-                        while rx.occupied_len() < chunk {
-                            backoff.snooze();
-                        }
-                        rx.pop_slice(&mut sink);
-                        black_box(&sink);
-                    }
-                },
-            )
-        })
-    });
-    group.finish();
-}
-
-fn spsc_4k_chunks(c: &mut Criterion) {
-    spsc_chunks(c, "spsc_4k_chunks", 4096);
-}
-
-fn spsc_256b_chunks(c: &mut Criterion) {
-    spsc_chunks(c, "spsc_256b_chunks", 256);
-}
-
-/// Moves `items` `u64`s one at a time: `push` on a new thread (false while full), `pop` here
-/// (None while empty), each side backing off while it cannot proceed.
-fn one_at_a_time(
-    items: u64,
-    mut push: impl FnMut(u64) -> bool + Send + 'static,
-    mut pop: impl FnMut() -> Option<u64>,
-) -> Duration {
-    two_threads(
-        move || {
-            for i in 0..items {
-                let mut backoff = Backoff(0);
-                while !push(i) {
-                    backoff.snooze();
-                }
-            }
-        },
-        || {
-            for _ in 0..items {
-                let mut backoff = Backoff(0);
-                loop {
-                    if let Some(v) = pop() {
-                        black_box(v);
-                        break;
-                    }
-                    backoff.snooze();
-                }
-            }
-        },
-    )
-}
-
-fn spsc_items(c: &mut Criterion) {
-    let mut group = c.benchmark_group("spsc_u64");
-    group.throughput(Throughput::Elements(1));
-    group.bench_function("picoring", |b| {
-        b.iter_custom(|items| {
-            let (mut tx, mut rx) = picoring::spsc::channel::<u64>(RING / 8).unwrap();
-            one_at_a_time(items, move |i| tx.push(i).is_ok(), || rx.pop())
-        })
-    });
-    group.bench_function("rtrb", |b| {
-        b.iter_custom(|items| {
-            let (mut tx, mut rx) = rtrb::RingBuffer::<u64>::new(RING / 8);
-            one_at_a_time(items, move |i| tx.push(i).is_ok(), || rx.pop().ok())
         })
     });
     group.finish();
@@ -301,6 +156,6 @@ criterion_group! {
         .sample_size(10)
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2));
-    targets = spsc_4k_chunks, spsc_256b_chunks, spsc_items, mpsc
+    targets = spsc_io, mpsc
 }
 criterion_main!(benches);

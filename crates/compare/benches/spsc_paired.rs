@@ -1,0 +1,206 @@
+//! SPSC throughput of picoring, rtrb and ringbuf, measured in interleaved rounds.
+//!
+//! On a shared machine the background load changes over seconds. Criterion measures one
+//! implementation for seconds, then the next, so a burst of load lands on one of them and the
+//! ratio moves by more than the difference being measured. Here every round runs each
+//! implementation once, for about 40 ms, in an order that rotates from round to round; the
+//! figures are the median over the rounds of each one's time per unit, and the median (and
+//! range) of the per-round ratios `peer / picoring`, both of which a burst shifts less.
+//!
+//! - `spsc_4k_chunks`: 4 KiB chunks through a 64 KiB ring, each side copying a chunk in or out
+//!   through the crate's chunk API.
+//! - `spsc_256b_chunks`: the same with 256-byte chunks, where synchronizing the indices weighs
+//!   more than the copy.
+//! - `spsc_u64`: single `u64` items pushed and popped one at a time.
+//!
+//! `cargo bench` runs 15 rounds and writes each median where criterion writes its results
+//! (`<target>/criterion/<group>/<implementation>/new/`), so the `ratios` tool and the README
+//! tables read them like criterion's own. Without `--bench` (as under `cargo test --benches`)
+//! it runs one tiny round and writes nothing. Other arguments filter groups by substring.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use picoring_compare::threads::{
+    chunks_picoring, chunks_ringbuf, chunks_rtrb, items_picoring, items_rtrb,
+};
+
+/// One implementation: its name and how to move `n` units through it.
+struct Peer {
+    name: &'static str,
+    run: Box<dyn Fn(u64) -> Duration>,
+}
+
+/// One comparison: picoring first, then its peers.
+struct Group {
+    name: &'static str,
+    /// Bytes per unit, or `None` for single items (elements).
+    bytes: Option<u64>,
+    peers: Vec<Peer>,
+}
+
+fn chunk_group(name: &'static str, chunk: usize) -> Group {
+    Group {
+        name,
+        bytes: Some(chunk as u64),
+        peers: vec![
+            Peer {
+                name: "picoring",
+                run: Box::new(move |n| chunks_picoring(chunk, n)),
+            },
+            Peer {
+                name: "ringbuf",
+                run: Box::new(move |n| chunks_ringbuf(chunk, n)),
+            },
+            Peer {
+                name: "rtrb",
+                run: Box::new(move |n| chunks_rtrb(chunk, n)),
+            },
+        ],
+    }
+}
+
+fn groups() -> Vec<Group> {
+    vec![
+        chunk_group("spsc_4k_chunks", 4096),
+        chunk_group("spsc_256b_chunks", 256),
+        Group {
+            name: "spsc_u64",
+            bytes: None,
+            peers: vec![
+                Peer {
+                    name: "picoring",
+                    run: Box::new(items_picoring),
+                },
+                Peer {
+                    name: "rtrb",
+                    run: Box::new(items_rtrb),
+                },
+            ],
+        },
+    ]
+}
+
+const ROUNDS: usize = 15;
+const RUN_TIME: Duration = Duration::from_millis(40);
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let mid = values.len() / 2;
+    if values.len() % 2 == 1 {
+        values[mid]
+    } else {
+        (values[mid - 1] + values[mid]) / 2.0
+    }
+}
+
+/// How many units make one run of about `RUN_TIME` through picoring, after a warm-up.
+fn calibrate(run: &dyn Fn(u64) -> Duration) -> u64 {
+    let mut n = 1_000u64;
+    loop {
+        let took = run(n);
+        if took >= RUN_TIME / 4 || n >= 1 << 32 {
+            let per_unit = took.as_secs_f64() / n as f64;
+            return ((RUN_TIME.as_secs_f64() / per_unit) as u64).max(1_000);
+        }
+        n *= 4;
+    }
+}
+
+/// Where criterion keeps its results: `$CRITERION_HOME`, else `<target>/criterion` (the
+/// bench executable lives in `<target>/<profile>/deps/`).
+fn criterion_dir() -> Option<PathBuf> {
+    if let Some(home) = std::env::var_os("CRITERION_HOME") {
+        return Some(PathBuf::from(home));
+    }
+    if let Some(target) = std::env::var_os("CARGO_TARGET_DIR") {
+        return Some(PathBuf::from(target).join("criterion"));
+    }
+    let exe = std::env::current_exe().ok()?;
+    Some(exe.ancestors().nth(3)?.join("criterion"))
+}
+
+/// Writes one median in criterion's layout (the fields the `ratios` tool reads).
+fn write_result(dir: &Path, group: &Group, peer: &str, ns_per_unit: f64) -> std::io::Result<()> {
+    let out = dir.join(group.name).join(peer).join("new");
+    fs::create_dir_all(&out)?;
+    let throughput = match group.bytes {
+        Some(bytes) => format!(r#"{{"Bytes":{bytes}}}"#),
+        None => r#"{"Elements":1}"#.to_string(),
+    };
+    let id = format!("{}/{peer}", group.name);
+    fs::write(
+        out.join("benchmark.json"),
+        format!(
+            r#"{{"group_id":"{}","function_id":"{peer}","value_str":null,"throughput":{throughput},"full_id":"{id}","directory_name":"{id}","title":"{id}"}}"#,
+            group.name
+        ),
+    )?;
+    fs::write(
+        out.join("estimates.json"),
+        format!(
+            r#"{{"median":{{"point_estimate":{ns_per_unit}}},"rounds":{ROUNDS},"interleaved":true}}"#
+        ),
+    )
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let full = args.iter().any(|a| a == "--bench");
+    let filters: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
+    let dir = if full { criterion_dir() } else { None };
+    for group in groups() {
+        if !filters.is_empty() && !filters.iter().any(|f| group.name.contains(f.as_str())) {
+            continue;
+        }
+        let (rounds, n) = if full {
+            (ROUNDS, calibrate(&*group.peers[0].run))
+        } else {
+            (1, 200)
+        };
+        let peers = group.peers.len();
+        // times[r][p]: ns per unit of peer p in round r.
+        let mut times = vec![vec![0.0; peers]; rounds];
+        for (round, row) in times.iter_mut().enumerate() {
+            for k in 0..peers {
+                let p = (round + k) % peers;
+                let took = (group.peers[p].run)(n);
+                row[p] = took.as_nanos() as f64 / n as f64;
+            }
+        }
+        let unit = if group.bytes.is_some() {
+            "chunk"
+        } else {
+            "item"
+        };
+        println!(
+            "{} ({rounds} rounds of {n} {unit}s each, order rotating)",
+            group.name
+        );
+        for (p, peer) in group.peers.iter().enumerate() {
+            let mut own: Vec<f64> = times.iter().map(|row| row[p]).collect();
+            let med = median(&mut own);
+            let speed = match group.bytes {
+                Some(bytes) => format!("{:6.2} GiB/s", bytes as f64 / med / 1.073_741_824),
+                None => format!("{:6.1} M/s", 1e3 / med),
+            };
+            if p == 0 {
+                println!("  {:10} {med:9.2} ns/{unit}  {speed}", peer.name);
+            } else {
+                let mut ratios: Vec<f64> = times.iter().map(|row| row[p] / row[0]).collect();
+                let ratio = median(&mut ratios);
+                let (lo, hi) = (ratios[0], ratios[rounds - 1]);
+                println!(
+                    "  {:10} {med:9.2} ns/{unit}  {speed}   picoring is {ratio:.2}x as fast (rounds {lo:.2}..{hi:.2})",
+                    peer.name
+                );
+            }
+            if let Some(dir) = &dir {
+                if let Err(e) = write_result(dir, &group, peer.name, med) {
+                    eprintln!("could not write {}/{}: {e}", group.name, peer.name);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,190 @@
+//! The two-thread loops of the thread benchmarks: each function moves `n` units (chunks or
+//! items) from a producer thread to the calling thread through one implementation and returns
+//! the wall time. Every peer gets the same waiting policy ([`Backoff`]) and its own chunk API.
+
+use std::hint::black_box;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use ringbuf::traits::{Consumer as _, Observer as _, Producer as _, Split as _};
+
+/// Capacity of the SPSC rings, in bytes: 64 KiB.
+pub const RING: usize = 64 * 1024;
+
+/// Spin briefly, then yield: the waiting policy every peer gets in these loops.
+#[derive(Debug, Default)]
+pub struct Backoff(u32);
+
+impl Backoff {
+    /// Waits a little longer each call: a spin hint for the first 32 calls, then a yield.
+    pub fn snooze(&mut self) {
+        if self.0 < 32 {
+            std::hint::spin_loop();
+        } else {
+            thread::yield_now();
+        }
+        self.0 += 1;
+    }
+}
+
+/// Runs `produce` on a new thread and `consume` here; returns the time both took.
+pub fn two_threads<P, C>(produce: P, consume: C) -> Duration
+where
+    P: FnOnce() + Send + 'static,
+    C: FnOnce(),
+{
+    let start = Instant::now();
+    let producer = thread::spawn(produce);
+    consume();
+    producer.join().expect("the producer thread panicked");
+    start.elapsed()
+}
+
+/// `n` chunks of `chunk` bytes through picoring's split ring, filled in place through
+/// `writable_at_least` and copied out of `readable_at_least`.
+pub fn chunks_picoring(chunk: usize, n: u64) -> Duration {
+    let (mut tx, mut rx) = picoring::spsc::channel::<u8>(RING).expect("a 64 KiB ring");
+    let src = vec![7u8; chunk];
+    let mut sink = vec![0u8; chunk];
+    two_threads(
+        move || {
+            for _ in 0..n {
+                let mut backoff = Backoff::default();
+                loop {
+                    if let Some(free) = tx.writable_at_least(chunk) {
+                        free[..chunk].copy_from_slice(&src);
+                        break;
+                    }
+                    backoff.snooze();
+                }
+                tx.commit(chunk);
+            }
+        },
+        || {
+            for _ in 0..n {
+                let mut backoff = Backoff::default();
+                loop {
+                    if let Some(queued) = rx.readable_at_least(chunk) {
+                        sink.copy_from_slice(&queued[..chunk]);
+                        break;
+                    }
+                    backoff.snooze();
+                }
+                rx.consume(chunk);
+                black_box(&sink);
+            }
+        },
+    )
+}
+
+/// The same through rtrb's `write_chunk`/`read_chunk` (two slices at the wrap).
+pub fn chunks_rtrb(chunk: usize, n: u64) -> Duration {
+    let (mut tx, mut rx) = rtrb::RingBuffer::<u8>::new(RING);
+    let src = vec![7u8; chunk];
+    let mut sink = vec![0u8; chunk];
+    two_threads(
+        move || {
+            for _ in 0..n {
+                let mut backoff = Backoff::default();
+                let mut slots = loop {
+                    match tx.write_chunk(chunk) {
+                        Ok(slots) => break slots,
+                        Err(_) => backoff.snooze(),
+                    }
+                };
+                let (first, second) = slots.as_mut_slices();
+                let split = first.len();
+                first.copy_from_slice(&src[..split]);
+                second.copy_from_slice(&src[split..]);
+                slots.commit_all();
+            }
+        },
+        || {
+            for _ in 0..n {
+                let mut backoff = Backoff::default();
+                let slots = loop {
+                    match rx.read_chunk(chunk) {
+                        Ok(slots) => break slots,
+                        Err(_) => backoff.snooze(),
+                    }
+                };
+                let (first, second) = slots.as_slices();
+                sink[..first.len()].copy_from_slice(first);
+                sink[first.len()..].copy_from_slice(second);
+                slots.commit_all();
+                black_box(&sink);
+            }
+        },
+    )
+}
+
+/// The same through ringbuf's `push_slice`/`pop_slice`, after waiting for the length.
+pub fn chunks_ringbuf(chunk: usize, n: u64) -> Duration {
+    let (mut tx, mut rx) = ringbuf::HeapRb::<u8>::new(RING).split();
+    let src = vec![7u8; chunk];
+    let mut sink = vec![0u8; chunk];
+    two_threads(
+        move || {
+            for _ in 0..n {
+                let mut backoff = Backoff::default();
+                while tx.vacant_len() < chunk {
+                    backoff.snooze();
+                }
+                tx.push_slice(&src);
+            }
+        },
+        || {
+            for _ in 0..n {
+                let mut backoff = Backoff::default();
+                while rx.occupied_len() < chunk {
+                    backoff.snooze();
+                }
+                rx.pop_slice(&mut sink);
+                black_box(&sink);
+            }
+        },
+    )
+}
+
+/// Moves `n` `u64`s one at a time: `push` on a new thread (false while full), `pop` here
+/// (None while empty), each side backing off while it cannot proceed.
+fn one_at_a_time(
+    n: u64,
+    mut push: impl FnMut(u64) -> bool + Send + 'static,
+    mut pop: impl FnMut() -> Option<u64>,
+) -> Duration {
+    two_threads(
+        move || {
+            for i in 0..n {
+                let mut backoff = Backoff::default();
+                while !push(i) {
+                    backoff.snooze();
+                }
+            }
+        },
+        || {
+            for _ in 0..n {
+                let mut backoff = Backoff::default();
+                loop {
+                    if let Some(v) = pop() {
+                        black_box(v);
+                        break;
+                    }
+                    backoff.snooze();
+                }
+            }
+        },
+    )
+}
+
+/// `n` single `u64` items through picoring's split ring (`push`/`pop`).
+pub fn items_picoring(n: u64) -> Duration {
+    let (mut tx, mut rx) = picoring::spsc::channel::<u64>(RING / 8).expect("a 64 KiB ring");
+    one_at_a_time(n, move |i| tx.push(i).is_ok(), || rx.pop())
+}
+
+/// `n` single `u64` items through rtrb (`push`/`pop`).
+pub fn items_rtrb(n: u64) -> Duration {
+    let (mut tx, mut rx) = rtrb::RingBuffer::<u64>::new(RING / 8);
+    one_at_a_time(n, move |i| tx.push(i).is_ok(), || rx.pop().ok())
+}
