@@ -174,6 +174,13 @@ fn main() {
         } else {
             "item"
         };
+        if !full {
+            println!(
+                "{}: {n} {unit}s through each implementation (smoke run, no figures)",
+                group.name
+            );
+            continue;
+        }
         println!(
             "{} ({rounds} rounds of {n} {unit}s each, order rotating)",
             group.name
