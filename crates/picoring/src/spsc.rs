@@ -7,6 +7,10 @@
 //! [`writable`](Producer::writable) is all free space as one `&mut [T]`, even when the region
 //! wraps past the physical end of the buffer: no "two slices at the wrap".
 //!
+//! - **Chunks without a refresh per call.** [`Producer::writable_at_least`] and
+//!   [`Consumer::readable_at_least`] hand out at least `min` elements from what each end last
+//!   learned of the other, reading the other end's index only when that falls short; the plain
+//!   `writable`/`readable` always look again, to show everything there is right now.
 //! - **Wait-free fast path.** Each side owns one index on its own cache line and keeps a stale
 //!   copy of the other side's, refreshed (one `Acquire` load) only when the stale copy says the
 //!   ring is full or empty. Publishing is one `Release` store, followed by a `SeqCst` fence and

@@ -312,9 +312,9 @@ impl<T: Pod> Producer<T> {
     ///
     /// Unlike [`writable`](Self::writable), which asks the consumer for its position on every
     /// call, this reads it only when the free space known from the last read is under `min`:
-    /// a producer writing fixed-size chunks then touches the consumer's cache line once per
-    /// lap of the ring instead of once per chunk. The slice may therefore be shorter than the
-    /// space free right now, never shorter than `min`.
+    /// a producer writing fixed-size chunks into a ring with room for many of them reads the
+    /// consumer's cache line once per batch of chunks, not once per chunk. The slice may
+    /// therefore be shorter than the space free right now, never shorter than `min`.
     ///
     /// # Examples
     ///
