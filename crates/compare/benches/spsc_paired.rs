@@ -121,8 +121,15 @@ fn criterion_dir() -> Option<PathBuf> {
     Some(exe.ancestors().nth(3)?.join("criterion"))
 }
 
-/// Writes one median in criterion's layout (the fields the `ratios` tool reads).
-fn write_result(dir: &Path, group: &Group, peer: &str, ns_per_unit: f64) -> std::io::Result<()> {
+/// Writes one median in criterion's layout (the fields the `ratios` tool reads), with the
+/// median per-round ratio to picoring's time as `paired_ratio`.
+fn write_result(
+    dir: &Path,
+    group: &Group,
+    peer: &str,
+    ns_per_unit: f64,
+    paired_ratio: f64,
+) -> std::io::Result<()> {
     let out = dir.join(group.name).join(peer).join("new");
     fs::create_dir_all(&out)?;
     let throughput = match group.bytes {
@@ -140,7 +147,7 @@ fn write_result(dir: &Path, group: &Group, peer: &str, ns_per_unit: f64) -> std:
     fs::write(
         out.join("estimates.json"),
         format!(
-            r#"{{"median":{{"point_estimate":{ns_per_unit}}},"rounds":{ROUNDS},"interleaved":true}}"#
+            r#"{{"median":{{"point_estimate":{ns_per_unit}}},"paired_ratio":{paired_ratio},"rounds":{ROUNDS}}}"#
         ),
     )
 }
@@ -192,11 +199,11 @@ fn main() {
                 Some(bytes) => format!("{:6.2} GiB/s", bytes as f64 / med / 1.073_741_824),
                 None => format!("{:6.1} M/s", 1e3 / med),
             };
+            let mut ratios: Vec<f64> = times.iter().map(|row| row[p] / row[0]).collect();
+            let ratio = median(&mut ratios);
             if p == 0 {
                 println!("  {:10} {med:9.2} ns/{unit}  {speed}", peer.name);
             } else {
-                let mut ratios: Vec<f64> = times.iter().map(|row| row[p] / row[0]).collect();
-                let ratio = median(&mut ratios);
                 let (lo, hi) = (ratios[0], ratios[rounds - 1]);
                 println!(
                     "  {:10} {med:9.2} ns/{unit}  {speed}   picoring is {ratio:.2}x as fast (rounds {lo:.2}..{hi:.2})",
@@ -204,7 +211,7 @@ fn main() {
                 );
             }
             if let Some(dir) = &dir {
-                if let Err(e) = write_result(dir, &group, peer.name, med) {
+                if let Err(e) = write_result(dir, &group, peer.name, med, ratio) {
                     eprintln!("could not write {}/{}: {e}", group.name, peer.name);
                 }
             }

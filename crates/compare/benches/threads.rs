@@ -3,7 +3,8 @@
 //! figures are ratios, not absolutes. (The SPSC comparison with rtrb and ringbuf is
 //! `spsc_paired.rs`, measured in interleaved rounds.)
 //!
-//! - `spsc_io_4k`: picoring's byte ends through `std::io` against the same through `futures-io`.
+//! - `spsc_async_4k`: picoring's byte ends through `futures-io` (`picoring`) against the same
+//!   ends through `std::io` (`blocking_io`).
 //! - `mpsc_100b`: 4 producers of 100-byte records against crossbeam-channel with `Vec<u8>`.
 //! - `mpsc_producers`: picoring's record ring with 2 and with 8 producers (records/s).
 
@@ -14,17 +15,18 @@ use std::time::{Duration, Instant};
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use picoring_compare::threads::{two_threads, RING};
 
-/// picoring's byte ends as `std::io` and as `futures-io` (each end on its own thread under
-/// `futures::executor::block_on`): 4 KiB `write_all`/`read` calls through a 64 KiB ring.
+/// picoring's byte ends as `futures-io` (each end on its own thread under
+/// `futures::executor::block_on`) and as `std::io`: 4 KiB `write_all`/`read` calls through a
+/// 64 KiB ring.
 fn spsc_io(c: &mut Criterion) {
     use futures::executor::block_on;
     use futures::io::{AsyncReadExt, AsyncWriteExt};
     use std::io::{Read, Write};
 
     const CHUNK: usize = 4096;
-    let mut group = c.benchmark_group("spsc_io_4k");
+    let mut group = c.benchmark_group("spsc_async_4k");
     group.throughput(Throughput::Bytes(CHUNK as u64));
-    group.bench_function("picoring_blocking", |b| {
+    group.bench_function("blocking_io", |b| {
         b.iter_custom(|chunks| {
             let (mut tx, mut rx) = picoring::spsc::channel::<u8>(RING).unwrap();
             let total = chunks as usize * CHUNK;
@@ -46,7 +48,7 @@ fn spsc_io(c: &mut Criterion) {
             )
         })
     });
-    group.bench_function("picoring_async", |b| {
+    group.bench_function("picoring", |b| {
         b.iter_custom(|chunks| {
             let (mut tx, mut rx) = picoring::spsc::channel::<u8>(RING).unwrap();
             let total = chunks as usize * CHUNK;

@@ -23,6 +23,10 @@ struct Entry {
     parameter: Option<String>,
     median_ns: f64,
     bytes_per_iter: Option<f64>,
+    /// For results measured in interleaved rounds (the `spsc_paired` bench): the median of the
+    /// per-round ratios to picoring's time, which a change of load between rounds moves less
+    /// than the ratio of the two medians.
+    paired_ratio: Option<f64>,
 }
 
 impl Entry {
@@ -100,11 +104,13 @@ fn collect(dir: &Path, groups: &mut BTreeMap<String, Vec<Entry>>) -> Result<(), 
                 .as_f64()
                 .ok_or("estimates.json without a median")?;
             let bytes_per_iter = meta["throughput"]["Bytes"].as_f64();
+            let paired_ratio = estimates["paired_ratio"].as_f64();
             groups.entry(group).or_default().push(Entry {
                 implementation,
                 parameter,
                 median_ns,
                 bytes_per_iter,
+                paired_ratio,
             });
         } else if path
             .file_name()
@@ -116,8 +122,12 @@ fn collect(dir: &Path, groups: &mut BTreeMap<String, Vec<Entry>>) -> Result<(), 
     Ok(())
 }
 
-/// `entry`'s time over its baseline's (see [`Entry::variant`]), if the group has one.
+/// `entry`'s time over its baseline's (see [`Entry::variant`]), if the group has one; for
+/// paired results, the median per-round ratio.
 fn ratio(entries: &[Entry], entry: &Entry) -> Option<f64> {
+    if entry.paired_ratio.is_some() {
+        return entry.paired_ratio;
+    }
     entries
         .iter()
         .find(|b| b.is_baseline() && b.variant() == entry.variant())
