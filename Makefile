@@ -120,9 +120,9 @@ bench-upstream-venv:
 # bench/results.{json,md,png}. A few minutes on 2 cores.
 bench: python-build $(VENV)/.bench-deps bench-upstream-venv
 	rm -rf $(CRITERION_DIR)
-	@echo "== [1/4] picoring against std (criterion): ring, stream"
+	@echo "== [1/4] picoring against std (criterion): ring, stream, and its async ends against its blocking ones: spsc_io"
 	# Kept out of the peers' ratio table (their own criterion directory); printed above.
-	CRITERION_HOME=$(abspath target/criterion-std) $(CARGO) bench -p picoring --benches
+	CRITERION_HOME=$(abspath target/criterion-std) $(CARGO) bench -p picoring --all-features --benches
 	@echo "== [2/4] picoring against its peers (criterion): rings, streaming, threads, list growth"
 	$(CARGO) bench -p picoring-compare --benches
 	@echo "== [3/4] Python per-call costs and typed data"

@@ -1,10 +1,7 @@
-//! Threads: picoring's split rings against crossbeam-channel, and its byte ends through
-//! `std::io` and `futures-io`, two or more threads per measurement. Compare within one run: the
-//! figures are ratios, not absolutes. (The SPSC comparison with rtrb and ringbuf is
-//! `spsc_paired.rs`, measured in interleaved rounds.)
+//! Threads: picoring's record ring against crossbeam-channel, two or more threads per
+//! measurement. Compare within one run: the figures are ratios, not absolutes. (The SPSC
+//! comparison with rtrb and ringbuf is `spsc_paired.rs`, measured in interleaved rounds.)
 //!
-//! - `spsc_async_4k`: picoring's byte ends through `futures-io` (`picoring`) against the same
-//!   ends through `std::io` (`blocking_io`).
 //! - `mpsc_100b`: 4 producers of 100-byte records against crossbeam-channel with `Vec<u8>`.
 //! - `mpsc_producers`: picoring's record ring with 2 and with 8 producers (records/s).
 
@@ -13,69 +10,6 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use picoring_compare::threads::{two_threads, RING};
-
-/// picoring's byte ends as `futures-io` (each end on its own thread under
-/// `futures::executor::block_on`) and as `std::io`: 4 KiB `write_all`/`read` calls through a
-/// 64 KiB ring.
-fn spsc_io(c: &mut Criterion) {
-    use futures::executor::block_on;
-    use futures::io::{AsyncReadExt, AsyncWriteExt};
-    use std::io::{Read, Write};
-
-    const CHUNK: usize = 4096;
-    let mut group = c.benchmark_group("spsc_async_4k");
-    group.throughput(Throughput::Bytes(CHUNK as u64));
-    group.bench_function("blocking_io", |b| {
-        b.iter_custom(|chunks| {
-            let (mut tx, mut rx) = picoring::spsc::channel::<u8>(RING).unwrap();
-            let total = chunks as usize * CHUNK;
-            two_threads(
-                move || {
-                    let src = [7u8; CHUNK];
-                    for _ in 0..chunks {
-                        Write::write_all(&mut tx, &src).unwrap();
-                    }
-                },
-                || {
-                    let mut sink = [0u8; CHUNK];
-                    let mut got = 0;
-                    while got < total {
-                        got += Read::read(&mut rx, &mut sink).unwrap();
-                        black_box(&sink);
-                    }
-                },
-            )
-        })
-    });
-    group.bench_function("picoring", |b| {
-        b.iter_custom(|chunks| {
-            let (mut tx, mut rx) = picoring::spsc::channel::<u8>(RING).unwrap();
-            let total = chunks as usize * CHUNK;
-            two_threads(
-                move || {
-                    let src = [7u8; CHUNK];
-                    block_on(async {
-                        for _ in 0..chunks {
-                            AsyncWriteExt::write_all(&mut tx, &src).await.unwrap();
-                        }
-                    })
-                },
-                || {
-                    let mut sink = [0u8; CHUNK];
-                    let mut got = 0;
-                    block_on(async {
-                        while got < total {
-                            got += AsyncReadExt::read(&mut rx, &mut sink).await.unwrap();
-                            black_box(&sink);
-                        }
-                    })
-                },
-            )
-        })
-    });
-    group.finish();
-}
 
 const RECORD: usize = 100;
 
@@ -158,6 +92,6 @@ criterion_group! {
         .sample_size(10)
         .warm_up_time(Duration::from_millis(500))
         .measurement_time(Duration::from_secs(2));
-    targets = spsc_io, mpsc
+    targets = mpsc
 }
 criterion_main!(benches);
