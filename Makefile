@@ -123,7 +123,7 @@ bench: python-build $(VENV)/.bench-deps bench-upstream-venv
 	@echo "== [1/4] picoring against std (criterion): ring, stream, and its async ends against its blocking ones: spsc_io"
 	# Kept out of the peers' ratio table (their own criterion directory); printed above.
 	CRITERION_HOME=$(abspath target/criterion-std) $(CARGO) bench -p picoring --all-features --benches
-	@echo "== [2/4] picoring against its peers (criterion, and interleaved rounds for SPSC): rings, streaming, threads, spsc_paired, list growth"
+	@echo "== [2/4] picoring against its peers (criterion, and interleaved rounds for the thread-safe rings): rings, streaming, threads, paired, list growth"
 	$(CARGO) bench -p picoring-compare --benches
 	@echo "== [3/4] Python per-call costs and typed data"
 	$(PY) python/bench/bench_calls.py $$( [ -x $(UPSTREAM_PY) ] && echo --upstream $(UPSTREAM_PY) )

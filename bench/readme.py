@@ -130,8 +130,8 @@ def rust_table(rust: dict) -> list[str]:
         "`make_contiguous`, or both halves into a reused buffer). Create + drop: mirrored rings "
         "(picoring, picoring 0.6, slice-ring-buffer) make several system calls (memfd or shm, "
         "two mmaps, munmap), heap rings one malloc that leaves the pages untouched. Rows with a "
-        "variant in parentheses (producer counts) compare like variants only. The `spsc_*` rows "
-        "come from 15 interleaved rounds (`crates/compare/benches/spsc_paired.rs`), each peer "
+        "variant in parentheses (producer counts) compare like variants only. The `spsc_*` and "
+        "`mpsc_100b` rows come from 15 interleaved rounds (`crates/compare/benches/paired.rs`), each peer "
         "run once per round in rotating order, because the speed of moving data between the two "
         "cores of this shared machine changes several-fold from minute to minute; `make bench` "
         "prints their per-round ratios.",

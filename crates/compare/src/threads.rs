@@ -1,6 +1,7 @@
-//! The two-thread loops of the thread benchmarks: each function moves `n` units (chunks or
-//! items) from a producer thread to the calling thread through one implementation and returns
-//! the wall time. Every peer gets the same waiting policy ([`Backoff`]) and its own chunk API.
+//! The loops of the thread benchmarks: each function moves `n` units (chunks, items or
+//! records) from producer threads to the calling thread through one implementation and returns
+//! the wall time. Every SPSC peer gets the same waiting policy ([`Backoff`]) and its own chunk
+//! API; the MPSC peers block in their own way.
 
 use std::hint::black_box;
 use std::thread;
@@ -187,4 +188,74 @@ pub fn items_picoring(n: u64) -> Duration {
 pub fn items_rtrb(n: u64) -> Duration {
     let (mut tx, mut rx) = rtrb::RingBuffer::<u64>::new(RING / 8);
     one_at_a_time(n, move |i| tx.push(i).is_ok(), || rx.pop().ok())
+}
+
+/// Size of one MPSC record.
+pub const RECORD: usize = 100;
+
+/// `producers` threads share `records` records, each sending through `send` on its own clone
+/// of `tx`; `drain` receives them all on the calling thread. Returns the time from the first
+/// spawn to the last join.
+fn fan_in<S: Clone + Send + 'static>(
+    producers: u64,
+    records: u64,
+    tx: S,
+    send: fn(&S, &[u8; RECORD]),
+    drain: impl FnOnce(),
+) -> Duration {
+    let start = Instant::now();
+    let workers: Vec<_> = (0..producers)
+        .map(|p| {
+            let tx = tx.clone();
+            let mine = records / producers + u64::from(p < records % producers);
+            thread::spawn(move || {
+                let record = [p as u8; RECORD];
+                for _ in 0..mine {
+                    send(&tx, &record);
+                }
+            })
+        })
+        .collect();
+    drop(tx);
+    drain();
+    for worker in workers {
+        worker.join().expect("a producer thread panicked");
+    }
+    start.elapsed()
+}
+
+/// picoring's record ring (128 KiB): `producers` threads share `records` 100-byte records.
+pub fn records_picoring(producers: u64, records: u64) -> Duration {
+    let (tx, mut rx) = picoring::mpsc::channel(1 << 17).expect("a 128 KiB record ring");
+    fan_in(
+        producers,
+        records,
+        tx,
+        |tx, record| tx.send(record).expect("the receiver outlives the senders"),
+        || {
+            while let Ok(record) = rx.recv() {
+                black_box(record[0]);
+            }
+        },
+    )
+}
+
+/// crossbeam-channel carrying each record as a `Vec<u8>`, bounded to 1024 messages (about as
+/// many as the record ring holds).
+pub fn records_crossbeam(producers: u64, records: u64) -> Duration {
+    let (tx, rx) = crossbeam_channel::bounded::<Vec<u8>>(1024);
+    fan_in(
+        producers,
+        records,
+        tx,
+        |tx, record| {
+            tx.send(record.to_vec())
+                .expect("the receiver outlives the senders")
+        },
+        || {
+            while let Ok(record) = rx.recv() {
+                black_box(record[0]);
+            }
+        },
+    )
 }

@@ -23,7 +23,7 @@ struct Entry {
     parameter: Option<String>,
     median_ns: f64,
     bytes_per_iter: Option<f64>,
-    /// For results measured in interleaved rounds (the `spsc_paired` bench): the median of the
+    /// For results measured in interleaved rounds (the `paired` bench): the median of the
     /// per-round ratios to picoring's time, which a change of load between rounds moves less
     /// than the ratio of the two medians.
     paired_ratio: Option<f64>,

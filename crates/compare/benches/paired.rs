@@ -1,4 +1,5 @@
-//! SPSC throughput of picoring, rtrb and ringbuf, measured in interleaved rounds.
+//! picoring against its thread-safe peers, measured in interleaved rounds: the SPSC rings
+//! against rtrb and ringbuf, the MPSC record ring against crossbeam-channel.
 //!
 //! On a shared machine the background load changes over seconds. Criterion measures one
 //! implementation for seconds, then the next, so a burst of load lands on one of them and the
@@ -12,6 +13,8 @@
 //! - `spsc_256b_chunks`: the same with 256-byte chunks, where synchronizing the indices weighs
 //!   more than the copy.
 //! - `spsc_u64`: single `u64` items pushed and popped one at a time.
+//! - `mpsc_100b`: 4 producers of 100-byte records against crossbeam-channel carrying each as a
+//!   `Vec<u8>` (five threads in all, so on a 2-core machine they take turns).
 //!
 //! `cargo bench` runs 15 rounds and writes each median where criterion writes its results
 //! (`<target>/criterion/<group>/<implementation>/new/`), so the `ratios` tool and the README
@@ -23,7 +26,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use picoring_compare::threads::{
-    chunks_picoring, chunks_ringbuf, chunks_rtrb, items_picoring, items_rtrb,
+    chunks_picoring, chunks_ringbuf, chunks_rtrb, items_picoring, items_rtrb, records_crossbeam,
+    records_picoring,
 };
 
 /// One implementation: its name and how to move `n` units through it.
@@ -35,6 +39,8 @@ struct Peer {
 /// One comparison: picoring first, then its peers.
 struct Group {
     name: &'static str,
+    /// What one unit is, for the printed table: chunk, item, record.
+    unit: &'static str,
     /// Bytes per unit, or `None` for single items (elements).
     bytes: Option<u64>,
     peers: Vec<Peer>,
@@ -43,6 +49,7 @@ struct Group {
 fn chunk_group(name: &'static str, chunk: usize) -> Group {
     Group {
         name,
+        unit: "chunk",
         bytes: Some(chunk as u64),
         peers: vec![
             Peer {
@@ -67,6 +74,7 @@ fn groups() -> Vec<Group> {
         chunk_group("spsc_256b_chunks", 256),
         Group {
             name: "spsc_u64",
+            unit: "item",
             bytes: None,
             peers: vec![
                 Peer {
@@ -76,6 +84,21 @@ fn groups() -> Vec<Group> {
                 Peer {
                     name: "rtrb",
                     run: Box::new(items_rtrb),
+                },
+            ],
+        },
+        Group {
+            name: "mpsc_100b",
+            unit: "record",
+            bytes: None,
+            peers: vec![
+                Peer {
+                    name: "picoring_4p",
+                    run: Box::new(|n| records_picoring(4, n)),
+                },
+                Peer {
+                    name: "crossbeam_4p",
+                    run: Box::new(|n| records_crossbeam(4, n)),
                 },
             ],
         },
@@ -176,11 +199,7 @@ fn main() {
                 row[p] = took.as_nanos() as f64 / n as f64;
             }
         }
-        let unit = if group.bytes.is_some() {
-            "chunk"
-        } else {
-            "item"
-        };
+        let unit = group.unit;
         if !full {
             println!(
                 "{}: {n} {unit}s through each implementation (smoke run, no figures)",
