@@ -41,39 +41,60 @@ where
     start.elapsed()
 }
 
-/// `n` chunks of `chunk` bytes through picoring's split ring, filled in place through
-/// `writable_at_least` and copied out of `readable_at_least`.
-pub fn chunks_picoring(chunk: usize, n: u64) -> Duration {
-    let (mut tx, mut rx) = picoring::spsc::channel::<u8>(RING).expect("a 64 KiB ring");
+/// Moves `n` chunks of `chunk` bytes: `put` copies one in on a new thread (false while it
+/// does not fit), `take` copies one out here (false while none is queued), each side backing
+/// off while it cannot proceed.
+fn chunk_loop(
+    chunk: usize,
+    n: u64,
+    mut put: impl FnMut(&[u8]) -> bool + Send + 'static,
+    mut take: impl FnMut(&mut [u8]) -> bool,
+) -> Duration {
     let src = vec![7u8; chunk];
     let mut sink = vec![0u8; chunk];
     two_threads(
         move || {
             for _ in 0..n {
                 let mut backoff = Backoff::default();
-                loop {
-                    if let Some(free) = tx.writable_at_least(chunk) {
-                        free[..chunk].copy_from_slice(&src);
-                        break;
-                    }
+                while !put(&src) {
                     backoff.snooze();
                 }
-                tx.commit(chunk);
             }
         },
         || {
             for _ in 0..n {
                 let mut backoff = Backoff::default();
-                loop {
-                    if let Some(queued) = rx.readable_at_least(chunk) {
-                        sink.copy_from_slice(&queued[..chunk]);
-                        break;
-                    }
+                while !take(&mut sink) {
                     backoff.snooze();
                 }
-                rx.consume(chunk);
                 black_box(&sink);
             }
+        },
+    )
+}
+
+/// `n` chunks of `chunk` bytes through picoring's split ring, filled in place through
+/// `writable_at_least` and copied out of `readable_at_least`.
+pub fn chunks_picoring(chunk: usize, n: u64) -> Duration {
+    let (mut tx, mut rx) = picoring::spsc::channel::<u8>(RING).expect("a 64 KiB ring");
+    chunk_loop(
+        chunk,
+        n,
+        move |src| match tx.writable_at_least(chunk) {
+            Some(free) => {
+                free[..chunk].copy_from_slice(src);
+                tx.commit(chunk);
+                true
+            }
+            None => false,
+        },
+        |sink| match rx.readable_at_least(chunk) {
+            Some(queued) => {
+                sink.copy_from_slice(&queued[..chunk]);
+                rx.consume(chunk);
+                true
+            }
+            None => false,
         },
     )
 }
@@ -81,69 +102,41 @@ pub fn chunks_picoring(chunk: usize, n: u64) -> Duration {
 /// The same through rtrb's `write_chunk`/`read_chunk` (two slices at the wrap).
 pub fn chunks_rtrb(chunk: usize, n: u64) -> Duration {
     let (mut tx, mut rx) = rtrb::RingBuffer::<u8>::new(RING);
-    let src = vec![7u8; chunk];
-    let mut sink = vec![0u8; chunk];
-    two_threads(
-        move || {
-            for _ in 0..n {
-                let mut backoff = Backoff::default();
-                let mut slots = loop {
-                    match tx.write_chunk(chunk) {
-                        Ok(slots) => break slots,
-                        Err(_) => backoff.snooze(),
-                    }
-                };
+    chunk_loop(
+        chunk,
+        n,
+        move |src| match tx.write_chunk(chunk) {
+            Ok(mut slots) => {
                 let (first, second) = slots.as_mut_slices();
                 let split = first.len();
                 first.copy_from_slice(&src[..split]);
                 second.copy_from_slice(&src[split..]);
                 slots.commit_all();
+                true
             }
+            Err(_) => false,
         },
-        || {
-            for _ in 0..n {
-                let mut backoff = Backoff::default();
-                let slots = loop {
-                    match rx.read_chunk(chunk) {
-                        Ok(slots) => break slots,
-                        Err(_) => backoff.snooze(),
-                    }
-                };
+        |sink| match rx.read_chunk(chunk) {
+            Ok(slots) => {
                 let (first, second) = slots.as_slices();
                 sink[..first.len()].copy_from_slice(first);
                 sink[first.len()..].copy_from_slice(second);
                 slots.commit_all();
-                black_box(&sink);
+                true
             }
+            Err(_) => false,
         },
     )
 }
 
-/// The same through ringbuf's `push_slice`/`pop_slice`, after waiting for the length.
+/// The same through ringbuf's `push_slice`/`pop_slice`, after checking the length.
 pub fn chunks_ringbuf(chunk: usize, n: u64) -> Duration {
     let (mut tx, mut rx) = ringbuf::HeapRb::<u8>::new(RING).split();
-    let src = vec![7u8; chunk];
-    let mut sink = vec![0u8; chunk];
-    two_threads(
-        move || {
-            for _ in 0..n {
-                let mut backoff = Backoff::default();
-                while tx.vacant_len() < chunk {
-                    backoff.snooze();
-                }
-                tx.push_slice(&src);
-            }
-        },
-        || {
-            for _ in 0..n {
-                let mut backoff = Backoff::default();
-                while rx.occupied_len() < chunk {
-                    backoff.snooze();
-                }
-                rx.pop_slice(&mut sink);
-                black_box(&sink);
-            }
-        },
+    chunk_loop(
+        chunk,
+        n,
+        move |src| tx.vacant_len() >= chunk && tx.push_slice(src) == chunk,
+        |sink| rx.occupied_len() >= chunk && rx.pop_slice(sink) == chunk,
     )
 }
 
