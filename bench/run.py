@@ -2,6 +2,10 @@
 
     python bench/run.py [--quick] [--python .venv/bin/python] [--upstream-python PATH]
                         [--rust-json target/criterion-ratios.json] [--out-dir bench]
+    python bench/run.py --render bench/results.json [--out-dir bench]
+
+`--render` runs nothing: it writes the tables, the chart and the README section again from a
+results.json of an earlier run (after a change to how they are laid out).
 
 Each scenario runs in its own subprocess of `--python` (our package) and, when given and
 importable, of `--upstream-python` (the picoring 0.6 wheel from PyPI, which imports under the
@@ -87,7 +91,11 @@ def main() -> int:
     parser.add_argument("--upstream-python")
     parser.add_argument("--rust-json", help="output of the compare crate's `ratios --json`")
     parser.add_argument("--out-dir", default=str(HERE))
+    parser.add_argument("--render", metavar="RESULTS_JSON", help="re-render an earlier run's results")
     args = parser.parse_args()
+    if args.render:
+        write_outputs(json.loads(Path(args.render).read_text()), Path(args.out_dir))
+        return 0
 
     # abspath, not resolve(): a venv's python is a symlink that must stay the venv's.
     args.python = os.path.abspath(args.python)
@@ -117,8 +125,13 @@ def main() -> int:
         else:
             notes.append(f"no Rust results ({path} missing)")
     results["notes"] = notes
+    write_outputs(results, Path(args.out_dir))
+    return 0
 
-    out = Path(args.out_dir)
+
+def write_outputs(results: dict, out: Path) -> None:
+    """Prints the tables; writes results.{json,md,png} and README-bench.md into `out`, and the
+    README's benchmark section unless the run was quick."""
     out.mkdir(parents=True, exist_ok=True)
     markdown = render_markdown(results)
     print("\n" + markdown)
@@ -128,9 +141,8 @@ def main() -> int:
     chart = write_chart(results, out / "results.png")
     written = ["results.json", "results.md", "README-bench.md"] + (["results.png"] if chart else [])
     print(f"wrote {', '.join(str(out / name) for name in written)}")
-    if not args.quick:
+    if not results.get("quick"):
         update_readme(Path(__file__).resolve().parent.parent / "README.md", render_readme(results))
-    return 0
 
 
 README_START = "<!-- bench:start (written by make bench) -->"
