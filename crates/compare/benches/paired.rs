@@ -131,14 +131,12 @@ fn calibrate(run: &dyn Fn(u64) -> Duration) -> u64 {
     }
 }
 
-/// Where criterion keeps its results: `$CRITERION_HOME`, else `<target>/criterion` (the
-/// bench executable lives in `<target>/<profile>/deps/`).
+/// Where criterion keeps its results: `$CRITERION_HOME`, else `<target>/criterion`, found from
+/// this executable's path (`<target>/<profile>/deps/<name>`), which holds whatever the target
+/// directory is and whichever directory cargo runs the bench from.
 fn criterion_dir() -> Option<PathBuf> {
     if let Some(home) = std::env::var_os("CRITERION_HOME") {
         return Some(PathBuf::from(home));
-    }
-    if let Some(target) = std::env::var_os("CARGO_TARGET_DIR") {
-        return Some(PathBuf::from(target).join("criterion"));
     }
     let exe = std::env::current_exe().ok()?;
     Some(exe.ancestors().nth(3)?.join("criterion"))
