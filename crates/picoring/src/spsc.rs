@@ -13,8 +13,9 @@
 //!   `writable`/`readable` always look again, to show everything there is right now.
 //! - **Wait-free fast path.** Each side owns one index on its own cache line and keeps a stale
 //!   copy of the other side's, refreshed (one `Acquire` load) only when the stale copy says the
-//!   ring is full or empty. Publishing is one `Release` store, followed by a `SeqCst` fence and
-//!   a load to learn whether the other side sleeps.
+//!   ring is full or empty. Publishing is one `Release` store, followed by a fence and a load
+//!   to learn whether the other side sleeps; on Linux the fence is only a compiler fence, the
+//!   sleeping side paying for a process-wide `membarrier` instead (elsewhere a `SeqCst` fence).
 //! - **Blocking without spinning.** [`Consumer::wait_readable`], [`Producer::wait_writable`],
 //!   [`Producer::push_blocking`] and [`Consumer::pop_blocking`] sleep on a condition variable
 //!   that the other side touches only when it knows someone sleeps.
