@@ -30,7 +30,8 @@ fn model_run(options: &MirrorOptions, seed: u64) {
     let mut model = VecDeque::new();
     let mut rng = Rng::new(seed);
     let mut next = 0u32;
-    for _ in 0..4000 {
+    let steps = if cfg!(miri) { 300 } else { 4000 };
+    for _ in 0..steps {
         match rng.below(8) {
             0 => {
                 let pushed = tx.push(next);
