@@ -139,17 +139,15 @@ def rust_table(rust: dict) -> list[str]:
     return out + [""]
 
 
-# The groups measured in interleaved rounds (crates/compare/benches/paired.rs), whose ratios are
-# medians of per-round ratios.
-PAIRED_GROUPS = ["spsc_4k_chunks", "spsc_256b_chunks", "spsc_u64", "mpsc_100b"]
-
-
 def paired_table(rust: dict) -> list[str]:
-    """Each thread-safe peer's time over picoring's, one row per paired benchmark."""
+    """Each thread-safe peer's time over picoring's, one row per benchmark measured in
+    interleaved rounds (crates/compare/benches/paired.rs; the ratios tool marks its rows
+    `paired`), whose ratios are medians of per-round ratios."""
+    paired = [group for group, rows in sorted(rust.items()) if any(r.get("paired") for r in rows)]
     cells: dict[str, dict[str, str]] = {}
     columns: list[str] = []
-    for group in PAIRED_GROUPS:
-        for r in rust.get(group, []):
+    for group in paired:
+        for r in rust[group]:
             column, _variant, _copies = split_name(r["implementation"])
             ratio = r.get("ratio_to_picoring")
             if column == "picoring" or ratio is None:
@@ -163,7 +161,7 @@ def paired_table(rust: dict) -> list[str]:
         "| thread-safe rings: peer's time ÷ picoring's | " + " | ".join(columns) + " |",
         "|---|" + "---:|" * len(columns),
     ]
-    for group in PAIRED_GROUPS:
+    for group in paired:
         if group in cells:
             out.append(f"| {group} | " + " | ".join(cells[group].get(c, "") for c in columns) + " |")
     out += [

@@ -193,6 +193,7 @@ fn to_json(groups: &BTreeMap<String, Vec<Entry>>) -> Value {
                         "median_ns": e.median_ns,
                         "bytes_per_iter": e.bytes_per_iter,
                         "ratio_to_picoring": ratio(entries, e),
+                        "paired": e.paired_ratio.is_some(),
                     })
                 })
                 .collect();
