@@ -3,6 +3,7 @@
 use std::marker::PhantomData;
 use std::mem;
 use std::ptr;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::mirror::{Backend, MirrorBuffer, MirrorOptions};
 use crate::Error;
@@ -59,6 +60,13 @@ pub struct PicoRing<T> {
     /// Every accessor addresses queued elements at exactly those slots until `head` wraps (which
     /// moves them down by `cap`), so `sync_twin` runs only then, off the hot paths.
     twin_dirty: bool,
+    /// Software backend only: a shared view (`readable`, and `get`, `iter` and the rest, which
+    /// are built on it) handed out queued elements at virtual slots from `cap` on, the twin
+    /// half. An element with interior mutability (`Cell`, `Mutex`, atomics...) may have been
+    /// changed there through that `&T`, in that copy only; `sync_twin` copies it back to the
+    /// first half before `head` wraps. Atomic (relaxed) because `&self` may be shared between
+    /// threads; every reader holds `&mut self`, which orders it after those shared uses.
+    twin_shared: AtomicBool,
     _owns: PhantomData<T>,
 }
 
@@ -145,6 +153,7 @@ impl<T> PicoRing<T> {
             head: 0,
             len: 0,
             twin_dirty: false,
+            twin_shared: AtomicBool::new(false),
             _owns: PhantomData,
         })
     }
@@ -168,10 +177,12 @@ impl<T> PicoRing<T> {
         unsafe { self.buf.mirror_range(v * size, count * size) }
     }
 
-    /// Software backend: makes both halves agree again after a `&mut` was handed out.
+    /// Software backend: makes both halves agree again after a `&mut`, or a shared view
+    /// reaching past the physical end, was handed out: each queued element's current slot
+    /// (`head + i`) is copied over its twin, in whichever direction.
     #[inline(always)]
     fn sync_twin(&mut self) {
-        if self.twin_dirty {
+        if self.twin_dirty || *self.twin_shared.get_mut() {
             self.sync_twin_slow();
         }
     }
@@ -181,6 +192,19 @@ impl<T> PicoRing<T> {
     fn sync_twin_slow(&mut self) {
         self.mirror_slots(self.head, self.len);
         self.twin_dirty = false;
+        *self.twin_shared.get_mut() = false;
+    }
+
+    /// Software backend: records that a shared view covers virtual slots past `cap` (see
+    /// `twin_shared`). Nothing on the other backends, whose halves are the same memory.
+    #[inline(always)]
+    fn note_shared_view(&self) {
+        if !self.buf.backend().is_hardware()
+            && self.head + self.len > self.cap
+            && !self.twin_shared.load(Ordering::Relaxed)
+        {
+            self.twin_shared.store(true, Ordering::Relaxed);
+        }
     }
 
     /// Takes the ring apart without dropping anything: `(buffer, capacity, head, len)`.
@@ -469,6 +493,7 @@ impl<T> PicoRing<T> {
     /// ```
     #[inline]
     pub fn readable(&self) -> &[T] {
+        self.note_shared_view();
         // SAFETY: slots head..head+len (< 2 * cap) hold the queued, initialized elements; the
         // slice is at most `cap` long, so it never covers a slot and its twin; `&self` keeps
         // every writer away while it lives.
@@ -553,6 +578,7 @@ impl<T> PicoRing<T> {
         self.head = 0;
         // Nothing is queued, so nothing is stale.
         self.twin_dirty = false;
+        *self.twin_shared.get_mut() = false;
     }
 }
 

@@ -318,6 +318,21 @@ impl<T> Shared<T> {
         unsafe { self.buf.mirror_range(s * size, count * size) }
     }
 
+    /// Software backend: copies the `count` twin slots of slots `s..s + count` (`s + count <=
+    /// cap`) over them, first half from second.
+    ///
+    /// # Safety
+    ///
+    /// The slots must belong to the caller's end, with no live reference into them.
+    unsafe fn copy_twins_down(&self, s: usize, count: usize) {
+        debug_assert!(s + count <= self.cap);
+        let size = mem::size_of::<T>();
+        self.track(s, count, true);
+        // SAFETY: the twins lie in the second half, at (s + cap) * size + count * size <= 2N
+        // bytes; `mirror_range` copies them down by N, onto the slots the caller owns.
+        unsafe { self.buf.mirror_range((s + self.cap) * size, count * size) }
+    }
+
     /// Tells the loom model that `count` slots from position `p` are read or written here
     /// (nothing in normal builds).
     #[inline(always)]

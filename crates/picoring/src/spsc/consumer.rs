@@ -28,6 +28,15 @@ pub struct Consumer<T> {
     /// The producer's position as last read. Stale but never ahead of the real one, so the
     /// queued count computed from it is a lower bound; resynchronized when it says "empty".
     cached_tail: usize,
+    /// Software backend only: the queued elements in slots `0..twin_views` were handed out
+    /// through a view at their twins, past the physical end (a view starts at `head`'s slot
+    /// and runs on through the twin half), where a `Cell`, `Mutex` or atomic inside them may
+    /// have been changed in that copy only. `release` copies them back to the first half
+    /// before they are addressed there, when `head` crosses the physical end. Always 0 on the
+    /// other backends.
+    twin_views: usize,
+    /// Whether the ring is on the software backend (two copies, see `twin_views`).
+    software: bool,
     /// Pending polls in a row that handed the task back to the executor without registering
     /// its waker (see `YIELDS_BEFORE_REGISTER`).
     #[cfg(feature = "async")]
@@ -37,9 +46,11 @@ pub struct Consumer<T> {
 impl<T> Consumer<T> {
     pub(super) fn new(shared: Arc<Shared<T>>, head: usize, tail: usize) -> Self {
         Consumer {
+            software: !shared.backend().is_hardware(),
             shared,
             head,
             cached_tail: tail,
+            twin_views: 0,
             #[cfg(feature = "async")]
             idle_polls: 0,
         }
@@ -129,10 +140,40 @@ impl<T> Consumer<T> {
     /// Gives the `n` slots at `head` back to the producer and wakes it if it sleeps.
     #[inline(always)]
     fn release(&mut self, n: usize) {
+        if self.twin_views != 0 {
+            self.write_back_twins(n);
+        }
         let shared = &*self.shared;
         self.head = shared.advance(self.head, n);
         shared.head.store(self.head, Ordering::Release);
         shared.space_ready.notify();
+    }
+
+    /// Software backend: when giving back `n` slots moves `head` across the physical end, the
+    /// elements still queued that were handed out at their twins (`twin_views`) are from now
+    /// on addressed in the first half: copy each twin over its first-half slot.
+    #[cold]
+    #[inline(never)]
+    fn write_back_twins(&mut self, n: usize) {
+        let shared = &*self.shared;
+        let slot = if self.head >= shared.cap {
+            self.head - shared.cap
+        } else {
+            self.head
+        };
+        if slot + n < shared.cap {
+            // `head` stays before the physical end: the views' addresses are still current.
+            return;
+        }
+        // The first slot still queued after the release; everything before it is given back.
+        let first_kept = slot + n - shared.cap;
+        if first_kept < self.twin_views {
+            // SAFETY: slots first_kept..twin_views hold queued elements that we own (the
+            // producer writes only free slots and their twins), and no reference into them is
+            // alive (`&mut self`).
+            unsafe { shared.copy_twins_down(first_kept, self.twin_views - first_kept) };
+        }
+        self.twin_views = 0;
     }
 
     /// Removes and returns the oldest element.
@@ -294,6 +335,18 @@ impl<T> Consumer<T> {
     /// The `queued` slots from `head` as a slice; `queued` must not exceed the queued count.
     #[inline(always)]
     fn queued_slots(&mut self, queued: usize) -> &[T] {
+        let shared = &*self.shared;
+        if self.software {
+            let slot = if self.head >= shared.cap {
+                self.head - shared.cap
+            } else {
+                self.head
+            };
+            // The view reaches `slot + queued - cap` slots into the twin half.
+            self.twin_views = self
+                .twin_views
+                .max((slot + queued).saturating_sub(shared.cap));
+        }
         self.shared.track(self.head, queued, false);
         // SAFETY: the `queued` slots from `head` hold published, initialized elements that we
         // own; they are contiguous through the mirror (queued <= cap) and are all queued slots,

@@ -1,0 +1,515 @@
+//! Elements with interior mutability (`Cell`, `RefCell`, `Mutex`, atomics) changed through the
+//! shared views (`PicoRing::readable`/`get`/`iter`/`front`/`back`, `PicoQueue::view`, the SPSC
+//! consumer's `readable`) while the queue wraps past the physical end of the buffer: every later
+//! `pop`, `consume` and drop sees the change, and every element is dropped exactly once.
+//!
+//! On the software mirror the two halves of the buffer are separate copies, so these are the
+//! cases where a change made through a view of one copy could be lost when the other copy is
+//! read later; on the OS backends they hold trivially. Each test runs on every backend.
+//!
+//! The element values own heap allocations (a `Box` inside each counted value), so a stale copy
+//! shows as a wrong value, a drop count of two, a double free natively and undefined behaviour
+//! under Miri.
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use picoring::mirror::MirrorOptions;
+use picoring::{PicoQueue, PicoRing};
+
+mod common;
+use common::{backends, Rng};
+
+/// How many times each counted value was dropped, by id.
+#[derive(Clone, Default)]
+struct DropLog(Arc<Mutex<Vec<u32>>>);
+
+impl DropLog {
+    fn make(&self, value: u64) -> Counted {
+        let mut counts = self.0.lock().unwrap();
+        counts.push(0);
+        Counted {
+            id: counts.len() - 1,
+            value: Box::new(value),
+            log: self.clone(),
+        }
+    }
+
+    fn assert_each_dropped_once(&self) {
+        let counts = self.0.lock().unwrap();
+        for (id, &n) in counts.iter().enumerate() {
+            assert_eq!(n, 1, "value {id} dropped {n} times");
+        }
+    }
+}
+
+/// A value owning a heap allocation that records its drop.
+struct Counted {
+    id: usize,
+    value: Box<u64>,
+    log: DropLog,
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        self.log.0.lock().unwrap()[self.id] += 1;
+    }
+}
+
+/// An element type whose value can be replaced through a shared reference.
+trait Element: Sized + Send {
+    fn new(log: &DropLog, value: u64) -> Self;
+    /// Replaces the value through `&self`, dropping (and freeing) the old one.
+    fn set(&self, log: &DropLog, value: u64);
+    /// The current value, read through `&self`.
+    fn value(&self) -> u64;
+}
+
+impl Element for Cell<Option<Box<Counted>>> {
+    fn new(log: &DropLog, value: u64) -> Self {
+        Cell::new(Some(Box::new(log.make(value))))
+    }
+    fn set(&self, log: &DropLog, value: u64) {
+        drop(self.replace(Some(Box::new(log.make(value)))));
+    }
+    fn value(&self) -> u64 {
+        let boxed = self.take();
+        let value = *boxed.as_ref().expect("a value is stored").value;
+        self.set(boxed);
+        value
+    }
+}
+
+impl Element for RefCell<Vec<Counted>> {
+    fn new(log: &DropLog, value: u64) -> Self {
+        RefCell::new(vec![log.make(value)])
+    }
+    fn set(&self, log: &DropLog, value: u64) {
+        // A new, longer vector: the old buffer is freed.
+        *self.borrow_mut() = vec![log.make(value), log.make(!value)];
+    }
+    fn value(&self) -> u64 {
+        *self.borrow()[0].value
+    }
+}
+
+impl Element for Mutex<Vec<Counted>> {
+    fn new(log: &DropLog, value: u64) -> Self {
+        Mutex::new(vec![log.make(value)])
+    }
+    fn set(&self, log: &DropLog, value: u64) {
+        *self.lock().unwrap() = vec![log.make(value), log.make(!value)];
+    }
+    fn value(&self) -> u64 {
+        *self.lock().unwrap()[0].value
+    }
+}
+
+impl Element for AtomicU64 {
+    fn new(_: &DropLog, value: u64) -> Self {
+        AtomicU64::new(value)
+    }
+    fn set(&self, _: &DropLog, value: u64) {
+        self.store(value, Ordering::Relaxed);
+    }
+    fn value(&self) -> u64 {
+        self.load(Ordering::Relaxed)
+    }
+}
+
+/// An element of 512 bytes, so a page holds 8 of them and the random runs wrap often.
+#[repr(align(512))]
+struct Wide<E>(E);
+
+impl<E: Element> Element for Wide<E> {
+    fn new(log: &DropLog, value: u64) -> Self {
+        Wide(E::new(log, value))
+    }
+    fn set(&self, log: &DropLog, value: u64) {
+        self.0.set(log, value)
+    }
+    fn value(&self) -> u64 {
+        self.0.value()
+    }
+}
+
+/// How many elements the fixed scenarios queue across the physical end (the first two before it).
+const WRAPPED: usize = 6;
+
+/// A ring whose `WRAPPED` queued elements (values `100..`) start two slots before the physical
+/// end, so all but the first two lie past it.
+fn wrapped_ring<E: Element>(log: &DropLog, options: &MirrorOptions) -> PicoRing<E> {
+    let mut ring = PicoRing::<E>::with_options(1, options).unwrap();
+    let cap = ring.capacity();
+    assert!(cap >= WRAPPED);
+    for i in 0..cap - 2 {
+        assert!(ring.push(E::new(log, i as u64)).is_ok());
+    }
+    assert_eq!(ring.consume(cap - 2), cap - 2);
+    for i in 0..WRAPPED {
+        assert!(ring.push(E::new(log, 100 + i as u64)).is_ok());
+    }
+    ring
+}
+
+/// The shared accessors of `PicoRing`, each giving element `i`.
+type Accessor<E> = fn(&PicoRing<E>, usize) -> &E;
+
+fn accessors<E>() -> [(&'static str, Accessor<E>); 6] {
+    [
+        ("readable", |r, i| &r.readable()[i]),
+        ("get", |r, i| r.get(i).unwrap()),
+        ("iter", |r, i| r.iter().nth(i).unwrap()),
+        ("into_iter", |r, i| r.into_iter().nth(i).unwrap()),
+        ("front", |r, i| {
+            assert_eq!(i, 0);
+            r.front().unwrap()
+        }),
+        ("back", |r, i| {
+            assert_eq!(i, r.len() - 1);
+            r.back().unwrap()
+        }),
+    ]
+}
+
+/// Changes every wrapped element through each shared accessor, then takes them out by `pop`
+/// (the head crosses the physical end after two): each pop returns the changed value.
+fn ring_pop_sees_changes<E: Element>() {
+    for options in backends() {
+        for (name, get) in accessors::<E>() {
+            let log = DropLog::default();
+            let mut ring = wrapped_ring::<E>(&log, &options);
+            for i in 0..WRAPPED {
+                let i = match name {
+                    "front" => 0,
+                    "back" => ring.len() - 1,
+                    _ => i,
+                };
+                get(&ring, i).set(&log, 200 + i as u64);
+            }
+            for i in 0..WRAPPED {
+                let expected = match name {
+                    "front" => 200 * u64::from(i == 0) + 100 * u64::from(i != 0) + i as u64,
+                    "back" => {
+                        if i == WRAPPED - 1 {
+                            200 + i as u64
+                        } else {
+                            100 + i as u64
+                        }
+                    }
+                    _ => 200 + i as u64,
+                };
+                let element = ring.pop().unwrap();
+                assert_eq!(element.value(), expected, "{name}, element {i}");
+            }
+            assert!(ring.pop().is_none());
+            drop(ring);
+            log.assert_each_dropped_once();
+        }
+    }
+}
+
+/// Changes the wrapped elements through `readable`, then `consume`s across the physical end,
+/// looks again, changes them again, and drops the ring with the rest still queued.
+fn ring_consume_and_drop_see_changes<E: Element>() {
+    for options in backends() {
+        let log = DropLog::default();
+        let mut ring = wrapped_ring::<E>(&log, &options);
+        for (i, element) in ring.readable().iter().enumerate() {
+            element.set(&log, 200 + i as u64);
+        }
+        assert_eq!(ring.consume(3), 3);
+        let seen: Vec<u64> = ring.iter().map(E::value).collect();
+        assert_eq!(seen, [203, 204, 205]);
+        for (i, element) in ring.readable().iter().enumerate() {
+            element.set(&log, 300 + i as u64);
+        }
+        assert_eq!(ring.front().unwrap().value(), 300);
+        drop(ring);
+        log.assert_each_dropped_once();
+    }
+}
+
+/// The same through `push_overwrite` evictions, `readable_mut` and `clear`.
+fn ring_other_mut_paths_see_changes<E: Element>() {
+    for options in backends() {
+        let log = DropLog::default();
+        let mut ring = wrapped_ring::<E>(&log, &options);
+        let cap = ring.capacity();
+        for (i, element) in ring.iter().enumerate() {
+            element.set(&log, 200 + i as u64);
+        }
+        // Fill up, then evict the wrapped elements one by one: each eviction returns the change.
+        while !ring.is_full() {
+            assert!(ring.push(E::new(&log, 0)).is_ok());
+        }
+        for i in 0..WRAPPED {
+            let evicted = ring.push_overwrite(E::new(&log, 0)).unwrap();
+            assert_eq!(evicted.value(), 200 + i as u64);
+        }
+        assert_eq!(ring.len(), cap);
+        // Back to two slots before the physical end with six queued; six more go past it.
+        assert_eq!(ring.consume(cap - 6), cap - 6);
+        for i in 0..WRAPPED {
+            assert!(ring.push(E::new(&log, 0)).is_ok());
+            let last = ring.len() - 1;
+            ring.get(last).unwrap().set(&log, 400 + i as u64);
+        }
+        ring.readable_mut()[0] = E::new(&log, 7);
+        assert_eq!(ring.pop().unwrap().value(), 7);
+        // Across the physical end.
+        assert_eq!(ring.consume(5), 5);
+        let seen: Vec<u64> = ring.iter().map(E::value).collect();
+        assert_eq!(seen, [400, 401, 402, 403, 404, 405]);
+        ring.clear();
+        assert!(ring.is_empty());
+        drop(ring);
+        log.assert_each_dropped_once();
+    }
+}
+
+/// `PicoQueue::view` (and `as_ring`) over wrapped elements, then `pop` and `consume`.
+fn queue_sees_changes<E: Element>() {
+    for options in backends() {
+        let log = DropLog::default();
+        let mut queue = PicoQueue::<E>::with_options(1, &options).unwrap();
+        let cap = queue.capacity();
+        for i in 0..cap - 2 {
+            assert!(queue.push(E::new(&log, i as u64)).is_ok());
+        }
+        queue.consume(cap - 2);
+        for i in 0..WRAPPED {
+            assert!(queue.push(E::new(&log, 100 + i as u64)).is_ok());
+        }
+        for (i, element) in queue.view().iter().enumerate() {
+            element.set(&log, 200 + i as u64);
+        }
+        queue.as_ring().back().unwrap().set(&log, 999);
+        for i in 0..3 {
+            assert_eq!(queue.pop().unwrap().value(), 200 + i);
+        }
+        let seen: Vec<u64> = queue.view().iter().map(E::value).collect();
+        assert_eq!(seen, [203, 204, 999]);
+        assert_eq!(queue.consume(2), 2);
+        assert_eq!(queue.pop().unwrap().value(), 999);
+        drop(queue);
+        log.assert_each_dropped_once();
+    }
+}
+
+/// The SPSC consumer's `readable` and `readable_at_least` over wrapped elements, then `pop`,
+/// `consume` and dropping both ends.
+fn spsc_sees_changes<E: Element>() {
+    for options in backends() {
+        for drop_with_queued in [false, true] {
+            let log = DropLog::default();
+            let (mut tx, mut rx) = PicoRing::<E>::with_options(1, &options)
+                .unwrap()
+                .split();
+            let cap = tx.capacity();
+            for i in 0..cap - 2 {
+                assert!(tx.push(E::new(&log, i as u64)).is_ok());
+            }
+            assert_eq!(rx.consume(cap - 2), cap - 2);
+            for i in 0..WRAPPED {
+                assert!(tx.push(E::new(&log, 100 + i as u64)).is_ok());
+            }
+            for (i, element) in rx.readable().iter().enumerate() {
+                element.set(&log, 200 + i as u64);
+            }
+            // Once more from one slot further on: still past the end, same elements.
+            assert_eq!(rx.pop().unwrap().value(), 200);
+            let view = rx.readable_at_least(2).unwrap();
+            view[1].set(&log, 301);
+            assert_eq!(view[0].value(), 201);
+            // The producer fills the free space meanwhile (its slots, not the queued ones).
+            while tx.push(E::new(&log, 0)).is_ok() {}
+            // The head crosses the physical end here.
+            assert_eq!(rx.pop().unwrap().value(), 201);
+            assert_eq!(rx.pop().unwrap().value(), 301);
+            if drop_with_queued {
+                rx.readable()[0].set(&log, 403);
+                drop(tx);
+                drop(rx);
+            } else {
+                assert_eq!(rx.consume(1), 1);
+                assert_eq!(rx.pop().unwrap().value(), 204);
+                let rest: Vec<u64> = rx.readable().iter().map(E::value).collect();
+                assert_eq!(rest[0], 205);
+                assert_eq!(rest.len(), cap - 4);
+                drop(rx);
+                drop(tx);
+            }
+            log.assert_each_dropped_once();
+        }
+    }
+}
+
+/// Random operations on a ring of 8-slot capacity, changing elements through every shared
+/// accessor, checked against a `VecDeque` of the values after each step.
+fn ring_model<E: Element>(seed: u64) {
+    for options in backends() {
+        let log = DropLog::default();
+        let mut ring = PicoRing::<Wide<E>>::with_options(1, &options).unwrap();
+        let cap = ring.capacity();
+        assert_eq!(cap, picoring::mirror::granularity() / 512);
+        let mut model = VecDeque::new();
+        let mut rng = Rng::new(seed);
+        let mut next = 0u64;
+        let steps = if cfg!(miri) { 120 } else { 3000 };
+        for _ in 0..steps {
+            next += 1;
+            match rng.below(7) {
+                0 | 1 => {
+                    if ring.push(Wide::new(&log, next)).is_ok() {
+                        model.push_back(next);
+                    }
+                }
+                2 => assert_eq!(ring.pop().map(|e| e.value()), model.pop_front()),
+                3 => {
+                    let n = rng.below(cap + 1);
+                    let done = ring.consume(n);
+                    assert_eq!(done, n.min(model.len()));
+                    model.drain(..done);
+                }
+                4 | 5 if !model.is_empty() => {
+                    let i = rng.below(model.len());
+                    let element = match rng.below(3) {
+                        0 => &ring.readable()[i],
+                        1 => ring.get(i).unwrap(),
+                        _ => ring.iter().nth(i).unwrap(),
+                    };
+                    element.set(&log, next);
+                    model[i] = next;
+                }
+                6 => {
+                    let evicted = ring.push_overwrite(Wide::new(&log, next));
+                    let expected = (model.len() == cap).then(|| model.pop_front().unwrap());
+                    assert_eq!(evicted.map(|e| e.value()), expected);
+                    model.push_back(next);
+                }
+                _ => {}
+            }
+            let seen: Vec<u64> = ring.iter().map(Element::value).collect();
+            assert!(seen.iter().eq(model.iter()));
+        }
+        drop(ring);
+        log.assert_each_dropped_once();
+    }
+}
+
+/// Random operations on both SPSC ends in one thread, changing queued elements through the
+/// consumer's views, checked against a `VecDeque`.
+fn spsc_model<E: Element>(seed: u64) {
+    for options in backends() {
+        let log = DropLog::default();
+        let (mut tx, mut rx) = PicoRing::<Wide<E>>::with_options(1, &options)
+            .unwrap()
+            .split();
+        let cap = tx.capacity();
+        let mut model = VecDeque::new();
+        let mut rng = Rng::new(seed);
+        let mut next = 0u64;
+        let steps = if cfg!(miri) { 120 } else { 3000 };
+        for _ in 0..steps {
+            next += 1;
+            match rng.below(5) {
+                0 | 1 => {
+                    if tx.push(Wide::new(&log, next)).is_ok() {
+                        model.push_back(next);
+                    }
+                }
+                2 => assert_eq!(rx.pop().map(|e| e.value()), model.pop_front()),
+                3 => {
+                    let n = rng.below(cap + 1);
+                    let done = rx.consume(n);
+                    assert_eq!(done, n.min(model.len()));
+                    model.drain(..done);
+                }
+                _ if !model.is_empty() => {
+                    let i = rng.below(model.len());
+                    let view = if rng.below(2) == 0 {
+                        rx.readable()
+                    } else {
+                        rx.readable_at_least(i + 1).unwrap()
+                    };
+                    view[i].set(&log, next);
+                    model[i] = next;
+                }
+                _ => {}
+            }
+            let seen: Vec<u64> = rx.readable().iter().map(Element::value).collect();
+            assert!(seen.iter().eq(model.iter()));
+        }
+        drop(tx);
+        drop(rx);
+        log.assert_each_dropped_once();
+    }
+}
+
+type CellBox = Cell<Option<Box<Counted>>>;
+type RefCellVec = RefCell<Vec<Counted>>;
+type MutexVec = Mutex<Vec<Counted>>;
+
+macro_rules! for_each_element {
+    ($($name:ident => $scenario:ident;)*) => { $(
+        mod $name {
+            use super::*;
+
+            #[test]
+            fn cell_option_box() {
+                $scenario::<CellBox>();
+            }
+
+            #[test]
+            fn refcell_vec() {
+                $scenario::<RefCellVec>();
+            }
+
+            #[test]
+            fn mutex_vec() {
+                $scenario::<MutexVec>();
+            }
+
+            #[test]
+            fn atomic_u64() {
+                $scenario::<AtomicU64>();
+            }
+        }
+    )* };
+}
+
+for_each_element! {
+    ring_pop => ring_pop_sees_changes;
+    ring_consume_drop => ring_consume_and_drop_see_changes;
+    ring_other_mut_paths => ring_other_mut_paths_see_changes;
+    queue => queue_sees_changes;
+    spsc => spsc_sees_changes;
+}
+
+#[test]
+fn ring_model_cell() {
+    ring_model::<CellBox>(1);
+}
+
+#[test]
+fn ring_model_mutex() {
+    ring_model::<MutexVec>(2);
+}
+
+#[test]
+fn ring_model_atomic() {
+    ring_model::<AtomicU64>(3);
+}
+
+#[test]
+fn spsc_model_refcell() {
+    spsc_model::<RefCellVec>(4);
+}
+
+#[test]
+fn spsc_model_cell() {
+    spsc_model::<CellBox>(5);
+}
