@@ -55,9 +55,11 @@ miri:
 	MIRIFLAGS="-Zmiri-strict-provenance" $(CARGO) +nightly miri test -p picoring --all-features
 
 # The part of `make miri` that `make test` runs (about a minute): the ring logic, its drop
-# accounting and the mirror, on the software backend. Where the nightly toolchain or its Miri
-# component cannot be installed, it says so loudly and the rest of `make test` goes on.
-MIRI_RING_TESTS := --lib --test ring_model --test ring_drop --test ring_io --test ring_errors --test mirror
+# accounting, elements with interior mutability changed through shared views, and the mirror,
+# on the software backend. Where the nightly toolchain or its Miri component cannot be
+# installed, it says so loudly and the rest of `make test` goes on.
+MIRI_RING_TESTS := --lib --test ring_model --test ring_drop --test ring_io --test ring_errors --test mirror \
+	--test interior_mut
 miri-ring:
 	@if rustup component add --toolchain nightly miri rust-src >/dev/null 2>&1; then \
 		MIRIFLAGS="-Zmiri-strict-provenance" $(CARGO) +nightly miri test -p picoring $(MIRI_RING_TESTS); \
@@ -65,7 +67,7 @@ miri-ring:
 		echo "WARNING: Miri is not installable here (rustup component add --toolchain nightly miri failed): Miri tests NOT run" >&2; \
 	fi
 
-# The macOS and Windows backends compile here but cannot run here.
+# The macOS, Windows, Android and FreeBSD backends compile here but cannot run here.
 # The library builds with its stated MSRV (rust-version in Cargo.toml). Part of `make test`.
 MSRV := 1.77
 msrv:
@@ -76,14 +78,14 @@ msrv:
 	fi
 
 # Part of `make test`; where the targets' standard libraries cannot be installed it says so loudly.
-CROSS_TARGETS := aarch64-apple-darwin x86_64-pc-windows-msvc
+CROSS_TARGETS := aarch64-apple-darwin x86_64-pc-windows-msvc aarch64-linux-android x86_64-unknown-freebsd
 check-targets:
 	@if rustup target add $(CROSS_TARGETS) >/dev/null 2>&1; then \
 		for t in $(CROSS_TARGETS); do \
 			$(CARGO) clippy -p picoring --all-features --target $$t -- -D warnings || exit 1; \
 		done; \
 	else \
-		echo "WARNING: rustup cannot add $(CROSS_TARGETS): macOS/Windows backends NOT compile-checked" >&2; \
+		echo "WARNING: rustup cannot add $(CROSS_TARGETS): macOS/Windows/Android/FreeBSD backends NOT compile-checked" >&2; \
 	fi
 
 # ---- Benchmarks and examples -------------------------------------------------------------

@@ -305,9 +305,7 @@ fn spsc_sees_changes<E: Element>() {
     for options in backends() {
         for drop_with_queued in [false, true] {
             let log = DropLog::default();
-            let (mut tx, mut rx) = PicoRing::<E>::with_options(1, &options)
-                .unwrap()
-                .split();
+            let (mut tx, mut rx) = PicoRing::<E>::with_options(1, &options).unwrap().split();
             let cap = tx.capacity();
             for i in 0..cap - 2 {
                 assert!(tx.push(E::new(&log, i as u64)).is_ok());
@@ -362,11 +360,13 @@ fn ring_model<E: Element>(seed: u64) {
         for _ in 0..steps {
             next += 1;
             match rng.below(7) {
-                0 | 1 => {
-                    if ring.push(Wide::new(&log, next)).is_ok() {
-                        model.push_back(next);
+                0 | 1 => match ring.push(Wide::new(&log, next)) {
+                    Ok(()) => model.push_back(next),
+                    Err(refused) => {
+                        assert_eq!(model.len(), cap);
+                        drop(refused);
                     }
-                }
+                },
                 2 => assert_eq!(ring.pop().map(|e| e.value()), model.pop_front()),
                 3 => {
                     let n = rng.below(cap + 1);
@@ -416,11 +416,13 @@ fn spsc_model<E: Element>(seed: u64) {
         for _ in 0..steps {
             next += 1;
             match rng.below(5) {
-                0 | 1 => {
-                    if tx.push(Wide::new(&log, next)).is_ok() {
-                        model.push_back(next);
+                0 | 1 => match tx.push(Wide::new(&log, next)) {
+                    Ok(()) => model.push_back(next),
+                    Err(refused) => {
+                        assert_eq!(model.len(), cap);
+                        drop(refused);
                     }
-                }
+                },
                 2 => assert_eq!(rx.pop().map(|e| e.value()), model.pop_front()),
                 3 => {
                     let n = rng.below(cap + 1);

@@ -1,4 +1,4 @@
-//! Linux: an anonymous `memfd_create` file mapped twice (first choice on Linux).
+//! Linux and Android: an anonymous `memfd_create` file mapped twice (first choice there).
 
 use std::ptr::NonNull;
 
@@ -19,13 +19,29 @@ pub(super) fn map(len: usize) -> Result<NonNull<u8>, Error> {
 fn create_memfd() -> Result<Fd, Error> {
     let name = c"picoring";
     // SAFETY: a valid NUL-terminated name and flags.
-    let mut fd = unsafe { libc::memfd_create(name.as_ptr(), libc::MFD_CLOEXEC | MFD_NOEXEC_SEAL) };
+    let mut fd = unsafe { memfd_create(name.as_ptr(), libc::MFD_CLOEXEC | MFD_NOEXEC_SEAL) };
     if fd < 0 && std::io::Error::last_os_error().raw_os_error() == Some(libc::EINVAL) {
         // SAFETY: as above.
-        fd = unsafe { libc::memfd_create(name.as_ptr(), libc::MFD_CLOEXEC) };
+        fd = unsafe { memfd_create(name.as_ptr(), libc::MFD_CLOEXEC) };
     }
     if fd < 0 {
         return Err(Error::last_os("memfd_create"));
     }
     Ok(Fd(fd))
+}
+
+#[cfg(target_os = "linux")]
+use libc::memfd_create;
+
+/// Android: bionic has `memfd_create` only from API level 30, so a library linked for an older
+/// level cannot name it; the system call itself is older (Linux 3.17) and allowed to apps.
+///
+/// # Safety
+/// `name` is a valid NUL-terminated string.
+#[cfg(target_os = "android")]
+unsafe fn memfd_create(name: *const libc::c_char, flags: libc::c_uint) -> libc::c_int {
+    // SAFETY: memfd_create takes a string pointer and a flags word, per the caller's contract.
+    let fd = unsafe { libc::syscall(libc::SYS_memfd_create, name, flags) };
+    // A descriptor always fits a c_int; -1 (with errno set) stays -1.
+    fd as libc::c_int
 }

@@ -9,27 +9,50 @@
 //! | backend | where | status |
 //! |---|---|---|
 //! | [`Backend::Memfd`] | Linux | tested here |
+//! | [`Backend::Memfd`] | Android (the system call, for any API level) | compile-checked only |
 //! | [`Backend::Mremap`] | Linux, when `memfd_create` is refused | tested here |
 //! | [`Backend::Shm`] | Linux, when both of the above are refused | tested here |
+//! | [`Backend::Shm`] | FreeBSD: `shm_open(SHM_ANON)` | compile-checked only |
 //! | [`Backend::MachVm`] | macOS / iOS | compile-checked only |
 //! | [`Backend::Placeholder`] | Windows 10 1803+ | compile-checked only |
 //! | [`Backend::Software`] | everywhere, and always under Miri | tested here, also under Miri |
 //!
+//! "Compile-checked only" means `make test` builds and lints the backend for that target
+//! (`make check-targets`) but nothing here runs it.
+//!
+//! # The software mirror
+//!
 //! The software backend keeps 2N ordinary heap bytes and copies every committed write to its twin
 //! half; it behaves identically but costs a second copy of each write.
+//!
+//! The two halves are separate memory there, so the rings keep one rule: between two `&mut`
+//! operations, each queued element is handed out at one address only, the same one its
+//! next reader will use. [`PicoRing`](crate::PicoRing) addresses element `i` at virtual slot
+//! `head + i`, never reduced modulo the capacity, so every view of it (`readable`, `get`, `iter`,
+//! `readable_mut`...) shows the same copy until the head wraps. A view may reach into the twin
+//! half, and through a `&T` there an element with interior mutability (`Cell`, `RefCell`,
+//! `Mutex`, atomics) can change that copy only. The ring notes such views (a relaxed flag, on
+//! this backend only), and before the head wraps, which moves those elements' addresses down to
+//! the first half, it copies them there. The SPSC consumer does the same for its views, when its
+//! head crosses the physical end. The cost falls on the software backend alone: one copy of the
+//! elements still queued, at most once per lap of the ring, and only after such a view.
+//! The MPSC record ring hands out bytes only, which cannot change behind a shared view.
 
 use std::ptr::NonNull;
 
 use crate::Error;
 
-#[cfg(all(target_os = "linux", not(miri)))]
+#[cfg(all(any(target_os = "linux", target_os = "android"), not(miri)))]
 mod linux;
-#[cfg(all(target_os = "linux", not(miri)))]
+#[cfg(all(any(target_os = "linux", target_os = "android"), not(miri)))]
 mod memfd;
 #[cfg(all(target_os = "linux", not(miri)))]
 mod mremap;
 #[cfg(all(target_os = "linux", not(miri)))]
 mod shm;
+
+#[cfg(all(target_os = "freebsd", not(miri)))]
+mod freebsd;
 
 #[cfg(all(target_vendor = "apple", not(miri)))]
 mod macos;
@@ -47,18 +70,21 @@ mod software;
 /// use picoring::mirror::{Backend, MirrorBuffer};
 ///
 /// let buf = MirrorBuffer::new(1).unwrap();
-/// // On Linux the first choice is a memfd; under Miri and on other targets, the software mirror.
+/// // On Linux and Android the first choice is a memfd, on FreeBSD an anonymous shm object;
+/// // under Miri and on other targets, the software mirror.
 /// println!("served by {:?}", buf.backend());
 /// assert!(Backend::Software.is_available());
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Backend {
-    /// Linux: an anonymous `memfd_create` file mapped twice into a `PROT_NONE` reservation.
+    /// Linux and Android: an anonymous `memfd_create` file mapped twice into a `PROT_NONE`
+    /// reservation (compile-checked only on Android).
     Memfd,
     /// Linux: a shared anonymous mapping duplicated with `mremap(old_size = 0)`; no file descriptor.
     Mremap,
-    /// Linux: a POSIX shared-memory object with a random name, unlinked at once.
+    /// Linux: a POSIX shared-memory object with a random name, unlinked at once. FreeBSD: an
+    /// anonymous one, `shm_open(SHM_ANON)`, mapped twice (compile-checked only).
     Shm,
     /// macOS / iOS: `mach_vm_allocate` + `mach_vm_remap` (compile-checked only).
     MachVm,
@@ -88,6 +114,10 @@ impl Backend {
                 Backend::Shm,
                 Backend::Software,
             ]
+        } else if cfg!(target_os = "android") {
+            &[Backend::Memfd, Backend::Software]
+        } else if cfg!(target_os = "freebsd") {
+            &[Backend::Shm, Backend::Software]
         } else if cfg!(target_vendor = "apple") {
             &[Backend::MachVm, Backend::Software]
         } else if cfg!(windows) {
@@ -104,7 +134,8 @@ impl Backend {
     /// ```
     /// use picoring::mirror::Backend;
     ///
-    /// assert_eq!(Backend::Memfd.is_available(), cfg!(all(target_os = "linux", not(miri))));
+    /// let linux_like = cfg!(any(target_os = "linux", target_os = "android"));
+    /// assert_eq!(Backend::Memfd.is_available(), linux_like && !cfg!(miri));
     /// ```
     pub fn is_available(self) -> bool {
         Backend::default_order().contains(&self)
@@ -366,12 +397,14 @@ impl MirrorBuffer {
 
     fn create(backend: Backend, len: usize, prefault: bool) -> Result<Self, Error> {
         let ptr = match backend {
-            #[cfg(all(target_os = "linux", not(miri)))]
+            #[cfg(all(any(target_os = "linux", target_os = "android"), not(miri)))]
             Backend::Memfd => memfd::map(len)?,
             #[cfg(all(target_os = "linux", not(miri)))]
             Backend::Mremap => mremap::map(len)?,
             #[cfg(all(target_os = "linux", not(miri)))]
             Backend::Shm => shm::map(len)?,
+            #[cfg(all(target_os = "freebsd", not(miri)))]
+            Backend::Shm => freebsd::map(len)?,
             #[cfg(all(target_vendor = "apple", not(miri)))]
             Backend::MachVm => macos::map(len)?,
             #[cfg(all(windows, not(miri)))]
@@ -390,7 +423,7 @@ impl MirrorBuffer {
     /// Best effort: asks the kernel to populate every page for writing. Failure is harmless (the
     /// pages then fault in on first touch), so it is not reported.
     fn prefault(&self) {
-        #[cfg(all(target_os = "linux", not(miri)))]
+        #[cfg(all(any(target_os = "linux", target_os = "android"), not(miri)))]
         if self.backend.is_hardware() {
             linux::populate_write(self.ptr, self.len);
             return;
@@ -552,6 +585,10 @@ impl Drop for MirrorBuffer {
             match self.backend {
                 #[cfg(all(target_os = "linux", not(miri)))]
                 Backend::Memfd | Backend::Mremap | Backend::Shm => linux::unmap(self.ptr, self.len),
+                #[cfg(all(target_os = "android", not(miri)))]
+                Backend::Memfd => linux::unmap(self.ptr, self.len),
+                #[cfg(all(target_os = "freebsd", not(miri)))]
+                Backend::Shm => freebsd::unmap(self.ptr, self.len),
                 #[cfg(all(target_vendor = "apple", not(miri)))]
                 Backend::MachVm => macos::unmap(self.ptr, self.len),
                 #[cfg(all(windows, not(miri)))]
