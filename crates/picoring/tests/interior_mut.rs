@@ -345,6 +345,25 @@ fn spsc_sees_changes<E: Element>() {
     }
 }
 
+/// Changes made through a `PicoRing` view before `split` are what the consumer then pops,
+/// after its head crosses the physical end.
+fn split_sees_changes<E: Element>() {
+    for options in backends() {
+        let log = DropLog::default();
+        let ring = wrapped_ring::<E>(&log, &options);
+        for (i, element) in ring.iter().enumerate() {
+            element.set(&log, 200 + i as u64);
+        }
+        let (tx, mut rx) = ring.split();
+        for i in 0..WRAPPED as u64 {
+            assert_eq!(rx.pop().unwrap().value(), 200 + i);
+        }
+        assert!(rx.pop().is_none());
+        drop((tx, rx));
+        log.assert_each_dropped_once();
+    }
+}
+
 /// Random operations on a ring of 8-slot capacity, changing elements through every shared
 /// accessor, checked against a `VecDeque` of the values after each step.
 fn ring_model<E: Element>(seed: u64) {
@@ -489,6 +508,7 @@ for_each_element! {
     ring_other_mut_paths => ring_other_mut_paths_see_changes;
     queue => queue_sees_changes;
     spsc => spsc_sees_changes;
+    split => split_sees_changes;
 }
 
 #[test]
