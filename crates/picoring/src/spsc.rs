@@ -295,6 +295,16 @@ impl<T> Shared<T> {
         }
     }
 
+    /// The slot of position `p`, in `0..cap`.
+    #[inline(always)]
+    fn physical(&self, p: usize) -> usize {
+        if p >= self.cap {
+            p - self.cap
+        } else {
+            p
+        }
+    }
+
     /// Pointer to the slot of position `p`, in the first half of the mapping, so that up to
     /// `cap` elements from it are one contiguous run.
     #[inline(always)]

@@ -156,11 +156,7 @@ impl<T> Consumer<T> {
     #[inline(never)]
     fn write_back_twins(&mut self, n: usize) {
         let shared = &*self.shared;
-        let slot = if self.head >= shared.cap {
-            self.head - shared.cap
-        } else {
-            self.head
-        };
+        let slot = shared.physical(self.head);
         if slot + n < shared.cap {
             // `head` stays before the physical end: the views' addresses are still current.
             return;
@@ -337,15 +333,9 @@ impl<T> Consumer<T> {
     fn queued_slots(&mut self, queued: usize) -> &[T] {
         let shared = &*self.shared;
         if self.software {
-            let slot = if self.head >= shared.cap {
-                self.head - shared.cap
-            } else {
-                self.head
-            };
             // The view reaches `slot + queued - cap` slots into the twin half.
-            self.twin_views = self
-                .twin_views
-                .max((slot + queued).saturating_sub(shared.cap));
+            let end = shared.physical(self.head) + queued;
+            self.twin_views = self.twin_views.max(end.saturating_sub(shared.cap));
         }
         self.shared.track(self.head, queued, false);
         // SAFETY: the `queued` slots from `head` hold published, initialized elements that we
