@@ -328,14 +328,21 @@ impl<T> Consumer<T> {
         Some(self.queued_slots(queued))
     }
 
+    /// Software backend: a view of `queued` slots from `head` reaches `slot + queued - cap`
+    /// slots into the twin half (see `twin_views`).
+    #[cold]
+    #[inline(never)]
+    fn note_twin_view(&mut self, queued: usize) {
+        let shared = &*self.shared;
+        let end = shared.physical(self.head) + queued;
+        self.twin_views = self.twin_views.max(end.saturating_sub(shared.cap));
+    }
+
     /// The `queued` slots from `head` as a slice; `queued` must not exceed the queued count.
     #[inline(always)]
     fn queued_slots(&mut self, queued: usize) -> &[T] {
-        let shared = &*self.shared;
         if self.software {
-            // The view reaches `slot + queued - cap` slots into the twin half.
-            let end = shared.physical(self.head) + queued;
-            self.twin_views = self.twin_views.max(end.saturating_sub(shared.cap));
+            self.note_twin_view(queued);
         }
         self.shared.track(self.head, queued, false);
         // SAFETY: the `queued` slots from `head` hold published, initialized elements that we
