@@ -79,7 +79,10 @@ pub(crate) fn address_space_limit() -> Option<u64> {
     if unsafe { libc::getrlimit(libc::RLIMIT_AS, &mut limit) } != 0 {
         return None;
     }
-    #[allow(clippy::useless_conversion)] // rlim_t is u64 on most targets, not all
-    let current = u64::from(limit.rlim_cur);
-    (limit.rlim_cur != libc::RLIM_INFINITY).then_some(current)
+    if limit.rlim_cur == libc::RLIM_INFINITY {
+        return None;
+    }
+    // rlim_t is u64 on Linux, i64 on FreeBSD.
+    #[allow(clippy::unnecessary_fallible_conversions, clippy::useless_conversion)]
+    u64::try_from(limit.rlim_cur).ok()
 }

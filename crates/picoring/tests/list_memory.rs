@@ -18,97 +18,100 @@ fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
 
 const MIB: usize = 1 << 20;
 
-/// What reserving ahead may leave resident: a few pages, not the reservation.
-const SMALL: usize = 8 * MIB;
-
-/// Resident bytes of the list's whole reservation.
+/// Resident memory, read from `/proc/self/smaps`.
 #[cfg(target_os = "linux")]
-fn resident<T>(list: &PicoList<T>) -> usize {
-    common::resident_bytes(
-        list.as_ptr().cast(),
-        list.max_capacity() * std::mem::size_of::<T>(),
-    )
-}
+mod resident {
+    use super::*;
 
-#[test]
-#[cfg(target_os = "linux")]
-fn reserve_commits_address_space_without_making_it_resident() {
-    let _serial = one_at_a_time();
-    let mut list = PicoList::<u8>::new().unwrap();
-    list.reserve(512 * MIB).unwrap();
-    assert!(list.capacity() >= 512 * MIB);
-    let after_reserve = resident(&list);
-    println!("resident after reserve(512 MiB): {after_reserve} bytes");
-    assert!(
-        after_reserve < SMALL,
-        "reserve(512 MiB) made {after_reserve} bytes resident"
-    );
+    /// What reserving ahead may leave resident: a few pages, not the reservation.
+    const SMALL: usize = 8 * MIB;
 
-    // Writing into the reservation makes resident what is written, plus a bounded batch.
-    let chunk = vec![3u8; 64 << 10];
-    while list.len() < 16 * MIB {
-        list.extend_from_slice(&chunk).unwrap();
-    }
-    for _ in 0..1000 {
-        list.push(4).unwrap();
-    }
-    let written = resident(&list);
-    println!("resident after writing 16 MiB: {written} bytes");
-    assert!(written >= 16 * MIB, "resident {written} below the length");
-    assert!(
-        written <= 16 * MIB + 4 * MIB,
-        "resident {written} for 16 MiB written"
-    );
-    assert!(list[..16 * MIB].iter().all(|&b| b == 3));
-    assert!(list[16 * MIB..].iter().all(|&b| b == 4));
-
-    // The same for wider elements and a reservation made on a list that already holds data.
-    let mut wide = PicoList::<u64>::new().unwrap();
-    wide.extend_from_slice(&[1; 1000]).unwrap();
-    wide.reserve(64 * MIB).unwrap();
-    assert!(resident(&wide) < SMALL, "reserve(64 Mi u64)");
-    assert_eq!(wide.iter().sum::<u64>(), 1000);
-}
-
-/// Claims a huge lower bound it does not meet: a contract violation that must cost nothing.
-struct LyingIterator {
-    left: u32,
-}
-
-impl Iterator for LyingIterator {
-    type Item = u8;
-
-    fn next(&mut self) -> Option<u8> {
-        self.left = self.left.checked_sub(1)?;
-        Some(self.left as u8)
+    /// Resident bytes of the list's whole reservation.
+    fn resident<T>(list: &PicoList<T>) -> usize {
+        common::resident_bytes(
+            list.as_ptr().cast(),
+            list.max_capacity() * std::mem::size_of::<T>(),
+        )
     }
 
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        (512 * MIB, None)
+    #[test]
+    fn reserve_commits_address_space_without_making_it_resident() {
+        let _serial = one_at_a_time();
+        let mut list = PicoList::<u8>::new().unwrap();
+        list.reserve(512 * MIB).unwrap();
+        assert!(list.capacity() >= 512 * MIB);
+        let after_reserve = resident(&list);
+        println!("resident after reserve(512 MiB): {after_reserve} bytes");
+        assert!(
+            after_reserve < SMALL,
+            "reserve(512 MiB) made {after_reserve} bytes resident"
+        );
+
+        // Writing into the reservation makes resident what is written, plus a bounded batch.
+        let chunk = vec![3u8; 64 << 10];
+        while list.len() < 16 * MIB {
+            list.extend_from_slice(&chunk).unwrap();
+        }
+        for _ in 0..1000 {
+            list.push(4).unwrap();
+        }
+        let written = resident(&list);
+        println!("resident after writing 16 MiB: {written} bytes");
+        assert!(written >= 16 * MIB, "resident {written} below the length");
+        assert!(
+            written <= 16 * MIB + 4 * MIB,
+            "resident {written} for 16 MiB written"
+        );
+        assert!(list[..16 * MIB].iter().all(|&b| b == 3));
+        assert!(list[16 * MIB..].iter().all(|&b| b == 4));
+
+        // The same for wider elements and a reservation made on a list that already holds data.
+        let mut wide = PicoList::<u64>::new().unwrap();
+        wide.extend_from_slice(&[1; 1000]).unwrap();
+        wide.reserve(64 * MIB).unwrap();
+        assert!(resident(&wide) < SMALL, "reserve(64 Mi u64)");
+        assert_eq!(wide.iter().sum::<u64>(), 1000);
     }
-}
 
-#[test]
-#[cfg(target_os = "linux")]
-fn a_lying_size_hint_makes_nothing_resident() {
-    let _serial = one_at_a_time();
-    let mut list = PicoList::<u8>::new().unwrap();
-    list.try_extend(LyingIterator { left: 10 }).unwrap();
-    assert_eq!(list.as_slice(), &[9, 8, 7, 6, 5, 4, 3, 2, 1, 0]);
-    let after = resident(&list);
-    println!("resident after try_extend with a 512 MiB size hint: {after} bytes");
-    assert!(after < SMALL, "try_extend made {after} bytes resident");
+    /// Claims a huge lower bound it does not meet: a contract violation that must cost nothing.
+    struct LyingIterator {
+        left: u32,
+    }
 
-    // Through Extend, and on a list that already holds a megabyte and more.
-    list.extend_from_slice(&vec![1u8; 3 * MIB]).unwrap();
-    list.extend(LyingIterator { left: 5 });
-    assert_eq!(list.len(), 10 + 3 * MIB + 5);
-    let after = resident(&list);
-    assert!(
-        after < 3 * MIB + SMALL,
-        "extend made {after} bytes resident for {} bytes",
-        list.len()
-    );
+    impl Iterator for LyingIterator {
+        type Item = u8;
+
+        fn next(&mut self) -> Option<u8> {
+            self.left = self.left.checked_sub(1)?;
+            Some(self.left as u8)
+        }
+
+        fn size_hint(&self) -> (usize, Option<usize>) {
+            (512 * MIB, None)
+        }
+    }
+
+    #[test]
+    fn a_lying_size_hint_makes_nothing_resident() {
+        let _serial = one_at_a_time();
+        let mut list = PicoList::<u8>::new().unwrap();
+        list.try_extend(LyingIterator { left: 10 }).unwrap();
+        assert_eq!(list.as_slice(), &[9, 8, 7, 6, 5, 4, 3, 2, 1, 0]);
+        let after = resident(&list);
+        println!("resident after try_extend with a 512 MiB size hint: {after} bytes");
+        assert!(after < SMALL, "try_extend made {after} bytes resident");
+
+        // Through Extend, and on a list that already holds a megabyte and more.
+        list.extend_from_slice(&vec![1u8; 3 * MIB]).unwrap();
+        list.extend(LyingIterator { left: 5 });
+        assert_eq!(list.len(), 10 + 3 * MIB + 5);
+        let after = resident(&list);
+        assert!(
+            after < 3 * MIB + SMALL,
+            "extend made {after} bytes resident for {} bytes",
+            list.len()
+        );
+    }
 }
 
 /// The number of memory mappings of this process.
