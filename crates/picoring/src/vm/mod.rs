@@ -1,6 +1,12 @@
 //! Reserve-then-commit memory for [`PicoList`](crate::PicoList): a large range of address space is
-//! reserved once, and physical memory is committed at its front as the list grows, so the data
-//! never moves.
+//! reserved once, when the list first grows, and physical memory is committed at its front as
+//! the list grows, so the data never moves.
+//!
+//! How large: an explicit size ([`Plan::Exact`]) is reserved as given. A default list
+//! ([`Plan::Default`]) asks for [`default_target`], min(64 GiB, RAM + swap); once the
+//! reservations alive in the process approach the [`budget`] (32 TiB), [`default_size`] halves
+//! the request down to a 64 MiB floor, so that thousands of lists still leave the address space
+//! to the rest of the program. Empty lists reserve nothing, so they do not count.
 //!
 //! Each platform lives in one file behind the same small private interface, chosen by `cfg` here:
 //!
