@@ -206,9 +206,9 @@ pub(crate) fn to_py_err(err: picoring::Error) -> PyErr {
     use picoring::Error;
     match &err {
         Error::ZeroCapacity => PyValueError::new_err(err.to_string()),
-        Error::CapacityOverflow | Error::ReservationExhausted { .. } => {
-            PyMemoryError::new_err(err.to_string())
-        }
+        Error::CapacityOverflow
+        | Error::ReservationExhausted { .. }
+        | Error::ExceedsMemory { .. } => PyMemoryError::new_err(err.to_string()),
         Error::Os { source, .. } if source.raw_os_error() == Some(libc::ENOMEM) => {
             PyMemoryError::new_err(err.to_string())
         }

@@ -84,8 +84,9 @@ guarded_pyclass!(
     [, sequence],
     {
     /// `PicoListByte(data=b"", max_capacity=None)`: starts with a copy of `data` (bytes-like or
-    /// an iterable of ints); `max_capacity` bounds the reservation (default: 64 GiB of address
-    /// space, which costs no memory until used).
+    /// an iterable of ints); `max_capacity` bounds the reservation (default: the smaller of
+    /// 64 GiB and RAM+swap, less once lists hold 32 TiB of address space; reserved, not used,
+    /// at the first append).
     #[new]
     #[pyo3(signature = (data=None, max_capacity=None))]
     fn new(

@@ -168,8 +168,9 @@ guarded_pyclass!(
     [, sequence],
     {
     /// `PicoList(typecode="B", initial=None, max_capacity=None)`: `initial` is an iterable of
-    /// numbers or a buffer; `max_capacity` bounds the reservation in bytes (default 64 GiB of
-    /// address space, which costs no memory until used).
+    /// numbers or a buffer; `max_capacity` bounds the reservation in bytes (default: the
+    /// smaller of 64 GiB and RAM+swap, less once lists hold 32 TiB of address space; reserved,
+    /// not used, at the first append).
     #[new]
     #[pyo3(signature = (typecode=None, initial=None, max_capacity=None))]
     fn new(

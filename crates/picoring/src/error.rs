@@ -47,6 +47,16 @@ pub enum Error {
         /// The maximum number of elements the reservation holds.
         max_capacity: usize,
     },
+    /// A ring would need more memory than the machine has: its physical size exceeds physical
+    /// memory plus swap, so filling it could only end with the process killed for lack of
+    /// memory. Refused at creation, as an ordinary allocation of that size is refused under
+    /// Linux's default overcommit policy.
+    ExceedsMemory {
+        /// The bytes of physical memory the ring needs.
+        requested: usize,
+        /// Physical memory plus swap, in bytes.
+        available: u64,
+    },
 }
 
 impl Error {
@@ -79,6 +89,13 @@ impl fmt::Display for Error {
                 f,
                 "list reservation exhausted: at most {max_capacity} elements fit"
             ),
+            Error::ExceedsMemory {
+                requested,
+                available,
+            } => write!(
+                f,
+                "a ring of {requested} bytes exceeds physical memory plus swap ({available} bytes)"
+            ),
         }
     }
 }
@@ -96,7 +113,9 @@ impl From<Error> for io::Error {
     fn from(err: Error) -> io::Error {
         let kind = match &err {
             Error::Os { source, .. } => source.kind(),
-            Error::ReservationExhausted { .. } => io::ErrorKind::OutOfMemory,
+            Error::ReservationExhausted { .. } | Error::ExceedsMemory { .. } => {
+                io::ErrorKind::OutOfMemory
+            }
             _ => io::ErrorKind::InvalidInput,
         };
         io::Error::new(kind, err)

@@ -4,7 +4,7 @@ use std::marker::PhantomData;
 use std::mem;
 use std::ptr::{self, NonNull};
 
-use crate::vm::{self, Region};
+use crate::vm::{Plan, Region};
 use crate::Error;
 
 mod access;
@@ -17,13 +17,16 @@ mod traits;
 /// - [`as_ptr`](PicoList::as_ptr) is the same from the first element to the last (on the native
 ///   backends: unix and Windows), so a raw pointer handed to C or numpy stays valid while the
 ///   list grows (reading it while the list is being written still needs synchronisation); there
-///   is no reallocation and no copy.
+///   is no reallocation and no copy. (Like a `Vec`'s, the pointer of a list that has never held
+///   an element is dangling: the address space is reserved when the list first grows.)
 /// - The whole list is one contiguous slice: `PicoList<T>` derefs to `[T]`.
 /// - Physical memory tracks the length: memory is committed in chunks that double up to 64 MiB
 ///   and then grow 64 MiB at a time, and a committed page costs no physical memory until it is
 ///   first written. Past 1 MiB, pages are prefaulted in batches just ahead of the length (on
 ///   Linux 5.14+), so physical memory exceeds the length by at most 1/8 of it and at most 2 MiB.
 ///   [`truncate`](PicoList::truncate) gives memory back to the operating system.
+/// - An empty list maps nothing: a program can hold any number of them. The reservation is made
+///   when the list first grows (see [`new`](PicoList::new) for its size).
 /// - Running out of reserved space is an error ([`Error::ReservationExhausted`]), never a panic:
 ///   [`push`](PicoList::push) and [`extend_from_slice`](PicoList::extend_from_slice) return
 ///   `Result`, and [`try_push`](PicoList::try_push) also hands the value back.
@@ -44,8 +47,9 @@ mod traits;
 /// use picoring::PicoList;
 ///
 /// let mut list = PicoList::<u64>::new()?;
+/// list.push(0)?; // the first growth reserves the address space
 /// let start = list.as_ptr();
-/// for i in 0..100_000 {
+/// for i in 1..100_000 {
 ///     list.push(i)?;
 /// }
 /// list.extend_from_slice(&[7, 8, 9])?;
@@ -58,15 +62,17 @@ mod traits;
 /// # Ok::<(), picoring::Error>(())
 /// ```
 pub struct PicoList<T> {
-    /// The first element: `region.base()`, cached for the hot path. Changes only on the moving
-    /// heap backend, and only inside `grow_for`/`give_back`.
+    /// The first element: `region.base()`, cached for the hot path. Changes only in
+    /// `sync_with_region`: once when the native region is mapped (before the list has held an
+    /// element), and on the moving heap backend whenever it grows or shrinks.
     ptr: NonNull<T>,
     /// Initialised elements at `ptr`: `len <= ready`.
     len: usize,
     /// Elements that can be written without the cold path: the region's committed and
     /// prefaulted bytes over the element size, clamped to `max`, so `ready <= max`.
     ready: usize,
-    /// The most elements the reservation holds.
+    /// The most elements the reservation holds (before it is mapped, the most it will hold; it
+    /// only shrinks when mapped).
     max: usize,
     region: Region,
     /// The list owns `T` values (for the drop checker).
@@ -79,18 +85,35 @@ unsafe impl<T: Send> Send for PicoList<T> {}
 unsafe impl<T: Sync> Sync for PicoList<T> {}
 
 impl<T> PicoList<T> {
-    /// Creates an empty list over a default reservation of 64 GiB of address space (1 GiB on
-    /// 32-bit targets), so at most `64 GiB / size_of::<T>()` elements.
+    /// Creates an empty list with the default reservation policy. It maps nothing until it
+    /// first grows, so empty lists cost no address space and no memory mapping.
     ///
-    /// The reservation costs no memory (`MAP_NORESERVE`), only address space: a 64-bit process
-    /// has room for about 2,000 such lists. When the system refuses that much (a `ulimit -v`, a
-    /// small address space), the request is halved until it succeeds, down to 64 MiB;
-    /// [`max_capacity`](PicoList::max_capacity) reports what was obtained. Nothing is committed
-    /// until the first element arrives.
+    /// **Default reservation.** When the list first grows it reserves (without committing
+    /// memory: `MAP_NORESERVE` / `MEM_RESERVE`) address space for what it may ever hold:
+    ///
+    /// - 64 GiB (256 MiB on 32-bit targets), or physical memory plus swap when that is smaller
+    ///   (on Linux and Android, from `sysinfo(2)`): a list cannot usefully grow past what the
+    ///   machine can back. This is what [`max_capacity`](PicoList::max_capacity) reports
+    ///   before the first element arrives, in elements.
+    /// - Lists together may reserve up to a budget of 32 TiB of address space (1 GiB on 32-bit
+    ///   targets; at most half of a `ulimit -v` limit). Once reservations approach it, a new
+    ///   list's size is halved until it fits what is left, down to 64 MiB (16 MiB on 32-bit),
+    ///   which is granted even past the budget. So about 1,400 lists can each grow to the
+    ///   whole of a 23 GiB machine (512 lists the full 64 GiB on larger ones), any further list to 64 MiB
+    ///   or more, and most of the address space stays free for the program's other
+    ///   allocations. (Each list that has grown holds two memory mappings; Linux allows a
+    ///   process about 65,000 by default, `vm.max_map_count`.)
+    /// - When the system refuses a reservation (a `ulimit -v`, a small address space), the
+    ///   request is halved until it succeeds, down to the same floor.
+    ///
+    /// [`max_capacity`](PicoList::max_capacity) reports the size obtained once the list has
+    /// grown (it can only have become smaller). To be sure of more room, ask for it with
+    /// [`with_max_capacity`](PicoList::with_max_capacity), which reserves exactly what it is
+    /// given, within the address space, whatever the budget.
     ///
     /// # Errors
-    /// [`Error::ZeroSizedType`], [`Error::UnsupportedAlignment`], or [`Error::Os`] when even the
-    /// smallest reservation is refused.
+    /// [`Error::ZeroSizedType`], [`Error::UnsupportedAlignment`]. (When even the smallest
+    /// reservation is refused, the first growth returns [`Error::Os`].)
     ///
     /// # Examples
     ///
@@ -105,11 +128,19 @@ impl<T> PicoList<T> {
     /// ```
     pub fn new() -> Result<Self, Error> {
         Self::check_type()?;
-        Self::over(vm::reserve_default(mem::align_of::<T>())?, usize::MAX)
+        Self::over(
+            Region::new(Plan::Default, mem::align_of::<T>())?,
+            usize::MAX,
+        )
     }
 
     /// Creates an empty list that holds at most `max_capacity` elements, reserving just enough
-    /// address space for them (rounded up to whole pages).
+    /// address space for them (rounded up to whole pages) when it first grows.
+    ///
+    /// The size is checked at once (the range is reserved and released), so a size the system
+    /// cannot reserve is an error here; the reservation that stays is made when the list first
+    /// grows, so an empty list maps nothing. Reservations made this way count against the
+    /// budget that sizes default lists (see [`new`](PicoList::new)) but are never cut by it.
     ///
     /// # Errors
     /// [`Error::ZeroCapacity`] for 0, [`Error::CapacityOverflow`] when the bytes do not fit in
@@ -135,7 +166,10 @@ impl<T> PicoList<T> {
         let bytes = max_capacity
             .checked_mul(mem::size_of::<T>())
             .ok_or(Error::CapacityOverflow)?;
-        Self::over(Region::reserve(bytes, mem::align_of::<T>())?, max_capacity)
+        Self::over(
+            Region::new(Plan::Exact(bytes), mem::align_of::<T>())?,
+            max_capacity,
+        )
     }
 
     fn check_type() -> Result<(), Error> {
@@ -177,6 +211,7 @@ impl<T> PicoList<T> {
     /// Asks Linux to back the list past its first 16 MiB with transparent huge pages (2 MiB
     /// each), or to stop; returns whether the kernel took the hint (`false` on other systems,
     /// on the heap fallback, for reservations of 16 MiB or less, and where THP is disabled).
+    /// An empty list makes its reservation now, to give the hint.
     ///
     /// A huge page is mapped in one fault instead of 512, so growing a large list is faster and
     /// reading it misses the TLB less; physical memory then exceeds the length by at most two
@@ -198,7 +233,9 @@ impl<T> PicoList<T> {
     /// # Ok::<(), picoring::Error>(())
     /// ```
     pub fn set_huge_pages(&mut self, enable: bool) -> bool {
-        self.region.set_huge_pages(enable)
+        let taken = self.region.set_huge_pages(enable);
+        self.sync_with_region();
+        taken
     }
 }
 

@@ -90,13 +90,15 @@ impl<T> PicoList<T> {
         self.max
     }
 
-    /// A pointer to the first element (dangling but aligned while nothing is committed). On the
-    /// native backends it never changes over the list's life.
+    /// A pointer to the first element. Like a `Vec`'s, it is dangling (but aligned) until the
+    /// list first grows, when its address space is reserved; on the native backends it then
+    /// never changes over the list's life.
     ///
     /// # Examples
     ///
     /// ```
     /// let mut list = picoring::PicoList::<u8>::new()?;
+    /// list.push(0)?;
     /// let p = list.as_ptr();
     /// list.extend_from_slice(&[1; 100_000])?;
     /// if picoring::PicoList::<u8>::grows_in_place() {

@@ -4,7 +4,6 @@ use std::mem;
 use std::ptr::{self, NonNull};
 
 use super::PicoList;
-use crate::vm::Region;
 use crate::Error;
 
 impl<T> PicoList<T> {
@@ -13,7 +12,7 @@ impl<T> PicoList<T> {
     /// # Errors
     /// [`Error::ReservationExhausted`] when the list holds
     /// [`max_capacity`](PicoList::max_capacity) elements; [`Error::Os`] when the operating
-    /// system refuses to commit more memory. The list is unchanged either way.
+    /// system refuses to reserve or commit more memory. The list is unchanged either way.
     ///
     /// # Examples
     ///
@@ -32,7 +31,7 @@ impl<T> PicoList<T> {
     #[inline]
     pub fn try_push(&mut self, value: T) -> Result<(), (T, Error)> {
         if self.len == self.ready {
-            if let Err(err) = self.grow_for(1) {
+            if let Err(err) = self.grow_for(1, true) {
                 return Err((value, err));
             }
         }
@@ -65,6 +64,9 @@ impl<T> PicoList<T> {
     /// Makes room for `additional` more elements, committing memory now so the next
     /// `additional` pushes cannot fail.
     ///
+    /// Committing reserves memory without touching it: no page becomes resident until it is
+    /// written, so reserving far ahead costs no physical memory.
+    ///
     /// # Errors
     /// [`Error::ReservationExhausted`] when `len() + additional` exceeds
     /// [`max_capacity`](PicoList::max_capacity); [`Error::Os`]. The list is unchanged.
@@ -82,38 +84,56 @@ impl<T> PicoList<T> {
     /// ```
     #[inline]
     pub fn reserve(&mut self, additional: usize) -> Result<(), Error> {
-        if self.ready - self.len < additional {
-            self.grow_for(additional)?;
+        if self.capacity() - self.len < additional {
+            self.grow_for(additional, false)?;
         }
         Ok(())
     }
 
-    /// The cold path of every append: commits room for `additional` more elements.
+    /// Makes room for `additional` elements about to be written, prefaulting as for a push.
+    #[inline]
+    fn reserve_for_writing(&mut self, additional: usize) -> Result<(), Error> {
+        if self.ready - self.len < additional {
+            self.grow_for(additional, true)?;
+        }
+        Ok(())
+    }
+
+    /// The cold path of every append: commits room for `additional` more elements, and with
+    /// `write` (they are about to be written) prefaults a bounded batch of pages ahead.
     #[cold]
     #[inline(never)]
-    fn grow_for(&mut self, additional: usize) -> Result<(), Error> {
-        let exhausted = Error::ReservationExhausted {
-            max_capacity: self.max,
-        };
-        let needed = match self.len.checked_add(additional) {
-            Some(needed) if needed <= self.max => needed,
-            _ => return Err(exhausted),
-        };
-        // needed <= max <= reserved / size_of::<T>(), so the product does not overflow.
-        self.region.grow(needed * mem::size_of::<T>())?;
+    fn grow_for(&mut self, additional: usize, write: bool) -> Result<(), Error> {
+        let len = self.len;
+        let fits = |max: usize| matches!(len.checked_add(additional), Some(n) if n <= max);
+        if !fits(self.max) {
+            return Err(Error::ReservationExhausted {
+                max_capacity: self.max,
+            });
+        }
+        // A default reservation may come out smaller than planned: check again once mapped.
+        self.region.ensure_reserved()?;
+        self.sync_with_region();
+        if !fits(self.max) {
+            return Err(Error::ReservationExhausted {
+                max_capacity: self.max,
+            });
+        }
+        // len + additional <= max <= reserved / size_of::<T>(), so nothing overflows.
+        self.region
+            .grow((self.len + additional) * mem::size_of::<T>(), write)?;
         self.sync_with_region();
         Ok(())
     }
 
-    /// Re-reads the base pointer and the writable length after the region changed.
-    fn sync_with_region(&mut self) {
+    /// Re-reads the base pointer, the bound and the writable length after the region changed.
+    pub(super) fn sync_with_region(&mut self) {
+        self.max = self.max.min(self.region.reserved() / mem::size_of::<T>());
         self.ready = (self.region.ready() / mem::size_of::<T>()).min(self.max);
-        if Region::MOVES {
-            // The heap region's base is never null (an allocation, or a dangling aligned
-            // pointer); keep the old pointer in the impossible other case.
-            if let Some(ptr) = NonNull::new(self.region.base().cast::<T>()) {
-                self.ptr = ptr;
-            }
+        // The region's base is never null (a mapping, an allocation, or a dangling aligned
+        // pointer); keep the old pointer in the impossible other case.
+        if let Some(ptr) = NonNull::new(self.region.base().cast::<T>()) {
+            self.ptr = ptr;
         }
     }
 
@@ -137,7 +157,7 @@ impl<T> PicoList<T> {
     where
         T: Clone,
     {
-        self.reserve(items.len())?;
+        self.reserve_for_writing(items.len())?;
         let dst = self.ptr.as_ptr();
         // If a clone panics, the guard records the elements written so far: none is lost or
         // dropped twice.

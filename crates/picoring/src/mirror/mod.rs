@@ -276,6 +276,30 @@ pub fn granularity() -> usize {
     }
 }
 
+/// Physical memory plus swap in bytes, where the system reports it (Linux and Android, through
+/// `sysinfo(2)`); `None` elsewhere and under Miri.
+pub(crate) fn memory_and_swap() -> Option<u64> {
+    #[cfg(all(unix, not(miri)))]
+    {
+        crate::unix::memory_and_swap()
+    }
+    #[cfg(not(all(unix, not(miri))))]
+    {
+        None
+    }
+}
+
+/// Refuses a physical size of `len` bytes that physical memory plus swap cannot hold.
+fn check_backable(len: usize) -> Result<(), Error> {
+    match memory_and_swap() {
+        Some(available) if len as u64 > available => Err(Error::ExceedsMemory {
+            requested: len,
+            available,
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// Rounds `bytes` up to a multiple of `unit`; `None` on overflow or when the doubled size
 /// (the address space a mirror needs) would not fit in `isize`.
 pub(crate) fn round_up_mirror_size(bytes: usize, unit: usize) -> Option<usize> {
@@ -334,8 +358,19 @@ impl MirrorBuffer {
     /// # Errors
     ///
     /// [`Error::ZeroCapacity`] for `min_bytes == 0`, [`Error::CapacityOverflow`] when the size does
-    /// not fit the address space, [`Error::Os`] when the system refuses (for instance `ENOMEM`
-    /// once the process reaches its limit of memory mappings).
+    /// not fit the address space, [`Error::ExceedsMemory`] when the physical size exceeds
+    /// physical memory plus swap (see below), [`Error::Os`] when the system refuses (for
+    /// instance `ENOMEM` once the process reaches its limit of memory mappings).
+    ///
+    /// **A buffer the machine cannot back is refused.** Shared-memory backends map a sparse
+    /// file, which the kernel accepts at any size; filling a buffer larger than the machine
+    /// would then end with the process killed for lack of memory. So on Linux and Android,
+    /// where `sysinfo(2)` reports physical memory plus swap, a physical size beyond that sum is
+    /// refused with [`Error::ExceedsMemory`] for every backend, as Linux's default overcommit
+    /// policy refuses an ordinary allocation of that size. The check is per buffer: it does
+    /// not count memory already in use. Elsewhere there is no such check: Windows charges the
+    /// whole buffer against its commit limit at creation, and macOS (whose swap grows on
+    /// demand) and the BSDs leave it to the system.
     ///
     /// # Examples
     ///
@@ -373,6 +408,7 @@ impl MirrorBuffer {
         }
         let unit = granularity();
         let len = round_up_mirror_size(min_bytes, unit).ok_or(Error::CapacityOverflow)?;
+        check_backable(len)?;
         match options.backend {
             Some(backend) => Self::create(backend, len, options.prefault),
             None => {

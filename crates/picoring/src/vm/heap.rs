@@ -6,7 +6,7 @@
 use std::alloc::{self, Layout};
 use std::ptr::NonNull;
 
-use super::{next_commit, shrunk_commit};
+use super::{next_commit, shrunk_commit, Plan};
 use crate::Error;
 
 /// Commits are rounded to this many bytes; a power of two.
@@ -28,9 +28,14 @@ impl Region {
     /// Whether growing may move the data (yes, here).
     pub(crate) const MOVES: bool = true;
 
-    /// Records a limit of `bytes` (> 0) for elements aligned to `align`; allocates nothing.
-    pub(crate) fn reserve(bytes: usize, align: usize) -> Result<Self, Error> {
-        if !align.is_power_of_two() || bytes > isize::MAX as usize - (align - 1) {
+    /// Records the limit `plan` gives (the default target, or exactly the bytes asked for) for
+    /// elements aligned to `align`; allocates nothing.
+    pub(crate) fn new(plan: Plan, align: usize) -> Result<Self, Error> {
+        let bytes = match plan {
+            Plan::Default => super::default_target(),
+            Plan::Exact(bytes) => bytes,
+        };
+        if !align.is_power_of_two() || bytes == 0 || bytes > isize::MAX as usize - (align - 1) {
             return Err(Error::CapacityOverflow);
         }
         // The dangling pointer for an empty region: non-null and aligned, as slices need.
@@ -41,6 +46,11 @@ impl Region {
             reserved: bytes,
             committed: 0,
         })
+    }
+
+    /// Nothing to map: the heap region allocates as it grows.
+    pub(crate) fn ensure_reserved(&mut self) -> Result<(), Error> {
+        Ok(())
     }
 
     /// The heap fallback gives no hint: always `false`.
@@ -69,8 +79,10 @@ impl Region {
     }
 
     /// Reallocates until at least `needed` (`<= reserved`) bytes are usable, keeping the
-    /// contents. Plain doubling: capped steps would make a moving list quadratic.
-    pub(crate) fn grow(&mut self, needed: usize) -> Result<(), Error> {
+    /// contents. Plain doubling: capped steps would make a moving list quadratic. Nothing is
+    /// prefaulted here, so `write` changes nothing.
+    pub(crate) fn grow(&mut self, needed: usize, write: bool) -> Result<(), Error> {
+        let _ = write;
         debug_assert!(needed <= self.reserved);
         if needed <= self.committed {
             return Ok(());

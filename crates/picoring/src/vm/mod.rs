@@ -1,6 +1,12 @@
 //! Reserve-then-commit memory for [`PicoList`](crate::PicoList): a large range of address space is
-//! reserved once, and physical memory is committed at its front as the list grows, so the data
-//! never moves.
+//! reserved once, when the list first grows, and physical memory is committed at its front as
+//! the list grows, so the data never moves.
+//!
+//! How large: an explicit size ([`Plan::Exact`]) is reserved as given. A default list
+//! ([`Plan::Default`]) asks for [`default_target`], min(64 GiB, RAM + swap); once the
+//! reservations alive in the process approach the [`budget`] (32 TiB), [`default_size`] halves
+//! the request down to a 64 MiB floor, so that thousands of lists still leave the address space
+//! to the rest of the program. Empty lists reserve nothing, so they do not count.
 //!
 //! Each platform lives in one file behind the same small private interface, chosen by `cfg` here:
 //!
@@ -13,7 +19,7 @@
 //! Committing does not touch pages: committed memory that was never written costs no physical
 //! memory (no RSS), so physical use tracks the list's length, not its committed capacity.
 
-use crate::Error;
+use std::sync::OnceLock;
 
 #[cfg(any(miri, not(any(unix, windows))))]
 mod heap;
@@ -29,28 +35,77 @@ pub(crate) use heap::Region;
 #[cfg(all(any(unix, windows), not(miri)))]
 pub(crate) use native::Region;
 
-/// The address space [`PicoList::new`](crate::PicoList::new) asks for first: 64 GiB on 64-bit
-/// targets, 1 GiB on 32-bit ones. With `MAP_NORESERVE` / `MEM_RESERVE` this costs no memory.
+/// What a list's region reserves when it first grows.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Plan {
+    /// The default policy: [`default_target`], less when lists already hold much of the
+    /// [`budget`] or the system refuses.
+    Default,
+    /// Exactly this many bytes (rounded up to whole pages), as
+    /// [`PicoList::with_max_capacity`](crate::PicoList::with_max_capacity) asks.
+    Exact(usize),
+}
+
+/// The most address space a default list asks for: 64 GiB on 64-bit targets, 256 MiB on
+/// 32-bit ones (whose whole address space is 2-4 GiB).
 pub(crate) const DEFAULT_RESERVATION: usize = if usize::BITS >= 64 {
     // Written in u64 so that 32-bit targets, which take the other branch, still compile.
     (1u64 << 36) as usize
 } else {
-    1 << 30
+    1 << 28
 };
 
-/// When the default reservation is refused (a `ulimit -v`, a small address space), `new` halves
-/// the request down to this floor before giving up.
-pub(crate) const MIN_DEFAULT_RESERVATION: usize = 1 << 26;
+/// The least a default list reserves, however short the budget (or the system) is.
+pub(crate) const MIN_DEFAULT_RESERVATION: usize = if usize::BITS >= 64 { 1 << 26 } else { 1 << 24 };
 
-/// Reserves the default address space for [`PicoList::new`](crate::PicoList::new):
-/// [`DEFAULT_RESERVATION`], halved on each refusal down to [`MIN_DEFAULT_RESERVATION`].
-pub(crate) fn reserve_default(align: usize) -> Result<Region, Error> {
-    let mut bytes = DEFAULT_RESERVATION;
-    loop {
-        match Region::reserve(bytes, align) {
-            Err(Error::Os { .. }) if bytes / 2 >= MIN_DEFAULT_RESERVATION => bytes /= 2,
-            result => return result,
-        }
+/// The address space that lists together may reserve before default lists get smaller
+/// reservations: 32 TiB on 64-bit targets (a quarter of the 128 TiB a process has on x86-64
+/// Linux and Windows), 1 GiB on 32-bit ones.
+pub(crate) const LIST_BUDGET: u64 = if usize::BITS >= 64 { 1 << 45 } else { 1 << 30 };
+
+/// What a default list asks for: [`DEFAULT_RESERVATION`], or physical memory plus swap when
+/// that is smaller (no list can hold more than the machine can back), but at least
+/// [`MIN_DEFAULT_RESERVATION`]. Computed once per process.
+pub(crate) fn default_target() -> usize {
+    static TARGET: OnceLock<usize> = OnceLock::new();
+    *TARGET.get_or_init(|| {
+        let machine = crate::mirror::memory_and_swap().map_or(usize::MAX, |bytes| {
+            usize::try_from(bytes).unwrap_or(usize::MAX)
+        });
+        DEFAULT_RESERVATION
+            .min(machine)
+            .max(MIN_DEFAULT_RESERVATION)
+    })
+}
+
+/// The address space lists may reserve together: [`LIST_BUDGET`], or half of the process's
+/// address-space limit (`ulimit -v`) when that is smaller. Computed once per process.
+#[cfg_attr(any(miri, not(any(unix, windows))), allow(dead_code))]
+pub(crate) fn budget() -> u64 {
+    static BUDGET: OnceLock<u64> = OnceLock::new();
+    *BUDGET.get_or_init(|| {
+        #[cfg(all(unix, not(miri)))]
+        let limit = crate::unix::address_space_limit();
+        #[cfg(not(all(unix, not(miri))))]
+        let limit: Option<u64> = None;
+        limit.map_or(LIST_BUDGET, |limit| LIST_BUDGET.min(limit / 2))
+    })
+}
+
+/// The size a default list reserves when lists already hold `in_use` bytes of address space:
+/// `target`, halved while it exceeds what is left of the `budget`, down to
+/// [`MIN_DEFAULT_RESERVATION`] (which is granted even past the budget).
+#[cfg_attr(any(miri, not(any(unix, windows))), allow(dead_code))]
+pub(crate) fn default_size(target: usize, in_use: u64, budget: u64) -> usize {
+    let left = budget.saturating_sub(in_use);
+    let mut size = target;
+    while size as u64 > left && size / 2 >= MIN_DEFAULT_RESERVATION {
+        size /= 2;
+    }
+    if size as u64 > left {
+        size.min(MIN_DEFAULT_RESERVATION)
+    } else {
+        size
     }
 }
 
@@ -119,6 +174,41 @@ mod tests {
             next_commit(reserved - 10, reserved, unit, reserved),
             reserved
         );
+    }
+
+    #[test]
+    fn default_lists_share_the_budget_and_keep_a_floor() {
+        let target = 23 << 30;
+        let budget = 1 << 45;
+        assert_eq!(default_size(target, 0, budget), target);
+        assert_eq!(default_size(target, budget - target as u64, budget), target);
+        // Halved until it fits what is left of the budget.
+        let left = 5 << 30;
+        let size = default_size(target, budget - left, budget);
+        assert!(size as u64 <= left && size as u64 > left / 2, "{size}");
+        // Past the budget, the floor.
+        assert_eq!(
+            default_size(target, budget, budget),
+            MIN_DEFAULT_RESERVATION
+        );
+        assert_eq!(
+            default_size(target, u64::MAX, budget),
+            MIN_DEFAULT_RESERVATION
+        );
+        // A target at or below the floor is never halved.
+        assert_eq!(
+            default_size(MIN_DEFAULT_RESERVATION, budget, budget),
+            MIN_DEFAULT_RESERVATION
+        );
+    }
+
+    #[test]
+    fn the_default_target_is_bounded_by_the_machine() {
+        let target = default_target();
+        assert!((MIN_DEFAULT_RESERVATION..=DEFAULT_RESERVATION).contains(&target));
+        if let Some(machine) = crate::mirror::memory_and_swap() {
+            assert!(target as u64 <= machine.max(MIN_DEFAULT_RESERVATION as u64));
+        }
     }
 
     #[test]

@@ -1,14 +1,18 @@
-//! The native region: reserved address space whose front is committed as the list grows. The
-//! base address never changes.
+//! The native region: reserved address space whose front is committed as the list grows.
+//!
+//! Nothing is mapped until the region first grows (an empty list costs no mapping and no
+//! address space); from then on the base address never changes.
 
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 #[cfg(all(unix, not(miri)))]
 use super::unix as sys;
 #[cfg(all(windows, not(miri)))]
 use super::windows as sys;
-use super::{next_commit, round_up, shrunk_commit};
+use super::{
+    budget, default_size, next_commit, round_up, shrunk_commit, Plan, MIN_DEFAULT_RESERVATION,
+};
 use crate::Error;
 
 /// Huge pages, when asked for, start this far into a reservation: below it pages stay small,
@@ -30,11 +34,25 @@ const MAX_PREFAULT: usize = 2 << 20;
 /// platform without it), so later regions do not ask again.
 static PREFAULT_REFUSED: AtomicBool = AtomicBool::new(false);
 
-/// Reserved address space, committed from the front.
+/// Bytes of address space reserved by the regions alive in this process, weighed against the
+/// [`budget`] when a default region picks its size. Updated without locking: two regions
+/// reserving at the same moment may both see the same figure, which only makes the budget
+/// approximate.
+static IN_USE: AtomicU64 = AtomicU64::new(0);
+
+/// Address space, reserved on first growth and committed from the front.
 pub(crate) struct Region {
-    /// Start of the reservation; aligned to [`sys::unit()`].
+    /// Start of the reservation, aligned to [`sys::unit()`]; before it is mapped, a dangling
+    /// pointer aligned for the elements (never read or written: nothing is committed).
     base: NonNull<u8>,
-    /// Bytes reserved: a multiple of [`sys::unit()`], at most `isize::MAX`.
+    /// Whether the reservation is mapped; until then `committed` is 0.
+    mapped: bool,
+    /// Whether `reserved` is exactly what the list asked for, or the default policy's size,
+    /// which may come out smaller when the region is mapped.
+    exact: bool,
+    /// Bytes reserved (before mapping: the bytes the region will ask for): a multiple of
+    /// [`sys::unit()`], at most `isize::MAX`. Never grows; a default region's may shrink when
+    /// it is mapped.
     reserved: usize,
     /// Bytes readable and writable from `base`: a multiple of [`sys::unit()`], `<= reserved`.
     committed: usize,
@@ -49,18 +67,33 @@ impl Region {
     /// Whether growing may move the data (never, here).
     pub(crate) const MOVES: bool = false;
 
-    /// Reserves at least `bytes` (> 0) of address space for elements aligned to `align`.
-    pub(crate) fn reserve(bytes: usize, align: usize) -> Result<Self, Error> {
+    /// A region for elements aligned to `align`, to be reserved as `plan` says when it first
+    /// grows. Maps nothing; an exact plan is checked now, by reserving and releasing its range
+    /// at once, so that a size the system cannot reserve is an error here rather than at the
+    /// first push.
+    pub(crate) fn new(plan: Plan, align: usize) -> Result<Self, Error> {
         let unit = sys::unit();
         if align > unit {
             return Err(Error::UnsupportedAlignment { align });
         }
-        let reserved = round_up(bytes, unit)
-            .filter(|&r| r <= isize::MAX as usize)
+        let (reserved, exact) = match plan {
+            Plan::Default => (super::default_target(), false),
+            Plan::Exact(bytes) => (bytes, true),
+        };
+        let reserved = round_up(reserved, unit)
+            .filter(|&r| r > 0 && r <= isize::MAX as usize)
             .ok_or(Error::CapacityOverflow)?;
-        let base = sys::reserve(reserved)?;
+        if exact {
+            let probe = sys::reserve(reserved)?;
+            // SAFETY: the reservation was just made, with this size, and nothing refers to it.
+            unsafe { sys::release(probe, reserved) };
+        }
+        // An address aligned for the elements that points at nothing, for empty slices.
+        let dangling = std::ptr::null_mut::<u8>().wrapping_add(align);
         Ok(Region {
-            base,
+            base: NonNull::new(dangling).ok_or(Error::CapacityOverflow)?,
+            mapped: false,
+            exact,
             reserved,
             committed: 0,
             ready: 0,
@@ -68,10 +101,52 @@ impl Region {
         })
     }
 
+    /// Maps the reservation if that is not done yet; afterwards [`Region::base`] and
+    /// [`Region::reserved`] never change.
+    ///
+    /// A default region asks for its planned size, halved while lists already hold most of the
+    /// budget and again each time the system refuses (a `ulimit -v`, a small address space),
+    /// down to [`MIN_DEFAULT_RESERVATION`].
+    #[inline]
+    pub(crate) fn ensure_reserved(&mut self) -> Result<(), Error> {
+        if self.mapped {
+            return Ok(());
+        }
+        self.map()
+    }
+
+    #[cold]
+    fn map(&mut self) -> Result<(), Error> {
+        let unit = sys::unit();
+        let mut bytes = if self.exact {
+            self.reserved
+        } else {
+            let size = default_size(self.reserved, IN_USE.load(Ordering::Relaxed), budget());
+            round_up(size, unit)
+                .unwrap_or(self.reserved)
+                .min(self.reserved)
+        };
+        let base = loop {
+            match sys::reserve(bytes) {
+                Ok(base) => break base,
+                Err(Error::Os { .. }) if !self.exact && bytes / 2 >= MIN_DEFAULT_RESERVATION => {
+                    bytes = round_up(bytes / 2, unit).unwrap_or(bytes / 2);
+                }
+                Err(err) => return Err(err),
+            }
+        };
+        IN_USE.fetch_add(bytes as u64, Ordering::Relaxed);
+        self.base = base;
+        self.reserved = bytes;
+        self.mapped = true;
+        Ok(())
+    }
+
     /// Asks the kernel to back the reservation past its first 16 MiB with transparent huge
-    /// pages (or to stop doing so). Returns whether the hint was taken.
+    /// pages (or to stop doing so), mapping the reservation first if need be. Returns whether
+    /// the hint was taken.
     pub(crate) fn set_huge_pages(&mut self, enable: bool) -> bool {
-        if self.reserved <= HUGE_PAGES_FROM {
+        if self.ensure_reserved().is_err() || self.reserved <= HUGE_PAGES_FROM {
             return false;
         }
         // SAFETY: the range lies inside the reservation we own; the call changes no contents.
@@ -84,7 +159,7 @@ impl Region {
         }
     }
 
-    /// The start of the memory; the same for the region's whole life.
+    /// The start of the memory; the same from the moment the region is mapped.
     pub(crate) fn base(&self) -> *mut u8 {
         self.base.as_ptr()
     }
@@ -94,7 +169,8 @@ impl Region {
         self.committed
     }
 
-    /// Bytes of address space reserved: the most [`Region::committed`] can grow to.
+    /// Bytes of address space reserved: the most [`Region::committed`] can grow to. Before the
+    /// region is mapped, the bytes it will ask for (a default region may get fewer).
     pub(crate) fn reserved(&self) -> usize {
         self.reserved
     }
@@ -105,9 +181,15 @@ impl Region {
         self.ready
     }
 
-    /// Commits memory until at least `needed` (`<= reserved`) bytes are usable, and prefaults
-    /// a batch of pages ahead of `needed` once the region is past [`PREFAULT_FROM`].
-    pub(crate) fn grow(&mut self, needed: usize) -> Result<(), Error> {
+    /// Commits memory until at least `needed` (`<= reserved` once mapped) bytes are usable,
+    /// mapping the reservation first if need be.
+    ///
+    /// With `write` (the caller is about to write up to `needed`) it also prefaults a batch of
+    /// pages ahead of `needed` once the region is past [`PREFAULT_FROM`]: physical memory is
+    /// then spent on what is written and a bounded batch beyond. Without it (a reservation
+    /// made ahead of use) nothing is prefaulted: committing costs address space only.
+    pub(crate) fn grow(&mut self, needed: usize, write: bool) -> Result<(), Error> {
+        self.ensure_reserved()?;
         debug_assert!(needed <= self.reserved);
         if needed > self.committed {
             let target = next_commit(self.committed, needed, sys::unit(), self.reserved);
@@ -121,10 +203,14 @@ impl Region {
             };
             self.committed = target;
         }
-        self.ready = if self.prefault {
+        self.ready = if !self.prefault {
+            self.committed
+        } else if write {
             self.prefault_for(needed)
         } else {
-            self.committed
+            // Pages below PREFAULT_FROM fault in one by one anyway; past them, `ready` stays
+            // where prefaulting stopped, so the next write past it prefaults its own batch.
+            self.ready.max(PREFAULT_FROM.min(self.committed))
         };
         Ok(())
     }
@@ -175,7 +261,11 @@ impl Region {
 
 impl Drop for Region {
     fn drop(&mut self) {
+        if !self.mapped {
+            return;
+        }
         // SAFETY: we own the reservation, release it once, and the list that used it is gone.
         unsafe { sys::release(self.base, self.reserved) };
+        IN_USE.fetch_sub(self.reserved as u64, Ordering::Relaxed);
     }
 }

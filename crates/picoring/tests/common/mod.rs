@@ -34,3 +34,31 @@ impl Rng {
         (self.next() % n as u64) as usize
     }
 }
+
+/// Resident bytes of the mappings inside `[base, base + len)`, from `/proc/self/smaps`: exact
+/// for one list or ring, and unaffected by other tests running in the same process.
+#[cfg(target_os = "linux")]
+pub fn resident_bytes(base: *const u8, len: usize) -> usize {
+    let smaps = std::fs::read_to_string("/proc/self/smaps").unwrap();
+    let (lo, hi) = (base as usize, base as usize + len);
+    let mut inside = false;
+    let mut total = 0;
+    for line in smaps.lines() {
+        let first = line.split_whitespace().next().unwrap_or("");
+        if let Some((start, _)) = first.split_once('-') {
+            if let Ok(start) = usize::from_str_radix(start, 16) {
+                if !line.starts_with(|c: char| c.is_ascii_uppercase()) {
+                    inside = (lo..hi).contains(&start);
+                    continue;
+                }
+            }
+        }
+        if inside {
+            if let Some(kb) = line.strip_prefix("Rss:") {
+                let kb: usize = kb.trim().trim_end_matches("kB").trim().parse().unwrap();
+                total += kb * 1024;
+            }
+        }
+    }
+    total
+}
