@@ -1,8 +1,8 @@
 //! What every Python object here shares: a mutex around the Rust value, export counters,
-//! `close()`, and the fork check.
+//! `close()`, and what happens to the mutex across `fork()`.
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, Once};
+use std::sync::{Arc, Mutex, MutexGuard, Once, TryLockError};
 
 use pyo3::exceptions::{PyBufferError, PyMemoryError, PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
@@ -16,7 +16,7 @@ pub(crate) const EXPORTS_MESSAGE: &str = "Existing exports of data: object canno
 pub(crate) const DETACH_BYTES: usize = 64 * 1024;
 
 /// Bumped in every child process right after `fork()`; objects remember the value they were
-/// created under, so a child sees a different one.
+/// last checked under, so a child sees a different one.
 static FORK_GENERATION: AtomicU64 = AtomicU64::new(0);
 
 extern "C" fn after_fork_in_child() {
@@ -94,16 +94,52 @@ pub(crate) struct State<R> {
     pub(crate) granted: usize,
 }
 
-/// A Rust value behind a mutex, with export counters and the fork check: the body of every
-/// `#[pyclass(frozen)]` here. Frozen classes never raise "Already borrowed": threads queue
-/// on the mutex instead.
+/// A Rust value behind a mutex, with export counters: the body of every `#[pyclass(frozen)]`
+/// here. Frozen classes never raise "Already borrowed": threads queue on the mutex instead.
+///
+/// After `fork()` the child's rings are its own copies (the library sees to that), so objects
+/// simply work there. The one thing a child cannot inherit is another thread's lock: if a
+/// thread of the parent held this object's mutex at the fork (for instance during a long copy
+/// with the GIL released), it stays locked in the child, where that thread does not exist. So
+/// the holder records the fork generation it locked under, and an object's first use in a new
+/// generation checks the lock instead of waiting on it: free, the object carries on; held by a
+/// thread of an earlier generation, the object raises `RuntimeError` in the child (and is
+/// leaked there, since its value may be half-updated) instead of hanging.
 pub(crate) struct Guarded<R> {
     state: Mutex<State<R>>,
     pub(crate) exports: Arc<Exports>,
-    /// The fork generation this value was created under.
-    generation: u64,
+    /// The fork generation in which the mutex was last found usable.
+    generation: AtomicU64,
+    /// While a thread holds `state`: 1 + the fork generation it locked it under; 0 otherwise.
+    holder: AtomicU64,
     /// The class name, for error messages and `repr`.
     name: &'static str,
+}
+
+/// A held [`Guarded`] lock; clears the holder mark before unlocking.
+pub(crate) struct Locked<'a, R> {
+    guard: MutexGuard<'a, State<R>>,
+    holder: &'a AtomicU64,
+}
+
+impl<R> std::ops::Deref for Locked<'_, R> {
+    type Target = State<R>;
+    fn deref(&self) -> &State<R> {
+        &self.guard
+    }
+}
+
+impl<R> std::ops::DerefMut for Locked<'_, R> {
+    fn deref_mut(&mut self) -> &mut State<R> {
+        &mut self.guard
+    }
+}
+
+impl<R> Drop for Locked<'_, R> {
+    fn drop(&mut self) {
+        // Runs before the guard (a field) unlocks.
+        self.holder.store(0, Ordering::Relaxed);
+    }
 }
 
 impl<R> Guarded<R> {
@@ -114,7 +150,8 @@ impl<R> Guarded<R> {
                 granted: 0,
             }),
             exports: Arc::default(),
-            generation: FORK_GENERATION.load(Ordering::Relaxed),
+            generation: AtomicU64::new(FORK_GENERATION.load(Ordering::Relaxed)),
+            holder: AtomicU64::new(0),
             name,
         }
     }
@@ -123,18 +160,50 @@ impl<R> Guarded<R> {
         self.name
     }
 
-    /// A forked child has no mapping for the parent's memory (MADV_DONTFORK), and a mutex
-    /// held at fork time stays locked forever there: check before locking.
-    fn check_process(&self) -> PyResult<()> {
-        if FORK_GENERATION.load(Ordering::Relaxed) == self.generation {
-            Ok(())
-        } else {
-            Err(PyRuntimeError::new_err(format!(
-                "this {} was created in the parent process before fork(); its memory is not \
-                 mapped in the child (create a new one here)",
-                self.name
-            )))
+    /// Whether a thread that does not exist in this process (one of the parent's, before a
+    /// fork) holds the mutex, so that it will never be unlocked. Checked once per fork
+    /// generation, before the first wait on the mutex.
+    fn held_by_lost_thread(&self) -> bool {
+        let now = FORK_GENERATION.load(Ordering::Relaxed);
+        if self.generation.load(Ordering::Relaxed) == now {
+            return false;
         }
+        match self.state.try_lock() {
+            Ok(_) | Err(TryLockError::Poisoned(_)) => {
+                // Free at the fork: nobody from before it can be holding it now.
+                self.generation.store(now, Ordering::Relaxed);
+                false
+            }
+            Err(TryLockError::WouldBlock) => {
+                // Held: by a thread of this process that has not marked itself yet (0) or
+                // has (now + 1), or by one from before the fork, which never will unlock it.
+                let holder = self.holder.load(Ordering::Relaxed);
+                holder != 0 && holder != now + 1
+            }
+        }
+    }
+
+    /// Locks the state, unless a thread lost in a `fork()` holds it.
+    fn lock(&self, py: Python<'_>) -> PyResult<Locked<'_, R>> {
+        if self.held_by_lost_thread() {
+            return Err(PyRuntimeError::new_err(format!(
+                "this {} was in use by another thread when the process forked; it cannot be \
+                 used in the child",
+                self.name
+            )));
+        }
+        let guard = self
+            .state
+            .lock_py_attached(py)
+            .unwrap_or_else(|e| e.into_inner());
+        self.holder.store(
+            FORK_GENERATION.load(Ordering::Relaxed) + 1,
+            Ordering::Relaxed,
+        );
+        Ok(Locked {
+            guard,
+            holder: &self.holder,
+        })
     }
 
     /// Runs `f` on the open value under the lock.
@@ -144,11 +213,7 @@ impl<R> Guarded<R> {
         py: Python<'_>,
         f: impl FnOnce(&mut R, &mut usize) -> PyResult<T>,
     ) -> PyResult<T> {
-        self.check_process()?;
-        let mut state = self
-            .state
-            .lock_py_attached(py)
-            .unwrap_or_else(|e| e.into_inner());
+        let mut state = self.lock(py)?;
         let State { value, granted } = &mut *state;
         match value {
             Some(value) => f(value, granted),
@@ -159,26 +224,18 @@ impl<R> Guarded<R> {
         }
     }
 
-    /// Whether `close()` was called (false in a forked child as well: the question is moot there).
+    /// Whether `close()` was called (false for an object lost in a fork: it was not closed).
     pub(crate) fn is_closed(&self, py: Python<'_>) -> bool {
-        if self.check_process().is_err() {
-            return false;
+        match self.lock(py) {
+            Ok(state) => state.value.is_none(),
+            Err(_) => false,
         }
-        let state = self
-            .state
-            .lock_py_attached(py)
-            .unwrap_or_else(|e| e.into_inner());
-        state.value.is_none()
     }
 
     /// Frees the memory now; idempotent. Refused while any export is alive.
     pub(crate) fn close(&self, py: Python<'_>) -> PyResult<()> {
-        self.check_process()?;
         let doomed = {
-            let mut state = self
-                .state
-                .lock_py_attached(py)
-                .unwrap_or_else(|e| e.into_inner());
+            let mut state = self.lock(py)?;
             if state.value.is_some() {
                 self.exports.check_none()?;
             }
@@ -192,9 +249,9 @@ impl<R> Guarded<R> {
 
 impl<R> Drop for Guarded<R> {
     fn drop(&mut self) {
-        if self.check_process().is_err() {
-            // In a forked child the addresses are not ours: unmapping them could unmap whatever
-            // the child has put there since. Leak the bookkeeping instead.
+        if self.held_by_lost_thread() {
+            // A thread lost in a fork was in the middle of changing the value: it may be
+            // half-updated, so dropping it could free what is not ours. Leak it instead.
             let state = self.state.get_mut().unwrap_or_else(|e| e.into_inner());
             std::mem::forget(state.value.take());
         }

@@ -62,6 +62,25 @@ fn main() {
         }
         drop(rings);
     }
+    // For scale, under the same load: copying 64 MiB into freshly allocated memory, which is
+    // what the child's copy amounts to (plus a page fault per page read).
+    let src = vec![0xa5u8; 64 * MIB];
+    let copy = median(
+        (0..5)
+            .map(|_| {
+                let start = Instant::now();
+                let dst = std::hint::black_box(src.clone());
+                let t = start.elapsed();
+                drop(dst);
+                t
+            })
+            .collect(),
+    );
+    println!(
+        "for scale, Vec::clone of 64 MiB:    {:8.1} µs  ({:.1} µs per MiB)",
+        copy.as_secs_f64() * 1e6,
+        copy.as_secs_f64() * 1e6 / 64.0
+    );
     for live in [0usize, 1000] {
         let _others: Vec<PicoRing<u8>> = (0..live)
             .map(|_| PicoRing::<u8>::with_capacity(1).unwrap())

@@ -432,3 +432,72 @@ fn launching_a_program_copies_nothing() {
         );
     }
 }
+
+/// The bytes of address space this process maps now (`VmSize`).
+fn address_space_now() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmSize:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+/// When the child cannot get memory for its copy, it never shares the parent's pages: the
+/// ring is inaccessible there (touching it is a `SIGSEGV`), a child that leaves it alone exits
+/// normally, and a message on standard error says why. Here the copy is refused by a file
+/// size limit of 0 (the memfd copy) and an address-space limit at the current size (the
+/// anonymous copy), set in an intermediate child so the test process keeps its limits.
+#[test]
+fn child_without_memory_for_the_copy_never_shares_the_ring() {
+    let _serial = serial();
+    let mut ring = wrapped_ring(Backend::Memfd, DATA);
+    let queued = ring.readable_mut().as_mut_ptr();
+    let ended = in_child(|| {
+        let mut fds = [0; 2];
+        // SAFETY: `fds` has room for two descriptors.
+        if unsafe { libc::pipe(fds.as_mut_ptr()) } != 0 {
+            return 1;
+        }
+        let Some(size) = address_space_now() else {
+            return 2;
+        };
+        // SAFETY: plain system calls on our own process: stderr into the pipe, SIGXFSZ
+        // ignored (a refused file size is then EFBIG, not a kill), then the two limits.
+        unsafe {
+            libc::dup2(fds[1], libc::STDERR_FILENO);
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            let no_file = libc::rlimit {
+                rlim_cur: 0,
+                rlim_max: libc::RLIM_INFINITY,
+            };
+            let no_growth = libc::rlimit {
+                rlim_cur: size,
+                rlim_max: libc::RLIM_INFINITY,
+            };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &no_file) != 0
+                || libc::setrlimit(libc::RLIMIT_AS, &no_growth) != 0
+            {
+                return 3;
+            }
+        }
+        // A grandchild that leaves the ring alone, and one that touches it.
+        let untouched = in_child(|| 0);
+        let touched = in_child(|| {
+            // SAFETY: the grandchild's inaccessible mapping: this read faults.
+            i32::from(unsafe { queued.read_volatile() })
+        });
+        let mut message = [0u8; 256];
+        // SAFETY: reads into our buffer from our pipe (the grandchildren wrote and exited).
+        let n = unsafe { libc::read(fds[0], message.as_mut_ptr().cast(), message.len()) };
+        let said = n > 0 && message[..n as usize].starts_with(b"picoring: ");
+        // SAFETY: this child's own copy, still fine: the limits came after its fork.
+        let own_copy = unsafe { queued.read_volatile() } == DATA[0];
+        first_failure(&[
+            untouched == Ended::Exited(0),
+            touched == Ended::Signaled(libc::SIGSEGV),
+            said,
+            own_copy,
+        ]) * 10
+    });
+    assert_eq!(ended, Ended::Exited(0));
+    assert_eq!(ring.readable(), DATA);
+}
