@@ -34,34 +34,32 @@
 //! is about to `exec`) never notices; one that does is stopped by `SIGSEGV` before it reads
 //! anything wrong. Should even that replacement fail, the child leaves with `_exit(127)`.
 //!
-//! The lock is a spin lock whose word is the holder's process id: the child handler runs in the
-//! forking thread, which holds it through `prepare`, so it can release it; and a child forked
-//! before the handlers were installed (a fork racing the very first mirror) recognises a word
-//! written by its parent and takes the lock over instead of waiting for a thread it does not
-//! have.
+//! The lock is a spin lock (held for a map insertion or removal, or across a fork by
+//! `prepare`); the child handler runs in the forking thread, which took it in `prepare`, so it
+//! releases it there. The handlers are installed before the first mirror is registered, outside
+//! the lock, so the lock is never held across a fork without `prepare` waiting for it. A child
+//! forked while another thread was installing the handlers (a fork racing the very first
+//! mirror) sees the installation unfinished by a thread it does not have, and installs them
+//! itself; a child forked once they were in place has them, and its handler says so.
 
 use std::cell::UnsafeCell;
+use std::collections::BTreeMap;
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU8, Ordering};
 
 use crate::Error;
 
-/// One live mirror: the start of its 2N region and N.
-#[derive(Clone, Copy)]
-struct Entry {
-    base: usize,
-    len: usize,
-}
-
 /// Every live Linux mirror in this process.
 struct Registry {
-    /// 0 when free, else the process id of the holder.
-    lock: AtomicI32,
-    /// Whether our `pthread_atfork` handlers are installed (written under the lock).
-    installed: AtomicBool,
-    /// The live mirrors, in no particular order. Only touched under the lock; the child
-    /// handler reads it through its raw parts, without allocating.
-    entries: UnsafeCell<Vec<Entry>>,
+    lock: AtomicBool,
+    /// Whether our `pthread_atfork` handlers are installed: [`NOT_INSTALLED`], [`INSTALLING`]
+    /// or [`INSTALLED`].
+    hooks: AtomicU8,
+    /// The process whose thread set `hooks` to [`INSTALLING`].
+    installer: AtomicI32,
+    /// The live mirrors: the start of each 2N region, and N. Only touched under the lock;
+    /// the child handler iterates over it, which allocates nothing.
+    entries: UnsafeCell<BTreeMap<usize, usize>>,
 }
 
 // SAFETY: `entries` is only accessed while `lock` is held (or in the single-threaded child,
@@ -69,10 +67,15 @@ struct Registry {
 unsafe impl Sync for Registry {}
 
 static REGISTRY: Registry = Registry {
-    lock: AtomicI32::new(0),
-    installed: AtomicBool::new(false),
-    entries: UnsafeCell::new(Vec::new()),
+    lock: AtomicBool::new(false),
+    hooks: AtomicU8::new(NOT_INSTALLED),
+    installer: AtomicI32::new(0),
+    entries: UnsafeCell::new(BTreeMap::new()),
 };
+
+const NOT_INSTALLED: u8 = 0;
+const INSTALLING: u8 = 1;
+const INSTALLED: u8 = 2;
 
 /// A held registry lock; unlocks on drop.
 struct Locked;
@@ -84,7 +87,7 @@ impl Locked {
     }
 
     /// The registry's list.
-    fn entries(&mut self) -> &mut Vec<Entry> {
+    fn entries(&mut self) -> &mut BTreeMap<usize, usize> {
         // SAFETY: we hold the lock, and `&mut self` makes this the only reference through it.
         unsafe { &mut *REGISTRY.entries.get() }
     }
@@ -101,43 +104,74 @@ fn current_pid() -> i32 {
     unsafe { libc::getpid() }
 }
 
-/// Takes the registry lock (spinning, then yielding: it is only ever held briefly, or across
-/// a `fork()` by the prepare handler).
+/// Spins a little, then yields: what every wait here does.
+fn backoff(spins: &mut u32) {
+    *spins += 1;
+    if *spins < 64 {
+        std::hint::spin_loop();
+    } else {
+        std::thread::yield_now();
+    }
+}
+
+/// Takes the registry lock. It is only ever held briefly, or across a `fork()` by the prepare
+/// handler.
 fn lock() {
-    let me = current_pid();
-    let mut spins = 0u32;
-    loop {
-        match REGISTRY
-            .lock
-            .compare_exchange_weak(0, me, Ordering::Acquire, Ordering::Relaxed)
-        {
-            Ok(_) => return,
-            Err(holder) if holder != 0 && holder != me => {
-                // Written by another process: our parent forked while one of its threads held
-                // the lock, before the handlers that would have released it were installed.
-                // The entries are consistent (the only thing done under the lock before
-                // installation is the installation), so take it over.
-                if REGISTRY
-                    .lock
-                    .compare_exchange(holder, me, Ordering::Acquire, Ordering::Relaxed)
-                    .is_ok()
-                {
-                    return;
-                }
-            }
-            Err(_) => {}
-        }
-        spins += 1;
-        if spins < 64 {
-            std::hint::spin_loop();
-        } else {
-            std::thread::yield_now();
-        }
+    let mut spins = 0;
+    while REGISTRY
+        .lock
+        .compare_exchange_weak(false, true, Ordering::Acquire, Ordering::Relaxed)
+        .is_err()
+    {
+        backoff(&mut spins);
     }
 }
 
 fn unlock() {
-    REGISTRY.lock.store(0, Ordering::Release);
+    REGISTRY.lock.store(false, Ordering::Release);
+}
+
+/// Installs the fork handlers once per process, before the first mirror is registered.
+fn install_hooks() -> Result<(), Error> {
+    let mut spins = 0;
+    loop {
+        match REGISTRY.hooks.compare_exchange(
+            NOT_INSTALLED,
+            INSTALLING,
+            Ordering::Acquire,
+            Ordering::Acquire,
+        ) {
+            Ok(_) => {
+                REGISTRY.installer.store(current_pid(), Ordering::Relaxed);
+                // SAFETY: three `extern "C"` functions that live as long as the process.
+                let rc = unsafe { libc::pthread_atfork(Some(prepare), Some(parent), Some(child)) };
+                let (state, result) = if rc == 0 {
+                    (INSTALLED, Ok(()))
+                } else {
+                    let source = std::io::Error::from_raw_os_error(rc);
+                    let op = "pthread_atfork";
+                    (NOT_INSTALLED, Err(Error::Os { op, source }))
+                };
+                REGISTRY.hooks.store(state, Ordering::Release);
+                return result;
+            }
+            Err(INSTALLED) => return Ok(()),
+            Err(_) => {
+                // Another thread is installing them; or was, in the process we were forked
+                // from (before its handlers existed, or this child's would have said
+                // INSTALLED): then nobody here ever will, so start over.
+                if spins > 64 && REGISTRY.installer.load(Ordering::Relaxed) != current_pid() {
+                    let _ = REGISTRY.hooks.compare_exchange(
+                        INSTALLING,
+                        NOT_INSTALLED,
+                        Ordering::Relaxed,
+                        Ordering::Relaxed,
+                    );
+                }
+                backoff(&mut spins);
+            }
+        }
+    }
 }
 
 /// Adds the mirror at `base` (2 * `len` bytes, mapped `MAP_SHARED`) to the registry, installing
@@ -145,45 +179,24 @@ fn unlock() {
 ///
 /// # Errors
 ///
-/// [`Error::Os`] when `pthread_atfork` or the registry's allocation fails; the caller must then
-/// unmap the mirror rather than hand it out.
+/// [`Error::Os`] when `pthread_atfork` fails; the caller must then unmap the mirror rather
+/// than hand it out.
 pub(super) fn register(base: NonNull<u8>, len: usize) -> Result<(), Error> {
-    let mut locked = Locked::acquire();
-    if !REGISTRY.installed.load(Ordering::Relaxed) {
-        // Installed under the lock: from the moment it is registered, a concurrent fork runs
-        // `prepare`, which waits for us to finish.
-        // SAFETY: three `extern "C"` functions that live as long as the process.
-        let rc = unsafe { libc::pthread_atfork(Some(prepare), Some(parent), Some(child)) };
-        if rc != 0 {
-            return Err(Error::Os {
-                op: "pthread_atfork",
-                source: std::io::Error::from_raw_os_error(rc),
-            });
-        }
-        REGISTRY.installed.store(true, Ordering::Relaxed);
+    if REGISTRY.hooks.load(Ordering::Acquire) != INSTALLED {
+        install_hooks()?;
     }
-    let entries = locked.entries();
-    entries.try_reserve(1).map_err(|_| Error::Os {
-        op: "pthread_atfork",
-        source: std::io::ErrorKind::OutOfMemory.into(),
-    })?;
-    entries.push(Entry {
-        base: base.as_ptr() as usize,
-        len,
-    });
+    Locked::acquire()
+        .entries()
+        .insert(base.as_ptr() as usize, len);
     Ok(())
 }
 
 /// Removes the mirror at `base` from the registry (before it is unmapped). Unknown addresses
 /// are ignored.
 pub(super) fn unregister(base: NonNull<u8>) {
-    let mut locked = Locked::acquire();
-    let entries = locked.entries();
-    let base = base.as_ptr() as usize;
-    // Newest first: short-lived rings are usually the most recently created.
-    if let Some(i) = entries.iter().rposition(|e| e.base == base) {
-        entries.swap_remove(i);
-    }
+    Locked::acquire()
+        .entries()
+        .remove(&(base.as_ptr() as usize));
 }
 
 extern "C" fn prepare() {
@@ -196,18 +209,16 @@ extern "C" fn parent() {
 
 extern "C" fn child() {
     // The forking thread took the lock in `prepare`, and it is the only thread here.
-    // SAFETY: we hold the lock; reading the vector's raw parts allocates nothing.
-    let (ptr, count) = unsafe {
-        let entries = &*REGISTRY.entries.get();
-        (entries.as_ptr(), entries.len())
-    };
-    for i in 0..count {
-        // SAFETY: `i < count`, the vector's length, and nobody else can change it.
-        let entry = unsafe { *ptr.add(i) };
+    // SAFETY: we hold the lock, so nothing changes the map; iterating allocates nothing.
+    let entries = unsafe { &*REGISTRY.entries.get() };
+    for (&base, &len) in entries {
         // SAFETY: a live mirror of this process (registered after mapping, removed before
         // unmapping, both under the lock), inherited at the same address.
-        unsafe { make_private(entry.base as *mut u8, entry.len) };
+        unsafe { make_private(base as *mut u8, len) };
     }
+    // This handler running proves the handlers are installed here, whatever the parent's
+    // installing thread had written down when the fork caught it.
+    REGISTRY.hooks.store(INSTALLED, Ordering::Relaxed);
     unlock();
 }
 
@@ -378,4 +389,50 @@ unsafe fn copy_to_anonymous(base: *mut u8, len: usize) -> bool {
 fn errno() -> libc::c_int {
     // SAFETY: the calling thread's errno.
     unsafe { *libc::__errno_location() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registry_tracks_live_mirrors() {
+        let fake = NonNull::new(0x7000_0000_0000 as *mut u8).unwrap();
+        register(fake, 4096).unwrap();
+        assert_eq!(
+            Locked::acquire().entries().get(&(fake.as_ptr() as usize)),
+            Some(&4096)
+        );
+        unregister(fake);
+        assert_eq!(
+            Locked::acquire().entries().get(&(fake.as_ptr() as usize)),
+            None
+        );
+        assert_eq!(REGISTRY.hooks.load(Ordering::Relaxed), INSTALLED);
+    }
+
+    /// What registering adds to creating and dropping a mirror (no assertion on time):
+    /// `cargo test --release -p picoring --lib registry_cost -- --ignored --nocapture`.
+    #[test]
+    #[ignore = "a measurement, not a check"]
+    fn registry_cost() {
+        for live in [0usize, 10_000] {
+            let others: Vec<usize> = (1..=live).map(|i| 0x6000_0000_0000 + i * 8192).collect();
+            for &o in &others {
+                register(NonNull::new(o as *mut u8).unwrap(), 4096).unwrap();
+            }
+            let fake = NonNull::new(0x7000_0000_0000 as *mut u8).unwrap();
+            let rounds = 1_000_000;
+            let start = std::time::Instant::now();
+            for _ in 0..rounds {
+                register(std::hint::black_box(fake), 4096).unwrap();
+                unregister(std::hint::black_box(fake));
+            }
+            let ns = start.elapsed().as_nanos() as f64 / rounds as f64;
+            println!("register + unregister with {live} others registered: {ns:.0} ns");
+            for &o in &others {
+                unregister(NonNull::new(o as *mut u8).unwrap());
+            }
+        }
+    }
 }
