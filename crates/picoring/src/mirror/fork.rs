@@ -45,18 +45,17 @@
 use std::cell::UnsafeCell;
 use std::collections::BTreeMap;
 use std::ptr::NonNull;
-use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use crate::Error;
 
 /// Every live Linux mirror in this process.
 struct Registry {
     lock: AtomicBool,
-    /// Whether our `pthread_atfork` handlers are installed: [`NOT_INSTALLED`], [`INSTALLING`]
-    /// or [`INSTALLED`].
-    hooks: AtomicU8,
-    /// The process whose thread set `hooks` to [`INSTALLING`].
-    installer: AtomicI32,
+    /// Whether our `pthread_atfork` handlers are installed: [`NOT_INSTALLED`], [`INSTALLED`],
+    /// or being installed by a thread of the process whose id is the value minus
+    /// [`INSTALLING`].
+    hooks: AtomicU64,
     /// The live mirrors: the start of each 2N region, and N. Only touched under the lock;
     /// the child handler iterates over it, which allocates nothing.
     entries: UnsafeCell<BTreeMap<usize, usize>>,
@@ -68,14 +67,13 @@ unsafe impl Sync for Registry {}
 
 static REGISTRY: Registry = Registry {
     lock: AtomicBool::new(false),
-    hooks: AtomicU8::new(NOT_INSTALLED),
-    installer: AtomicI32::new(0),
+    hooks: AtomicU64::new(NOT_INSTALLED),
     entries: UnsafeCell::new(BTreeMap::new()),
 };
 
-const NOT_INSTALLED: u8 = 0;
-const INSTALLING: u8 = 1;
-const INSTALLED: u8 = 2;
+const NOT_INSTALLED: u64 = 0;
+const INSTALLED: u64 = 1;
+const INSTALLING: u64 = 2;
 
 /// A held registry lock; unlocks on drop.
 struct Locked;
@@ -99,9 +97,11 @@ impl Drop for Locked {
     }
 }
 
-fn current_pid() -> i32 {
+/// [`INSTALLING`] plus this process's id: the `hooks` value while one of our threads installs.
+fn installing_here() -> u64 {
     // SAFETY: getpid has no preconditions and cannot fail.
-    unsafe { libc::getpid() }
+    let pid = unsafe { libc::getpid() };
+    INSTALLING + pid.unsigned_abs() as u64
 }
 
 /// Spins a little, then yields: what every wait here does.
@@ -134,15 +134,15 @@ fn unlock() {
 /// Installs the fork handlers once per process, before the first mirror is registered.
 fn install_hooks() -> Result<(), Error> {
     let mut spins = 0;
+    let me = installing_here();
     loop {
         match REGISTRY.hooks.compare_exchange(
             NOT_INSTALLED,
-            INSTALLING,
+            me,
             Ordering::Acquire,
             Ordering::Acquire,
         ) {
             Ok(_) => {
-                REGISTRY.installer.store(current_pid(), Ordering::Relaxed);
                 // SAFETY: three `extern "C"` functions that live as long as the process.
                 let rc = unsafe { libc::pthread_atfork(Some(prepare), Some(parent), Some(child)) };
                 let (state, result) = if rc == 0 {
@@ -156,20 +156,18 @@ fn install_hooks() -> Result<(), Error> {
                 return result;
             }
             Err(INSTALLED) => return Ok(()),
-            Err(_) => {
-                // Another thread is installing them; or was, in the process we were forked
-                // from (before its handlers existed, or this child's would have said
-                // INSTALLED): then nobody here ever will, so start over.
-                if spins > 64 && REGISTRY.installer.load(Ordering::Relaxed) != current_pid() {
-                    let _ = REGISTRY.hooks.compare_exchange(
-                        INSTALLING,
-                        NOT_INSTALLED,
-                        Ordering::Relaxed,
-                        Ordering::Relaxed,
-                    );
-                }
-                backoff(&mut spins);
+            Err(other) if other != me => {
+                // A thread of the process we were forked from was installing them (before
+                // they existed, or this child's handler would have said INSTALLED): nobody
+                // here ever will finish, so start over.
+                let _ = REGISTRY.hooks.compare_exchange(
+                    other,
+                    NOT_INSTALLED,
+                    Ordering::Relaxed,
+                    Ordering::Relaxed,
+                );
             }
+            Err(_) => backoff(&mut spins), // another thread here is installing them
         }
     }
 }
