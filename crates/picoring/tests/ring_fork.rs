@@ -358,6 +358,30 @@ fn child_uses_everything(
     0
 }
 
+/// Every byte of a large, full ring arrives in the child, and the copy mirrors.
+#[test]
+fn large_rings_are_copied_exactly() {
+    let _serial = serial();
+    for backend in backends() {
+        let mut ring = PicoRing::<u8>::with_options(8 << 20, &options(backend)).unwrap();
+        let cap = ring.capacity();
+        let pattern: Vec<u8> = (0..cap).map(|i| (i * 7 % 251) as u8).collect();
+        ring.push_slice(&pattern[..cap / 3]);
+        ring.consume(cap / 3);
+        assert_eq!(ring.push_slice(&pattern), cap); // full, wrapped at a third
+        let ended = in_child(|| {
+            let same = ring.readable() == &pattern[..];
+            ring.consume(cap / 2);
+            ring.push_slice(&pattern[..cap / 2]);
+            let wrapped = ring.readable()[..cap / 2] == pattern[cap / 2..]
+                && ring.readable()[cap / 2..] == pattern[..cap / 2];
+            first_failure(&[same, wrapped])
+        });
+        assert_eq!(ended, Ended::Exited(0), "{backend:?}");
+        assert_eq!(ring.readable(), &pattern[..], "{backend:?}");
+    }
+}
+
 /// A raw look at the mirror in the child: a byte written at the physical end through the
 /// first half reads back through the second, and vice versa.
 #[test]
@@ -409,7 +433,7 @@ fn resident_pages(ptr: *const u8, len: usize) -> usize {
 /// `posix_spawn` (here through `std::process::Command`) runs no fork handlers, so it copies
 /// nothing. The evidence: the copy reads every page of the parent's ring, which brings never
 /// touched pages of the shared file into memory; after a launch they are still absent, after
-/// a `fork` (the control) they are all there.
+/// a `fork` (the control) they are there.
 #[test]
 fn launching_a_program_copies_nothing() {
     let _serial = serial();
@@ -425,10 +449,13 @@ fn launching_a_program_copies_nothing() {
         assert_eq!(resident_pages(base, cap), 0, "{backend:?}: after a launch");
         std::io::stdout().flush().unwrap();
         assert_eq!(in_child(|| 0), Ended::Exited(0));
-        assert_eq!(
-            resident_pages(base, cap),
-            cap / granularity(),
-            "{backend:?}: after a fork (the control)"
+        // Nearly all: the kernel occasionally leaves a few pages of a big copy out of the
+        // page cache (seen: 3 of 4096); a launch leaves every one of them out.
+        let pages = cap / granularity();
+        let after_fork = resident_pages(base, cap);
+        assert!(
+            after_fork >= pages * 9 / 10,
+            "{backend:?}: after a fork (the control): {after_fork} of {pages} pages"
         );
     }
 }
