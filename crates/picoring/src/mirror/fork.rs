@@ -47,6 +47,8 @@ use std::collections::BTreeMap;
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
+use super::linux::{map_fixed, set_len, Fd};
+use super::memfd::create_memfd;
 use crate::Error;
 
 /// Every live Linux mirror in this process.
@@ -253,72 +255,39 @@ unsafe fn make_private(base: *mut u8, len: usize) {
     }
 }
 
-/// The memfd copy. Returns whether both halves are now the private copy.
+/// The memfd copy. Returns whether both halves are now the private copy. (The helpers it
+/// shares with the memfd backend make plain system calls and allocate nothing, errors
+/// included.)
 ///
 /// # Safety
 ///
 /// As for [`make_private`].
 unsafe fn copy_to_memfd(base: *mut u8, len: usize) -> bool {
-    // SAFETY: a NUL-terminated name and flags; memfd_create is a plain system call.
-    let fd = unsafe { libc::memfd_create(c"picoring".as_ptr(), libc::MFD_CLOEXEC) };
-    if fd < 0 {
+    let Ok(fd) = create_memfd() else {
         return false;
-    }
-    // SAFETY: `fd` is ours; `base..base + len` is readable (the inherited first half).
-    let done = unsafe { fill(fd, base, len) && map_both(fd, base, len) };
-    // SAFETY: closing the descriptor we opened; the mappings keep the file alive.
-    unsafe { libc::close(fd) };
-    done
+    };
+    // `fd` is closed when it drops; the mappings keep the file alive.
+    // SAFETY: `base..base + len` is the readable inherited first half, and both halves lie
+    // inside our own mirror; the mappings replace them only once the file holds the copy.
+    set_len(&fd, len).is_ok()
+        && unsafe { fill(&fd, base, len) }
+        && unsafe { map_fixed(&fd, base, len) }.is_ok()
+        && unsafe { map_fixed(&fd, base.wrapping_add(len), len) }.is_ok()
 }
 
-/// Sizes the file to `len` and writes the `len` bytes at `src` into it.
+/// Writes the `len` bytes at `src` into `fd` (already `len` bytes long).
 ///
 /// # Safety
 ///
-/// `fd` is an open, empty, writable file; `src..src + len` is readable.
-unsafe fn fill(fd: libc::c_int, src: *const u8, len: usize) -> bool {
-    let Ok(size) = libc::off_t::try_from(len) else {
-        return false;
-    };
-    // SAFETY: a descriptor we own.
-    while unsafe { libc::ftruncate(fd, size) } != 0 {
-        if errno() != libc::EINTR {
-            return false;
-        }
-    }
+/// `src..src + len` is readable.
+unsafe fn fill(fd: &Fd, src: *const u8, len: usize) -> bool {
     let mut done = 0;
     while done < len {
         // SAFETY: `src + done .. src + len` is readable, per the caller.
-        let n = unsafe { libc::write(fd, src.add(done).cast(), len - done) };
+        let n = unsafe { libc::write(fd.0, src.add(done).cast(), len - done) };
         if n > 0 {
             done += n as usize;
         } else if n == 0 || errno() != libc::EINTR {
-            return false;
-        }
-    }
-    true
-}
-
-/// Maps `fd` over both halves of the mirror at `base`.
-///
-/// # Safety
-///
-/// As for [`make_private`]; `fd` is at least `len` bytes long.
-unsafe fn map_both(fd: libc::c_int, base: *mut u8, len: usize) -> bool {
-    for half in [base, base.wrapping_add(len)] {
-        // SAFETY: MAP_FIXED over a half of our own mirror, replacing the inherited shared
-        // mapping with one of the child's own file (the contents were copied already).
-        let p = unsafe {
-            libc::mmap(
-                half.cast(),
-                len,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_SHARED | libc::MAP_FIXED,
-                fd,
-                0,
-            )
-        };
-        if p == libc::MAP_FAILED {
             return false;
         }
     }
