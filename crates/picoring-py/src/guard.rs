@@ -104,7 +104,9 @@ pub(crate) struct State<R> {
 /// the holder records the fork generation it locked under, and an object's first use in a new
 /// generation checks the lock instead of waiting on it: free, the object carries on; held by a
 /// thread of an earlier generation, the object raises `RuntimeError` in the child (and is
-/// leaked there, since its value may be half-updated) instead of hanging.
+/// leaked there, since its value may be half-updated) instead of hanging. (A fork that lands in
+/// the few instructions between a thread taking the mutex and recording itself is not caught:
+/// the child would wait on that object.)
 pub(crate) struct Guarded<R> {
     state: Mutex<State<R>>,
     pub(crate) exports: Arc<Exports>,
