@@ -101,48 +101,23 @@ pub(crate) struct State<R> {
 /// simply work there. The one thing a child cannot inherit is another thread's lock: if a
 /// thread of the parent held this object's mutex at the fork (for instance during a long copy
 /// with the GIL released), it stays locked in the child, where that thread does not exist. So
-/// the holder records the fork generation it locked under, and an object's first use in a new
-/// generation checks the lock instead of waiting on it: free, the object carries on; held by a
-/// thread of an earlier generation, the object raises `RuntimeError` in the child (and is
-/// leaked there, since its value may be half-updated) instead of hanging. (A fork that lands in
-/// the few instructions between a thread taking the mutex and recording itself is not caught:
-/// the child would wait on that object.)
+/// an object's first use after a fork checks the mutex before waiting on it (see
+/// [`Guarded::usable`]): free, the object carries on; held, the object raises `RuntimeError`
+/// in the child (and is leaked there, since its value may be half-updated) instead of hanging.
 pub(crate) struct Guarded<R> {
     state: Mutex<State<R>>,
     pub(crate) exports: Arc<Exports>,
-    /// The fork generation in which the mutex was last found usable.
-    generation: AtomicU64,
-    /// While a thread holds `state`: 1 + the fork generation it locked it under; 0 otherwise.
-    holder: AtomicU64,
+    /// `generation << 2 | verdict`: whether the mutex was found usable ([`VALID`]), held by a
+    /// thread lost in a fork ([`LOST`]), or is being checked ([`CHECKING`]) in that fork
+    /// generation.
+    fork_state: AtomicU64,
     /// The class name, for error messages and `repr`.
     name: &'static str,
 }
 
-/// A held [`Guarded`] lock; clears the holder mark before unlocking.
-pub(crate) struct Locked<'a, R> {
-    guard: MutexGuard<'a, State<R>>,
-    holder: &'a AtomicU64,
-}
-
-impl<R> std::ops::Deref for Locked<'_, R> {
-    type Target = State<R>;
-    fn deref(&self) -> &State<R> {
-        &self.guard
-    }
-}
-
-impl<R> std::ops::DerefMut for Locked<'_, R> {
-    fn deref_mut(&mut self) -> &mut State<R> {
-        &mut self.guard
-    }
-}
-
-impl<R> Drop for Locked<'_, R> {
-    fn drop(&mut self) {
-        // Runs before the guard (a field) unlocks.
-        self.holder.store(0, Ordering::Relaxed);
-    }
-}
+const VALID: u64 = 0;
+const CHECKING: u64 = 1;
+const LOST: u64 = 2;
 
 impl<R> Guarded<R> {
     pub(crate) fn new(name: &'static str, value: R) -> Self {
@@ -152,8 +127,7 @@ impl<R> Guarded<R> {
                 granted: 0,
             }),
             exports: Arc::default(),
-            generation: AtomicU64::new(FORK_GENERATION.load(Ordering::Relaxed)),
-            holder: AtomicU64::new(0),
+            fork_state: AtomicU64::new(FORK_GENERATION.load(Ordering::Relaxed) << 2 | VALID),
             name,
         }
     }
@@ -162,50 +136,69 @@ impl<R> Guarded<R> {
         self.name
     }
 
-    /// Whether a thread that does not exist in this process (one of the parent's, before a
-    /// fork) holds the mutex, so that it will never be unlocked. Checked once per fork
-    /// generation, before the first wait on the mutex.
-    fn held_by_lost_thread(&self) -> bool {
+    /// Whether the mutex can be waited on in this process: false when a thread lost in a
+    /// `fork()` holds it, so that it will never be unlocked.
+    ///
+    /// Decided once per fork generation, by the first thread to use the object in it, with a
+    /// `try_lock`: no thread of this process can hold the mutex before that check is made
+    /// (they all wait for its verdict first), so if it is held, the holder is a thread that
+    /// did not survive the fork.
+    fn usable(&self) -> bool {
         let now = FORK_GENERATION.load(Ordering::Relaxed);
-        if self.generation.load(Ordering::Relaxed) == now {
-            return false;
-        }
-        match self.state.try_lock() {
-            Ok(_) | Err(TryLockError::Poisoned(_)) => {
-                // Free at the fork: nobody from before it can be holding it now.
-                self.generation.store(now, Ordering::Relaxed);
-                false
+        let mut spins = 0u32;
+        loop {
+            let seen = self.fork_state.load(Ordering::Acquire);
+            if seen >> 2 == now {
+                match seen & 3 {
+                    VALID => return true,
+                    LOST => return false,
+                    _ => {
+                        // Another thread is checking; it takes a few instructions.
+                        spins += 1;
+                        if spins < 64 {
+                            std::hint::spin_loop();
+                        } else {
+                            std::thread::yield_now();
+                        }
+                        continue;
+                    }
+                }
             }
-            Err(TryLockError::WouldBlock) => {
-                // Held: by a thread of this process that has not marked itself yet (0) or
-                // has (now + 1), or by one from before the fork, which never will unlock it.
-                let holder = self.holder.load(Ordering::Relaxed);
-                holder != 0 && holder != now + 1
+            // The first use since a fork: check, unless another thread just began to.
+            if self
+                .fork_state
+                .compare_exchange(
+                    seen,
+                    now << 2 | CHECKING,
+                    Ordering::AcqRel,
+                    Ordering::Relaxed,
+                )
+                .is_err()
+            {
+                continue;
             }
+            let verdict = match self.state.try_lock() {
+                Ok(_) | Err(TryLockError::Poisoned(_)) => VALID,
+                Err(TryLockError::WouldBlock) => LOST,
+            };
+            self.fork_state.store(now << 2 | verdict, Ordering::Release);
+            return verdict == VALID;
         }
     }
 
     /// Locks the state, unless a thread lost in a `fork()` holds it.
-    fn lock(&self, py: Python<'_>) -> PyResult<Locked<'_, R>> {
-        if self.held_by_lost_thread() {
+    fn lock(&self, py: Python<'_>) -> PyResult<MutexGuard<'_, State<R>>> {
+        if !self.usable() {
             return Err(PyRuntimeError::new_err(format!(
                 "this {} was in use by another thread when the process forked; it cannot be \
                  used in the child",
                 self.name
             )));
         }
-        let guard = self
+        Ok(self
             .state
             .lock_py_attached(py)
-            .unwrap_or_else(|e| e.into_inner());
-        self.holder.store(
-            FORK_GENERATION.load(Ordering::Relaxed) + 1,
-            Ordering::Relaxed,
-        );
-        Ok(Locked {
-            guard,
-            holder: &self.holder,
-        })
+            .unwrap_or_else(|e| e.into_inner()))
     }
 
     /// Runs `f` on the open value under the lock.
@@ -251,7 +244,7 @@ impl<R> Guarded<R> {
 
 impl<R> Drop for Guarded<R> {
     fn drop(&mut self) {
-        if self.held_by_lost_thread() {
+        if !self.usable() {
             // A thread lost in a fork was in the middle of changing the value: it may be
             // half-updated, so dropping it could free what is not ours. Leak it instead.
             let state = self.state.get_mut().unwrap_or_else(|e| e.into_inner());
