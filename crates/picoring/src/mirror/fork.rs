@@ -353,9 +353,9 @@ unsafe fn copy_to_anonymous(base: *mut u8, len: usize) -> bool {
     true
 }
 
+/// The calling thread's `errno` (reading it allocates nothing).
 fn errno() -> libc::c_int {
-    // SAFETY: the calling thread's errno.
-    unsafe { *libc::__errno_location() }
+    std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
 }
 
 #[cfg(test)]
