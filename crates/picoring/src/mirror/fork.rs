@@ -27,6 +27,11 @@
 //! `vfork` and `posix_spawn` (what `std::process::Command` and Python's `subprocess` use) run no
 //! `pthread_atfork` handlers, so launching a program pays nothing.
 //!
+//! A mirror that another thread is creating or dropping at the moment of the fork (mapped but
+//! not yet registered, or unregistered but not yet unmapped) is not copied: the child keeps a
+//! shared mapping there that nothing in the child refers to (the thread that would have
+//! returned or freed it does not exist in the child), until the child exits or execs.
+//!
 //! If the child cannot get the memory for its copy (`ENOMEM`, a memory cgroup limit, the
 //! mapping count limit), sharing the parent's pages is never the answer: the mirror is replaced
 //! by an inaccessible mapping at the same addresses, a one-line message goes to standard error,
