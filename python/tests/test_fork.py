@@ -248,3 +248,29 @@ def test_object_busy_in_another_thread_at_fork_never_hangs_the_child():
         stop.set()
         worker.join()
     stream.close()
+
+
+def test_blocking_calls_work_in_the_child_while_the_parent_waits():
+    """A parent thread asleep in a blocking read at the fork does not exist in the child: the
+    child's own blocking calls on the same stream still wake and complete."""
+    stream = picoring.PicoByteStreamPy(4096)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(stream.read(5, timeout=60)))
+    reader.start()
+    time.sleep(0.2)  # the reader is asleep on the stream
+
+    def child():
+        results = []
+        t = threading.Thread(target=lambda: results.append(stream.read(3, timeout=30)))
+        t.start()
+        time.sleep(0.1)
+        stream.write(b"abc")
+        t.join(40)
+        return results == [b"abc"] and stream.write(b"x") == 1 and stream.read(1) == b"x"
+
+    try:
+        assert run_in_child(child) == 0
+    finally:
+        stream.write(b"hello")
+        reader.join(60)
+    assert got == [b"hello"]

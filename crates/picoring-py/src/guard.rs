@@ -19,6 +19,12 @@ pub(crate) const DETACH_BYTES: usize = 64 * 1024;
 /// last checked under, so a child sees a different one.
 static FORK_GENERATION: AtomicU64 = AtomicU64::new(0);
 
+/// How many forks separate this process from the one that loaded the module: objects compare
+/// it with the value they last saw to notice they are in a child.
+pub(crate) fn fork_generation() -> u64 {
+    FORK_GENERATION.load(Ordering::Relaxed)
+}
+
 extern "C" fn after_fork_in_child() {
     FORK_GENERATION.fetch_add(1, Ordering::Relaxed);
 }
