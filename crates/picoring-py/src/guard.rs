@@ -1,8 +1,8 @@
 //! What every Python object here shares: a mutex around the Rust value, export counters,
-//! `close()`, and the fork check.
+//! `close()`, and what happens to the mutex across `fork()`.
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, Once};
+use std::sync::{Arc, Mutex, MutexGuard, Once, TryLockError};
 
 use pyo3::exceptions::{PyBufferError, PyMemoryError, PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
@@ -16,8 +16,14 @@ pub(crate) const EXPORTS_MESSAGE: &str = "Existing exports of data: object canno
 pub(crate) const DETACH_BYTES: usize = 64 * 1024;
 
 /// Bumped in every child process right after `fork()`; objects remember the value they were
-/// created under, so a child sees a different one.
+/// last checked under, so a child sees a different one.
 static FORK_GENERATION: AtomicU64 = AtomicU64::new(0);
+
+/// How many forks separate this process from the one that loaded the module: objects compare
+/// it with the value they last saw to notice they are in a child.
+pub(crate) fn fork_generation() -> u64 {
+    FORK_GENERATION.load(Ordering::Relaxed)
+}
 
 extern "C" fn after_fork_in_child() {
     FORK_GENERATION.fetch_add(1, Ordering::Relaxed);
@@ -94,17 +100,30 @@ pub(crate) struct State<R> {
     pub(crate) granted: usize,
 }
 
-/// A Rust value behind a mutex, with export counters and the fork check: the body of every
-/// `#[pyclass(frozen)]` here. Frozen classes never raise "Already borrowed": threads queue
-/// on the mutex instead.
+/// A Rust value behind a mutex, with export counters: the body of every `#[pyclass(frozen)]`
+/// here. Frozen classes never raise "Already borrowed": threads queue on the mutex instead.
+///
+/// After `fork()` the child's rings are its own copies (the library sees to that), so objects
+/// simply work there. The one thing a child cannot inherit is another thread's lock: if a
+/// thread of the parent held this object's mutex at the fork (for instance during a long copy
+/// with the GIL released), it stays locked in the child, where that thread does not exist. So
+/// an object's first use after a fork checks the mutex before waiting on it (see
+/// [`Guarded::usable`]): free, the object carries on; held, the object raises `RuntimeError`
+/// in the child (and is leaked there, since its value may be half-updated) instead of hanging.
 pub(crate) struct Guarded<R> {
     state: Mutex<State<R>>,
     pub(crate) exports: Arc<Exports>,
-    /// The fork generation this value was created under.
-    generation: u64,
+    /// `generation << 2 | verdict`: whether the mutex was found usable ([`VALID`]), held by a
+    /// thread lost in a fork ([`LOST`]), or is being checked ([`CHECKING`]) in that fork
+    /// generation.
+    fork_state: AtomicU64,
     /// The class name, for error messages and `repr`.
     name: &'static str,
 }
+
+const VALID: u64 = 0;
+const CHECKING: u64 = 1;
+const LOST: u64 = 2;
 
 impl<R> Guarded<R> {
     pub(crate) fn new(name: &'static str, value: R) -> Self {
@@ -114,7 +133,7 @@ impl<R> Guarded<R> {
                 granted: 0,
             }),
             exports: Arc::default(),
-            generation: FORK_GENERATION.load(Ordering::Relaxed),
+            fork_state: AtomicU64::new(FORK_GENERATION.load(Ordering::Relaxed) << 2 | VALID),
             name,
         }
     }
@@ -123,18 +142,69 @@ impl<R> Guarded<R> {
         self.name
     }
 
-    /// A forked child has no mapping for the parent's memory (MADV_DONTFORK), and a mutex
-    /// held at fork time stays locked forever there: check before locking.
-    fn check_process(&self) -> PyResult<()> {
-        if FORK_GENERATION.load(Ordering::Relaxed) == self.generation {
-            Ok(())
-        } else {
-            Err(PyRuntimeError::new_err(format!(
-                "this {} was created in the parent process before fork(); its memory is not \
-                 mapped in the child (create a new one here)",
-                self.name
-            )))
+    /// Whether the mutex can be waited on in this process: false when a thread lost in a
+    /// `fork()` holds it, so that it will never be unlocked.
+    ///
+    /// Decided once per fork generation, by the first thread to use the object in it, with a
+    /// `try_lock`: no thread of this process can hold the mutex before that check is made
+    /// (they all wait for its verdict first), so if it is held, the holder is a thread that
+    /// did not survive the fork.
+    fn usable(&self) -> bool {
+        let now = FORK_GENERATION.load(Ordering::Relaxed);
+        let mut spins = 0u32;
+        loop {
+            let seen = self.fork_state.load(Ordering::Acquire);
+            if seen >> 2 == now {
+                match seen & 3 {
+                    VALID => return true,
+                    LOST => return false,
+                    _ => {
+                        // Another thread is checking; it takes a few instructions.
+                        spins += 1;
+                        if spins < 64 {
+                            std::hint::spin_loop();
+                        } else {
+                            std::thread::yield_now();
+                        }
+                        continue;
+                    }
+                }
+            }
+            // The first use since a fork: check, unless another thread just began to.
+            if self
+                .fork_state
+                .compare_exchange(
+                    seen,
+                    now << 2 | CHECKING,
+                    Ordering::AcqRel,
+                    Ordering::Relaxed,
+                )
+                .is_err()
+            {
+                continue;
+            }
+            let verdict = match self.state.try_lock() {
+                Ok(_) | Err(TryLockError::Poisoned(_)) => VALID,
+                Err(TryLockError::WouldBlock) => LOST,
+            };
+            self.fork_state.store(now << 2 | verdict, Ordering::Release);
+            return verdict == VALID;
         }
+    }
+
+    /// Locks the state, unless a thread lost in a `fork()` holds it.
+    fn lock(&self, py: Python<'_>) -> PyResult<MutexGuard<'_, State<R>>> {
+        if !self.usable() {
+            return Err(PyRuntimeError::new_err(format!(
+                "this {} was in use by another thread when the process forked; it cannot be \
+                 used in the child",
+                self.name
+            )));
+        }
+        Ok(self
+            .state
+            .lock_py_attached(py)
+            .unwrap_or_else(|e| e.into_inner()))
     }
 
     /// Runs `f` on the open value under the lock.
@@ -144,11 +214,7 @@ impl<R> Guarded<R> {
         py: Python<'_>,
         f: impl FnOnce(&mut R, &mut usize) -> PyResult<T>,
     ) -> PyResult<T> {
-        self.check_process()?;
-        let mut state = self
-            .state
-            .lock_py_attached(py)
-            .unwrap_or_else(|e| e.into_inner());
+        let mut state = self.lock(py)?;
         let State { value, granted } = &mut *state;
         match value {
             Some(value) => f(value, granted),
@@ -159,26 +225,18 @@ impl<R> Guarded<R> {
         }
     }
 
-    /// Whether `close()` was called (false in a forked child as well: the question is moot there).
+    /// Whether `close()` was called (false for an object lost in a fork: it was not closed).
     pub(crate) fn is_closed(&self, py: Python<'_>) -> bool {
-        if self.check_process().is_err() {
-            return false;
+        match self.lock(py) {
+            Ok(state) => state.value.is_none(),
+            Err(_) => false,
         }
-        let state = self
-            .state
-            .lock_py_attached(py)
-            .unwrap_or_else(|e| e.into_inner());
-        state.value.is_none()
     }
 
     /// Frees the memory now; idempotent. Refused while any export is alive.
     pub(crate) fn close(&self, py: Python<'_>) -> PyResult<()> {
-        self.check_process()?;
         let doomed = {
-            let mut state = self
-                .state
-                .lock_py_attached(py)
-                .unwrap_or_else(|e| e.into_inner());
+            let mut state = self.lock(py)?;
             if state.value.is_some() {
                 self.exports.check_none()?;
             }
@@ -192,9 +250,9 @@ impl<R> Guarded<R> {
 
 impl<R> Drop for Guarded<R> {
     fn drop(&mut self) {
-        if self.check_process().is_err() {
-            // In a forked child the addresses are not ours: unmapping them could unmap whatever
-            // the child has put there since. Leak the bookkeeping instead.
+        if !self.usable() {
+            // A thread lost in a fork was in the middle of changing the value: it may be
+            // half-updated, so dropping it could free what is not ours. Leak it instead.
             let state = self.state.get_mut().unwrap_or_else(|e| e.into_inner());
             std::mem::forget(state.value.take());
         }

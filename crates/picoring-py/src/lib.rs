@@ -3,7 +3,7 @@
 //!
 //! Every class is a frozen pyclass around [`guard::Guarded`]: a mutex over the library value,
 //! counters of live buffer exports (checked before anything frees, overwrites or moves exported
-//! bytes), `close()`, and a fork check. Bytes-like arguments are read in place
+//! bytes), `close()`, and a lock that survives `fork()`. Bytes-like arguments are read in place
 //! ([`input::ByteInput`]); memory goes out through the buffer protocol ([`export`]).
 #![warn(clippy::undocumented_unsafe_blocks)]
 

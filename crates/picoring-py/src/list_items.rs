@@ -68,7 +68,7 @@ pub(crate) trait ItemAt {
     /// What one item is handed to Python as.
     type Item<'py>;
 
-    /// The item at `i`, or `None` past the end (errors: the list is closed, or forked away).
+    /// The item at `i`, or `None` past the end (errors: the list is closed, or was lost in a fork).
     fn item_at<'py>(&self, py: Python<'py>, i: usize) -> PyResult<Option<Self::Item<'py>>>;
 }
 

@@ -30,8 +30,14 @@ use crate::guard::Guarded;
 const SIGNAL_CHECK: Duration = Duration::from_millis(50);
 
 /// Where waiters sleep until the object changes.
-#[derive(Default)]
+///
+/// A waiter belongs to one process: a thread of the parent may hold its mutex at a `fork()`
+/// (for a moment, between sleeps), and would hold it forever in the child, where it does not
+/// exist. So a child never touches a waiter it inherited: [`Wakes`] gives it a fresh one, and
+/// wakes only the current one (nobody in the child can be asleep on an inherited one).
 pub(crate) struct Waiter {
+    /// The fork generation this waiter was made in (see [`crate::guard::fork_generation`]).
+    generation: u64,
     /// How many changes were announced; only compared for inequality.
     changes: Mutex<u64>,
     changed: Condvar,
@@ -41,6 +47,20 @@ pub(crate) struct Waiter {
 }
 
 impl Waiter {
+    fn new() -> Self {
+        Waiter {
+            generation: crate::guard::fork_generation(),
+            changes: Mutex::new(0),
+            changed: Condvar::new(),
+            sleepers: AtomicUsize::new(0),
+        }
+    }
+
+    /// Whether this waiter was made in this process (not inherited through a fork).
+    fn is_current(&self) -> bool {
+        self.generation == crate::guard::fork_generation()
+    }
+
     /// Announces a change. Call it after the change, under the object's lock.
     pub(crate) fn notify(&self) {
         if self.sleepers.load(Ordering::SeqCst) != 0 {
@@ -100,13 +120,23 @@ impl<R> Wakes<R> {
     pub(crate) fn new(value: R) -> Self {
         Wakes {
             value,
-            waiter: Arc::default(),
+            waiter: Arc::new(Waiter::new()),
         }
     }
 
     /// Announces a change made through `DerefMut` outside [`wait_for`] (`clear`, `consume`).
     pub(crate) fn notify(&self) {
-        self.waiter.notify();
+        if self.waiter.is_current() {
+            self.waiter.notify();
+        }
+    }
+
+    /// The waiter to sleep on: this process's own (made now, after a fork).
+    fn waiter(&mut self) -> Arc<Waiter> {
+        if !self.waiter.is_current() {
+            self.waiter = Arc::new(Waiter::new());
+        }
+        Arc::clone(&self.waiter)
     }
 }
 
@@ -125,7 +155,9 @@ impl<R> DerefMut for Wakes<R> {
 
 impl<R> Drop for Wakes<R> {
     fn drop(&mut self) {
-        self.waiter.wake_all();
+        if self.waiter.is_current() {
+            self.waiter.wake_all();
+        }
     }
 }
 
@@ -236,7 +268,7 @@ pub(crate) fn wait_until<R, T>(
             if done.is_some() {
                 wakes.notify();
             }
-            Ok(done.ok_or_else(|| wakes.waiter.clone()))
+            Ok(done.ok_or_else(|| wakes.waiter()))
         })
     };
     let waiter = match try_once(py)? {

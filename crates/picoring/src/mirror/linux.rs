@@ -1,5 +1,5 @@
 //! Pieces shared by the Linux backends: the address-space reservation, error clean-up,
-//! `MADV_DONTFORK`, prefaulting and unmapping.
+//! prefaulting and unmapping (which keep the fork registry of [`super::fork`] up to date).
 
 use std::ptr::NonNull;
 
@@ -99,7 +99,7 @@ pub(super) unsafe fn map_fixed(fd: &Fd, at: *mut u8, len: usize) -> Result<(), E
     Ok(())
 }
 
-/// Maps `fd` twice into a fresh 2 * `len` reservation and marks it `MADV_DONTFORK`.
+/// Maps `fd` twice into a fresh 2 * `len` reservation and registers the mirror for `fork`.
 pub(super) fn map_twice(fd: &Fd, len: usize) -> Result<NonNull<u8>, Error> {
     let reservation = Reservation::new(2 * len)?;
     let base = reservation.ptr();
@@ -108,17 +108,14 @@ pub(super) fn map_twice(fd: &Fd, len: usize) -> Result<NonNull<u8>, Error> {
         map_fixed(fd, base, len)?;
         map_fixed(fd, base.add(len), len)?;
     }
-    dont_fork(base, 2 * len)?;
-    Ok(reservation.release())
+    finish(reservation, len)
 }
 
-/// `MADV_DONTFORK`: a forked child gets no mapping here instead of sharing the parent's pages.
-pub(super) fn dont_fork(base: *mut u8, size: usize) -> Result<(), Error> {
-    // SAFETY: advice on a mapping we own; it changes no memory contents.
-    if unsafe { libc::madvise(base.cast(), size, libc::MADV_DONTFORK) } != 0 {
-        return Err(Error::last_os("madvise"));
-    }
-    Ok(())
+/// Registers a complete 2 * `len` mirror with the fork registry (a forked child then gets its
+/// own copy instead of sharing these pages) and hands it over; unmaps it if that fails.
+pub(super) fn finish(mirror: Reservation, len: usize) -> Result<NonNull<u8>, Error> {
+    super::fork::register(mirror.ptr, len)?;
+    Ok(mirror.release())
 }
 
 /// Prefaults the first half for writing (the second half shares its pages). Errors (an old
@@ -132,11 +129,12 @@ pub(super) fn populate_write(ptr: NonNull<u8>, len: usize) {
     }
 }
 
-/// Unmaps the whole 2N mirror.
+/// Unmaps the whole 2N mirror, after taking it out of the fork registry.
 ///
 /// # Safety
 /// `ptr` is the base of a 2 * `len` mirror created by a Linux backend, unmapped once.
 pub(super) unsafe fn unmap(ptr: NonNull<u8>, len: usize) {
+    super::fork::unregister(ptr);
     // SAFETY: per the caller's contract.
     unsafe { libc::munmap(ptr.as_ptr().cast(), 2 * len) };
 }

@@ -16,7 +16,8 @@ pub(super) fn map(len: usize) -> Result<NonNull<u8>, Error> {
     map_twice(&fd, len)
 }
 
-fn create_memfd() -> Result<Fd, Error> {
+/// A new, empty memfd (close-on-exec; sealed against exec where the kernel can).
+pub(super) fn create_memfd() -> Result<Fd, Error> {
     let name = c"picoring";
     // SAFETY: a valid NUL-terminated name and flags.
     let mut fd = unsafe { memfd_create(name.as_ptr(), libc::MFD_CLOEXEC | MFD_NOEXEC_SEAL) };

@@ -37,11 +37,40 @@
 //! head crosses the physical end. The cost falls on the software backend alone: one copy of the
 //! elements still queued, at most once per lap of the ring, and only after such a view.
 //! The MPSC record ring hands out bytes only, which cannot change behind a shared view.
+//! # `fork()`
+//!
+//! A forked child gets a private copy of every mirror it inherits, holding the parent's bytes at
+//! the moment of the fork, at the same addresses and still mirrored: what it does to ordinary
+//! memory. Neither process sees the other's later writes. On Linux, where the mappings are
+//! `MAP_SHARED`, a `pthread_atfork` child handler makes the copy (a new memfd filled from the
+//! inherited mapping and mapped over both halves, or a shared anonymous mapping when memfd is
+//! refused), so:
+//!
+//! - `fork()` costs about as much as allocating and copying the live mirrors' physical bytes
+//!   (the README has the figures; `cargo run --release -p picoring --example fork_cost`
+//!   measures them). It reads every page of each mirror, so pages the parent never touched
+//!   become resident (in the parent's memory, too, since they are shared with it) from the
+//!   first fork on.
+//! - `posix_spawn` and `vfork` (`std::process::Command`, Python's `subprocess`) run no fork
+//!   handlers and pay nothing.
+//! - The copy is made when the child handler runs, just after the fork: bytes that other
+//!   threads of the parent write meanwhile may or may not be in it, as with any memory written
+//!   during a fork; the child has only the forking thread, so a ring end whose partner lived on
+//!   another thread has no partner in the child.
+//! - If the child cannot get memory for a copy, it never shares the parent's: the mirror is
+//!   made inaccessible in the child (a child that touches it gets `SIGSEGV`; one that does not,
+//!   such as one about to `exec`, is unaffected) and a one-line message goes to standard
+//!   error; should even that fail, the child exits with status 127.
+//!
+//! The software backend is heap memory, copied by `fork()` like any other. The Mach backend
+//! (macOS, compile-checked only) gives the child no mapping (`VM_INHERIT_NONE`).
 
 use std::ptr::NonNull;
 
 use crate::Error;
 
+#[cfg(all(target_os = "linux", not(miri)))]
+mod fork;
 #[cfg(all(any(target_os = "linux", target_os = "android"), not(miri)))]
 mod linux;
 #[cfg(all(any(target_os = "linux", target_os = "android"), not(miri)))]
@@ -344,7 +373,7 @@ pub struct MirrorBuffer {
 }
 
 // SAFETY: a MirrorBuffer owns its mapping exclusively (no other handle to the pages survives
-// creation, and forked children do not inherit it), so moving it to another thread is sound.
+// creation, and a forked child gets its own copy), so moving it to another thread is sound.
 unsafe impl Send for MirrorBuffer {}
 // SAFETY: shared references only read through `slice`; every write needs `&mut self` or goes
 // through raw pointers whose users uphold the aliasing rules.

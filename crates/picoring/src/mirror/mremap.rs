@@ -4,7 +4,7 @@
 //! ```text
 //! p = mmap(NULL, 2N, PROT_READ|PROT_WRITE, MAP_SHARED|MAP_ANONYMOUS, -1, 0)
 //! mremap(p, 0, N, MREMAP_MAYMOVE|MREMAP_FIXED, p + N)   // p+N now maps the same pages as p
-//! madvise(p, 2N, MADV_DONTFORK)
+//! register (p, N) for fork (see the fork module)
 //! ```
 //!
 //! With `old_size == 0`, `mremap` does not move the pages of a shared mapping: it creates a
@@ -17,7 +17,7 @@
 
 use std::ptr::NonNull;
 
-use super::linux::{dont_fork, Reservation};
+use super::linux::{finish, Reservation};
 use crate::Error;
 
 pub(super) fn map(len: usize) -> Result<NonNull<u8>, Error> {
@@ -51,6 +51,5 @@ pub(super) fn map(len: usize) -> Result<NonNull<u8>, Error> {
             source: std::io::ErrorKind::AddrNotAvailable.into(),
         });
     }
-    dont_fork(base, size)?;
-    Ok(mapping.release())
+    finish(mapping, len)
 }

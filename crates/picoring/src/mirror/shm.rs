@@ -5,7 +5,7 @@
 //! shm_unlink(name)                  // at once: the name exists only between these two calls
 //! ftruncate(fd, N)
 //! posix_fallocate(fd, 0, N)         // a full /dev/shm is ENOSPC now, never a SIGBUS later
-//! map twice into a PROT_NONE reservation, close(fd), MADV_DONTFORK
+//! map twice into a PROT_NONE reservation, close(fd), register for fork
 //! ```
 //!
 //! The name is random (never pid + size, which collides between threads) and `O_EXCL` makes a
