@@ -47,6 +47,116 @@ pub(crate) fn map_anonymous(
     })
 }
 
+/// `MAP_NORESERVE` where it exists (Linux and Android, which would otherwise count a writable
+/// private reservation against the overcommit limit); elsewhere the flag is absent or ignored.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub(crate) const NORESERVE: libc::c_int = libc::MAP_NORESERVE;
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+pub(crate) const NORESERVE: libc::c_int = 0;
+
+/// An owned range of address space that is unmapped on drop unless [`Reservation::release`]d,
+/// so every early return after the reservation cleans up.
+#[cfg(any(target_os = "linux", target_os = "android", target_os = "freebsd"))]
+pub(crate) struct Reservation {
+    ptr: NonNull<u8>,
+    size: usize,
+}
+
+#[cfg(any(target_os = "linux", target_os = "android", target_os = "freebsd"))]
+impl Reservation {
+    /// Reserves `size` bytes of inaccessible (`PROT_NONE`, and where the flag exists
+    /// `MAP_NORESERVE`) address space.
+    pub(crate) fn new(size: usize) -> Result<Self, Error> {
+        Self::map(size, libc::PROT_NONE, libc::MAP_PRIVATE | NORESERVE)
+    }
+
+    /// Maps `size` bytes of fresh anonymous memory with these protections and flags
+    /// (see [`map_anonymous`]) and takes ownership of the mapping.
+    pub(crate) fn map(size: usize, prot: libc::c_int, flags: libc::c_int) -> Result<Self, Error> {
+        let ptr = map_anonymous(size, prot, flags)?;
+        Ok(Reservation { ptr, size })
+    }
+
+    pub(crate) fn ptr(&self) -> *mut u8 {
+        self.ptr.as_ptr()
+    }
+
+    pub(crate) fn as_non_null(&self) -> NonNull<u8> {
+        self.ptr
+    }
+
+    /// Hands the mapping over to the caller, who now unmaps it.
+    pub(crate) fn release(self) -> NonNull<u8> {
+        let ptr = self.ptr;
+        std::mem::forget(self);
+        ptr
+    }
+}
+
+#[cfg(any(target_os = "linux", target_os = "android", target_os = "freebsd"))]
+impl Drop for Reservation {
+    fn drop(&mut self) {
+        // SAFETY: we own this mapping and nothing references it (it is being abandoned).
+        unsafe { libc::munmap(self.ptr.as_ptr().cast(), self.size) };
+    }
+}
+
+/// An owned file descriptor closed on drop.
+#[cfg(any(target_os = "linux", target_os = "android", target_os = "freebsd"))]
+pub(crate) struct Fd(pub(crate) libc::c_int);
+
+#[cfg(any(target_os = "linux", target_os = "android", target_os = "freebsd"))]
+impl Drop for Fd {
+    fn drop(&mut self) {
+        // SAFETY: we own the descriptor and close it once.
+        unsafe { libc::close(self.0) };
+    }
+}
+
+/// `ftruncate`, retried on `EINTR`. Makes no allocation, errors included (the fork child
+/// handler relies on that).
+#[cfg(any(target_os = "linux", target_os = "android", target_os = "freebsd"))]
+pub(crate) fn set_len(fd: &Fd, len: usize) -> Result<(), Error> {
+    let len = libc::off_t::try_from(len).map_err(|_| Error::CapacityOverflow)?;
+    loop {
+        // SAFETY: a valid descriptor we own.
+        if unsafe { libc::ftruncate(fd.0, len) } == 0 {
+            return Ok(());
+        }
+        let err = std::io::Error::last_os_error();
+        if err.raw_os_error() != Some(libc::EINTR) {
+            return Err(Error::Os {
+                op: "ftruncate",
+                source: err,
+            });
+        }
+    }
+}
+
+/// Maps `len` bytes of `fd` from offset 0, readable, writable and `MAP_SHARED`, at the fixed
+/// address `at`, replacing whatever is mapped there.
+///
+/// # Safety
+/// `[at, at + len)` lies inside a mapping owned by the caller that nothing else references.
+#[cfg(any(target_os = "linux", target_os = "android", target_os = "freebsd"))]
+pub(crate) unsafe fn map_fixed(fd: &Fd, at: *mut u8, len: usize) -> Result<(), Error> {
+    // SAFETY: MAP_FIXED over the caller's own mapping, per the caller's contract.
+    let p = unsafe {
+        libc::mmap(
+            at.cast(),
+            len,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_SHARED | libc::MAP_FIXED,
+            fd.0,
+            0,
+        )
+    };
+    if p == libc::MAP_FAILED {
+        return Err(Error::last_os("mmap"));
+    }
+    Ok(())
+}
+
 /// Physical memory plus swap, in bytes, from `sysinfo(2)`: the most memory the system can back
 /// at once, and the size past which Linux's default overcommit policy refuses a single
 /// allocation. `None` when the call fails or the sum overflows.

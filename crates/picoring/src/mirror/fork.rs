@@ -1,8 +1,9 @@
-//! `fork()` on Linux: a child gets a private copy of every live mirror, never the parent's pages.
+//! `fork()` on Linux, Android and FreeBSD: a child gets a private copy of every live mirror,
+//! never the parent's pages.
 //!
-//! The Linux backends map the ring `MAP_SHARED` (that is how both halves see the same pages), and
-//! a shared mapping stays shared across `fork()`: left alone, a child and its parent would write
-//! into each other's rings. So every live mirror is listed in a registry, and a
+//! The backends there map the ring `MAP_SHARED` (that is how both halves see the same pages),
+//! and a shared mapping stays shared across `fork()`: left alone, a child and its parent would
+//! write into each other's rings. So every live mirror is listed in a registry, and a
 //! `pthread_atfork` child handler gives the child its own copy of each one before `fork()`
 //! returns there:
 //!
@@ -10,13 +11,19 @@
 //! prepare (parent, before fork):  lock the registry, so the child sees a complete list
 //! parent  (parent, after fork):   unlock
 //! child   (child, after fork):    for each live mirror (base, N):
-//!                                   fd = memfd_create; ftruncate(fd, N); write(fd, base, N)
+//!                                   fd = a new shared object (memfd_create on Linux and
+//!                                        Android, shm_open(SHM_ANON) on FreeBSD)
+//!                                   ftruncate(fd, N); write(fd, base, N)
 //!                                   mmap(base,     N, MAP_SHARED|MAP_FIXED, fd)
 //!                                   mmap(base + N, N, MAP_SHARED|MAP_FIXED, fd); close(fd)
-//!                                 (memfd refused: a MAP_SHARED|MAP_ANONYMOUS copy, duplicated
-//!                                  over the second half with mremap(old_size = 0), then moved
-//!                                  over the first); unlock
+//!                                 (Linux and Android, no such object: a MAP_SHARED|MAP_ANONYMOUS
+//!                                  copy, duplicated over the second half with
+//!                                  mremap(old_size = 0), then moved over the first); unlock
 //! ```
+//!
+//! Mirrors enter the registry through [`map_twice`] or [`finish`] and leave it through
+//! [`unmap`]. The one step that differs between the systems, making the new shared object, is
+//! [`new_object`].
 //!
 //! The copy keeps the addresses, so every pointer, slice and Python view the child inherited
 //! still points at the same bytes, now its own, and the two halves still mirror each other.
@@ -46,17 +53,29 @@
 //! forked while another thread was installing the handlers (a fork racing the very first
 //! mirror) sees the installation unfinished by a thread it does not have, and installs them
 //! itself; a child forked once they were in place has them, and its handler says so.
+//!
+//! Only the Linux build runs here; the Android and FreeBSD builds are compile-checked.
 
 use std::cell::UnsafeCell;
 use std::collections::BTreeMap;
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-use super::linux::{map_fixed, set_len, Fd};
-use super::memfd::create_memfd;
+#[cfg(target_os = "linux")]
+use libc::{mremap, MREMAP_FIXED, MREMAP_MAYMOVE};
+
+use crate::unix::{map_fixed, set_len, Fd, Reservation};
 use crate::Error;
 
-/// Every live Linux mirror in this process.
+#[cfg(target_os = "freebsd")]
+use super::freebsd::new_object;
+/// A new, empty shared-memory object (close-on-exec) for a child's copy: the call the backend
+/// itself starts from. It must allocate nothing, errors included (it runs in the child
+/// handler).
+#[cfg(any(target_os = "linux", target_os = "android"))]
+use super::memfd::create_memfd as new_object;
+
+/// Every live mirror of the shared-memory backends in this process.
 struct Registry {
     lock: AtomicBool,
     /// Whether our `pthread_atfork` handlers are installed: [`NOT_INSTALLED`], [`INSTALLED`],
@@ -204,6 +223,36 @@ pub(super) fn unregister(base: NonNull<u8>) {
         .remove(&(base.as_ptr() as usize));
 }
 
+/// Maps `fd` twice into a fresh 2 * `len` reservation and registers the mirror.
+pub(super) fn map_twice(fd: &Fd, len: usize) -> Result<NonNull<u8>, Error> {
+    let reservation = Reservation::new(len.checked_mul(2).ok_or(Error::CapacityOverflow)?)?;
+    let base = reservation.ptr();
+    // SAFETY: both halves lie inside the reservation we just made, which nothing references.
+    unsafe {
+        map_fixed(fd, base, len)?;
+        map_fixed(fd, base.add(len), len)?;
+    }
+    finish(reservation, len)
+}
+
+/// Registers a complete 2 * `len` mirror (a forked child then gets its own copy instead of
+/// sharing these pages) and hands it over; unmaps it if that fails.
+pub(super) fn finish(mirror: Reservation, len: usize) -> Result<NonNull<u8>, Error> {
+    register(mirror.as_non_null(), len)?;
+    Ok(mirror.release())
+}
+
+/// Unmaps the whole 2N mirror, after taking it out of the registry.
+///
+/// # Safety
+/// `ptr` is the base of a 2 * `len` mirror that [`map_twice`] or [`finish`] handed out,
+/// unmapped once.
+pub(super) unsafe fn unmap(ptr: NonNull<u8>, len: usize) {
+    unregister(ptr);
+    // SAFETY: per the caller's contract.
+    unsafe { libc::munmap(ptr.as_ptr().cast(), 2 * len) };
+}
+
 extern "C" fn prepare() {
     lock();
 }
@@ -232,10 +281,15 @@ extern "C" fn child() {
 ///
 /// # Safety
 ///
-/// `[base, base + 2 * len)` is a mirror created by a Linux backend, in a freshly forked child.
+/// `[base, base + 2 * len)` is a registered mirror, in a freshly forked child.
 unsafe fn make_private(base: *mut u8, len: usize) {
     // SAFETY: forwarded from the caller.
-    if unsafe { copy_to_memfd(base, len) || copy_to_anonymous(base, len) } {
+    if unsafe { copy_to_object(base, len) } {
+        return;
+    }
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    // SAFETY: forwarded from the caller.
+    if unsafe { copy_to_anonymous(base, len) } {
         return;
     }
     const MESSAGE: &[u8] = b"picoring: not enough memory to copy a ring into this forked \
@@ -249,7 +303,7 @@ unsafe fn make_private(base: *mut u8, len: usize) {
             base.cast(),
             2 * len,
             libc::PROT_NONE,
-            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED | libc::MAP_NORESERVE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED | crate::unix::NORESERVE,
             -1,
             0,
         )
@@ -260,15 +314,15 @@ unsafe fn make_private(base: *mut u8, len: usize) {
     }
 }
 
-/// The memfd copy. Returns whether both halves are now the private copy. (The helpers it
-/// shares with the memfd backend make plain system calls and allocate nothing, errors
-/// included.)
+/// The copy in a new shared object ([`new_object`]). Returns whether both halves are now the
+/// private copy. (The helpers it shares with the backends make plain system calls and allocate
+/// nothing, errors included.)
 ///
 /// # Safety
 ///
 /// As for [`make_private`].
-unsafe fn copy_to_memfd(base: *mut u8, len: usize) -> bool {
-    let Ok(fd) = create_memfd() else {
+unsafe fn copy_to_object(base: *mut u8, len: usize) -> bool {
+    let Ok(fd) = new_object() else {
         return false;
     };
     // `fd` is closed when it drops; the mappings keep the file alive.
@@ -299,12 +353,13 @@ unsafe fn fill(fd: &Fd, src: *const u8, len: usize) -> bool {
     true
 }
 
-/// The copy without a descriptor, for when `memfd_create` is refused. Returns whether both
-/// halves are now the private copy.
+/// Linux and Android: the copy without a descriptor, for when `memfd_create` is refused.
+/// Returns whether both halves are now the private copy.
 ///
 /// # Safety
 ///
 /// As for [`make_private`].
+#[cfg(any(target_os = "linux", target_os = "android"))]
 unsafe fn copy_to_anonymous(base: *mut u8, len: usize) -> bool {
     // SAFETY: a new shared anonymous mapping wherever the kernel likes.
     let tmp = unsafe {
@@ -326,11 +381,11 @@ unsafe fn copy_to_anonymous(base: *mut u8, len: usize) -> bool {
     let twin = base.wrapping_add(len);
     // SAFETY: with old_size 0, a second mapping of `tmp`'s pages, replacing our second half.
     let q = unsafe {
-        libc::mremap(
+        mremap(
             tmp,
             0,
             len,
-            libc::MREMAP_MAYMOVE | libc::MREMAP_FIXED,
+            MREMAP_MAYMOVE | MREMAP_FIXED,
             twin.cast::<libc::c_void>(),
         )
     };
@@ -341,11 +396,11 @@ unsafe fn copy_to_anonymous(base: *mut u8, len: usize) -> bool {
     }
     // SAFETY: moves `tmp` over our first half; `tmp` is gone afterwards.
     let p = unsafe {
-        libc::mremap(
+        mremap(
             tmp,
             len,
             len,
-            libc::MREMAP_MAYMOVE | libc::MREMAP_FIXED,
+            MREMAP_MAYMOVE | MREMAP_FIXED,
             base.cast::<libc::c_void>(),
         )
     };
@@ -356,6 +411,44 @@ unsafe fn copy_to_anonymous(base: *mut u8, len: usize) -> bool {
         return false;
     }
     true
+}
+
+/// Android: the `libc` crate declares neither `mremap` nor its flags there, so this makes the
+/// system call itself (the flags are Linux's).
+#[cfg(target_os = "android")]
+const MREMAP_MAYMOVE: libc::c_int = 1;
+#[cfg(target_os = "android")]
+const MREMAP_FIXED: libc::c_int = 2;
+
+/// `mremap(2)` by system call: the mapping at `new_address`, or `MAP_FAILED` with `errno` set.
+///
+/// # Safety
+/// As for `mremap(2)` with these arguments.
+#[cfg(target_os = "android")]
+unsafe fn mremap(
+    old_address: *mut libc::c_void,
+    old_size: usize,
+    new_size: usize,
+    flags: libc::c_int,
+    new_address: *mut libc::c_void,
+) -> *mut libc::c_void {
+    // SAFETY: forwarded from the caller; the kernel returns an address or -errno, which the
+    // libc wrapper turns into -1 with errno set.
+    let r = unsafe {
+        libc::syscall(
+            libc::SYS_mremap,
+            old_address,
+            old_size,
+            new_size,
+            flags,
+            new_address,
+        )
+    };
+    if r == -1 {
+        libc::MAP_FAILED
+    } else {
+        r as usize as *mut libc::c_void
+    }
 }
 
 /// The calling thread's `errno` (reading it allocates nothing).

@@ -2,7 +2,8 @@
 
 use std::ptr::NonNull;
 
-use super::linux::{map_twice, set_len, Fd};
+use super::fork::map_twice;
+use crate::unix::{set_len, Fd};
 use crate::Error;
 
 /// `MFD_NOEXEC_SEAL` (Linux 6.3); older kernels answer `EINVAL` and we retry without it.

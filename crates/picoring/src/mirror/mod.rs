@@ -69,7 +69,10 @@ use std::ptr::NonNull;
 
 use crate::Error;
 
-#[cfg(all(target_os = "linux", not(miri)))]
+#[cfg(all(
+    any(target_os = "linux", target_os = "android", target_os = "freebsd"),
+    not(miri)
+))]
 mod fork;
 #[cfg(all(any(target_os = "linux", target_os = "android"), not(miri)))]
 mod linux;
@@ -649,11 +652,11 @@ impl Drop for MirrorBuffer {
         unsafe {
             match self.backend {
                 #[cfg(all(target_os = "linux", not(miri)))]
-                Backend::Memfd | Backend::Mremap | Backend::Shm => linux::unmap(self.ptr, self.len),
+                Backend::Memfd | Backend::Mremap | Backend::Shm => fork::unmap(self.ptr, self.len),
                 #[cfg(all(target_os = "android", not(miri)))]
-                Backend::Memfd => linux::unmap(self.ptr, self.len),
+                Backend::Memfd => fork::unmap(self.ptr, self.len),
                 #[cfg(all(target_os = "freebsd", not(miri)))]
-                Backend::Shm => freebsd::unmap(self.ptr, self.len),
+                Backend::Shm => fork::unmap(self.ptr, self.len),
                 #[cfg(all(target_vendor = "apple", not(miri)))]
                 Backend::MachVm => macos::unmap(self.ptr, self.len),
                 #[cfg(all(windows, not(miri)))]

@@ -17,7 +17,8 @@
 
 use std::ptr::NonNull;
 
-use super::linux::{finish, Reservation};
+use super::fork::finish;
+use crate::unix::Reservation;
 use crate::Error;
 
 pub(super) fn map(len: usize) -> Result<NonNull<u8>, Error> {

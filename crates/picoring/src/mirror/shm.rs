@@ -16,7 +16,8 @@ use std::io::Read;
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use super::linux::{map_twice, set_len, Fd};
+use super::fork::map_twice;
+use crate::unix::{set_len, Fd};
 use crate::Error;
 
 /// How many fresh names to try when `shm_open` says `EEXIST`.

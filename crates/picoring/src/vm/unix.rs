@@ -3,14 +3,8 @@
 
 use std::ptr::NonNull;
 
+use crate::unix::NORESERVE;
 use crate::Error;
-
-/// Linux (and Android) would otherwise count a writable private reservation against the
-/// overcommit limit; elsewhere the flag is absent or ignored.
-#[cfg(any(target_os = "linux", target_os = "android"))]
-const NORESERVE: libc::c_int = libc::MAP_NORESERVE;
-#[cfg(not(any(target_os = "linux", target_os = "android")))]
-const NORESERVE: libc::c_int = 0;
 
 /// The page size, which every commit and decommit is aligned to.
 pub(super) fn unit() -> usize {
