@@ -64,16 +64,21 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 #[cfg(target_os = "linux")]
 use libc::{mremap, MREMAP_FIXED, MREMAP_MAYMOVE};
 
+#[cfg(not(target_vendor = "apple"))]
 use crate::unix::{map_fixed, set_len, Fd, Reservation};
 use crate::Error;
 
+// `new_object`: a new, empty shared-memory object (close-on-exec) for a child's copy, made by
+// the call the backend itself starts from. It must allocate nothing, errors included (it runs
+// in the child handler).
 #[cfg(target_os = "freebsd")]
 use super::freebsd::new_object;
-/// A new, empty shared-memory object (close-on-exec) for a child's copy: the call the backend
-/// itself starts from. It must allocate nothing, errors included (it runs in the child
-/// handler).
 #[cfg(any(target_os = "linux", target_os = "android"))]
 use super::memfd::create_memfd as new_object;
+
+// `copy_private`: the copy on macOS, where a mirror is two Mach mappings of anonymous memory.
+#[cfg(target_vendor = "apple")]
+use super::macos::copy_private;
 
 /// Every live mirror of the shared-memory backends in this process.
 struct Registry {
@@ -224,6 +229,7 @@ pub(super) fn unregister(base: NonNull<u8>) {
 }
 
 /// Maps `fd` twice into a fresh 2 * `len` reservation and registers the mirror.
+#[cfg(not(target_vendor = "apple"))]
 pub(super) fn map_twice(fd: &Fd, len: usize) -> Result<NonNull<u8>, Error> {
     let reservation = Reservation::new(len.checked_mul(2).ok_or(Error::CapacityOverflow)?)?;
     let base = reservation.ptr();
@@ -237,6 +243,7 @@ pub(super) fn map_twice(fd: &Fd, len: usize) -> Result<NonNull<u8>, Error> {
 
 /// Registers a complete 2 * `len` mirror (a forked child then gets its own copy instead of
 /// sharing these pages) and hands it over; unmaps it if that fails.
+#[cfg(not(target_vendor = "apple"))]
 pub(super) fn finish(mirror: Reservation, len: usize) -> Result<NonNull<u8>, Error> {
     register(mirror.as_non_null(), len)?;
     Ok(mirror.release())
@@ -247,6 +254,7 @@ pub(super) fn finish(mirror: Reservation, len: usize) -> Result<NonNull<u8>, Err
 /// # Safety
 /// `ptr` is the base of a 2 * `len` mirror that [`map_twice`] or [`finish`] handed out,
 /// unmapped once.
+#[cfg(not(target_vendor = "apple"))]
 pub(super) unsafe fn unmap(ptr: NonNull<u8>, len: usize) {
     unregister(ptr);
     // SAFETY: per the caller's contract.
@@ -283,8 +291,14 @@ extern "C" fn child() {
 ///
 /// `[base, base + 2 * len)` is a registered mirror, in a freshly forked child.
 unsafe fn make_private(base: *mut u8, len: usize) {
+    #[cfg(not(target_vendor = "apple"))]
     // SAFETY: forwarded from the caller.
     if unsafe { copy_to_object(base, len) } {
+        return;
+    }
+    #[cfg(target_vendor = "apple")]
+    // SAFETY: forwarded from the caller.
+    if unsafe { copy_private(base, len) } {
         return;
     }
     #[cfg(any(target_os = "linux", target_os = "android"))]
@@ -321,6 +335,7 @@ unsafe fn make_private(base: *mut u8, len: usize) {
 /// # Safety
 ///
 /// As for [`make_private`].
+#[cfg(not(target_vendor = "apple"))]
 unsafe fn copy_to_object(base: *mut u8, len: usize) -> bool {
     let Ok(fd) = new_object() else {
         return false;
@@ -339,6 +354,7 @@ unsafe fn copy_to_object(base: *mut u8, len: usize) -> bool {
 /// # Safety
 ///
 /// `src..src + len` is readable.
+#[cfg(not(target_vendor = "apple"))]
 unsafe fn fill(fd: &Fd, src: *const u8, len: usize) -> bool {
     let mut done = 0;
     while done < len {
@@ -452,6 +468,7 @@ unsafe fn mremap(
 }
 
 /// The calling thread's `errno` (reading it allocates nothing).
+#[cfg(not(target_vendor = "apple"))]
 fn errno() -> libc::c_int {
     std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
 }

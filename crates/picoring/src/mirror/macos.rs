@@ -7,10 +7,18 @@
 //! mach_vm_allocate(task, &addr, 2N, VM_FLAGS_ANYWHERE)
 //! target = addr + N
 //! mach_vm_remap(task, &target, N, 0, VM_FLAGS_FIXED | VM_FLAGS_OVERWRITE,
-//!               task, addr, copy = FALSE, &cur, &max, VM_INHERIT_NONE)   // target must stay addr+N
-//! mach_vm_inherit(task, addr, 2N, VM_INHERIT_NONE)   // a forked child gets no mapping here
-//! destroy: mach_vm_deallocate(task, addr, 2N)
+//!               task, addr, copy = FALSE, &cur, &max, VM_INHERIT_SHARE)  // target must stay addr+N
+//! mach_vm_inherit(task, addr, 2N, VM_INHERIT_SHARE)  // a forked child keeps both halves mirrored
+//! register (addr, N) for fork (see the fork module)
+//! destroy: unregister; mach_vm_deallocate(task, addr, 2N)
 //! ```
+//!
+//! `VM_INHERIT_SHARE` keeps the two halves one memory in a forked child (the default,
+//! copy-on-write inheritance would split them), and the fork module's child handler then
+//! replaces them with a private copy ([`copy_private`]) before `fork()` returns there, as on
+//! Linux: the child never shares the parent's pages and never finds the ring unmapped. The
+//! handler relies on libSystem having reset `mach_task_self_` for the child before it runs the
+//! `pthread_atfork` child handlers.
 //!
 //! No memory-entry port is created, so there is no port to leak. The page size (16 KiB on Apple
 //! Silicon) comes from `sysconf` via [`granularity`](super::granularity). The Mach calls are
@@ -34,7 +42,7 @@ const KERN_RESOURCE_SHORTAGE: KernReturn = 6;
 const VM_FLAGS_FIXED: libc::c_int = 0x0000;
 const VM_FLAGS_ANYWHERE: libc::c_int = 0x0001;
 const VM_FLAGS_OVERWRITE: libc::c_int = 0x4000;
-const VM_INHERIT_NONE: VmInherit = 2;
+const VM_INHERIT_SHARE: VmInherit = 0;
 /// `FALSE`: share the source pages instead of copying them.
 const NO_COPY: libc::boolean_t = 0;
 
@@ -120,7 +128,7 @@ pub(super) fn map(len: usize) -> Result<NonNull<u8>, Error> {
             NO_COPY,
             &mut cur_protection,
             &mut max_protection,
-            VM_INHERIT_NONE,
+            VM_INHERIT_SHARE,
         )
     };
     check(kr, "mach_vm_remap")?;
@@ -136,22 +144,24 @@ pub(super) fn map(len: usize) -> Result<NonNull<u8>, Error> {
     }
 
     // SAFETY: the 2N range is ours; changing its inheritance touches no contents.
-    let kr = unsafe { mach_vm_inherit(task(), address, size, VM_INHERIT_NONE) };
+    let kr = unsafe { mach_vm_inherit(task(), address, size, VM_INHERIT_SHARE) };
     check(kr, "mach_vm_inherit")?;
 
     let ptr = NonNull::new(address as usize as *mut u8).ok_or(Error::Os {
         op: "mach_vm_allocate",
         source: std::io::ErrorKind::AddrNotAvailable.into(),
     })?;
+    super::fork::register(ptr, len)?;
     std::mem::forget(allocation);
     Ok(ptr)
 }
 
-/// Unmaps the whole 2N mirror.
+/// Unmaps the whole 2N mirror, after taking it out of the fork registry.
 ///
 /// # Safety
 /// `ptr` is the base of a 2 * `len` mirror created by [`map`], unmapped once.
 pub(super) unsafe fn unmap(ptr: NonNull<u8>, len: usize) {
+    super::fork::unregister(ptr);
     // SAFETY: per the caller's contract, the range is ours and no longer referenced.
     unsafe {
         mach_vm_deallocate(
@@ -160,6 +170,67 @@ pub(super) unsafe fn unmap(ptr: NonNull<u8>, len: usize) {
             2 * len as MachVmSize,
         )
     };
+}
+
+/// In a freshly forked child: replaces the inherited (shared) mirror at `base` with a private
+/// copy of its contents, still mirrored. Returns whether both halves are now the copy; on
+/// `false` the caller makes the whole mirror inaccessible.
+///
+/// ```text
+/// mach_vm_allocate(task, &tmp, N, VM_FLAGS_ANYWHERE); copy N bytes from base to tmp
+/// mach_vm_remap(task, &base,     N, ..., FIXED | OVERWRITE, task, tmp, copy = FALSE, ..., SHARE)
+/// mach_vm_remap(task, &base + N, N, ..., FIXED | OVERWRITE, task, tmp, copy = FALSE, ..., SHARE)
+/// mach_vm_deallocate(task, tmp, N)   // the two remapped halves keep the pages
+/// ```
+///
+/// Only Mach calls and a memory copy: nothing is allocated on the heap.
+///
+/// # Safety
+/// `[base, base + 2 * len)` is a mirror made by [`map`] and inherited by this child.
+pub(super) unsafe fn copy_private(base: *mut u8, len: usize) -> bool {
+    let half = len as MachVmSize;
+    let base = base as usize as MachVmAddress;
+    let mut tmp: MachVmAddress = 0;
+    // SAFETY: `tmp` is a valid out-pointer; the kernel picks a free range.
+    if unsafe { mach_vm_allocate(task(), &mut tmp, half, VM_FLAGS_ANYWHERE) } != KERN_SUCCESS {
+        return false;
+    }
+    // SAFETY: `tmp` is N fresh bytes of ours; `base` is the readable inherited first half; they
+    // do not overlap.
+    unsafe {
+        std::ptr::copy_nonoverlapping(base as usize as *const u8, tmp as usize as *mut u8, len)
+    };
+    let mut ok = true;
+    for at in [base, base + half] {
+        let mut target = at;
+        let mut cur_protection: VmProt = 0;
+        let mut max_protection: VmProt = 0;
+        // SAFETY: replaces one half of our own mirror (per the caller) with a second mapping of
+        // `tmp`'s pages; all out-pointers are valid.
+        let kr = unsafe {
+            mach_vm_remap(
+                task(),
+                &mut target,
+                half,
+                0,
+                VM_FLAGS_FIXED | VM_FLAGS_OVERWRITE,
+                task(),
+                tmp,
+                NO_COPY,
+                &mut cur_protection,
+                &mut max_protection,
+                VM_INHERIT_SHARE,
+            )
+        };
+        if kr != KERN_SUCCESS || target != at {
+            ok = false;
+            break;
+        }
+    }
+    // SAFETY: our temporary range; the halves that now map its pages keep them alive. (A stray
+    // mapping placed elsewhere by a broken VM_FLAGS_FIXED is left to the child: it is private.)
+    unsafe { mach_vm_deallocate(task(), tmp, half) };
+    ok
 }
 
 /// Turns a `kern_return_t` into our error. Running out of address space or memory becomes

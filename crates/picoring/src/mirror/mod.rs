@@ -70,7 +70,12 @@ use std::ptr::NonNull;
 use crate::Error;
 
 #[cfg(all(
-    any(target_os = "linux", target_os = "android", target_os = "freebsd"),
+    any(
+        target_os = "linux",
+        target_os = "android",
+        target_os = "freebsd",
+        target_vendor = "apple"
+    ),
     not(miri)
 ))]
 mod fork;
