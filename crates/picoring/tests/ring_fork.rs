@@ -528,3 +528,77 @@ fn child_without_memory_for_the_copy_never_shares_the_ring() {
     assert_eq!(ended, Ended::Exited(0));
     assert_eq!(ring.readable(), DATA);
 }
+
+/// What `/proc/self/maps` names the mapping that contains `addr` (empty for an unnamed one).
+fn mapping_name(addr: usize) -> Option<String> {
+    let maps = std::fs::read_to_string("/proc/self/maps").ok()?;
+    maps.lines().find_map(|line| {
+        let mut fields = line.split_whitespace();
+        let (start, end) = fields.next()?.split_once('-')?;
+        let start = usize::from_str_radix(start, 16).ok()?;
+        let end = usize::from_str_radix(end, 16).ok()?;
+        (start..end)
+            .contains(&addr)
+            .then(|| fields.nth(4).unwrap_or("").to_owned())
+    })
+}
+
+/// A child that cannot make a file for its copy (here a file size limit of 0 refuses the memfd)
+/// gets the descriptor-less copy (a shared anonymous mapping, duplicated with the raw `mremap`
+/// system call, the Android build's path too): the parent's bytes, both halves still mirrored,
+/// and its writes never reach the parent. The limit is set in an intermediate child so the
+/// test process keeps its own.
+#[test]
+fn child_refused_a_file_gets_the_descriptorless_copy() {
+    let _serial = serial();
+    let mut ring = wrapped_ring(Backend::Memfd, DATA);
+    let len = ring.len();
+    let cap = ring.capacity();
+    let queued = ring.readable_mut().as_mut_ptr();
+    let base = ring.as_ptr_range().start as *mut u8;
+    let ended = in_child(|| {
+        // SAFETY: plain system calls on our own process: SIGXFSZ ignored (a refused file size
+        // is then EFBIG, not a kill), then the limit.
+        unsafe {
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            let no_file = libc::rlimit {
+                rlim_cur: 0,
+                rlim_max: libc::RLIM_INFINITY,
+            };
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &no_file) != 0 {
+                return 1;
+            }
+        }
+        let grandchild = in_child(|| {
+            let name = mapping_name(base as usize).unwrap_or_default();
+            // SAFETY: the grandchild's copy of the ring: `len` queued bytes at `queued`, the
+            // 2N mirror at `base`.
+            unsafe {
+                let copied = (0..len).all(|i| queued.add(i).read_volatile() == DATA[i]);
+                base.add(cap - 1).write_volatile(b'e');
+                base.add(cap).write_volatile(b'f');
+                let mirrored =
+                    base.add(2 * cap - 1).read_volatile() == b'e' && base.read_volatile() == b'f';
+                for i in 0..len {
+                    queued.add(i).write_volatile(b'X');
+                }
+                first_failure(&[
+                    !name.contains("memfd"),
+                    name.starts_with("/dev/zero"),
+                    copied,
+                    mirrored,
+                ])
+            }
+        });
+        // SAFETY: this child's own copy (made before the limit), which the grandchild's
+        // writes must not have reached.
+        let untouched = (0..len).all(|i| unsafe { queued.add(i).read_volatile() } == DATA[i]);
+        match grandchild {
+            Ended::Exited(0) => 10 * i32::from(!untouched),
+            Ended::Exited(code) => 100 + code,
+            Ended::Signaled(_) => 200,
+        }
+    });
+    assert_eq!(ended, Ended::Exited(0));
+    assert_eq!(ring.readable(), DATA);
+}

@@ -61,9 +61,6 @@ use std::collections::BTreeMap;
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-#[cfg(target_os = "linux")]
-use libc::{mremap, MREMAP_FIXED, MREMAP_MAYMOVE};
-
 #[cfg(not(target_vendor = "apple"))]
 use crate::unix::{map_fixed, set_len, Fd, Reservation};
 use crate::Error;
@@ -429,18 +426,19 @@ unsafe fn copy_to_anonymous(base: *mut u8, len: usize) -> bool {
     true
 }
 
-/// Android: the `libc` crate declares neither `mremap` nor its flags there, so this makes the
-/// system call itself (the flags are Linux's).
-#[cfg(target_os = "android")]
+// The `libc` crate declares neither `mremap` nor its flags for Android, so the copy makes the
+// system call itself, on Linux too: one code path, tested here. (The flags are the kernel's,
+// the same on every architecture.)
+#[cfg(any(target_os = "linux", target_os = "android"))]
 const MREMAP_MAYMOVE: libc::c_int = 1;
-#[cfg(target_os = "android")]
+#[cfg(any(target_os = "linux", target_os = "android"))]
 const MREMAP_FIXED: libc::c_int = 2;
 
 /// `mremap(2)` by system call: the mapping at `new_address`, or `MAP_FAILED` with `errno` set.
 ///
 /// # Safety
 /// As for `mremap(2)` with these arguments.
-#[cfg(target_os = "android")]
+#[cfg(any(target_os = "linux", target_os = "android"))]
 unsafe fn mremap(
     old_address: *mut libc::c_void,
     old_size: usize,
@@ -491,6 +489,15 @@ mod tests {
             None
         );
         assert_eq!(REGISTRY.hooks.load(Ordering::Relaxed), INSTALLED);
+    }
+
+    /// The flags the raw `mremap` call passes are the kernel's (the `libc` crate has them on
+    /// Linux only).
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn mremap_flags_are_the_kernels() {
+        assert_eq!(MREMAP_MAYMOVE, libc::MREMAP_MAYMOVE);
+        assert_eq!(MREMAP_FIXED, libc::MREMAP_FIXED);
     }
 
     /// What registering adds to creating and dropping a mirror (no assertion on time):
