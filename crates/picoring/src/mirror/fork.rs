@@ -1,8 +1,9 @@
-//! `fork()` on Linux, Android and FreeBSD: a child gets a private copy of every live mirror,
-//! never the parent's pages.
+//! `fork()` on Linux, Android, FreeBSD and macOS: a child gets a private copy of every live
+//! mirror, never the parent's pages.
 //!
-//! The backends there map the ring `MAP_SHARED` (that is how both halves see the same pages),
-//! and a shared mapping stays shared across `fork()`: left alone, a child and its parent would
+//! The backends there map the ring as shared memory (`MAP_SHARED`; on macOS, Mach mappings
+//! inherited `VM_INHERIT_SHARE`): that is how both halves see the same pages, and in a child
+//! too. A shared mapping stays shared across `fork()`: left alone, a child and its parent would
 //! write into each other's rings. So every live mirror is listed in a registry, and a
 //! `pthread_atfork` child handler gives the child its own copy of each one before `fork()`
 //! returns there:
@@ -18,12 +19,14 @@
 //!                                   mmap(base + N, N, MAP_SHARED|MAP_FIXED, fd); close(fd)
 //!                                 (Linux and Android, no such object: a MAP_SHARED|MAP_ANONYMOUS
 //!                                  copy, duplicated over the second half with
-//!                                  mremap(old_size = 0), then moved over the first); unlock
+//!                                  mremap(old_size = 0), then moved over the first;
+//!                                  macOS: `copy_private` in the Mach backend, a fresh range
+//!                                  remapped over both halves); unlock
 //! ```
 //!
-//! Mirrors enter the registry through [`map_twice`] or [`finish`] and leave it through
-//! [`unmap`]. The one step that differs between the systems, making the new shared object, is
-//! [`new_object`].
+//! The descriptor-backed mirrors enter the registry through `map_twice` or `finish` and leave
+//! it through `unmap`; the one step that differs between their systems, making the new shared
+//! object, is `new_object`. The Mach backend calls [`register`] and [`unregister`] itself.
 //!
 //! The copy keeps the addresses, so every pointer, slice and Python view the child inherited
 //! still points at the same bytes, now its own, and the two halves still mirror each other.
@@ -54,7 +57,7 @@
 //! mirror) sees the installation unfinished by a thread it does not have, and installs them
 //! itself; a child forked once they were in place has them, and its handler says so.
 //!
-//! Only the Linux build runs here; the Android and FreeBSD builds are compile-checked.
+//! Only the Linux build runs here; the Android, FreeBSD and macOS builds are compile-checked.
 
 use std::cell::UnsafeCell;
 use std::collections::BTreeMap;

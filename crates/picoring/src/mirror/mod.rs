@@ -6,16 +6,16 @@
 //!
 //! Each backend lives in one file behind the same private interface, chosen by `cfg` here:
 //!
-//! | backend | where | status |
-//! |---|---|---|
-//! | [`Backend::Memfd`] | Linux | tested here |
-//! | [`Backend::Memfd`] | Android (the system call, for any API level) | compile-checked only |
-//! | [`Backend::Mremap`] | Linux, when `memfd_create` is refused | tested here |
-//! | [`Backend::Shm`] | Linux, when both of the above are refused | tested here |
-//! | [`Backend::Shm`] | FreeBSD: `shm_open(SHM_ANON)` | compile-checked only |
-//! | [`Backend::MachVm`] | macOS / iOS | compile-checked only |
-//! | [`Backend::Placeholder`] | Windows 10 1803+ | compile-checked only |
-//! | [`Backend::Software`] | everywhere, and always under Miri | tested here, also under Miri |
+//! | backend | where | status | a forked child's copy made with |
+//! |---|---|---|---|
+//! | [`Backend::Memfd`] | Linux | tested here | a new memfd (or the `mremap` way) |
+//! | [`Backend::Memfd`] | Android (the system call, for any API level) | compile-checked only | a new memfd (or the `mremap` way) |
+//! | [`Backend::Mremap`] | Linux, when `memfd_create` is refused | tested here | as Memfd |
+//! | [`Backend::Shm`] | Linux, when both of the above are refused | tested here | as Memfd |
+//! | [`Backend::Shm`] | FreeBSD: `shm_open(SHM_ANON)` | compile-checked only | a new `SHM_ANON` object |
+//! | [`Backend::MachVm`] | macOS / iOS | compile-checked only | a new `mach_vm_allocate` range |
+//! | [`Backend::Placeholder`] | Windows 10 1803+ | compile-checked only | (no `fork()`) |
+//! | [`Backend::Software`] | everywhere, and always under Miri | tested here, also under Miri | `fork()` itself (heap memory) |
 //!
 //! "Compile-checked only" means `make test` builds and lints the backend for that target
 //! (`make check-targets`) but nothing here runs it.
@@ -37,20 +37,32 @@
 //! head crosses the physical end. The cost falls on the software backend alone: one copy of the
 //! elements still queued, at most once per lap of the ring, and only after such a view.
 //! The MPSC record ring hands out bytes only, which cannot change behind a shared view.
+//!
 //! # `fork()`
 //!
 //! A forked child gets a private copy of every mirror it inherits, holding the parent's bytes at
 //! the moment of the fork, at the same addresses and still mirrored: what it does to ordinary
-//! memory. Neither process sees the other's later writes. On Linux, where the mappings are
-//! `MAP_SHARED`, a `pthread_atfork` child handler makes the copy (a new memfd filled from the
-//! inherited mapping and mapped over both halves, or a shared anonymous mapping when memfd is
-//! refused), so:
+//! memory. Neither process sees the other's later writes, and the child never finds a ring
+//! unmapped. Where the two halves are shared memory (`MAP_SHARED` on Linux, Android and
+//! FreeBSD; `VM_INHERIT_SHARE` Mach mappings on macOS), which a plain `fork()` would leave
+//! shared with the parent, every live mirror is registered and a `pthread_atfork` child handler
+//! makes the copy before `fork()` returns in the child:
+//!
+//! - Linux and Android: a new memfd filled from the inherited mapping and mapped over both
+//!   halves; when memfd is refused, a shared anonymous mapping duplicated over the second half
+//!   with the `mremap` system call.
+//! - FreeBSD: the same with a new `shm_open(SHM_ANON)` object (no descriptor-less fallback).
+//! - macOS / iOS: a fresh `mach_vm_allocate` range, filled and then `mach_vm_remap`ped over both
+//!   halves.
+//!
+//! Only the Linux handler runs in the tests here (both of its ways); the Android, FreeBSD and
+//! macOS handlers are compile-checked only, like those backends. Then:
 //!
 //! - `fork()` costs about as much as allocating and copying the live mirrors' physical bytes
-//!   (the README has the figures; `cargo run --release -p picoring --example fork_cost`
-//!   measures them). It reads every page of each mirror, so pages the parent never touched
-//!   become resident (in the parent's memory, too, since they are shared with it) from the
-//!   first fork on.
+//!   (the README has the figures, measured on Linux; `cargo run --release -p picoring --example
+//!   fork_cost` measures them). It reads every page of each mirror, so pages the parent never
+//!   touched become resident (in the parent's memory, too, since they are shared with it) from
+//!   the first fork on.
 //! - `posix_spawn` and `vfork` (`std::process::Command`, Python's `subprocess`) run no fork
 //!   handlers and pay nothing.
 //! - The copy is made when the child handler runs, just after the fork: bytes that other
@@ -62,8 +74,8 @@
 //!   such as one about to `exec`, is unaffected) and a one-line message goes to standard
 //!   error; should even that fail, the child exits with status 127.
 //!
-//! The software backend is heap memory, copied by `fork()` like any other. The Mach backend
-//! (macOS, compile-checked only) gives the child no mapping (`VM_INHERIT_NONE`).
+//! The software backend is heap memory, copied by `fork()` like any other. Windows has no
+//! `fork()`.
 
 use std::ptr::NonNull;
 
