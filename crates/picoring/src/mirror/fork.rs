@@ -203,7 +203,7 @@ fn install_hooks() -> Result<(), Error> {
     }
 }
 
-/// Adds the mirror at `base` (2 * `len` bytes, mapped `MAP_SHARED`) to the registry, installing
+/// Adds the mirror at `base` (2 * `len` bytes of shared memory) to the registry, installing
 /// the fork handlers first if this is the first one.
 ///
 /// # Errors

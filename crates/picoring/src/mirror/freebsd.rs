@@ -13,8 +13,9 @@
 //! `SHM_ANON` objects exist on every supported FreeBSD release (`memfd_create` is built on
 //! them since FreeBSD 13). The mappings keep the default inheritance of `MAP_SHARED` memory
 //! (`INHERIT_SHARE`), so a forked child has them, and the fork module's child handler replaces
-//! them with a private copy in a new `SHM_ANON` object before `fork()` returns there: the child
-//! never shares the parent's pages and never finds the ring unmapped.
+//! them with a private copy in a new `SHM_ANON` object (filled with `write(2)`, which shm
+//! objects accept since FreeBSD 10) before `fork()` returns there: the child never shares the
+//! parent's pages and never finds the ring unmapped.
 
 use std::ptr::NonNull;
 

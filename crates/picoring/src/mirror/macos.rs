@@ -111,26 +111,9 @@ pub(super) fn map(len: usize) -> Result<NonNull<u8>, Error> {
     let allocation = Allocation { address, size };
 
     let twin = address + half;
-    let mut target = twin;
-    let mut cur_protection: VmProt = 0;
-    let mut max_protection: VmProt = 0;
     // SAFETY: the target range [twin, twin + N) is the upper half of our own allocation, which
-    // VM_FLAGS_OVERWRITE replaces; nothing references it yet. All out-pointers are valid.
-    let kr = unsafe {
-        mach_vm_remap(
-            task(),
-            &mut target,
-            half,
-            0,
-            VM_FLAGS_FIXED | VM_FLAGS_OVERWRITE,
-            task(),
-            address,
-            NO_COPY,
-            &mut cur_protection,
-            &mut max_protection,
-            VM_INHERIT_SHARE,
-        )
-    };
+    // nothing references yet; the source is its lower half.
+    let (kr, target) = unsafe { remap_over(twin, address, half) };
     check(kr, "mach_vm_remap")?;
     if target != twin {
         // VM_FLAGS_FIXED promises the requested address; should the kernel place the copy
@@ -200,37 +183,51 @@ pub(super) unsafe fn copy_private(base: *mut u8, len: usize) -> bool {
     unsafe {
         std::ptr::copy_nonoverlapping(base as usize as *const u8, tmp as usize as *mut u8, len)
     };
-    let mut ok = true;
-    for at in [base, base + half] {
-        let mut target = at;
-        let mut cur_protection: VmProt = 0;
-        let mut max_protection: VmProt = 0;
+    let ok = [base, base + half].into_iter().all(|at| {
         // SAFETY: replaces one half of our own mirror (per the caller) with a second mapping of
-        // `tmp`'s pages; all out-pointers are valid.
-        let kr = unsafe {
-            mach_vm_remap(
-                task(),
-                &mut target,
-                half,
-                0,
-                VM_FLAGS_FIXED | VM_FLAGS_OVERWRITE,
-                task(),
-                tmp,
-                NO_COPY,
-                &mut cur_protection,
-                &mut max_protection,
-                VM_INHERIT_SHARE,
-            )
-        };
-        if kr != KERN_SUCCESS || target != at {
-            ok = false;
-            break;
-        }
-    }
+        // `tmp`'s pages.
+        let (kr, target) = unsafe { remap_over(at, tmp, half) };
+        kr == KERN_SUCCESS && target == at
+    });
     // SAFETY: our temporary range; the halves that now map its pages keep them alive. (A stray
     // mapping placed elsewhere by a broken VM_FLAGS_FIXED is left to the child: it is private.)
     unsafe { mach_vm_deallocate(task(), tmp, half) };
     ok
+}
+
+/// Maps the `size` bytes at `source` a second time at `at`, replacing what is there: the same
+/// pages, not a copy, inherited `VM_INHERIT_SHARE` by a forked child. Returns the result and
+/// where the kernel put the mapping (`at`, unless it broke the promise of `VM_FLAGS_FIXED`).
+///
+/// # Safety
+/// `[at, at + size)` and `[source, source + size)` are ranges of ours; nothing references the
+/// first.
+unsafe fn remap_over(
+    at: MachVmAddress,
+    source: MachVmAddress,
+    size: MachVmSize,
+) -> (KernReturn, MachVmAddress) {
+    let mut target = at;
+    let mut cur_protection: VmProt = 0;
+    let mut max_protection: VmProt = 0;
+    // SAFETY: VM_FLAGS_OVERWRITE replaces only `[at, at + size)`, ours per the caller; all
+    // out-pointers are valid.
+    let kr = unsafe {
+        mach_vm_remap(
+            task(),
+            &mut target,
+            size,
+            0,
+            VM_FLAGS_FIXED | VM_FLAGS_OVERWRITE,
+            task(),
+            source,
+            NO_COPY,
+            &mut cur_protection,
+            &mut max_protection,
+            VM_INHERIT_SHARE,
+        )
+    };
+    (kr, target)
 }
 
 /// Turns a `kern_return_t` into our error. Running out of address space or memory becomes
