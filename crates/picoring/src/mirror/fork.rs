@@ -449,6 +449,9 @@ unsafe fn mremap(
     flags: libc::c_int,
     new_address: *mut libc::c_void,
 ) -> *mut libc::c_void {
+    // Every argument goes as a full register: the kernel reads the flags as an unsigned long,
+    // and a variadic `int` leaves the upper half of its register unspecified.
+    let flags = flags as libc::c_ulong;
     // SAFETY: forwarded from the caller; the kernel returns an address or -errno, which the
     // libc wrapper turns into -1 with errno set.
     let r = unsafe {
