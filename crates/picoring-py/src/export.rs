@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use pyo3::ffi;
 use pyo3::prelude::*;
-use pyo3::types::PyMemoryView;
+use pyo3::types::{PyBytes, PyMemoryView};
 
-use crate::guard::Exports;
+use crate::guard::{Exports, Guarded};
 
 /// A region of memory to export: a raw pointer (the bytes live in a mapping the owner keeps
 /// alive and in place while the export is counted) and a length.
@@ -41,6 +41,45 @@ impl Region {
         // SAFETY: the caller's contract.
         unsafe { std::ptr::copy_nonoverlapping(self.ptr, dest.ptr, self.len) }
     }
+}
+
+/// A new `bytes` object holding bytes taken from `g`'s value, allocated with the lock released:
+/// no Python object is ever allocated under an object's lock, since an allocation can start a
+/// garbage collection whose finalizers and callbacks run Python code, which could call back
+/// into the same object and wait for its lock forever.
+///
+/// `measure` (under the lock) says how many bytes to take; the object is then allocated without
+/// the lock, and `fill` (under the lock again) copies exactly `out.len()` bytes into it and
+/// returns `true`, or returns `false` (changing nothing) when the value no longer has them (a
+/// thread changed it in between). Then the bytes are copied out under one lock instead.
+pub(crate) fn new_bytes<'py, R>(
+    g: &Guarded<R>,
+    py: Python<'py>,
+    measure: impl Fn(&mut R) -> PyResult<usize>,
+    fill: impl Fn(&mut R, &mut [u8]) -> PyResult<bool>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let len = g.with(py, |value, _| measure(value))?;
+    if len == 0 {
+        return Ok(PyBytes::new(py, b""));
+    }
+    let mut filled = false;
+    let out = PyBytes::new_with(py, len, |out| {
+        filled = g.with(py, |value, _| fill(value, out))?;
+        Ok(())
+    })?;
+    if filled {
+        return Ok(out);
+    }
+    drop(out);
+    let copy = g.with(py, |value, _| {
+        let mut copy = vec![0; measure(value)?];
+        // Measured under this same lock, so the bytes are there.
+        if !copy.is_empty() && !fill(value, &mut copy)? {
+            copy.clear();
+        }
+        Ok(copy)
+    })?;
+    Ok(PyBytes::new(py, &copy))
 }
 
 /// Fills `view` with a one-dimensional unsigned-byte buffer over `region`, owned by `owner`.

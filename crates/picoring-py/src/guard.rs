@@ -1,7 +1,7 @@
 //! What every Python object here shares: a mutex around the Rust value, export counters,
 //! `close()`, and the fork check.
 
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Once};
 
 use pyo3::exceptions::{PyBufferError, PyMemoryError, PyOSError, PyRuntimeError, PyValueError};
@@ -104,6 +104,8 @@ pub(crate) struct Guarded<R> {
     generation: u64,
     /// The class name, for error messages and `repr`.
     name: &'static str,
+    /// Whether `__init__` has run (it runs once, right after `__new__`).
+    initialised: AtomicBool,
 }
 
 impl<R> Guarded<R> {
@@ -116,11 +118,26 @@ impl<R> Guarded<R> {
             exports: Arc::default(),
             generation: FORK_GENERATION.load(Ordering::Relaxed),
             name,
+            initialised: AtomicBool::new(false),
         }
     }
 
     pub(crate) fn name(&self) -> &'static str {
         self.name
+    }
+
+    /// `__init__`: construction (`__new__`) did all the work; a second call would silently
+    /// keep the old contents under new arguments, so it is a `TypeError`.
+    pub(crate) fn init_once(&self) -> PyResult<()> {
+        if self.initialised.swap(true, Ordering::Relaxed) {
+            Err(pyo3::exceptions::PyTypeError::new_err(format!(
+                "{} objects cannot be re-initialised: __init__ runs once, at construction \
+                 (create a new object instead)",
+                self.name
+            )))
+        } else {
+            Ok(())
+        }
     }
 
     /// A forked child has no mapping for the parent's memory (MADV_DONTFORK), and a mutex
@@ -247,17 +264,35 @@ macro_rules! guarded_pyclass {
                 self.inner.is_closed(py)
             }
 
+            /// Runs once, after `__new__` (which takes the arguments); calling it again
+            /// raises `TypeError`.
+            #[pyo3(signature = (*_args, **_kwargs))]
+            fn __init__(
+                &self,
+                _args: &Bound<'_, pyo3::types::PyTuple>,
+                _kwargs: Option<&Bound<'_, pyo3::types::PyDict>>,
+            ) -> PyResult<()> {
+                self.inner.init_once()
+            }
+
             fn __enter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
                 slf
             }
 
-            #[pyo3(signature = (*_args))]
+            /// Closes. When the block raised and a view still pins the memory, the block's
+            /// exception propagates and the object stays open (freed with its last reference)
+            /// instead of a `BufferError` replacing it.
+            #[pyo3(signature = (*args))]
             fn __exit__(
                 &self,
                 py: Python<'_>,
-                _args: &Bound<'_, pyo3::types::PyTuple>,
+                args: &Bound<'_, pyo3::types::PyTuple>,
             ) -> PyResult<bool> {
-                self.inner.close(py)?;
+                let closed = self.inner.close(py);
+                let raised = args.get_item(0).is_ok_and(|exc_type| !exc_type.is_none());
+                if !raised {
+                    closed?;
+                }
                 Ok(false)
             }
 

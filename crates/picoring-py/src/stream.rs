@@ -24,6 +24,7 @@ byte_ring_class!(
             data: &Bound<'_, PyAny>,
             timeout: Option<f64>,
         ) -> PyResult<usize> {
+            wait::deadline(timeout)?; // a bad timeout is refused whatever the data
             if timeout == Some(0.0) || crate::input::ByteInput::new(data)?.len() == 0 {
                 return byte_ring::push_some(&self.inner, py, data);
             }
@@ -49,6 +50,7 @@ byte_ring_class!(
             n: isize,
             timeout: Option<f64>,
         ) -> PyResult<Bound<'py, PyBytes>> {
+            wait::deadline(timeout)?; // a bad timeout is refused whatever `n`
             if timeout == Some(0.0) || crate::guard::count(n, "n")? == 0 {
                 return byte_ring::pop_bytes(&self.inner, py, n);
             }
@@ -88,12 +90,28 @@ byte_ring_class!(
         ) -> PyResult<Option<Bound<'py, PyBytes>>> {
             let delim = u8::try_from(delim)
                 .map_err(|_| pyo3::exceptions::PyValueError::new_err("byte must be in range(0, 256)"))?;
-            self.inner.with(py, |stream, _| {
-                self.inner.exports.check_no_readers()?;
-                let frame = stream.read_until(delim).map(|frame| PyBytes::new(py, frame));
-                stream.notify(); // room for waiting writers
-                Ok(frame)
-            })
+            let frame_len = |stream: &Wakes<picoring::PicoByteStream>| {
+                stream.peek().iter().position(|&b| b == delim).map_or(0, |i| i + 1)
+            };
+            let frame = crate::export::new_bytes(
+                &self.inner,
+                py,
+                |stream| {
+                    self.inner.exports.check_no_readers()?;
+                    Ok(frame_len(stream))
+                },
+                |stream, out| {
+                    if frame_len(stream) != out.len() {
+                        return Ok(false);
+                    }
+                    self.inner.exports.check_no_readers()?;
+                    byte_ring::copy_out(py, &stream.peek()[..out.len()], out);
+                    ByteRing::consume(stream, out.len()); // wakes waiting writers
+                    Ok(true)
+                },
+            )?;
+            // A frame holds at least its delimiter: empty means none is readable yet.
+            Ok((!frame.as_bytes().is_empty()).then_some(frame))
         }
 
         /// `read_until(b"\n")`: the next whole line, newline included, or `None`.
