@@ -4,7 +4,7 @@ those must neither deadlock nor fail.
 
 Each case runs in a subprocess with a deadline (faulthandler), so a regression fails with a
 traceback instead of hanging the test run. In the subprocess, ``gc.set_threshold(1)`` makes
-nearly every allocation of a tracked object collect, a ``gc.callbacks`` entry and a finalizer
+nearly every allocation of a tracked object collect (the thresholds vary from 1 to 3), a ``gc.callbacks`` entry and a finalizer
 in a reference cycle call methods of the object under test, and the call under test runs many
 times.
 """
@@ -30,6 +30,10 @@ SCRIPT = textwrap.dedent(
     def reenter(obj):
         {reenter}
 
+    KEEP = []
+    KEPT = type("Kept", (list,), {{"__iter__": lambda self: (KEEP.append(it := list.__iter__(self)), it)[1]}})(
+        [1.5, 2.5, 3.5] * 20
+    )
     obj = setup()
     reentered = []
     errors = []
@@ -53,10 +57,14 @@ SCRIPT = textwrap.dedent(
     gc.callbacks.append(use_again)
     junk = []
     armed = True
-    gc.set_threshold(1)
-    for _ in range(300):
+    for i in range(600):
+        # Vary where the collections fall: the threshold, and how many tracked allocations
+        # that survive come before the call (allocations inside it that are freed again before
+        # its own allocations would otherwise always reset the count at the same point).
+        gc.set_threshold(1 + i % 3)
         Finalizer()
-        junk.append([])  # a tracked allocation that survives, so the next one may collect
+        for _ in range(i % 5):
+            junk.append([])
         call(obj)
     gc.set_threshold(700)
     armed = False
@@ -97,7 +105,9 @@ CASES = {
     "list_byte.repr_eq": (LIST, "repr(obj); obj == b'abc'; bytes(obj); memoryview(obj).release()", "repr(obj); obj[0]"),
     "typed.tolist": (TYPED, "obj.tolist()", "obj.tolist(); len(obj)"),
     "typed.repr": (TYPED, "repr(obj)", "repr(obj); obj[0]"),
-    "typed.eq": (TYPED, "obj == [1.5, 2.5, 3.5] * 20; obj == obj", "obj.tolist(); obj == obj"),
+    # A list subclass whose iterators stay alive: freeing one would lower the collector's count
+    # and move the collection away from the comparison's own allocation.
+    "typed.eq": (TYPED, "obj == KEPT; obj == obj; obj == (1.5,)", "obj.tolist(); obj == obj"),
     "typed.items": (
         TYPED,
         "obj.append(4.5); obj[0]; obj[1:4]; obj[::3]; obj.get(1); obj.pop(); list(obj); memoryview(obj).release()",
@@ -114,7 +124,7 @@ CASES = {
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_collector_callbacks_may_use_the_object_being_called(case):
     setup, call, reenter = CASES[case]
-    script = SCRIPT.format(deadline=60, setup=setup, call=call, reenter=reenter)
+    script = SCRIPT.format(deadline=30, setup=setup, call=call, reenter=reenter)
     done = subprocess.run(
         [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
     )

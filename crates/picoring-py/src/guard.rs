@@ -225,7 +225,8 @@ impl<R> Guarded<R> {
             return false;
         }
         // A re-entrant call cannot tell: it is open (it was being used).
-        self.lock(py).is_ok_and(|locked| locked.state.value.is_none())
+        self.lock(py)
+            .is_ok_and(|locked| locked.state.value.is_none())
     }
 
     /// Frees the memory now; idempotent. Refused while any export is alive.

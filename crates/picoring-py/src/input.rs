@@ -27,9 +27,8 @@ impl Buffer {
         let mut view = Box::new(std::mem::MaybeUninit::<ffi::Py_buffer>::zeroed());
         // SAFETY: `view` points to writable memory for one Py_buffer; on success CPython fills
         // it and we own one export, released in `Drop`.
-        let rc = unsafe {
-            ffi::PyObject_GetBuffer(obj.as_ptr(), view.as_mut_ptr(), ffi::PyBUF_FULL_RO)
-        };
+        let rc =
+            unsafe { ffi::PyObject_GetBuffer(obj.as_ptr(), view.as_mut_ptr(), ffi::PyBUF_FULL_RO) };
         if rc == -1 {
             return Err(PyErr::fetch(obj.py()));
         }
@@ -135,7 +134,7 @@ impl<'py> ByteInput<'py> {
     fn ptr(&self) -> *mut u8 {
         match self {
             ByteInput::Bytes(bytes) => bytes.as_bytes().as_ptr() as *mut u8,
-            ByteInput::Buffer(buffer) => buffer.buf_ptr() as *mut u8,
+            ByteInput::Buffer(buffer) => buffer.buf_ptr(),
         }
     }
 

@@ -57,7 +57,8 @@ impl Slice {
         let (mut start, mut stop) = (self.start, self.stop);
         // SAFETY: pure arithmetic on the numbers passed; `len` is a length of memory we hold,
         // so it fits an isize, and the step is not zero (checked by `PySlice_Unpack`).
-        let n = unsafe { ffi::PySlice_AdjustIndices(len as isize, &mut start, &mut stop, self.step) };
+        let n =
+            unsafe { ffi::PySlice_AdjustIndices(len as isize, &mut start, &mut stop, self.step) };
         // Adjusted, `start` lies in 0..=len (0..len when anything is selected).
         (start.max(0) as usize, self.step, n.max(0) as usize)
     }
