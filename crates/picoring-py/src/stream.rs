@@ -90,28 +90,16 @@ byte_ring_class!(
         ) -> PyResult<Option<Bound<'py, PyBytes>>> {
             let delim = u8::try_from(delim)
                 .map_err(|_| pyo3::exceptions::PyValueError::new_err("byte must be in range(0, 256)"))?;
-            let frame_len = |stream: &Wakes<picoring::PicoByteStream>| {
-                stream.peek().iter().position(|&b| b == delim).map_or(0, |i| i + 1)
-            };
-            let frame = crate::export::new_bytes(
-                &self.inner,
-                py,
-                |stream| {
-                    self.inner.exports.check_no_readers()?;
-                    Ok(frame_len(stream))
-                },
-                |stream, out| {
-                    if frame_len(stream) != out.len() {
-                        return Ok(false);
-                    }
-                    self.inner.exports.check_no_readers()?;
-                    byte_ring::copy_out(py, &stream.peek()[..out.len()], out);
-                    ByteRing::consume(stream, out.len()); // wakes waiting writers
-                    Ok(true)
-                },
-            )?;
-            // A frame holds at least its delimiter: empty means none is readable yet.
-            Ok((!frame.as_bytes().is_empty()).then_some(frame))
+            // Copied out under the lock, made a `bytes` object after it: no Python object is
+            // allocated under a lock. (Frames are usually short; the library's search remembers
+            // how far it looked, so polling for a long frame costs only the new bytes.)
+            let frame = self.inner.with(py, |stream, _| {
+                self.inner.exports.check_no_readers()?;
+                let frame = stream.read_until(delim).map(<[u8]>::to_vec);
+                stream.notify(); // room for waiting writers
+                Ok(frame)
+            })?;
+            Ok(frame.map(|frame| PyBytes::new(py, &frame)))
         }
 
         /// `read_until(b"\n")`: the next whole line, newline included, or `None`.

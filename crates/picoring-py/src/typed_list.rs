@@ -211,10 +211,11 @@ guarded_pyclass!(
         };
         let bytes = match max_capacity {
             None => List::new(),
+            // Counted in items, as `max_capacity()` reports it.
             Some(n) => List::with_max_capacity(
-                count(n, "max_capacity")?
-                    .checked_mul(code.itemsize())
-                    .ok_or_else(|| pyo3::exceptions::PyMemoryError::new_err("max_capacity is too large"))?,
+                count(n, "max_capacity")?.checked_mul(code.itemsize()).ok_or_else(|| {
+                    pyo3::exceptions::PyMemoryError::new_err("max_capacity is too large")
+                })?,
             ),
         }
         .map_err(to_py_err)?;

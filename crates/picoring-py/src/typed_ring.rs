@@ -326,7 +326,8 @@ guarded_pyclass!(
                         TypedExport::new(empty.as_any(), exports, region, code, columns, true)?;
                     Ok(PyMemoryView::from(export.as_any())?.into_any())
                 }
-                None => PyMemoryView::from(bytes.as_any())?.call_method1("cast", (format, shape_tuple)),
+                None => PyMemoryView::from(bytes.as_any())?
+                    .call_method1("cast", (format, shape_tuple)),
             };
         }
     }
