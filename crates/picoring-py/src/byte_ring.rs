@@ -229,25 +229,17 @@ pub(crate) fn pop_bytes<'py, R: ByteRing>(
             }
             Ok(n)
         },
-        |ring, out| {
-            if ring.len() < out.len() {
+        |ring, dest| {
+            if ring.len() < dest.len {
                 return Ok(false);
             }
             g.exports.check_no_readers()?;
-            copy_out(py, &ring.readable()[..out.len()], out);
-            ring.consume(out.len());
+            // SAFETY: `dest` is fresh memory of `dest.len` bytes (`new_bytes`' contract).
+            unsafe { export::copy_out(py, &ring.readable()[..dest.len], dest) };
+            ring.consume(dest.len);
             Ok(true)
         },
     )
-}
-
-/// Copies `src` into `out` (as long), releasing the GIL when it is long.
-pub(crate) fn copy_out(py: Python<'_>, src: &[u8], out: &mut [u8]) {
-    if src.len() >= DETACH_BYTES {
-        py.detach(|| out.copy_from_slice(src));
-    } else {
-        out.copy_from_slice(src);
-    }
 }
 
 /// Copies up to `len(buffer)` bytes into a writable buffer and removes them; returns how many.

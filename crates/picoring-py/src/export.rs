@@ -48,38 +48,110 @@ impl Region {
 /// garbage collection whose finalizers and callbacks run Python code, which could call back
 /// into the same object and wait for its lock forever.
 ///
-/// `measure` (under the lock) says how many bytes to take; the object is then allocated without
-/// the lock, and `fill` (under the lock again) copies exactly `out.len()` bytes into it and
-/// returns `true`, or returns `false` (changing nothing) when the value no longer has them (a
-/// thread changed it in between). Then the bytes are copied out under one lock instead.
+/// `measure` (under the lock) says how many bytes to take. `fill` (under the lock, never for 0
+/// bytes) writes exactly `dest.len` bytes to `dest` (uninitialised memory, valid for that many
+/// writes, not overlapping the value) and returns `true`, or writes nothing and returns `false`
+/// when the value no longer has them. Short results are copied to the stack under one lock; longer ones
+/// go straight into a `bytes` object allocated after `measure` and filled under the lock again,
+/// or, if a thread changed the value in between, copied out under one lock.
 pub(crate) fn new_bytes<'py, R>(
     g: &Guarded<R>,
     py: Python<'py>,
     measure: impl Fn(&mut R) -> PyResult<usize>,
-    fill: impl Fn(&mut R, &mut [u8]) -> PyResult<bool>,
+    fill: impl Fn(&mut R, Region) -> PyResult<bool>,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let len = g.with(py, |value, _| measure(value))?;
-    if len == 0 {
-        return Ok(PyBytes::new(py, b""));
-    }
-    let mut filled = false;
-    let out = PyBytes::new_with(py, len, |out| {
-        filled = g.with(py, |value, _| fill(value, out))?;
-        Ok(())
+    /// Up to this many bytes, a second copy costs less than taking the lock twice.
+    const ON_STACK: usize = 512;
+    let mut small = std::mem::MaybeUninit::<[u8; ON_STACK]>::uninit();
+    let stack = Region {
+        ptr: small.as_mut_ptr().cast(),
+        len: ON_STACK,
+    };
+    let len = g.with(py, |value, _| {
+        let len = measure(value)?;
+        // Measured under this same lock, so the bytes are there.
+        if len > 0 && len <= ON_STACK && !fill(value, Region { len, ..stack })? {
+            return Ok(0);
+        }
+        Ok(len)
     })?;
-    if filled {
+    if len <= ON_STACK {
+        // SAFETY: `fill` wrote the first `len` bytes of the stack buffer.
+        let bytes = unsafe { std::slice::from_raw_parts(stack.ptr, len) };
+        return Ok(PyBytes::new(py, bytes));
+    }
+    let (out, dest) = uninit_bytes(py, len)?;
+    if g.with(py, |value, _| fill(value, dest))? {
         return Ok(out);
     }
-    drop(out);
-    let copy = g.with(py, |value, _| {
-        let mut copy = vec![0; measure(value)?];
-        // Measured under this same lock, so the bytes are there.
-        if !copy.is_empty() && !fill(value, &mut copy)? {
-            copy.clear();
+    drop(out); // never shown to Python: its unwritten bytes are never read
+    let mut copy: Vec<u8> = Vec::new();
+    g.with(py, |value, _| {
+        let len = measure(value)?;
+        copy.reserve_exact(len);
+        let dest = Region {
+            ptr: copy.as_mut_ptr(),
+            len,
+        };
+        if len > 0 && fill(value, dest)? {
+            // SAFETY: `fill` wrote all `len` bytes of the reserved capacity.
+            unsafe { copy.set_len(len) };
         }
-        Ok(copy)
+        Ok(())
     })?;
     Ok(PyBytes::new(py, &copy))
+}
+
+/// A new `bytes` object of `len` bytes whose contents are not yet written, and where they go.
+/// The caller writes all of them before the object is shown to Python.
+fn uninit_bytes(py: Python<'_>, len: usize) -> PyResult<(Bound<'_, PyBytes>, Region)> {
+    let size = isize::try_from(len).map_err(|_| pyo3::exceptions::PyMemoryError::new_err(""))?;
+    // SAFETY: a NULL source asks CPython for an uninitialised object of `size` bytes; the result
+    // is a new reference or NULL with an exception set.
+    let out = unsafe {
+        Bound::from_owned_ptr_or_err(py, ffi::PyBytes_FromStringAndSize(std::ptr::null(), size))?
+            .cast_into_unchecked::<PyBytes>()
+    };
+    // SAFETY: `out` is a bytes object; its buffer holds `len` bytes (and a NUL).
+    let ptr = unsafe { ffi::PyBytes_AsString(out.as_ptr()) }.cast::<u8>();
+    Ok((out, Region { ptr, len }))
+}
+
+/// A new `bytearray` of `len` bytes whose contents are not yet written, and where they go. The
+/// caller writes all of them before the object is shown to Python.
+pub(crate) fn uninit_bytearray(
+    py: Python<'_>,
+    len: usize,
+) -> PyResult<(Bound<'_, pyo3::types::PyByteArray>, Region)> {
+    let size = isize::try_from(len).map_err(|_| pyo3::exceptions::PyMemoryError::new_err(""))?;
+    // SAFETY: as in `uninit_bytes`, for a bytearray.
+    let out = unsafe {
+        Bound::from_owned_ptr_or_err(
+            py,
+            ffi::PyByteArray_FromStringAndSize(std::ptr::null(), size),
+        )?
+        .cast_into_unchecked::<pyo3::types::PyByteArray>()
+    };
+    // SAFETY: `out` is a bytearray holding `len` bytes; nothing else can reach it yet.
+    let ptr = unsafe { ffi::PyByteArray_AsString(out.as_ptr()) }.cast::<u8>();
+    Ok((out, Region { ptr, len }))
+}
+
+/// Copies `src` to `dest` (as long), releasing the GIL when it is long.
+///
+/// # Safety
+///
+/// `dest` is valid for `src.len()` writes and does not overlap `src`; nothing else touches it.
+pub(crate) unsafe fn copy_out(py: Python<'_>, src: &[u8], dest: Region) {
+    debug_assert_eq!(src.len(), dest.len);
+    let src = Region::of(src);
+    if src.len >= crate::guard::DETACH_BYTES {
+        // SAFETY: the caller's contract; the source stays put while the caller holds its lock.
+        py.detach(move || unsafe { src.copy_to(dest) });
+    } else {
+        // SAFETY: the caller's contract.
+        unsafe { src.copy_to(dest) };
+    }
 }
 
 /// Fills `view` with a one-dimensional unsigned-byte buffer over `region`, owned by `owner`.

@@ -2,7 +2,7 @@
 //! `close()`, and the fork check.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, Once};
+use std::sync::{Arc, Mutex, Once};
 
 use pyo3::exceptions::{PyBufferError, PyMemoryError, PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
@@ -106,27 +106,6 @@ pub(crate) struct Guarded<R> {
     name: &'static str,
     /// Whether `__init__` has run (it runs once, right after `__new__`).
     initialised: AtomicBool,
-    /// The thread holding `state` ([`thread_token`]), 0 when none does.
-    holder: AtomicUsize,
-}
-
-/// An address unique to the calling thread among live threads.
-fn thread_token() -> usize {
-    thread_local!(static TOKEN: u8 = const { 0 });
-    TOKEN.with(|token| token as *const u8 as usize)
-}
-
-/// The locked state; forgets its holder before the mutex is unlocked.
-struct Locked<'a, R> {
-    holder: &'a AtomicUsize,
-    state: MutexGuard<'a, State<R>>,
-}
-
-impl<R> Drop for Locked<'_, R> {
-    fn drop(&mut self) {
-        // Runs before the guard field unlocks the mutex.
-        self.holder.store(0, Ordering::Relaxed);
-    }
 }
 
 impl<R> Guarded<R> {
@@ -140,7 +119,6 @@ impl<R> Guarded<R> {
             generation: FORK_GENERATION.load(Ordering::Relaxed),
             name,
             initialised: AtomicBool::new(false),
-            holder: AtomicUsize::new(0),
         }
     }
 
@@ -176,30 +154,6 @@ impl<R> Guarded<R> {
         }
     }
 
-    /// Takes the lock. No Python code runs while it is held (nothing allocates Python objects
-    /// there); should some ever run and call back into this object on the same thread, that
-    /// call raises `RuntimeError` instead of waiting for the lock forever.
-    fn lock(&self, py: Python<'_>) -> PyResult<Locked<'_, R>> {
-        let me = thread_token();
-        // Only this thread ever stores its own token, so a Relaxed load sees it if it is there.
-        if self.holder.load(Ordering::Relaxed) == me {
-            return Err(PyRuntimeError::new_err(format!(
-                "this {} was used by Python code that ran while it was locked (a finalizer or \
-                 garbage-collector callback)",
-                self.name
-            )));
-        }
-        let state = self
-            .state
-            .lock_py_attached(py)
-            .unwrap_or_else(|e| e.into_inner());
-        self.holder.store(me, Ordering::Relaxed);
-        Ok(Locked {
-            holder: &self.holder,
-            state,
-        })
-    }
-
     /// Runs `f` on the open value under the lock.
     #[inline]
     pub(crate) fn with<T>(
@@ -208,8 +162,11 @@ impl<R> Guarded<R> {
         f: impl FnOnce(&mut R, &mut usize) -> PyResult<T>,
     ) -> PyResult<T> {
         self.check_process()?;
-        let mut locked = self.lock(py)?;
-        let State { value, granted } = &mut *locked.state;
+        let mut state = self
+            .state
+            .lock_py_attached(py)
+            .unwrap_or_else(|e| e.into_inner());
+        let State { value, granted } = &mut *state;
         match value {
             Some(value) => f(value, granted),
             None => Err(PyValueError::new_err(format!(
@@ -224,17 +181,21 @@ impl<R> Guarded<R> {
         if self.check_process().is_err() {
             return false;
         }
-        // A re-entrant call cannot tell: it is open (it was being used).
-        self.lock(py)
-            .is_ok_and(|locked| locked.state.value.is_none())
+        let state = self
+            .state
+            .lock_py_attached(py)
+            .unwrap_or_else(|e| e.into_inner());
+        state.value.is_none()
     }
 
     /// Frees the memory now; idempotent. Refused while any export is alive.
     pub(crate) fn close(&self, py: Python<'_>) -> PyResult<()> {
         self.check_process()?;
         let doomed = {
-            let mut locked = self.lock(py)?;
-            let state = &mut *locked.state;
+            let mut state = self
+                .state
+                .lock_py_attached(py)
+                .unwrap_or_else(|e| e.into_inner());
             if state.value.is_some() {
                 self.exports.check_none()?;
             }

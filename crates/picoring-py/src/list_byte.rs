@@ -258,17 +258,19 @@ guarded_pyclass!(
                 &self.inner,
                 py,
                 |list| Ok(slice.indices(list.len()).2),
-                |list, out| {
+                |list, dest| {
                     let (start, step, n) = slice.indices(list.len());
-                    if n != out.len() {
+                    if n != dest.len {
                         return Ok(false);
                     }
                     if step == 1 {
                         // The common case, copied once.
-                        out.copy_from_slice(&list[start..start + n]);
+                        // SAFETY: `dest` is fresh memory of `n` bytes (`new_bytes`' contract).
+                        unsafe { export::copy_out(py, &list[start..start + n], dest) };
                     } else {
-                        for (dest, i) in out.iter_mut().zip(slice.positions(list.len())) {
-                            *dest = list[i];
+                        for (k, i) in slice.positions(list.len()).enumerate() {
+                            // SAFETY: `k < n`, and `dest` holds `n` writable bytes.
+                            unsafe { dest.ptr.add(k).write(list[i]) };
                         }
                     }
                     Ok(true)

@@ -14,7 +14,7 @@ use pyo3::exceptions::{PyMemoryError, PyValueError};
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyByteArray, PyBytes, PyMemoryView, PyTuple};
+use pyo3::types::{PyBytes, PyMemoryView, PyTuple};
 
 use crate::byte_ring::ByteRing;
 use crate::export::Region;
@@ -290,24 +290,22 @@ guarded_pyclass!(
                     Ok(Some((len, f.shape(n), f.code, f.channels)))
                 },
             )?;
-            let mut taken = false;
-            let bytes = PyByteArray::new_with(py, len, |out| {
-                taken = self.inner.with(py, |f, _| {
-                    if f.bytes.len() < len {
-                        return Ok(false); // another thread took frames meanwhile
-                    }
-                    if len > 0 {
-                        self.inner.exports.check_no_readers()?;
-                        crate::byte_ring::copy_out(py, &f.bytes.readable()[..len], out);
-                        f.bytes.consume(len);
-                        f.notify();
-                    }
-                    Ok(true)
-                })?;
-                Ok(())
+            let (bytes, dest) = crate::export::uninit_bytearray(py, len)?;
+            let taken = self.inner.with(py, |f, _| {
+                if f.bytes.len() < len {
+                    return Ok(false); // another thread took frames meanwhile
+                }
+                if len > 0 {
+                    self.inner.exports.check_no_readers()?;
+                    // SAFETY: `dest` is the new bytearray's `len` bytes, reachable by no one else.
+                    unsafe { crate::export::copy_out(py, &f.bytes.readable()[..len], dest) };
+                    f.bytes.consume(len);
+                    f.notify();
+                }
+                Ok(true)
             })?;
             if !taken {
-                continue;
+                continue; // the unwritten bytearray is dropped unseen
             }
             let format = code.format.to_str().unwrap_or("B");
             let shape_tuple = PyTuple::new(py, &shape)?;
