@@ -174,11 +174,22 @@ impl PicoList {
             let shown = typed.len().min(limit) * size;
             Ok((typed.code, typed.bytes[..shown].to_vec(), typed.len()))
         })?;
-        let items = raw
-            .chunks_exact(code.itemsize())
-            .map(|raw| code.load(py, raw))
-            .collect::<PyResult<Vec<_>>>()?;
-        Ok((PyList::new(py, items)?, len))
+        let size = code.itemsize();
+        // Filled in place: no second buffer (of object pointers) beside the copied bytes.
+        // SAFETY: PyList_New returns a new list of `raw.len() / size` empty (NULL) slots, or NULL
+        // with an exception set; lengths of memory we hold fit an isize.
+        let list = unsafe {
+            Bound::from_owned_ptr_or_err(py, ffi::PyList_New((raw.len() / size) as isize))?
+                .cast_into_unchecked::<PyList>()
+        };
+        for (i, raw) in raw.chunks_exact(size).enumerate() {
+            let item = code.load(py, raw)?;
+            // SAFETY: `i` is within the list, whose slot is still empty; PyList_SetItem steals
+            // the new reference. A list left part-filled by an error is freed safely (its
+            // deallocation skips empty slots) and never reaches Python.
+            unsafe { ffi::PyList_SetItem(list.as_ptr(), i as isize, item.into_ptr()) };
+        }
+        Ok((list, len))
     }
 
     fn to_list<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
