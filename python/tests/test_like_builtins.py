@@ -23,7 +23,8 @@ def test_an_exhausted_iterator_stays_exhausted(make, builtin):
     for seq in (make(), builtin()):
         it = iter(seq)
         assert len(list(it)) == 3
-        seq.append(4)
+        assert next(it, None) is None
+        seq.extend([4, 5, 6, 7])
         assert list(it) == []  # bytearray and array.array iterators stay exhausted
         assert next(it, None) is None
 
@@ -113,12 +114,12 @@ def test_zero_dimensional_buffers_are_one_item():
 
 
 ALL_CLASSES = [
-    lambda: picoring.PicoRingByte(4096),
-    lambda: picoring.PicoQueueByte(4096),
-    lambda: picoring.PicoByteStreamPy(4096),
-    lambda: picoring.PicoListByte(b"abc"),
-    lambda: picoring.PicoList("i", [1, 2]),
-    lambda: picoring.PicoRing("f", 8),
+    pytest.param(lambda: picoring.PicoRingByte(4096), id="PicoRingByte"),
+    pytest.param(lambda: picoring.PicoQueueByte(4096), id="PicoQueueByte"),
+    pytest.param(lambda: picoring.PicoByteStreamPy(4096), id="PicoByteStreamPy"),
+    pytest.param(lambda: picoring.PicoListByte(b"abc"), id="PicoListByte"),
+    pytest.param(lambda: picoring.PicoList("i", [1, 2]), id="PicoList"),
+    pytest.param(lambda: picoring.PicoRing("f", 8), id="PicoRing"),
 ]
 
 
