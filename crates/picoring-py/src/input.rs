@@ -15,11 +15,6 @@ pub(crate) struct Buffer {
     view: Box<ffi::Py_buffer>,
 }
 
-// SAFETY: the export is only read (and released) with the GIL held; the pointers in it are
-// the exporter's, valid until `PyBuffer_Release`.
-unsafe impl Send for Buffer {}
-// SAFETY: as above; nothing here mutates the struct after it is filled.
-unsafe impl Sync for Buffer {}
 
 impl Buffer {
     /// Requests a strided, formatted, read-only-or-writable export of `obj`.
