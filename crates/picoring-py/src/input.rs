@@ -15,7 +15,6 @@ pub(crate) struct Buffer {
     view: Box<ffi::Py_buffer>,
 }
 
-
 impl Buffer {
     /// Requests a strided, formatted, read-only-or-writable export of `obj`.
     fn get(obj: &Bound<'_, PyAny>) -> PyResult<Self> {
