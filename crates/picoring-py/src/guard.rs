@@ -176,6 +176,24 @@ impl<R> Guarded<R> {
         }
     }
 
+    /// Runs `f` on the open value if the lock is free right now; `Ok(None)`, running nothing,
+    /// when another thread holds it (or waits for the GIL holding it).
+    pub(crate) fn try_with<T>(&self, f: impl FnOnce(&mut R) -> PyResult<T>) -> PyResult<Option<T>> {
+        self.check_process()?;
+        let mut state = match self.state.try_lock() {
+            Ok(state) => state,
+            Err(std::sync::TryLockError::Poisoned(state)) => state.into_inner(),
+            Err(std::sync::TryLockError::WouldBlock) => return Ok(None),
+        };
+        match &mut state.value {
+            Some(value) => f(value).map(Some),
+            None => Err(PyValueError::new_err(format!(
+                "operation on a closed {}",
+                self.name
+            ))),
+        }
+    }
+
     /// Whether `close()` was called (false in a forked child as well: the question is moot there).
     pub(crate) fn is_closed(&self, py: Python<'_>) -> bool {
         if self.check_process().is_err() {

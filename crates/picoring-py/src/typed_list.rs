@@ -165,29 +165,70 @@ impl PicoList {
         Ok(true)
     }
 
-    /// The first `limit` items as a Python list, and the length. The bytes are copied under the
-    /// lock and converted after it: no Python object is allocated under the lock (a garbage
-    /// collection started there could run a finalizer that uses this list).
+    /// The first `limit` items as a Python list, and the length: a snapshot, as if taken under
+    /// one lock, though no Python object is allocated under the lock (a garbage collection
+    /// started there could run a finalizer that uses this list).
+    ///
+    /// The list is allocated first (a collection may run there), then the items are copied out
+    /// a chunk per lock and converted between chunks. Converting numbers starts no collection
+    /// and runs no Python code, and this thread keeps the GIL from the first chunk to the last,
+    /// so no other thread can change the list in between: any change needs the GIL, and a
+    /// thread that took the lock in between to wait for the GIL makes the next chunk's
+    /// `try_with` fail. Then, or if the length changed before the first chunk, the whole
+    /// snapshot is copied under one lock instead (no fresh memory is touched otherwise: a
+    /// snapshot of a large list costs page faults).
     fn head<'py>(&self, py: Python<'py>, limit: usize) -> PyResult<(Bound<'py, PyList>, usize)> {
+        /// Bytes copied per lock.
+        const CHUNK: usize = 16 * 1024;
+        let (code, len) = self
+            .inner
+            .with(py, |typed, _| Ok((typed.code, typed.len())))?;
+        let size = code.itemsize();
+        let n = len.min(limit);
+        let list = new_list(py, n)?;
+        let mut chunk = [0u8; CHUNK];
+        let per_chunk = CHUNK / size;
+        let mut done = 0;
+        while done < n {
+            let k = per_chunk.min(n - done);
+            let mut copy = |typed: &mut Typed| {
+                if typed.len() != len {
+                    return false;
+                }
+                chunk[..k * size].copy_from_slice(&typed.bytes[done * size..(done + k) * size]);
+                true
+            };
+            let copied = if done == 0 {
+                self.inner.with(py, |typed, _| Ok(copy(typed)))?
+            } else {
+                self.inner.try_with(|typed| Ok(copy(typed)))? == Some(true)
+            };
+            if !copied {
+                return self.head_snapshot(py, limit);
+            }
+            for (i, raw) in chunk[..k * size].chunks_exact(size).enumerate() {
+                set_item(&list, done + i, code.load(py, raw)?);
+            }
+            done += k;
+        }
+        Ok((list, len))
+    }
+
+    /// [`PicoList::head`] from one copy of the items taken under one lock.
+    fn head_snapshot<'py>(
+        &self,
+        py: Python<'py>,
+        limit: usize,
+    ) -> PyResult<(Bound<'py, PyList>, usize)> {
         let (code, raw, len) = self.inner.with(py, |typed, _| {
             let size = typed.code.itemsize();
             let shown = typed.len().min(limit) * size;
             Ok((typed.code, typed.bytes[..shown].to_vec(), typed.len()))
         })?;
         let size = code.itemsize();
-        // Filled in place: no second buffer (of object pointers) beside the copied bytes.
-        // SAFETY: PyList_New returns a new list of `raw.len() / size` empty (NULL) slots, or NULL
-        // with an exception set; lengths of memory we hold fit an isize.
-        let list = unsafe {
-            Bound::from_owned_ptr_or_err(py, ffi::PyList_New((raw.len() / size) as isize))?
-                .cast_into_unchecked::<PyList>()
-        };
+        let list = new_list(py, raw.len() / size)?;
         for (i, raw) in raw.chunks_exact(size).enumerate() {
-            let item = code.load(py, raw)?;
-            // SAFETY: `i` is within the list, whose slot is still empty; PyList_SetItem steals
-            // the new reference. A list left part-filled by an error is freed safely (its
-            // deallocation skips empty slots) and never reaches Python.
-            unsafe { ffi::PyList_SetItem(list.as_ptr(), i as isize, item.into_ptr()) };
+            set_item(&list, i, code.load(py, raw)?);
         }
         Ok((list, len))
     }
@@ -527,6 +568,26 @@ guarded_pyclass!(
     }
     }
 );
+
+/// A new list of `n` empty slots, each filled once by [`set_item`] before Python sees it.
+fn new_list(py: Python<'_>, n: usize) -> PyResult<Bound<'_, PyList>> {
+    // SAFETY: PyList_New returns a new list of `n` empty (NULL) slots, or NULL with an exception
+    // set; `n` counts items of memory we hold, so it fits an isize. A list left part-filled by
+    // an error is freed safely (its deallocation skips empty slots) and never reaches Python.
+    unsafe {
+        Ok(
+            Bound::from_owned_ptr_or_err(py, ffi::PyList_New(n as isize))?
+                .cast_into_unchecked::<PyList>(),
+        )
+    }
+}
+
+/// Fills the empty slot `i` of a list from [`new_list`].
+fn set_item(list: &Bound<'_, PyList>, i: usize, item: Bound<'_, PyAny>) {
+    // SAFETY: `i` is within the list and its slot is still empty; PyList_SetItem steals the
+    // reference (and cannot fail for an index in range).
+    unsafe { ffi::PyList_SetItem(list.as_ptr(), i as isize, item.into_ptr()) };
+}
 
 /// `array.array`, looked up once.
 fn array_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
