@@ -61,7 +61,7 @@ pub(crate) fn new_bytes<'py, R>(
     fill: impl Fn(&mut R, Region) -> PyResult<bool>,
 ) -> PyResult<Bound<'py, PyBytes>> {
     /// Up to this many bytes, a second copy costs less than taking the lock twice.
-    const ON_STACK: usize = 512;
+    const ON_STACK: usize = 2048;
     let mut small = std::mem::MaybeUninit::<[u8; ON_STACK]>::uninit();
     let stack = Region {
         ptr: small.as_mut_ptr().cast(),
