@@ -110,12 +110,14 @@ CASES = {
     "typed.eq": (TYPED, "obj == KEPT; obj == obj; obj == (1.5,)", "obj.tolist(); obj == obj"),
     "typed.items": (
         TYPED,
-        "obj.append(4.5); obj[0]; obj[1:4]; obj[::3]; obj.get(1); obj.pop(); list(obj); memoryview(obj).release()",
+        "obj.append(4.5); obj[0]; obj[1:4]; obj[::3]; obj.get(1); obj.pop(); list(obj); "
+        "memoryview(obj).release(); obj.typecode; 2.5 in obj",
         "obj.tolist(); repr(obj)",
     ),
     "frames.pop": (
         FRAMES,
-        "obj.push(array.array('f', [2.0] * 4)); obj.pop(2, timeout=0); obj.pop(0); obj.get_readable_view().release()",
+        "obj.push(array.array('f', [2.0] * 4)); obj.pop(2, timeout=0); obj.pop(0); obj.pop(); "
+        "obj.push(array.array('f', [3.0] * 64)); obj.get_readable_view().release(); obj.typecode; repr(obj)",
         "len(obj); repr(obj); obj.get_readable_view().release()",
     ),
 }
