@@ -16,7 +16,10 @@ Every class is safe to share between threads, exports the buffer protocol (``byt
 Pushing more than fits: ``push``/``push_bytes``/``push_bulk`` return ``False`` and write nothing;
 ``write`` stores what fits and returns the count. Reading more than is there returns what is
 there (``b""`` when empty); ``pop()`` returns ``None`` when empty. Explicit counts beyond what is
-there (``advance_tail``, ``advance_head``, ``commit``, ``consume``) raise ``ValueError``.
+there (``advance_tail``, ``advance_head``, ``commit``, ``consume``) raise ``ValueError``. A
+writable view (``get_writable_view()``) is an exclusive lease on the free space: while it lives,
+pushes, ``commit`` and another writable view raise ``BufferError``, so release it first
+(``with ring.get_writable_view() as free: n = sock.recv_into(free)``, then ``ring.commit(n)``).
 
 Waiting: ``PicoRing.push(data, timeout=None)`` and ``pop(n, timeout=None)`` wait, with the GIL
 released, for room or data; ``timeout`` is in seconds as in ``queue.Queue.get`` (``None`` waits

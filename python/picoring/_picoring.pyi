@@ -48,11 +48,14 @@ class _ByteRing(_Closable):
     def readinto(self, buffer: Buffer) -> int:
         """Copies up to ``len(buffer)`` bytes out and removes them; returns the count."""
     def get_writable_view(self, n: SupportsIndex | None = None) -> memoryview:
-        """A writable view of up to ``n`` free bytes; publish them with ``commit``."""
+        """A writable view of up to ``n`` free bytes: an exclusive lease on them. While it lives,
+        pushes, ``commit`` and another writable view raise ``BufferError``; release it
+        (``with ring.get_writable_view() as free:``), then publish with ``commit``."""
     def consume(self, n: SupportsIndex) -> None:
         """Drops ``n`` queued bytes without copying (``ValueError`` if fewer are queued)."""
     def commit(self, n: SupportsIndex) -> None:
-        """Publishes ``n`` bytes written into the last writable view (``ValueError`` beyond it)."""
+        """Publishes ``n`` bytes written into the last writable view once it is released
+        (``BufferError`` while it lives, ``ValueError`` beyond it)."""
 
 class PicoRingByte(_ByteRing):
     """A byte FIFO whose queued bytes are always one contiguous memoryview."""
@@ -110,6 +113,8 @@ class PicoListByte(_Closable):
     @overload
     def __setitem__(self, index: slice, value: Buffer) -> None: ...
     def __iter__(self) -> Iterator[int]: ...
+    def __contains__(self, value: SupportsIndex | Buffer) -> bool:
+        """As ``bytearray``: a byte (``ValueError`` outside ``range(256)``) or a run of bytes."""
     def __eq__(self, other: object) -> bool: ...
     def capacity(self) -> int: ...
     def max_capacity(self) -> int: ...

@@ -70,10 +70,10 @@ def test_advancing_beyond_what_is_there_is_refused(n):
         ring.advance_tail(n)
     with pytest.raises(ValueError):
         ring.advance_head(n)
-    view = ring.get_writable_view(8)
+    with ring.get_writable_view(8):
+        pass
     with pytest.raises(ValueError):
         ring.commit(9)
-    del view
     assert bytes(ring) == b"abc"
 
 
@@ -167,10 +167,9 @@ def test_readinto_own_writable_view(ring_class):
     cls, push, _ = ring_class
     ring = cls(4096)
     getattr(ring, push)(b"data")
-    view = ring.get_writable_view(4)
-    assert ring.readinto(view) == 4  # queued bytes copied into free space of the same ring
+    with ring.get_writable_view(4) as view:
+        assert ring.readinto(view) == 4  # queued bytes copied into free space of the same ring
     ring.commit(4)
-    view.release()
     assert bytes(ring) == b"data"
 
 

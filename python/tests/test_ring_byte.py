@@ -103,23 +103,22 @@ def test_advance_head_never_publishes_bytes_not_written_through_a_view():
 def test_writable_view_and_commit_receive_in_place():
     ring = PicoRingByte(4096)
     wrap_near_end(ring, 2)
-    view = ring.get_writable_view()
-    assert len(view) == ring.capacity() and not view.readonly
-    view[:5] = b"hello"
+    with ring.get_writable_view() as view:
+        assert len(view) == ring.capacity() and not view.readonly
+        view[:5] = b"hello"
     with pytest.raises(ValueError):
         ring.commit(ring.capacity() + 1)
     ring.commit(5)
     assert bytes(ring) == b"hello"
     with pytest.raises(ValueError):
         ring.commit(1)  # the grant was used up
-    del view
-    small = ring.get_writable_view(3)
-    assert len(small) == 3
-    small[:] = b"abc"
+    with ring.get_writable_view(3) as small:
+        assert len(small) == 3
+        small[:] = b"abc"
     ring.advance_head(3)  # upstream 0.6 name
-    del small
     assert bytes(ring) == b"helloabc"
-    assert len(ring.get_writable_view(10**9)) == ring.free_len()  # clamped to the free space
+    with ring.get_writable_view(10**9) as free:
+        assert len(free) == ring.free_len()  # clamped to the free space
 
 
 def test_push_refused_while_a_writable_view_is_alive():

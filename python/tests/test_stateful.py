@@ -79,13 +79,15 @@ class ByteRingMachine(RuleBasedStateMachine):
 
     @rule(data=chunks, extra=st.integers(min_value=0, max_value=10))
     def receive_in_place(self, data, extra):
-        view = self.ring.get_writable_view(len(data) + extra)
-        n = min(len(data), len(view))
-        view[:n] = data[:n]
+        with self.ring.get_writable_view(len(data) + extra) as view:
+            n = min(len(data), len(view))
+            granted = len(view)
+            view[:n] = data[:n]
+            with pytest.raises(BufferError):
+                self.ring.commit(n)  # not while the view could still write
         with pytest.raises(ValueError):
-            self.ring.commit(len(view) + 1)
+            self.ring.commit(granted + 1)
         self.ring.commit(n)
-        view.release()
         self.model += data[:n]
 
     @rule()

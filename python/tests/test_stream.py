@@ -54,8 +54,7 @@ def test_peek_blocks_reads_until_released():
 
 def test_recv_into_style_receive():
     stream = PicoByteStreamPy(4096)
-    view = stream.get_writable_view(16)
-    view[:3] = b"abc"
+    with stream.get_writable_view(16) as view:
+        view[:3] = b"abc"
     stream.commit(3)
-    del view
     assert stream.read(10) == b"abc"

@@ -219,26 +219,27 @@ pub(crate) fn pop_bytes<'py, R: ByteRing>(
     n: isize,
 ) -> PyResult<Bound<'py, PyBytes>> {
     let n = count(n, "n")?;
-    g.with(py, |ring, _| {
-        let n = n.min(ring.len());
-        if n == 0 {
-            return Ok(PyBytes::new(py, b""));
-        }
-        g.exports.check_no_readers()?;
-        let out = if n >= DETACH_BYTES {
-            PyBytes::new_with(py, n, |buf| {
-                let src = &ring.readable()[..n];
-                py.detach(|| buf.copy_from_slice(src));
-                Ok(())
-            })?
-        } else {
-            // bytes objects are not tracked by the garbage collector, so allocating one under
-            // the lock runs no Python code.
-            PyBytes::new(py, &ring.readable()[..n])
-        };
-        ring.consume(n);
-        Ok(out)
-    })
+    export::new_bytes(
+        g,
+        py,
+        |ring| {
+            let n = n.min(ring.len());
+            if n > 0 {
+                g.exports.check_no_readers()?;
+            }
+            Ok(n)
+        },
+        |ring, dest| {
+            if ring.len() < dest.len {
+                return Ok(false);
+            }
+            g.exports.check_no_readers()?;
+            // SAFETY: `dest` is fresh memory of `dest.len` bytes (`new_bytes`' contract).
+            unsafe { export::copy_out(py, &ring.readable()[..dest.len], dest) };
+            ring.consume(dest.len);
+            Ok(true)
+        },
+    )
 }
 
 /// Copies up to `len(buffer)` bytes into a writable buffer and removes them; returns how many.
@@ -301,10 +302,12 @@ pub(crate) fn advance_tail<R: ByteRing>(g: &Guarded<R>, py: Python<'_>, n: isize
     })
 }
 
-/// Publishes `n` bytes written into the last writable view; `ValueError` beyond that view.
+/// Publishes `n` bytes written into the last writable view, which must have been released
+/// (`BufferError` while it lives: it could still write over them); `ValueError` beyond it.
 pub(crate) fn commit<R: ByteRing>(g: &Guarded<R>, py: Python<'_>, n: isize) -> PyResult<()> {
     let n = count(n, "n")?;
     g.with(py, |ring, granted| {
+        g.exports.check_no_writers()?;
         if n > *granted {
             return Err(PyValueError::new_err(format!(
                 "cannot commit {n} bytes: the last get_writable_view() granted {granted} \
@@ -317,7 +320,9 @@ pub(crate) fn commit<R: ByteRing>(g: &Guarded<R>, py: Python<'_>, n: isize) -> P
     })
 }
 
-/// A writable memoryview of up to `n` bytes of free space (all of it when `n` is `None`).
+/// A writable memoryview of up to `n` bytes of free space (all of it when `n` is `None`): an
+/// exclusive lease on that space. While it lives, another writable view, a push or a commit
+/// raises `BufferError` (each would let it write over queued bytes).
 pub(crate) fn writable_view<'py, R: ByteRing>(
     g: &Guarded<R>,
     slf: &Bound<'py, PyAny>,
@@ -326,6 +331,7 @@ pub(crate) fn writable_view<'py, R: ByteRing>(
     let py = slf.py();
     let n = n.map(|n| count(n, "n")).transpose()?;
     let region = g.with(py, |ring, granted| {
+        g.exports.check_no_writers()?;
         let free = ring.writable();
         let len = n.map_or(free.len(), |n| n.min(free.len()));
         *granted = len;
@@ -349,12 +355,16 @@ pub(crate) unsafe fn getbuffer<R: ByteRing>(
     view: *mut ffi::Py_buffer,
     flags: c_int,
 ) -> PyResult<()> {
-    g.with(slf.py(), |ring, _| {
-        // SAFETY: the queued bytes stay in place until the count taken below is given back in
-        // `__releasebuffer__`: every call that would consume, clear or free them checks it.
-        unsafe { export::fill(slf, view, flags, Region::of(ring.readable()), true)? };
+    let region = g.with(slf.py(), |ring, _| {
         g.exports.add(false);
-        Ok(())
+        Ok(Region::of(ring.readable()))
+    })?;
+    // Filled outside the lock: a failure creates an exception object.
+    // SAFETY: the queued bytes stay in place until the count taken above is given back in
+    // `__releasebuffer__` (or below, on failure): every call that would consume, clear or free
+    // them checks it.
+    unsafe { export::fill(slf, view, flags, region, true) }.inspect_err(|_| {
+        g.exports.remove(false);
     })
 }
 
@@ -421,7 +431,8 @@ macro_rules! byte_ring_class {
                 $crate::byte_ring::readinto(&self.inner, py, buffer)
             }
 
-            /// A writable memoryview of up to `n` free bytes (all free space by default);
+            /// A writable memoryview of up to `n` free bytes (all free space by default), an
+            /// exclusive lease: release it (`with ring.get_writable_view() as free:`), then
             /// publish what was written with `commit`.
             #[pyo3(signature = (n=None))]
             fn get_writable_view<'py>(
@@ -436,7 +447,8 @@ macro_rules! byte_ring_class {
                 $crate::byte_ring::advance_tail(&self.inner, py, n)
             }
 
-            /// Publishes the first `n` bytes written into the last writable view.
+            /// Publishes the first `n` bytes written into the last writable view, once that view
+            /// is released (`BufferError` while it lives).
             fn commit(&self, py: Python<'_>, n: isize) -> PyResult<()> {
                 $crate::byte_ring::commit(&self.inner, py, n)
             }

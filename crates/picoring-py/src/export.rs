@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use pyo3::ffi;
 use pyo3::prelude::*;
-use pyo3::types::PyMemoryView;
+use pyo3::types::{PyBytes, PyMemoryView};
 
-use crate::guard::Exports;
+use crate::guard::{Exports, Guarded};
 
 /// A region of memory to export: a raw pointer (the bytes live in a mapping the owner keeps
 /// alive and in place while the export is counted) and a length.
@@ -40,6 +40,117 @@ impl Region {
         debug_assert!(self.len <= dest.len);
         // SAFETY: the caller's contract.
         unsafe { std::ptr::copy_nonoverlapping(self.ptr, dest.ptr, self.len) }
+    }
+}
+
+/// A new `bytes` object holding bytes taken from `g`'s value, allocated with the lock released:
+/// no Python object is ever allocated under an object's lock, since an allocation can start a
+/// garbage collection whose finalizers and callbacks run Python code, which could call back
+/// into the same object and wait for its lock forever.
+///
+/// `measure` (under the lock) says how many bytes to take. `fill` (under the lock, never for 0
+/// bytes) writes exactly `dest.len` bytes to `dest` (uninitialised memory, valid for that many
+/// writes, not overlapping the value) and returns `true`, or writes nothing and returns `false`
+/// when the value no longer has them. Short results are copied to the stack under one lock; longer ones
+/// go straight into a `bytes` object allocated after `measure` and filled under the lock again,
+/// or, if a thread changed the value in between, copied out under one lock.
+pub(crate) fn new_bytes<'py, R>(
+    g: &Guarded<R>,
+    py: Python<'py>,
+    measure: impl Fn(&mut R) -> PyResult<usize>,
+    fill: impl Fn(&mut R, Region) -> PyResult<bool>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    /// Up to this many bytes, a second copy costs less than taking the lock twice.
+    const ON_STACK: usize = 2048;
+    let mut small = std::mem::MaybeUninit::<[u8; ON_STACK]>::uninit();
+    let stack = Region {
+        ptr: small.as_mut_ptr().cast(),
+        len: ON_STACK,
+    };
+    let len = g.with(py, |value, _| {
+        let len = measure(value)?;
+        // Measured under this same lock, so the bytes are there.
+        if len > 0 && len <= ON_STACK && !fill(value, Region { len, ..stack })? {
+            return Ok(0);
+        }
+        Ok(len)
+    })?;
+    if len <= ON_STACK {
+        // SAFETY: `fill` wrote the first `len` bytes of the stack buffer.
+        let bytes = unsafe { std::slice::from_raw_parts(stack.ptr, len) };
+        return Ok(PyBytes::new(py, bytes));
+    }
+    let (out, dest) = uninit_bytes(py, len)?;
+    if g.with(py, |value, _| fill(value, dest))? {
+        return Ok(out);
+    }
+    drop(out); // never shown to Python: its unwritten bytes are never read
+    let mut copy: Vec<u8> = Vec::new();
+    g.with(py, |value, _| {
+        let len = measure(value)?;
+        copy.reserve_exact(len);
+        let dest = Region {
+            ptr: copy.as_mut_ptr(),
+            len,
+        };
+        if len > 0 && fill(value, dest)? {
+            // SAFETY: `fill` wrote all `len` bytes of the reserved capacity.
+            unsafe { copy.set_len(len) };
+        }
+        Ok(())
+    })?;
+    Ok(PyBytes::new(py, &copy))
+}
+
+/// A new `bytes` object of `len` bytes whose contents are not yet written, and where they go.
+/// The caller writes all of them before the object is shown to Python.
+fn uninit_bytes(py: Python<'_>, len: usize) -> PyResult<(Bound<'_, PyBytes>, Region)> {
+    let size = isize::try_from(len).map_err(|_| pyo3::exceptions::PyMemoryError::new_err(""))?;
+    // SAFETY: a NULL source asks CPython for an uninitialised object of `size` bytes; the result
+    // is a new reference or NULL with an exception set.
+    let out = unsafe {
+        Bound::from_owned_ptr_or_err(py, ffi::PyBytes_FromStringAndSize(std::ptr::null(), size))?
+            .cast_into_unchecked::<PyBytes>()
+    };
+    // SAFETY: `out` is a bytes object; its buffer holds `len` bytes (and a NUL).
+    let ptr = unsafe { ffi::PyBytes_AsString(out.as_ptr()) }.cast::<u8>();
+    Ok((out, Region { ptr, len }))
+}
+
+/// A new `bytearray` of `len` bytes whose contents are not yet written, and where they go. The
+/// caller writes all of them before the object is shown to Python.
+pub(crate) fn uninit_bytearray(
+    py: Python<'_>,
+    len: usize,
+) -> PyResult<(Bound<'_, pyo3::types::PyByteArray>, Region)> {
+    let size = isize::try_from(len).map_err(|_| pyo3::exceptions::PyMemoryError::new_err(""))?;
+    // SAFETY: as in `uninit_bytes`, for a bytearray.
+    let out = unsafe {
+        Bound::from_owned_ptr_or_err(
+            py,
+            ffi::PyByteArray_FromStringAndSize(std::ptr::null(), size),
+        )?
+        .cast_into_unchecked::<pyo3::types::PyByteArray>()
+    };
+    // SAFETY: `out` is a bytearray holding `len` bytes; nothing else can reach it yet.
+    let ptr = unsafe { ffi::PyByteArray_AsString(out.as_ptr()) }.cast::<u8>();
+    Ok((out, Region { ptr, len }))
+}
+
+/// Copies `src` to `dest` (as long), releasing the GIL when it is long.
+///
+/// # Safety
+///
+/// `dest` is valid for `src.len()` writes and does not overlap `src`; nothing else touches it.
+pub(crate) unsafe fn copy_out(py: Python<'_>, src: &[u8], dest: Region) {
+    debug_assert_eq!(src.len(), dest.len);
+    let src = Region::of(src);
+    if src.len >= crate::guard::DETACH_BYTES {
+        // SAFETY: the caller's contract; the source stays put while the caller holds its lock.
+        py.detach(move || unsafe { src.copy_to(dest) });
+    } else {
+        // SAFETY: the caller's contract.
+        unsafe { src.copy_to(dest) };
     }
 }
 

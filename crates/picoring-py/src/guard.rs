@@ -1,7 +1,7 @@
 //! What every Python object here shares: a mutex around the Rust value, export counters,
 //! `close()`, and what happens to the mutex across `fork()`.
 
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Once, TryLockError};
 
 use pyo3::exceptions::{PyBufferError, PyMemoryError, PyOSError, PyRuntimeError, PyValueError};
@@ -119,6 +119,8 @@ pub(crate) struct Guarded<R> {
     fork_state: AtomicU64,
     /// The class name, for error messages and `repr`.
     name: &'static str,
+    /// Whether `__init__` has run (it runs once, right after `__new__`).
+    initialised: AtomicBool,
 }
 
 const VALID: u64 = 0;
@@ -135,6 +137,7 @@ impl<R> Guarded<R> {
             exports: Arc::default(),
             fork_state: AtomicU64::new(FORK_GENERATION.load(Ordering::Relaxed) << 2 | VALID),
             name,
+            initialised: AtomicBool::new(false),
         }
     }
 
@@ -192,14 +195,33 @@ impl<R> Guarded<R> {
         }
     }
 
+    /// `__init__`: construction (`__new__`) did all the work; a second call would silently
+    /// keep the old contents under new arguments, so it is a `TypeError`.
+    pub(crate) fn init_once(&self) -> PyResult<()> {
+        if self.initialised.swap(true, Ordering::Relaxed) {
+            Err(pyo3::exceptions::PyTypeError::new_err(format!(
+                "{} objects cannot be re-initialised: __init__ runs once, at construction \
+                 (create a new object instead)",
+                self.name
+            )))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// The error for an object whose mutex a thread lost in a `fork()` holds.
+    fn lost_in_fork(&self) -> PyErr {
+        PyRuntimeError::new_err(format!(
+            "this {} was in use by another thread when the process forked; it cannot be \
+             used in the child",
+            self.name
+        ))
+    }
+
     /// Locks the state, unless a thread lost in a `fork()` holds it.
     fn lock(&self, py: Python<'_>) -> PyResult<MutexGuard<'_, State<R>>> {
         if !self.usable() {
-            return Err(PyRuntimeError::new_err(format!(
-                "this {} was in use by another thread when the process forked; it cannot be \
-                 used in the child",
-                self.name
-            )));
+            return Err(self.lost_in_fork());
         }
         Ok(self
             .state
@@ -218,6 +240,26 @@ impl<R> Guarded<R> {
         let State { value, granted } = &mut *state;
         match value {
             Some(value) => f(value, granted),
+            None => Err(PyValueError::new_err(format!(
+                "operation on a closed {}",
+                self.name
+            ))),
+        }
+    }
+
+    /// Runs `f` on the open value if the lock is free right now; `Ok(None)`, running nothing,
+    /// when another thread holds it (or waits for the GIL holding it).
+    pub(crate) fn try_with<T>(&self, f: impl FnOnce(&mut R) -> PyResult<T>) -> PyResult<Option<T>> {
+        if !self.usable() {
+            return Err(self.lost_in_fork());
+        }
+        let mut state = match self.state.try_lock() {
+            Ok(state) => state,
+            Err(TryLockError::Poisoned(state)) => state.into_inner(),
+            Err(TryLockError::WouldBlock) => return Ok(None),
+        };
+        match &mut state.value {
+            Some(value) => f(value).map(Some),
             None => Err(PyValueError::new_err(format!(
                 "operation on a closed {}",
                 self.name
@@ -305,17 +347,35 @@ macro_rules! guarded_pyclass {
                 self.inner.is_closed(py)
             }
 
+            /// Runs once, after `__new__` (which takes the arguments); calling it again
+            /// raises `TypeError`.
+            #[pyo3(signature = (*_args, **_kwargs))]
+            fn __init__(
+                &self,
+                _args: &Bound<'_, pyo3::types::PyTuple>,
+                _kwargs: Option<&Bound<'_, pyo3::types::PyDict>>,
+            ) -> PyResult<()> {
+                self.inner.init_once()
+            }
+
             fn __enter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
                 slf
             }
 
-            #[pyo3(signature = (*_args))]
+            /// Closes. When the block raised and a view still pins the memory, the block's
+            /// exception propagates and the object stays open (freed with its last reference)
+            /// instead of a `BufferError` replacing it.
+            #[pyo3(signature = (*args))]
             fn __exit__(
                 &self,
                 py: Python<'_>,
-                _args: &Bound<'_, pyo3::types::PyTuple>,
+                args: &Bound<'_, pyo3::types::PyTuple>,
             ) -> PyResult<bool> {
-                self.inner.close(py)?;
+                let closed = self.inner.close(py);
+                let raised = args.get_item(0).is_ok_and(|exc_type| !exc_type.is_none());
+                if !raised {
+                    closed?;
+                }
                 Ok(false)
             }
 

@@ -1,9 +1,83 @@
 //! Bytes-like arguments, read in place through the buffer protocol.
 
-use pyo3::buffer::PyUntypedBuffer;
+use std::ffi::CStr;
+
 use pyo3::exceptions::{PyBufferError, PyTypeError};
+use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
+
+/// A buffer export held for as long as this value lives (released on drop). Unlike PyO3's
+/// `PyUntypedBuffer` it accepts 0-d exports (a numpy scalar such as `numpy.float32(1)`: one
+/// item, no shape), which `bytearray()` and `memoryview()` accept too.
+pub(crate) struct Buffer {
+    /// Boxed: the exporter may keep pointers into the struct it filled.
+    view: Box<ffi::Py_buffer>,
+}
+
+impl Buffer {
+    /// Requests a strided, formatted, read-only-or-writable export of `obj`.
+    fn get(obj: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let mut view = Box::new(std::mem::MaybeUninit::<ffi::Py_buffer>::zeroed());
+        // SAFETY: `view` points to writable memory for one Py_buffer; on success CPython fills
+        // it and we own one export, released in `Drop`.
+        let rc =
+            unsafe { ffi::PyObject_GetBuffer(obj.as_ptr(), view.as_mut_ptr(), ffi::PyBUF_FULL_RO) };
+        if rc == -1 {
+            return Err(PyErr::fetch(obj.py()));
+        }
+        // SAFETY: PyObject_GetBuffer succeeded, so the struct is initialised.
+        let view = unsafe { Box::from_raw(Box::into_raw(view).cast::<ffi::Py_buffer>()) };
+        Ok(Buffer { view })
+    }
+
+    /// The `struct`-module format of the items (`"B"` when the exporter gives none).
+    pub(crate) fn format(&self) -> &CStr {
+        if self.view.format.is_null() {
+            c"B"
+        } else {
+            // SAFETY: a non-null format is a NUL-terminated string the exporter keeps alive
+            // until the export is released.
+            unsafe { CStr::from_ptr(self.view.format) }
+        }
+    }
+
+    /// The shape: empty for a 0-d export (one item).
+    pub(crate) fn shape(&self) -> &[usize] {
+        let ndim = usize::try_from(self.view.ndim).unwrap_or(0);
+        if ndim == 0 || self.view.shape.is_null() {
+            return &[];
+        }
+        // SAFETY: with PyBUF_ND requested, a non-null shape holds `ndim` non-negative
+        // Py_ssize_t, which have usize's layout; they live as long as the export.
+        unsafe { std::slice::from_raw_parts(self.view.shape.cast::<usize>(), ndim) }
+    }
+
+    pub(crate) fn readonly(&self) -> bool {
+        self.view.readonly != 0
+    }
+
+    pub(crate) fn len_bytes(&self) -> usize {
+        usize::try_from(self.view.len).unwrap_or(0)
+    }
+
+    pub(crate) fn buf_ptr(&self) -> *mut u8 {
+        self.view.buf.cast()
+    }
+
+    pub(crate) fn is_c_contiguous(&self) -> bool {
+        // SAFETY: `view` is a filled export.
+        unsafe { ffi::PyBuffer_IsContiguous(&*self.view, b'C' as std::ffi::c_char) != 0 }
+    }
+}
+
+impl Drop for Buffer {
+    fn drop(&mut self) {
+        // SAFETY: the export was filled by PyObject_GetBuffer and is released exactly once,
+        // with the GIL held.
+        Python::attach(|_| unsafe { ffi::PyBuffer_Release(&mut *self.view) });
+    }
+}
 
 /// The bytes of any C-contiguous buffer (`bytes`, `bytearray`, `memoryview`, `array.array`,
 /// numpy arrays of any dtype), borrowed without a copy for as long as this value lives.
@@ -13,7 +87,7 @@ pub(crate) enum ByteInput<'py> {
     Bytes(Bound<'py, PyBytes>),
     /// Anything else goes through the buffer protocol, which also pins a `bytearray` against
     /// resizing while we read it.
-    Buffer(PyUntypedBuffer),
+    Buffer(Buffer),
 }
 
 impl<'py> ByteInput<'py> {
@@ -23,7 +97,7 @@ impl<'py> ByteInput<'py> {
         if let Ok(bytes) = obj.cast::<PyBytes>() {
             return Ok(ByteInput::Bytes(bytes.clone()));
         }
-        let buffer = PyUntypedBuffer::get(obj).map_err(|err| {
+        let buffer = Buffer::get(obj).map_err(|err| {
             if err.is_instance_of::<PyBufferError>(obj.py()) {
                 err
             } else {
@@ -54,7 +128,7 @@ impl<'py> ByteInput<'py> {
     fn ptr(&self) -> *mut u8 {
         match self {
             ByteInput::Bytes(bytes) => bytes.as_bytes().as_ptr() as *mut u8,
-            ByteInput::Buffer(buffer) => buffer.buf_ptr() as *mut u8,
+            ByteInput::Buffer(buffer) => buffer.buf_ptr(),
         }
     }
 

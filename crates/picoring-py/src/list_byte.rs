@@ -6,7 +6,6 @@ use picoring::PicoList;
 use pyo3::exceptions::{PyBufferError, PyIndexError, PyTypeError, PyValueError};
 use pyo3::ffi;
 use pyo3::prelude::*;
-use pyo3::types::slice::PySliceIndices;
 use pyo3::types::{PyBytes, PySlice};
 
 use crate::export::{self, Region};
@@ -30,40 +29,69 @@ pub(crate) fn position(index: isize, len: usize) -> Option<usize> {
     (i < len).then_some(i)
 }
 
-/// The positions a slice selects in a sequence of `len` items, in order.
-pub(crate) fn slice_positions(
-    slice: &Bound<'_, PySlice>,
-    len: usize,
-) -> PyResult<impl Iterator<Item = usize>> {
-    let PySliceIndices {
-        start,
-        step,
-        slicelength,
-        ..
-    } = slice.indices(len as isize)?;
-    // `indices` clamps to the sequence, so every position is in 0..len.
-    Ok((0..slicelength).map(move |k| (start + k as isize * step) as usize))
+/// A slice's start, stop and step as plain numbers: their `__index__` (arbitrary Python code)
+/// runs here, before any lock is taken (code that used this list there would wait for the lock
+/// forever); [`Slice::positions`] then resolves them against a length without calling Python.
+#[derive(Clone, Copy)]
+pub(crate) struct Slice {
+    start: isize,
+    stop: isize,
+    step: isize,
 }
 
-/// The same slice with `start`, `stop` and `step` converted to plain ints. Converting runs
-/// their `__index__`, which is arbitrary Python code: it must run before we take the lock
-/// (code that used this list there would wait for the lock forever).
-pub(crate) fn plain_slice<'py>(slice: &Bound<'py, PySlice>) -> PyResult<Bound<'py, PySlice>> {
-    let py = slice.py();
-    let plain = |name: &str| -> PyResult<Bound<'py, PyAny>> {
-        let bound = slice.getattr(name)?;
-        if bound.is_none() {
-            return Ok(bound);
+impl Slice {
+    pub(crate) fn new(slice: &Bound<'_, PySlice>) -> PyResult<Self> {
+        let (mut start, mut stop, mut step) = (0, 0, 0);
+        // SAFETY: `slice` is a slice object and the out-pointers are valid; on failure an
+        // exception is set (a bad `__index__`, a zero step).
+        let rc = unsafe { ffi::PySlice_Unpack(slice.as_ptr(), &mut start, &mut stop, &mut step) };
+        if rc < 0 {
+            return Err(PyErr::fetch(slice.py()));
         }
-        // SAFETY: `bound` is a valid object; PyNumber_Index returns a new reference or NULL
-        // with an exception set, which `from_owned_ptr_or_err` turns into a `PyErr`.
-        unsafe { Bound::from_owned_ptr_or_err(py, ffi::PyNumber_Index(bound.as_ptr())) }
-    };
-    let (start, stop, step) = (plain("start")?, plain("stop")?, plain("step")?);
-    Ok(py
-        .get_type::<PySlice>()
-        .call1((start, stop, step))?
-        .cast_into::<PySlice>()?)
+        Ok(Slice { start, stop, step })
+    }
+
+    /// The first position, the step and how many positions the slice selects in a sequence of
+    /// `len` items (`slice.indices`).
+    pub(crate) fn indices(self, len: usize) -> (usize, isize, usize) {
+        let (mut start, mut stop) = (self.start, self.stop);
+        // SAFETY: pure arithmetic on the numbers passed; `len` is a length of memory we hold,
+        // so it fits an isize, and the step is not zero (checked by `PySlice_Unpack`).
+        let n =
+            unsafe { ffi::PySlice_AdjustIndices(len as isize, &mut start, &mut stop, self.step) };
+        // Adjusted, `start` lies in 0..=len (0..len when anything is selected).
+        (start.max(0) as usize, self.step, n.max(0) as usize)
+    }
+
+    /// The positions the slice selects in a sequence of `len` items, in order.
+    pub(crate) fn positions(self, len: usize) -> impl Iterator<Item = usize> {
+        let (start, step, n) = self.indices(len);
+        // Every position is in 0..len.
+        (0..n).map(move |k| (start as isize + k as isize * step) as usize)
+    }
+}
+
+/// An index as `bytearray` and `array.array` take it: through `__index__`, and `IndexError`
+/// (not `OverflowError`) when it does not fit a `Py_ssize_t`.
+pub(crate) fn index_arg(index: &Bound<'_, PyAny>) -> PyResult<isize> {
+    // SAFETY: `index` is a valid object; PyExc_IndexError is a static exception type.
+    let i = unsafe { ffi::PyNumber_AsSsize_t(index.as_ptr(), ffi::PyExc_IndexError) };
+    if i == -1 {
+        if let Some(err) = PyErr::take(index.py()) {
+            return Err(err);
+        }
+    }
+    Ok(i)
+}
+
+/// Whether `needle` occurs in `haystack` (the empty needle does).
+fn find(haystack: &[u8], needle: &[u8]) -> bool {
+    match needle {
+        [] => true,
+        [first, rest @ ..] => haystack
+            .windows(needle.len())
+            .any(|w| w[0] == *first && &w[1..] == rest),
+    }
 }
 
 fn out_of_range() -> PyErr {
@@ -226,29 +254,61 @@ guarded_pyclass!(
 
     fn __getitem__(&self, py: Python<'_>, index: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         if let Ok(slice) = index.cast::<PySlice>() {
-            let slice = plain_slice(slice)?;
-            let slice = &slice;
-            return self.inner.with(py, |list, _| {
-                let len = list.len() as isize;
-                let indices = slice.indices(len)?;
-                let picked = if indices.step == 1 {
-                    // The common case, copied once: `indices` clamps start and stop to 0..=len.
-                    let (start, stop) = (indices.start as usize, indices.stop as usize);
-                    PyBytes::new(py, &list[start..stop.max(start)])
-                } else {
-                    let bytes: Vec<u8> = slice_positions(slice, list.len())?
-                        .map(|i| list[i])
-                        .collect();
-                    PyBytes::new(py, &bytes)
-                };
-                Ok(picked.into_any().unbind())
-            });
+            let slice = Slice::new(slice)?;
+            let picked = crate::export::new_bytes(
+                &self.inner,
+                py,
+                |list| Ok(slice.indices(list.len()).2),
+                |list, dest| {
+                    let (start, step, n) = slice.indices(list.len());
+                    if n != dest.len {
+                        return Ok(false);
+                    }
+                    if step == 1 {
+                        // The common case, copied once.
+                        // SAFETY: `dest` is fresh memory of `n` bytes (`new_bytes`' contract).
+                        unsafe { export::copy_out(py, &list[start..start + n], dest) };
+                    } else {
+                        for (k, i) in slice.positions(list.len()).enumerate() {
+                            // SAFETY: `k < n`, and `dest` holds `n` writable bytes.
+                            unsafe { dest.ptr.add(k).write(list[i]) };
+                        }
+                    }
+                    Ok(true)
+                },
+            )?;
+            return Ok(picked.into_any().unbind());
         }
-        let index: isize = index.extract()?;
-        self.inner.with(py, |list, _| {
+        let index = index_arg(index)?;
+        let byte = self.inner.with(py, |list, _| {
             let i = position(index, list.len()).ok_or_else(out_of_range)?;
-            Ok(list[i].into_pyobject(py)?.into_any().unbind())
-        })
+            Ok(list[i])
+        })?;
+        Ok(byte.into_pyobject(py)?.into_any().unbind())
+    }
+
+    /// `x in lst`, as `bytearray`: an int is looked for as a byte (`ValueError` outside
+    /// `range(256)`), a bytes-like object as a run of bytes.
+    fn __contains__(&self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<bool> {
+        // SAFETY: `value` is a valid object; a NULL exception type clamps huge ints instead
+        // of raising.
+        let ival = unsafe { ffi::PyNumber_AsSsize_t(value.as_ptr(), std::ptr::null_mut()) };
+        if ival == -1 {
+            if let Some(err) = PyErr::take(py) {
+                if !err.is_instance_of::<PyTypeError>(py) {
+                    return Err(err);
+                }
+                let needle = ByteInput::new(value)?;
+                let needle = needle.bytes();
+                return self
+                    .inner
+                    .with(py, |list, _| Ok(find(list.as_slice(), needle)));
+            }
+        }
+        let byte = u8::try_from(ival)
+            .map_err(|_| PyValueError::new_err("byte must be in range(0, 256)"))?;
+        self.inner
+            .with(py, |list, _| Ok(list.as_slice().contains(&byte)))
     }
 
     /// `lst[i] = v`, and `lst[a:b:c] = data` with as many bytes as the slice selects (a
@@ -260,11 +320,10 @@ guarded_pyclass!(
         value: &Bound<'_, PyAny>,
     ) -> PyResult<()> {
         if let Ok(slice) = index.cast::<PySlice>() {
-            let slice = plain_slice(slice)?;
-            let slice = &slice;
+            let slice = Slice::new(slice)?;
             let data = ByteInput::new(value)?.bytes().to_vec();
             return self.inner.with(py, |list, _| {
-                let positions: Vec<usize> = slice_positions(slice, list.len())?.collect();
+                let positions: Vec<usize> = slice.positions(list.len()).collect();
                 if data.len() != positions.len() {
                     return Err(PyValueError::new_err(format!(
                         "PicoListByte slice assignment must keep the length: the slice has {} \
@@ -280,7 +339,7 @@ guarded_pyclass!(
                 Ok(())
             });
         }
-        let index: isize = index.extract()?;
+        let index = index_arg(index)?;
         let value = byte(value.extract()?)?;
         self.inner.with(py, |list, _| {
             let i = position(index, list.len()).ok_or_else(out_of_range)?;
@@ -315,17 +374,19 @@ guarded_pyclass!(
         flags: c_int,
     ) -> PyResult<()> {
         let this = slf.get();
-        this.inner.with(slf.py(), |list, _| {
-            let region = Region {
+        let region = this.inner.with(slf.py(), |list, _| {
+            this.inner.exports.add(false);
+            Ok(Region {
                 ptr: list.as_mut_ptr(),
                 len: list.len(),
-            };
-            // SAFETY: the bytes stay in place while the count taken below lives: appends never
-            // move them on the native backends (and are refused on the moving heap fallback),
-            // and pop/clear/close check the count.
-            unsafe { export::fill(slf.as_any(), view, flags, region, false)? };
-            this.inner.exports.add(false);
-            Ok(())
+            })
+        })?;
+        // Filled outside the lock: a failure creates an exception object.
+        // SAFETY: the bytes stay in place while the count taken above lives (given back in
+        // `__releasebuffer__`, or below on failure): appends never move them on the native
+        // backends (and are refused on the moving heap fallback), and pop/clear/close check it.
+        unsafe { export::fill(slf.as_any(), view, flags, region, false) }.inspect_err(|_| {
+            this.inner.exports.remove(false);
         })
     }
     }

@@ -79,7 +79,9 @@ pub(crate) fn py_bool(py: Python<'_>, value: bool) -> Py<PyAny> {
 
 /// Defines `$iterator`, the frozen iterator class of the list class `$list` (which implements
 /// [`ItemAt`]): each `__next__` takes the next index and asks the list for that item, so the
-/// iterator holds no lock between items and stops (`StopIteration`) at the current end.
+/// iterator holds no lock between items and stops (`StopIteration`) at the current end. Once
+/// it has stopped it stays exhausted, as `bytearray`'s and `array.array`'s iterators do, even
+/// if the list grows afterwards.
 macro_rules! index_iterator {
     ($(#[$attr:meta])* $iterator:ident over $list:ty) => {
         $(#[$attr])*
@@ -87,6 +89,8 @@ macro_rules! index_iterator {
         pub(crate) struct $iterator {
             list: Py<$list>,
             next: std::sync::atomic::AtomicUsize,
+            /// Set at the first `StopIteration`.
+            exhausted: std::sync::atomic::AtomicBool,
         }
 
         impl $iterator {
@@ -95,6 +99,7 @@ macro_rules! index_iterator {
                 $iterator {
                     list: list.unbind(),
                     next: std::sync::atomic::AtomicUsize::new(0),
+                    exhausted: std::sync::atomic::AtomicBool::new(false),
                 }
             }
         }
@@ -109,8 +114,16 @@ macro_rules! index_iterator {
                 &self,
                 py: Python<'py>,
             ) -> PyResult<Option<<$list as $crate::list_items::ItemAt>::Item<'py>>> {
-                let i = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                $crate::list_items::ItemAt::item_at(self.list.get(), py, i)
+                use std::sync::atomic::Ordering;
+                if self.exhausted.load(Ordering::Acquire) {
+                    return Ok(None);
+                }
+                let i = self.next.fetch_add(1, Ordering::Relaxed);
+                let item = $crate::list_items::ItemAt::item_at(self.list.get(), py, i)?;
+                if item.is_none() {
+                    self.exhausted.store(true, Ordering::Release);
+                }
+                Ok(item)
             }
         }
     };

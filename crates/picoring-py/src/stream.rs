@@ -24,6 +24,7 @@ byte_ring_class!(
             data: &Bound<'_, PyAny>,
             timeout: Option<f64>,
         ) -> PyResult<usize> {
+            wait::check_timeout(timeout)?; // a bad timeout is refused whatever the data
             if timeout == Some(0.0) || crate::input::ByteInput::new(data)?.len() == 0 {
                 return byte_ring::push_some(&self.inner, py, data);
             }
@@ -49,6 +50,7 @@ byte_ring_class!(
             n: isize,
             timeout: Option<f64>,
         ) -> PyResult<Bound<'py, PyBytes>> {
+            wait::check_timeout(timeout)?; // a bad timeout is refused whatever `n`
             if timeout == Some(0.0) || crate::guard::count(n, "n")? == 0 {
                 return byte_ring::pop_bytes(&self.inner, py, n);
             }
@@ -88,12 +90,28 @@ byte_ring_class!(
         ) -> PyResult<Option<Bound<'py, PyBytes>>> {
             let delim = u8::try_from(delim)
                 .map_err(|_| pyo3::exceptions::PyValueError::new_err("byte must be in range(0, 256)"))?;
-            self.inner.with(py, |stream, _| {
+            // Copied out under the lock (to the stack when short), made a `bytes` object after
+            // it: no Python object is allocated under a lock. The library's search remembers how
+            // far it looked, so polling for a long frame costs only the new bytes.
+            const ON_STACK: usize = 512;
+            let mut small = [0u8; ON_STACK];
+            let frame = self.inner.with(py, |stream, _| {
                 self.inner.exports.check_no_readers()?;
-                let frame = stream.read_until(delim).map(|frame| PyBytes::new(py, frame));
+                let frame = match stream.read_until(delim) {
+                    None => None,
+                    Some(frame) if frame.len() <= ON_STACK => {
+                        small[..frame.len()].copy_from_slice(frame);
+                        Some(Err(frame.len()))
+                    }
+                    Some(frame) => Some(Ok(frame.to_vec())),
+                };
                 stream.notify(); // room for waiting writers
                 Ok(frame)
-            })
+            })?;
+            Ok(frame.map(|frame| match frame {
+                Err(len) => PyBytes::new(py, &small[..len]),
+                Ok(long) => PyBytes::new(py, &long),
+            }))
         }
 
         /// `read_until(b"\n")`: the next whole line, newline included, or `None`.

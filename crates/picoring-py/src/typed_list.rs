@@ -17,7 +17,7 @@ use pyo3::types::{PyBytes, PyList, PySlice, PyString, PyTuple, PyType};
 use crate::export::Region;
 use crate::guard::{count, guarded_pyclass, to_py_err, Guarded};
 use crate::input::ByteInput;
-use crate::list_byte::{plain_slice, position, slice_positions};
+use crate::list_byte::{index_arg, position, Slice};
 use crate::list_items::{self, index_iterator, py_bool, ItemAt, ListBytes};
 use crate::typecode::TypeCode;
 use crate::typed_export::TypedExport;
@@ -38,9 +38,34 @@ impl Typed {
         &self.bytes[i * size..(i + 1) * size]
     }
 
+    /// A copy of the item at `i`, to convert to a number once the lock is released.
+    fn raw(&self, i: usize) -> Raw {
+        let item = self.item(i);
+        let mut bytes = [0; 8];
+        bytes[..item.len()].copy_from_slice(item);
+        Raw {
+            code: self.code,
+            bytes,
+        }
+    }
+
     fn item_mut(&mut self, i: usize) -> &mut [u8] {
         let size = self.code.itemsize();
         &mut self.bytes.as_mut_slice()[i * size..(i + 1) * size]
+    }
+}
+
+/// One item's native bytes (at most 8) and typecode, copied out from under the lock: numbers
+/// are Python objects, and none is allocated under a lock (a garbage collection started there
+/// could run a finalizer that uses the same list).
+struct Raw {
+    code: TypeCode,
+    bytes: [u8; 8],
+}
+
+impl Raw {
+    fn load<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.code.load(py, &self.bytes[..self.code.itemsize()])
     }
 }
 
@@ -140,19 +165,72 @@ impl PicoList {
         Ok(true)
     }
 
-    /// The first `limit` items as a Python list, and the length (under the lock: converting
-    /// numbers runs no Python code).
+    /// The first `limit` items as a Python list, and the length: a snapshot, as if taken under
+    /// one lock, though no Python object is allocated under the lock (a garbage collection
+    /// started there could run a finalizer that uses this list).
+    ///
+    /// The list is allocated first (a collection may run there), then the items are copied out
+    /// a chunk per lock and converted between chunks. Converting numbers starts no collection
+    /// and runs no Python code, and this thread keeps the GIL from the first chunk to the last,
+    /// so no other thread can change the list in between: any change needs the GIL, and a
+    /// thread that took the lock in between to wait for the GIL makes the next chunk's
+    /// `try_with` fail. Then, or if the length changed before the first chunk, the whole
+    /// snapshot is copied under one lock instead (no fresh memory is touched otherwise: a
+    /// snapshot of a large list costs page faults).
     fn head<'py>(&self, py: Python<'py>, limit: usize) -> PyResult<(Bound<'py, PyList>, usize)> {
-        self.inner.with(py, |typed, _| {
+        /// Bytes copied per lock.
+        const CHUNK: usize = 16 * 1024;
+        let (code, len) = self
+            .inner
+            .with(py, |typed, _| Ok((typed.code, typed.len())))?;
+        let size = code.itemsize();
+        let n = len.min(limit);
+        let list = new_list(py, n)?;
+        let mut chunk = [0u8; CHUNK];
+        let per_chunk = CHUNK / size;
+        let mut done = 0;
+        while done < n {
+            let k = per_chunk.min(n - done);
+            let mut copy = |typed: &mut Typed| {
+                if typed.len() != len {
+                    return false;
+                }
+                chunk[..k * size].copy_from_slice(&typed.bytes[done * size..(done + k) * size]);
+                true
+            };
+            let copied = if done == 0 {
+                self.inner.with(py, |typed, _| Ok(copy(typed)))?
+            } else {
+                self.inner.try_with(|typed| Ok(copy(typed)))? == Some(true)
+            };
+            if !copied {
+                return self.head_snapshot(py, limit);
+            }
+            for (i, raw) in chunk[..k * size].chunks_exact(size).enumerate() {
+                set_item(&list, done + i, code.load(py, raw)?);
+            }
+            done += k;
+        }
+        Ok((list, len))
+    }
+
+    /// [`PicoList::head`] from one copy of the items taken under one lock.
+    fn head_snapshot<'py>(
+        &self,
+        py: Python<'py>,
+        limit: usize,
+    ) -> PyResult<(Bound<'py, PyList>, usize)> {
+        let (code, raw, len) = self.inner.with(py, |typed, _| {
             let size = typed.code.itemsize();
-            let items = typed
-                .bytes
-                .chunks_exact(size)
-                .take(limit)
-                .map(|raw| typed.code.load(py, raw))
-                .collect::<PyResult<Vec<_>>>()?;
-            Ok((PyList::new(py, items)?, typed.len()))
-        })
+            let shown = typed.len().min(limit) * size;
+            Ok((typed.code, typed.bytes[..shown].to_vec(), typed.len()))
+        })?;
+        let size = code.itemsize();
+        let list = new_list(py, raw.len() / size)?;
+        for (i, raw) in raw.chunks_exact(size).enumerate() {
+            set_item(&list, i, code.load(py, raw)?);
+        }
+        Ok((list, len))
     }
 
     fn to_list<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
@@ -168,9 +246,9 @@ guarded_pyclass!(
     [, sequence],
     {
     /// `PicoList(typecode="B", initial=None, max_capacity=None)`: `initial` is an iterable of
-    /// numbers or a buffer; `max_capacity` bounds the reservation in bytes (default: the
-    /// smaller of 64 GiB and RAM+swap, less once lists hold 32 TiB of address space; reserved,
-    /// not used, at the first append).
+    /// numbers or a buffer; `max_capacity` bounds the reservation in items, as the
+    /// `max_capacity()` method counts (default: the smaller of 64 GiB and RAM+swap of address
+    /// space, less once lists hold 32 TiB of it; reserved, not used, at the first append).
     #[new]
     #[pyo3(signature = (typecode=None, initial=None, max_capacity=None))]
     fn new(
@@ -185,7 +263,12 @@ guarded_pyclass!(
         };
         let bytes = match max_capacity {
             None => List::new(),
-            Some(n) => List::with_max_capacity(count(n, "max_capacity")?),
+            // Counted in items, as `max_capacity()` reports it.
+            Some(n) => List::with_max_capacity(
+                count(n, "max_capacity")?.checked_mul(code.itemsize()).ok_or_else(|| {
+                    pyo3::exceptions::PyMemoryError::new_err("max_capacity is too large")
+                })?,
+            ),
         }
         .map_err(to_py_err)?;
         let this = PicoList {
@@ -320,7 +403,7 @@ guarded_pyclass!(
             }
             let i = position(index, len).ok_or_else(out_of_range)?;
             self.inner.exports.check_no_readers()?;
-            let value = typed.code.load(py, typed.item(i))?;
+            let value = typed.raw(i);
             let size = typed.code.itemsize();
             typed
                 .bytes
@@ -328,16 +411,16 @@ guarded_pyclass!(
                 .copy_within((i + 1) * size..len * size, i * size);
             typed.bytes.truncate((len - 1) * size);
             Ok(value)
-        })
+        })?
+        .load(py)
     }
 
     /// The item at `index`, or `None` out of range (upstream 0.6 behaviour; `lst[i]` raises).
     fn get<'py>(&self, py: Python<'py>, index: isize) -> PyResult<Option<Bound<'py, PyAny>>> {
-        self.inner.with(py, |typed, _| {
-            position(index, typed.len())
-                .map(|i| typed.code.load(py, typed.item(i)))
-                .transpose()
-        })
+        self.inner
+            .with(py, |typed, _| Ok(position(index, typed.len()).map(|i| typed.raw(i))))?
+            .map(|raw| raw.load(py))
+            .transpose()
     }
 
     /// Sets the item at `index`; `False` out of range (upstream 0.6 behaviour).
@@ -368,15 +451,15 @@ guarded_pyclass!(
     ) -> PyResult<Bound<'py, PyAny>> {
         if let Ok(slice) = index.cast::<PySlice>() {
             // Slice bounds' `__index__` runs here, before the lock.
-            let slice = &plain_slice(slice)?;
+            let slice = Slice::new(slice)?;
             let (code, picked) = self.inner.with(py, |typed, _| {
                 let size = typed.code.itemsize();
-                let indices = slice.indices(typed.len() as isize)?;
-                let picked = if indices.step == 1 {
-                    let (start, stop) = (indices.start as usize, indices.stop as usize);
-                    typed.bytes[start * size..stop.max(start) * size].to_vec()
+                let (start, step, n) = slice.indices(typed.len());
+                let picked = if step == 1 {
+                    typed.bytes[start * size..(start + n) * size].to_vec()
                 } else {
-                    slice_positions(slice, typed.len())?
+                    slice
+                        .positions(typed.len())
                         .flat_map(|i| typed.item(i).iter().copied())
                         .collect()
                 };
@@ -384,11 +467,13 @@ guarded_pyclass!(
             })?;
             return Self::new_array(py, code, &picked);
         }
-        let index: isize = index.extract()?;
-        self.inner.with(py, |typed, _| {
-            let i = position(index, typed.len()).ok_or_else(out_of_range)?;
-            typed.code.load(py, typed.item(i))
-        })
+        let index = index_arg(index)?;
+        self.inner
+            .with(py, |typed, _| {
+                let i = position(index, typed.len()).ok_or_else(out_of_range)?;
+                Ok(typed.raw(i))
+            })?
+            .load(py)
     }
 
     /// `lst[i] = v`, and `lst[a:b:c] = items` with as many items as the slice selects (another
@@ -402,10 +487,10 @@ guarded_pyclass!(
         let code = self.code(py)?;
         let size = code.itemsize();
         if let Ok(slice) = index.cast::<PySlice>() {
-            let slice = &plain_slice(slice)?;
+            let slice = Slice::new(slice)?;
             let data = Self::bytes_of(code, value)?;
             return self.inner.with(py, |typed, _| {
-                let positions: Vec<usize> = slice_positions(slice, typed.len())?.collect();
+                let positions: Vec<usize> = slice.positions(typed.len()).collect();
                 if data.len() != positions.len() * size {
                     return Err(PyValueError::new_err(format!(
                         "PicoList slice assignment must keep the length: the slice has {} \
@@ -420,7 +505,7 @@ guarded_pyclass!(
                 Ok(())
             });
         }
-        let index: isize = index.extract()?;
+        let index = index_arg(index)?;
         let raw = code.item(value)?;
         self.inner.with(py, |typed, _| {
             let i = position(index, typed.len()).ok_or_else(out_of_range)?;
@@ -484,6 +569,26 @@ guarded_pyclass!(
     }
 );
 
+/// A new list of `n` empty slots, each filled once by [`set_item`] before Python sees it.
+fn new_list(py: Python<'_>, n: usize) -> PyResult<Bound<'_, PyList>> {
+    // SAFETY: PyList_New returns a new list of `n` empty (NULL) slots, or NULL with an exception
+    // set; `n` counts items of memory we hold, so it fits an isize. A list left part-filled by
+    // an error is freed safely (its deallocation skips empty slots) and never reaches Python.
+    unsafe {
+        Ok(
+            Bound::from_owned_ptr_or_err(py, ffi::PyList_New(n as isize))?
+                .cast_into_unchecked::<PyList>(),
+        )
+    }
+}
+
+/// Fills the empty slot `i` of a list from [`new_list`].
+fn set_item(list: &Bound<'_, PyList>, i: usize, item: Bound<'_, PyAny>) {
+    // SAFETY: `i` is within the list and its slot is still empty; PyList_SetItem steals the
+    // reference (and cannot fail for an index in range).
+    unsafe { ffi::PyList_SetItem(list.as_ptr(), i as isize, item.into_ptr()) };
+}
+
 /// `array.array`, looked up once.
 fn array_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
     static ARRAY: PyOnceLock<Py<PyType>> = PyOnceLock::new();
@@ -494,11 +599,10 @@ impl ItemAt for PicoList {
     type Item<'py> = Bound<'py, PyAny>;
 
     fn item_at<'py>(&self, py: Python<'py>, i: usize) -> PyResult<Option<Bound<'py, PyAny>>> {
-        self.inner.with(py, |typed, _| {
-            (i < typed.len())
-                .then(|| typed.code.load(py, typed.item(i)))
-                .transpose()
-        })
+        self.inner
+            .with(py, |typed, _| Ok((i < typed.len()).then(|| typed.raw(i))))?
+            .map(|raw| raw.load(py))
+            .transpose()
     }
 }
 

@@ -10,19 +10,19 @@
 use std::ffi::c_int;
 
 use picoring::PicoRing as Ring;
-use pyo3::exceptions::{PyOverflowError, PyValueError};
+use pyo3::exceptions::{PyMemoryError, PyValueError};
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyByteArray, PyMemoryView, PyTuple};
+use pyo3::types::{PyBytes, PyMemoryView, PyTuple};
 
 use crate::byte_ring::ByteRing;
 use crate::export::Region;
-use crate::guard::{count, guarded_pyclass, to_py_err, Guarded, DETACH_BYTES};
+use crate::guard::{count, guarded_pyclass, to_py_err, Exports, Guarded, DETACH_BYTES};
 use crate::input::ByteInput;
 use crate::typecode::{format_mismatch, TypeCode};
 use crate::typed_export::TypedExport;
-use crate::wait::{wait_for, Wakes};
+use crate::wait::{deadline, wait_for, wait_until, Wakes};
 
 /// The ring and its fixed shape.
 pub(crate) struct Frames {
@@ -125,7 +125,8 @@ guarded_pyclass!(
         if frames == 0 || channels == 0 {
             return Err(PyValueError::new_err("frames and channels must be at least 1"));
         }
-        let too_large = || PyOverflowError::new_err("frames * channels is too large");
+        // As `bytearray(2**62)`: a size no memory can hold is a MemoryError.
+        let too_large = || PyMemoryError::new_err("frames * channels is too large");
         let frame_bytes = channels.checked_mul(code.itemsize()).ok_or_else(too_large)?;
         let total = frames.checked_mul(frame_bytes).ok_or_else(too_large)?;
         let bytes = Ring::with_capacity(total).map_err(to_py_err)?;
@@ -261,48 +262,71 @@ guarded_pyclass!(
         timeout: Option<f64>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let n = n.map(|n| count(n, "n")).transpose()?;
-        let (bytes, shape, code) = wait_for(
-            &self.inner,
-            py,
-            timeout,
-            || format!("fewer than {} frames arrived before the timeout", n.unwrap_or(0)),
-            |f, _| {
-                let n = match n {
-                    Some(n) if n > f.frames => {
-                        return Err(PyValueError::new_err(format!(
-                            "cannot pop {n} frames from a ring of {} frames",
-                            f.frames
-                        )))
+        let until = deadline(timeout)?;
+        loop {
+            // Wait until the frames are there, taking nothing: the array they go into is
+            // allocated with the lock released (no Python object is allocated under a lock).
+            let (len, shape, code, channels) = wait_until(
+                &self.inner,
+                py,
+                until,
+                || format!("fewer than {} frames arrived before the timeout", n.unwrap_or(0)),
+                |f, _| {
+                    let n = match n {
+                        Some(n) if n > f.frames => {
+                            return Err(PyValueError::new_err(format!(
+                                "cannot pop {n} frames from a ring of {} frames",
+                                f.frames
+                            )))
+                        }
+                        Some(n) if n > f.len() => return Ok(None),
+                        Some(n) => n,
+                        None => f.len(),
+                    };
+                    let len = n * f.frame_bytes;
+                    if len > 0 {
+                        self.inner.exports.check_no_readers()?;
                     }
-                    Some(n) if n > f.len() => return Ok(None),
-                    Some(n) => n,
-                    None => f.len(),
-                };
-                let len = n * f.frame_bytes;
+                    Ok(Some((len, f.shape(n), f.code, f.channels)))
+                },
+            )?;
+            let (bytes, dest) = crate::export::uninit_bytearray(py, len)?;
+            let taken = self.inner.with(py, |f, _| {
+                if f.bytes.len() < len {
+                    return Ok(false); // another thread took frames meanwhile
+                }
                 if len > 0 {
                     self.inner.exports.check_no_readers()?;
+                    // SAFETY: `dest` is the new bytearray's `len` bytes, reachable by no one else.
+                    unsafe { crate::export::copy_out(py, &f.bytes.readable()[..len], dest) };
+                    f.bytes.consume(len);
+                    f.notify();
                 }
-                let src = &f.bytes.readable()[..len];
-                // bytearray objects are not tracked by the garbage collector: creating one
-                // under the lock runs no Python code.
-                let out = if len >= DETACH_BYTES {
-                    PyByteArray::new_with(py, len, |buf| {
-                        py.detach(|| buf.copy_from_slice(src));
-                        Ok(())
-                    })?
-                } else {
-                    PyByteArray::new(py, src)
-                };
-                f.bytes.consume(len);
-                Ok(Some((out, f.shape(n), f.code)))
-            },
-        )?;
-        let shape = PyTuple::new(py, shape)?;
-        let format = code.format.to_str().unwrap_or("B");
-        match numpy_ndarray(py) {
-            // An array over the new bytearray: no copy beyond the one made above.
-            Some(ndarray) => ndarray.call1((shape, format, bytes)),
-            None => PyMemoryView::from(bytes.as_any())?.call_method1("cast", (format, shape)),
+                Ok(true)
+            })?;
+            if !taken {
+                continue; // the unwritten bytearray is dropped unseen
+            }
+            let format = code.format.to_str().unwrap_or("B");
+            let shape_tuple = PyTuple::new(py, &shape)?;
+            return match numpy_ndarray(py) {
+                // An array over the new bytearray: no copy beyond the one made above.
+                Some(ndarray) => ndarray.call1((shape_tuple, format, bytes)),
+                // `memoryview.cast` refuses a zero in the shape: an empty result is an
+                // exporter of that shape over no bytes, as numpy's empty array is.
+                None if len == 0 => {
+                    let exports = std::sync::Arc::new(Exports::default());
+                    exports.add(false);
+                    let empty = PyBytes::new(py, b"");
+                    let region = Region::of(empty.as_bytes());
+                    let columns = if channels == 1 { 0 } else { channels };
+                    let export =
+                        TypedExport::new(empty.as_any(), exports, region, code, columns, true)?;
+                    Ok(PyMemoryView::from(export.as_any())?.into_any())
+                }
+                None => PyMemoryView::from(bytes.as_any())?
+                    .call_method1("cast", (format, shape_tuple)),
+            };
         }
     }
 

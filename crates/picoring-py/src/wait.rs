@@ -200,16 +200,22 @@ impl<R: ByteRing> ByteRing for Wakes<R> {
     }
 }
 
+/// `queue`'s checks of a `timeout` in seconds: `ValueError` when negative or NaN.
+pub(crate) fn check_timeout(timeout: Option<f64>) -> PyResult<()> {
+    match timeout {
+        Some(seconds) if seconds.is_nan() || seconds < 0.0 => Err(PyValueError::new_err(
+            "'timeout' must be a non-negative number",
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// The deadline for a `timeout` in seconds (`None`: wait forever), with `queue`'s checks.
 pub(crate) fn deadline(timeout: Option<f64>) -> PyResult<Option<Instant>> {
+    check_timeout(timeout)?;
     let Some(seconds) = timeout else {
         return Ok(None);
     };
-    if seconds.is_nan() || seconds < 0.0 {
-        return Err(PyValueError::new_err(
-            "'timeout' must be a non-negative number",
-        ));
-    }
     // A timeout too long to represent is the same as none.
     Ok(Duration::try_from_secs_f64(seconds)
         .ok()
