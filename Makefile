@@ -6,9 +6,9 @@ SHELL := /bin/bash
 CARGO ?= cargo
 
 .PHONY: test lint rust-test python-test python-build python-bench miri miri-ring msrv stress loom bench bench-quick \
-	bench-upstream-venv examples check-targets
+	bench-upstream-venv examples check-targets fuzz fuzz-quick sanitize
 
-test: lint check-targets msrv rust-test stress loom miri-ring bench-quick python-test
+test: lint check-targets msrv rust-test stress loom miri-ring fuzz-quick bench-quick python-test
 
 lint:
 	$(CARGO) fmt --all -- --check
@@ -156,3 +156,20 @@ stress:
 loom:
 	RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom \
 		$(CARGO) test --release -p picoring --features async --test loom_spsc --test loom_mpsc --test loom_spsc_async
+
+# ---- Fuzzing and sanitizers ---------------------------------------------------------------
+# cargo-fuzz targets (fuzz/, a workspace of its own): random operation sequences on every
+# type against std models, with drop-counted, Cell-carrying elements on the native and the
+# software mirror backends, and the frame readers fed hostile bytes. Each starts from the
+# committed corpus (fuzz/corpus/<target>) and stops at the first failure; fuzz/run.sh installs
+# nightly and cargo-fuzz when missing, and warns and skips where it cannot (fails under
+# CI=true). FUZZ_FEATURES=software-cell adds the operations fuzz/Cargo.toml explains.
+# `make fuzz`: FUZZ_SECONDS (default 300) per target, about 35 minutes for the seven.
+# `make fuzz-quick` (part of `make test`): 20 s per target, about 2.5 minutes plus the build.
+FUZZ_SECONDS ?= 300
+FUZZ_QUICK_SECONDS ?= 20
+fuzz:
+	fuzz/run.sh $(FUZZ_SECONDS)
+
+fuzz-quick:
+	fuzz/run.sh $(FUZZ_QUICK_SECONDS)
