@@ -73,6 +73,12 @@ const DATA: &[u8] = b"parent data, wrapped across the physical end";
 
 #[test]
 fn child_writes_never_reach_the_parent() {
+    // `make sanitize` sets PICORING_SANITIZER: AddressSanitizer catches the child's expected
+    // SIGSEGV itself, reports it and exits with status 1, so the child's end cannot be told.
+    if std::env::var_os("PICORING_SANITIZER").is_some() {
+        println!("skipped: running under a sanitizer");
+        return;
+    }
     for &backend in Backend::default_order() {
         let Some(mut ring) = wrapped_ring(backend, DATA) else {
             continue;
