@@ -1,7 +1,7 @@
 //! `PicoRing` against `VecDeque`: a ring of drop-counted elements with a `Cell` inside
-//! (push, overwrite, pop, consume, extend, mutation through `&mut` and through `&`), then a
-//! byte ring through its slice, in-place and `std::io` interfaces. Either on the default
-//! (native) backend or the software mirror.
+//! (push, overwrite, pop, consume, extend, mutation through `get_mut`, `readable_mut` and
+//! through `&`), then a byte ring through its slice, in-place and `std::io` interfaces. Either
+//! on the default (native) backend or the software mirror.
 #![no_main]
 
 use std::collections::VecDeque;
@@ -31,6 +31,8 @@ enum Op {
     Consume(u16),
     Clear,
     GetMut(u16, u64),
+    /// `cell.set` through the `readable_mut()` slice.
+    ReadableMut(u16, u64),
     /// `cell.set` through a shared reference from one of the `&self` accessors.
     Poke(Accessor, u16, u64),
 }
@@ -147,6 +149,13 @@ fn tracked_ops(input: &Input) {
                         model[i].1 = v;
                     }
                     None => assert!(i >= model.len()),
+                }
+            }
+            Op::ReadableMut(i, v) => {
+                if !model.is_empty() {
+                    let i = usize::from(i) % model.len();
+                    ring.readable_mut()[i].cell.set(v);
+                    model[i].1 = v;
                 }
             }
             Op::Poke(ref accessor, i, v) => {
