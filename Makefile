@@ -165,7 +165,7 @@ loom:
 # software mirror backends, and the frame readers fed hostile bytes. Each starts from the
 # committed corpus (fuzz/corpus/<target>) and stops at the first failure; fuzz/run.sh installs
 # nightly and cargo-fuzz when missing, and warns and skips where it cannot (fails under
-# CI=true). FUZZ_FEATURES=software-cell adds the operations fuzz/Cargo.toml explains.
+# CI=true). Inputs in fuzz/regressions are replayed first.
 # `make fuzz`: FUZZ_SECONDS (default 300) per target, about 35 minutes for the seven.
 # `make fuzz-quick` (part of `make test`): 20 s per target, about 2.5 minutes plus the build.
 FUZZ_SECONDS ?= 300

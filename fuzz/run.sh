@@ -7,13 +7,12 @@
 # Needs the nightly toolchain and cargo-fuzz; they are installed when missing. Where that
 # fails, the run is skipped with a warning, except under CI=true, where it fails.
 #
-# Usage: fuzz/run.sh SECONDS    (FUZZ_FEATURES="software-cell" to add cargo features)
+# Usage: fuzz/run.sh SECONDS
 set -euo pipefail
 
 seconds=${1:?usage: fuzz/run.sh SECONDS}
 cd "$(dirname "$0")"
 targets=${FUZZ_TARGETS:-ring queue stream framing list spsc mpsc}
-features=${FUZZ_FEATURES:-}
 
 unavailable() {
     if [ "${CI:-}" = "true" ]; then
@@ -33,13 +32,20 @@ if ! cargo +nightly fuzz --version >/dev/null 2>&1; then
     cargo install --locked cargo-fuzz || unavailable "cargo install cargo-fuzz failed"
 fi
 
-feature_args=()
-if [ -n "$features" ]; then
-    feature_args=(--features "$features")
-fi
 
 start=$SECONDS
-cargo +nightly fuzz build "${feature_args[@]}"
+cargo +nightly fuzz build
+# Inputs that once crashed a target (regressions/<target>-<name>) must stay fixed.
+for input in regressions/*; do
+    [ -f "$input" ] || continue
+    target=$(basename "$input"); target=${target%%-*}
+    echo "== replay $input"
+    cargo +nightly fuzz run "$target" "$input" >"target/replay.log" 2>&1 || {
+        tail -40 target/replay.log >&2
+        echo "regression input $input crashes $target again" >&2
+        exit 1
+    }
+done
 for target in $targets; do
     mkdir -p "target/corpus/$target" "corpus/$target"
     echo "== fuzz $target for ${seconds}s"
@@ -48,7 +54,7 @@ for target in $targets; do
     # waits); libFuzzer writes new inputs to the first corpus directory only.
     log="target/fuzz-$target.log"
     status=0
-    cargo +nightly fuzz run "${feature_args[@]}" "$target" "target/corpus/$target" "corpus/$target" -- \
+    cargo +nightly fuzz run "$target" "target/corpus/$target" "corpus/$target" -- \
         -max_total_time="$seconds" -timeout=10 -print_final_stats=1 >"$log" 2>&1 || status=$?
     if [ "$status" -ne 0 ]; then
         grep -v '^[#"]' "$log" | tail -80 >&2

@@ -9,7 +9,7 @@ use std::collections::VecDeque;
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use picoring::PicoQueue;
-use picoring_fuzz::{finish_run, pokes_allowed, small, start_run, Mirror, Tracked};
+use picoring_fuzz::{finish_run, small, start_run, Mirror, Tracked};
 
 #[derive(Arbitrary, Debug)]
 enum Op {
@@ -51,7 +51,6 @@ fn tracked_ops(input: &Input) {
     };
     let cap = queue.capacity();
     assert!(cap >= requested);
-    let pokes = pokes_allowed(queue.as_ring().backend());
     let mut model: VecDeque<(usize, u64)> = VecDeque::new();
     for op in &input.ops {
         match *op {
@@ -89,7 +88,7 @@ fn tracked_ops(input: &Input) {
                 model.clear();
             }
             Op::PokeView(i, v) => {
-                if pokes && !model.is_empty() {
+                if !model.is_empty() {
                     let i = usize::from(i) % model.len();
                     queue.view()[i].cell.set(v);
                     model[i].1 = v;

@@ -10,7 +10,7 @@ use std::io::{BufRead, Read, Write};
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use picoring::PicoRing;
-use picoring_fuzz::{finish_run, pokes_allowed, small, start_run, Mirror, Tracked};
+use picoring_fuzz::{finish_run, small, start_run, Mirror, Tracked};
 
 #[derive(Arbitrary, Debug)]
 enum Accessor {
@@ -82,7 +82,6 @@ fn tracked_ops(input: &Input) {
     };
     let cap = ring.capacity();
     assert!(cap >= requested);
-    let pokes = pokes_allowed(ring.backend());
     let mut model: VecDeque<(usize, u64)> = VecDeque::new();
     for op in &input.ops {
         match *op {
@@ -159,7 +158,7 @@ fn tracked_ops(input: &Input) {
                 }
             }
             Op::Poke(ref accessor, i, v) => {
-                if !pokes || model.is_empty() {
+                if model.is_empty() {
                     continue;
                 }
                 let i = match accessor {

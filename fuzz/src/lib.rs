@@ -109,13 +109,6 @@ impl Mirror {
     }
 }
 
-/// Whether writes through `&T` (interior mutability) are fuzzed on a structure served by
-/// `backend`: always on the native backends; on the software mirror only with the
-/// `software-cell` feature (see fuzz/Cargo.toml).
-pub fn pokes_allowed(backend: Backend) -> bool {
-    backend != Backend::Software || cfg!(feature = "software-cell")
-}
-
 /// A small requested capacity from fuzz input: 1..=limit.
 pub fn small(n: u16, limit: usize) -> usize {
     usize::from(n) % limit + 1
