@@ -184,7 +184,7 @@ guarded_pyclass!(
     /// Removes and returns the byte at `index` (the last by default); `IndexError` when empty.
     /// Only the last byte can be removed without moving the others: other indices raise
     /// `ValueError`.
-    #[pyo3(signature = (index=-1))]
+    #[pyo3(signature = (index=-1), text_signature = "($self, index=-1)")]
     fn pop(&self, py: Python<'_>, index: isize) -> PyResult<u8> {
         self.inner.with(py, |list, _| {
             let len = list.len();

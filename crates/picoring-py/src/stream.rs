@@ -17,7 +17,7 @@ byte_ring_class!(
         /// `timeout` (seconds; `None`: forever) other than the default `0`, first waits until
         /// at least one byte fits, as a blocking `socket.send` does, raising `TimeoutError`
         /// when none fits in time.
-        #[pyo3(signature = (data, timeout=Some(0.0)))]
+        #[pyo3(signature = (data, timeout=Some(0.0)), text_signature = "($self, data, timeout=0.0)")]
         fn write(
             &self,
             py: Python<'_>,
@@ -42,7 +42,7 @@ byte_ring_class!(
         /// `None`: forever) other than the default `0`, first waits until at least one byte
         /// is readable, as a blocking `socket.recv` does, raising `TimeoutError` when none
         /// arrives in time.
-        #[pyo3(signature = (n, timeout=Some(0.0)))]
+        #[pyo3(signature = (n, timeout=Some(0.0)), text_signature = "($self, n, timeout=0.0)")]
         fn read<'py>(
             &self,
             py: Python<'py>,

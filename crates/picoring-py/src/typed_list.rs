@@ -199,7 +199,10 @@ guarded_pyclass!(
     /// numbers or a buffer; `max_capacity` bounds the reservation in bytes (default 64 GiB of
     /// address space, which costs no memory until used).
     #[new]
-    #[pyo3(signature = (typecode=None, initial=None, max_capacity=None))]
+    #[pyo3(
+        signature = (typecode=None, initial=None, max_capacity=None),
+        text_signature = "(typecode='B', initial=None, max_capacity=None)"
+    )]
     fn new(
         py: Python<'_>,
         typecode: Option<&Bound<'_, PyAny>>,
@@ -338,7 +341,7 @@ guarded_pyclass!(
 
     /// Removes and returns the item at `index` (the last by default). O(1) for the last item,
     /// O(n) otherwise (the items after it move back a place); refused while a view is alive.
-    #[pyo3(signature = (index=-1))]
+    #[pyo3(signature = (index=-1), text_signature = "($self, index=-1)")]
     fn pop<'py>(&self, py: Python<'py>, index: isize) -> PyResult<Bound<'py, PyAny>> {
         self.inner.with(py, |typed, _| {
             let len = typed.len();
