@@ -1,9 +1,20 @@
 //! Bytes-like arguments, read in place through the buffer protocol.
 
 use pyo3::buffer::PyUntypedBuffer;
-use pyo3::exceptions::{PyBufferError, PyTypeError};
+use pyo3::exceptions::{PyBufferError, PyOverflowError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
+
+/// One byte value, converted as `bytearray` converts it: through `__index__` (`TypeError`
+/// otherwise), and `ValueError` for any int outside `range(0, 256)`, however large.
+pub(crate) fn byte_value(value: &Bound<'_, PyAny>) -> PyResult<u8> {
+    let out_of_range = || PyValueError::new_err("byte must be in range(0, 256)");
+    match value.extract::<isize>() {
+        Ok(n) => u8::try_from(n).map_err(|_| out_of_range()),
+        Err(err) if err.is_instance_of::<PyOverflowError>(value.py()) => Err(out_of_range()),
+        Err(err) => Err(err),
+    }
+}
 
 /// The bytes of any C-contiguous buffer (`bytes`, `bytearray`, `memoryview`, `array.array`,
 /// numpy arrays of any dtype), borrowed without a copy for as long as this value lives.

@@ -84,10 +84,9 @@ byte_ring_class!(
         fn read_until<'py>(
             &self,
             py: Python<'py>,
-            delim: isize,
+            delim: &Bound<'_, PyAny>,
         ) -> PyResult<Option<Bound<'py, PyBytes>>> {
-            let delim = u8::try_from(delim)
-                .map_err(|_| pyo3::exceptions::PyValueError::new_err("byte must be in range(0, 256)"))?;
+            let delim = crate::input::byte_value(delim)?;
             self.inner.with(py, |stream, _| {
                 self.inner.exports.check_no_readers()?;
                 let frame = stream.read_until(delim).map(|frame| PyBytes::new(py, frame));
@@ -98,7 +97,7 @@ byte_ring_class!(
 
         /// `read_until(b"\n")`: the next whole line, newline included, or `None`.
         fn next_line<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyBytes>>> {
-            self.read_until(py, isize::from(b'\n'))
+            self.read_until(py, b'\n'.into_pyobject(py)?.as_any())
         }
     }
 );

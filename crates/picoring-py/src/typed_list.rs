@@ -8,7 +8,7 @@
 use std::ffi::c_int;
 
 use picoring::PicoList as List;
-use pyo3::exceptions::{PyIndexError, PyMemoryError, PyOverflowError, PyValueError};
+use pyo3::exceptions::{PyIndexError, PyMemoryError, PyOverflowError, PyTypeError, PyValueError};
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -72,6 +72,26 @@ impl PicoList {
         let mut out = Vec::new();
         code.store_from_iter(&mut data.try_iter()?, &mut out, usize::MAX)?;
         Ok(out)
+    }
+
+    /// `array.array.extend` takes another array only of the same typecode (`TypeError`
+    /// otherwise, even where the items would convert); so does `PicoList.extend`, for an
+    /// `array.array` or a `PicoList`.
+    fn check_same_kind(py: Python<'_>, code: TypeCode, data: &Bound<'_, PyAny>) -> PyResult<()> {
+        let other = if let Ok(list) = data.cast::<PicoList>() {
+            list.get().code(py)?.code
+        } else if data.is_instance(array_type(py)?)? {
+            data.getattr("typecode")?.extract::<char>()?
+        } else {
+            return Ok(());
+        };
+        if other == code.code {
+            Ok(())
+        } else {
+            Err(PyTypeError::new_err(
+                "can only extend with array of same kind",
+            ))
+        }
     }
 
     /// `data` as a C-contiguous buffer of this typecode's format, if it is one.
@@ -299,6 +319,7 @@ guarded_pyclass!(
     /// fails part way leaves the items before the failure appended.
     fn extend(&self, py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<()> {
         let code = self.code(py)?;
+        Self::check_same_kind(py, code, data)?;
         if let Some(input) = Self::matching_buffer(code, data) {
             return list_items::append(&self.inner, py, input.bytes());
         }
