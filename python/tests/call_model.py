@@ -12,7 +12,10 @@ object and, on a copy, on its model. It must:
   where a view of the object is alive, and then nothing may have changed;
 - leave contents equal to the model's; a read-only view never changes while held; the
   bytes a list's view shows are the list's; writing through a ring's writable view never
-  changes queued bytes.
+  changes queued bytes; a list's iterator held across calls walks the live list and, once
+  exhausted, stays exhausted; `repr` always works.
+
+`python call_model.py SEEDS STEPS` runs it from a plain random source, without either driver.
 """
 
 import array
@@ -80,6 +83,8 @@ def run(call):
         return "ok", call()
     except ALLOWED as error:
         return "err", type(error)
+    except StopIteration:
+        return "err", StopIteration
     except BaseException as error:  # a Rust panic is a BaseException
         if isinstance(error, (KeyboardInterrupt, Divergence)):
             raise
@@ -622,7 +627,33 @@ class ListHandle(Handle):
         ]
         if self.code is not None:
             ops.append(("insert", self.op_insert))
+        ops.append(("iterator", self.op_iterator))
         return ops
+
+    def op_iterator(self, src):
+        """Takes an iterator, or advances a held one. As with bytearray and array.array, an
+        iterator walks the live list by index, and once exhausted stays exhausted."""
+        if not hasattr(self, "iterators"):
+            self.iterators = []  # [iterator, next index or None once exhausted]
+        if not self.iterators or src.int(0, 3) == 0:
+            kind, it = run(lambda: iter(self.obj))
+            if kind == "ok":
+                self.iterators.append([it, 0])
+            elif not self.closed or it is not ValueError:
+                raise Divergence(f"{self.name}: iter() raised {it.__name__}")
+            return
+        held = src.pick(self.iterators)
+        kind, result = run(lambda: next(held[0]))
+        if held[1] is not None and held[1] < len(self.model) and not self.closed:
+            expected = ("ok", self.model[held[1]])
+            held[1] += 1
+        else:
+            expected = ("err", StopIteration)
+            held[1] = None
+        if kind == "err" and self.closed and result is ValueError:
+            return
+        if (kind, result) != expected and not (kind == "ok" and same(result, expected[1])):
+            raise Divergence(f"{self.name}: a held iterator gave {kind} {result!r}, expected {expected!r}")
 
     def op_append(self, src):
         v = self.value(src)
@@ -898,6 +929,10 @@ class World:
             view.release()
         elif what == 3:
             self.close(handle, src)
+        elif what == 4:
+            kind, text = run(lambda: repr(handle.obj))
+            if kind != "ok" or not isinstance(text, str):
+                raise Divergence(f"repr({handle.name}) gave {kind} {text!r}")
         else:
             name, op = src.pick(handle.ops())
             op(src)
