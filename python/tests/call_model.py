@@ -477,6 +477,16 @@ class RingHandle(Handle):
         self.call(name, lambda o: getattr(o, name)(n), lambda m: m.commit(n))
 
     def op_readinto(self, src):
+        targets = [
+            (h, v)
+            for h in self.world.handles
+            if isinstance(h, ListHandle) and not h.closed
+            for v in h.views
+            if isinstance(v.obj, memoryview)
+        ]
+        if targets and src.int(0, 2) == 0:
+            self.readinto_list(*src.pick(targets))
+            return
         size = src.int(0, self.model.cap + 3)
 
         def model(m):
@@ -489,6 +499,16 @@ class RingHandle(Handle):
             return n, bytes(buf[:n])
 
         self.call("readinto", obj, model)
+
+    def readinto_list(self, target, view):
+        """readinto() a list's live memoryview: the list's first bytes become the popped ones."""
+        popped = self.model.q[: view.obj.nbytes]
+        kind, n = self.call("readinto", lambda o: o.readinto(view.obj), lambda m: len(m.pop_bytes(view.obj.nbytes)))
+        if kind == "ok":
+            data = bytearray(target.model_bytes())
+            data[:n] = popped
+            target.model = bytearray(data) if target.code is None else array.array(target.code, bytes(data))
+            target.check()
 
     def op_push_data(self, src):
         data, now = data_arg(self.world, src, self.model.cap + 8)
@@ -921,6 +941,9 @@ class World:
             self.create(src)
             return
         handle = src.pick(self.handles)
+        if handle.closed and src.bool():
+            self.handles.remove(handle)  # checked enough closed: make room for a new object
+            return
         what = src.int(0, 19)
         if what == 0:
             handle.take_view(src)
