@@ -145,7 +145,11 @@ class Handle:
     def model_len(self):
         raise NotImplementedError
 
-    def call(self, what, on_obj, on_model, may_buffer_error=True, compare=same):
+    def refusable(self, what):
+        """Whether `what` may be refused with BufferError now (a view it would disturb is alive)."""
+        return bool(self.views)
+
+    def call(self, what, on_obj, on_model, compare=same):
         """Runs `on_obj(obj)` and `on_model(copy of the model)`; checks they agree and keeps the
         model's copy unless the object refused with BufferError while a view is alive."""
         if self.closed:
@@ -158,7 +162,7 @@ class Handle:
         model = self.copy_model()
         expected = run(lambda: on_model(model))
         actual = run(lambda: on_obj(self.obj))
-        if actual == ("err", BufferError) and expected != actual and may_buffer_error and self.views:
+        if actual == ("err", BufferError) and expected != actual and self.refusable(what):
             self.check()  # refused: nothing changed
             return actual
         if actual[0] != expected[0] or (actual[0] == "err" and actual[1] is not expected[1]):
@@ -195,6 +199,8 @@ class Handle:
         kind, obj = run(make)
         if kind == "ok":
             self.views.append(View(obj, self.model_bytes()))
+        elif obj is not BufferError or not self.views:
+            raise Divergence(f"{self.name}: taking a view raised {obj.__name__}")
 
 
 def buffer_format(data):
@@ -371,6 +377,12 @@ class RingHandle(Handle):
 
     def model_len(self):
         return len(self.model.q)
+
+    def refusable(self, what):
+        # Pushing is refused only while a writable view (of the free space) is alive.
+        if what in ("push", "push_bytes", "push_bulk", "write"):
+            return any(v.writable for v in self.views)
+        return bool(self.views)
 
     def check(self):
         super().check()
@@ -552,6 +564,10 @@ class ListHandle(Handle):
             self.name = f"PicoList({code!r})"
         super().__init__(obj, model)
         self.code = code
+
+    def refusable(self, what):
+        # Lists grow in place while exported: only moving or freeing items can be refused.
+        return what in ("pop", "insert", "clear") and bool(self.views)
 
     def copy_model(self):
         if self.code is None:

@@ -7,7 +7,7 @@ import array
 import pytest
 from hypothesis import HealthCheck, assume, example, given, settings, strategies as st
 
-from picoring import PicoList
+from picoring import PicoList, PicoListByte
 
 TYPECODES = "bBhHiIlLqQfd"
 
@@ -121,3 +121,14 @@ def test_range_beyond_the_reservation_raises_memory_error_and_appends_nothing(co
     lst.extend(range(room))
     assert len(lst) == lst.max_capacity()
     assert lst.tolist()[2:] == list(range(room))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@given(r=ranges(), before=st.binary(max_size=3))
+def test_byte_list_extend_range_matches_bytearray(r, before):
+    # bytearray.extend(iterable) is all or nothing; bytes past 255 are a ValueError. (bytearray
+    # first allocates the range's length: MemoryError for an absurd one, before any item.)
+    assume(not stores_too_much("B", r) and len(r[: 2**30]) < 2**30)
+    assert extended(lambda _, b: PicoListByte(b), None, before, r) == extended(
+        lambda _, b: bytearray(b), None, before, r
+    )
