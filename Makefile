@@ -5,10 +5,12 @@ SHELL := /bin/bash
 
 CARGO ?= cargo
 
-.PHONY: test lint rust-test python-test python-build python-bench miri miri-ring msrv stress loom bench bench-quick \
-	bench-upstream-venv examples check-targets fuzz fuzz-quick sanitize
+.PHONY: test lint rust-test python-test python-build python-typecheck python-bench miri miri-ring msrv stress \
+	loom bench bench-quick bench-upstream-venv examples check-targets fuzz fuzz-quick sanitize fuzz-python \
+	fuzz-python-quick
 
-test: lint check-targets msrv rust-test stress loom miri-ring fuzz-quick bench-quick python-test
+test: lint check-targets msrv rust-test stress loom miri-ring fuzz-quick bench-quick python-test \
+	python-typecheck fuzz-python-quick
 
 lint:
 	$(CARGO) fmt --all -- --check
@@ -38,6 +40,53 @@ python-test: python-build
 	rc=0; $(VENV_PY) -m pytest -q python/tests || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: the Python setup is broken" >&2; exit 1; fi; \
 	exit $$rc
+
+# The stubs against the built module: mypy.stubtest (no allowlist: every difference is fixed in
+# the stubs), then the stubs and a typed use of every class under mypy --strict; that use also
+# runs, so a stub cannot promise what the module does not do. About 15 s.
+$(VENV)/.mypy-installed: $(VENV)/.tools-installed
+	$(VENV_PY) -m pip install --quiet --disable-pip-version-check "mypy>=2.4,<3"
+	touch $@
+
+python-typecheck: python-build $(VENV)/.mypy-installed
+	$(VENV_PY) -m mypy.stubtest picoring._picoring
+	$(VENV_PY) -m mypy --strict python/picoring python/typecheck/usage.py
+	$(VENV_PY) python/typecheck/usage.py
+
+# The Python fuzzer (atheris, python/fuzz/fuzz_calls.py): random call sequences across every
+# class with views held across calls, checked against bytearray/array.array models. New inputs
+# go to a work corpus under target/, seeded by the committed python/fuzz/corpus; a failure is
+# saved there as crash-* (replay: $(VENV_PY) python/fuzz/fuzz_calls.py FILE). `fuzz-python`
+# runs FUZZ_PYTHON_SECONDS (10 minutes), `fuzz-python-quick` (part of `make test`) 45 s. Where
+# atheris cannot be installed it says so loudly and skips, except under CI=true, where it fails.
+FUZZ_PYTHON_SECONDS ?= 600
+FUZZ_PYTHON_QUICK_SECONDS ?= 45
+FUZZ_PYTHON_DIR = $${CARGO_TARGET_DIR:-target}/fuzz-python
+
+$(VENV)/.atheris-installed: $(VENV)/.tools-installed
+	@if $(VENV_PY) -m pip install --quiet --disable-pip-version-check "atheris>=2.3,<4"; then \
+		touch $@; \
+	elif [ "$${CI:-}" = true ]; then \
+		echo "atheris cannot be installed (pip install atheris failed): the Python fuzzer cannot run" >&2; exit 1; \
+	else \
+		echo "WARNING: atheris cannot be installed (pip install atheris failed): Python fuzzing NOT run" >&2; \
+	fi
+
+define fuzz_python
+	@if [ ! -f $(VENV)/.atheris-installed ]; then \
+		echo "WARNING: atheris is not installed: Python fuzzing NOT run" >&2; exit 0; \
+	fi; \
+	mkdir -p $(FUZZ_PYTHON_DIR)/corpus; \
+	$(VENV_PY) python/fuzz/fuzz_calls.py -max_total_time=$(1) -max_len=2048 -len_control=0 \
+		-print_final_stats=1 -artifact_prefix=$(FUZZ_PYTHON_DIR)/ \
+		$(FUZZ_PYTHON_DIR)/corpus python/fuzz/corpus
+endef
+
+fuzz-python: python-build $(VENV)/.atheris-installed
+	$(call fuzz_python,$(FUZZ_PYTHON_SECONDS))
+
+fuzz-python-quick: python-build $(VENV)/.atheris-installed
+	$(call fuzz_python,$(FUZZ_PYTHON_QUICK_SECONDS))
 
 # Per-call costs from Python, against collections.deque and a bytearray FIFO.
 python-bench: python-build
@@ -170,7 +219,7 @@ loom:
 # `make fuzz-quick` (part of `make test`): 20 s per target, about 2.5 minutes plus the build.
 FUZZ_SECONDS ?= 300
 FUZZ_QUICK_SECONDS ?= 20
-fuzz:
+fuzz: fuzz-python
 	fuzz/run.sh $(FUZZ_SECONDS)
 
 fuzz-quick:

@@ -1,16 +1,36 @@
-"""Type stubs for the native module ``picoring._picoring``."""
+"""Type stubs for the native module ``picoring._picoring``.
+
+The classes are PyO3 classes: built by ``__new__`` (``__init__`` takes the same arguments and runs once),
+final (they cannot be subclassed), and their special methods take positional arguments only.
+``_Closable`` and ``_ByteRing`` exist only here, to share the declarations of methods every
+class (every byte ring) has. ``python -m mypy.stubtest picoring._picoring`` checks this file
+against the built module."""
 
 import array
 import sys
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from types import TracebackType
-from typing import Any, Self, SupportsIndex, overload
+from typing import Any, Self, SupportsIndex, final, overload, type_check_only
 
 if sys.version_info >= (3, 12):
     from collections.abc import Buffer
 else:
     from typing_extensions import Buffer
 
+__all__ = [
+    "PicoRingByte",
+    "PicoQueueByte",
+    "PicoByteStreamPy",
+    "PicoListByte",
+    "PicoListByteIterator",
+    "_Export",
+    "PicoList",
+    "PicoListIterator",
+    "_TypedExport",
+    "PicoRing",
+]
+
+@type_check_only
 class _Closable:
     """Lifecycle shared by every class: ``close()`` frees the memory now (``BufferError`` while a
     view is alive), ``with`` closes on exit, and later calls raise ``ValueError``."""
@@ -33,9 +53,11 @@ class _Closable:
         """Number of bytes held (upstream 0.6 spelling of ``len(obj)``)."""
     def clear(self) -> None: ...
 
+@type_check_only
 class _ByteRing(_Closable):
     """Methods every byte ring has (``PicoRingByte``, ``PicoQueueByte``, ``PicoByteStreamPy``)."""
 
+    def __new__(cls, capacity: SupportsIndex) -> Self: ...
     def __init__(self, capacity: SupportsIndex) -> None: ...
     def capacity(self) -> int:
         """Capacity in bytes: exact, all of it usable (rounded up to whole pages)."""
@@ -57,6 +79,7 @@ class _ByteRing(_Closable):
         """Publishes ``n`` bytes written into the last writable view once it is released
         (``BufferError`` while it lives, ``ValueError`` beyond it)."""
 
+@final
 class PicoRingByte(_ByteRing):
     """A byte FIFO whose queued bytes are always one contiguous memoryview."""
 
@@ -71,6 +94,7 @@ class PicoRingByte(_ByteRing):
     def advance_head(self, n: SupportsIndex) -> None:
         """Upstream 0.6 name of ``commit``."""
 
+@final
 class PicoQueueByte(_ByteRing):
     """A bulk byte queue: all-or-nothing ``push_bulk``, partial ``pop_bulk``."""
 
@@ -78,6 +102,7 @@ class PicoQueueByte(_ByteRing):
     def pop_bulk(self, n: SupportsIndex) -> bytes: ...
     def get_view(self) -> memoryview: ...
 
+@final
 class PicoByteStreamPy(_ByteRing):
     """A byte stream read and written like a non-blocking socket."""
 
@@ -96,26 +121,32 @@ class PicoByteStreamPy(_ByteRing):
     def read_until(self, delim: SupportsIndex) -> bytes | None: ...
     def next_line(self) -> bytes | None: ...
 
+@final
 class PicoListByte(_Closable):
     """A bytearray that grows in place and never moves: views stay valid while it grows."""
 
+    def __new__(
+        cls,
+        data: Buffer | Iterable[SupportsIndex] | None = None,
+        max_capacity: SupportsIndex | None = None,
+    ) -> Self: ...
     def __init__(
         self,
         data: Buffer | Iterable[SupportsIndex] | None = None,
         max_capacity: SupportsIndex | None = None,
     ) -> None: ...
     @overload
-    def __getitem__(self, index: SupportsIndex) -> int: ...
+    def __getitem__(self, index: SupportsIndex, /) -> int: ...
     @overload
-    def __getitem__(self, index: slice) -> bytes: ...
+    def __getitem__(self, index: slice, /) -> bytes: ...
     @overload
-    def __setitem__(self, index: SupportsIndex, value: SupportsIndex) -> None: ...
+    def __setitem__(self, index: SupportsIndex, value: SupportsIndex, /) -> None: ...
     @overload
-    def __setitem__(self, index: slice, value: Buffer) -> None: ...
-    def __iter__(self) -> Iterator[int]: ...
-    def __contains__(self, value: SupportsIndex | Buffer) -> bool:
+    def __setitem__(self, index: slice, value: Buffer, /) -> None: ...
+    def __iter__(self) -> PicoListByteIterator: ...
+    def __contains__(self, value: SupportsIndex | Buffer, /) -> bool:
         """As ``bytearray``: a byte (``ValueError`` outside ``range(256)``) or a run of bytes."""
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
     def capacity(self) -> int: ...
     def max_capacity(self) -> int: ...
     def append(self, value: SupportsIndex) -> None: ...
@@ -125,14 +156,36 @@ class PicoListByte(_Closable):
     def get(self, index: SupportsIndex) -> int | None: ...
     def set(self, index: SupportsIndex, value: SupportsIndex) -> bool: ...
 
-# Typed lists and rings with blocking push/pop (issue 6).
+@final
+class PicoListByteIterator:
+    """``iter(PicoListByte)``: walks the list by index, so bytes appended meanwhile are seen."""
 
+    def __iter__(self) -> Self: ...
+    def __next__(self) -> int: ...
+
+@final
+class _Export:
+    """The exporter behind a memoryview of a byte ring or byte list (the view's ``obj``): it
+    keeps the owner alive while the view lives."""
+
+    @property
+    def owner(self) -> object: ...
+
+# Typed lists and rings with blocking push/pop.
+
+@final
 class PicoList(_Closable):
     """An ``array.array`` (typecodes ``b B h H i I l L q Q f d``) that grows in place and never
     moves: memoryviews and numpy arrays over it stay valid while it grows. ``PicoList()`` holds
     bytes (typecode ``"B"``). Wrong types raise ``TypeError``, out-of-range values
     ``OverflowError``, as ``array.array`` does."""
 
+    def __new__(
+        cls,
+        typecode: str = "B",
+        initial: Buffer | Iterable[int | float] | None = None,
+        max_capacity: SupportsIndex | None = None,
+    ) -> Self: ...
     def __init__(
         self,
         typecode: str = "B",
@@ -144,16 +197,16 @@ class PicoList(_Closable):
     @property
     def itemsize(self) -> int: ...
     @overload
-    def __getitem__(self, index: SupportsIndex) -> int | float: ...
+    def __getitem__(self, index: SupportsIndex, /) -> int | float: ...
     @overload
-    def __getitem__(self, index: slice) -> array.array[int | float]:
+    def __getitem__(self, index: slice, /) -> array.array[int] | array.array[float]:
         """A copy of the selected items, as an ``array.array`` of the same typecode."""
     @overload
-    def __setitem__(self, index: SupportsIndex, value: int | float) -> None: ...
+    def __setitem__(self, index: SupportsIndex, value: int | float, /) -> None: ...
     @overload
-    def __setitem__(self, index: slice, value: Buffer | Iterable[int | float]) -> None: ...
-    def __iter__(self) -> Iterator[int | float]: ...
-    def __eq__(self, other: object) -> bool: ...
+    def __setitem__(self, index: slice, value: Buffer | Iterable[int | float], /) -> None: ...
+    def __iter__(self) -> PicoListIterator: ...
+    def __eq__(self, other: object, /) -> bool: ...
     def len(self) -> int:
         """Number of items (upstream 0.6 spelling of ``len(lst)``)."""
     def capacity(self) -> int:
@@ -173,10 +226,33 @@ class PicoList(_Closable):
     def set(self, index: SupportsIndex, value: int | float) -> bool: ...
     def tolist(self) -> list[int | float]: ...
 
+@final
+class PicoListIterator:
+    """``iter(PicoList)``: walks the list by index, so items appended meanwhile are seen."""
+
+    def __iter__(self) -> Self: ...
+    def __next__(self) -> int | float: ...
+
+@final
+class _TypedExport:
+    """The exporter behind a typed memoryview of a ``PicoList`` or ``PicoRing`` (the view's
+    ``obj``): it keeps the owner alive while the view lives."""
+
+    @property
+    def owner(self) -> object: ...
+
+@final
 class PicoRing(_Closable):
     """Typed frames (``channels`` items each) whose queued part is always one contiguous
     ``(frames, channels)`` array. ``len()`` and ``capacity()`` count frames."""
 
+    def __new__(
+        cls,
+        typecode: str,
+        frames: SupportsIndex,
+        channels: SupportsIndex = 1,
+        overwrite: bool = False,
+    ) -> Self: ...
     def __init__(
         self,
         typecode: str,

@@ -212,3 +212,40 @@ TestStream = StreamMachine.TestCase
 TestStream.settings = common
 TestListByte = ListMachine.TestCase
 TestListByte.settings = common
+
+
+# ---- Every class at once: random call sequences with views held across calls -------------------
+# The engine (call_model.py) is shared with the atheris harness (python/fuzz/fuzz_calls.py): up
+# to four objects of any class, each checked against its model after every call; views
+# (memoryviews, writable views, numpy arrays) of any of them are held across calls, written
+# through, and fed to the others (and to themselves) as data.
+
+import call_model  # noqa: E402
+
+
+class DrawSource(call_model.Source):
+    def __init__(self, data):
+        self.data = data
+
+    def int(self, lo, hi):
+        return self.data.draw(st.integers(lo, hi))
+
+    def bytes(self, max_len):
+        return self.data.draw(st.binary(max_size=min(max_len, 300)))
+
+
+class CallSequenceMachine(RuleBasedStateMachine):
+    def __init__(self):
+        super().__init__()
+        self.world = call_model.World()
+
+    @rule(data=st.data())
+    def call(self, data):
+        self.world.step(DrawSource(data))
+
+    def teardown(self):
+        self.world.finish()
+
+
+TestCallSequences = CallSequenceMachine.TestCase
+TestCallSequences.settings = settings(max_examples=100, stateful_step_count=50, deadline=None)

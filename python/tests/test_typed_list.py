@@ -144,10 +144,13 @@ def test_extend_from_buffers_and_iterables():
     lst.extend(x for x in (6, 7))
     lst.extend(lst)  # itself, as array.array allows
     assert lst.tolist() == [1, 2, 3, 4, 5, 6, 7] * 2
-    # A buffer of another format is iterated and converted, as array.array does.
+    # A buffer of another format is iterated and converted, as array.array does; an
+    # array.array of another typecode is refused, as array.array refuses it.
     lst = PicoList("d")
-    lst.extend(array.array("i", [1, 2]))
+    lst.extend(memoryview(array.array("i", [1, 2])))
     assert lst.tolist() == [1.0, 2.0]
+    with pytest.raises(TypeError):
+        lst.extend(array.array("i", [1, 2]))
     # Like array.array, an iterable failing part way leaves the earlier items appended.
     lst, ref = PicoList("b"), array.array("b")
     for target in (lst, ref):

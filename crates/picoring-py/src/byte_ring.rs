@@ -132,10 +132,9 @@ pub(crate) fn repr<R: ByteRing>(g: &Guarded<R>, py: Python<'_>) -> String {
 pub(crate) fn push_byte<R: ByteRing>(
     g: &Guarded<R>,
     py: Python<'_>,
-    value: isize,
+    value: &Bound<'_, PyAny>,
 ) -> PyResult<bool> {
-    let byte =
-        u8::try_from(value).map_err(|_| PyValueError::new_err("byte must be in range(0, 256)"))?;
+    let byte = crate::input::byte_value(value)?;
     g.with(py, |ring, granted| {
         g.exports.check_no_writers()?;
         if ring.free_len() == 0 {
@@ -417,7 +416,7 @@ macro_rules! byte_ring_class {
             }
 
             /// Appends one byte; `False` when full.
-            fn push(&self, py: Python<'_>, value: isize) -> PyResult<bool> {
+            fn push(&self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<bool> {
                 $crate::byte_ring::push_byte(&self.inner, py, value)
             }
 

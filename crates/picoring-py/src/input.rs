@@ -2,7 +2,7 @@
 
 use std::ffi::CStr;
 
-use pyo3::exceptions::{PyBufferError, PyTypeError};
+use pyo3::exceptions::{PyBufferError, PyOverflowError, PyTypeError, PyValueError};
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
@@ -76,6 +76,17 @@ impl Drop for Buffer {
         // SAFETY: the export was filled by PyObject_GetBuffer and is released exactly once,
         // with the GIL held.
         Python::attach(|_| unsafe { ffi::PyBuffer_Release(&mut *self.view) });
+    }
+}
+
+/// One byte value, converted as `bytearray` converts it: through `__index__` (`TypeError`
+/// otherwise), and `ValueError` for any int outside `range(0, 256)`, however large.
+pub(crate) fn byte_value(value: &Bound<'_, PyAny>) -> PyResult<u8> {
+    let out_of_range = || PyValueError::new_err("byte must be in range(0, 256)");
+    match value.extract::<isize>() {
+        Ok(n) => u8::try_from(n).map_err(|_| out_of_range()),
+        Err(err) if err.is_instance_of::<PyOverflowError>(value.py()) => Err(out_of_range()),
+        Err(err) => Err(err),
     }
 }
 

@@ -15,9 +15,7 @@ use crate::list_items::{self, index_iterator, py_bool, ItemAt};
 
 type List = PicoList<u8>;
 
-fn byte(value: isize) -> PyResult<u8> {
-    u8::try_from(value).map_err(|_| PyValueError::new_err("byte must be in range(0, 256)"))
-}
+use crate::input::byte_value as byte;
 
 /// Resolves a possibly negative index against `len`.
 pub(crate) fn position(index: isize, len: usize) -> Option<usize> {
@@ -178,7 +176,7 @@ guarded_pyclass!(
     }
 
     /// Appends one byte (`MemoryError` when the reservation is full).
-    fn append(&self, py: Python<'_>, value: isize) -> PyResult<()> {
+    fn append(&self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<()> {
         let value = byte(value)?;
         self.inner.with(py, |list, _| {
             list_items::check_growth(list, &self.inner.exports, 1)?;
@@ -187,7 +185,7 @@ guarded_pyclass!(
     }
 
     /// Upstream 0.6 name of `append`.
-    fn push(&self, py: Python<'_>, value: isize) -> PyResult<()> {
+    fn push(&self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<()> {
         self.append(py, value)
     }
 
@@ -203,7 +201,7 @@ guarded_pyclass!(
             Err(_) => {
                 let mut bytes = Vec::new();
                 for item in data.try_iter()? {
-                    bytes.push(byte(item?.extract::<isize>()?)?);
+                    bytes.push(byte(&item?)?);
                 }
                 list_items::append(&self.inner, py, &bytes)
             }
@@ -213,7 +211,7 @@ guarded_pyclass!(
     /// Removes and returns the byte at `index` (the last by default); `IndexError` when empty.
     /// Only the last byte can be removed without moving the others: other indices raise
     /// `ValueError`.
-    #[pyo3(signature = (index=-1))]
+    #[pyo3(signature = (index=-1), text_signature = "($self, index=-1)")]
     fn pop(&self, py: Python<'_>, index: isize) -> PyResult<u8> {
         self.inner.with(py, |list, _| {
             let len = list.len();
@@ -239,7 +237,7 @@ guarded_pyclass!(
     }
 
     /// Sets the byte at `index`; `False` out of range (upstream 0.6 behaviour).
-    fn set(&self, py: Python<'_>, index: isize, value: isize) -> PyResult<bool> {
+    fn set(&self, py: Python<'_>, index: isize, value: &Bound<'_, PyAny>) -> PyResult<bool> {
         let value = byte(value)?;
         self.inner.with(py, |list, _| {
             Ok(match position(index, list.len()) {
@@ -340,7 +338,7 @@ guarded_pyclass!(
             });
         }
         let index = index_arg(index)?;
-        let value = byte(value.extract()?)?;
+        let value = byte(value)?;
         self.inner.with(py, |list, _| {
             let i = position(index, list.len()).ok_or_else(out_of_range)?;
             list.as_mut_slice()[i] = value;

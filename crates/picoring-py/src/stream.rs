@@ -17,7 +17,7 @@ byte_ring_class!(
         /// `timeout` (seconds; `None`: forever) other than the default `0`, first waits until
         /// at least one byte fits, as a blocking `socket.send` does, raising `TimeoutError`
         /// when none fits in time.
-        #[pyo3(signature = (data, timeout=Some(0.0)))]
+        #[pyo3(signature = (data, timeout=Some(0.0)), text_signature = "($self, data, timeout=0.0)")]
         fn write(
             &self,
             py: Python<'_>,
@@ -43,7 +43,7 @@ byte_ring_class!(
         /// `None`: forever) other than the default `0`, first waits until at least one byte
         /// is readable, as a blocking `socket.recv` does, raising `TimeoutError` when none
         /// arrives in time.
-        #[pyo3(signature = (n, timeout=Some(0.0)))]
+        #[pyo3(signature = (n, timeout=Some(0.0)), text_signature = "($self, n, timeout=0.0)")]
         fn read<'py>(
             &self,
             py: Python<'py>,
@@ -86,10 +86,9 @@ byte_ring_class!(
         fn read_until<'py>(
             &self,
             py: Python<'py>,
-            delim: isize,
+            delim: &Bound<'_, PyAny>,
         ) -> PyResult<Option<Bound<'py, PyBytes>>> {
-            let delim = u8::try_from(delim)
-                .map_err(|_| pyo3::exceptions::PyValueError::new_err("byte must be in range(0, 256)"))?;
+            let delim = crate::input::byte_value(delim)?;
             // Copied out under the lock (to the stack when short), made a `bytes` object after
             // it: no Python object is allocated under a lock. The library's search remembers how
             // far it looked, so polling for a long frame costs only the new bytes.
@@ -116,7 +115,7 @@ byte_ring_class!(
 
         /// `read_until(b"\n")`: the next whole line, newline included, or `None`.
         fn next_line<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyBytes>>> {
-            self.read_until(py, isize::from(b'\n'))
+            self.read_until(py, b'\n'.into_pyobject(py)?.as_any())
         }
     }
 );

@@ -88,12 +88,13 @@ trait Number: Copy + for<'py> IntoPyObject<'py> {
     fn read_ne(bytes: &[u8]) -> Self;
     /// The native bytes, on the stack.
     fn to_ne_vec(self) -> impl std::ops::Deref<Target = [u8]>;
-    /// `value` as this type, `None` out of range (never for floats: they round).
-    fn from_i64(value: i64) -> Option<Self>;
+    /// The integer `value` as this type, `None` out of range (never for floats: they round,
+    /// as `array.array` rounds a Python int, through a C double).
+    fn from_i128(value: i128) -> Option<Self>;
 }
 
 macro_rules! number {
-    ($t:ty, |$obj:ident| $from_py:expr, |$int:ident| $from_i64:expr) => {
+    ($t:ty, |$obj:ident| $from_py:expr, |$int:ident| $from_i128:expr) => {
         impl Number for $t {
             const SIZE: usize = std::mem::size_of::<$t>();
             fn from_py($obj: &Bound<'_, PyAny>) -> PyResult<Self> {
@@ -110,8 +111,10 @@ macro_rules! number {
                 raw.copy_from_slice(bytes);
                 <$t>::from_ne_bytes(raw)
             }
-            fn from_i64($int: i64) -> Option<Self> {
-                $from_i64
+            // `as f64` is a no-op for f64 (the same expansion serves f32).
+            #[allow(clippy::unnecessary_cast)]
+            fn from_i128($int: i128) -> Option<Self> {
+                $from_i128
             }
         }
     };
@@ -135,7 +138,8 @@ macro_rules! number {
         );
     };
     (float $t:ty) => {
-        // float32 rounds (and overflows to inf) exactly as array.array('f') does.
+        // float32 rounds (and overflows to inf) exactly as array.array('f') does: to a double
+        // first (an int is rounded to the nearest double), then to a float.
         number!(
             $t,
             |obj| {
@@ -144,7 +148,7 @@ macro_rules! number {
                 }
                 Ok(obj.extract::<f64>()? as $t)
             },
-            |value| Some(value as $t)
+            |value| Some(value as f64 as $t)
         );
     };
 }
@@ -299,20 +303,45 @@ impl TypeCode {
         })
     }
 
-    /// Whether `value` fits this typecode (floats hold every i64, rounded).
-    pub(crate) fn holds(self, value: i64) -> bool {
-        with_native!(self.native, T => T::from_i64(value).is_some())
+    /// How many leading numbers of `start, start + step, ...` (`len` of them, all within
+    /// i128) this typecode holds: a range is monotonic, so the ones that fit are a prefix
+    /// (every one for floats, which round).
+    pub(crate) fn range_prefix(self, start: i128, step: i128, len: usize) -> usize {
+        with_native!(self.native, T => {
+            let fits = |k: usize| T::from_i128(start + k as i128 * step).is_some();
+            if len == 0 || !fits(0) {
+                return 0;
+            }
+            // fits(lo) holds, fits(hi) does not (or hi == len).
+            let (mut lo, mut hi) = (0, len);
+            while hi - lo > 1 {
+                let mid = lo + (hi - lo) / 2;
+                if fits(mid) {
+                    lo = mid;
+                } else {
+                    hi = mid;
+                }
+            }
+            hi
+        })
     }
 
-    /// Appends the native bytes of `start, start + step, ...` (`len` numbers, all within i64)
-    /// to `out`; returns `false`, appending nothing, if any is out of range for this typecode.
-    pub(crate) fn store_range(self, start: i64, step: i64, len: usize, out: &mut Vec<u8>) -> bool {
+    /// Appends the native bytes of `start, start + step, ...` (`len` numbers, each within
+    /// i128 and held by this typecode, see [`TypeCode::range_prefix`]) to `out`; returns
+    /// `false`, appending nothing, if one is not.
+    pub(crate) fn store_range(
+        self,
+        start: i128,
+        step: i128,
+        len: usize,
+        out: &mut Vec<u8>,
+    ) -> bool {
         with_native!(self.native, T => {
             let before = out.len();
             out.resize(before + len * T::SIZE, 0);
             let mut value = start;
             for slot in out[before..].chunks_exact_mut(T::SIZE) {
-                let Some(item) = T::from_i64(value) else {
+                let Some(item) = T::from_i128(value) else {
                     out.truncate(before);
                     return false;
                 };

@@ -8,7 +8,7 @@
 use std::ffi::c_int;
 
 use picoring::PicoList as List;
-use pyo3::exceptions::{PyIndexError, PyOverflowError, PyValueError};
+use pyo3::exceptions::{PyIndexError, PyMemoryError, PyOverflowError, PyTypeError, PyValueError};
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -99,6 +99,26 @@ impl PicoList {
         Ok(out)
     }
 
+    /// `array.array.extend` takes another array only of the same typecode (`TypeError`
+    /// otherwise, even where the items would convert); so does `PicoList.extend`, for an
+    /// `array.array` or a `PicoList`.
+    fn check_same_kind(py: Python<'_>, code: TypeCode, data: &Bound<'_, PyAny>) -> PyResult<()> {
+        let other = if let Ok(list) = data.cast::<PicoList>() {
+            list.get().code(py)?.code
+        } else if data.is_instance(array_type(py)?)? {
+            data.getattr("typecode")?.extract::<char>()?
+        } else {
+            return Ok(());
+        };
+        if other == code.code {
+            Ok(())
+        } else {
+            Err(PyTypeError::new_err(
+                "can only extend with array of same kind",
+            ))
+        }
+    }
+
     /// `data` as a C-contiguous buffer of this typecode's format, if it is one.
     fn matching_buffer<'py>(code: TypeCode, data: &Bound<'py, PyAny>) -> Option<ByteInput<'py>> {
         if data.is_instance_of::<PyString>() {
@@ -124,8 +144,11 @@ impl PicoList {
         Ok(array)
     }
 
-    /// A `range` of numbers that fit is generated in Rust, without a Python int per item;
-    /// returns `false` (appending nothing) for anything else, left to the item-by-item path.
+    /// A `range` whose numbers lie within i128 is generated in Rust, without a Python int per
+    /// item, storing exactly what `array.array(typecode).extend(range)` stores: the numbers
+    /// that fit are a prefix (a range is monotonic), appended before the `OverflowError` for
+    /// the first that does not, as `array.array` appends items up to a failing one. Returns
+    /// `false`, appending nothing, for anything else, left to the item-by-item path.
     fn extend_from_range(
         &self,
         py: Python<'_>,
@@ -138,29 +161,54 @@ impl PicoList {
             return Ok(false);
         }
         let ends = (
-            data.getattr("start")?.extract::<i64>(),
-            data.getattr("step")?.extract::<i64>(),
+            data.getattr("start")?.extract::<i128>(),
+            data.getattr("step")?.extract::<i128>(),
             data.len(),
         );
         let (Ok(start), Ok(step), Ok(len)) = ends else {
             return Ok(false);
         };
-        // A range is monotonic: when its ends fit, every number in it fits.
-        let last = start.checked_add((len.saturating_sub(1) as i64).saturating_mul(step));
-        if len == 0 || !last.is_some_and(|last| code.holds(start) && code.holds(last)) {
-            return Ok(len == 0);
+        if len == 0 {
+            return Ok(true);
+        }
+        // Every number lies between the first and the last: within i128 when the last is.
+        let last = i128::try_from(len - 1)
+            .ok()
+            .and_then(|n| n.checked_mul(step))
+            .and_then(|span| span.checked_add(start));
+        if last.is_none() {
+            return Ok(false);
+        }
+        let fit = code.range_prefix(start, step, len);
+        let size = code.itemsize();
+        // More than the reservation can ever take: refused before anything is appended.
+        let room = self.inner.with(py, |typed, _| {
+            Ok(typed.bytes.max_capacity() - typed.bytes.len())
+        })?;
+        if !matches!(fit.checked_mul(size), Some(bytes) if bytes <= room) {
+            return Err(PyMemoryError::new_err(format!(
+                "{fit} items do not fit in the list's reservation ({} more fit)",
+                room / size
+            )));
         }
         let mut bytes = Vec::new();
         let mut done = 0;
-        while done < len {
-            let n = CHUNK_ITEMS.min(len - done);
+        while done < fit {
+            let n = CHUNK_ITEMS.min(fit - done);
             bytes.clear();
-            // `done < len`, so this number lies between the ends: within i64.
-            if !code.store_range(start + done as i64 * step, step, n, &mut bytes) {
+            // `done < fit <= len`, so this number lies between the ends: within i128.
+            if !code.store_range(start + done as i128 * step, step, n, &mut bytes) {
                 return Err(PyOverflowError::new_err("range item out of range"));
             }
             list_items::append(&self.inner, py, &bytes)?;
             done += n;
+        }
+        if fit < len {
+            let value = start + fit as i128 * step;
+            return Err(PyOverflowError::new_err(format!(
+                "{value} is out of range for typecode '{}'",
+                code.code
+            )));
         }
         Ok(true)
     }
@@ -250,7 +298,10 @@ guarded_pyclass!(
     /// `max_capacity()` method counts (default: the smaller of 64 GiB and RAM+swap of address
     /// space, less once lists hold 32 TiB of it; reserved, not used, at the first append).
     #[new]
-    #[pyo3(signature = (typecode=None, initial=None, max_capacity=None))]
+    #[pyo3(
+        signature = (typecode=None, initial=None, max_capacity=None),
+        text_signature = "(typecode='B', initial=None, max_capacity=None)"
+    )]
     fn new(
         py: Python<'_>,
         typecode: Option<&Bound<'_, PyAny>>,
@@ -352,6 +403,7 @@ guarded_pyclass!(
     /// fails part way leaves the items before the failure appended.
     fn extend(&self, py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<()> {
         let code = self.code(py)?;
+        Self::check_same_kind(py, code, data)?;
         if let Some(input) = Self::matching_buffer(code, data) {
             return list_items::append(&self.inner, py, input.bytes());
         }
@@ -394,7 +446,7 @@ guarded_pyclass!(
 
     /// Removes and returns the item at `index` (the last by default). O(1) for the last item,
     /// O(n) otherwise (the items after it move back a place); refused while a view is alive.
-    #[pyo3(signature = (index=-1))]
+    #[pyo3(signature = (index=-1), text_signature = "($self, index=-1)")]
     fn pop<'py>(&self, py: Python<'py>, index: isize) -> PyResult<Bound<'py, PyAny>> {
         self.inner.with(py, |typed, _| {
             let len = typed.len();

@@ -1,0 +1,92 @@
+"""Typed use of every class, checked by `mypy --strict` against the stubs and run as a script
+(so a stub that promises what the module does not do fails one or the other)."""
+
+import array
+from typing import assert_type
+
+from picoring import (
+    PicoByteStreamPy,
+    PicoList,
+    PicoListByte,
+    PicoQueueByte,
+    PicoRing,
+    PicoRingByte,
+)
+
+
+def byte_rings() -> None:
+    with PicoRingByte(4096) as ring:
+        assert_type(ring, PicoRingByte)
+        assert ring.push_bytes(b"hello")
+        assert_type(ring.capacity(), int)
+        view = ring.get_readable_view()
+        assert_type(view, memoryview)
+        assert bytes(view) == b"hello"
+        view.release()
+        assert_type(ring.pop(), int | None)
+        assert ring.pop_bytes(10) == b"ello"
+        free = ring.get_writable_view(3)
+        free[:] = b"abc"
+        free.release()
+        ring.commit(3)
+        out = bytearray(3)
+        assert ring.readinto(out) == 3 and out == b"abc"
+    assert ring.closed
+
+    queue = PicoQueueByte(4096)
+    assert queue.push_bulk(memoryview(b"xyz"))
+    assert_type(queue.pop_bulk(2), bytes)
+    queue.close()
+
+    stream = PicoByteStreamPy(4096)
+    assert stream.write(b"line\nrest", timeout=None) == 9
+    assert_type(stream.next_line(), bytes | None)
+    assert stream.read(4, timeout=0.5) == b"rest"
+    stream.close()
+
+
+def lists() -> None:
+    data = PicoListByte(b"ab")
+    data.append(99)
+    data.extend(range(3))
+    assert_type(data[0], int)
+    assert_type(data[0:2], bytes)
+    data[0] = 65
+    data[0:1] = b"B"
+    assert list(data) == [66, 98, 99, 0, 1, 2]
+    for byte in data:
+        assert_type(byte, int)
+    assert_type(data.pop(), int)
+
+    numbers = PicoList("d", [1.5, 2.5])
+    numbers.extend(range(2))
+    assert_type(numbers[0], int | float)
+    part = numbers[0:2]
+    assert_type(part, "array.array[int] | array.array[float]")
+    assert part.tolist() == [1.5, 2.5]
+    numbers[0] = 3
+    assert_type(numbers.tolist(), list[int | float])
+    assert numbers == [3.0, 2.5, 0.0, 1.0]
+    assert numbers.typecode == "d" and numbers.itemsize == 8
+    assert PicoList().typecode == "B"
+    assert_type(next(iter(numbers)), int | float)
+
+
+def typed_ring() -> None:
+    ring = PicoRing("f", 16, channels=2)
+    assert_type(ring.channels, int)
+    assert ring.push(array.array("f", [1.0, 2.0, 3.0, 4.0]), timeout=0) == 2
+    assert ring.len() == 2
+    view = ring.get_readable_view()
+    assert view.shape == (2, 2)
+    view.release()
+    ring.consume(1)
+    assert len(ring) == 1
+    ring.close()
+
+
+if __name__ == "__main__":
+    byte_rings()
+    lists()
+    typed_ring()
+    print("usage.py: every typed call ran")
