@@ -143,6 +143,9 @@ impl Signal {
         }
         let mut guard = self.lock();
         self.waiters.fetch_add(1, Ordering::Relaxed);
+        // Unregisters when dropped, before `guard` (declared later, dropped first), so under
+        // the lock even if `announce` or `ready` panics: no waiter count stays raised.
+        let registered = Registered(&self.waiters);
         let result = loop {
             announce();
             let barrier = super::fence::heavy();
@@ -175,9 +178,18 @@ impl Signal {
                 }
             };
         };
-        self.waiters.fetch_sub(1, Ordering::Relaxed);
+        drop(registered);
         drop(guard);
         result
+    }
+}
+
+/// One thread counted in `Signal::waiters`; uncounts it when dropped.
+struct Registered<'a>(&'a AtomicUsize);
+
+impl Drop for Registered<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }
 

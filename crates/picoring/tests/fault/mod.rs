@@ -23,12 +23,20 @@ const AUDIT_ARCH: u32 = 0xC000_003E; // AUDIT_ARCH_X86_64: EM_X86_64 | 64-bit | 
 const AUDIT_ARCH: u32 = 0xC000_00B7; // AUDIT_ARCH_AARCH64: EM_AARCH64 | 64-bit | little-endian
 
 // Classic BPF opcodes (linux/bpf_common.h).
-const BPF_LD_W_ABS: u16 = 0x00 | 0x00 | 0x20; // BPF_LD | BPF_W | BPF_ABS
-const BPF_JEQ_K: u16 = 0x05 | 0x10 | 0x00; // BPF_JMP | BPF_JEQ | BPF_K
-const BPF_RET_K: u16 = 0x06 | 0x00; // BPF_RET | BPF_K
-                                    // Offsets in `struct seccomp_data`.
+const BPF_LD: u16 = 0x00;
+const BPF_JMP: u16 = 0x05;
+const BPF_RET: u16 = 0x06;
+const BPF_W: u16 = 0x00;
+const BPF_ABS: u16 = 0x20;
+const BPF_JEQ: u16 = 0x10;
+const BPF_K: u16 = 0x00;
+// Offsets in `struct seccomp_data`.
 const DATA_NR: u32 = 0;
 const DATA_ARCH: u32 = 4;
+
+const LD_WORD: u16 = BPF_LD | BPF_W | BPF_ABS;
+const JEQ: u16 = BPF_JMP | BPF_JEQ | BPF_K;
+const RET: u16 = BPF_RET | BPF_K;
 
 fn op(code: u16, jt: u8, jf: u8, k: u32) -> libc::sock_filter {
     libc::sock_filter { code, jt, jf, k }
@@ -45,17 +53,17 @@ pub fn deny_syscalls(syscalls: &[libc::c_long]) -> io::Result<()> {
     assert!(n < 200, "jump offsets are one byte");
     let allow = (3 + n) as u8; // index of the ALLOW return
     let mut prog = vec![
-        op(BPF_LD_W_ABS, 0, 0, DATA_ARCH),
-        op(BPF_JEQ_K, 0, allow - 2, AUDIT_ARCH),
-        op(BPF_LD_W_ABS, 0, 0, DATA_NR),
+        op(LD_WORD, 0, 0, DATA_ARCH),
+        op(JEQ, 0, allow - 2, AUDIT_ARCH),
+        op(LD_WORD, 0, 0, DATA_NR),
     ];
     for (k, &nr) in syscalls.iter().enumerate() {
         // From instruction 3 + k, the EPERM return (at 4 + n) is n - k instructions on.
-        prog.push(op(BPF_JEQ_K, (n - k) as u8, 0, nr as u32));
+        prog.push(op(JEQ, (n - k) as u8, 0, nr as u32));
     }
-    prog.push(op(BPF_RET_K, 0, 0, libc::SECCOMP_RET_ALLOW));
+    prog.push(op(RET, 0, 0, libc::SECCOMP_RET_ALLOW));
     prog.push(op(
-        BPF_RET_K,
+        RET,
         0,
         0,
         libc::SECCOMP_RET_ERRNO | (libc::EPERM as u32 & libc::SECCOMP_RET_DATA),
