@@ -38,8 +38,55 @@ fn fault_child() {
             deny_membarrier();
             round_trips();
         }
+        #[cfg(feature = "async")]
+        "async_after_first_ring" => {
+            let first = spsc::channel::<u64>(16).unwrap();
+            deny_membarrier();
+            // First, so that an async waiter meets the refusal and the settling window.
+            async_round_trips();
+            drop(first);
+        }
         other => panic!("unknown case {other}"),
     });
+}
+
+#[cfg(feature = "async")]
+#[test]
+fn membarrier_denied_after_the_first_ring_loses_no_async_wakeup() {
+    fault::in_child("async_after_first_ring", Duration::from_secs(300));
+}
+
+/// Ping-pong where the echo side is a task reading the SPSC byte ring asynchronously: its
+/// waker registration goes through the same handshake. The requester's waits are bounded;
+/// a task that is never woken makes them time out.
+#[cfg(feature = "async")]
+fn async_round_trips() {
+    use futures::io::AsyncReadExt;
+
+    let (mut ping_tx, mut ping_rx) = spsc::channel::<u8>(64).unwrap();
+    let (mut pong_tx, mut pong_rx) = spsc::channel::<u8>(64).unwrap();
+    let echo = thread::spawn(move || {
+        futures::executor::block_on(async {
+            let mut word = [0u8; 8];
+            for i in 0..SPSC_ROUND_TRIPS {
+                ping_rx.read_exact(&mut word).await.unwrap();
+                assert_eq!(u64::from_le_bytes(word), i);
+                dawdle(i + 8);
+                assert_eq!(pong_tx.push_slice(&word), 8);
+            }
+        })
+    });
+    for i in 0..SPSC_ROUND_TRIPS {
+        dawdle(i);
+        assert_eq!(ping_tx.push_slice(&i.to_le_bytes()), 8);
+        pong_rx
+            .wait_readable(8, Some(PATIENCE))
+            .unwrap_or_else(|e| panic!("async pong {i} lost ({e})"));
+        assert_eq!(pong_rx.readable(), i.to_le_bytes());
+        pong_rx.consume(8);
+    }
+    echo.join().unwrap();
+    println!("{SPSC_ROUND_TRIPS} async SPSC round trips: no lost wakeup");
 }
 
 #[test]
