@@ -231,8 +231,9 @@ struct Shared {
     /// once the smallest request announced in `space_needed` fits.
     space_ready: Signal,
     /// The fewest ring bytes (header and padding included) any sender asleep on
-    /// `space_ready` needs, or `usize::MAX`: lowered by waiting senders (`fetch_min`), reset
-    /// by the receiver just before it wakes them, after which they announce again.
+    /// `space_ready` needs, or `usize::MAX`: lowered by waiting senders (`fetch_min`); the
+    /// receiver takes it out when it releases space with senders waiting, and puts it back
+    /// unless it wakes them (they then announce again).
     space_needed: AtomicUsize,
     /// Live [`Sender`]s; a grant borrows its sender, so zero means every record is final.
     senders: AtomicUsize,

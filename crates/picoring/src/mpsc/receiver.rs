@@ -125,24 +125,32 @@ impl Receiver {
     ///
     /// No waiter sleeps while its request fits: a sender announces, under the wait lock and
     /// before the fence of its last re-check, and a release fenced after that re-check sees
-    /// the sender registered and its announcement, or a smaller one. Our reset to `usize::MAX`
-    /// erases an announcement only when the `wake` that follows it wakes its sender, which
-    /// then announces again (see `Signal::wait_announcing`). Free space computed here is never
-    /// less than what the sender sees, so a request that fits wakes its sender.
+    /// the sender registered and its announcement, or a smaller one. We take the smallest
+    /// announcement out (a swap, so we read the latest one) and either wake the senders,
+    /// which then announce again (see `Signal::wait_announcing`), or put it back with
+    /// `fetch_min`, which keeps whatever was announced meanwhile. Only we release space, so
+    /// no other release runs in between. Free space computed here is never less than what a
+    /// sender sees, so a request that fits wakes its sender.
     fn wake_senders(&mut self) {
         let shared = &*self.shared;
         if !shared.space_ready.has_waiters() {
             return;
         }
-        let needed = shared.space_needed.load(Ordering::Relaxed);
+        let needed = shared.space_needed.swap(usize::MAX, Ordering::Relaxed);
+        if needed == usize::MAX {
+            // Nothing announced: every registered sender either fences after us (its
+            // re-check sees the space we freed) or was woken and will announce again.
+            return;
+        }
         // Relaxed: the header we just read (Acquire) was written after its reservation's
         // CAS, so this load sees the producer position at or past our own. A stale value
         // only overstates the free space: a spurious wakeup, never a missed one.
         let producer = shared.producer_pos.load(Ordering::Relaxed);
         let free = shared.size - shared.distance(self.pos, producer);
         if free >= needed {
-            shared.space_needed.store(usize::MAX, Ordering::Relaxed);
             shared.space_ready.wake();
+        } else {
+            shared.space_needed.fetch_min(needed, Ordering::Relaxed);
         }
     }
 
