@@ -199,8 +199,9 @@ examples: python-build $(VENV)/.bench-deps
 
 # The thread stress tests at full size (release): 1 GiB through an SPSC ring with a running
 # checksum, 4 producers x 1 M records through the MPSC ring. `rust-test` runs them smaller.
+# Also the blocking round trips with membarrier denied, so they run optimized as well as in debug.
 stress:
-	$(CARGO) test --release -p picoring --test spsc --test mpsc
+	$(CARGO) test --release -p picoring --test spsc --test mpsc --test membarrier_denied
 
 # loom models of the SPSC and MPSC protocols (tests/loom_*.rs). Each file bounds its search
 # (3 preemptions for SPSC, 2 for MPSC) so this takes minutes; LOOM_MAX_PREEMPTIONS overrides.

@@ -15,9 +15,9 @@
 //!   waits for a record still being written. Senders wait only for space.
 //! - **Blocking** variants ([`Sender::reserve_blocking`], [`Sender::reserve_timeout`],
 //!   [`Receiver::recv`], [`Receiver::recv_timeout`]) sleep without spinning; disconnection is
-//!   reported as an error, never a hang. Senders waiting for space are woken in batches (once
-//!   a quarter of the ring is freed, or when it empties), not on every release, so many
-//!   senders on few cores do not stampede the receiver.
+//!   reported as an error, never a hang. A sender waiting for space is woken as soon as the
+//!   space it asked for is free; releases too small for any waiting sender wake nobody, so
+//!   many senders on few cores do not stampede the receiver.
 //!
 //! # Layout
 //!
@@ -195,6 +195,7 @@ pub fn channel_with_options(
         buf: memory,
         data_ready: Signal::new(),
         space_ready: Signal::new(),
+        space_needed: AtomicUsize::new(usize::MAX),
         senders: AtomicUsize::new(1),
         receiver_alive: AtomicBool::new(true),
     });
@@ -226,8 +227,14 @@ struct Shared {
     /// The receiver sleeps here waiting for the next record; senders notify after committing
     /// or discarding.
     data_ready: Signal,
-    /// Senders sleep here waiting for space; the receiver notifies after releasing a record.
+    /// Senders sleep here waiting for space; the receiver wakes them after releasing a record
+    /// once the smallest request announced in `space_needed` fits.
     space_ready: Signal,
+    /// The fewest ring bytes (header and padding included) any sender asleep on
+    /// `space_ready` needs, or `usize::MAX`: lowered by waiting senders (`fetch_min`); the
+    /// receiver takes it out when it releases space with senders waiting, and puts it back
+    /// unless it wakes them (they then announce again).
+    space_needed: AtomicUsize,
     /// Live [`Sender`]s; a grant borrows its sender, so zero means every record is final.
     senders: AtomicUsize,
     /// Cleared (with `Release`) when the receiver drops.

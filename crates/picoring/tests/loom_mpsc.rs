@@ -74,10 +74,10 @@ fn reservation_order_survives_out_of_order_commits() {
 #[test]
 fn sender_needing_the_whole_ring_is_woken_when_it_empties() {
     model(|| {
-        // 64 bytes: the receiver wakes waiting senders only after freeing a quarter (16
-        // bytes) or emptying the ring. An 8-byte record frees less than a quarter, so a
-        // sender waiting for all 64 bytes behind it depends on the "ring is empty" wakeup;
-        // the other order needs the quarter wakeup. A missed wakeup deadlocks the model.
+        // 64 bytes: the receiver wakes waiting senders only once the smallest request among
+        // them fits. A sender waiting for all 64 bytes behind an 8-byte record is woken only
+        // when the ring empties; in the other order the small sender waits for the whole
+        // ring's record to go. A missed wakeup deadlocks the model.
         let (tx, mut rx) = mpsc::channel(64).unwrap();
         let tx2 = tx.clone();
         let small = thread::spawn(move || tx.send(&[]).unwrap());
@@ -115,5 +115,25 @@ fn preempted_reservation_cannot_claim_space_after_positions_wrap() {
         one.join().unwrap();
         four.join().unwrap();
         assert_eq!(count, 5);
+    });
+}
+
+#[test]
+fn waiting_sender_is_woken_by_a_small_release_that_fits_it() {
+    model(|| {
+        // 64 bytes, full: an 8-byte record, then 56 bytes reserved by this thread and held.
+        // A sender waits for 8 bytes; releasing the first record frees exactly that, while the
+        // ring stays far from empty. The receiver then waits for the sender (joins it) before
+        // committing its own record: a sender not woken by that release deadlocks the model.
+        let (tx, mut rx) = mpsc::channel(64).unwrap();
+        tx.send(&[]).unwrap();
+        let held = tx.reserve(48).unwrap();
+        let tx2 = tx.clone();
+        let waiting = thread::spawn(move || tx2.send(&[]).unwrap());
+        assert!(rx.try_recv().unwrap().is_empty()); // released on drop
+        waiting.join().unwrap();
+        held.commit();
+        assert_eq!(rx.recv().unwrap().len(), 48);
+        assert!(rx.recv().unwrap().is_empty());
     });
 }

@@ -27,8 +27,6 @@ pub struct Receiver {
     shared: Arc<Shared>,
     /// Our position: always equal to `shared.consumer_pos`, which only we write.
     pos: usize,
-    /// Bytes released since senders waiting for space were last woken (or last seen absent).
-    unwoken: usize,
 }
 
 /// What the header at the receiver's position says.
@@ -43,11 +41,7 @@ enum Next {
 
 impl Receiver {
     pub(super) fn new(shared: Arc<Shared>) -> Self {
-        Receiver {
-            shared,
-            pos: 0,
-            unwoken: 0,
-        }
+        Receiver { shared, pos: 0 }
     }
 
     /// Ring size in bytes, headers and padding included.
@@ -117,32 +111,46 @@ impl Receiver {
         unsafe { shared.buf.clear(shared.offset(self.pos), total) };
         self.pos = shared.advance(self.pos, total);
         shared.consumer_pos.store(self.pos, Ordering::Release);
-        self.wake_senders(total);
+        self.wake_senders();
     }
 
-    /// Wakes the senders waiting for space, in batches: only once a quarter of the ring has
-    /// been freed since the last wakeup, or when the ring is empty. Waking them on every
-    /// release made each one take the wait mutex and find too little space, over and over
-    /// (a thundering herd that, with more senders than cores, starved the receiver).
+    /// Wakes the senders waiting for space once the smallest request among them fits.
     ///
-    /// No waiter sleeps forever: every release after a waiter's failed re-check sees it
-    /// registered (the `Signal` handshake), so each adds to `unwoken`. Either releases go on
-    /// until a quarter of the ring is freed, or the receiver stops at a record still being
-    /// written (its commit or discard lets it go on) or at the producer position: then the
-    /// ring is empty, and a record of any valid size fits.
-    fn wake_senders(&mut self, released: usize) {
+    /// Waking them on every release made each one take the wait mutex and find too little
+    /// space, over and over (a thundering herd that, with more senders than cores, starved
+    /// the receiver); waking them only once a quarter of the ring was freed let a sender sleep
+    /// while the space it asked for was free. So each waiting sender announces the ring bytes
+    /// it needs in `space_needed` (the smallest announcement wins), and releases that leave
+    /// less free space than that wake nobody: no waiter could use them.
+    ///
+    /// No waiter sleeps while its request fits: a sender announces, under the wait lock and
+    /// before the fence of its last re-check, and a release fenced after that re-check sees
+    /// the sender registered and its announcement, or a smaller one. We take the smallest
+    /// announcement out (a swap, so we read the latest one) and either wake the senders,
+    /// which then announce again (see `Signal::wait_announcing`), or put it back with
+    /// `fetch_min`, which keeps whatever was announced meanwhile. Only we release space, so
+    /// no other release runs in between. Free space computed here is never less than what a
+    /// sender sees, so a request that fits wakes its sender.
+    fn wake_senders(&mut self) {
         let shared = &*self.shared;
         if !shared.space_ready.has_waiters() {
-            self.unwoken = 0;
             return;
         }
-        self.unwoken += released;
+        let needed = shared.space_needed.swap(usize::MAX, Ordering::Relaxed);
+        if needed == usize::MAX {
+            // Nothing announced: every registered sender either fences after us (its
+            // re-check sees the space we freed) or was woken and will announce again.
+            return;
+        }
         // Relaxed: the header we just read (Acquire) was written after its reservation's
-        // CAS, so this load sees the producer position at or past our own.
-        let empty = shared.producer_pos.load(Ordering::Relaxed) == self.pos;
-        if empty || self.unwoken >= shared.size / 4 {
-            self.unwoken = 0;
+        // CAS, so this load sees the producer position at or past our own. A stale value
+        // only overstates the free space: a spurious wakeup, never a missed one.
+        let producer = shared.producer_pos.load(Ordering::Relaxed);
+        let free = shared.size - shared.distance(self.pos, producer);
+        if free >= needed {
             shared.space_ready.wake();
+        } else {
+            shared.space_needed.fetch_min(needed, Ordering::Relaxed);
         }
     }
 

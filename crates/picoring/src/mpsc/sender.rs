@@ -170,13 +170,21 @@ impl Sender {
         len: usize,
         deadline: Option<std::time::Instant>,
     ) -> Result<Grant<'_>, ReserveError> {
-        let outcome =
-            self.shared
-                .space_ready
-                .wait_until(deadline, || match self.try_reserve(len) {
-                    Err(ReserveError::Full) => None,
-                    other => Some(other),
-                });
+        let shared = &*self.shared;
+        // Ring bytes this record takes (`len` is only announced once it proved valid).
+        let needed = record_size(len.min(self.max_record_len()));
+        let outcome = shared.space_ready.wait_announcing(
+            deadline,
+            // Tells the receiver how much space would let us go on: it wakes the waiting
+            // senders once the smallest such request fits (see `Receiver::wake_senders`).
+            || {
+                shared.space_needed.fetch_min(needed, Ordering::Relaxed);
+            },
+            || match self.try_reserve(len) {
+                Err(ReserveError::Full) => None,
+                other => Some(other),
+            },
+        );
         let offset = outcome.unwrap_or(Err(ReserveError::TimedOut))?;
         Ok(self.grant(offset, len))
     }

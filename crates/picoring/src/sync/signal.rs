@@ -5,6 +5,7 @@
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
+use super::fence::Barrier;
 use super::{AtomicUsize, Condvar, Mutex, MutexGuard, Ordering};
 
 /// How many times a waiter yields its time slice, re-checking, before it goes to sleep: a
@@ -109,6 +110,22 @@ impl Signal {
     pub(crate) fn wait_until<R>(
         &self,
         deadline: Option<Instant>,
+        ready: impl FnMut() -> Option<R>,
+    ) -> Option<R> {
+        self.wait_announcing(deadline, || {}, ready)
+    }
+
+    /// As [`wait_until`](Self::wait_until), calling `announce` before each fenced re-check of
+    /// `ready`, while registered and holding the wait lock: a waiter tells notifiers what it
+    /// waits for (the MPSC senders publish how much space they need). A notifier that fences
+    /// after the waiter's fence sees the announcement (or a later value of what it wrote), and
+    /// a notifier that overwrites it and then calls [`wake`](Self::wake) wakes this waiter,
+    /// which then announces again: `wake` takes the lock, which the waiter holds from its
+    /// announcement until the condition variable releases it.
+    pub(crate) fn wait_announcing<R>(
+        &self,
+        deadline: Option<Instant>,
+        mut announce: impl FnMut(),
         mut ready: impl FnMut() -> Option<R>,
     ) -> Option<R> {
         if let Some(result) = ready() {
@@ -126,31 +143,53 @@ impl Signal {
         }
         let mut guard = self.lock();
         self.waiters.fetch_add(1, Ordering::Relaxed);
+        // Unregisters when dropped, before `guard` (declared later, dropped first), so under
+        // the lock even if `announce` or `ready` panics: no waiter count stays raised.
+        let registered = Registered(&self.waiters);
         let result = loop {
-            super::fence::heavy();
+            announce();
+            let barrier = super::fence::heavy();
             if let Some(result) = ready() {
                 break Some(result);
             }
-            guard = match deadline {
+            if deadline.is_some_and(|d| Instant::now() >= d) {
+                break None;
+            }
+            // While the process switches fence protocols, a notifier's progress may reach us
+            // without a wakeup: sleep no later than the switch settles, then check again.
+            let wake_by = match barrier {
+                Barrier::Complete => deadline,
+                Barrier::Settling(settled) => Some(deadline.map_or(settled, |d| d.min(settled))),
+            };
+            guard = match wake_by {
                 None => self
                     .cond
                     .wait(guard)
                     .unwrap_or_else(|poisoned| poisoned.into_inner()),
-                Some(deadline) => {
+                Some(wake_by) => {
                     let now = Instant::now();
-                    if now >= deadline {
-                        break None;
+                    if now >= wake_by {
+                        continue;
                     }
                     self.cond
-                        .wait_timeout(guard, deadline - now)
+                        .wait_timeout(guard, wake_by - now)
                         .unwrap_or_else(|poisoned| poisoned.into_inner())
                         .0
                 }
             };
         };
-        self.waiters.fetch_sub(1, Ordering::Relaxed);
+        drop(registered);
         drop(guard);
         result
+    }
+}
+
+/// One thread counted in `Signal::waiters`; uncounts it when dropped.
+struct Registered<'a>(&'a AtomicUsize);
+
+impl Drop for Registered<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
@@ -213,13 +252,49 @@ impl Signal {
                 }
             }
         };
-        if newly_registered {
-            super::fence::heavy();
-        }
+        let barrier = if newly_registered {
+            super::fence::heavy()
+        } else {
+            Barrier::Complete
+        };
         match ready() {
             Some(result) => Poll::Ready(result),
-            None => Poll::Pending,
+            None => {
+                if let Barrier::Settling(settled) = barrier {
+                    poll_again_at(cx.waker().clone(), settled);
+                }
+                Poll::Pending
+            }
         }
+    }
+}
+
+/// Wakes `waker` at `when`, for a task whose registration happened while the process was
+/// switching fence protocols (see `fence.rs`): it must check its condition again once the
+/// switch has settled, wakeup or not. Happens at most for the polls in one short window of a
+/// process's life, so a short-lived thread is fine; if none can be started, this poll sleeps
+/// out the rest of the window (milliseconds, once) and wakes the task itself.
+#[cfg(feature = "async")]
+fn poll_again_at(waker: Waker, when: Instant) {
+    #[cfg(not(loom))]
+    {
+        let spare = waker.clone();
+        let timer = std::thread::Builder::new()
+            .name("picoring-settle".into())
+            .spawn(move || {
+                std::thread::sleep(when.saturating_duration_since(Instant::now()));
+                waker.wake();
+            });
+        if timer.is_err() {
+            std::thread::sleep(when.saturating_duration_since(Instant::now()));
+            spare.wake();
+        }
+    }
+    // Under loom the barrier is always complete.
+    #[cfg(loom)]
+    {
+        let _ = when;
+        waker.wake();
     }
 }
 
