@@ -125,7 +125,7 @@ fn no_free_descriptor() {
     assert!(lowest_free > 2);
     // SAFETY: as above.
     unsafe { libc::close(lowest_free) };
-    fault::set_rlimit(libc::RLIMIT_NOFILE, lowest_free as libc::rlim_t).unwrap();
+    let limits = fault::set_rlimit(libc::RLIMIT_NOFILE, lowest_free as libc::rlim_t).unwrap();
     // SAFETY: as above.
     assert_eq!(
         unsafe { libc::dup(2) },
@@ -142,6 +142,9 @@ fn no_free_descriptor() {
         Err(err) => assert_eq!(errno(&err), libc::EMFILE, "{err}"),
     }
     println!("no descriptor free: the default ring is on the mremap backend or EMFILE");
+    // Descriptors again for whatever runs at exit (LeakSanitizer reads /proc under `make
+    // sanitize`).
+    fault::restore_rlimit(libc::RLIMIT_NOFILE, limits).unwrap();
 }
 
 /// Virtual memory size of this process, from /proc/self/status, in bytes.

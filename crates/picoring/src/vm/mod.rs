@@ -6,7 +6,9 @@
 //! ([`Plan::Default`]) asks for [`default_target`], min(64 GiB, RAM + swap); once the
 //! reservations alive in the process approach the [`budget`] (32 TiB), [`default_size`] halves
 //! the request down to a 64 MiB floor, so that thousands of lists still leave the address space
-//! to the rest of the program. Empty lists reserve nothing, so they do not count.
+//! to the rest of the program. Where the system refuses a reservation (a `ulimit -v`, a small
+//! address space), a default list halves it again, down to one page, rather than hold nothing.
+//! Empty lists reserve nothing, so they do not count.
 //!
 //! Each platform lives in one file behind the same small private interface, chosen by `cfg` here:
 //!

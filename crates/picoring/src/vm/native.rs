@@ -10,9 +10,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use super::unix as sys;
 #[cfg(all(windows, not(miri)))]
 use super::windows as sys;
-use super::{
-    budget, default_size, next_commit, round_up, shrunk_commit, Plan, MIN_DEFAULT_RESERVATION,
-};
+use super::{budget, default_size, next_commit, round_up, shrunk_commit, Plan};
 use crate::Error;
 
 /// Huge pages, when asked for, start this far into a reservation: below it pages stay small,
@@ -105,8 +103,8 @@ impl Region {
     /// [`Region::reserved`] never change.
     ///
     /// A default region asks for its planned size, halved while lists already hold most of the
-    /// budget and again each time the system refuses (a `ulimit -v`, a small address space),
-    /// down to [`MIN_DEFAULT_RESERVATION`].
+    /// budget (down to [`MIN_DEFAULT_RESERVATION`](super::MIN_DEFAULT_RESERVATION)), and halved again each time the system
+    /// refuses (a `ulimit -v`, a small address space), down to one page.
     #[inline]
     pub(crate) fn ensure_reserved(&mut self) -> Result<(), Error> {
         if self.mapped {
@@ -129,7 +127,10 @@ impl Region {
         let base = loop {
             match sys::reserve(bytes) {
                 Ok(base) => break base,
-                Err(Error::Os { .. }) if !self.exact && bytes / 2 >= MIN_DEFAULT_RESERVATION => {
+                // Refused by the system (a `ulimit -v`, a small address space): a smaller
+                // reservation still gives a list that works up to its size, where refusing
+                // outright would give one that can hold nothing.
+                Err(Error::Os { .. }) if !self.exact && bytes / 2 >= unit => {
                     bytes = round_up(bytes / 2, unit).unwrap_or(bytes / 2);
                 }
                 Err(err) => return Err(err),

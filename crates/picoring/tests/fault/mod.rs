@@ -90,14 +90,34 @@ pub fn deny_syscalls(syscalls: &[libc::c_long]) -> io::Result<()> {
     Ok(())
 }
 
-/// Sets the soft and hard limits of `resource` (`libc::RLIMIT_*`) for this process.
-pub fn set_rlimit(resource: libc::__rlimit_resource_t, limit: libc::rlim_t) -> io::Result<()> {
-    let lim = libc::rlimit {
-        rlim_cur: limit,
-        rlim_max: limit,
+/// Lowers the soft limit of `resource` to `limit` (the hard limit stays, so the old limit can
+/// be put back with [`restore_rlimit`]); returns the limits as they were.
+pub fn set_rlimit(
+    resource: libc::__rlimit_resource_t,
+    limit: libc::rlim_t,
+) -> io::Result<libc::rlimit> {
+    let mut old = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
     };
-    // SAFETY: `lim` is a valid rlimit for the call.
-    if unsafe { libc::setrlimit(resource, &lim) } != 0 {
+    // SAFETY: `old` is a valid rlimit to fill.
+    if unsafe { libc::getrlimit(resource, &mut old) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    restore_rlimit(
+        resource,
+        libc::rlimit {
+            rlim_cur: limit.min(old.rlim_max),
+            rlim_max: old.rlim_max,
+        },
+    )?;
+    Ok(old)
+}
+
+/// Sets `resource`'s limits to `limits` (as [`set_rlimit`] returned them).
+pub fn restore_rlimit(resource: libc::__rlimit_resource_t, limits: libc::rlimit) -> io::Result<()> {
+    // SAFETY: `limits` is a valid rlimit for the call.
+    if unsafe { libc::setrlimit(resource, &limits) } != 0 {
         return Err(io::Error::last_os_error());
     }
     Ok(())
