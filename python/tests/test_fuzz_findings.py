@@ -70,3 +70,25 @@ def test_extend_with_an_array_of_another_typecode_is_a_type_error(code, other):
     lst.extend(picoring.PicoList(code, [3]))
     lst.extend([4])
     assert lst.tolist() == [1, 2, 3, 4]
+
+
+@pytest.mark.parametrize("typecode", ["b", "B", "h", "i", "q", "Q", "f", "d"])
+def test_an_index_out_of_range_is_reported_before_a_bad_value_as_in_array(typecode):
+    bad = 2**70 if typecode not in "fd" else "not a number"
+    reference = array.array(typecode, [1])
+    with pytest.raises(IndexError):
+        reference[5] = bad
+    lst = picoring.PicoList(typecode, [1])
+    with pytest.raises(IndexError):
+        lst[5] = bad
+    with pytest.raises(type(_error_of(lambda: reference.__setitem__(0, bad)))):
+        lst[0] = bad
+    assert lst.tolist() == reference.tolist()
+
+
+def _error_of(call):
+    try:
+        call()
+    except Exception as err:  # noqa: BLE001 - the built-in's exception is what is compared
+        return err
+    raise AssertionError("the built-in accepted the value")

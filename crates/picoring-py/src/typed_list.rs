@@ -558,10 +558,12 @@ guarded_pyclass!(
             });
         }
         let index = index_arg(index)?;
-        let raw = code.item(value)?;
+        // Converted outside the lock, but reported after the index check, as `array.array`
+        // does (`a[5] = 300` on a one-item 'b' array is an IndexError).
+        let raw = code.item(value);
         self.inner.with(py, |typed, _| {
             let i = position(index, typed.len()).ok_or_else(out_of_range)?;
-            typed.item_mut(i).copy_from_slice(&raw);
+            typed.item_mut(i).copy_from_slice(&raw?);
             Ok(())
         })
     }
