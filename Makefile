@@ -22,6 +22,10 @@ rust-test:
 # Python: a private .venv with the build and test tools from PyPI, the extension built in
 # release mode (the tests move real amounts of data) and installed there, then pytest.
 # numpy is optional: its tests skip when it cannot be installed.
+# A check that cannot run here (a toolchain or package that failed to install): a loud warning,
+# and under CI=true a failure, never a silent pass.
+not_run = { if [ "$${CI:-}" = true ]; then echo "ERROR: $(1) (CI=true: a check that cannot run fails the run)" >&2; exit 1; fi; echo "WARNING: $(1)" >&2; }
+
 PYTHON ?= python3
 VENV := .venv
 VENV_PY := $(VENV)/bin/python
@@ -29,7 +33,7 @@ VENV_PY := $(VENV)/bin/python
 $(VENV)/.tools-installed:
 	$(PYTHON) -m venv $(VENV)
 	$(VENV_PY) -m pip install --quiet --disable-pip-version-check "maturin>=1.16,<2" pytest hypothesis
-	$(VENV_PY) -m pip install --quiet --disable-pip-version-check numpy || echo "numpy not installed: numpy tests will skip"
+	$(VENV_PY) -m pip install --quiet --disable-pip-version-check numpy || $(call not_run,numpy not installed: numpy tests will skip)
 	touch $@
 
 python-build: $(VENV)/.tools-installed
@@ -106,14 +110,14 @@ miri:
 # The part of `make miri` that `make test` runs (about a minute, of which interior_mut is
 # 16 s): the ring logic, its drop accounting, elements with interior mutability changed through
 # shared views, and the mirror, on the software backend. Where the nightly toolchain or its Miri component cannot be
-# installed, it says so loudly and the rest of `make test` goes on.
+# installed, it says so loudly and the rest of `make test` goes on (under CI=true it fails).
 MIRI_RING_TESTS := --lib --test ring_model --test ring_drop --test ring_io --test ring_errors --test mirror \
 	--test interior_mut
 miri-ring:
 	@if rustup component add --toolchain nightly miri rust-src >/dev/null 2>&1; then \
 		MIRIFLAGS="-Zmiri-strict-provenance" $(CARGO) +nightly miri test -p picoring $(MIRI_RING_TESTS); \
 	else \
-		echo "WARNING: Miri is not installable here (rustup component add --toolchain nightly miri failed): Miri tests NOT run" >&2; \
+		$(call not_run,Miri is not installable here (rustup component add --toolchain nightly miri failed): Miri tests NOT run); \
 	fi
 
 # The macOS, Windows, Android and FreeBSD backends compile here but cannot run here.
@@ -123,7 +127,7 @@ msrv:
 	@if rustup toolchain install $(MSRV) --profile minimal >/dev/null 2>&1; then \
 		$(CARGO) +$(MSRV) check -p picoring --all-features; \
 	else \
-		echo "WARNING: rustup cannot install Rust $(MSRV): MSRV NOT checked" >&2; \
+		$(call not_run,rustup cannot install Rust $(MSRV): MSRV NOT checked); \
 	fi
 
 # Part of `make test`; where the targets' standard libraries cannot be installed it says so loudly.
@@ -134,7 +138,7 @@ check-targets:
 			$(CARGO) clippy -p picoring --all-features --target $$t -- -D warnings || exit 1; \
 		done; \
 	else \
-		echo "WARNING: rustup cannot add $(CROSS_TARGETS): macOS/Windows/Android/FreeBSD backends NOT compile-checked" >&2; \
+		$(call not_run,rustup cannot add $(CROSS_TARGETS): macOS/Windows/Android/FreeBSD backends NOT compile-checked); \
 	fi
 
 # ---- Benchmarks and examples -------------------------------------------------------------
