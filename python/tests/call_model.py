@@ -724,11 +724,7 @@ class ListHandle(Handle):
         i, v = src.int(-10, 10), self.value(src)
 
         def model(m):
-            if self.code is not None:
-                # PicoList converts the value before it looks at the index (as bytearray does;
-                # array.array checks the index first).
-                array.array(self.code, [v])
-            m[i] = v
+            m[i] = v  # array.array reports a bad index before a bad value; bytearray the reverse
 
         def obj(o):
             o[i] = v
