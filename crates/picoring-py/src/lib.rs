@@ -17,7 +17,7 @@ mod queue_byte;
 mod ring_byte;
 mod stream;
 
-// Typed lists and rings, waiting (issue 6).
+// Typed lists and rings (array.array typecodes), and blocking waits.
 mod typecode;
 mod typed_export;
 mod typed_list;
@@ -35,7 +35,7 @@ fn _picoring(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<list_byte::PicoListByte>()?;
     m.add_class::<list_byte::PicoListByteIterator>()?;
     m.add_class::<export::Export>()?;
-    // Typed lists and rings, waiting (issue 6).
+    // Typed lists and rings (array.array typecodes), and blocking waits.
     m.add_class::<typed_list::PicoList>()?;
     m.add_class::<typed_list::PicoListIterator>()?;
     m.add_class::<typed_export::TypedExport>()?;
