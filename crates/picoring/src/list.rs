@@ -4,11 +4,12 @@ use std::marker::PhantomData;
 use std::mem;
 use std::ptr::{self, NonNull};
 
-use crate::vm::{Plan, Region};
 use crate::Error;
+use reserve::{Plan, Region};
 
 mod access;
 mod grow;
+mod reserve;
 mod traits;
 
 /// A growable list whose elements never move: it reserves a large range of address space once

@@ -18,7 +18,8 @@
 use std::ptr::NonNull;
 
 use super::fork::finish;
-use crate::unix::Reservation;
+use crate::sys::linux::{mremap, MREMAP_FIXED, MREMAP_MAYMOVE};
+use crate::sys::unix::{unmap, Reservation};
 use crate::Error;
 
 pub(super) fn map(len: usize) -> Result<NonNull<u8>, Error> {
@@ -31,11 +32,11 @@ pub(super) fn map(len: usize) -> Result<NonNull<u8>, Error> {
     // SAFETY: `[base, base + len)` is a shared mapping we own; MREMAP_FIXED replaces only
     // `[twin, twin + len)`, the second half of that same mapping, which nothing references yet.
     let q = unsafe {
-        libc::mremap(
+        mremap(
             base.cast(),
             0,
             len,
-            libc::MREMAP_MAYMOVE | libc::MREMAP_FIXED,
+            MREMAP_MAYMOVE | MREMAP_FIXED,
             twin.cast::<libc::c_void>(),
         )
     };
@@ -46,7 +47,7 @@ pub(super) fn map(len: usize) -> Result<NonNull<u8>, Error> {
         // MREMAP_FIXED promises the requested address; should a kernel break that promise,
         // drop the stray mapping rather than hand out memory that does not mirror.
         // SAFETY: `q` is the `len`-byte mapping mremap just made for us.
-        unsafe { libc::munmap(q, len) };
+        unsafe { unmap(q.cast(), len) };
         return Err(Error::Os {
             op: "mremap",
             source: std::io::ErrorKind::AddrNotAvailable.into(),
