@@ -67,12 +67,10 @@ use std::ptr::NonNull;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
-use crate::sys::linux::{mremap, MREMAP_FIXED, MREMAP_MAYMOVE};
-#[cfg(any(target_os = "linux", target_os = "android"))]
-use crate::sys::unix::map_anonymous;
+use crate::sys::linux::remap_fixed;
 use crate::sys::unix::{at_fork, exit_now, map_inaccessible, process_id, write_stderr};
 #[cfg(not(target_vendor = "apple"))]
-use crate::sys::unix::{map_fixed, set_len, unmap as unmap_range, write_all, Reservation};
+use crate::sys::unix::{map_fixed, set_len, unmap as unmap_mirror, write_all, Reservation};
 use crate::Error;
 
 // `new_object`: a new, empty shared-memory object (close-on-exec) for a child's copy, made by
@@ -269,7 +267,7 @@ pub(super) fn finish(mirror: Reservation, len: usize) -> Result<NonNull<u8>, Err
 pub(super) unsafe fn unmap(ptr: NonNull<u8>, len: usize) {
     unregister(ptr);
     // SAFETY: per the caller's contract.
-    unsafe { unmap_range(ptr.as_ptr(), 2 * len) };
+    unsafe { unmap_mirror(ptr.as_ptr(), 2 * len) };
 }
 
 extern "C" fn prepare() {
@@ -358,47 +356,25 @@ unsafe fn copy_to_object(base: *mut u8, len: usize) -> bool {
 /// As for [`make_private`].
 #[cfg(any(target_os = "linux", target_os = "android"))]
 unsafe fn copy_to_anonymous(base: *mut u8, len: usize) -> bool {
-    let Ok(tmp) = map_anonymous(len, libc::PROT_READ | libc::PROT_WRITE, libc::MAP_SHARED) else {
+    // Dropping `tmp` unmaps it, on every early return.
+    let Ok(tmp) = Reservation::shared(len) else {
         return false;
     };
-    let tmp = tmp.as_ptr();
     // SAFETY: `tmp` is `len` fresh bytes of ours; `base` is the readable inherited first half;
     // they do not overlap.
-    unsafe { std::ptr::copy_nonoverlapping(base, tmp, len) };
-    // SAFETY: with old_size 0, a second mapping of `tmp`'s pages, replacing our second half
-    // (ours, per the caller).
-    if !unsafe { remap_temporary(tmp, 0, base.wrapping_add(len), len) } {
+    unsafe { std::ptr::copy_nonoverlapping(base, tmp.ptr(), len) };
+    // SAFETY: with old_size 0, a second mapping of `tmp`'s shared pages, replacing our second
+    // half (ours, per the caller). (Should this fail, or the next, the caller replaces the
+    // whole mirror next.)
+    if unsafe { remap_fixed(tmp.ptr(), 0, len, base.wrapping_add(len)) }.is_err() {
         return false;
     }
-    // SAFETY: moves `tmp` over our first half (ours, per the caller); `tmp` is gone afterwards.
-    unsafe { remap_temporary(tmp, len, base, len) }
-}
-
-/// One step of [`copy_to_anonymous`]: `mremap(tmp, old_size, len, MAYMOVE | FIXED, at)`.
-/// On failure it unmaps `tmp` (when the second half already maps its pages too, that is fine:
-/// the caller replaces the whole mirror next) and returns `false`.
-///
-/// # Safety
-///
-/// `tmp` is the caller's temporary shared mapping of `len` bytes; `[at, at + len)` is half of
-/// a mirror of ours that nothing references.
-#[cfg(any(target_os = "linux", target_os = "android"))]
-unsafe fn remap_temporary(tmp: *mut u8, old_size: usize, at: *mut u8, len: usize) -> bool {
-    // SAFETY: per the caller's contract.
-    let q = unsafe {
-        mremap(
-            tmp.cast(),
-            old_size,
-            len,
-            MREMAP_MAYMOVE | MREMAP_FIXED,
-            at.cast::<libc::c_void>(),
-        )
-    };
-    if q == libc::MAP_FAILED {
-        // SAFETY: our temporary mapping.
-        unsafe { unmap_range(tmp, len) };
+    // SAFETY: moves `tmp` over our first half (ours, per the caller).
+    if unsafe { remap_fixed(tmp.ptr(), len, len, base) }.is_err() {
         return false;
     }
+    // `tmp` is gone: its pages are both halves now, and there is nothing left to unmap.
+    tmp.release();
     true
 }
 

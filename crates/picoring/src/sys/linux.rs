@@ -56,40 +56,42 @@ pub(crate) unsafe fn populate_write(ptr: *mut u8, len: usize) -> bool {
 // The `libc` crate declares neither `mremap` nor its flags for Android, so it is called as a
 // system call, on Linux too: one code path, tested here. (The flags are the kernel's, the same
 // on every architecture.)
-pub(crate) const MREMAP_MAYMOVE: libc::c_int = 1;
-pub(crate) const MREMAP_FIXED: libc::c_int = 2;
+const MREMAP_MAYMOVE: libc::c_int = 1;
+const MREMAP_FIXED: libc::c_int = 2;
 
-/// `mremap(2)` by system call: the new mapping's address, or `MAP_FAILED` with `errno` set.
+/// `mremap(old, old_size, len, MREMAP_MAYMOVE | MREMAP_FIXED, at)`, by system call: maps the
+/// `len` bytes at `old` at `at` instead, replacing whatever is there. With `old_size` 0 and a
+/// shared mapping at `old`, the pages are not moved: `at` becomes a second mapping of them.
+/// Returns where the kernel put the mapping, which `MREMAP_FIXED` promises is `at`.
 ///
 /// # Safety
-/// As for `mremap(2)` with these arguments.
-pub(crate) unsafe fn mremap(
-    old_address: *mut libc::c_void,
+/// `[old, old + len)` is a mapping of ours (shared, when `old_size` is 0), and
+/// `[at, at + len)` a range of ours that nothing references.
+pub(crate) unsafe fn remap_fixed(
+    old: *mut u8,
     old_size: usize,
-    new_size: usize,
-    flags: libc::c_int,
-    new_address: *mut libc::c_void,
-) -> *mut libc::c_void {
+    len: usize,
+    at: *mut u8,
+) -> Result<*mut u8, Error> {
     // Every argument goes as a full register: the kernel reads the flags as an unsigned long,
     // and a variadic `int` leaves the upper half of its register unspecified.
-    let flags = flags as libc::c_ulong;
-    // SAFETY: forwarded from the caller; the kernel returns an address or -errno, which the
+    let flags = (MREMAP_MAYMOVE | MREMAP_FIXED) as libc::c_ulong;
+    // SAFETY: per the caller's contract; the kernel returns an address or -errno, which the
     // libc wrapper turns into -1 with errno set.
     let r = unsafe {
         libc::syscall(
             libc::SYS_mremap,
-            old_address,
+            old.cast::<libc::c_void>(),
             old_size,
-            new_size,
+            len,
             flags,
-            new_address,
+            at.cast::<libc::c_void>(),
         )
     };
     if r == -1 {
-        libc::MAP_FAILED
-    } else {
-        r as usize as *mut libc::c_void
+        return Err(Error::last_os("mremap"));
     }
+    Ok(r as usize as *mut u8)
 }
 
 /// Creates the POSIX shared-memory object `name` (`O_EXCL`, read-write, close-on-exec, mode

@@ -83,9 +83,15 @@ impl Reservation {
 
     /// Maps `size` bytes of fresh anonymous memory with these protections and flags
     /// (see [`map_anonymous`]) and takes ownership of the mapping.
-    pub(crate) fn map(size: usize, prot: libc::c_int, flags: libc::c_int) -> Result<Self, Error> {
+    fn map(size: usize, prot: libc::c_int, flags: libc::c_int) -> Result<Self, Error> {
         let ptr = map_anonymous(size, prot, flags)?;
         Ok(Reservation { ptr, size })
+    }
+
+    /// Maps `size` bytes of fresh shared anonymous memory, readable and writable.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    pub(crate) fn shared(size: usize) -> Result<Self, Error> {
+        Self::map(size, libc::PROT_READ | libc::PROT_WRITE, libc::MAP_SHARED)
     }
 
     pub(crate) fn ptr(&self) -> *mut u8 {
