@@ -136,7 +136,7 @@ mod software;
 /// let buf = MirrorBuffer::new(1).unwrap();
 /// // On Linux and Android the first choice is a memfd, on FreeBSD an anonymous shm object;
 /// // under Miri and on other targets, the software mirror.
-/// println!("served by {:?}", buf.backend());
+/// assert!(Backend::default_order().contains(&buf.backend()));
 /// assert!(Backend::Software.is_available());
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -531,8 +531,12 @@ impl MirrorBuffer {
     /// # Examples
     ///
     /// ```
-    /// let buf = picoring::mirror::MirrorBuffer::new(1).unwrap();
-    /// let _ = buf.backend();
+    /// use picoring::mirror::{Backend, MirrorBuffer, MirrorOptions};
+    ///
+    /// let buf = MirrorBuffer::new(1).unwrap();
+    /// assert!(buf.backend().is_available());
+    /// let opts = MirrorOptions::new().backend(Backend::Software);
+    /// assert_eq!(MirrorBuffer::with_options(1, &opts).unwrap().backend(), Backend::Software);
     /// ```
     #[inline]
     pub fn backend(&self) -> Backend {

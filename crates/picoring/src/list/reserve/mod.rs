@@ -3,10 +3,11 @@
 //! the list grows, so the data never moves.
 //!
 //! How large: an explicit size ([`Plan::Exact`]) is reserved as given. A default list
-//! ([`Plan::Default`]) asks for [`default_target`], min(64 GiB, RAM + swap); once the
-//! reservations alive in the process approach the [`budget`] (32 TiB), [`default_size`] halves
-//! the request down to a 64 MiB floor, so that thousands of lists still leave the address space
-//! to the rest of the program. Where the system refuses a reservation (a `ulimit -v`, a small
+//! ([`Plan::Default`]) asks for [`default_target`], the smaller of [`DEFAULT_RESERVATION`] and
+//! RAM + swap; once the reservations alive in the process approach the [`budget`]
+//! ([`LIST_BUDGET`]), [`default_size`] halves the request down to the floor
+//! [`MIN_DEFAULT_RESERVATION`], so that thousands of lists still leave the address space to the
+//! rest of the program. Where the system refuses a reservation (a `ulimit -v`, a small
 //! address space), a default list halves it again, down to one page, rather than hold nothing.
 //! Empty lists reserve nothing, so they do not count.
 //!

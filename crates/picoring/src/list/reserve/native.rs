@@ -16,7 +16,7 @@ const HUGE_PAGES_FROM: usize = 16 << 20;
 
 /// Below this many bytes pages fault in one at a time on first write; past it they are
 /// prefaulted in batches ahead of the length (one `MADV_POPULATE_WRITE` call instead of one
-/// page fault per page, about a third cheaper per page here).
+/// page fault per page).
 const PREFAULT_FROM: usize = 1 << 20;
 
 /// Each batch prefaults 1/8 of the length ahead, within these bounds, so physical memory
@@ -139,9 +139,9 @@ impl Region {
         Ok(())
     }
 
-    /// Asks the kernel to back the reservation past its first 16 MiB with transparent huge
-    /// pages (or to stop doing so), mapping the reservation first if need be. Returns whether
-    /// the hint was taken.
+    /// Asks the kernel to back the reservation past its first [`HUGE_PAGES_FROM`] bytes with
+    /// transparent huge pages (or to stop doing so), mapping the reservation first if need be.
+    /// Returns whether the hint was taken.
     pub(crate) fn set_huge_pages(&mut self, enable: bool) -> bool {
         if self.ensure_reserved().is_err() || self.reserved <= HUGE_PAGES_FROM {
             return false;
