@@ -61,9 +61,9 @@ pub(crate) fn map_anonymous(
 /// `MAP_NORESERVE` where it exists (Linux and Android, which would otherwise count a writable
 /// private reservation against the overcommit limit); elsewhere the flag is absent or ignored.
 #[cfg(any(target_os = "linux", target_os = "android"))]
-pub(crate) const NORESERVE: libc::c_int = libc::MAP_NORESERVE;
+const NORESERVE: libc::c_int = libc::MAP_NORESERVE;
 #[cfg(not(any(target_os = "linux", target_os = "android")))]
-pub(crate) const NORESERVE: libc::c_int = 0;
+const NORESERVE: libc::c_int = 0;
 
 /// An owned range of address space that is unmapped on drop unless [`Reservation::release`]d,
 /// so every early return after the reservation cleans up.
