@@ -271,6 +271,21 @@ impl<T> PicoRing<T> {
         self.len
     }
 
+    /// Free slots: `capacity() - len()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut ring = picoring::PicoRing::<u8>::with_capacity(4)?;
+    /// ring.push(1).unwrap();
+    /// assert_eq!(ring.free_len(), ring.capacity() - 1);
+    /// # Ok::<(), picoring::Error>(())
+    /// ```
+    #[inline]
+    pub fn free_len(&self) -> usize {
+        self.cap - self.len
+    }
+
     /// Whether nothing is queued.
     ///
     /// # Examples
@@ -298,21 +313,6 @@ impl<T> PicoRing<T> {
     #[inline]
     pub fn is_full(&self) -> bool {
         self.len == self.cap
-    }
-
-    /// Free slots: `capacity() - len()`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut ring = picoring::PicoRing::<u8>::with_capacity(4)?;
-    /// ring.push(1).unwrap();
-    /// assert_eq!(ring.free_len(), ring.capacity() - 1);
-    /// # Ok::<(), picoring::Error>(())
-    /// ```
-    #[inline]
-    pub fn free_len(&self) -> usize {
-        self.cap - self.len
     }
 
     /// The backend serving this ring's memory.
