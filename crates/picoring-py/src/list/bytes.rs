@@ -7,80 +7,12 @@ use pyo3::exceptions::{PyBufferError, PyIndexError, PyTypeError, PyValueError};
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PySlice};
+use pyo3::PyClass;
 
-use crate::export::{self, Region};
-use crate::guard::{guarded_pyclass, to_py_err, Guarded};
-use crate::input::ByteInput;
-use crate::list_items::{self, index_iterator, py_bool, ItemAt};
-
-type List = PicoList<u8>;
-
-use crate::input::byte_value as byte;
-
-/// Resolves a possibly negative index against `len`.
-pub(crate) fn position(index: isize, len: usize) -> Option<usize> {
-    let i = if index < 0 {
-        len.checked_sub(index.unsigned_abs())?
-    } else {
-        index as usize
-    };
-    (i < len).then_some(i)
-}
-
-/// A slice's start, stop and step as plain numbers: their `__index__` (arbitrary Python code)
-/// runs here, before any lock is taken (code that used this list there would wait for the lock
-/// forever); [`Slice::positions`] then resolves them against a length without calling Python.
-#[derive(Clone, Copy)]
-pub(crate) struct Slice {
-    start: isize,
-    stop: isize,
-    step: isize,
-}
-
-impl Slice {
-    pub(crate) fn new(slice: &Bound<'_, PySlice>) -> PyResult<Self> {
-        let (mut start, mut stop, mut step) = (0, 0, 0);
-        // SAFETY: `slice` is a slice object and the out-pointers are valid; on failure an
-        // exception is set (a bad `__index__`, a zero step).
-        let rc = unsafe { ffi::PySlice_Unpack(slice.as_ptr(), &mut start, &mut stop, &mut step) };
-        if rc < 0 {
-            return Err(PyErr::fetch(slice.py()));
-        }
-        Ok(Slice { start, stop, step })
-    }
-
-    /// The first position, the step and how many positions the slice selects in a sequence of
-    /// `len` items (`slice.indices`).
-    pub(crate) fn indices(self, len: usize) -> (usize, isize, usize) {
-        let (mut start, mut stop) = (self.start, self.stop);
-        // SAFETY: pure arithmetic on the numbers passed; `len` is a length of memory we hold,
-        // so it fits an isize, and the step is not zero (checked by `PySlice_Unpack`).
-        let n =
-            unsafe { ffi::PySlice_AdjustIndices(len as isize, &mut start, &mut stop, self.step) };
-        // Adjusted, `start` lies in 0..=len (0..len when anything is selected).
-        (start.max(0) as usize, self.step, n.max(0) as usize)
-    }
-
-    /// The positions the slice selects in a sequence of `len` items, in order.
-    pub(crate) fn positions(self, len: usize) -> impl Iterator<Item = usize> {
-        let (start, step, n) = self.indices(len);
-        // Every position is in 0..len.
-        (0..n).map(move |k| (start as isize + k as isize * step) as usize)
-    }
-}
-
-/// An index as `bytearray` and `array.array` take it: through `__index__`, and `IndexError`
-/// (not `OverflowError`) when it does not fit a `Py_ssize_t`.
-pub(crate) fn index_arg(index: &Bound<'_, PyAny>) -> PyResult<isize> {
-    // SAFETY: `index` is a valid object; PyExc_IndexError is a static exception type.
-    let i = unsafe { ffi::PyNumber_AsSsize_t(index.as_ptr(), ffi::PyExc_IndexError) };
-    if i == -1 {
-        if let Some(err) = PyErr::take(index.py()) {
-            return Err(err);
-        }
-    }
-    Ok(i)
-}
+use crate::export;
+use crate::guard::{count, guarded_methods, to_py_err, Guarded};
+use crate::input::{byte_value as byte, index_arg, ByteInput};
+use crate::list::{self, index_iterator, position, py_bool, ItemAt, Slice};
 
 /// Whether `needle` occurs in `haystack` (the empty needle does).
 fn find(haystack: &[u8], needle: &[u8]) -> bool {
@@ -96,19 +28,17 @@ fn out_of_range() -> PyErr {
     PyIndexError::new_err("PicoListByte index out of range")
 }
 
-impl PicoListByte {
-    fn len_of(&self, py: Python<'_>) -> PyResult<usize> {
-        self.inner.with(py, |list, _| Ok(list.len()))
-    }
+/// A growable byte list over reserved address space: appending never moves existing bytes,
+/// so it keeps growing while a memoryview or numpy array looks at it (`bytearray` refuses).
+#[pyclass(frozen, sequence, module = "picoring._picoring", name = "PicoListByte")]
+pub(crate) struct ByteList {
+    inner: Guarded<PicoList<u8>>,
 }
 
-guarded_pyclass!(
-    /// A growable byte list over reserved address space: appending never moves existing bytes,
-    /// so it keeps growing while a memoryview or numpy array looks at it (`bytearray` refuses).
-    PicoListByte,
-    List,
-    [, sequence],
-    {
+guarded_methods!(ByteList, |list| list.len());
+
+#[pymethods]
+impl ByteList {
     /// `PicoListByte(data=b"", max_capacity=None)`: starts with a copy of `data` (bytes-like or
     /// an iterable of ints); `max_capacity` bounds the reservation (default: the smaller of
     /// 64 GiB and RAM+swap, less once lists hold 32 TiB of address space; reserved, not used,
@@ -121,25 +51,17 @@ guarded_pyclass!(
         max_capacity: Option<isize>,
     ) -> PyResult<Self> {
         let list = match max_capacity {
-            None => List::new(),
-            Some(n) => List::with_max_capacity(crate::guard::count(n, "max_capacity")?),
+            None => PicoList::new(),
+            Some(n) => PicoList::with_max_capacity(count(n, "max_capacity")?),
         }
         .map_err(to_py_err)?;
-        let this = PicoListByte {
-            inner: Guarded::new("PicoListByte", list),
+        let this = ByteList {
+            inner: Guarded::new(<Self as PyClass>::NAME, list),
         };
         if let Some(data) = data {
             this.extend(py, data)?;
         }
         Ok(this)
-    }
-
-    fn __len__(&self, py: Python<'_>) -> PyResult<usize> {
-        self.len_of(py)
-    }
-
-    fn __bool__(&self, py: Python<'_>) -> PyResult<bool> {
-        Ok(self.len_of(py)? > 0)
     }
 
     fn __repr__(&self, py: Python<'_>) -> String {
@@ -160,11 +82,6 @@ guarded_pyclass!(
         }
     }
 
-    /// Number of bytes (upstream 0.6 spelling of `len(lst)`).
-    fn len(&self, py: Python<'_>) -> PyResult<usize> {
-        self.len_of(py)
-    }
-
     /// Bytes that fit in the memory committed so far.
     fn capacity(&self, py: Python<'_>) -> PyResult<usize> {
         self.inner.with(py, |list, _| Ok(list.capacity()))
@@ -179,7 +96,7 @@ guarded_pyclass!(
     fn append(&self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<()> {
         let value = byte(value)?;
         self.inner.with(py, |list, _| {
-            list_items::check_growth(list, &self.inner.exports, 1)?;
+            list::check_growth(list, &self.inner.exports, 1)?;
             list.push(value).map_err(to_py_err)
         })
     }
@@ -193,7 +110,7 @@ guarded_pyclass!(
     /// an iterable of ints; all or nothing.
     fn extend(&self, py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<()> {
         match ByteInput::new(data) {
-            Ok(input) => list_items::append(&self.inner, py, input.bytes()),
+            Ok(input) => list::append(&self.inner, py, input.bytes()),
             Err(err) if err.is_instance_of::<PyBufferError>(py) => Err(err),
             Err(_) if data.is_instance_of::<pyo3::types::PyString>() => Err(PyTypeError::new_err(
                 "expected an iterable of integers or a bytes-like object, got 'str'",
@@ -203,7 +120,7 @@ guarded_pyclass!(
                 for item in data.try_iter()? {
                     bytes.push(byte(&item?)?);
                 }
-                list_items::append(&self.inner, py, &bytes)
+                list::append(&self.inner, py, &bytes)
             }
         }
     }
@@ -346,8 +263,8 @@ guarded_pyclass!(
         })
     }
 
-    fn __iter__(slf: Bound<'_, Self>) -> PicoListByteIterator {
-        PicoListByteIterator::new(slf)
+    fn __iter__(slf: Bound<'_, Self>) -> ByteListIter {
+        ByteListIter::new(slf)
     }
 
     fn __eq__(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
@@ -362,7 +279,7 @@ guarded_pyclass!(
 
     /// Removes every byte and gives the memory back; refused while a view is alive.
     fn clear(&self, py: Python<'_>) -> PyResult<()> {
-        list_items::clear(&self.inner, py)
+        list::clear(&self.inner, py)
     }
 
     /// A writable export of every byte, like `bytearray`'s; counted until released.
@@ -371,26 +288,14 @@ guarded_pyclass!(
         view: *mut ffi::Py_buffer,
         flags: c_int,
     ) -> PyResult<()> {
-        let this = slf.get();
-        let region = this.inner.with(slf.py(), |list, _| {
-            this.inner.exports.add(false);
-            Ok(Region {
-                ptr: list.as_mut_ptr(),
-                len: list.len(),
-            })
-        })?;
-        // Filled outside the lock: a failure creates an exception object.
-        // SAFETY: the bytes stay in place while the count taken above lives (given back in
-        // `__releasebuffer__`, or below on failure): appends never move them on the native
-        // backends (and are refused on the moving heap fallback), and pop/clear/close check it.
-        unsafe { export::fill(slf.as_any(), view, flags, region, false) }.inspect_err(|_| {
-            this.inner.exports.remove(false);
-        })
+        let exports = &slf.get().inner.exports;
+        let region = list::lend(&slf.get().inner, slf.py())?;
+        // SAFETY: the bytes stay in place while the count `lend` took lives.
+        unsafe { export::fill_counted(slf.as_any(), exports, view, flags, region, false) }
     }
-    }
-);
+}
 
-impl ItemAt for PicoListByte {
+impl ItemAt for ByteList {
     type Item<'py> = u8;
 
     fn item_at<'py>(&self, py: Python<'py>, i: usize) -> PyResult<Option<u8>> {
@@ -402,5 +307,5 @@ impl ItemAt for PicoListByte {
 index_iterator!(
     /// Iterates over a `PicoListByte` by index, so appends during iteration are seen, as with
     /// `bytearray`.
-    PicoListByteIterator over PicoListByte
+    ByteListIter as "PicoListByteIterator" over ByteList
 );
