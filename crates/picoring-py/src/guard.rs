@@ -322,12 +322,23 @@ pub(crate) fn count(n: isize, what: &str) -> PyResult<usize> {
     usize::try_from(n).map_err(|_| PyValueError::new_err(format!("{what} must be >= 0, got {n}")))
 }
 
-/// The `#[pymethods]` every class here shares, for a frozen pyclass whose field `inner` is a
-/// [`Guarded`]: the lifecycle (`close`, `closed`, `with`, `__init__` that runs once), giving
-/// back a counted buffer export, and the length (`len(obj)`, `bool(obj)` and `obj.len()`),
-/// which `|value| expr` computes from the value under the lock.
-macro_rules! guarded_methods {
-    ($class:ty, |$value:ident| $len:expr) => {
+/// Defines a class of this module: a frozen pyclass (options given in `#[pyclass(...)]`) whose
+/// field `inner` is a [`Guarded`] over `$value`, with the `#[pymethods]` every class here
+/// shares: the lifecycle (`close`, `closed`, `with`, an `__init__` that runs once), giving back
+/// a counted buffer export, and the length (`len(obj)`, `bool(obj)` and `obj.len()`), which
+/// `len: |value| expr` computes from the value under the lock.
+macro_rules! guarded_class {
+    (
+        $(#[doc = $doc:expr])*
+        #[pyclass($($option:tt)*)]
+        struct $class:ident($value:ty), len: |$v:ident| $len:expr
+    ) => {
+        $(#[doc = $doc])*
+        #[pyclass(frozen, module = "picoring._picoring", $($option)*)]
+        pub(crate) struct $class {
+            inner: $crate::guard::Guarded<$value>,
+        }
+
         #[pymethods]
         impl $class {
             /// Frees the memory now; later calls raise `ValueError`. Idempotent; refused
@@ -379,7 +390,7 @@ macro_rules! guarded_methods {
             }
 
             fn __len__(&self, py: Python<'_>) -> PyResult<usize> {
-                self.inner.with(py, |$value, _| Ok($len))
+                self.inner.with(py, |$v, _| Ok($len))
             }
 
             fn __bool__(&self, py: Python<'_>) -> PyResult<bool> {
@@ -394,4 +405,4 @@ macro_rules! guarded_methods {
     };
 }
 
-pub(crate) use guarded_methods;
+pub(crate) use guarded_class;

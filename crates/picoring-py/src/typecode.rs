@@ -189,6 +189,12 @@ impl std::ops::Deref for Item {
     }
 }
 
+impl AsRef<[u8]> for Item {
+    fn as_ref(&self) -> &[u8] {
+        self
+    }
+}
+
 /// What kind of number a format describes, with its size: two formats that agree here hold
 /// the same bytes (`q` and native `l` on LP64, `<f` and `f` on little-endian machines).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

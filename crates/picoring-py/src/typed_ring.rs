@@ -19,7 +19,7 @@ use pyo3::PyClass;
 
 use crate::byte_ring::ByteFifo;
 use crate::export::{self, Access, Export, Region};
-use crate::guard::{count, guarded_methods, to_py_err, Exports, Guarded, DETACH_BYTES};
+use crate::guard::{count, guarded_class, to_py_err, Exports, Guarded, DETACH_BYTES};
 use crate::input::ByteInput;
 use crate::typecode::{format_mismatch, TypeCode};
 use crate::wait::{deadline, wait_for, wait_until, Wakes};
@@ -95,14 +95,12 @@ fn numpy_ndarray(py: Python<'_>) -> Option<&Bound<'_, PyAny>> {
         .map(|f| f.bind(py))
 }
 
-/// A ring of typed frames (`array.array` typecodes, `channels` items per frame) whose
-/// queued frames are one contiguous array, wrapped or not.
-#[pyclass(frozen, module = "picoring._picoring", name = "PicoRing")]
-pub(crate) struct TypedRing {
-    inner: Guarded<Wakes<Frames>>,
+guarded_class! {
+    /// A ring of typed frames (`array.array` typecodes, `channels` items per frame) whose
+    /// queued frames are one contiguous array, wrapped or not.
+    #[pyclass(name = "PicoRing")]
+    struct TypedRing(Wakes<Frames>), len: |frames| frames.len()
 }
-
-guarded_methods!(TypedRing, |f| f.len());
 
 #[pymethods]
 impl TypedRing {

@@ -4,15 +4,13 @@ use picoring::PicoRing;
 use pyo3::prelude::*;
 
 use crate::byte_ring::{self, byte_ring_methods};
-use crate::guard::{guarded_methods, Guarded};
+use crate::guard::guarded_class;
 
-/// A fixed-capacity byte FIFO whose queued bytes are always one contiguous memoryview.
-#[pyclass(frozen, module = "picoring._picoring", name = "PicoRingByte")]
-pub(crate) struct ByteRing {
-    inner: Guarded<PicoRing<u8>>,
+guarded_class! {
+    /// A fixed-capacity byte FIFO whose queued bytes are always one contiguous memoryview.
+    #[pyclass(name = "PicoRingByte")]
+    struct ByteRing(PicoRing<u8>), len: |ring| ring.len()
 }
-
-guarded_methods!(ByteRing, |ring| ring.len());
 byte_ring_methods!(ByteRing, view: "get_readable_view", bulk: "push_bytes", "pop_bytes");
 
 #[pymethods]

@@ -6,18 +6,16 @@ use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
 use crate::byte_ring::{self, byte_ring_methods, ByteFifo};
-use crate::guard::{count, guarded_methods, Guarded};
+use crate::guard::{count, guarded_class};
 use crate::input::{byte_value, ByteInput};
 use crate::wait::{self, Wakes};
 
-/// A byte stream: `write` stores what fits and returns the count, `read(n)` returns up to
-/// `n` bytes, and `next_line`/`read_until` hand out whole frames.
-#[pyclass(frozen, module = "picoring._picoring", name = "PicoByteStreamPy")]
-pub(crate) struct ByteStream {
-    inner: Guarded<Wakes<PicoByteStream>>,
+guarded_class! {
+    /// A byte stream: `write` stores what fits and returns the count, `read(n)` returns up to
+    /// `n` bytes, and `next_line`/`read_until` hand out whole frames.
+    #[pyclass(name = "PicoByteStreamPy")]
+    struct ByteStream(Wakes<PicoByteStream>), len: |stream| stream.len()
 }
-
-guarded_methods!(ByteStream, |stream| stream.len());
 byte_ring_methods!(ByteStream, view: "peek");
 
 /// What a blocking call waits for.
@@ -65,12 +63,8 @@ impl ByteStream {
     /// at least one byte fits, as a blocking `socket.send` does, raising `TimeoutError`
     /// when none fits in time.
     #[pyo3(signature = (data, timeout=Some(0.0)), text_signature = "($self, data, timeout=0.0)")]
-    fn write(
-        &self,
-        py: Python<'_>,
-        data: &Bound<'_, PyAny>,
-        timeout: Option<f64>,
-    ) -> PyResult<usize> {
+    fn write(&self, data: &Bound<'_, PyAny>, timeout: Option<f64>) -> PyResult<usize> {
+        let py = data.py();
         wait::check_timeout(timeout)?; // a bad timeout is refused whatever the data
         let idle = ByteInput::new(data)?.len() == 0;
         let push = || byte_ring::push_some(&self.inner, py, data);

@@ -10,9 +10,9 @@ use pyo3::types::{PyBytes, PySlice};
 use pyo3::PyClass;
 
 use crate::export;
-use crate::guard::{count, guarded_methods, to_py_err, Guarded};
+use crate::guard::{count, guarded_class, to_py_err, Guarded};
 use crate::input::{byte_value as byte, index_arg, ByteInput};
-use crate::list::{self, index_iterator, position, py_bool, ItemAt, Slice};
+use crate::list::{self, list_methods, position, py_bool, ItemAt, Slice};
 
 /// Whether `needle` occurs in `haystack` (the empty needle does).
 fn find(haystack: &[u8], needle: &[u8]) -> bool {
@@ -25,17 +25,17 @@ fn find(haystack: &[u8], needle: &[u8]) -> bool {
 }
 
 fn out_of_range() -> PyErr {
-    PyIndexError::new_err("PicoListByte index out of range")
+    list::out_of_range("PicoListByte")
 }
 
-/// A growable byte list over reserved address space: appending never moves existing bytes,
-/// so it keeps growing while a memoryview or numpy array looks at it (`bytearray` refuses).
-#[pyclass(frozen, sequence, module = "picoring._picoring", name = "PicoListByte")]
-pub(crate) struct ByteList {
-    inner: Guarded<PicoList<u8>>,
+guarded_class! {
+    /// A growable byte list over reserved address space: appending never moves existing bytes,
+    /// so it keeps growing while a memoryview or numpy array looks at it (`bytearray` refuses).
+    #[pyclass(name = "PicoListByte", sequence)]
+    struct ByteList(PicoList<u8>), len: |list| list.len()
 }
 
-guarded_methods!(ByteList, |list| list.len());
+list_methods!(ByteList, ByteListIter as "PicoListByteIterator");
 
 #[pymethods]
 impl ByteList {
@@ -226,47 +226,6 @@ impl ByteList {
             .with(py, |list, _| Ok(list.as_slice().contains(&byte)))
     }
 
-    /// `lst[i] = v`, and `lst[a:b:c] = data` with as many bytes as the slice selects (a
-    /// different length would move the bytes after it: `ValueError`).
-    fn __setitem__(
-        &self,
-        py: Python<'_>,
-        index: &Bound<'_, PyAny>,
-        value: &Bound<'_, PyAny>,
-    ) -> PyResult<()> {
-        if let Ok(slice) = index.cast::<PySlice>() {
-            let slice = Slice::new(slice)?;
-            let data = ByteInput::new(value)?.bytes().to_vec();
-            return self.inner.with(py, |list, _| {
-                let positions: Vec<usize> = slice.positions(list.len()).collect();
-                if data.len() != positions.len() {
-                    return Err(PyValueError::new_err(format!(
-                        "PicoListByte slice assignment must keep the length: the slice has {} \
-                         bytes, the value {}",
-                        positions.len(),
-                        data.len()
-                    )));
-                }
-                let items = list.as_mut_slice();
-                for (i, &b) in positions.into_iter().zip(&data) {
-                    items[i] = b;
-                }
-                Ok(())
-            });
-        }
-        let index = index_arg(index)?;
-        let value = byte(value)?;
-        self.inner.with(py, |list, _| {
-            let i = position(index, list.len()).ok_or_else(out_of_range)?;
-            list.as_mut_slice()[i] = value;
-            Ok(())
-        })
-    }
-
-    fn __iter__(slf: Bound<'_, Self>) -> ByteListIter {
-        ByteListIter::new(slf)
-    }
-
     fn __eq__(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         let Ok(other) = ByteInput::new(other) else {
             return Ok(py.NotImplemented());
@@ -275,11 +234,6 @@ impl ByteList {
             .inner
             .with(py, |list, _| Ok(list.as_slice() == other.bytes()))?;
         Ok(py_bool(py, eq))
-    }
-
-    /// Removes every byte and gives the memory back; refused while a view is alive.
-    fn clear(&self, py: Python<'_>) -> PyResult<()> {
-        list::clear(&self.inner, py)
     }
 
     /// A writable export of every byte, like `bytearray`'s; counted until released.
@@ -295,6 +249,14 @@ impl ByteList {
     }
 }
 
+impl ByteList {
+    /// `lst[i] = v`, and `lst[a:b:c] = data` (any bytes-like object), as `bytearray`.
+    fn assign(&self, index: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        let many = || Ok(ByteInput::new(value)?.bytes().to_vec());
+        list::set_item(&self.inner, index, many, || byte(value).map(|b| Ok([b])))
+    }
+}
+
 impl ItemAt for ByteList {
     type Item<'py> = u8;
 
@@ -303,9 +265,3 @@ impl ItemAt for ByteList {
             .with(py, |list, _| Ok(list.as_slice().get(i).copied()))
     }
 }
-
-index_iterator!(
-    /// Iterates over a `PicoListByte` by index, so appends during iteration are seen, as with
-    /// `bytearray`.
-    ByteListIter as "PicoListByteIterator" over ByteList
-);

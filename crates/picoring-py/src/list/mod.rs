@@ -8,22 +8,36 @@ pub(crate) mod bytes;
 pub(crate) mod typed;
 
 use picoring::PicoList;
+use pyo3::exceptions::{PyIndexError, PyValueError};
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PySlice};
 
 use crate::export::Region;
 use crate::guard::{to_py_err, Exports, Guarded, DETACH_BYTES};
+use crate::input::index_arg;
 
 /// The value behind a list class: its items, as native bytes that never move.
 pub(crate) trait ListBytes {
+    /// What the items are called in messages.
+    const ITEMS: &'static str;
+
     /// The `picoring::PicoList<u8>` that holds the items.
     fn list_bytes(&mut self) -> &mut PicoList<u8>;
+
+    /// Bytes per item.
+    fn itemsize(&self) -> usize;
 }
 
 impl ListBytes for PicoList<u8> {
+    const ITEMS: &'static str = "bytes";
+
     fn list_bytes(&mut self) -> &mut PicoList<u8> {
         self
+    }
+
+    fn itemsize(&self) -> usize {
+        1
     }
 }
 
@@ -70,6 +84,57 @@ pub(crate) fn clear<R: ListBytes>(g: &Guarded<R>, py: Python<'_>) -> PyResult<()
         value.list_bytes().clear();
         Ok(())
     })
+}
+
+/// `lst[index] = value`. A slice takes `many()`, the native bytes of as many items as it
+/// selects (another length would move the items after it: `ValueError`). An index takes
+/// `one()`: its outer error is raised before the index is checked, its inner one after it
+/// (`bytearray` checks the value first, `array.array` the index). Both convert before the
+/// lock is taken, and after a slice's bounds are read (their `__index__` is Python code).
+pub(crate) fn set_item<R: ListBytes, T: AsRef<[u8]>>(
+    g: &Guarded<R>,
+    index: &Bound<'_, PyAny>,
+    many: impl FnOnce() -> PyResult<Vec<u8>>,
+    one: impl FnOnce() -> PyResult<PyResult<T>>,
+) -> PyResult<()> {
+    let py = index.py();
+    if let Ok(slice) = index.cast::<PySlice>() {
+        let slice = Slice::new(slice)?;
+        let data = many()?;
+        return g.with(py, |value, _| {
+            let size = value.itemsize();
+            let list = value.list_bytes();
+            let positions: Vec<usize> = slice.positions(list.len() / size).collect();
+            if data.len() != positions.len() * size {
+                return Err(PyValueError::new_err(format!(
+                    "{} slice assignment must keep the length: the slice has {} {}, the value {}",
+                    g.name(),
+                    positions.len(),
+                    R::ITEMS,
+                    data.len() / size
+                )));
+            }
+            let bytes = list.as_mut_slice();
+            for (i, item) in positions.into_iter().zip(data.chunks_exact(size)) {
+                bytes[i * size..(i + 1) * size].copy_from_slice(item);
+            }
+            Ok(())
+        });
+    }
+    let index = index_arg(index)?;
+    let item = one()?;
+    g.with(py, |value, _| {
+        let size = value.itemsize();
+        let list = value.list_bytes();
+        let i = position(index, list.len() / size).ok_or_else(|| out_of_range(g.name()))?;
+        list.as_mut_slice()[i * size..(i + 1) * size].copy_from_slice(item?.as_ref());
+        Ok(())
+    })
+}
+
+/// `IndexError` for an index outside the list named `name`.
+pub(crate) fn out_of_range(name: &str) -> PyErr {
+    PyIndexError::new_err(format!("{name} index out of range"))
 }
 
 /// Counts a reader export of every item and returns where they are. They stay in place
@@ -152,31 +217,47 @@ pub(crate) fn py_bool(py: Python<'_>, value: bool) -> Py<PyAny> {
     PyBool::new(py, value).to_owned().into_any().unbind()
 }
 
-/// Defines `$iterator`, the frozen iterator class of the list class `$list` (which implements
-/// [`ItemAt`]): each `__next__` takes the next index and asks the list for that item, so the
-/// iterator holds no lock between items and stops (`StopIteration`) at the current end. Once
-/// it has stopped it stays exhausted, as `bytearray`'s and `array.array`'s iterators do, even
-/// if the list grows afterwards.
-macro_rules! index_iterator {
-    ($(#[$attr:meta])* $iterator:ident as $name:tt over $list:ty) => {
-        $(#[$attr])*
+/// The `#[pymethods]` both list classes share (`lst[i] = v` through the class's own `assign`,
+/// `clear`, `iter(lst)`), for a list class `$list` that implements [`ItemAt`], and `$iterator`, its frozen iterator class: each `__next__`
+/// takes the next index and asks the list for that item, so the iterator holds no lock between
+/// items, sees items appended during iteration (as `bytearray`'s and `array.array`'s do) and
+/// stops (`StopIteration`) at the current end. Once it has stopped it stays exhausted, as
+/// theirs do, even if the list grows afterwards.
+macro_rules! list_methods {
+    ($list:ty, $iterator:ident as $name:tt) => {
+        #[pymethods]
+        impl $list {
+            /// `lst[i] = v`, and `lst[a:b:c] = items` with as many items as the slice selects
+            /// (another length would move the items after it: `ValueError`).
+            fn __setitem__(
+                &self,
+                index: &Bound<'_, PyAny>,
+                value: &Bound<'_, PyAny>,
+            ) -> PyResult<()> {
+                self.assign(index, value)
+            }
+
+            /// Removes every item and gives the memory back; refused while a view is alive.
+            fn clear(&self, py: Python<'_>) -> PyResult<()> {
+                $crate::list::clear(&self.inner, py)
+            }
+
+            fn __iter__(slf: Bound<'_, Self>) -> $iterator {
+                $iterator {
+                    list: slf.unbind(),
+                    next: std::sync::atomic::AtomicUsize::new(0),
+                    exhausted: std::sync::atomic::AtomicBool::new(false),
+                }
+            }
+        }
+
+        /// Iterates over a list by index, so items appended during iteration are seen.
         #[pyclass(frozen, module = "picoring._picoring", name = $name)]
         pub(crate) struct $iterator {
             list: Py<$list>,
             next: std::sync::atomic::AtomicUsize,
             /// Set at the first `StopIteration`.
             exhausted: std::sync::atomic::AtomicBool,
-        }
-
-        impl $iterator {
-            /// An iterator from the first item of `list`.
-            pub(crate) fn new(list: Bound<'_, $list>) -> Self {
-                $iterator {
-                    list: list.unbind(),
-                    next: std::sync::atomic::AtomicUsize::new(0),
-                    exhausted: std::sync::atomic::AtomicBool::new(false),
-                }
-            }
         }
 
         #[pymethods]
@@ -204,4 +285,4 @@ macro_rules! index_iterator {
     };
 }
 
-pub(crate) use index_iterator;
+pub(crate) use list_methods;

@@ -8,7 +8,7 @@
 use std::ffi::c_int;
 
 use picoring::PicoList;
-use pyo3::exceptions::{PyIndexError, PyMemoryError, PyOverflowError, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyIndexError, PyMemoryError, PyOverflowError, PyTypeError};
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -16,9 +16,9 @@ use pyo3::types::{PyBytes, PyList, PySlice, PyString, PyTuple, PyType};
 use pyo3::PyClass;
 
 use crate::export::{Access, Export};
-use crate::guard::{count, guarded_methods, to_py_err, Guarded};
+use crate::guard::{count, guarded_class, to_py_err, Guarded};
 use crate::input::{index_arg, ByteInput};
-use crate::list::{self, index_iterator, position, py_bool, ItemAt, ListBytes, Slice};
+use crate::list::{self, list_methods, position, py_bool, ItemAt, ListBytes, Slice};
 use crate::typecode::TypeCode;
 
 /// The list's bytes and how to read them.
@@ -69,8 +69,14 @@ impl Raw {
 }
 
 impl ListBytes for Typed {
+    const ITEMS: &'static str = "items";
+
     fn list_bytes(&mut self) -> &mut PicoList<u8> {
         &mut self.bytes
+    }
+
+    fn itemsize(&self) -> usize {
+        self.code.itemsize()
     }
 }
 
@@ -79,17 +85,17 @@ impl ListBytes for Typed {
 const CHUNK_ITEMS: usize = 16 * 1024;
 
 fn out_of_range() -> PyErr {
-    PyIndexError::new_err("PicoList index out of range")
+    list::out_of_range("PicoList")
 }
 
-/// A typed list over reserved address space (`array.array`'s typecodes): appending never
-/// moves existing items, so it keeps growing while a memoryview or numpy array looks at it.
-#[pyclass(frozen, sequence, module = "picoring._picoring", name = "PicoList")]
-pub(crate) struct TypedList {
-    inner: Guarded<Typed>,
+guarded_class! {
+    /// A typed list over reserved address space (`array.array`'s typecodes): appending never
+    /// moves existing items, so it keeps growing while a memoryview or numpy array looks at it.
+    #[pyclass(name = "PicoList", sequence)]
+    struct TypedList(Typed), len: |typed| typed.len()
 }
 
-guarded_methods!(TypedList, |typed| typed.len());
+list_methods!(TypedList, TypedListIter as "PicoListIterator");
 
 impl TypedList {
     fn code(&self, py: Python<'_>) -> PyResult<TypeCode> {
@@ -529,50 +535,6 @@ impl TypedList {
             .load(py)
     }
 
-    /// `lst[i] = v`, and `lst[a:b:c] = items` with as many items as the slice selects (another
-    /// length would move the items after it: `ValueError`).
-    fn __setitem__(
-        &self,
-        py: Python<'_>,
-        index: &Bound<'_, PyAny>,
-        value: &Bound<'_, PyAny>,
-    ) -> PyResult<()> {
-        let code = self.code(py)?;
-        let size = code.itemsize();
-        if let Ok(slice) = index.cast::<PySlice>() {
-            let slice = Slice::new(slice)?;
-            let data = Self::bytes_of(code, value)?;
-            return self.inner.with(py, |typed, _| {
-                let positions: Vec<usize> = slice.positions(typed.len()).collect();
-                if data.len() != positions.len() * size {
-                    return Err(PyValueError::new_err(format!(
-                        "PicoList slice assignment must keep the length: the slice has {} \
-                         items, the value {}",
-                        positions.len(),
-                        data.len() / size
-                    )));
-                }
-                for (i, raw) in positions.into_iter().zip(data.chunks_exact(size)) {
-                    typed.item_mut(i).copy_from_slice(raw);
-                }
-                Ok(())
-            });
-        }
-        let index = index_arg(index)?;
-        // Converted outside the lock, but reported after the index check, as `array.array`
-        // does (`a[5] = 300` on a one-item 'b' array is an IndexError).
-        let raw = code.item(value);
-        self.inner.with(py, |typed, _| {
-            let i = position(index, typed.len()).ok_or_else(out_of_range)?;
-            typed.item_mut(i).copy_from_slice(&raw?);
-            Ok(())
-        })
-    }
-
-    fn __iter__(slf: Bound<'_, Self>) -> TypedListIter {
-        TypedListIter::new(slf)
-    }
-
     /// Equal to a `PicoList`, `array.array`, `list` or `tuple` holding equal numbers in order.
     fn __eq__(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         let code = self.code(py)?;
@@ -589,11 +551,6 @@ impl TypedList {
         }
         let other = PyList::new(py, other.try_iter()?.collect::<PyResult<Vec<_>>>()?)?;
         Ok(py_bool(py, self.to_list(py)?.eq(other)?))
-    }
-
-    /// Removes every item and gives the memory back; refused while a view is alive.
-    fn clear(&self, py: Python<'_>) -> PyResult<()> {
-        list::clear(&self.inner, py)
     }
 
     /// A writable typed export of every item (format = typecode, as `array.array`'s); counted
@@ -639,6 +596,17 @@ fn array_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
     ARRAY.import(py, "array", "array")
 }
 
+impl TypedList {
+    /// `lst[i] = v`, and `lst[a:b:c] = items` (a buffer of the same format, or numbers). The
+    /// value is converted outside the lock, but reported after the index check, as
+    /// `array.array` does (`a[5] = 300` on a one-item 'b' array is an IndexError).
+    fn assign(&self, index: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        let code = self.code(index.py())?;
+        let many = || Self::bytes_of(code, value);
+        list::set_item(&self.inner, index, many, || Ok(code.item(value)))
+    }
+}
+
 impl ItemAt for TypedList {
     type Item<'py> = Bound<'py, PyAny>;
 
@@ -649,9 +617,3 @@ impl ItemAt for TypedList {
             .transpose()
     }
 }
-
-index_iterator!(
-    /// Iterates over a `PicoList` by index, so appends during iteration are seen, as with
-    /// `array.array`.
-    TypedListIter as "PicoListIterator" over TypedList
-);
