@@ -54,9 +54,9 @@ impl Region {
 /// `measure` (under the lock) says how many bytes to take. `fill` (under the lock, never for 0
 /// bytes) writes exactly `dest.len` bytes to `dest` (uninitialised memory, valid for that many
 /// writes, not overlapping the value) and returns `true`, or writes nothing and returns `false`
-/// when the value no longer has them. Short results are copied to the stack under one lock; longer ones
-/// go straight into a `bytes` object allocated after `measure` and filled under the lock again,
-/// or, if a thread changed the value in between, copied out under one lock.
+/// when the value no longer has them. Short results are copied to the stack under one lock;
+/// longer ones go straight into a `bytes` object allocated after `measure` and filled under the
+/// lock again, or, if a thread changed the value in between, copied out under one lock.
 pub(crate) fn new_bytes<'py, R>(
     g: &Guarded<R>,
     py: Python<'py>,

@@ -310,7 +310,7 @@ pub(crate) fn readinto<R: ByteFifo>(
 }
 
 /// Drops `n` bytes from the front; `ValueError` when fewer are queued.
-pub(crate) fn advance_tail<R: ByteFifo>(g: &Guarded<R>, py: Python<'_>, n: isize) -> PyResult<()> {
+pub(crate) fn consume<R: ByteFifo>(g: &Guarded<R>, py: Python<'_>, n: isize) -> PyResult<()> {
     let n = count(n, "n")?;
     g.with(py, |ring, _| {
         if n > ring.len() {
@@ -463,7 +463,7 @@ macro_rules! byte_ring_methods {
 
             /// Drops `n` queued bytes without copying them; `ValueError` if fewer are queued.
             fn consume(&self, py: Python<'_>, n: isize) -> PyResult<()> {
-                $crate::byte_ring::advance_tail(&self.inner, py, n)
+                $crate::byte_ring::consume(&self.inner, py, n)
             }
 
             /// Publishes the first `n` bytes written into the last writable view, once that view

@@ -12,4 +12,5 @@ guarded_class! {
     #[pyclass(name = "PicoQueueByte")]
     struct ByteQueue(PicoQueue<u8>), len: |queue| queue.len()
 }
+
 byte_ring_methods!(ByteQueue, view: "get_view", bulk: "push_bulk", "pop_bulk");

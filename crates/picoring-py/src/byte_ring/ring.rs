@@ -11,13 +11,14 @@ guarded_class! {
     #[pyclass(name = "PicoRingByte")]
     struct ByteRing(PicoRing<u8>), len: |ring| ring.len()
 }
+
 byte_ring_methods!(ByteRing, view: "get_readable_view", bulk: "push_bytes", "pop_bytes");
 
 #[pymethods]
 impl ByteRing {
     /// Drops `n` bytes from the front (upstream 0.6 name); `ValueError` if fewer are queued.
     fn advance_tail(&self, py: Python<'_>, n: isize) -> PyResult<()> {
-        byte_ring::advance_tail(&self.inner, py, n)
+        byte_ring::consume(&self.inner, py, n)
     }
 
     /// Publishes `n` bytes written into the last writable view (upstream 0.6 name of `commit`).

@@ -16,6 +16,7 @@ guarded_class! {
     #[pyclass(name = "PicoByteStreamPy")]
     struct ByteStream(Wakes<PicoByteStream>), len: |stream| stream.len()
 }
+
 byte_ring_methods!(ByteStream, view: "peek");
 
 /// What a blocking call waits for.
@@ -35,12 +36,12 @@ impl ByteStream {
     fn blocking<T>(
         &self,
         py: Python<'_>,
-        (timeout, idle): (Option<f64>, bool),
+        timeout: Option<f64>,
+        idle: bool,
         until: Until,
-        op: impl FnMut() -> PyResult<T>,
+        mut op: impl FnMut() -> PyResult<T>,
         done: impl Fn(&T) -> bool,
     ) -> PyResult<T> {
-        let mut op = op;
         if timeout == Some(0.0) || idle {
             return op();
         }
@@ -68,7 +69,7 @@ impl ByteStream {
         wait::check_timeout(timeout)?; // a bad timeout is refused whatever the data
         let idle = ByteInput::new(data)?.len() == 0;
         let push = || byte_ring::push_some(&self.inner, py, data);
-        self.blocking(py, (timeout, idle), Until::Room, push, |&stored| stored > 0)
+        self.blocking(py, timeout, idle, Until::Room, push, |&stored| stored > 0)
     }
 
     /// Removes and returns up to `n` bytes (`b""` when empty). With a `timeout` (seconds;
@@ -85,7 +86,7 @@ impl ByteStream {
         wait::check_timeout(timeout)?; // a bad timeout is refused whatever `n`
         let idle = count(n, "n")? == 0;
         let pop = || byte_ring::pop_bytes(&self.inner, py, n);
-        self.blocking(py, (timeout, idle), Until::Data, pop, |out| {
+        self.blocking(py, timeout, idle, Until::Data, pop, |out| {
             !out.as_bytes().is_empty()
         })
     }
