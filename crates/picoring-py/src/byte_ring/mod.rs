@@ -61,9 +61,10 @@ pub(crate) trait ByteFifo: Send + Sized + 'static {
     }
 }
 
-/// Implements [`ByteFifo`] for library types with the ring's method names.
+/// Implements [`ByteFifo`] for library types, which share the ring's method names; `|r| expr`
+/// reaches the ring underneath.
 macro_rules! impl_byte_fifo {
-    ($($ty:ty => |$r:ident| $ring:expr, push: $push:ident;)*) => {$(
+    ($($ty:ty => |$r:ident| $ring:expr;)*) => {$(
         impl ByteFifo for $ty {
             fn create(capacity: usize) -> Result<Self, picoring::Error> {
                 <$ty>::with_capacity(capacity)
@@ -83,7 +84,7 @@ macro_rules! impl_byte_fifo {
             }
             fn push_slice(&mut self, data: &[u8]) {
                 // Callers check the free space first; the result only restates it.
-                let _ = <$ty>::$push(self, data);
+                let _ = <$ty>::push_slice(self, data);
             }
             fn clear(&mut self) {
                 <$ty>::clear(self);
@@ -93,9 +94,9 @@ macro_rules! impl_byte_fifo {
 }
 
 impl_byte_fifo! {
-    PicoRing<u8> => |r| r, push: push_slice;
-    PicoQueue<u8> => |r| r.as_ring(), push: push_bulk;
-    PicoByteStream => |r| r.as_ring(), push: write;
+    PicoRing<u8> => |r| r;
+    PicoQueue<u8> => |r| r.as_ring();
+    PicoByteStream => |r| r.as_ring();
 }
 
 /// A byte ring whose changes wake waiters (the stream's blocking `read`/`write`): each

@@ -46,12 +46,8 @@ impl ByteStream {
             return op();
         }
         let (what, ready): (&str, fn(&PicoByteStream) -> bool) = match until {
-            Until::Room => ("no room in the stream before the timeout", |s| {
-                ByteFifo::free_len(s) > 0
-            }),
-            Until::Data => ("no bytes arrived before the timeout", |s| {
-                ByteFifo::len(s) > 0
-            }),
+            Until::Room => ("no room in the stream before the timeout", |s| !s.is_full()),
+            Until::Data => ("no bytes arrived before the timeout", |s| !s.is_empty()),
         };
         wait::retry(&self.inner, py, timeout, || what.into(), ready, op, done)
     }
