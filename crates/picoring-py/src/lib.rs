@@ -2,15 +2,15 @@
 //! the `picoring` crate. No ring logic lives here; see `python/picoring` for the package and
 //! the README for what each class does (its policy table).
 //!
-//! Every class is a frozen pyclass around [`guard::Guarded`]: a mutex over the library value,
+//! Every class is a frozen pyclass around `guard::Guarded`: a mutex over the library value,
 //! counters of live buffer exports (checked before anything frees, overwrites or moves exported
 //! bytes), `close()`, and a lock that survives `fork()`. Bytes-like arguments are read in place
-//! ([`input::ByteInput`]); memory goes out through the buffer protocol ([`export`]).
+//! (`input::ByteInput`); memory goes out through the buffer protocol (`export`).
 //!
-//! - [`byte_ring`]: `PicoRingByte`, `PicoQueueByte`, `PicoByteStreamPy`;
-//! - [`list`]: `PicoListByte` and the typed `PicoList`;
-//! - [`typed_ring`]: `PicoRing`, typed frames with blocking `push`/`pop` ([`wait`]);
-//! - [`typecode`]: `array.array`'s typecodes and number conversion.
+//! - `byte_ring`: `PicoRingByte`, `PicoQueueByte`, `PicoByteStreamPy`;
+//! - `list`: `PicoListByte` and the typed `PicoList`;
+//! - `typed_ring`: `PicoRing`, typed frames with blocking `push`/`pop` (`wait`);
+//! - `typecode`: `array.array`'s typecodes and number conversion.
 #![warn(clippy::undocumented_unsafe_blocks)]
 
 mod byte_ring;
