@@ -24,6 +24,9 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/picoring-crate.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 tar -xzf "$crate" -C "$tmp"
 unpacked=$tmp/picoring-$version
+# The package's files carry one fixed old mtime: without this, cargo would take the build of
+# the last package in the reused target directory below as up to date for this one.
+find "$unpacked" -type f -exec touch {} +
 echo "== testing the packaged crate in $unpacked"
 for f in Cargo.toml Cargo.lock README.md LICENSE-MIT LICENSE-APACHE src/lib.rs; do
     [ -f "$unpacked/$f" ] && [ ! -L "$unpacked/$f" ] || { echo "the package lacks $f (or it is a link)" >&2; exit 1; }

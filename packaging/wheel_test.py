@@ -344,15 +344,19 @@ def test_wheel_with(label: str, python: Path, wheel: Path, version: str, pytest_
 def test_sdist(sdist: Path, version: str) -> float:
     """Builds and installs the sdist in a fresh venv of the running interpreter, then smoke-tests."""
     start = time.monotonic()
-    env = dict(os.environ)
-    # Reuse compiled dependencies between runs; the picoring crates build from the sdist.
-    env.setdefault("CARGO_TARGET_DIR", str(REPO / "target" / "sdist-build"))
     with tempfile.TemporaryDirectory(prefix="picoring-sdist-") as tmp:
         tmp = Path(tmp)
+        # A target directory of its own, empty: the sdist's files carry one fixed old mtime, so
+        # in a reused target directory cargo would take the last sdist's build as up to date
+        # (its fingerprints compare mtimes, and the paths inside the sdist never change).
+        env = dict(os.environ, CARGO_TARGET_DIR=str(tmp / "target"))
         run([sys.executable, "-m", "venv", tmp / "venv"])
         venv_python = tmp / "venv" / "bin" / "python"
-        run([venv_python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", sdist],
-            env=env)
+        # --no-cache-dir: pip keeps wheels it built from an sdist named like this one, keyed by
+        # its path, and would install the wheel of an older sdist at the same path instead of
+        # building this one. Not --quiet: the log shows the build ("Building wheel for picoring").
+        run([venv_python, "-m", "pip", "install", "--no-cache-dir", "--disable-pip-version-check",
+             "--no-compile", sdist], env=env)
         shutil.copy(REPO / "packaging" / "smoke.py", tmp / "smoke.py")
         run([venv_python, "smoke.py", "--expect-version", version], cwd=tmp)
     return time.monotonic() - start
