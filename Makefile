@@ -292,9 +292,10 @@ DIST := dist
 # The abi3 wheel (CPython >= 3.11), release build, linked against glibc 2.28 by zig (PyPI's
 # `ziglang`) so it is manylinux_2_28: maturin checks the wheel's symbols against that policy
 # and fails the build if it is not compliant; `auditwheel show` checks it again, independently.
-# Then the sdist. Both go to dist/ (emptied first).
+# Then the sdist. Both go to dist/ (emptied first). maturin runs zig as `python3 -m ziglang`,
+# hence the venv first in PATH. Tested with ziglang 0.17.
 $(VENV)/.wheel-tools-installed: $(VENV)/.tools-installed
-	$(VENV_PY) -m pip install --quiet --disable-pip-version-check "ziglang>=0.13" "auditwheel>=6"
+	$(VENV_PY) -m pip install --quiet --disable-pip-version-check "ziglang>=0.13,<0.18" "auditwheel>=6"
 	touch $@
 
 wheel: $(VENV)/.wheel-tools-installed
