@@ -10,7 +10,7 @@ CARGO ?= cargo
 	fuzz-python-quick
 
 test: lint check-targets msrv rust-test stress loom miri-ring fuzz-quick bench-quick python-test \
-	python-typecheck fuzz-python-quick
+	python-typecheck fuzz-python-quick package-test wheel-test
 
 lint:
 	$(CARGO) fmt --all -- --check
@@ -282,3 +282,38 @@ sanitize-python: $(VENV)/.tools-installed
 		'import picoring._picoring as m, sys; sys.exit(0 if m.__file__.startswith("$(abspath $(ASAN_PY_DIR))") else "not the ASan build: " + m.__file__)'; \
 	LD_PRELOAD="$$libasan" ASAN_OPTIONS=detect_leaks=0:allocator_may_return_null=1 PYTHONMALLOC=malloc PICORING_SANITIZER=address \
 		PYTHONPATH=$(abspath $(ASAN_PY_DIR))/site $(VENV_PY) -m pytest -q -p no:cacheprovider python/tests
+
+# ---- Packaging: the published crate, the wheel and the sdist ------------------------------
+# The version is set once, in Cargo.toml's [workspace.package]; pyproject.toml takes it from
+# there (maturin) and `picoring.__version__` reads the installed metadata.
+.PHONY: wheel wheel-test package-test
+DIST := dist
+
+# The abi3 wheel (CPython >= 3.11), release build, linked against glibc 2.28 by zig (PyPI's
+# `ziglang`) so it is manylinux_2_28: maturin checks the wheel's symbols against that policy
+# and fails the build if it is not compliant; `auditwheel show` checks it again, independently.
+# Then the sdist. Both go to dist/ (emptied first). maturin runs zig as `python3 -m ziglang`,
+# hence the venv first in PATH. Tested with ziglang 0.17.
+$(VENV)/.wheel-tools-installed: $(VENV)/.tools-installed
+	$(VENV_PY) -m pip install --quiet --disable-pip-version-check "ziglang>=0.13,<0.18" "auditwheel>=6"
+	touch $@
+
+wheel: $(VENV)/.wheel-tools-installed
+	rm -rf $(DIST)
+	PATH=$(abspath $(VENV))/bin:$$PATH $(VENV)/bin/maturin build --release --zig \
+		--compatibility manylinux_2_28 --out $(DIST)
+	$(VENV)/bin/auditwheel show $(DIST)/picoring-*.whl
+	$(VENV)/bin/maturin sdist --out $(DIST)
+	ls -l $(DIST)
+
+# The built wheel installed in a fresh venv for every CPython >= 3.11 on the machine (pyenv's),
+# each running the pytest suite from a copy of python/tests outside the source tree; the
+# wheel's file list and metadata, and the sdist built and smoke-tested in a fresh venv
+# (packaging/wheel_test.py). Under CI=true an interpreter found but unusable fails the run.
+wheel-test: wheel
+	$(PYTHON) packaging/wheel_test.py --dist $(DIST)
+
+# `cargo package` (the publish dry-run) of the library, then the packaged crate unpacked in a
+# temporary directory outside the workspace and tested there (packaging/crate_test.sh).
+package-test:
+	CARGO="$(CARGO)" packaging/crate_test.sh

@@ -64,6 +64,8 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 #![deny(missing_docs)]
+// docs.rs (`--cfg docsrs`, see Cargo.toml) labels what each feature adds.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(clippy::undocumented_unsafe_blocks)]
 
@@ -88,5 +90,7 @@ pub use stream::{FrameError, LengthPrefix, PicoByteStream};
 
 /// The README's examples, run as doc tests.
 #[cfg(doctest)]
-#[doc = include_str!("../../../README.md")]
+// `README.md` in this directory links to the workspace README, so the path holds in the
+// workspace and in the published package alike.
+#[doc = include_str!("../README.md")]
 pub struct ReadmeDoctests;

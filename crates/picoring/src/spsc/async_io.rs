@@ -36,6 +36,7 @@ use super::{Consumer, Producer};
 /// assert_eq!(all, vec![7u8; 100_000]);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[cfg_attr(docsrs, doc(cfg(feature = "async")))]
 impl AsyncRead for Consumer<u8> {
     fn poll_read(
         self: Pin<&mut Self>,
@@ -77,6 +78,7 @@ impl AsyncRead for Consumer<u8> {
 /// })?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[cfg_attr(docsrs, doc(cfg(feature = "async")))]
 impl AsyncBufRead for Consumer<u8> {
     fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
         let this = self.get_mut();
@@ -121,6 +123,7 @@ impl AsyncBufRead for Consumer<u8> {
 /// })?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
+#[cfg_attr(docsrs, doc(cfg(feature = "async")))]
 impl AsyncWrite for Producer<u8> {
     fn poll_write(
         self: Pin<&mut Self>,

@@ -19,6 +19,7 @@ use super::PicoByteStream;
 /// assert_eq!(stream.chunk(), &[7]);
 /// # Ok::<(), picoring::Error>(())
 /// ```
+#[cfg_attr(docsrs, doc(cfg(feature = "bytes")))]
 impl Buf for PicoByteStream {
     #[inline]
     fn remaining(&self) -> usize {
@@ -56,6 +57,7 @@ impl Buf for PicoByteStream {
 // reader can see until committed; `advance_mut` past the end behaves as `remaining_mut()`
 // (commit clamps), and the free region is always initialized memory, so even a caller that
 // commits without writing exposes stale bytes, never uninitialized ones.
+#[cfg_attr(docsrs, doc(cfg(feature = "bytes")))]
 unsafe impl BufMut for PicoByteStream {
     #[inline]
     fn remaining_mut(&self) -> usize {
