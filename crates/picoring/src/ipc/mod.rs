@@ -806,12 +806,27 @@ impl RoleSlot {
     }
 
     /// The role was claimed once and its holder released it or no longer runs (system calls).
+    /// A dead holder's claim is cleared, so that from then on [`released`](Self::released)
+    /// tells without a system call.
     fn gone(&self) -> bool {
         if self.claims.load(Ordering::Acquire) == 0 {
             return false;
         }
         let owner = self.owner.load(Ordering::Acquire);
-        owner == 0 || !os::is_alive(owner)
+        if owner == 0 {
+            return true;
+        }
+        if os::is_alive(owner) {
+            return false;
+        }
+        // Fails when the claim changed meanwhile: gone only if it was released.
+        match self
+            .owner
+            .compare_exchange(owner, 0, Ordering::AcqRel, Ordering::Acquire)
+        {
+            Ok(_) => true,
+            Err(now) => now == 0,
+        }
     }
 }
 
