@@ -9,7 +9,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{block, corrupt, notify, os, wake, Inner, Role, Stop};
+use super::{block, corrupt, os, Inner, Role, Stop};
 use crate::Pod;
 
 /// The writing end of a shared ring: see the [module docs](super).
@@ -304,7 +304,9 @@ impl<T: Pod> Producer<T> {
         self.tail += bytes as u64;
         let h = self.inner.header();
         h.tail.store(self.tail, Ordering::Release);
-        notify(&h.data_seq, &h.data_waiting);
+        let tail = self.tail;
+        h.data_bell()
+            .ring_if(|| tail.wrapping_sub(h.head.load(Ordering::Acquire)));
     }
 
     /// All free space as one contiguous slice, wrapped or not; publish what you wrote with
@@ -408,7 +410,11 @@ impl<T: Pod> Producer<T> {
         self.check_process()?;
         let inner = Arc::clone(&self.inner);
         let h = inner.header();
-        let outcome = block(&h.space_seq, &h.space_waiting, &h.consumer, timeout, || {
+        // Like a socket's writer, a producer waiting for space is woken once half the ring is
+        // free (or what it asked for, if more): one wakeup per half ring, not per chunk.
+        let want = (min * size).max(inner.data_len() / 2) as u64;
+        let (mine, theirs) = (h.space_bell(), h.data_bell());
+        let outcome = block(mine, theirs, &h.consumer, want, timeout, || {
             let free = self.free_bytes(min * size) / size;
             if self.corrupt {
                 return Err(corrupt(
@@ -451,7 +457,7 @@ impl<T: Pod> Drop for Producer<T> {
         let h = self.inner.header();
         h.producer.release(self.owner);
         // A consumer asleep waiting for data learns at once that no more will come.
-        wake(&h.data_seq);
+        h.data_bell().ring();
     }
 }
 
@@ -612,7 +618,11 @@ impl<T: Pod> Consumer<T> {
         self.head += bytes as u64;
         let h = self.inner.header();
         h.head.store(self.head, Ordering::Release);
-        notify(&h.space_seq, &h.space_waiting);
+        let (head, data_len) = (self.head, self.inner.data_len() as u64);
+        h.space_bell().ring_if(|| {
+            let queued = h.tail.load(Ordering::Acquire).wrapping_sub(head);
+            data_len.saturating_sub(queued)
+        });
     }
 
     /// Removes and returns the oldest element, `None` when none is queued.
@@ -770,15 +780,23 @@ impl<T: Pod> Consumer<T> {
         self.check_process()?;
         let inner = Arc::clone(&self.inner);
         let h = inner.header();
-        let outcome = block(&h.data_seq, &h.data_waiting, &h.producer, timeout, || {
-            let queued = self.queued_bytes(min * size) / size;
-            if self.corrupt {
-                return Err(corrupt(
-                    "shared ring header holds an invalid producer position",
-                ));
-            }
-            Ok((queued >= min).then_some(queued))
-        })?;
+        let (mine, theirs) = (h.data_bell(), h.space_bell());
+        let outcome = block(
+            mine,
+            theirs,
+            &h.producer,
+            (min * size) as u64,
+            timeout,
+            || {
+                let queued = self.queued_bytes(min * size) / size;
+                if self.corrupt {
+                    return Err(corrupt(
+                        "shared ring header holds an invalid producer position",
+                    ));
+                }
+                Ok((queued >= min).then_some(queued))
+            },
+        )?;
         match outcome {
             Ok(queued) => Ok(queued),
             Err(Stop::PeerGone) => {
@@ -811,7 +829,7 @@ impl<T: Pod> Drop for Consumer<T> {
         let h = self.inner.header();
         h.consumer.release(self.owner);
         // A producer asleep waiting for space learns at once that nobody will read.
-        wake(&h.space_seq);
+        h.space_bell().ring();
     }
 }
 
