@@ -692,6 +692,25 @@ fn corrupt_positions_are_errors() {
     ring.consumer().unwrap();
 }
 
+/// Positions are free-running 64-bit counters, and a header may start them anywhere: close to
+/// 2^64 they wrap without a panic (this runs in debug builds, where overflow would panic).
+#[test]
+fn positions_wrap_at_two_to_the_64() {
+    let _serial = serial();
+    let ring = SharedRing::<u8>::create(4096).unwrap();
+    let start = u64::MAX - 99;
+    poke(&ring, 128, &start.to_ne_bytes());
+    poke(&ring, 256, &start.to_ne_bytes());
+    let (mut tx, mut rx) = (ring.producer().unwrap(), ring.consumer().unwrap());
+    let data: Vec<u8> = (0..=255).collect();
+    assert_eq!(tx.push_slice(&data), 256);
+    assert_eq!(tx.len(), 256);
+    assert_eq!(rx.readable(), &data[..]);
+    assert_eq!(rx.consume(256), 256);
+    assert!(rx.is_empty());
+    assert_eq!(tx.free_len(), tx.capacity());
+}
+
 /// Named ring files cut short are refused on open.
 #[test]
 fn truncated_files_are_refused() {

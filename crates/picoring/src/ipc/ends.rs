@@ -39,6 +39,8 @@ pub struct Producer<T: Pod = u8> {
     /// Bytes published: always equal to the header's `tail`, which only we write.
     tail: u64,
     /// The consumer's position as last read and checked: `tail - cached_head <= data_len`.
+    /// (Positions are free-running and wrap at 2^64, which a header written by another process
+    /// may start close to: all arithmetic on them wraps.)
     cached_head: u64,
     /// Set once the header gave an invalid index: the end refuses to move from then on.
     corrupt: bool,
@@ -136,7 +138,7 @@ impl<T: Pod> Producer<T> {
     #[inline(always)]
     fn free_bytes(&mut self, want: usize) -> usize {
         let data_len = self.inner.data_len();
-        let used = (self.tail - self.cached_head) as usize;
+        let used = self.tail.wrapping_sub(self.cached_head) as usize;
         let free = data_len - used;
         if free >= want || self.corrupt {
             return if self.corrupt { 0 } else { free };
@@ -301,7 +303,7 @@ impl<T: Pod> Producer<T> {
     /// Publishes `bytes` more bytes (already written).
     #[inline(always)]
     fn publish(&mut self, bytes: usize) {
-        self.tail += bytes as u64;
+        self.tail = self.tail.wrapping_add(bytes as u64);
         let h = self.inner.header();
         h.tail.store(self.tail, Ordering::Release);
         let tail = self.tail;
@@ -502,7 +504,7 @@ impl<T: Pod> Consumer<T> {
     /// than `want`; 0 once the header gave an invalid position.
     #[inline(always)]
     fn queued_bytes(&mut self, want: usize) -> usize {
-        let queued = (self.cached_tail - self.head) as usize;
+        let queued = self.cached_tail.wrapping_sub(self.head) as usize;
         if queued >= want || self.corrupt {
             return if self.corrupt { 0 } else { queued };
         }
@@ -615,7 +617,7 @@ impl<T: Pod> Consumer<T> {
     /// Gives `bytes` consumed bytes back to the producer.
     #[inline(always)]
     fn release(&mut self, bytes: usize) {
-        self.head += bytes as u64;
+        self.head = self.head.wrapping_add(bytes as u64);
         let h = self.inner.header();
         h.head.store(self.head, Ordering::Release);
         let (head, data_len) = (self.head, self.inner.data_len() as u64);

@@ -777,7 +777,9 @@ impl RoleSlot {
     /// Claims the role for `me` (this process's owner word): takes it when free or when its
     /// holder no longer runs.
     fn claim(&self, role: Role, me: u64) -> io::Result<()> {
-        loop {
+        // A slot that changes under every attempt is being fought over (or scribbled on):
+        // give up rather than spin.
+        for _ in 0..1000 {
             let current = self.owner.load(Ordering::Acquire);
             if current != 0 && os::is_alive(current) {
                 return Err(io::Error::new(
@@ -797,6 +799,7 @@ impl RoleSlot {
                 return Ok(());
             }
         }
+        Err(corrupt("shared ring role slot keeps changing"))
     }
 
     /// Gives the role up if `me` still holds it.
