@@ -175,17 +175,13 @@ mod ends;
 mod header;
 mod io_impl;
 
+// The system calls: `sys::ipc` and `sys::futex` where shared rings exist, a stub elsewhere.
 #[cfg(all(any(target_os = "linux", target_os = "android"), not(miri)))]
-#[path = "../sys/futex.rs"]
-mod futex;
-#[cfg(all(any(target_os = "linux", target_os = "android"), not(miri)))]
-#[path = "linux.rs"]
-mod os;
+use crate::sys::{futex, ipc as os};
 #[cfg(not(all(any(target_os = "linux", target_os = "android"), not(miri))))]
-#[path = "unsupported.rs"]
-mod os;
+mod unsupported;
 #[cfg(not(all(any(target_os = "linux", target_os = "android"), not(miri))))]
-use os::futex;
+use unsupported::{self as os, futex};
 
 pub use ends::{Consumer, Producer};
 
@@ -246,7 +242,7 @@ impl Inner {
         }
         let geometry = Geometry::for_new(bytes, frame_len, os::page_size())
             .ok_or(crate::Error::CapacityOverflow)?;
-        if let Some(available) = crate::mirror::memory_and_swap() {
+        if let Some(available) = crate::sys::memory_and_swap() {
             if geometry.data_len as u64 > available {
                 return Err(crate::Error::ExceedsMemory {
                     requested: geometry.data_len,
