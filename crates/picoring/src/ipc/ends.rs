@@ -400,55 +400,60 @@ impl<T: Pod> Producer<T> {
     pub fn wait_writable(&mut self, min: usize, timeout: Option<Duration>) -> io::Result<usize> {
         let size = mem::size_of::<T>();
         let min = min.min(self.capacity());
-        let free = self.free_bytes(min * size) / size;
-        if self.corrupt {
-            return Err(corrupt(
-                "shared ring header holds an invalid consumer position",
-            ));
-        }
-        if free >= min {
-            return Ok(free);
-        }
-        self.check_process()?;
-        let inner = Arc::clone(&self.inner);
-        let h = inner.header();
         // Like a socket's writer, a producer waiting for space is woken once half the ring is
         // free (or what it asked for, if more): one wakeup per half ring, not per chunk.
-        let want = (min * size).max(inner.data_len() / 2) as u64;
-        let (mine, theirs) = (h.space_bell(), h.data_bell());
-        let outcome = block(mine, theirs, &h.consumer, want, timeout, || {
+        let want = (min * size).max(self.inner.data_len() / 2) as u64;
+        let inner = Arc::clone(&self.inner);
+        let outcome = wait_for(&inner, self.pid, Role::Producer, min, want, timeout, || {
             let free = self.free_bytes(min * size) / size;
-            if self.corrupt {
-                return Err(corrupt(
-                    "shared ring header holds an invalid consumer position",
-                ));
-            }
-            Ok((free >= min).then_some(free))
+            (!self.corrupt).then_some(free)
         })?;
-        match outcome {
-            Ok(free) => Ok(free),
-            Err(Stop::PeerGone) => Err(io::ErrorKind::BrokenPipe.into()),
-        }
+        outcome.map_err(|Stop::PeerGone| io::ErrorKind::BrokenPipe.into())
     }
 
     /// Whether the consumer released its role (no system call): `write`'s quick check.
     pub(super) fn consumer_released(&self) -> bool {
         self.inner.header().consumer.released()
     }
-
-    fn check_process(&self) -> io::Result<()> {
-        check_process(self.pid)
-    }
 }
 
-/// Fails in a forked child using an end its parent claimed.
-fn check_process(pid: u32) -> io::Result<()> {
+/// Both ends' waits for `min` elements (free for the producer `me == Role::Producer`, queued
+/// for the consumer). `count` gives how many there are now, `None` once the header gave an
+/// invalid position; `want` is the bytes to be woken for. Fails in a forked child using an end
+/// its parent claimed.
+fn wait_for(
+    inner: &Inner,
+    pid: u32,
+    me: Role,
+    min: usize,
+    want: u64,
+    timeout: Option<Duration>,
+    mut count: impl FnMut() -> Option<usize>,
+) -> io::Result<Result<usize, Stop>> {
+    let invalid = || {
+        corrupt(match me {
+            Role::Producer => "shared ring header holds an invalid consumer position",
+            Role::Consumer => "shared ring header holds an invalid producer position",
+        })
+    };
+    let now = count().ok_or_else(invalid)?;
+    if now >= min {
+        return Ok(Ok(now));
+    }
     if os::current_pid() != pid {
         return Err(io::Error::other(
             "this shared ring end belongs to the process that claimed it (inherited by fork)",
         ));
     }
-    Ok(())
+    let h = inner.header();
+    let (mine, theirs, peer) = match me {
+        Role::Producer => (h.space_bell(), h.data_bell(), &h.consumer),
+        Role::Consumer => (h.data_bell(), h.space_bell(), &h.producer),
+    };
+    block(mine, theirs, peer, want, timeout, || {
+        let now = count().ok_or_else(invalid)?;
+        Ok((now >= min).then_some(now))
+    })
 }
 
 impl<T: Pod> Drop for Producer<T> {
@@ -770,56 +775,28 @@ impl<T: Pod> Consumer<T> {
     pub fn wait_readable(&mut self, min: usize, timeout: Option<Duration>) -> io::Result<usize> {
         let size = mem::size_of::<T>();
         let min = min.min(self.capacity());
-        let queued = self.queued_bytes(min * size) / size;
-        if self.corrupt {
-            return Err(corrupt(
-                "shared ring header holds an invalid producer position",
-            ));
-        }
-        if queued >= min {
-            return Ok(queued);
-        }
-        self.check_process()?;
+        let want = (min * size) as u64;
         let inner = Arc::clone(&self.inner);
-        let h = inner.header();
-        let (mine, theirs) = (h.data_bell(), h.space_bell());
-        let outcome = block(
-            mine,
-            theirs,
-            &h.producer,
-            (min * size) as u64,
-            timeout,
-            || {
-                let queued = self.queued_bytes(min * size) / size;
-                if self.corrupt {
-                    return Err(corrupt(
-                        "shared ring header holds an invalid producer position",
-                    ));
-                }
-                Ok((queued >= min).then_some(queued))
-            },
-        )?;
+        let outcome = wait_for(&inner, self.pid, Role::Consumer, min, want, timeout, || {
+            let queued = self.queued_bytes(min * size) / size;
+            (!self.corrupt).then_some(queued)
+        })?;
         match outcome {
             Ok(queued) => Ok(queued),
             Err(Stop::PeerGone) => {
                 // The producer may have published just before it went: look once more.
                 let queued = self.queued_bytes(min * size) / size;
                 if self.corrupt {
-                    return Err(corrupt(
+                    Err(corrupt(
                         "shared ring header holds an invalid producer position",
-                    ));
-                }
-                if queued >= min {
+                    ))
+                } else if queued >= min {
                     Ok(queued)
                 } else {
                     Err(io::ErrorKind::UnexpectedEof.into())
                 }
             }
         }
-    }
-
-    fn check_process(&self) -> io::Result<()> {
-        check_process(self.pid)
     }
 }
 
