@@ -48,9 +48,10 @@
 //! - The consumer reads everything that was committed, then sees end-of-stream:
 //!   [`Consumer::wait_readable`] fails with [`io::ErrorKind::UnexpectedEof`] and `read` returns
 //!   `Ok(0)`, as on a pipe.
-//! - The producer gets [`io::ErrorKind::BrokenPipe`] from its waits and `write`. Like a pipe's
-//!   writer it learns of a consumer that was killed only when it has to wait (the ring full):
-//!   until then its writes succeed and are lost with the ring.
+//! - The producer gets [`io::ErrorKind::BrokenPipe`] from its waits and `write`. Unlike a
+//!   pipe's writer, which the kernel tells at once, it learns that a consumer was killed only
+//!   when it has to wait (the ring full) or asks [`Producer::is_abandoned`]: until then its
+//!   writes succeed and are lost with the ring; from then on every `write` fails.
 //! - "Gone" means the holder released the role (dropped its end), or the process that claimed
 //!   it no longer runs. A clean release is seen at once; a process that died without releasing
 //!   is noticed within one waiting slice ([`LIVENESS_SLICE`]) of a blocked wait.
