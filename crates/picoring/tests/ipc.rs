@@ -876,3 +876,42 @@ fn leak_cycles() {
         ));
     }
 }
+
+/// Before a producer has ever claimed the ring, a consumer waits for one (a timeout, not the
+/// end of the stream); the ends are `Send + 'static` and work from other threads.
+#[test]
+fn a_consumer_waits_for_a_first_producer_and_ends_move_to_threads() {
+    fn send_static<T: Send + 'static>(_: &T) {}
+    let _serial = serial();
+    let ring = SharedRing::<u64>::create(1024).unwrap();
+    let mut rx = ring.consumer().unwrap();
+    assert!(!rx.is_abandoned());
+    let err = rx
+        .wait_readable(1, Some(Duration::from_millis(20)))
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::TimedOut);
+    let mut tx = ring.producer().unwrap();
+    send_static(&tx);
+    send_static(&rx);
+    drop(ring); // the ends keep the mapping
+    let writer = thread::spawn(move || {
+        for i in 0..100_000u64 {
+            tx.wait_writable(1, LONG).unwrap();
+            tx.push(i).unwrap();
+        }
+    });
+    let mut expected = 0u64;
+    loop {
+        match rx.wait_readable(1, LONG) {
+            Ok(_) => {}
+            Err(err) if err.kind() == ErrorKind::UnexpectedEof => break,
+            Err(err) => panic!("{err}"),
+        }
+        while let Some(v) = rx.pop() {
+            assert_eq!(v, expected);
+            expected += 1;
+        }
+    }
+    writer.join().unwrap();
+    assert_eq!(expected, 100_000);
+}
