@@ -70,6 +70,7 @@
 #![warn(clippy::undocumented_unsafe_blocks)]
 
 mod error;
+pub mod ipc;
 mod list;
 pub mod mirror;
 pub mod mpsc;

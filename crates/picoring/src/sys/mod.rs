@@ -15,6 +15,8 @@
 //! | `mod.rs` | everywhere | page size and allocation granularity, RAM + swap, address-space limit, page-aligned zeroed memory; picks the files below |
 //! | `unix.rs` | every unix | `mmap`/`munmap`/`mprotect`/`madvise`, `ftruncate`, fixed shared maps of an [`OwnedFd`](std::os::fd::OwnedFd), the list's reservations, `pthread_atfork` |
 //! | `linux.rs` | Linux, Android | `memfd_create`, `mremap`, `MADV_POPULATE_WRITE`, named POSIX shm, `sysinfo`, `membarrier` |
+//! | `futex.rs` | Linux, Android | futex wait and wake on a word of memory shared between processes ([`crate::ipc`]) |
+//! | `ipc.rs` | Linux, Android | the shared rings' files (sealed memfd, `/dev/shm`), their mirrored mapping at a header, process liveness ([`crate::ipc`]) |
 //! | `freebsd.rs` | FreeBSD | `shm_open(SHM_ANON)` |
 //! | `macos.rs` | macOS / iOS | the Mach VM calls |
 //! | `windows.rs` | Windows | sections as `OwnedHandle`, `VirtualAlloc2` placeholders, `MapViewOfFile3`, `VirtualAlloc`/`VirtualFree`, `GetSystemInfo` |
@@ -35,6 +37,10 @@ use crate::Error;
 
 #[cfg(all(target_os = "freebsd", not(miri)))]
 pub(crate) mod freebsd;
+#[cfg(all(any(target_os = "linux", target_os = "android"), not(miri)))]
+pub(crate) mod futex;
+#[cfg(all(any(target_os = "linux", target_os = "android"), not(miri)))]
+pub(crate) mod ipc;
 #[cfg(all(any(target_os = "linux", target_os = "android"), not(miri)))]
 pub(crate) mod linux;
 #[cfg(all(target_vendor = "apple", not(miri)))]
