@@ -1,5 +1,6 @@
-"""The README's benchmark section (bench/README-bench.md), written by every `make bench` run
-from that run's results only, so the README never shows a figure `make bench` did not produce."""
+"""The README's benchmark section (also written to bench/README-bench.md), rewritten by every
+`make bench` run from that run's results only, so the README never shows a figure `make bench`
+did not produce."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from report import all_rows, fmt_bytes, fmt_time
 REPRODUCE = """\
 Reproduce with `make bench` (a few minutes on 2 cores; it builds the Python extension in
 release mode, installs numpy and matplotlib into `.venv` and the upstream picoring 0.6 wheel
-into `.venv-upstream`, then runs the Rust comparisons with criterion and the Python scenarios,
-each in fresh processes). It prints every table at the end and writes `bench/results.md` (all
-tables), `bench/results.json` (raw figures) and `bench/results.png` (the ratios as a chart).
+into `.venv-upstream`, then runs the Rust comparisons with criterion (`crates/compare`) and the
+Python scripts and scenarios (`bench/`), each in fresh processes). It prints every table at the
+end, rewrites this section, and writes `bench/results.md` (all tables), `bench/results.json`
+(raw figures) and `bench/results.png` (the ratios as a chart), which are not committed.
 `make bench-quick` runs the same code with tiny sizes in seconds; `make test` includes it.
 """
 
