@@ -178,24 +178,22 @@ def paired_table(rust: dict) -> list[str]:
     return out
 
 
+INTRO = (
+    "What mirroring buys is the single contiguous view: it costs the same whatever the size, "
+    "where every alternative that yields one buffer copies. It does not make copying faster "
+    "(compare the streaming rows), and where a built-in ties or wins (per-item appends from "
+    "Python, a deque when whole objects are all you pass) the table shows it."
+)
+
+
 def render_readme(results: dict) -> str:
     m = results["machine"]
-    out = [
-        "## Benchmarks",
-        "",
+    run = (
         f"One `make bench` run, {m['date']}, on {m['cpu']} ({m['cores']} cores, {m['kernel']}, "
         f"1-minute load average {m.get('load_average_at_start')} at start: a shared machine, so "
-        f"read ratios, not absolutes); Python {m['python']}, numpy {m['numpy']}, {m['rustc']}.",
-        "",
-        "What mirroring buys is the single contiguous view: it costs the same whatever the size, "
-        "where every alternative that yields one buffer copies. It does not make copying faster "
-        "(compare the streaming rows), and where a built-in ties or wins (per-item appends from "
-        "Python, a deque when whole objects are all you pass) the table shows it.",
-        "",
-        "### Python",
-        "",
-    ]
-    out += python_table(results)
+        f"read ratios, not absolutes); Python {m['python']}, numpy {m['numpy']}, {m['rustc']}."
+    )
+    out = ["## Benchmarks", "", run, "", INTRO, "", "### Python", ""] + python_table(results)
     if results.get("rust"):
         out += ["### Rust", ""] + paired_table(results["rust"]) + rust_table(results["rust"])
     out += ["### Reproduce", "", REPRODUCE]
