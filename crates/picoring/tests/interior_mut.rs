@@ -1,5 +1,5 @@
 //! Elements with interior mutability (`Cell`, `RefCell`, `Mutex`, atomics) changed through the
-//! shared views (`PicoRing::readable`/`get`/`iter`/`front`/`back`, `PicoQueue::view`, the SPSC
+//! shared views (`PicoRing::readable`/`get`/`iter`/`front`/`back`, `PicoQueue::readable`, the SPSC
 //! consumer's `readable`) while the queue wraps past the physical end of the buffer: every later
 //! `pop`, `consume` and drop sees the change, and every element is dropped exactly once.
 //!
@@ -271,7 +271,7 @@ fn ring_other_mut_paths_see_changes<E: Element>() {
     }
 }
 
-/// `PicoQueue::view` (and `as_ring`) over wrapped elements, then `pop` and `consume`.
+/// `PicoQueue::readable` (and `as_ring`) over wrapped elements, then `pop` and `consume`.
 fn queue_sees_changes<E: Element>() {
     for options in backends() {
         let log = DropLog::default();
@@ -284,14 +284,14 @@ fn queue_sees_changes<E: Element>() {
         for i in 0..WRAPPED {
             assert!(queue.push(E::new(&log, 100 + i as u64)).is_ok());
         }
-        for (i, element) in queue.view().iter().enumerate() {
+        for (i, element) in queue.readable().iter().enumerate() {
             element.set(&log, 200 + i as u64);
         }
         queue.as_ring().back().unwrap().set(&log, 999);
         for i in 0..3 {
             assert_eq!(queue.pop().unwrap().value(), 200 + i);
         }
-        let seen: Vec<u64> = queue.view().iter().map(E::value).collect();
+        let seen: Vec<u64> = queue.readable().iter().map(E::value).collect();
         assert_eq!(seen, [203, 204, 999]);
         assert_eq!(queue.consume(2), 2);
         assert_eq!(queue.pop().unwrap().value(), 999);
