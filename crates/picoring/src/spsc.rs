@@ -74,7 +74,8 @@ pub use producer::Producer;
 /// a microsecond from making progress. Measured with 4 KiB reads and writes through a 64 KiB
 /// ring, each end on its own thread under `futures::executor::block_on`: 8 yields gave
 /// 3.3 GiB/s, 32 gave 3.6 and 128 gave 7.5, the speed of the blocking `Read`/`Write` ends; the
-/// earlier code, which registered at once, gave 2.9. (`benches/spsc_io.rs` compares the two.)
+/// earlier code, which registered at once, gave 2.9. (`spsc_async_4k` in
+/// `crates/compare/benches/own.rs` compares the two.)
 #[cfg(all(feature = "async", not(loom)))]
 const YIELDS_BEFORE_REGISTER: u8 = 128;
 
