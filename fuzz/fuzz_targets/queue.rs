@@ -109,7 +109,7 @@ fn tracked_ops(input: &Input) {
         assert_eq!(queue.free_len(), cap - model.len());
         assert_eq!(queue.is_full(), model.len() == cap);
         assert!(queue
-            .view()
+            .readable()
             .iter()
             .map(Tracked::key)
             .eq(model.iter().copied()));

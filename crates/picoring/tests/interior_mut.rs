@@ -174,6 +174,18 @@ fn wrapped_ring<E: Element>(log: &DropLog, options: &MirrorOptions) -> PicoRing<
     ring
 }
 
+/// Runs `scenario` on a ring wrapped as [`wrap`] leaves it, on every backend, then drops the
+/// ring: every element made must then have been dropped exactly once.
+fn each_wrapped_ring<E: Element>(scenario: impl Fn(&mut PicoRing<E>, &DropLog)) {
+    for options in backends() {
+        let log = DropLog::default();
+        let mut ring = wrapped_ring::<E>(&log, &options);
+        scenario(&mut ring, &log);
+        drop(ring);
+        log.assert_each_dropped_once();
+    }
+}
+
 /// The shared accessors of `PicoRing`, each giving element `i`.
 type Accessor<E> = fn(&PicoRing<E>, usize) -> &E;
 
@@ -197,17 +209,15 @@ fn accessors<E>() -> [(&'static str, Accessor<E>); 6] {
 /// Changes every wrapped element through each shared accessor, then takes them out by `pop`
 /// (the head crosses the physical end after two): each pop returns the changed value.
 fn ring_pop_sees_changes<E: Element>() {
-    for options in backends() {
-        for (name, get) in accessors::<E>() {
-            let log = DropLog::default();
-            let mut ring = wrapped_ring::<E>(&log, &options);
+    for (name, get) in accessors::<E>() {
+        each_wrapped_ring(|ring: &mut PicoRing<E>, log| {
             for i in 0..WRAPPED {
                 let i = match name {
                     "front" => 0,
                     "back" => ring.len() - 1,
                     _ => i,
                 };
-                get(&ring, i).set(&log, 200 + i as u64);
+                get(ring, i).set(log, 200 + i as u64);
             }
             for i in 0..WRAPPED {
                 let expected = match name {
@@ -225,59 +235,51 @@ fn ring_pop_sees_changes<E: Element>() {
                 assert_eq!(element.value(), expected, "{name}, element {i}");
             }
             assert!(ring.pop().is_none());
-            drop(ring);
-            log.assert_each_dropped_once();
-        }
+        });
     }
 }
 
 /// Changes the wrapped elements through `readable`, then `consume`s across the physical end,
 /// looks again, changes them again, and drops the ring with the rest still queued.
 fn ring_consume_and_drop_see_changes<E: Element>() {
-    for options in backends() {
-        let log = DropLog::default();
-        let mut ring = wrapped_ring::<E>(&log, &options);
+    each_wrapped_ring(|ring: &mut PicoRing<E>, log| {
         for (i, element) in ring.readable().iter().enumerate() {
-            element.set(&log, 200 + i as u64);
+            element.set(log, 200 + i as u64);
         }
         assert_eq!(ring.consume(3), 3);
         let seen: Vec<u64> = ring.iter().map(E::value).collect();
         assert_eq!(seen, [203, 204, 205]);
         for (i, element) in ring.readable().iter().enumerate() {
-            element.set(&log, 300 + i as u64);
+            element.set(log, 300 + i as u64);
         }
         assert_eq!(ring.front().unwrap().value(), 300);
-        drop(ring);
-        log.assert_each_dropped_once();
-    }
+    });
 }
 
 /// The same through `push_overwrite` evictions, `readable_mut` and `clear`.
 fn ring_other_mut_paths_see_changes<E: Element>() {
-    for options in backends() {
-        let log = DropLog::default();
-        let mut ring = wrapped_ring::<E>(&log, &options);
+    each_wrapped_ring(|ring: &mut PicoRing<E>, log| {
         let cap = ring.capacity();
         for (i, element) in ring.iter().enumerate() {
-            element.set(&log, 200 + i as u64);
+            element.set(log, 200 + i as u64);
         }
         // Fill up, then evict the wrapped elements one by one: each eviction returns the change.
         while !ring.is_full() {
-            assert!(ring.push(E::new(&log, 0)).is_ok());
+            assert!(ring.push(E::new(log, 0)).is_ok());
         }
         for i in 0..WRAPPED {
-            let evicted = ring.push_overwrite(E::new(&log, 0)).unwrap();
+            let evicted = ring.push_overwrite(E::new(log, 0)).unwrap();
             assert_eq!(evicted.value(), 200 + i as u64);
         }
         assert_eq!(ring.len(), cap);
         // Back to two slots before the physical end with six queued; six more go past it.
         assert_eq!(ring.consume(cap - 6), cap - 6);
         for i in 0..WRAPPED {
-            assert!(ring.push(E::new(&log, 0)).is_ok());
+            assert!(ring.push(E::new(log, 0)).is_ok());
             let last = ring.len() - 1;
-            ring.get(last).unwrap().set(&log, 400 + i as u64);
+            ring.get(last).unwrap().set(log, 400 + i as u64);
         }
-        ring.readable_mut()[0] = E::new(&log, 7);
+        ring.readable_mut()[0] = E::new(log, 7);
         assert_eq!(ring.pop().unwrap().value(), 7);
         // Across the physical end.
         assert_eq!(ring.consume(5), 5);
@@ -285,9 +287,7 @@ fn ring_other_mut_paths_see_changes<E: Element>() {
         assert_eq!(seen, [400, 401, 402, 403, 404, 405]);
         ring.clear();
         assert!(ring.is_empty());
-        drop(ring);
-        log.assert_each_dropped_once();
-    }
+    });
 }
 
 /// `PicoQueue::readable` (and `as_ring`) over wrapped elements, then `pop` and `consume`.
