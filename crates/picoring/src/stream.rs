@@ -144,21 +144,6 @@ impl PicoByteStream {
         self.ring.len()
     }
 
-    /// Free bytes: how much the next [`push_slice`](Self::push_slice) can take.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut stream = picoring::PicoByteStream::with_capacity(64)?;
-    /// stream.push_slice(b"abc");
-    /// assert_eq!(stream.free_len(), stream.capacity() - 3);
-    /// # Ok::<(), picoring::Error>(())
-    /// ```
-    #[inline]
-    pub fn free_len(&self) -> usize {
-        self.ring.free_len()
-    }
-
     /// Whether no byte is ready to read.
     ///
     /// # Examples
@@ -173,6 +158,21 @@ impl PicoByteStream {
     #[inline]
     pub fn is_empty(&self) -> bool {
         self.ring.is_empty()
+    }
+
+    /// Free bytes: how much the next [`push_slice`](Self::push_slice) can take.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut stream = picoring::PicoByteStream::with_capacity(64)?;
+    /// stream.push_slice(b"abc");
+    /// assert_eq!(stream.free_len(), stream.capacity() - 3);
+    /// # Ok::<(), picoring::Error>(())
+    /// ```
+    #[inline]
+    pub fn free_len(&self) -> usize {
+        self.ring.free_len()
     }
 
     /// Whether the stream holds `capacity()` bytes.
@@ -190,6 +190,20 @@ impl PicoByteStream {
         self.ring.is_full()
     }
 
+    /// Capacity in bytes: exact, and all of it usable.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let stream = picoring::PicoByteStream::with_capacity(100)?;
+    /// assert_eq!(stream.capacity() % picoring::mirror::granularity(), 0);
+    /// # Ok::<(), picoring::Error>(())
+    /// ```
+    #[inline]
+    pub fn capacity(&self) -> usize {
+        self.ring.capacity()
+    }
+
     /// The mirror backend serving this stream.
     ///
     /// # Examples
@@ -205,20 +219,6 @@ impl PicoByteStream {
     #[inline]
     pub fn backend(&self) -> Backend {
         self.ring.backend()
-    }
-
-    /// Capacity in bytes: exact, and all of it usable.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let stream = picoring::PicoByteStream::with_capacity(100)?;
-    /// assert_eq!(stream.capacity() % picoring::mirror::granularity(), 0);
-    /// # Ok::<(), picoring::Error>(())
-    /// ```
-    #[inline]
-    pub fn capacity(&self) -> usize {
-        self.ring.capacity()
     }
 
     /// Every readable byte as one contiguous slice, without consuming it: O(1), wrapped or not.
@@ -419,12 +419,37 @@ impl fmt::Debug for PicoByteStream {
 impl io::Write for PicoByteStream {
     #[inline]
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        Ok(self.push_slice(buf))
+        // Writing appends after the searched bytes: the ring's own write leaves the memo true.
+        io::Write::write(&mut self.ring, buf)
     }
 
     #[inline]
     fn flush(&mut self) -> io::Result<()> {
-        Ok(())
+        io::Write::flush(&mut self.ring)
+    }
+}
+
+/// `fill_buf` returns every readable byte as one slice, wrapped or not.
+///
+/// # Examples
+///
+/// ```
+/// use std::io::BufRead;
+/// let mut stream = picoring::PicoByteStream::with_capacity(64)?;
+/// stream.push_slice(b"one\ntwo\n");
+/// let lines: Vec<String> = stream.lines().collect::<Result<_, _>>()?;
+/// assert_eq!(lines, ["one", "two"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+impl io::BufRead for PicoByteStream {
+    #[inline]
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        io::BufRead::fill_buf(&mut self.ring)
+    }
+
+    #[inline]
+    fn consume(&mut self, amt: usize) {
+        PicoByteStream::consume(self, amt);
     }
 }
 
@@ -445,29 +470,5 @@ impl io::Read for PicoByteStream {
     #[inline]
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         Ok(self.pop_slice(buf))
-    }
-}
-
-/// `fill_buf` returns every readable byte as one slice, wrapped or not.
-///
-/// # Examples
-///
-/// ```
-/// use std::io::BufRead;
-/// let mut stream = picoring::PicoByteStream::with_capacity(64)?;
-/// stream.push_slice(b"one\ntwo\n");
-/// let lines: Vec<String> = stream.lines().collect::<Result<_, _>>()?;
-/// assert_eq!(lines, ["one", "two"]);
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-impl io::BufRead for PicoByteStream {
-    #[inline]
-    fn fill_buf(&mut self) -> io::Result<&[u8]> {
-        Ok(self.readable())
-    }
-
-    #[inline]
-    fn consume(&mut self, amt: usize) {
-        PicoByteStream::consume(self, amt);
     }
 }
