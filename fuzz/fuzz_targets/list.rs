@@ -92,6 +92,8 @@ fn run(input: &Input) {
                 let target = match how % 3 {
                     0 => list.get(i),
                     1 => list.as_slice().get(i),
+                    // The iterator is one of the ways under test.
+                    #[allow(clippy::iter_nth)]
                     _ => list.iter().nth(i),
                 };
                 model.set_cell(i, v, Some(target.expect("index within len")));
