@@ -1,20 +1,33 @@
-# picoring: `make test` sets up everything it needs and runs every test; `make bench` prints the
-# benchmark tables. Both work on a fresh clone.
+# picoring: `make test` sets up everything it needs and runs every test; `make check` is the
+# quick subset for the edit-compile-test loop; `make bench` prints the benchmark tables. All
+# work on a fresh clone.
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 
 CARGO ?= cargo
 
-.PHONY: test lint rust-test python-test python-build python-typecheck python-bench miri miri-ring msrv stress \
+.PHONY: test check lint doc rust-test python-test python-build python-typecheck python-bench miri miri-ring msrv stress \
 	loom bench bench-quick bench-upstream-venv examples check-targets fuzz fuzz-quick sanitize fuzz-python \
 	fuzz-python-quick
 
-test: lint check-targets msrv rust-test stress loom miri-ring fuzz-quick bench-quick python-test \
+test: lint doc check-targets msrv rust-test stress loom miri-ring fuzz-quick bench-quick python-test \
 	python-typecheck fuzz-python-quick package-test wheel-test
+
+# The inner loop: formatting, clippy, the workspace's tests (debug) and pytest; a few minutes
+# once built. `make test` runs all of it and more (see the README's Development section).
+check: lint rust-test python-test
 
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets --all-features -- -D warnings
+
+# The library crates' API docs, with every rustdoc warning (a broken intra-doc link, say) an
+# error. The extension's Rust items are all private (Python sees only the module it builds), so
+# its docs, written for contributors, are built with the private items, which they may link to.
+doc:
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps --all-features --lib --workspace --exclude picoring-py
+	RUSTDOCFLAGS="-D warnings -A rustdoc::private-intra-doc-links" \
+		$(CARGO) doc --no-deps --all-features --lib -p picoring-py --document-private-items
 
 rust-test:
 	$(CARGO) test --workspace --all-features
@@ -40,7 +53,10 @@ python-build: $(VENV)/.tools-installed
 	VIRTUAL_ENV=$(abspath $(VENV)) $(VENV)/bin/maturin develop --release --quiet
 
 # pytest's exit code 5 ("no tests collected") means the setup is broken, not that all passed.
+# The numpy tests skip without numpy: said loudly (fatal under CI=true), even where an earlier
+# install left the stamp file behind.
 python-test: python-build
+	@$(VENV_PY) -c 'import numpy' 2>/dev/null || $(call not_run,numpy is not importable: the numpy tests skip)
 	rc=0; $(VENV_PY) -m pytest -q python/tests || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: the Python setup is broken" >&2; exit 1; fi; \
 	exit $$rc
@@ -70,15 +86,13 @@ FUZZ_PYTHON_DIR = $${CARGO_TARGET_DIR:-target}/fuzz-python
 $(VENV)/.atheris-installed: $(VENV)/.tools-installed
 	@if $(VENV_PY) -m pip install --quiet --disable-pip-version-check "atheris>=2.3,<4"; then \
 		touch $@; \
-	elif [ "$${CI:-}" = true ]; then \
-		echo "atheris cannot be installed (pip install atheris failed): the Python fuzzer cannot run" >&2; exit 1; \
 	else \
-		echo "WARNING: atheris cannot be installed (pip install atheris failed): Python fuzzing NOT run" >&2; \
+		$(call not_run,atheris cannot be installed (pip install atheris failed): Python fuzzing NOT run); \
 	fi
 
 define fuzz_python
 	@if [ ! -f $(VENV)/.atheris-installed ]; then \
-		echo "WARNING: atheris is not installed: Python fuzzing NOT run" >&2; exit 0; \
+		$(call not_run,atheris is not installed: Python fuzzing NOT run); exit 0; \
 	fi; \
 	mkdir -p $(FUZZ_PYTHON_DIR)/corpus; \
 	$(VENV_PY) python/fuzz/fuzz_calls.py -max_total_time=$(1) -max_len=2048 -len_control=0 \
@@ -94,7 +108,7 @@ fuzz-python-quick: python-build $(VENV)/.atheris-installed
 
 # Per-call costs from Python, against collections.deque and a bytearray FIFO.
 python-bench: python-build
-	$(VENV_PY) python/bench/bench_calls.py
+	$(VENV_PY) bench/calls.py
 
 # The library under Miri, on the software mirror backend (the only one Miri can model; under
 # Miri it is the default). Unit, integration and doc tests, all features. Tests that need real
@@ -142,56 +156,71 @@ check-targets:
 	fi
 
 # ---- Benchmarks and examples -------------------------------------------------------------
-# `python-build` puts the package (release build) in .venv; the benchmarks add numpy and
-# matplotlib there, and put the upstream picoring 0.6 wheel from PyPI in a venv of its own
-# (it imports as `picoring` too).
+# One home per language: the Rust benchmarks are crates/compare (criterion), the Python ones
+# bench/ (the seed's scenarios, run by bench/run.py, and the per-call scripts calls.py and
+# typed.py). `python-build` puts the package (release build) in .venv; the benchmarks add numpy
+# and matplotlib there, and put the upstream picoring 0.6 wheel from PyPI in a venv of its own
+# (it imports as `picoring` too). Where one of those cannot be installed, `make bench` goes on
+# without its rows, column or chart (saying so), and `make bench-quick` (part of `make test`)
+# says so loudly, and fails under CI=true.
 PY := $(VENV_PY)
 UPSTREAM_PY := .venv-upstream/bin/python
 CRITERION_DIR = $${CARGO_TARGET_DIR:-target}/criterion
 RUST_RATIOS = $${CARGO_TARGET_DIR:-target}/criterion-ratios.json
+# crates/compare's benches: picoring's own paths and std's line readers (kept out of the
+# peers' ratio table, in a criterion directory of their own), then picoring against its peers.
+OWN_BENCHES := --bench own --bench lines
+PEER_BENCHES := --bench rings --bench streaming --bench threads --bench paired --bench list
 
-# Optional: without numpy its rows are missing, without matplotlib the chart (both say so).
 $(VENV)/.bench-deps: | python-build
-	if $(PY) -m pip install --quiet --disable-pip-version-check numpy matplotlib; then touch $@; \
-	else echo "warning: numpy/matplotlib not installed: no numpy rows, no chart" >&2; fi
-	# A peer for the typed-ring benchmark only (python/bench/bench_typed.py); its column stays
-	# empty where it cannot be installed.
-	$(PY) -m pip install --quiet --disable-pip-version-check numpy_ringbuffer \
-		|| echo "warning: numpy_ringbuffer not installed: its benchmark column stays empty" >&2
+	@if $(PY) -m pip install --quiet --disable-pip-version-check numpy matplotlib; then touch $@; \
+	else $(call not_run,numpy/matplotlib not installed: no numpy rows and no chart); fi
+	@# A peer for the typed-ring benchmark only (bench/typed.py); its column stays empty without it.
+	@$(PY) -m pip install --quiet --disable-pip-version-check numpy_ringbuffer \
+		|| $(call not_run,numpy_ringbuffer not installed: its benchmark column stays empty)
 
-# Best effort: without PyPI the tables simply have no upstream column (run.py says so).
 bench-upstream-venv:
 	@if [ ! -f .venv-upstream/.installed ]; then \
 	  rm -rf .venv-upstream; \
 	  if $(PYTHON) -m venv .venv-upstream && $(UPSTREAM_PY) -m pip install --quiet picoring==0.6.0; then \
 	    touch .venv-upstream/.installed; \
 	  else \
-	    echo "warning: could not install picoring 0.6.0 from PyPI: no upstream column" >&2; \
 	    rm -rf .venv-upstream; \
+	    $(call not_run,could not install picoring 0.6.0 from PyPI: no upstream column); \
 	  fi; \
 	fi
 
-# Everything, full sizes: criterion (Rust) then the Python scenarios; tables at the end, and
-# bench/results.{json,md,png}. A few minutes on 2 cores.
+# Everything, full sizes: criterion (Rust) then the Python scripts and scenarios; tables at
+# the end, written with the chart to bench/results.{json,md,png} (generated, not committed),
+# and the README's benchmark section rewritten. A few minutes on 2 cores.
 bench: python-build $(VENV)/.bench-deps bench-upstream-venv
 	rm -rf $(CRITERION_DIR)
-	@echo "== [1/4] picoring against std (criterion): ring, stream, and its async ends against its blocking ones: spsc_io"
+	@echo "== [1/4] picoring's own paths (criterion): views against ring size, in-place chunks, async against blocking SPSC ends, line framing against BufReader"
 	# Kept out of the peers' ratio table (their own criterion directory); printed above.
-	CRITERION_HOME=$(abspath target/criterion-std) $(CARGO) bench -p picoring --all-features --benches
+	CRITERION_HOME=$(abspath target/criterion-std) $(CARGO) bench -p picoring-compare $(OWN_BENCHES)
 	@echo "== [2/4] picoring against its peers (criterion, and interleaved rounds for the thread-safe rings): rings, streaming, threads, paired, list growth"
-	$(CARGO) bench -p picoring-compare --benches
+	$(CARGO) bench -p picoring-compare $(PEER_BENCHES)
 	@echo "== [3/4] Python per-call costs and typed data"
-	$(PY) python/bench/bench_calls.py $$( [ -x $(UPSTREAM_PY) ] && echo --upstream $(UPSTREAM_PY) )
-	$(PY) python/bench/bench_typed.py
+	$(PY) bench/calls.py $$( [ -x $(UPSTREAM_PY) ] && echo --upstream $(UPSTREAM_PY) )
+	$(PY) bench/typed.py
 	@echo "== [4/4] the seed's three scenarios, and the tables"
 	$(CARGO) run --quiet --release -p picoring-compare --bin ratios -- $(CRITERION_DIR) --json $(RUST_RATIOS) > /dev/null
 	$(PY) bench/run.py --python $(PY) --upstream-python $(UPSTREAM_PY) --rust-json $(RUST_RATIOS) --out-dir bench
 
 # The same code with tiny sizes, in seconds, so it cannot rot: each criterion benchmark runs
-# once (debug build), every Python scenario runs, and every example runs small.
+# once (debug build), every Python script and scenario runs, and every example runs small.
+# A part that cannot run (numpy, matplotlib or the upstream wheel missing) is said loudly.
+BENCH_QUICK_DIR = $${CARGO_TARGET_DIR:-target}/bench-quick
 bench-quick: python-build $(VENV)/.bench-deps bench-upstream-venv examples
 	$(CARGO) test -p picoring-compare --benches
-	$(PY) bench/run.py --quick --python $(PY) --upstream-python $(UPSTREAM_PY) --out-dir $${CARGO_TARGET_DIR:-target}/bench-quick
+	@$(PY) -c 'import numpy, matplotlib' 2>/dev/null || $(call not_run,numpy or matplotlib is not importable: no numpy rows and no chart)
+	@$(PY) -c 'import numpy_ringbuffer' 2>/dev/null || $(call not_run,numpy_ringbuffer is not importable: its typed.py column stays empty)
+	@[ -x $(UPSTREAM_PY) ] || $(call not_run,the upstream picoring 0.6 wheel is not installed: no upstream column)
+	$(PY) bench/calls.py --quick $$( [ -x $(UPSTREAM_PY) ] && echo --upstream $(UPSTREAM_PY) )
+	if $(PY) -c 'import numpy' 2>/dev/null; then $(PY) bench/typed.py --items 100000 --steps 20 --repeat 1; fi
+	$(PY) bench/run.py --quick --python $(PY) --upstream-python $(UPSTREAM_PY) --out-dir $(BENCH_QUICK_DIR)
+	test -s $(BENCH_QUICK_DIR)/results.md && test -s $(BENCH_QUICK_DIR)/README-bench.md
+	@[ -s $(BENCH_QUICK_DIR)/results.png ] || $(call not_run,no chart written (matplotlib missing))
 
 RUST_EXAMPLES = tcp_parse audio_frames messages log_lines
 examples: python-build $(VENV)/.bench-deps

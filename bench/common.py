@@ -1,4 +1,5 @@
-"""Helpers shared by the benchmark scenarios: arguments, progress lines, timing, results.
+"""Helpers shared by the benchmark scenarios (and the timing of calls.py and typed.py):
+arguments, progress lines, timing, results.
 
 Each scenario script prints progress lines on stderr and, at the end, one JSON document on
 stdout: {"scenario": ..., "impl": ..., "rows": [...], "notes": [...]}. bench/run.py collects them.

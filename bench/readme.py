@@ -1,5 +1,6 @@
-"""The README's benchmark section (bench/README-bench.md), written by every `make bench` run
-from that run's results only, so the README never shows a figure `make bench` did not produce."""
+"""The README's benchmark section (also written to bench/README-bench.md), rewritten by every
+`make bench` run from that run's results only, so the README never shows a figure `make bench`
+did not produce."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from report import all_rows, fmt_bytes, fmt_time
 REPRODUCE = """\
 Reproduce with `make bench` (a few minutes on 2 cores; it builds the Python extension in
 release mode, installs numpy and matplotlib into `.venv` and the upstream picoring 0.6 wheel
-into `.venv-upstream`, then runs the Rust comparisons with criterion and the Python scenarios,
-each in fresh processes). It prints every table at the end and writes `bench/results.md` (all
-tables), `bench/results.json` (raw figures) and `bench/results.png` (the ratios as a chart).
+into `.venv-upstream`, then runs the Rust comparisons with criterion (`crates/compare`) and the
+Python scripts and scenarios (`bench/`), each in fresh processes). It prints every table at the
+end, rewrites this section, and writes `bench/results.md` (all tables), `bench/results.json`
+(raw figures) and `bench/results.png` (the ratios as a chart), which are not committed.
 `make bench-quick` runs the same code with tiny sizes in seconds; `make test` includes it.
 """
 
@@ -176,24 +178,22 @@ def paired_table(rust: dict) -> list[str]:
     return out
 
 
+INTRO = (
+    "What mirroring buys is the single contiguous view: it costs the same whatever the size, "
+    "where every alternative that yields one buffer copies. It does not make copying faster "
+    "(compare the streaming rows), and where a built-in ties or wins (per-item appends from "
+    "Python, a deque when whole objects are all you pass) the table shows it."
+)
+
+
 def render_readme(results: dict) -> str:
     m = results["machine"]
-    out = [
-        "## Benchmarks",
-        "",
+    run = (
         f"One `make bench` run, {m['date']}, on {m['cpu']} ({m['cores']} cores, {m['kernel']}, "
         f"1-minute load average {m.get('load_average_at_start')} at start: a shared machine, so "
-        f"read ratios, not absolutes); Python {m['python']}, numpy {m['numpy']}, {m['rustc']}.",
-        "",
-        "What mirroring buys is the single contiguous view: it costs the same whatever the size, "
-        "where every alternative that yields one buffer copies. It does not make copying faster "
-        "(compare the streaming rows), and where a built-in ties or wins (per-item appends from "
-        "Python, a deque when whole objects are all you pass) the table shows it.",
-        "",
-        "### Python",
-        "",
-    ]
-    out += python_table(results)
+        f"read ratios, not absolutes); Python {m['python']}, numpy {m['numpy']}, {m['rustc']}."
+    )
+    out = ["## Benchmarks", "", run, "", INTRO, "", "### Python", ""] + python_table(results)
     if results.get("rust"):
         out += ["### Rust", ""] + paired_table(results["rust"]) + rust_table(results["rust"])
     out += ["### Reproduce", "", REPRODUCE]

@@ -34,22 +34,16 @@ def table(header: list[str], rows: list[list[str]], align: str) -> list[str]:
     return lines + [""]
 
 
+def both_runs(scenario: dict | None, key: str) -> list:
+    """`key` ("rows" or "notes") of our run of a scenario, then of the upstream wheel's."""
+    if not scenario:
+        return []
+    runs = [scenario["ours"], scenario.get("upstream")]
+    return [item for run in runs if run for item in run[key]]
+
+
 def all_rows(scenario: dict | None) -> list[dict]:
-    if not scenario:
-        return []
-    rows = list(scenario["ours"]["rows"])
-    if scenario.get("upstream"):
-        rows += scenario["upstream"]["rows"]
-    return rows
-
-
-def notes_of(scenario: dict | None) -> list[str]:
-    if not scenario:
-        return []
-    out = list(scenario["ours"]["notes"])
-    if scenario.get("upstream"):
-        out += scenario["upstream"]["notes"]
-    return out
+    return both_runs(scenario, "rows")
 
 
 def extract_ratios(scenario: dict) -> list[tuple[str, float]]:
@@ -212,7 +206,7 @@ def render_markdown(results: dict) -> str:
         out += section_rust(results["rust"])
     notes = list(results.get("notes", []))
     for scenario in scenarios.values():
-        notes += notes_of(scenario)
+        notes += both_runs(scenario, "notes")
     notes = list(dict.fromkeys(notes))  # the same note can come from several chunk sizes
     if notes:
         out += ["## Notes", ""] + [f"- {n}" for n in notes] + [""]

@@ -43,6 +43,19 @@ def by_chunks(items: int, chunk_len: int, extend: Callable[[object], None], chun
         extend(chunk[:rest])
 
 
+def append_each(items: int, out, append=None, value=None):
+    """Grows `out` one call of `append` (default: its own) per item, then returns it: the
+    value is `value` when given (a byte), else the item's index."""
+    append = append or out.append
+    if value is None:
+        for i in range(items):
+            append(i)
+    else:
+        for _ in range(items):
+            append(value)
+    return out
+
+
 def pico_bytes_extend(items: int):
     import picoring
 
@@ -55,10 +68,7 @@ def pico_bytes_append(items: int):
     import picoring
 
     lst = picoring.PicoListByte()
-    append = getattr(lst, "append", None) or lst.push  # 0.6 calls it push
-    for _ in range(items):
-        append(7)
-    return lst
+    return append_each(items, lst, getattr(lst, "append", None) or lst.push, 7)  # 0.6: push
 
 
 def pico_int_extend(items: int):
@@ -72,11 +82,7 @@ def pico_int_extend(items: int):
 def pico_int_append(items: int):
     import picoring
 
-    lst = picoring.PicoList("q")
-    append = lst.append
-    for i in range(items):
-        append(i)
-    return lst
+    return append_each(items, picoring.PicoList("q"))
 
 
 def bytearray_extend(items: int):
@@ -86,11 +92,7 @@ def bytearray_extend(items: int):
 
 
 def bytearray_append(items: int):
-    out = bytearray()
-    append = out.append
-    for _ in range(items):
-        append(7)
-    return out
+    return append_each(items, bytearray(), value=7)
 
 
 def array_bytes_extend(items: int):
@@ -100,11 +102,7 @@ def array_bytes_extend(items: int):
 
 
 def array_bytes_append(items: int):
-    out = array("B")
-    append = out.append
-    for _ in range(items):
-        append(7)
-    return out
+    return append_each(items, array("B"), value=7)
 
 
 def list_bytes_extend(items: int):
@@ -114,11 +112,7 @@ def list_bytes_extend(items: int):
 
 
 def list_bytes_append(items: int):
-    out: list = []
-    append = out.append
-    for _ in range(items):
-        append(7)
-    return out
+    return append_each(items, [], value=7)
 
 
 def numpy_bytes_concat(items: int):
@@ -137,19 +131,11 @@ def array_int_extend(items: int):
 
 
 def array_int_append(items: int):
-    out = array("q")
-    append = out.append
-    for i in range(items):
-        append(i)
-    return out
+    return append_each(items, array("q"))
 
 
 def list_int_append(items: int):
-    out: list = []
-    append = out.append
-    for i in range(items):
-        append(i)
-    return out
+    return append_each(items, [])
 
 
 def numpy_int_concat(items: int):

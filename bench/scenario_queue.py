@@ -11,6 +11,7 @@ from __future__ import annotations
 import collections
 import queue
 import time
+from typing import Callable
 
 import picoring
 
@@ -57,14 +58,19 @@ def pico_stream(capacity: int):
     return push, stream.read
 
 
-def deque_of_chunks(_capacity: int):
-    d: collections.deque = collections.deque()
+def by_reference(put: Callable[[object], None], get: Callable[[], object]):
+    """push/pop over a container of chunk objects: `put` stores one, `get` takes the oldest."""
 
     def push(chunk) -> bool:
-        d.append(chunk)
+        put(chunk)
         return True
 
-    return push, lambda _n: d.popleft()
+    return push, lambda _n: get()
+
+
+def deque_of_chunks(_capacity: int):
+    d: collections.deque = collections.deque()
+    return by_reference(d.append, d.popleft)
 
 
 def bytearray_fifo(_capacity: int):
@@ -84,12 +90,7 @@ def bytearray_fifo(_capacity: int):
 
 def queue_queue(_capacity: int):
     q: queue.Queue = queue.Queue()
-
-    def push(chunk) -> bool:
-        q.put(chunk)
-        return True
-
-    return push, lambda _n: q.get()
+    return by_reference(q.put, q.get)
 
 
 # name -> (factory, copies, byte-level reads)

@@ -32,6 +32,16 @@ def synthetic_log(lines: int) -> bytes:
     ).encode()
 
 
+def read_chunk(ring: picoring.PicoRingByte, source: io.BufferedIOBase) -> int:
+    """Reads up to 16 KiB from `source` straight into the ring's free space and publishes it."""
+    if ring.free_len() == 0:
+        raise SystemExit(f"a line is longer than the {ring.capacity()}-byte ring")
+    with ring.get_writable_view(min(16 * 1024, ring.free_len())) as free:
+        received = source.readinto(free) or 0
+    ring.commit(received)  # only after the writable view is released
+    return received
+
+
 def main() -> None:
     paths = [a for a in sys.argv[1:] if not a.startswith("--")]
     expected = None
@@ -41,18 +51,10 @@ def main() -> None:
         expected = 20_000 if "--quick" in sys.argv else 500_000
         source, name = io.BytesIO(synthetic_log(expected)), f"{expected} generated lines"
     ring = picoring.PicoRingByte(64 * 1024)
-    capacity = ring.capacity()
     levels: Counter = Counter()
     lines = total = latency = 0
     start = time.perf_counter()
-    while True:
-        if ring.free_len() == 0:
-            raise SystemExit(f"a line is longer than the {capacity}-byte ring")
-        with ring.get_writable_view(min(16 * 1024, ring.free_len())) as free:
-            received = source.readinto(free)
-        if not received:
-            break
-        ring.commit(received)
+    while read_chunk(ring, source):
         consumed = 0
         with ring.get_readable_view() as view:
             for match in LINE.finditer(view):

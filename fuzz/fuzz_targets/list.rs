@@ -7,6 +7,7 @@
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use picoring::{Error, PicoList};
+use picoring_fuzz::model::Model;
 use picoring_fuzz::{finish_run, small, start_run, Tracked};
 
 #[derive(Arbitrary, Debug)]
@@ -47,7 +48,7 @@ fn run(input: &Input) {
     // its pointer is dangling, like an empty `Vec`'s).
     let mut base = None;
     let stable = PicoList::<Tracked>::grows_in_place();
-    let mut model: Vec<(usize, u64)> = Vec::new();
+    let mut model = Model::<Tracked>::new(max);
     for op in &input.ops {
         match *op {
             Op::Push(v) | Op::TryPush(v) => {
@@ -58,7 +59,7 @@ fn run(input: &Input) {
                     _ => list.try_push(t).map_err(|(back, e)| (Some(back), e)),
                 };
                 match result {
-                    Ok(()) => model.push(key),
+                    Ok(()) => model.push_back(key),
                     Err((back, err)) => {
                         assert!(matches!(err, Error::ReservationExhausted { .. }), "{err}");
                         assert_eq!(model.len(), max);
@@ -68,18 +69,8 @@ fn run(input: &Input) {
                     }
                 }
             }
-            Op::PushMany(n) => {
-                for i in 0..u64::from(n) {
-                    let t = Tracked::new(i);
-                    let key = t.key();
-                    if list.push(t).is_err() {
-                        assert_eq!(model.len(), max);
-                        break;
-                    }
-                    model.push(key);
-                }
-            }
-            Op::Pop => assert_eq!(list.pop().map(|t| t.key()), model.pop()),
+            Op::PushMany(n) => model.push_many(n.into(), |t| list.push(t).is_ok()),
+            Op::Pop => assert_eq!(list.pop().map(|t| t.key()), model.pop_back()),
             Op::Set(i, v) => {
                 let i = usize::from(i);
                 let t = Tracked::new(v);
@@ -94,35 +85,24 @@ fn run(input: &Input) {
             }
             Op::GetMut(i, v) => {
                 let i = usize::from(i);
-                match list.get_mut(i) {
-                    Some(t) => {
-                        t.cell.set(v);
-                        model[i].1 = v;
-                    }
-                    None => assert!(i >= model.len()),
-                }
+                model.set_cell(i, v, list.get_mut(i).map(|t| &*t));
             }
             Op::Poke(how, i, v) => {
-                if model.is_empty() {
-                    continue;
-                }
-                let i = usize::from(i) % model.len();
+                let Some(i) = model.index(i) else { continue };
                 let target = match how % 3 {
                     0 => list.get(i),
                     1 => list.as_slice().get(i),
+                    // The iterator is one of the ways under test.
+                    #[allow(clippy::iter_nth)]
                     _ => list.iter().nth(i),
                 };
-                target.expect("index within len").cell.set(v);
-                model[i].1 = v;
+                model.set_cell(i, v, Some(target.expect("index within len")));
             }
             Op::Truncate(n) => {
                 list.truncate(usize::from(n));
                 model.truncate(usize::from(n));
             }
-            Op::Clear => {
-                list.clear();
-                model.clear();
-            }
+            Op::Clear => model.clear_with(|| list.clear()),
             Op::ExtendFromSlice(n) => {
                 let items: Vec<Tracked> = if model.is_empty() {
                     (0..u64::from(n)).map(Tracked::new).collect()
@@ -137,7 +117,7 @@ fn run(input: &Input) {
                         for (t, src) in added.iter().zip(&items) {
                             assert!(t.id() >= first);
                             assert_eq!(t.cell.get(), src.cell.get());
-                            model.push(t.key());
+                            model.push_back(t.key());
                         }
                     }
                     Err(err) => {
@@ -155,8 +135,8 @@ fn run(input: &Input) {
                     // No size hint: the list learns the length only by pushing.
                     list.try_extend(items.into_iter().filter(|_| true))
                 };
-                let fit = keys.len().min(max - model.len());
-                model.extend_from_slice(&keys[..fit]);
+                let fit = keys.len().min(model.free());
+                model.extend(&keys[..fit]);
                 assert_eq!(result.is_ok(), fit == keys.len());
             }
             Op::Reserve(n) => {
@@ -177,7 +157,7 @@ fn run(input: &Input) {
         assert_eq!(list.len(), model.len());
         assert!(list.capacity() >= list.len());
         assert!(list.capacity() <= max);
-        assert!(list.iter().map(Tracked::key).eq(model.iter().copied()));
+        model.check(list.iter());
         if stable && list.capacity() > 0 {
             let now = list.as_ptr();
             assert_eq!(
@@ -188,7 +168,7 @@ fn run(input: &Input) {
         }
     }
     for _ in 0..model.len() / 2 {
-        assert_eq!(list.pop().map(|t| t.key()), model.pop());
+        assert_eq!(list.pop().map(|t| t.key()), model.pop_back());
     }
 }
 

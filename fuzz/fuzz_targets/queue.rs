@@ -1,15 +1,14 @@
 //! `PicoQueue` against `VecDeque`: a queue of drop-counted elements with a `Cell` inside
 //! (push, pop, consume, mutation through `readable` and through `as_ring_mut`), then a `u32`
-//! queue through its slice interface (all-or-nothing and partial) and in-place writes. Either on the default
-//! (native) backend or the software mirror.
+//! queue through its slice interface (all-or-nothing and partial) and in-place writes. Either
+//! on the default (native) backend or the software mirror.
 #![no_main]
-
-use std::collections::VecDeque;
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use picoring::PicoQueue;
-use picoring_fuzz::{finish_run, small, start_run, Mirror, Tracked};
+use picoring_fuzz::model::create;
+use picoring_fuzz::{counting_drops, Tracked, TwoRuns};
 
 #[derive(Arbitrary, Debug)]
 enum Op {
@@ -34,147 +33,72 @@ enum BulkOp {
     Clear,
 }
 
-#[derive(Arbitrary, Debug)]
-struct Input {
-    mirror: Mirror,
-    capacity: u16,
-    ops: Vec<Op>,
-    bulk_capacity: u16,
-    bulk_ops: Vec<BulkOp>,
-}
+type Input = TwoRuns<Op, BulkOp>;
 
-fn tracked_ops(input: &Input) {
-    let requested = small(input.capacity, 600);
-    let Ok(mut queue) = PicoQueue::<Tracked>::with_options(requested, &input.mirror.options())
-    else {
-        return;
-    };
-    let cap = queue.capacity();
-    assert!(cap >= requested);
-    let mut model: VecDeque<(usize, u64)> = VecDeque::new();
+fn tracked_ops(input: &Input) -> Option<()> {
+    let (mut queue, mut model) = create::<PicoQueue<Tracked>>(input.capacity, 600, input.mirror)?;
     for op in &input.ops {
         match *op {
-            Op::Push(v) => {
-                let t = Tracked::new(v);
-                let key = t.key();
-                match queue.push(t) {
-                    Ok(()) => model.push_back(key),
-                    Err(back) => {
-                        assert_eq!(model.len(), cap);
-                        assert_eq!(back.key(), key);
-                    }
-                }
-            }
-            Op::PushMany(n) => {
-                for i in 0..n {
-                    let t = Tracked::new(u64::from(i));
-                    let key = t.key();
-                    if queue.push(t).is_err() {
-                        assert_eq!(model.len(), cap);
-                        break;
-                    }
-                    model.push_back(key);
-                }
-            }
-            Op::Pop => assert_eq!(queue.pop().map(|t| t.key()), model.pop_front()),
-            Op::Consume(n) => {
-                let asked = usize::from(n);
-                let n = asked.min(model.len());
-                assert_eq!(queue.consume(asked), n);
-                model.drain(..n);
-            }
-            Op::Clear => {
-                queue.clear();
-                model.clear();
-            }
+            Op::Push(v) => model.push(Tracked::new(v), |t| queue.push(t)),
+            Op::PushMany(n) => model.push_many(n.into(), |t| queue.push(t).is_ok()),
+            Op::Pop => model.pop(queue.pop()),
+            Op::Consume(n) => model.consume(n, |n| queue.consume(n)),
+            Op::Clear => model.clear_with(|| queue.clear()),
             Op::PokeView(i, v) => {
-                if !model.is_empty() {
-                    let i = usize::from(i) % model.len();
-                    queue.readable()[i].cell.set(v);
-                    model[i].1 = v;
+                if let Some(i) = model.index(i) {
+                    model.set_cell(i, v, queue.readable().get(i));
                 }
             }
             Op::SetViaRing(i, v) => {
                 let i = usize::from(i);
-                match queue.as_ring_mut().get_mut(i) {
-                    Some(t) => {
-                        t.cell.set(v);
-                        model[i].1 = v;
-                    }
-                    None => assert!(i >= model.len()),
-                }
+                model.set_cell(i, v, queue.as_ring_mut().get_mut(i).map(|t| &*t));
             }
         }
-        assert_eq!(queue.len(), model.len());
-        assert_eq!(queue.free_len(), cap - model.len());
-        assert_eq!(queue.is_full(), model.len() == cap);
-        assert!(queue
-            .view()
-            .iter()
-            .map(Tracked::key)
-            .eq(model.iter().copied()));
+        assert_eq!(queue.free_len(), model.free());
+        assert_eq!(queue.is_full(), model.free() == 0);
+        model.check_len(queue.len(), queue.readable());
     }
-    for _ in 0..model.len() / 2 {
-        assert_eq!(queue.pop().map(|t| t.key()), model.pop_front());
-    }
+    model.pop_half(|| queue.pop());
+    Some(())
 }
 
-fn bulk_ops(input: &Input) {
-    let requested = small(input.bulk_capacity, 5000);
-    let Ok(mut queue) = PicoQueue::<u32>::with_options(requested, &input.mirror.options()) else {
-        return;
-    };
-    let cap = queue.capacity();
-    let mut model: VecDeque<u32> = VecDeque::new();
-    for op in &input.bulk_ops {
+/// `n` values counting up from `start` (wrapping).
+fn values(n: u16, start: u32) -> Vec<u32> {
+    (0..u32::from(n)).map(|i| start.wrapping_add(i)).collect()
+}
+
+fn bulk_ops(input: &Input) -> Option<()> {
+    let (mut queue, mut model) = create::<PicoQueue<u32>>(input.data_capacity, 5000, input.mirror)?;
+    for op in &input.data_ops {
         match *op {
             BulkOp::PushAll(n, start) => {
-                let values: Vec<u32> = (0..u32::from(n)).map(|i| start.wrapping_add(i)).collect();
+                let values = values(n, start);
                 match queue.push_all(&values) {
                     Ok(()) => model.extend(&values),
-                    Err(_) => assert!(values.len() > cap - model.len()),
+                    Err(_) => assert!(values.len() > model.free()),
                 }
             }
             BulkOp::PushSlice(n, start) => {
-                let values: Vec<u32> = (0..u32::from(n)).map(|i| start.wrapping_add(i)).collect();
-                let pushed = queue.push_slice(&values);
-                assert_eq!(pushed, values.len().min(cap - model.len()));
-                model.extend(&values[..pushed]);
+                let values = values(n, start);
+                model.pushed(&values, queue.push_slice(&values));
             }
             BulkOp::PopSlice(n) => {
                 let mut out = vec![0; usize::from(n)];
                 let got = queue.pop_slice(&mut out);
-                assert_eq!(got, out.len().min(model.len()));
-                assert!(model.drain(..got).eq(out[..got].iter().copied()));
+                model.popped(&out, got);
             }
             BulkOp::WriteInPlace(start, n) => {
-                let free = queue.writable();
-                assert_eq!(free.len(), cap - model.len());
-                for (i, slot) in free.iter_mut().enumerate() {
-                    *slot = start.wrapping_add(i as u32);
-                }
-                let n = usize::from(n).min(free.len());
-                assert_eq!(queue.commit(n), n);
-                model.extend((0..n).map(|i| start.wrapping_add(i as u32)));
+                model.write_in_place(&mut queue, n, |i| start.wrapping_add(i as u32));
             }
-            BulkOp::Consume(n) => {
-                let asked = usize::from(n);
-                let n = asked.min(model.len());
-                assert_eq!(queue.consume(asked), n);
-                model.drain(..n);
-            }
-            BulkOp::Clear => {
-                queue.clear();
-                model.clear();
-            }
+            BulkOp::Consume(n) => model.consume(n, |n| queue.consume(n)),
+            BulkOp::Clear => model.clear_with(|| queue.clear()),
         }
-        assert!(queue.readable().iter().eq(model.iter()));
+        model.check(queue.readable());
     }
+    Some(())
 }
 
 fuzz_target!(|input: Input| {
-    start_run();
-    tracked_ops(&input);
-    finish_run();
+    counting_drops(|| tracked_ops(&input));
     bulk_ops(&input);
 });

@@ -4,13 +4,13 @@
 //! on the default (native) backend or the software mirror.
 #![no_main]
 
-use std::collections::VecDeque;
-use std::io::{BufRead, Read, Write};
+use std::io::{Read, Write};
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use picoring::PicoRing;
-use picoring_fuzz::{finish_run, small, start_run, Mirror, Tracked};
+use picoring_fuzz::model::{create, Model};
+use picoring_fuzz::{counting_drops, Tracked, TwoRuns};
 
 #[derive(Arbitrary, Debug)]
 enum Accessor {
@@ -53,60 +53,27 @@ enum ByteOp {
     Clear,
 }
 
-#[derive(Arbitrary, Debug)]
-struct Input {
-    mirror: Mirror,
-    capacity: u16,
-    ops: Vec<Op>,
-    byte_capacity: u16,
-    byte_ops: Vec<ByteOp>,
-}
+type Input = TwoRuns<Op, ByteOp>;
 
-fn check(ring: &PicoRing<Tracked>, model: &VecDeque<(usize, u64)>) {
+fn check(ring: &PicoRing<Tracked>, model: &Model<Tracked>) {
     assert_eq!(ring.len(), model.len());
-    assert_eq!(ring.free_len(), ring.capacity() - model.len());
+    assert_eq!(ring.free_len(), model.free());
     assert_eq!(ring.is_empty(), model.is_empty());
-    assert_eq!(ring.is_full(), model.len() == ring.capacity());
-    let readable: Vec<_> = ring.readable().iter().map(Tracked::key).collect();
-    assert!(readable.iter().eq(model.iter()));
-    assert!(ring.iter().map(Tracked::key).eq(model.iter().copied()));
+    assert_eq!(ring.is_full(), model.free() == 0);
+    model.check(ring.readable());
+    model.check(ring.iter());
     assert_eq!(ring.front().map(Tracked::key), model.front().copied());
     assert_eq!(ring.back().map(Tracked::key), model.back().copied());
     assert!(ring.get(model.len()).is_none());
 }
 
-fn tracked_ops(input: &Input) {
-    let requested = small(input.capacity, 600);
-    let Ok(mut ring) = PicoRing::<Tracked>::with_options(requested, &input.mirror.options()) else {
-        return;
-    };
+fn tracked_ops(input: &Input) -> Option<()> {
+    let (mut ring, mut model) = create::<PicoRing<Tracked>>(input.capacity, 600, input.mirror)?;
     let cap = ring.capacity();
-    assert!(cap >= requested);
-    let mut model: VecDeque<(usize, u64)> = VecDeque::new();
     for op in &input.ops {
         match *op {
-            Op::Push(v) => {
-                let t = Tracked::new(v);
-                let key = t.key();
-                match ring.push(t) {
-                    Ok(()) => model.push_back(key),
-                    Err(back) => {
-                        assert_eq!(model.len(), cap);
-                        assert_eq!(back.key(), key);
-                    }
-                }
-            }
-            Op::PushMany(n) => {
-                for i in 0..n {
-                    let t = Tracked::new(u64::from(i));
-                    let key = t.key();
-                    if ring.push(t).is_err() {
-                        assert_eq!(model.len(), cap);
-                        break;
-                    }
-                    model.push_back(key);
-                }
-            }
+            Op::Push(v) => model.push(Tracked::new(v), |t| ring.push(t)),
+            Op::PushMany(n) => model.push_many(n.into(), |t| ring.push(t).is_ok()),
             Op::PushOverwrite(v) => {
                 let t = Tracked::new(v);
                 let key = t.key();
@@ -129,72 +96,41 @@ fn tracked_ops(input: &Input) {
                 }
                 ring.extend(items);
             }
-            Op::Pop => assert_eq!(ring.pop().map(|t| t.key()), model.pop_front()),
-            Op::Consume(n) => {
-                let n = usize::from(n);
-                let expected = n.min(model.len());
-                assert_eq!(ring.consume(n), expected);
-                model.drain(..expected);
-            }
-            Op::Clear => {
-                ring.clear();
-                model.clear();
-            }
+            Op::Pop => model.pop(ring.pop()),
+            Op::Consume(n) => model.consume(n, |n| ring.consume(n)),
+            Op::Clear => model.clear_with(|| ring.clear()),
             Op::GetMut(i, v) => {
                 let i = usize::from(i);
-                match ring.get_mut(i) {
-                    Some(t) => {
-                        t.cell.set(v);
-                        model[i].1 = v;
-                    }
-                    None => assert!(i >= model.len()),
-                }
+                model.set_cell(i, v, ring.get_mut(i).map(|t| &*t));
             }
             Op::ReadableMut(i, v) => {
-                if !model.is_empty() {
-                    let i = usize::from(i) % model.len();
-                    ring.readable_mut()[i].cell.set(v);
-                    model[i].1 = v;
+                if let Some(i) = model.index(i) {
+                    model.set_cell(i, v, ring.readable_mut().get_mut(i).map(|t| &*t));
                 }
             }
             Op::Poke(ref accessor, i, v) => {
-                if model.is_empty() {
-                    continue;
-                }
-                let i = match accessor {
-                    Accessor::Front => 0,
-                    Accessor::Back => model.len() - 1,
-                    _ => usize::from(i) % model.len(),
+                let Some(i) = model.index(i) else { continue };
+                let (i, target) = match accessor {
+                    Accessor::Get => (i, ring.get(i)),
+                    Accessor::Front => (0, ring.front()),
+                    Accessor::Back => (model.len() - 1, ring.back()),
+                    Accessor::Iter => (i, ring.iter().nth(i)),
+                    Accessor::Readable => (i, ring.readable().get(i)),
                 };
-                let target = match accessor {
-                    Accessor::Get => ring.get(i),
-                    Accessor::Front => ring.front(),
-                    Accessor::Back => ring.back(),
-                    Accessor::Iter => ring.iter().nth(i),
-                    Accessor::Readable => ring.readable().get(i),
-                };
-                target.expect("index within len").cell.set(v);
-                model[i].1 = v;
+                model.set_cell(i, v, Some(target.expect("index within len")));
             }
         }
         check(&ring, &model);
     }
     // Drain half through pop, leave the rest to the ring's destructor.
-    for _ in 0..model.len() / 2 {
-        assert_eq!(ring.pop().map(|t| t.key()), model.pop_front());
-    }
+    model.pop_half(|| ring.pop());
     drop(ring);
+    Some(())
 }
 
-fn byte_ops(input: &Input) {
-    let requested = small(input.byte_capacity, 20_000);
-    let Ok(mut ring) = PicoRing::<u8>::with_options(requested, &input.mirror.options()) else {
-        return;
-    };
-    let cap = ring.capacity();
-    assert!(cap >= requested);
-    let mut model: VecDeque<u8> = VecDeque::new();
-    for op in &input.byte_ops {
+fn byte_ops(input: &Input) -> Option<()> {
+    let (mut ring, mut model) = create::<PicoRing<u8>>(input.data_capacity, 20_000, input.mirror)?;
+    for op in &input.data_ops {
         match op {
             ByteOp::PushSlice(data) | ByteOp::IoWrite(data) => {
                 let n = if let ByteOp::IoWrite(_) = op {
@@ -202,8 +138,7 @@ fn byte_ops(input: &Input) {
                 } else {
                     ring.push_slice(data)
                 };
-                assert_eq!(n, data.len().min(cap - model.len()));
-                model.extend(&data[..n]);
+                model.pushed(data, n);
             }
             ByteOp::PopSlice(n) | ByteOp::IoRead(n) => {
                 let mut out = vec![0u8; usize::from(*n)];
@@ -212,53 +147,23 @@ fn byte_ops(input: &Input) {
                 } else {
                     ring.pop_slice(&mut out)
                 };
-                assert_eq!(got, out.len().min(model.len()));
-                assert!(model.drain(..got).eq(out[..got].iter().copied()));
+                model.popped(&out, got);
             }
             ByteOp::WriteInPlace(fill, n) => {
-                let free = ring.writable();
-                assert_eq!(free.len(), cap - model.len());
-                for (i, b) in free.iter_mut().enumerate() {
-                    *b = fill.wrapping_add(i as u8);
-                }
-                let n = usize::from(*n).min(free.len());
-                assert_eq!(ring.commit(n), n);
-                model.extend((0..n).map(|i| fill.wrapping_add(i as u8)));
+                model.write_in_place(&mut ring, *n, |i| fill.wrapping_add(i as u8));
             }
-            ByteOp::BufConsume(n) => {
-                let buf = ring.fill_buf().expect("ring reads never fail");
-                assert!(buf.iter().eq(model.iter()));
-                let n = usize::from(*n).min(model.len());
-                BufRead::consume(&mut ring, n);
-                model.drain(..n);
-            }
-            ByteOp::Push(b) => match ring.push(*b) {
-                Ok(()) => model.push_back(*b),
-                Err(back) => {
-                    assert_eq!(back, *b);
-                    assert_eq!(model.len(), cap);
-                }
-            },
-            ByteOp::Pop => assert_eq!(ring.pop(), model.pop_front()),
-            ByteOp::Consume(n) => {
-                let asked = usize::from(*n);
-                let n = asked.min(model.len());
-                assert_eq!(ring.consume(asked), n);
-                model.drain(..n);
-            }
-            ByteOp::Clear => {
-                ring.clear();
-                model.clear();
-            }
+            ByteOp::BufConsume(n) => model.buf_consume(&mut ring, *n),
+            ByteOp::Push(b) => model.push(*b, |b| ring.push(b)),
+            ByteOp::Pop => model.pop(ring.pop()),
+            ByteOp::Consume(n) => model.consume(*n, |n| ring.consume(n)),
+            ByteOp::Clear => model.clear_with(|| ring.clear()),
         }
-        assert_eq!(ring.len(), model.len());
-        assert!(ring.readable().iter().eq(model.iter()));
+        model.check_len(ring.len(), ring.readable());
     }
+    Some(())
 }
 
 fuzz_target!(|input: Input| {
-    start_run();
-    tracked_ops(&input);
-    finish_run();
+    counting_drops(|| tracked_ops(&input));
     byte_ops(&input);
 });

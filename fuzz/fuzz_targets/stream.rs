@@ -4,13 +4,13 @@
 //! software mirror.
 #![no_main]
 
-use std::collections::VecDeque;
-use std::io::{self, BufRead, Read, Write};
+use std::io::{self, Read, Write};
 
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use picoring::PicoByteStream;
-use picoring_fuzz::{frames, small, Mirror};
+use picoring_fuzz::model::create;
+use picoring_fuzz::{frames, Mirror};
 
 #[derive(Arbitrary, Debug)]
 enum Op {
@@ -106,14 +106,9 @@ struct Input {
     ops: Vec<Op>,
 }
 
-fuzz_target!(|input: Input| {
-    let requested = small(input.capacity, 20_000);
-    let Ok(mut stream) = PicoByteStream::with_options(requested, &input.mirror.options()) else {
-        return;
-    };
+fn run(input: &Input) -> Option<()> {
+    let (mut stream, mut model) = create::<PicoByteStream>(input.capacity, 20_000, input.mirror)?;
     let cap = stream.capacity();
-    assert!(cap >= requested);
-    let mut model: VecDeque<u8> = VecDeque::new();
     for op in &input.ops {
         match op {
             Op::Write(data) | Op::IoWrite(data) => {
@@ -121,8 +116,7 @@ fuzz_target!(|input: Input| {
                     Op::IoWrite(_) => Write::write(&mut stream, data).expect("never fails"),
                     _ => stream.push_slice(data),
                 };
-                assert_eq!(n, data.len().min(cap - model.len()));
-                model.extend(&data[..n]);
+                model.pushed(data, n);
             }
             Op::Read(n) | Op::IoRead(n) => {
                 let mut out = vec![0; usize::from(*n)];
@@ -130,38 +124,13 @@ fuzz_target!(|input: Input| {
                     Op::IoRead(_) => Read::read(&mut stream, &mut out).expect("never fails"),
                     _ => stream.pop_slice(&mut out),
                 };
-                assert_eq!(got, out.len().min(model.len()));
-                assert!(model.drain(..got).eq(out[..got].iter().copied()));
+                model.popped(&out, got);
             }
-            Op::Consume(n) => {
-                let asked = usize::from(*n);
-                let n = asked.min(model.len());
-                assert_eq!(stream.consume(asked), n);
-                model.drain(..n);
-            }
-            Op::BufConsume(n) => {
-                assert!(stream
-                    .fill_buf()
-                    .expect("never fails")
-                    .iter()
-                    .eq(model.iter()));
-                let n = usize::from(*n).min(model.len());
-                BufRead::consume(&mut stream, n);
-                model.drain(..n);
-            }
-            Op::Clear => {
-                stream.clear();
-                model.clear();
-            }
+            Op::Consume(n) => model.consume(*n, |n| stream.consume(n)),
+            Op::BufConsume(n) => model.buf_consume(&mut stream, *n),
+            Op::Clear => model.clear_with(|| stream.clear()),
             Op::WriteInPlace(fill, n) => {
-                let free = stream.writable();
-                assert_eq!(free.len(), cap - model.len());
-                for (i, b) in free.iter_mut().enumerate() {
-                    *b = fill.wrapping_add(i as u8);
-                }
-                let n = usize::from(*n).min(free.len());
-                assert_eq!(stream.commit(n), n);
-                model.extend((0..n).map(|i| fill.wrapping_add(i as u8)));
+                model.write_in_place(&mut stream, *n, |i| fill.wrapping_add(i as u8));
             }
             Op::ReadUntil(delim) => {
                 let got = stream.read_until(*delim).map(<[u8]>::to_vec);
@@ -186,7 +155,7 @@ fuzz_target!(|input: Input| {
                     claim: *claim,
                     seen: Vec::new(),
                 };
-                let free = cap - model.len();
+                let free = model.free();
                 match stream.fill_from(&mut reader) {
                     Ok(n) => {
                         if free == 0 {
@@ -223,7 +192,12 @@ fuzz_target!(|input: Input| {
             }
         }
         assert_eq!(stream.len(), model.len());
-        assert_eq!(stream.free_len(), cap - model.len());
-        assert!(stream.readable().iter().eq(model.iter()));
+        assert_eq!(stream.free_len(), model.free());
+        model.check(stream.readable());
     }
+    Some(())
+}
+
+fuzz_target!(|input: Input| {
+    run(&input);
 });

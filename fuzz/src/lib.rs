@@ -1,5 +1,5 @@
 //! Shared pieces of the fuzz targets: an element type that counts its drops and carries a
-//! `Cell`, and the choice of mirror backend.
+//! `Cell`, the choice of mirror backend, and the model the FIFO targets check against.
 //!
 //! Every target checks a picoring type against a std model (`VecDeque`/`Vec`) after each
 //! operation, and that every element created was dropped exactly once by the end of the run.
@@ -7,6 +7,7 @@
 use std::cell::{Cell, RefCell};
 
 pub mod frames;
+pub mod model;
 
 use arbitrary::Arbitrary;
 use picoring::mirror::{Backend, MirrorOptions};
@@ -79,6 +80,14 @@ pub fn start_run() {
     DROPS.with(|d| d.borrow_mut().clear());
 }
 
+/// Runs `run` (which makes elements, and drops the structure under test and its model) as
+/// one run: [`start_run`] before, [`finish_run`] after.
+pub fn counting_drops<R>(run: impl FnOnce() -> R) {
+    start_run();
+    run();
+    finish_run();
+}
+
 /// Ends a run, after the structure under test and the model are gone: every element made in
 /// it must have been dropped exactly once.
 pub fn finish_run() {
@@ -107,6 +116,23 @@ impl Mirror {
             Mirror::Software => MirrorOptions::new().backend(Backend::Software),
         }
     }
+}
+
+/// The input of a target that drives drop-counted elements, then plain data, through the same
+/// type: the backend, each run's requested capacity and operations. The field order is the
+/// byte format of the committed corpora.
+#[derive(Arbitrary, Debug)]
+pub struct TwoRuns<Op, DataOp> {
+    /// The backend of both runs.
+    pub mirror: Mirror,
+    /// The drop-counted run's requested capacity (see [`small`]).
+    pub capacity: u16,
+    /// The drop-counted run's operations.
+    pub ops: Vec<Op>,
+    /// The plain-data run's requested capacity.
+    pub data_capacity: u16,
+    /// The plain-data run's operations.
+    pub data_ops: Vec<DataOp>,
 }
 
 /// A small requested capacity from fuzz input: 1..=limit.

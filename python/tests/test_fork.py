@@ -28,6 +28,11 @@ def run_in_child(body, timeout=60.0):
 
     A child that hangs is killed after `timeout` seconds and reported as -9.
     """
+    return wait_child(fork_child(body), timeout)
+
+
+def fork_child(body):
+    """Forks a child that runs `body()` and exits 0 if it returned True; returns the child's pid."""
     sys.stdout.flush()
     sys.stderr.flush()
     pid = os.fork()
@@ -42,6 +47,11 @@ def run_in_child(body, timeout=60.0):
             code = 3
         finally:
             os._exit(code)
+    return pid
+
+
+def wait_child(pid, timeout=60.0):
+    """The exit code of the child `pid`; one still running after `timeout` seconds is killed (-9)."""
     deadline = time.monotonic() + timeout
     while True:
         done, status = os.waitpid(pid, os.WNOHANG)
@@ -96,21 +106,14 @@ def test_byte_rings_are_private_copies_in_the_child(ring_class):
         ring.close()
         return ok
 
-    sys.stdout.flush()
-    pid = os.fork()
-    if pid == 0:
-        code = 1
-        try:
-            code = 0 if child() else 2
-        finally:
-            os._exit(code)
+    pid = fork_child(child)
     view.release()
     ring.push(ord("P"))  # after the fork: the child must not see it
     os.write(w, b"!")
-    _, status = os.waitpid(pid, 0)
+    code = wait_child(pid)
     os.close(r)
     os.close(w)
-    assert os.waitstatus_to_exitcode(status) == 0
+    assert code == 0
     assert bytes(ring) == DATA + b"P"  # none of the child's writes
     assert not ring.closed
 

@@ -48,14 +48,6 @@ def test_view_is_contiguous_across_the_wrap_and_blocks_consume():
     assert q.pop_bulk(10) == b"!"
 
 
-def test_consume_beyond_len_raises():
-    q = PicoQueueByte(4096)
-    q.push_bulk(b"ab")
-    with pytest.raises(ValueError):
-        q.consume(3)
-    assert bytes(q) == b"ab"
-
-
 def test_single_bytes_fifo_order():
     q = PicoQueueByte(4096)
     for b in b"fifo":

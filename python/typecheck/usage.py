@@ -4,14 +4,7 @@
 import array
 from typing import assert_type
 
-from picoring import (
-    PicoByteStreamPy,
-    PicoList,
-    PicoListByte,
-    PicoQueueByte,
-    PicoRing,
-    PicoRingByte,
-)
+from picoring import PicoByteStreamPy, PicoList, PicoListByte, PicoQueueByte, PicoRing, PicoRingByte
 
 
 def byte_rings() -> None:

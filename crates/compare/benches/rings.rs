@@ -30,7 +30,7 @@ fn create_drop(c: &mut Criterion) {
 /// Ring length for the single-element benchmark, in `u64` slots; half of it stays queued.
 const SLOTS: usize = 1024;
 
-/// Runs `push_pop` (which pushes one value and pops one) after queueing SLOTS / 2 values.
+/// Runs `push_pop` (which pushes one value and pops one), after the caller queued SLOTS / 2.
 fn push_pop_one(group: &mut Group<'_>, name: &str, mut push_pop: impl FnMut(u64) -> u64) {
     group.bench_function(name, |b| {
         let mut i = 0u64;
@@ -41,63 +41,44 @@ fn push_pop_one(group: &mut Group<'_>, name: &str, mut push_pop: impl FnMut(u64)
     });
 }
 
+/// For each peer `name: new, push |ring, value| push, pop |ring| pop;`: makes a ring with
+/// `new`, queues SLOTS / 2 values with `push`, then times one `push` and one `pop`.
+macro_rules! push_pop_peers {
+    ($group:ident; $($name:literal: $new:expr,
+        push |$r:ident, $v:ident| $push:expr, pop |$r2:ident| $pop:expr;)*) => {$({
+        let mut ring = $new;
+        for $v in 0..(SLOTS / 2) as u64 {
+            let $r = &mut ring;
+            $push;
+        }
+        push_pop_one(&mut $group, $name, |$v| {
+            let $r = &mut ring;
+            $push;
+            let $r2 = &mut ring;
+            $pop
+        });
+    })*};
+}
+
 fn single_element(c: &mut Criterion) {
     let mut group = c.benchmark_group("push_pop_one_u64");
-    let backlog = 0..(SLOTS / 2) as u64;
-
-    let mut ring = picoring::PicoRing::<u64>::with_capacity(SLOTS).expect("ring");
-    ring.extend(backlog.clone());
-    push_pop_one(&mut group, "picoring", |v| {
-        ring.push(v).expect("room");
-        ring.pop().expect("value")
-    });
-
-    let mut upstream = picoring_upstream::PicoRing::<u64>::with_capacity(SLOTS).expect("ring");
-    backlog.clone().for_each(|v| assert!(upstream.push(v)));
-    push_pop_one(&mut group, "picoring 0.6", |v| {
-        assert!(upstream.push(v));
-        upstream.pop().expect("value")
-    });
-
-    let mut deque = VecDeque::with_capacity(SLOTS);
-    deque.extend(backlog.clone());
-    push_pop_one(&mut group, "VecDeque", |v| {
-        deque.push_back(v);
-        deque.pop_front().expect("value")
-    });
-
-    let mut slice_ring = slice_ring_buffer::SliceRingBuffer::with_capacity(SLOTS);
-    backlog.clone().for_each(|v| slice_ring.push_back(v));
-    push_pop_one(&mut group, "slice-ring-buffer", |v| {
-        slice_ring.push_back(v);
-        slice_ring.pop_front().expect("value")
-    });
-
-    let mut local = ringbuf::LocalRb::<ringbuf::storage::Heap<u64>>::new(SLOTS);
-    backlog
-        .clone()
-        .for_each(|v| local.try_push(v).expect("room"));
-    push_pop_one(&mut group, "ringbuf", |v| {
-        local.try_push(v).expect("room");
-        local.try_pop().expect("value")
-    });
-
-    let (mut producer, mut consumer) = rtrb::RingBuffer::new(SLOTS);
-    backlog
-        .clone()
-        .for_each(|v| producer.push(v).expect("room"));
-    push_pop_one(&mut group, "rtrb", |v| {
-        producer.push(v).expect("room");
-        consumer.pop().expect("value")
-    });
-
-    // A thread-safe channel, for scale: what people reach for when a ring is not at hand.
-    let (sender, receiver) = crossbeam_channel::bounded(SLOTS);
-    backlog.clone().for_each(|v| sender.send(v).expect("open"));
-    push_pop_one(&mut group, "crossbeam-channel", |v| {
-        sender.send(v).expect("open");
-        receiver.recv().expect("value")
-    });
+    push_pop_peers! { group;
+        "picoring": picoring::PicoRing::<u64>::with_capacity(SLOTS).expect("ring"),
+            push |r, v| r.push(v).expect("room"), pop |r| r.pop().expect("value");
+        "picoring 0.6": picoring_upstream::PicoRing::<u64>::with_capacity(SLOTS).expect("ring"),
+            push |r, v| assert!(r.push(v)), pop |r| r.pop().expect("value");
+        "VecDeque": VecDeque::with_capacity(SLOTS),
+            push |r, v| r.push_back(v), pop |r| r.pop_front().expect("value");
+        "slice-ring-buffer": slice_ring_buffer::SliceRingBuffer::with_capacity(SLOTS),
+            push |r, v| r.push_back(v), pop |r| r.pop_front().expect("value");
+        "ringbuf": ringbuf::LocalRb::<ringbuf::storage::Heap<u64>>::new(SLOTS),
+            push |r, v| r.try_push(v).expect("room"), pop |r| r.try_pop().expect("value");
+        "rtrb": rtrb::RingBuffer::new(SLOTS),
+            push |r, v| r.0.push(v).expect("room"), pop |r| r.1.pop().expect("value");
+        // A thread-safe channel, for scale: what people reach for when a ring is not at hand.
+        "crossbeam-channel": crossbeam_channel::bounded(SLOTS),
+            push |r, v| r.0.send(v).expect("open"), pop |r| r.1.recv().expect("value");
+    }
     group.finish();
 }
 

@@ -2,7 +2,7 @@
 //! this machine's cores (records/s). The comparisons with peers (rtrb, ringbuf,
 //! crossbeam-channel) are in `paired.rs`, measured in interleaved rounds.
 
-use std::time::Duration;
+mod common;
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 use picoring_compare::threads::records_picoring;
@@ -24,10 +24,7 @@ fn mpsc_producers(c: &mut Criterion) {
 
 criterion_group! {
     name = benches;
-    config = Criterion::default()
-        .sample_size(10)
-        .warm_up_time(Duration::from_millis(500))
-        .measurement_time(Duration::from_secs(2));
+    config = common::threads_config();
     targets = mpsc_producers
 }
 criterion_main!(benches);

@@ -2,7 +2,7 @@
 //! runs the exact same loop over every implementation.
 //!
 //! Each adapter uses the peer's own fastest public bulk API (no per-byte loops), and says in
-//! [`ByteFifo::VIEW_COPIES`] whether getting one contiguous slice of the queued bytes copies.
+//! [`fifo::ByteFifo::VIEW_COPIES`] whether getting one contiguous slice of the queued bytes copies.
 //! Not part of the library: this crate only exists for `cargo bench -p picoring-compare`.
 #![deny(missing_docs)]
 

@@ -320,8 +320,11 @@ impl<T> PicoRing<T> {
     /// # Examples
     ///
     /// ```
-    /// let ring = picoring::PicoRing::<u8>::with_capacity(4)?;
-    /// println!("{:?}", ring.backend());
+    /// use picoring::mirror::{Backend, MirrorOptions};
+    ///
+    /// let software = MirrorOptions::new().backend(Backend::Software);
+    /// let ring = picoring::PicoRing::<u8>::with_options(4, &software)?;
+    /// assert_eq!(ring.backend(), Backend::Software);
     /// # Ok::<(), picoring::Error>(())
     /// ```
     #[inline]

@@ -70,10 +70,9 @@ pub use producer::Producer;
 /// waker: the async twin of the blocking waits' yields. Registering costs a process-wide
 /// barrier (see `sync/fence.rs`), and the wakeup that follows costs the other end a lock and
 /// the executor a thread unpark: several microseconds, while the other end is often well under
-/// a microsecond from making progress. Measured with 4 KiB reads and writes through a 64 KiB
-/// ring, each end on its own thread under `futures::executor::block_on`: 8 yields gave
-/// 3.3 GiB/s, 32 gave 3.6 and 128 gave 7.5, the speed of the blocking `Read`/`Write` ends; the
-/// earlier code, which registered at once, gave 2.9. (`benches/spsc_io.rs` compares the two.)
+/// a microsecond from making progress. The value is the smallest that lets async byte
+/// transfers keep up with the blocking `Read`/`Write` ends; `spsc_async_4k` in
+/// `crates/compare/benches/own.rs` measures both.
 #[cfg(all(feature = "async", not(loom)))]
 const YIELDS_BEFORE_REGISTER: u8 = 128;
 

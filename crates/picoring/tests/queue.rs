@@ -10,19 +10,10 @@ use picoring::mirror::MirrorOptions;
 use picoring::{InsufficientSpace, PicoQueue, Pod};
 
 mod common;
-use common::{backends, Rng};
+use common::{backends, bulk_span, check_consume, check_pop_slice, Rng};
 
 /// Model steps: fewer under Miri, which runs the same checks a thousand times slower.
 const STEPS: usize = if cfg!(miri) { 150 } else { 2500 };
-
-/// The largest bulk operation in a model run: smaller under Miri.
-fn bulk_span(cap: usize) -> usize {
-    if cfg!(miri) {
-        cap.min(256)
-    } else {
-        cap
-    }
-}
 
 fn assert_same<T: PartialEq + Debug>(queue: &PicoQueue<T>, model: &VecDeque<T>, step: usize) {
     assert_eq!(queue.len(), model.len(), "step {step}");
@@ -79,16 +70,10 @@ fn run_model<T: Pod + PartialEq + Debug>(seed: u64, make: fn(u64) -> T, options:
                 model.extend(values[..pushed].iter().copied());
             }
             6 => {
-                let mut out = vec![make(0); rng.below(span / 2)];
-                let n = queue.pop_slice(&mut out);
-                let expected: Vec<T> = model.drain(..out.len().min(model.len())).collect();
-                assert_eq!(&out[..n], &expected[..]);
+                let len = rng.below(span / 2);
+                check_pop_slice(|out| queue.pop_slice(out), &mut model, len, make(0));
             }
-            7 => {
-                let n = rng.below(span / 2);
-                assert_eq!(queue.consume(n), n.min(model.len()));
-                model.drain(..n.min(model.len()));
-            }
+            7 => check_consume(|n| queue.consume(n), &mut model, rng.below(span / 2)),
             8 | 9 => {
                 let free = queue.writable();
                 assert_eq!(free.len(), cap - model.len());

@@ -301,13 +301,16 @@ fn child_uses_everything(
     let qcap = queue.capacity();
     let scap = stream.capacity();
     // What the parent held at the fork.
-    let inherited = first_failure(&[
-        ring.readable() == DATA,
-        queue.readable() == &words[..],
-        stream.readable() == DATA,
-        rx.readable() == [1, 2, 3, 4, 5, 6],
-        list.as_slice() == &words[..],
-    ]);
+    let mut as_at_fork = || {
+        vec![
+            ring.readable() == DATA,
+            queue.readable() == &words[..],
+            stream.readable() == DATA,
+            rx.readable() == [1, 2, 3, 4, 5, 6],
+            list.as_slice() == &words[..],
+        ]
+    };
+    let inherited = first_failure(&as_at_fork());
     if inherited != 0 {
         return inherited;
     }
@@ -315,14 +318,9 @@ fn child_uses_everything(
     if !parent_wrote.wait() {
         return 10;
     }
-    let unchanged = first_failure(&[
-        ring.readable() == DATA,
-        queue.readable() == &words[..],
-        stream.readable() == DATA,
-        rx.readable() == [1, 2, 3, 4, 5, 6],
-        list.as_slice() == &words[..],
-        mrx.try_recv().is_some_and(|r| *r == *b"first record"),
-    ]);
+    let mut unchanged = as_at_fork();
+    unchanged.push(mrx.try_recv().is_some_and(|r| *r == *b"first record"));
+    let unchanged = first_failure(&unchanged);
     if unchanged != 0 {
         return 10 + unchanged;
     }

@@ -8,7 +8,7 @@ use picoring::mirror::MirrorOptions;
 use picoring::{FrameError, LengthPrefix, PicoByteStream};
 
 mod common;
-use common::{backends, Rng};
+use common::{backends, bulk_span, check_consume, check_pop_slice, Rng};
 
 /// Bytes from a small alphabet, so delimiters and short length prefixes are common.
 fn random_bytes(rng: &mut Rng, n: usize) -> Vec<u8> {
@@ -25,15 +25,6 @@ fn some_random_bytes(rng: &mut Rng, bound: usize) -> Vec<u8> {
 
 /// Model steps: fewer under Miri, which runs the same checks a thousand times slower.
 const STEPS: usize = if cfg!(miri) { 150 } else { 3000 };
-
-/// The largest bulk operation in a model run: smaller under Miri.
-fn bulk_span(cap: usize) -> usize {
-    if cfg!(miri) {
-        cap.min(256)
-    } else {
-        cap
-    }
-}
 
 const PREFIXES: [LengthPrefix; 5] = [
     LengthPrefix::U8,
@@ -140,16 +131,10 @@ fn run_model(seed: u64, options: &MirrorOptions) {
                 model.extend(&data[..n]);
             }
             3 => {
-                let mut out = vec![0; rng.below(span / 2)];
-                let n = stream.pop_slice(&mut out);
-                let expected: Vec<u8> = model.drain(..out.len().min(model.len())).collect();
-                assert_eq!(&out[..n], &expected[..]);
+                let len = rng.below(span / 2);
+                check_pop_slice(|out| stream.pop_slice(out), &mut model, len, 0);
             }
-            4 => {
-                let n = rng.below(span / 4);
-                assert_eq!(stream.consume(n), n.min(model.len()));
-                model.drain(..n.min(model.len()));
-            }
+            4 => check_consume(|n| stream.consume(n), &mut model, rng.below(span / 4)),
             5 | 6 => {
                 let delim = [b';', b'\n', b'z', b'q'][rng.below(4)];
                 let got = stream.read_until(delim).map(<[u8]>::to_vec);

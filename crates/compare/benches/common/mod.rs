@@ -1,6 +1,7 @@
-//! What the comparison benchmarks `rings` and `streaming` share: the short criterion settings,
-//! the benchmark-group type, and the list of byte-FIFO peers. Each includes it with `mod common;`
+//! What the criterion benchmarks share: the short criterion settings, the benchmark-group type,
+//! and the list of byte-FIFO peers. Each includes it with `mod common;` and uses a part of it
 //! (criterion is a dev-dependency, so this cannot live in the library part of the crate).
+#![allow(dead_code, unused_macros, unused_imports)]
 
 use std::time::Duration;
 
@@ -16,6 +17,14 @@ pub fn config() -> Criterion {
         .warm_up_time(Duration::from_millis(300))
         .measurement_time(Duration::from_millis(700))
         .sample_size(20)
+}
+
+/// Benchmarks with threads, whose every sample spawns one: fewer, longer samples.
+pub fn threads_config() -> Criterion {
+    Criterion::default()
+        .sample_size(10)
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2))
 }
 
 /// `for_each_fifo!(bench(args))` calls `bench::<F>(args)` for every byte-FIFO peer of

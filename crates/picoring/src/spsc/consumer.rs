@@ -75,8 +75,11 @@ impl<T> Consumer<T> {
     /// # Examples
     ///
     /// ```
-    /// let (_tx, rx) = picoring::spsc::channel::<u8>(1)?;
-    /// println!("{:?}", rx.backend());
+    /// use picoring::mirror::{Backend, MirrorOptions};
+    ///
+    /// let software = MirrorOptions::new().backend(Backend::Software);
+    /// let (_tx, rx) = picoring::PicoRing::<u8>::with_options(1, &software)?.split();
+    /// assert_eq!(rx.backend(), Backend::Software);
     /// # Ok::<(), picoring::Error>(())
     /// ```
     pub fn backend(&self) -> Backend {

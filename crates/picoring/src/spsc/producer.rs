@@ -64,8 +64,11 @@ impl<T> Producer<T> {
     /// # Examples
     ///
     /// ```
-    /// let (tx, _rx) = picoring::spsc::channel::<u8>(1)?;
-    /// println!("{:?}", tx.backend());
+    /// use picoring::mirror::{Backend, MirrorOptions};
+    ///
+    /// let software = MirrorOptions::new().backend(Backend::Software);
+    /// let (tx, _rx) = picoring::PicoRing::<u8>::with_options(1, &software)?.split();
+    /// assert_eq!(tx.backend(), Backend::Software);
     /// # Ok::<(), picoring::Error>(())
     /// ```
     pub fn backend(&self) -> Backend {

@@ -1,6 +1,6 @@
 """Typed lists and rings against their usual Python stand-ins; prints a table.
 
-    .venv/bin/python python/bench/bench_typed.py [--items 50000000] [--steps 20000]
+    .venv/bin/python bench/typed.py [--items 50000000] [--steps 20000]
 
 Part 1: building a list of N int64 (`PicoList('q').extend`) from a numpy array (one copy in
 Rust), from a `range` (generated in Rust when its ends fit) and from an iterator over it (one
@@ -14,9 +14,9 @@ Figures are per call, best of a few runs; read them as ratios.
 import argparse
 import array
 import collections
-import time
 
 import numpy as np
+from common import best_time as best
 
 from picoring import PicoList, PicoRing
 
@@ -24,15 +24,6 @@ try:
     from numpy_ringbuffer import RingBuffer
 except ImportError:
     RingBuffer = None
-
-
-def best(fn, repeat):
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def list_rows(n, repeat):

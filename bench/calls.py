@@ -4,32 +4,31 @@ Runs against whichever ``picoring`` is importable (this project's, or the upstre
 only the method names both share are used). To put the upstream wheel in a column of its own:
 
     python3 -m venv /tmp/upstream && /tmp/upstream/bin/pip install picoring==0.6.0
-    .venv/bin/python python/bench/bench_calls.py --upstream /tmp/upstream/bin/python
+    .venv/bin/python bench/calls.py --upstream /tmp/upstream/bin/python
 
 Figures are nanoseconds per call (per push+pop pair where two calls are named), the best of
-several repeats; read them as ratios within one run.
+several repeats; read them as ratios within one run. `--quick` (run by `make bench-quick`)
+moves a thousandth as much through 2 MB instead of 94 MB: it checks the code, it measures nothing.
 """
 
 import argparse
 import collections
 import json
 import subprocess
-import sys
-import time
 
 import picoring
+from common import MB, best_time
 
-MB = 1_000_000
+
+# The wrapped view's size in MB, and the divisor of every call count (`--quick` changes both).
+BIG_MB = 94
+SCALE = 1
 
 
 def per_call_ns(body, calls, repeats=7):
     """Best-of-`repeats` nanoseconds per call of `body(calls)`, which runs `calls` iterations."""
-    best = float("inf")
-    for _ in range(repeats):
-        start = time.perf_counter_ns()
-        body(calls)
-        best = min(best, (time.perf_counter_ns() - start) / calls)
-    return best
+    calls, repeats = max(1, calls // SCALE), max(1, repeats // SCALE)
+    return best_time(lambda: body(calls), repeats) / calls * 1e9
 
 
 def wrapped_ring(capacity, fill):
@@ -87,9 +86,9 @@ def picoring_column():
         for _ in range(n):
             view_small()
 
-    big = wrapped_ring(105 * MB, 94 * MB)
+    big = wrapped_ring((BIG_MB + 11) * MB, BIG_MB * MB)
     view_big = big.get_readable_view
-    assert len(view_big()) == 94 * MB
+    assert len(view_big()) == BIG_MB * MB
 
     def view_94m(n):
         for _ in range(n):
@@ -100,7 +99,7 @@ def picoring_column():
     results["push_bytes 4 KiB + pop_bytes 4096"] = per_call_ns(push_pop_4k, 100_000)
     results["push_bulk 1000 B + pop_bulk 1000"] = per_call_ns(bulk_1000, 200_000)
     results["get_readable_view, 64 KiB queued"] = per_call_ns(view_64k, 200_000)
-    results["get_readable_view, 94 MB wrapped"] = per_call_ns(view_94m, 200_000)
+    results[f"get_readable_view, {BIG_MB} MB wrapped"] = per_call_ns(view_94m, 200_000)
     return results
 
 
@@ -118,7 +117,7 @@ def deque_column():
         return run
 
     small = collections.deque(bytes(4096) for _ in range(16))
-    chunks = collections.deque(bytes(MB) for _ in range(94))
+    chunks = collections.deque(bytes(MB) for _ in range(BIG_MB))
 
     def joiner(queued):
         def run(n):
@@ -132,7 +131,7 @@ def deque_column():
         "push_bytes 4 KiB + pop_bytes 4096": per_call_ns(pair(payload4k), 100_000),
         "push_bulk 1000 B + pop_bulk 1000": per_call_ns(pair(payload1000), 200_000),
         "get_readable_view, 64 KiB queued": per_call_ns(joiner(small), 20_000),
-        "get_readable_view, 94 MB wrapped": per_call_ns(joiner(chunks), 3, repeats=3),
+        f"get_readable_view, {BIG_MB} MB wrapped": per_call_ns(joiner(chunks), 3, repeats=3),
     }
 
 
@@ -151,7 +150,7 @@ def bytearray_column():
         return run
 
     full = bytearray(64 * 1024)
-    big = bytearray(94 * MB)
+    big = bytearray(BIG_MB * MB)
 
     def view(b):
         def run(n):
@@ -165,7 +164,7 @@ def bytearray_column():
         "push_bytes 4 KiB + pop_bytes 4096": per_call_ns(pair(payload4k, 4096), 100_000),
         "push_bulk 1000 B + pop_bulk 1000": per_call_ns(pair(payload1000, 1000), 200_000),
         "get_readable_view, 64 KiB queued": per_call_ns(view(full), 200_000),
-        "get_readable_view, 94 MB wrapped": per_call_ns(view(big), 200_000),
+        f"get_readable_view, {BIG_MB} MB wrapped": per_call_ns(view(big), 200_000),
     }
 
 
@@ -174,14 +173,18 @@ def main():
     parser.add_argument("--json", action="store_true", help="print only the picoring column as JSON")
     parser.add_argument("--upstream", metavar="PYTHON",
                         help="an interpreter whose `picoring` is the upstream 0.6 wheel")
+    parser.add_argument("--quick", action="store_true", help="tiny counts and sizes: checks the code")
     args = parser.parse_args()
+    global BIG_MB, SCALE
+    if args.quick:
+        BIG_MB, SCALE = 2, 1000
     if args.json:
         print(json.dumps(picoring_column()))
         return
     columns = {"picoring (this)": picoring_column()}
     if args.upstream:
-        out = subprocess.run([args.upstream, __file__, "--json"], check=True,
-                             capture_output=True, text=True).stdout
+        cmd = [args.upstream, __file__, "--json"] + (["--quick"] if args.quick else [])
+        out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
         columns["upstream 0.6"] = json.loads(out)
     columns["deque"] = deque_column()
     columns["bytearray FIFO"] = bytearray_column()
@@ -197,7 +200,7 @@ def main():
             cells.append(f"{v:>15,.0f}" if v >= 100 else f"{v:>15.1f}")
         print(f"{row:<{width}} | " + " | ".join(cells))
     print("\ndeque stores chunk objects and has no contiguous view: its view rows are b''.join of"
-          " 16 x 4 KiB and 94 x 1 MB chunks;\nbytearray FIFO: extend + bytes(buf[:n]) + del buf[:n];"
+          f" 16 x 4 KiB and {BIG_MB} x 1 MB chunks;\nbytearray FIFO: extend + bytes(buf[:n]) + del buf[:n];"
           " its views are of an unwrapped bytearray.")
 
 
