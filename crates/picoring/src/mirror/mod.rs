@@ -14,8 +14,8 @@
 //! | [`Backend::Shm`] | Linux, when both of the above are refused | tested here | as Memfd |
 //! | [`Backend::Shm`] | FreeBSD: `shm_open(SHM_ANON)` | compile-checked only | a new `SHM_ANON` object |
 //! | [`Backend::MachVm`] | macOS / iOS | compile-checked only | a new `mach_vm_allocate` range |
-//! | [`Backend::Placeholder`] | Windows 10 1803+ | compile-checked only | (no `fork()`) |
-//! | [`Backend::Software`] | everywhere, and always under Miri | tested here, also under Miri | `fork()` itself (heap memory) |
+//! | [`Backend::Placeholder`] | Windows 10 1803+, checked at run time | compile-checked only; under Wine 8 (no placeholders) the software mirror runs instead | (no `fork()`) |
+//! | [`Backend::Software`] | everywhere, and always under Miri | tested here, also under Miri and under Wine | `fork()` itself (heap memory) |
 //!
 //! "Compile-checked only" means `make test` builds and lints the backend for that target
 //! (`make check-targets`) but nothing here runs it.
@@ -137,7 +137,9 @@ pub enum Backend {
     Shm,
     /// macOS / iOS: `mach_vm_allocate` + `mach_vm_remap` (compile-checked only).
     MachVm,
-    /// Windows 10 1803+: `VirtualAlloc2` placeholders + `MapViewOfFile3` (compile-checked only).
+    /// Windows 10 1803+: `VirtualAlloc2` placeholders + `MapViewOfFile3` (compile-checked only;
+    /// where the system lacks placeholders, as Wine 8 does, it is unavailable and the software
+    /// mirror serves).
     Placeholder,
     /// Portable: 2N heap bytes, each committed write copied to its twin half.
     Software,
@@ -145,6 +147,10 @@ pub enum Backend {
 
 impl Backend {
     /// The backends tried, in order, when none is requested.
+    ///
+    /// On Windows the list is settled at run time: [`Backend::Placeholder`] is in it only where
+    /// the system builds placeholder mirrors (Windows 10 1803 and later; not Wine 8, which
+    /// rejects the placeholder flags), checked once per process by mapping one small mirror.
     ///
     /// # Examples
     ///
@@ -170,13 +176,15 @@ impl Backend {
         } else if cfg!(target_vendor = "apple") {
             &[Backend::MachVm, Backend::Software]
         } else if cfg!(windows) {
-            &[Backend::Placeholder, Backend::Software]
+            windows_order()
         } else {
             &[Backend::Software]
         }
     }
 
-    /// Whether this backend is compiled in for the current target.
+    /// Whether this backend is compiled in for the current target and, where that is decided
+    /// at run time (Windows), supported by the running system: it is in
+    /// [`Backend::default_order`].
     ///
     /// # Examples
     ///
@@ -203,6 +211,16 @@ impl Backend {
     pub fn is_hardware(self) -> bool {
         self != Backend::Software
     }
+}
+
+/// Windows' share of [`Backend::default_order`]: the placeholder backend where the system
+/// supports it.
+fn windows_order() -> &'static [Backend] {
+    #[cfg(all(windows, not(miri)))]
+    if windows::is_supported() {
+        return &[Backend::Placeholder, Backend::Software];
+    }
+    &[Backend::Software]
 }
 
 /// How to create a [`MirrorBuffer`]: which backend, and whether to prefault the pages.
@@ -493,7 +511,7 @@ impl MirrorBuffer {
             #[cfg(all(target_vendor = "apple", not(miri)))]
             Backend::MachVm => macos::map(len)?,
             #[cfg(all(windows, not(miri)))]
-            Backend::Placeholder => windows::map(len)?,
+            Backend::Placeholder if windows::is_supported() => windows::map(len)?,
             Backend::Software => software::map(len)?,
             #[allow(unreachable_patterns)]
             other => return Err(Error::BackendUnavailable(other)),
