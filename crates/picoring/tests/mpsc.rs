@@ -326,11 +326,16 @@ fn waits_time_out_and_see_disconnection() {
     assert_eq!(reader.join().unwrap(), Some(WaitError::Disconnected));
 
     // A sender blocked on a full ring wakes when the receiver leaves.
+    // The receiver leaves only once the writer holds its first grant (a slow thread start must
+    // not find the receiver gone already).
     let (tx, rx) = mpsc::channel(4096).unwrap();
+    let (held_tx, held_rx) = std::sync::mpsc::channel();
     let writer = thread::spawn(move || {
         let _held = tx.reserve(most).unwrap();
+        held_tx.send(()).unwrap();
         tx.reserve_blocking(most).err()
     });
+    held_rx.recv().unwrap();
     thread::sleep(Duration::from_millis(20));
     drop(rx);
     assert_eq!(writer.join().unwrap(), Some(ReserveError::Disconnected));
