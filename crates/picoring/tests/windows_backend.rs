@@ -91,14 +91,15 @@ fn rings_run_and_report_their_backend() {
         expected += 100;
     }
 
-    // The queue and the stream make their mirrors through the same default choice.
     let mut queue = PicoQueue::<u64>::with_capacity(10).unwrap();
+    assert_eq!(queue.backend(), backend);
     for round in 0..3 * queue.capacity() as u64 {
         queue.push(round).unwrap();
         assert_eq!(queue.pop(), Some(round));
     }
 
     let mut stream = PicoByteStream::with_capacity(1).unwrap();
+    assert_eq!(stream.backend(), backend);
     let chunk: Vec<u8> = (0..=250).collect();
     let mut back = vec![0; chunk.len()];
     for _ in 0..3 * stream.capacity() / chunk.len() {
