@@ -29,6 +29,9 @@ fn record_len(id: u8, seq: u32) -> usize {
 /// model: records come out in reservation order, committed ones only, each exactly as written.
 fn model_run(options: &MirrorOptions, seed: u64) {
     let (tx, mut rx) = mpsc::channel_with_options(1, options).unwrap();
+    // Record lengths are sized for a 4096-byte ring (one page); a ring of a larger granularity
+    // (64 KiB on Windows) gets proportionally longer records, so that it fills as often.
+    let scale = (tx.capacity() / 4096).max(1);
     let mut rng = Rng::new(seed);
     // Reserved, not yet finished: (ticket, grant).
     let mut open: Vec<(u32, Grant<'_>)> = Vec::new();
@@ -39,11 +42,12 @@ fn model_run(options: &MirrorOptions, seed: u64) {
     for _ in 0..3000 {
         match rng.below(5) {
             0 | 1 => {
-                let len = if rng.below(8) == 0 {
-                    rng.below(1200)
-                } else {
-                    rng.below(64)
-                };
+                let len = scale
+                    * if rng.below(8) == 0 {
+                        rng.below(1200)
+                    } else {
+                        rng.below(64)
+                    };
                 match tx.reserve(len) {
                     Ok(mut grant) => {
                         assert!(grant.iter().all(|&b| b == 0), "free space reads as zero");
@@ -284,14 +288,16 @@ fn oversized_and_disconnected_reservations_are_errors() {
 fn waits_time_out_and_see_disconnection() {
     let timeout = Duration::from_millis(30);
     let (tx, mut rx) = mpsc::channel(4096).unwrap();
+    // More than half the ring (4000 bytes of a one-page ring of 4096): two never fit at once.
+    let most = tx.capacity() - 96;
     let start = Instant::now();
     assert_eq!(rx.recv_timeout(timeout).err(), Some(WaitError::TimedOut));
     assert!(start.elapsed() >= timeout);
 
-    let held = tx.reserve(4000).unwrap();
+    let held = tx.reserve(most).unwrap();
     let start = Instant::now();
     assert_eq!(
-        tx.reserve_timeout(4000, timeout).err(),
+        tx.reserve_timeout(most, timeout).err(),
         Some(ReserveError::TimedOut)
     );
     assert!(start.elapsed() >= timeout);
@@ -304,14 +310,15 @@ fn waits_time_out_and_see_disconnection() {
     assert_eq!(reader.join().unwrap(), Some(WaitError::Disconnected));
 
     // A sender blocked on a full ring wakes when the receiver leaves.
+    // The receiver leaves only once the writer holds its first grant (a slow thread start must
+    // not find the receiver gone already).
     let (tx, rx) = mpsc::channel(4096).unwrap();
     let (held_tx, held_rx) = std::sync::mpsc::channel();
     let writer = thread::spawn(move || {
-        let _held = tx.reserve(4000).unwrap();
+        let _held = tx.reserve(most).unwrap();
         held_tx.send(()).unwrap();
-        tx.reserve_blocking(4000).err()
+        tx.reserve_blocking(most).err()
     });
-    // The ring is full before the receiver leaves (a slow thread start must not see it gone).
     held_rx.recv().unwrap();
     thread::sleep(Duration::from_millis(20));
     drop(rx);
@@ -332,15 +339,25 @@ fn ends_are_send_and_sender_is_sync() {
 /// the first record only: 2080 bytes are free, enough for the sender, though less than a
 /// quarter of the ring was freed and the ring is not empty. The receiver keeps the second
 /// record and waits for the sender to say it has its space (a request/response exchange).
-/// Prints how long the sender took from the release to its grant.
-fn sender_woken_when_its_space_is_freed(reserve: fn(&mpsc::Sender) -> Result<(), ReserveError>) {
+/// Prints how long the sender took from the release to its grant. A ring of a larger
+/// granularity (64 KiB on Windows) gets every size scaled by its size over 4096.
+fn sender_woken_when_its_space_is_freed(
+    reserve: fn(&mpsc::Sender, usize) -> Result<(), ReserveError>,
+) {
     let (tx, mut rx) = mpsc::channel(4096).unwrap();
-    assert_eq!(tx.capacity(), 4096, "the scenario needs a 4096-byte ring");
-    tx.send(&[1; 1008]).unwrap();
-    tx.send(&[2; 2008]).unwrap();
+    let scale = tx.capacity() / 4096;
+    assert_eq!(
+        tx.capacity(),
+        4096 * scale,
+        "the scenario needs a ring of a multiple of 4096 bytes"
+    );
+    // Ring bytes: 1016, 2016 and 1512 times the scale, each with its 8-byte header.
+    let (first_len, second_len, wanted) = (1016 * scale - 8, 2016 * scale - 8, 1512 * scale - 12);
+    tx.send(&vec![1; first_len]).unwrap();
+    tx.send(&vec![2; second_len]).unwrap();
     let (reserved_tx, reserved_rx) = std::sync::mpsc::channel::<Instant>();
     let sender = thread::spawn(move || {
-        let outcome = reserve(&tx);
+        let outcome = reserve(&tx, wanted);
         let _ = reserved_tx.send(Instant::now());
         outcome
     });
@@ -349,7 +366,7 @@ fn sender_woken_when_its_space_is_freed(reserve: fn(&mpsc::Sender) -> Result<(),
     thread::sleep(Duration::from_millis(50));
     let released_at = {
         let first = rx.recv().unwrap();
-        assert_eq!(first.len(), 1008);
+        assert_eq!(first.len(), first_len);
         drop(first);
         Instant::now()
     };
@@ -366,17 +383,17 @@ fn sender_woken_when_its_space_is_freed(reserve: fn(&mpsc::Sender) -> Result<(),
             // Unblock the sender (it sees the receiver gone) so the test ends rather than hangs.
             drop(rx);
             let outcome = sender.join().unwrap();
-            panic!("the sender was not woken although its 1500 bytes were free ({outcome:?})");
+            panic!("the sender was not woken although its {wanted} bytes were free ({outcome:?})");
         }
     }
     let second = rx.recv().unwrap();
-    assert_eq!(&*second, &[2; 2008][..]);
+    assert_eq!(&*second, &vec![2; second_len][..]);
 }
 
 #[test]
 fn blocked_sender_is_woken_once_its_request_fits() {
-    sender_woken_when_its_space_is_freed(|tx| {
-        let mut grant = tx.reserve_blocking(1500)?;
+    sender_woken_when_its_space_is_freed(|tx, wanted| {
+        let mut grant = tx.reserve_blocking(wanted)?;
         grant.fill(3);
         drop(grant);
         Ok(())
@@ -387,8 +404,8 @@ fn blocked_sender_is_woken_once_its_request_fits() {
 fn timed_sender_gets_its_space_before_the_deadline() {
     // The deadline is far beyond the receiver's patience: a sender woken only by its timeout
     // fails the test.
-    sender_woken_when_its_space_is_freed(|tx| {
-        let grant = tx.reserve_timeout(1500, Duration::from_secs(60))?;
+    sender_woken_when_its_space_is_freed(|tx, wanted| {
+        let grant = tx.reserve_timeout(wanted, Duration::from_secs(60))?;
         drop(grant);
         Ok(())
     });

@@ -21,8 +21,8 @@
 //! | [`Backend::Shm`] | `shm.rs` | `sys/linux.rs`, `sys/unix.rs` | Linux, when both of the above are refused | tested here | as Memfd |
 //! | [`Backend::Shm`] | `freebsd.rs` | `sys/freebsd.rs`, `sys/unix.rs` | FreeBSD: `shm_open(SHM_ANON)` | compile-checked only | a new `SHM_ANON` object |
 //! | [`Backend::MachVm`] | `macos.rs` | `sys/macos.rs` | macOS / iOS | compile-checked only | a new `mach_vm_allocate` range |
-//! | [`Backend::Placeholder`] | `windows.rs` | `sys/windows.rs` | Windows 10 1803+ | compile-checked only | (no `fork()`) |
-//! | [`Backend::Software`] | `software.rs` | `sys/mod.rs` (page-aligned zeroed memory) | everywhere, and always under Miri | tested here, also under Miri | `fork()` itself (heap memory) |
+//! | [`Backend::Placeholder`] | `windows.rs` | `sys/windows.rs` | Windows 10 1803+, checked at run time | compile-checked only; under Wine 8 (no placeholders) the software mirror serves | (no `fork()`) |
+//! | [`Backend::Software`] | `software.rs` | `sys/mod.rs` (page-aligned zeroed memory) | everywhere, and always under Miri | tested here, also under Miri and Wine | `fork()` itself (heap memory) |
 //!
 //! `fork.rs` holds what the shared-memory backends of Linux, Android, FreeBSD and macOS have in
 //! common: mapping an object twice, and the registry and `pthread_atfork` handlers that give a
@@ -152,7 +152,9 @@ pub enum Backend {
     Shm,
     /// macOS / iOS: `mach_vm_allocate` + `mach_vm_remap` (compile-checked only).
     MachVm,
-    /// Windows 10 1803+: `VirtualAlloc2` placeholders + `MapViewOfFile3` (compile-checked only).
+    /// Windows 10 1803+: `VirtualAlloc2` placeholders + `MapViewOfFile3` (compile-checked only;
+    /// where the system lacks placeholders, as Wine 8 does, it is unavailable and the software
+    /// mirror serves).
     Placeholder,
     /// Portable: 2N heap bytes, each committed write copied to its twin half.
     Software,
@@ -160,6 +162,10 @@ pub enum Backend {
 
 impl Backend {
     /// The backends tried, in order, when none is requested.
+    ///
+    /// On Windows the list is settled at run time: [`Backend::Placeholder`] is in it only where
+    /// the system builds placeholder mirrors (Windows 10 1803 and later; not Wine 8, which
+    /// rejects the placeholder flags), checked once per process by mapping one small mirror.
     ///
     /// # Examples
     ///
@@ -185,13 +191,15 @@ impl Backend {
         } else if cfg!(target_vendor = "apple") {
             &[Backend::MachVm, Backend::Software]
         } else if cfg!(windows) {
-            &[Backend::Placeholder, Backend::Software]
+            windows_order()
         } else {
             &[Backend::Software]
         }
     }
 
-    /// Whether this backend is compiled in for the current target.
+    /// Whether this backend is compiled in for the current target and, where that is decided
+    /// at run time (Windows), supported by the running system: it is in
+    /// [`Backend::default_order`].
     ///
     /// # Examples
     ///
@@ -218,6 +226,16 @@ impl Backend {
     pub fn is_hardware(self) -> bool {
         self != Backend::Software
     }
+}
+
+/// Windows' share of [`Backend::default_order`]: the placeholder backend where the system
+/// supports it.
+fn windows_order() -> &'static [Backend] {
+    #[cfg(all(windows, not(miri)))]
+    if windows::is_supported() {
+        return &[Backend::Placeholder, Backend::Software];
+    }
+    &[Backend::Software]
 }
 
 /// How to create a [`MirrorBuffer`]: which backend, and whether to prefault the pages.
@@ -479,7 +497,7 @@ impl MirrorBuffer {
             #[cfg(all(target_vendor = "apple", not(miri)))]
             Backend::MachVm => macos::map(len)?,
             #[cfg(all(windows, not(miri)))]
-            Backend::Placeholder => windows::map(len)?,
+            Backend::Placeholder if windows::is_supported() => windows::map(len)?,
             Backend::Software => software::map(len)?,
             #[allow(unreachable_patterns)]
             other => return Err(Error::BackendUnavailable(other)),

@@ -1,24 +1,139 @@
 //! Windows: the system's page size and allocation granularity, pagefile-backed sections mapped
-//! into placeholders (the mirror), and `VirtualAlloc` reservations (the list). Compile-checked
-//! only.
+//! into placeholders (the mirror), and `VirtualAlloc` reservations (the list). Run under Wine
+//! (`make test-windows`), compile-checked for MSVC; never run on a real Windows here.
+//!
+//! `VirtualAlloc2` and `MapViewOfFile3` (Windows 10 1803+) are looked up in `kernelbase.dll` at
+//! run time, not linked, so a program using picoring starts on older Windows too; there the
+//! placeholder calls fail with `ERROR_PROC_NOT_FOUND` and [`is_unsupported`] says so.
 //!
 //! Windows charges committed memory against the system commit limit even before it is touched
 //! (it does not count in the working set until written).
 
+use std::ffi::c_void;
 use std::os::windows::io::{AsRawHandle, FromRawHandle, OwnedHandle};
 use std::ptr::{null, null_mut, NonNull};
 use std::sync::OnceLock;
 
-use windows_sys::Win32::Foundation::{HANDLE, INVALID_HANDLE_VALUE};
+use windows_sys::Win32::Foundation::{
+    ERROR_CALL_NOT_IMPLEMENTED, ERROR_INVALID_ADDRESS, ERROR_INVALID_PARAMETER,
+    ERROR_NOT_SUPPORTED, ERROR_PROC_NOT_FOUND, HANDLE, INVALID_HANDLE_VALUE,
+};
+use windows_sys::Win32::System::LibraryLoader::{GetModuleHandleW, GetProcAddress};
 use windows_sys::Win32::System::Memory::{
-    CreateFileMappingW, MapViewOfFile3, UnmapViewOfFile, VirtualAlloc, VirtualAlloc2, VirtualFree,
-    MEMORY_MAPPED_VIEW_ADDRESS, MEM_COMMIT, MEM_DECOMMIT, MEM_PRESERVE_PLACEHOLDER, MEM_RELEASE,
+    CreateFileMappingW, UnmapViewOfFile, VirtualAlloc, VirtualFree, MEMORY_MAPPED_VIEW_ADDRESS,
+    MEM_COMMIT, MEM_DECOMMIT, MEM_EXTENDED_PARAMETER, MEM_PRESERVE_PLACEHOLDER, MEM_RELEASE,
     MEM_REPLACE_PLACEHOLDER, MEM_RESERVE, MEM_RESERVE_PLACEHOLDER, PAGE_NOACCESS, PAGE_READWRITE,
+    VIRTUAL_ALLOCATION_TYPE,
 };
 use windows_sys::Win32::System::SystemInformation::{GetSystemInfo, SYSTEM_INFO};
 use windows_sys::Win32::System::Threading::GetCurrentProcess;
 
 use crate::Error;
+
+/// `VirtualAlloc2`'s signature (memoryapi.h).
+type VirtualAlloc2Fn = unsafe extern "system" fn(
+    HANDLE,
+    *const c_void,
+    usize,
+    VIRTUAL_ALLOCATION_TYPE,
+    u32,
+    *mut MEM_EXTENDED_PARAMETER,
+    u32,
+) -> *mut c_void;
+
+/// `MapViewOfFile3`'s signature (memoryapi.h).
+type MapViewOfFile3Fn = unsafe extern "system" fn(
+    HANDLE,
+    HANDLE,
+    *const c_void,
+    u64,
+    usize,
+    VIRTUAL_ALLOCATION_TYPE,
+    u32,
+    *mut MEM_EXTENDED_PARAMETER,
+    u32,
+) -> MEMORY_MAPPED_VIEW_ADDRESS;
+
+/// The two Windows 10 1803 functions the placeholder mirror needs.
+struct PlaceholderApi {
+    virtual_alloc2: VirtualAlloc2Fn,
+    map_view_of_file3: MapViewOfFile3Fn,
+}
+
+/// The functions, looked up in `kernelbase.dll` once per process; an `ERROR_PROC_NOT_FOUND`
+/// error where this Windows lacks either.
+fn placeholder_api() -> Result<&'static PlaceholderApi, Error> {
+    static API: OnceLock<Option<PlaceholderApi>> = OnceLock::new();
+    API.get_or_init(|| {
+        let name: Vec<u16> = "kernelbase.dll\0".encode_utf16().collect();
+        // SAFETY: a NUL-terminated UTF-16 name. kernelbase.dll is loaded in every process
+        // since Windows 7 and never unloaded, so the handle needs no reference of its own.
+        let module = unsafe { GetModuleHandleW(name.as_ptr()) };
+        if module.is_null() {
+            return None;
+        }
+        // SAFETY: `module` is a loaded module and the name is NUL-terminated.
+        let alloc = unsafe { GetProcAddress(module, c"VirtualAlloc2".as_ptr().cast()) }?;
+        // SAFETY: as above.
+        let map = unsafe { GetProcAddress(module, c"MapViewOfFile3".as_ptr().cast()) }?;
+        // SAFETY: the exports of these names have exactly these signatures (memoryapi.h); one
+        // function pointer type becomes another of the same size.
+        Some(unsafe {
+            PlaceholderApi {
+                virtual_alloc2: std::mem::transmute::<
+                    unsafe extern "system" fn() -> isize,
+                    VirtualAlloc2Fn,
+                >(alloc),
+                map_view_of_file3: std::mem::transmute::<
+                    unsafe extern "system" fn() -> isize,
+                    MapViewOfFile3Fn,
+                >(map),
+            }
+        })
+    })
+    .as_ref()
+    .ok_or_else(|| not_found("GetProcAddress(VirtualAlloc2, MapViewOfFile3)"))
+}
+
+/// An `Error::Os` for `op` with the system error `code`.
+fn os_error(op: &'static str, code: u32) -> Error {
+    Error::Os {
+        op,
+        source: std::io::Error::from_raw_os_error(code as i32),
+    }
+}
+
+fn not_found(op: &'static str) -> Error {
+    os_error(op, ERROR_PROC_NOT_FOUND)
+}
+
+/// An error saying that the system cannot do `op` at all (`ERROR_NOT_SUPPORTED`).
+pub(crate) fn not_supported(op: &'static str) -> Error {
+    os_error(op, ERROR_NOT_SUPPORTED)
+}
+
+/// Whether `err`, from the placeholder calls on one small mirror, shows that the system lacks
+/// placeholders rather than memory: the functions are missing, or the system rejects the flags.
+/// Wine 8.0 exports both functions but answers `VirtualAlloc2(MEM_RESERVE |
+/// MEM_RESERVE_PLACEHOLDER)` with `ERROR_INVALID_PARAMETER` (87), and
+/// `MapViewOfFile3(MEM_REPLACE_PLACEHOLDER)` with `ERROR_INVALID_ADDRESS` (487). A request
+/// that Windows 10 1803+ accepts fails there for lack of memory or address space only, which
+/// is not in this list.
+pub(crate) fn is_unsupported(err: &Error) -> bool {
+    let Error::Os { source, .. } = err else {
+        return false;
+    };
+    matches!(
+        source.raw_os_error().map(|code| code as u32),
+        Some(
+            ERROR_INVALID_PARAMETER
+                | ERROR_INVALID_ADDRESS
+                | ERROR_NOT_SUPPORTED
+                | ERROR_CALL_NOT_IMPLEMENTED
+                | ERROR_PROC_NOT_FOUND
+        )
+    )
+}
 
 /// What picoring needs of `GetSystemInfo`, read once per process.
 #[derive(Clone, Copy)]
@@ -77,9 +192,10 @@ pub(crate) fn create_section(len: usize) -> Result<OwnedHandle, Error> {
 /// `MEM_RESERVE_PLACEHOLDER`), at an address of the system's choosing. The caller releases it
 /// with [`free_placeholder`] or replaces it with views.
 pub(crate) fn reserve_placeholder(size: usize) -> Result<*mut u8, Error> {
+    let api = placeholder_api()?;
     // SAFETY: reserves fresh address space of the system's choosing; no extended parameters.
     let base = unsafe {
-        VirtualAlloc2(
+        (api.virtual_alloc2)(
             GetCurrentProcess(),
             null(),
             size,
@@ -127,10 +243,11 @@ pub(crate) unsafe fn map_view(
     at: *mut u8,
     len: usize,
 ) -> Result<*mut u8, Error> {
+    let api = placeholder_api()?;
     // SAFETY: `at` is an N-byte placeholder of ours, exactly the view's size, per the caller;
     // the section handle is open.
     let view = unsafe {
-        MapViewOfFile3(
+        (api.map_view_of_file3)(
             section.as_raw_handle() as HANDLE,
             GetCurrentProcess(),
             at.cast(),
