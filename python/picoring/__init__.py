@@ -8,6 +8,8 @@
   f d) that grows in place and never moves; ``PicoList()`` is a byte list.
 - ``PicoRing(typecode, frames, channels=1, overwrite=False)``: typed frames whose queued part
   is one contiguous ``(frames, channels)`` array, for audio and sensor data.
+- ``SharedRingByte(capacity, name=None)``: a byte ring shared between two processes (one
+  writes, one reads), passed to ``multiprocessing`` children or opened by name.
 
 Every class is safe to share between threads, exports the buffer protocol (``bytes(obj)``,
 ``memoryview(obj)`` and ``numpy.frombuffer(obj, ...)`` are zero-copy) and refuses, with
@@ -41,6 +43,7 @@ from ._picoring import (
     PicoQueueByte,
     PicoRing,
     PicoRingByte,
+    SharedRingByte,
 )
 
 __all__ = [
@@ -50,6 +53,7 @@ __all__ = [
     "PicoQueueByte",
     "PicoRing",
     "PicoRingByte",
+    "SharedRingByte",
 ]
 
 try:
