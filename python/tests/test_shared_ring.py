@@ -106,12 +106,13 @@ def claim_and_wait(ring, role, ready, release):
     release.wait(CHILD_TIMEOUT)
 
 
-def produce_frames_forever(ring):
+def produce_frames_forever(ring, ready):
     """Writes framed records (length, sequence number, payload, crc32) until killed."""
     rng = random.Random(os.getpid())
     block = source_block(3)
     seq = 0
     ring.as_producer()
+    ready.set()
     while True:
         n = rng.randint(0, 3000)
         offset = rng.randrange(len(block) - n)
@@ -268,8 +269,7 @@ def test_write_longer_than_the_capacity_goes_in_pieces():
 
 
 def test_a_blocked_read_lets_other_threads_use_the_object():
-    ring = SharedRingByte(4096)
-    ring.as_consumer()  # explicit claims in one object: the producer is claimed by write below
+    ring = SharedRingByte(4096)  # this object holds both ends: a thread on each
     out = []
     thread = threading.Thread(target=lambda: out.append(ring.read(100, timeout=30)))
     thread.start()
@@ -558,12 +558,13 @@ def read_frames(ring):
 def test_killed_producer_leaves_whole_records_then_end_of_stream(method):
     ctx = multiprocessing.get_context(method)
     rng = random.Random(12)
-    # A spawned child takes a while to start: kill it later, so that it has written.
-    startup = 0.0 if method == "fork" else 0.5
-    for _ in range(20 if method == "fork" else 4):
+    for _ in range(20 if method == "fork" else 5):
         ring = SharedRingByte(16 * 1024)
-        proc = run(ctx, produce_frames_forever, ring)
-        time.sleep(startup + rng.uniform(0.0, 0.05))
+        ready = ctx.Event()
+        proc = run(ctx, produce_frames_forever, ring, ready)
+        # Killed once it holds the role (a producer that never came is waited for, not "gone").
+        assert ready.wait(CHILD_TIMEOUT)
+        time.sleep(rng.uniform(0.0, 0.05))
         proc.kill()
         proc.join()
         read_frames(ring)  # every record whole, then end-of-stream
@@ -720,8 +721,9 @@ def test_ctrl_c_interrupts_a_blocked_call(blocked_in):
 
 def test_readme_multiprocessing_example_runs_as_a_program(tmp_path):
     readme = Path(__file__).resolve().parents[2] / "README.md"
-    blocks = [b for b in readme.read_text().split("```python\n")[1:] if "SharedRingByte" in b]
+    blocks = [b.split("```")[0] for b in readme.read_text().split("```python\n")[1:]]
+    blocks = [b for b in blocks if "SharedRingByte" in b]
     assert blocks, "the README has no SharedRingByte example"
-    source = blocks[0].split("```")[0]
+    source = blocks[0]
     out = run_script(tmp_path, source)
     assert (out.returncode, out.stderr) == (0, "")

@@ -24,6 +24,9 @@ mod typed_list;
 mod typed_ring;
 mod wait;
 
+// Rings shared between processes.
+mod shared;
+
 use pyo3::prelude::*;
 
 #[pymodule]
@@ -40,5 +43,6 @@ fn _picoring(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<typed_list::PicoListIterator>()?;
     m.add_class::<typed_export::TypedExport>()?;
     m.add_class::<typed_ring::PicoRing>()?;
+    m.add_class::<shared::SharedRingByte>()?;
     Ok(())
 }
