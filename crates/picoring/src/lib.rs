@@ -45,6 +45,7 @@
 
 mod cache_padded;
 mod error;
+pub mod ipc;
 mod list;
 pub mod mirror;
 pub mod mpsc;
