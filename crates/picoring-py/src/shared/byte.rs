@@ -571,9 +571,14 @@ impl SharedRingByte {
     /// Waits until a byte is queued: `true`, or `false` at the end of the stream.
     fn wait_for_data(&self, py: Python<'_>, until: Option<std::time::Instant>) -> PyResult<bool> {
         let slot = self.inner.with(py, |s, _| s.consumer())?;
-        match wait_end(&self.inner, &slot, py, until, "no bytes arrived before the timeout", |c, slice| {
-            c.wait_readable(1, Some(slice))
-        })? {
+        match wait_end(
+            &self.inner,
+            &slot,
+            py,
+            until,
+            "no bytes arrived before the timeout",
+            |c, slice| c.wait_readable(1, Some(slice)),
+        )? {
             Waited::Ready(_) => Ok(true),
             Waited::Gone => Ok(false),
         }

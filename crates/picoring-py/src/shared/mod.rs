@@ -249,13 +249,18 @@ pub(crate) fn wait_end<E: Claim>(
         }
         py.check_signals()?;
         if owner.is_closed(py) {
-            return Err(PyValueError::new_err("operation on a closed SharedRingByte"));
+            return Err(PyValueError::new_err(
+                "operation on a closed SharedRingByte",
+            ));
         }
     }
 }
 
 /// Registers the class with multiprocessing's pickler (once per process).
-pub(crate) fn register_pickling(py: Python<'_>, class: &Bound<'_, pyo3::types::PyType>) -> PyResult<()> {
+pub(crate) fn register_pickling(
+    py: Python<'_>,
+    class: &Bound<'_, pyo3::types::PyType>,
+) -> PyResult<()> {
     use std::sync::atomic::{AtomicBool, Ordering};
     static DONE: AtomicBool = AtomicBool::new(false);
     if DONE.load(Ordering::Acquire) {
