@@ -158,6 +158,10 @@ $(VENV)/.bench-deps: | python-build
 	# empty where it cannot be installed.
 	$(PY) -m pip install --quiet --disable-pip-version-check numpy_ringbuffer \
 		|| echo "warning: numpy_ringbuffer not installed: its benchmark column stays empty" >&2
+	# A peer for the cross-process benchmark (bench/scenario_ipc.py): its rows are left out,
+	# with a note saying why, where it cannot be installed.
+	$(PY) -m pip install --quiet --disable-pip-version-check faster-fifo \
+		|| echo "warning: faster-fifo not installed: no faster-fifo rows in the ipc table" >&2
 
 # Best effort: without PyPI the tables simply have no upstream column (run.py says so).
 bench-upstream-venv:
