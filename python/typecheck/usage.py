@@ -11,6 +11,7 @@ from picoring import (
     PicoQueueByte,
     PicoRing,
     PicoRingByte,
+    SharedRingByte,
 )
 
 
@@ -85,8 +86,24 @@ def typed_ring() -> None:
     ring.close()
 
 
+def shared_ring() -> None:
+    with SharedRingByte(4096) as ring:
+        assert_type(ring.role, str | None)
+        assert_type(ring.name, str | None)
+        assert ring.write(b"hello", timeout=1.0) == 5
+        assert_type(ring.wait_readable(5, timeout=0), int)
+        view = ring.get_readable_view()
+        assert bytes(view) == b"hello"
+        view.release()
+        assert_type(ring.read(2), bytes)
+        assert ring.pop_bytes(10) == b"llo"
+        assert ring.role == "both" and not ring.is_abandoned()
+        assert_type(ring.fileno(), int)
+
+
 if __name__ == "__main__":
     byte_rings()
     lists()
     typed_ring()
+    shared_ring()
     print("usage.py: every typed call ran")
