@@ -341,8 +341,9 @@ class SharedRingByte(_Closable):
     def write(self, data: Buffer, timeout: float | None = None) -> int:
         """Writes all of ``data``, waiting for room; returns ``len(data)``. Data no longer than
         the capacity is published at once (a reader sees all of it or none, even if this
-        process dies); longer data goes in pieces. ``BrokenPipeError`` when the reader is gone;
-        ``TimeoutError`` when time runs out (``characters_written`` tells how much went)."""
+        process dies); longer data goes in pieces. ``BrokenPipeError`` when it has to wait for
+        room and the reader is gone; ``TimeoutError`` when time runs out
+        (``characters_written`` tells how much went)."""
     def read(self, n: SupportsIndex, timeout: float | None = None) -> bytes:
         """Waits for at least one byte, then removes and returns up to ``n``; ``b""`` once the
         writer is gone and everything was read (or for ``n == 0``)."""

@@ -225,6 +225,10 @@ def test_bad_arguments_get_the_builtin_errors():
         SharedRingByte(-1)
     with pytest.raises(TypeError):
         SharedRingByte("4096")
+    with pytest.raises(ValueError):
+        SharedRingByte(4096, name="not/one/component")
+    with pytest.raises(MemoryError):
+        SharedRingByte(2**62)
     ring = SharedRingByte(4096)
     with pytest.raises(TypeError):
         ring.push_bytes("text")

@@ -192,6 +192,8 @@ pub(crate) fn io_error(err: io::Error) -> PyErr {
                 _ => PyRuntimeError::new_err("unexpected error value"),
             }
         }
+        // A name that is not one path component, and the like: bad input.
+        io::ErrorKind::InvalidInput => PyValueError::new_err(err.to_string()),
         _ => PyErr::from(err),
     }
 }
