@@ -10,6 +10,8 @@
   is one contiguous ``(frames, channels)`` array, for audio and sensor data.
 - ``SharedRingByte(capacity, name=None)``: a byte ring shared between two processes (one
   writes, one reads), passed to ``multiprocessing`` children or opened by name.
+- ``SharedRing(typecode, frames, channels=1, name=None)``: ``PicoRing``'s typed frames shared
+  between two processes; the reader sees ``(frames, channels)`` arrays without a copy.
 
 Every class is safe to share between threads, exports the buffer protocol (``bytes(obj)``,
 ``memoryview(obj)`` and ``numpy.frombuffer(obj, ...)`` are zero-copy) and refuses, with
@@ -43,6 +45,7 @@ from ._picoring import (
     PicoQueueByte,
     PicoRing,
     PicoRingByte,
+    SharedRing,
     SharedRingByte,
 )
 
@@ -53,6 +56,7 @@ __all__ = [
     "PicoQueueByte",
     "PicoRing",
     "PicoRingByte",
+    "SharedRing",
     "SharedRingByte",
 ]
 

@@ -29,6 +29,7 @@ __all__ = [
     "_TypedExport",
     "PicoRing",
     "SharedRingByte",
+    "SharedRing",
 ]
 
 @type_check_only
@@ -364,3 +365,62 @@ class SharedRingByte(_Closable):
         """Publishes ``n`` bytes written into the last writable view once it is released."""
     def advance_head(self, n: SupportsIndex) -> None:
         """Upstream 0.6 name of ``commit``."""
+
+@final
+class SharedRing(_Closable):
+    """``PicoRing``'s typed frames in a ring shared between two processes: a producer pushes
+    frames (numpy arrays, ``array.array``), the consumer reads the queued frames as one
+    ``(frames, channels)`` view without a copy. Roles, names, pickling and blocking as
+    ``SharedRingByte``; ``len()`` and ``capacity()`` count frames."""
+
+    def __new__(
+        cls,
+        typecode: str,
+        frames: SupportsIndex,
+        channels: SupportsIndex = 1,
+        name: str | None = None,
+    ) -> Self: ...
+    def __init__(
+        self,
+        typecode: str,
+        frames: SupportsIndex,
+        channels: SupportsIndex = 1,
+        name: str | None = None,
+    ) -> None: ...
+    @classmethod
+    def open(cls, name: str, typecode: str, channels: SupportsIndex = 1) -> Self:
+        """Attaches to the named ring; ``ValueError`` when its frames are not ``channels``
+        items of ``typecode`` (the file records only the frame size)."""
+    @classmethod
+    def from_fd(cls, fd: SupportsIndex, typecode: str, channels: SupportsIndex = 1) -> Self: ...
+    def fileno(self) -> int: ...
+    @property
+    def name(self) -> str | None: ...
+    def unlink(self) -> None: ...
+    @property
+    def typecode(self) -> str: ...
+    @property
+    def itemsize(self) -> int: ...
+    @property
+    def channels(self) -> int: ...
+    @property
+    def role(self) -> str | None: ...
+    def as_producer(self) -> Self: ...
+    def as_consumer(self) -> Self: ...
+    def is_abandoned(self) -> bool: ...
+    def capacity(self) -> int:
+        """Capacity in frames: at least the number asked (whole pages of whole frames)."""
+    def free_len(self) -> int: ...
+    def push(self, data: Buffer, timeout: float | None = None) -> int:
+        """Appends every frame of ``data`` (shape ``(n, channels)`` or ``(n * channels,)``),
+        waiting up to ``timeout`` seconds for room for all of them, and returns ``n``: a reader
+        sees all of them or none, even if this process dies."""
+    def pop(self, n: SupportsIndex | None = None, timeout: float | None = None) -> Any:
+        """Removes the oldest ``n`` frames (all queued ones when ``None``, without waiting) into
+        a new numpy array; fewer (possibly none) once the producer is gone."""
+    def consume(self, n: SupportsIndex) -> None: ...
+    def wait_readable(self, n: SupportsIndex = 1, timeout: float | None = None) -> int:
+        """Waits until ``n`` frames are queued and returns how many are; fewer once the
+        producer is gone."""
+    def get_readable_view(self) -> memoryview:
+        """Every queued frame as one read-only ``(frames, channels)`` memoryview."""

@@ -29,16 +29,19 @@ class _DupFd(Protocol):
     def detach(self) -> int: ...
 
 
-def _rebuild(cls: Any, dup: _DupFd) -> Any:
+def _rebuild(cls: Any, dup: _DupFd, *args: Any) -> Any:
     fd = dup.detach()
     try:
-        return cls.from_fd(fd)  # attaches to a duplicate of the descriptor
+        return cls.from_fd(fd, *args)  # attaches to a duplicate of the descriptor
     finally:
         os.close(fd)
 
 
-def _reduce(ring: _FdRing) -> tuple[Any, tuple[Any, _DupFd]]:
-    return _rebuild, (type(ring), reduction.DupFd(ring.fileno()))
+def _reduce(ring: _FdRing) -> tuple[Any, tuple[Any, ...]]:
+    # A typed ring also names its typecode and channels, which the file does not record.
+    attach_args = getattr(ring, "_attach_args", None)
+    args = tuple(attach_args()) if attach_args is not None else ()
+    return _rebuild, (type(ring), reduction.DupFd(ring.fileno()), *args)
 
 
 def register(cls: type[_Ring]) -> None:

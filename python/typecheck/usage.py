@@ -11,6 +11,7 @@ from picoring import (
     PicoQueueByte,
     PicoRing,
     PicoRingByte,
+    SharedRing,
     SharedRingByte,
 )
 
@@ -99,6 +100,16 @@ def shared_ring() -> None:
         assert ring.pop_bytes(10) == b"llo"
         assert ring.role == "both" and not ring.is_abandoned()
         assert_type(ring.fileno(), int)
+
+    frames = SharedRing("f", 16, channels=2)
+    assert frames.push(array.array("f", [1.0, 2.0, 3.0, 4.0]), timeout=0) == 2
+    assert_type(frames.wait_readable(2, timeout=0), int)
+    view = frames.get_readable_view()
+    assert view.shape == (2, 2)
+    view.release()
+    frames.consume(1)
+    assert len(frames) == 1 and frames.channels == 2
+    frames.close()
 
 
 if __name__ == "__main__":

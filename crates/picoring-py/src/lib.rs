@@ -44,5 +44,6 @@ fn _picoring(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<typed_export::TypedExport>()?;
     m.add_class::<typed_ring::PicoRing>()?;
     m.add_class::<shared::SharedRingByte>()?;
+    m.add_class::<shared::SharedRing>()?;
     Ok(())
 }

@@ -18,7 +18,8 @@ use crate::input::ByteInput;
 use crate::wait::deadline;
 
 fn new_object(py: Python<'_>, ring: SharedRing<u8>) -> PyResult<SharedRingByte> {
-    register_pickling(py, &py.get_type::<SharedRingByte>())?;
+    static REGISTERED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    register_pickling(py, &py.get_type::<SharedRingByte>(), &REGISTERED)?;
     let exports = Arc::<Exports>::default();
     let shared = Shared::new(ring, &exports);
     let mut inner = Guarded::new("SharedRingByte", shared);

@@ -14,14 +14,16 @@
 //! held belong to the parent: the child's copy of the object forgets them and claims its own.
 
 mod byte;
+mod typed;
 
 pub(crate) use byte::SharedRingByte;
+pub(crate) use typed::SharedRing;
 
 use std::io;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use picoring::ipc::{Consumer, Producer, Role, RoleTaken, SharedRing};
+use picoring::ipc::{Consumer, Producer, Role, RoleTaken, SharedRing as Ring};
 use pyo3::exceptions::{PyPermissionError, PyRuntimeError, PyTimeoutError, PyValueError};
 use pyo3::prelude::*;
 
@@ -34,7 +36,7 @@ const SLICE: Duration = Duration::from_millis(100);
 
 /// One end of the ring as an object holds it: claimed on first use.
 pub(crate) struct End<E> {
-    ring: SharedRing<u8>,
+    ring: Ring<u8>,
     end: Option<E>,
 }
 
@@ -43,12 +45,12 @@ pub(crate) type Slot<E> = Arc<Guarded<End<E>>>;
 
 /// The two ends' claim calls.
 pub(crate) trait Claim: Sized + Send + 'static {
-    fn claim(ring: &SharedRing<u8>) -> io::Result<Self>;
+    fn claim(ring: &Ring<u8>) -> io::Result<Self>;
     fn is_abandoned(&self) -> bool;
 }
 
 impl Claim for Producer<u8> {
-    fn claim(ring: &SharedRing<u8>) -> io::Result<Self> {
+    fn claim(ring: &Ring<u8>) -> io::Result<Self> {
         ring.producer()
     }
     fn is_abandoned(&self) -> bool {
@@ -57,7 +59,7 @@ impl Claim for Producer<u8> {
 }
 
 impl Claim for Consumer<u8> {
-    fn claim(ring: &SharedRing<u8>) -> io::Result<Self> {
+    fn claim(ring: &Ring<u8>) -> io::Result<Self> {
         ring.consumer()
     }
     fn is_abandoned(&self) -> bool {
@@ -83,7 +85,7 @@ impl<E: Claim> End<E> {
 
 /// What the object's own lock guards: the ring, the two end slots, the explicit role.
 pub(crate) struct Shared {
-    pub(crate) ring: SharedRing<u8>,
+    pub(crate) ring: Ring<u8>,
     producer: Slot<Producer<u8>>,
     consumer: Slot<Consumer<u8>>,
     /// Set by `as_producer()`/`as_consumer()`: this object then refuses the other end.
@@ -94,7 +96,7 @@ pub(crate) struct Shared {
     generation: u64,
 }
 
-fn slot<E>(ring: &SharedRing<u8>, exports: &Arc<Exports>) -> Slot<E> {
+fn slot<E>(ring: &Ring<u8>, exports: &Arc<Exports>) -> Slot<E> {
     let mut guarded = Guarded::new(
         "SharedRingByte",
         End {
@@ -107,7 +109,7 @@ fn slot<E>(ring: &SharedRing<u8>, exports: &Arc<Exports>) -> Slot<E> {
 }
 
 impl Shared {
-    pub(crate) fn new(ring: SharedRing<u8>, exports: &Arc<Exports>) -> Self {
+    pub(crate) fn new(ring: Ring<u8>, exports: &Arc<Exports>) -> Self {
         Shared {
             producer: slot(&ring, exports),
             consumer: slot(&ring, exports),
@@ -162,7 +164,7 @@ impl Shared {
 /// `io.UnsupportedOperation`, as a file opened for writing raises on `read()`.
 pub(crate) fn wrong_end(this: &str, what: &str) -> PyErr {
     let message = format!(
-        "this SharedRingByte was claimed as {this} (as_producer()/as_consumer()): it cannot {what}"
+        "this shared ring object was claimed as {this} (as_producer()/as_consumer()): it cannot {what}"
     );
     match unsupported_operation(&message) {
         Ok(err) | Err(err) => err,
@@ -210,8 +212,8 @@ pub(crate) enum Waited {
 /// `slot` with the GIL released until it succeeds or reports the peer gone; in between, runs
 /// signal handlers and checks that `owner` is still open. `TimeoutError` (`what`) once `until`
 /// passes, after a last look at whether the peer is gone.
-pub(crate) fn wait_end<E: Claim>(
-    owner: &Guarded<Shared>,
+pub(crate) fn wait_end<O, E: Claim>(
+    owner: &Guarded<O>,
     slot: &Guarded<End<E>>,
     py: Python<'_>,
     until: Option<Instant>,
@@ -251,26 +253,28 @@ pub(crate) fn wait_end<E: Claim>(
         }
         py.check_signals()?;
         if owner.is_closed(py) {
-            return Err(PyValueError::new_err(
-                "operation on a closed SharedRingByte",
-            ));
+            return Err(PyValueError::new_err(format!(
+                "operation on a closed {}",
+                owner.name()
+            )));
         }
     }
 }
 
-/// Registers the class with multiprocessing's pickler (once per process).
+/// Registers a class with multiprocessing's pickler, once per process (`done` is the class's
+/// own flag).
 pub(crate) fn register_pickling(
     py: Python<'_>,
     class: &Bound<'_, pyo3::types::PyType>,
+    done: &std::sync::atomic::AtomicBool,
 ) -> PyResult<()> {
-    use std::sync::atomic::{AtomicBool, Ordering};
-    static DONE: AtomicBool = AtomicBool::new(false);
-    if DONE.load(Ordering::Acquire) {
+    use std::sync::atomic::Ordering;
+    if done.load(Ordering::Acquire) {
         return Ok(());
     }
     py.import("picoring._shared")?
         .getattr("register")?
         .call1((class,))?;
-    DONE.store(true, Ordering::Release);
+    done.store(true, Ordering::Release);
     Ok(())
 }
