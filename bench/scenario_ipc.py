@@ -18,7 +18,8 @@ Cases, what each does with a message:
   reference for the 1 MiB aim (moving at least half as fast as memcpy).
 
 numpy frames (1024 x 2 float32, 8 KiB): SharedRingByte write(array) / numpy.frombuffer over the
-readable view; a multiprocessing.Queue of arrays; a multiprocessing.shared_memory array of slots
+readable view; SharedRing (typed frames) push(array) / numpy.asarray of its (frames, channels)
+view; a multiprocessing.Queue of arrays; a multiprocessing.shared_memory array of slots
 with a Queue of filled slot indices and a Queue of free ones (what people hand-roll today).
 """
 
@@ -233,6 +234,42 @@ def frames_ring_receive(ring, _size, count, warm):
     return time.perf_counter() - start, seq, nbytes
 
 
+def frames_typed_open(_size):
+    import picoring
+
+    return picoring.SharedRing("f", (1 << 20) // 8, channels=FRAME_SHAPE[1])
+
+
+def frames_typed_send(ring, _size, count):
+    block = frame(0)
+    for i in range(count):
+        block[0, 0] = i
+        ring.push(block)
+    ring.close()
+
+
+def frames_typed_receive(ring, _size, count, warm):
+    import numpy as np
+
+    frames = FRAME_SHAPE[0]
+
+    def one():
+        ring.wait_readable(frames)
+        with ring.get_readable_view() as view:
+            arr = np.asarray(view)[:frames]
+            seq = int(arr[0, 0])
+            del arr
+        ring.consume(frames)
+        return seq
+
+    for _ in range(warm):
+        one()
+    start = time.perf_counter()
+    for _ in range(count - warm):
+        seq = one()
+    return time.perf_counter() - start, seq, frames * FRAME_SHAPE[1] * 4
+
+
 def frames_queue_send(q, _size, count):
     block = frame(0)
     for i in range(count):
@@ -308,6 +345,7 @@ def shm_receive(channel, _size, count, warm):
 
 FRAME_CASES = {
     "SharedRingByte write(array) / numpy view": (frames_ring_open, frames_ring_send, frames_ring_receive),
+    "SharedRing push(array) / numpy view": (frames_typed_open, frames_typed_send, frames_typed_receive),
     "multiprocessing.Queue of arrays": (queue_open, frames_queue_send, frames_queue_receive),
     "shared_memory slots + Queue of indices": (shm_open, shm_send, shm_receive),
 }

@@ -11,7 +11,9 @@ use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyMemoryView, PyType};
 
-use super::{io_error, register_pickling, wait_end, wrong_end, Shared, Waited};
+use super::{
+    broken_pipe, claim_only, io_error, push_whole, register_pickling, wait_end, Shared, Waited,
+};
 use crate::export::{self, Export, Region};
 use crate::guard::{count, Exports, Guarded, DETACH_BYTES};
 use crate::input::ByteInput;
@@ -25,10 +27,6 @@ fn new_object(py: Python<'_>, ring: SharedRing<u8>) -> PyResult<SharedRingByte> 
     let mut inner = Guarded::new("SharedRingByte", shared);
     inner.exports = exports;
     Ok(SharedRingByte { inner })
-}
-
-fn broken_pipe() -> PyErr {
-    pyo3::exceptions::PyBrokenPipeError::new_err("the consumer of this shared ring is gone")
 }
 
 crate::guard::guarded_pyclass!(
@@ -150,45 +148,13 @@ crate::guard::guarded_pyclass!(
 
         /// Claims the producer end now; this object then refuses to read.
         fn as_producer(slf: Bound<'_, Self>) -> PyResult<Bound<'_, Self>> {
-            let py = slf.py();
-            let me = slf.get();
-            let (producer, consumer) = me.inner.with(py, |s, _| {
-                let slots = s.slots(); // first: forgets a parent's claims after a fork
-                if s.explicit == Some(Role::Consumer) {
-                    return Err(wrong_end("the consumer end", "become the producer"));
-                }
-                Ok(slots)
-            })?;
-            if consumer.with(py, |end, _| Ok(end.held().is_some()))? {
-                return Err(wrong_end("the consumer end", "become the producer only"));
-            }
-            producer.with(py, |end, _| end.claimed().map(|_| ()))?;
-            me.inner.with(py, |s, _| {
-                s.explicit = Some(Role::Producer);
-                Ok(())
-            })?;
+            claim_only(&slf.get().inner, slf.py(), Role::Producer, |s| s)?;
             Ok(slf)
         }
 
         /// Claims the consumer end now; this object then refuses to write.
         fn as_consumer(slf: Bound<'_, Self>) -> PyResult<Bound<'_, Self>> {
-            let py = slf.py();
-            let me = slf.get();
-            let (producer, consumer) = me.inner.with(py, |s, _| {
-                let slots = s.slots(); // first: forgets a parent's claims after a fork
-                if s.explicit == Some(Role::Producer) {
-                    return Err(wrong_end("the producer end", "become the consumer"));
-                }
-                Ok(slots)
-            })?;
-            if producer.with(py, |end, _| Ok(end.held().is_some()))? {
-                return Err(wrong_end("the producer end", "become the consumer only"));
-            }
-            consumer.with(py, |end, _| end.claimed().map(|_| ()))?;
-            me.inner.with(py, |s, _| {
-                s.explicit = Some(Role::Consumer);
-                Ok(())
-            })?;
+            claim_only(&slf.get().inner, slf.py(), Role::Consumer, |s| s)?;
             Ok(slf)
         }
 
@@ -277,38 +243,14 @@ crate::guard::guarded_pyclass!(
             let mut written = 0;
             while written < bytes.len() {
                 let piece = &bytes[written..bytes.len().min(written + capacity)];
-                let pushed = slot.with(py, |end, granted| {
-                    self.inner.exports.check_no_writers()?;
-                    let p = end.claimed()?;
-                    if p.free_len() < piece.len() {
-                        return Ok(false);
+                let what = "no room in the shared ring before the timeout";
+                if let Err(err) = push_whole(&self.inner, &slot, py, until, piece, what) {
+                    if err.is_instance_of::<PyTimeoutError>(py) {
+                        err.value(py).setattr("characters_written", written)?;
                     }
-                    if piece.len() >= DETACH_BYTES {
-                        py.detach(|| p.push_slice(piece));
-                    } else {
-                        p.push_slice(piece);
-                    }
-                    *granted = 0;
-                    Ok(true)
-                })?;
-                if pushed {
-                    written += piece.len();
-                    continue;
+                    return Err(err);
                 }
-                let want = piece.len();
-                let waited = wait_end(&self.inner, &slot, py, until, "no room in the shared ring before the timeout", |p, slice| {
-                    p.wait_writable(want, Some(slice))
-                });
-                match waited {
-                    Ok(Waited::Ready(_)) => {}
-                    Ok(Waited::Gone) => return Err(broken_pipe()),
-                    Err(err) => {
-                        if err.is_instance_of::<PyTimeoutError>(py) {
-                            err.value(py).setattr("characters_written", written)?;
-                        }
-                        return Err(err);
-                    }
-                }
+                written += piece.len();
             }
             Ok(bytes.len())
         }

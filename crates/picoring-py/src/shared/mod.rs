@@ -200,6 +200,86 @@ pub(crate) fn io_error(err: io::Error) -> PyErr {
     }
 }
 
+/// `BrokenPipeError`, as a pipe's writer gets when its reader is gone.
+pub(crate) fn broken_pipe() -> PyErr {
+    pyo3::exceptions::PyBrokenPipeError::new_err("the consumer of this shared ring is gone")
+}
+
+/// Claims `role` for the object `owner` alone (`shared` finds its [`Shared`]): refused with
+/// `io.UnsupportedOperation` when the object holds, or was made, the other end.
+pub(crate) fn claim_only<O>(
+    owner: &Guarded<O>,
+    py: Python<'_>,
+    role: Role,
+    shared: impl Fn(&mut O) -> &mut Shared,
+) -> PyResult<()> {
+    let (this, other) = match role {
+        Role::Producer => ("the consumer end", "become the producer"),
+        Role::Consumer => ("the producer end", "become the consumer"),
+    };
+    let (producer, consumer) = owner.with(py, |o, _| {
+        let s = shared(o);
+        let slots = s.slots(); // first: forgets a parent's claims after a fork
+        if s.explicit.is_some_and(|r| r != role) {
+            return Err(wrong_end(this, other));
+        }
+        Ok(slots)
+    })?;
+    let holds_other = match role {
+        Role::Producer => consumer.with(py, |end, _| Ok(end.held().is_some()))?,
+        Role::Consumer => producer.with(py, |end, _| Ok(end.held().is_some()))?,
+    };
+    if holds_other {
+        return Err(wrong_end(this, &format!("{other} only")));
+    }
+    match role {
+        Role::Producer => producer.with(py, |end, _| end.claimed().map(|_| ()))?,
+        Role::Consumer => consumer.with(py, |end, _| end.claimed().map(|_| ()))?,
+    }
+    owner.with(py, |o, _| {
+        shared(o).explicit = Some(role);
+        Ok(())
+    })
+}
+
+/// Publishes all of `src` at once (a reader sees all of it or none), first waiting as
+/// [`wait_end`] does until it fits; `BrokenPipeError` when the consumer is gone.
+pub(crate) fn push_whole<O>(
+    owner: &Guarded<O>,
+    slot: &Guarded<End<Producer<u8>>>,
+    py: Python<'_>,
+    until: Option<Instant>,
+    src: &[u8],
+    what: &str,
+) -> PyResult<()> {
+    loop {
+        let pushed = slot.with(py, |end, granted| {
+            slot.exports.check_no_writers()?;
+            let p = end.claimed()?;
+            if p.free_len() < src.len() {
+                return Ok(false);
+            }
+            if src.len() >= crate::guard::DETACH_BYTES {
+                py.detach(|| p.push_slice(src));
+            } else {
+                p.push_slice(src);
+            }
+            *granted = 0;
+            Ok(true)
+        })?;
+        if pushed {
+            return Ok(());
+        }
+        let want = src.len();
+        match wait_end(owner, slot, py, until, what, |p, slice| {
+            p.wait_writable(want, Some(slice))
+        })? {
+            Waited::Ready(_) => {}
+            Waited::Gone => return Err(broken_pipe()),
+        }
+    }
+}
+
 /// How a blocking wait ended.
 pub(crate) enum Waited {
     /// The library's wait returned this count.

@@ -9,15 +9,15 @@ use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
 use picoring::ipc::{Role, SharedRing as Ring};
-use pyo3::exceptions::{PyBrokenPipeError, PyMemoryError, PyValueError};
+use pyo3::exceptions::{PyMemoryError, PyValueError};
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyMemoryView, PyTuple, PyType};
 
-use super::{io_error, register_pickling, wait_end, wrong_end, Shared, Waited};
+use super::{claim_only, io_error, push_whole, register_pickling, wait_end, Shared, Waited};
 use crate::export::Region;
-use crate::guard::{count, Exports, Guarded, DETACH_BYTES};
+use crate::guard::{count, Exports, Guarded};
 use crate::input::ByteInput;
 use crate::typecode::{format_mismatch, TypeCode};
 use crate::typed_export::TypedExport;
@@ -119,10 +119,6 @@ fn numpy_ndarray(py: Python<'_>) -> Option<&Bound<'_, PyAny>> {
         })
         .as_ref()
         .map(|f| f.bind(py))
-}
-
-fn broken_pipe() -> PyErr {
-    PyBrokenPipeError::new_err("the consumer of this shared ring is gone")
 }
 
 crate::guard::guarded_pyclass!(
@@ -265,12 +261,12 @@ crate::guard::guarded_pyclass!(
         }
 
         fn as_producer(slf: Bound<'_, Self>) -> PyResult<Bound<'_, Self>> {
-            Self::claim_only(&slf, Role::Producer)?;
+            claim_only(&slf.get().inner, slf.py(), Role::Producer, |t| &mut t.shared)?;
             Ok(slf)
         }
 
         fn as_consumer(slf: Bound<'_, Self>) -> PyResult<Bound<'_, Self>> {
-            Self::claim_only(&slf, Role::Consumer)?;
+            claim_only(&slf.get().inner, slf.py(), Role::Consumer, |t| &mut t.shared)?;
             Ok(slf)
         }
 
@@ -299,32 +295,9 @@ crate::guard::guarded_pyclass!(
                     "cannot push {n} frames into a ring of {capacity} frames"
                 )));
             }
-            let src = input.bytes();
-            loop {
-                let pushed = slot.with(py, |end, granted| {
-                    let p = end.claimed()?;
-                    if p.free_len() < src.len() {
-                        return Ok(false);
-                    }
-                    if src.len() >= DETACH_BYTES {
-                        py.detach(|| p.push_slice(src));
-                    } else {
-                        p.push_slice(src);
-                    }
-                    *granted = 0;
-                    Ok(true)
-                })?;
-                if pushed {
-                    return Ok(n);
-                }
-                let want = src.len();
-                match wait_end(&self.inner, &slot, py, until, &format!("no room for {n} frames before the timeout"), |p, slice| {
-                    p.wait_writable(want, Some(slice))
-                })? {
-                    Waited::Ready(_) => {}
-                    Waited::Gone => return Err(broken_pipe()),
-                }
-            }
+            let what = format!("no room for {n} frames before the timeout");
+            push_whole(&self.inner, &slot, py, until, input.bytes(), &what)?;
+            Ok(n)
         }
 
         /// Removes the oldest `n` frames (all queued frames when `None`, without waiting) into
@@ -483,36 +456,5 @@ impl SharedRing {
             columns,
             false,
         )
-    }
-
-    /// Claims `role` for this object alone (`io.UnsupportedOperation` if it holds the other).
-    fn claim_only(slf: &Bound<'_, Self>, role: Role) -> PyResult<()> {
-        let py = slf.py();
-        let me = slf.get();
-        let (producer, consumer) = me.inner.with(py, |t, _| {
-            let slots = t.shared.slots();
-            if t.shared.explicit.is_some_and(|r| r != role) {
-                return Err(wrong_end("the other end", "change its role"));
-            }
-            Ok(slots)
-        })?;
-        match role {
-            Role::Producer => {
-                if consumer.with(py, |end, _| Ok(end.held().is_some()))? {
-                    return Err(wrong_end("the consumer end", "become the producer only"));
-                }
-                producer.with(py, |end, _| end.claimed().map(|_| ()))?;
-            }
-            Role::Consumer => {
-                if producer.with(py, |end, _| Ok(end.held().is_some()))? {
-                    return Err(wrong_end("the producer end", "become the consumer only"));
-                }
-                consumer.with(py, |end, _| end.claimed().map(|_| ()))?;
-            }
-        }
-        me.inner.with(py, |t, _| {
-            t.shared.explicit = Some(role);
-            Ok(())
-        })
     }
 }
