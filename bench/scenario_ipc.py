@@ -49,6 +49,17 @@ def message(size: int) -> bytearray:
 # number, bytes in the last message), timing the last `count - warm` messages only.
 
 
+def timed(one, count, warm):
+    """Calls `one()` `warm` times untimed, then `count - warm` times timed; returns the seconds
+    and the last result."""
+    for _ in range(warm):
+        last = one()
+    start = time.perf_counter()
+    for _ in range(count - warm):
+        last = one()
+    return time.perf_counter() - start, last
+
+
 def ring_capacity(size: int) -> int:
     return max(1 << 20, 8 * size)
 
@@ -68,22 +79,14 @@ def ring_send(ring, size, count):
 
 
 def ring_receive_read(ring, size, count, warm):
-    for _ in range(warm):
-        data = ring.read(size)
-    start = time.perf_counter()
-    for _ in range(count - warm):
-        data = ring.read(size)
-    return time.perf_counter() - start, struct.unpack_from("<Q", data)[0], len(data)
+    seconds, data = timed(lambda: ring.read(size), count, warm)
+    return seconds, struct.unpack_from("<Q", data)[0], len(data)
 
 
 def ring_receive_into(ring, size, count, warm):
     buf = bytearray(size)
-    for _ in range(warm):
-        n = ring.readinto(buf)
-    start = time.perf_counter()
-    for _ in range(count - warm):
-        n = ring.readinto(buf)
-    return time.perf_counter() - start, struct.unpack_from("<Q", buf)[0], n
+    seconds, n = timed(lambda: ring.readinto(buf), count, warm)
+    return seconds, struct.unpack_from("<Q", buf)[0], n
 
 
 def ring_receive_view(ring, size, count, warm):
@@ -94,12 +97,8 @@ def ring_receive_view(ring, size, count, warm):
         ring.advance_tail(size)
         return seq
 
-    for _ in range(warm):
-        one()
-    start = time.perf_counter()
-    for _ in range(count - warm):
-        seq = one()
-    return time.perf_counter() - start, seq, size
+    seconds, seq = timed(one, count, warm)
+    return seconds, seq, size
 
 
 def queue_open(size):
@@ -116,12 +115,8 @@ def queue_send(q, size, count):
 
 
 def queue_receive(q, size, count, warm):
-    for _ in range(warm):
-        data = q.get()
-    start = time.perf_counter()
-    for _ in range(count - warm):
-        data = q.get()
-    return time.perf_counter() - start, struct.unpack_from("<Q", data)[0], len(data)
+    seconds, data = timed(lambda: q.get(), count, warm)
+    return seconds, struct.unpack_from("<Q", data)[0], len(data)
 
 
 def pipe_open(size):
@@ -141,12 +136,8 @@ def pipe_receive(ends, size, count, warm):
     recv, send = ends
     send.close()
     buf = bytearray(size)
-    for _ in range(warm):
-        n = recv.recv_bytes_into(buf)
-    start = time.perf_counter()
-    for _ in range(count - warm):
-        n = recv.recv_bytes_into(buf)
-    return time.perf_counter() - start, struct.unpack_from("<Q", buf)[0], n
+    seconds, n = timed(lambda: recv.recv_bytes_into(buf), count, warm)
+    return seconds, struct.unpack_from("<Q", buf)[0], n
 
 
 def fifo_open(size):
@@ -163,12 +154,8 @@ def fifo_send(q, size, count):
 
 
 def fifo_receive(q, size, count, warm):
-    for _ in range(warm):
-        data = q.get(timeout=60)
-    start = time.perf_counter()
-    for _ in range(count - warm):
-        data = q.get(timeout=60)
-    return time.perf_counter() - start, struct.unpack_from("<Q", data)[0], len(data)
+    seconds, data = timed(lambda: q.get(timeout=60), count, warm)
+    return seconds, struct.unpack_from("<Q", data)[0], len(data)
 
 
 # The reference row at 1 MiB: one copy in one process, into successive places of an area as
@@ -226,12 +213,8 @@ def frames_ring_receive(ring, _size, count, warm):
         ring.advance_tail(nbytes)
         return seq
 
-    for _ in range(warm):
-        one()
-    start = time.perf_counter()
-    for _ in range(count - warm):
-        seq = one()
-    return time.perf_counter() - start, seq, nbytes
+    seconds, seq = timed(one, count, warm)
+    return seconds, seq, nbytes
 
 
 def frames_typed_open(_size):
@@ -262,12 +245,8 @@ def frames_typed_receive(ring, _size, count, warm):
         ring.consume(frames)
         return seq
 
-    for _ in range(warm):
-        one()
-    start = time.perf_counter()
-    for _ in range(count - warm):
-        seq = one()
-    return time.perf_counter() - start, seq, frames * FRAME_SHAPE[1] * 4
+    seconds, seq = timed(one, count, warm)
+    return seconds, seq, frames * FRAME_SHAPE[1] * 4
 
 
 def frames_queue_send(q, _size, count):
@@ -280,12 +259,8 @@ def frames_queue_send(q, _size, count):
 
 
 def frames_queue_receive(q, _size, count, warm):
-    for _ in range(warm):
-        arr = q.get()
-    start = time.perf_counter()
-    for _ in range(count - warm):
-        arr = q.get()
-    return time.perf_counter() - start, int(arr[0, 0]), arr.nbytes
+    seconds, arr = timed(lambda: q.get(), count, warm)
+    return seconds, int(arr[0, 0]), arr.nbytes
 
 
 SLOTS = 64
@@ -332,15 +307,11 @@ def shm_receive(channel, _size, count, warm):
         free.put(slot)
         return seq
 
-    for _ in range(warm):
-        one()
-    start = time.perf_counter()
-    for _ in range(count - warm):
-        seq = one()
+    seconds, seq = timed(one, count, warm)
     del slots
     shm.close()
     shm.unlink()
-    return time.perf_counter() - start, seq, FRAME_SHAPE[0] * FRAME_SHAPE[1] * 4
+    return seconds, seq, FRAME_SHAPE[0] * FRAME_SHAPE[1] * 4
 
 
 FRAME_CASES = {

@@ -328,6 +328,8 @@ class SharedRingByte(_Closable):
         """Claims the consumer end now; this object then refuses to write."""
     def is_abandoned(self) -> bool:
         """Whether the other end was held by a process that is gone (closed, exited, killed)."""
+    def len(self) -> int:
+        """Queued bytes as the end this object holds sees them (0 while it holds none)."""
     def capacity(self) -> int:
         """Capacity in bytes, rounded up to whole pages."""
     def free_len(self) -> int: ...
@@ -408,6 +410,8 @@ class SharedRing(_Closable):
     def as_producer(self) -> Self: ...
     def as_consumer(self) -> Self: ...
     def is_abandoned(self) -> bool: ...
+    def len(self) -> int:
+        """Queued frames as the end this object holds sees them (0 while it holds none)."""
     def capacity(self) -> int:
         """Capacity in frames: at least the number asked (whole pages of whole frames)."""
     def free_len(self) -> int: ...

@@ -432,6 +432,22 @@ def test_create_attach_close_cycles_leak_nothing():
     assert (count_fds(), count_maps(), shm_entries()) == (fds, maps, shm)
 
 
+def test_attaching_through_multiprocessing_pickling_leaks_nothing():
+    def cycle():
+        ring = SharedRingByte(4096)
+        other = pickle.loads(multiprocessing.reduction.ForkingPickler.dumps(ring))
+        ring.push_bytes(b"abc")
+        assert other.pop_bytes(3) == b"abc"
+        other.close()
+        ring.close()
+
+    cycle()  # starts multiprocessing's fd-passing listener, which stays
+    fds, maps, shm = count_fds(), count_maps(), shm_entries()
+    for _ in range(200):
+        cycle()
+    assert (count_fds(), count_maps(), shm_entries()) == (fds, maps, shm)
+
+
 # Two processes, every start method.
 
 

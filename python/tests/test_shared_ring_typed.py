@@ -105,6 +105,19 @@ def test_open_by_name_checks_the_frame_shape():
     assert not (Path("/dev/shm") / name).exists()
 
 
+def test_pop_returns_fewer_frames_once_the_producer_is_gone():
+    name = f"picoring-test-typed-eof-{os.getpid()}-{random.getrandbits(32):08x}"
+    producer = SharedRing("i", 100, name=name)
+    consumer = SharedRing.open(name, "i")
+    producer.unlink()
+    producer.push(np.arange(3, dtype=np.intc))
+    producer.close()  # the end of the stream
+    assert np.array_equal(consumer.pop(10, timeout=5), np.arange(3))
+    assert consumer.pop(1).shape == (0,)
+    assert consumer.is_abandoned() and consumer.wait_readable(1) == 0
+    consumer.close()
+
+
 @pytest.mark.parametrize("method", METHODS)
 def test_child_producer_parent_reads_numpy_views(method):
     ctx = multiprocessing.get_context(method)

@@ -161,21 +161,14 @@ impl Shared {
     }
 }
 
-/// `io.UnsupportedOperation`, as a file opened for writing raises on `read()`.
-pub(crate) fn wrong_end(this: &str, what: &str) -> PyErr {
-    let message = format!(
-        "this shared ring object was claimed as {this} (as_producer()/as_consumer()): it cannot {what}"
-    );
-    match unsupported_operation(&message) {
-        Ok(err) | Err(err) => err,
-    }
-}
+pyo3::import_exception!(io, UnsupportedOperation);
 
-fn unsupported_operation(message: &str) -> PyResult<PyErr> {
-    Python::attach(|py| {
-        let class = py.import("io")?.getattr("UnsupportedOperation")?;
-        Ok(PyErr::from_value(class.call1((message,))?))
-    })
+/// `io.UnsupportedOperation`, as a file opened for writing raises on `read()`. Made lazily (no
+/// Python object is created here: callers hold the object's lock).
+pub(crate) fn wrong_end(this: &str, what: &str) -> PyErr {
+    UnsupportedOperation::new_err(format!(
+        "this shared ring object was claimed as {this} (as_producer()/as_consumer()): it cannot {what}"
+    ))
 }
 
 /// Translates a library error into the exception Python's own types raise for the cause.
