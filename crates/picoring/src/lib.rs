@@ -43,7 +43,6 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(clippy::undocumented_unsafe_blocks)]
 
-mod cache_padded;
 mod error;
 pub mod ipc;
 mod list;
@@ -55,9 +54,7 @@ mod ring;
 pub mod spsc;
 mod stream;
 mod sync;
-#[cfg(all(unix, not(miri)))]
-mod unix;
-mod vm;
+mod sys;
 
 pub use error::Error;
 pub use list::PicoList;

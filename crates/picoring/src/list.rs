@@ -4,11 +4,12 @@ use std::marker::PhantomData;
 use std::mem;
 use std::ptr::{self, NonNull};
 
-use crate::vm::{Plan, Region};
 use crate::Error;
+use reserve::{Plan, Region};
 
 mod access;
 mod grow;
+mod reserve;
 mod traits;
 
 /// A growable list whose elements never move: it reserves a large range of address space once
@@ -215,11 +216,10 @@ impl<T> PicoList<T> {
     ///
     /// A huge page is mapped in one fault instead of 512, so growing a large list is faster and
     /// reading it misses the TLB less; physical memory then exceeds the length by at most two
-    /// huge pages (the prefault batch rounded up to whole huge pages; +5% measured at 50 MB).
+    /// huge pages (the prefault batch rounded up to whole huge pages).
     /// The cost: with the kernel's default `defrag` setting a fault may compact memory first, a
     /// latency spike on a fragmented machine (and on a virtual machine whose host backs guest
-    /// memory lazily, first touches were measured up to 10x slower), which is why it is off by
-    /// default.
+    /// memory lazily, first touches can be much slower), which is why it is off by default.
     ///
     /// # Examples
     ///
@@ -228,8 +228,14 @@ impl<T> PicoList<T> {
     ///
     /// let mut list = PicoList::<u64>::new()?;
     /// let taken = list.set_huge_pages(true);
-    /// println!("huge pages: {taken}");
+    /// // Only Linux and Android take the hint (and only where THP is enabled).
+    /// if !cfg!(any(target_os = "linux", target_os = "android")) || cfg!(miri) {
+    ///     assert!(!taken);
+    /// }
     /// list.push(1)?;
+    /// assert_eq!(list.as_slice(), &[1]);
+    /// // A reservation of 16 MiB or less is never given huge pages.
+    /// assert!(!PicoList::<u64>::with_max_capacity(1000)?.set_huge_pages(true));
     /// # Ok::<(), picoring::Error>(())
     /// ```
     pub fn set_huge_pages(&mut self, enable: bool) -> bool {

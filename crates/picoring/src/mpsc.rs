@@ -66,9 +66,8 @@
 
 use std::fmt;
 
-use crate::cache_padded::CachePadded;
 use crate::mirror::MirrorOptions;
-use crate::sync::{Arc, AtomicBool, AtomicUsize, RingMemory, Signal};
+use crate::sync::{Arc, AtomicBool, AtomicUsize, CachePadded, RingMemory, Signal};
 use crate::Error;
 
 mod receiver;

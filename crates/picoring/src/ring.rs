@@ -70,10 +70,10 @@ pub struct PicoRing<T> {
     _owns: PhantomData<T>,
 }
 
-// SAFETY: the ring owns its elements exclusively; sending it sends them, which needs `T: Send`.
-unsafe impl<T: Send> Send for PicoRing<T> {}
-// SAFETY: `&PicoRing` only gives out `&T` (through raw reads of owned slots), which needs `T: Sync`.
-unsafe impl<T: Sync> Sync for PicoRing<T> {}
+// `PicoRing<T>` is `Send` exactly when `T` is (sending the ring sends the elements it owns) and
+// `Sync` exactly when `T` is (`&PicoRing` only gives out `&T`): the auto traits give exactly
+// that through `_owns: PhantomData<T>`, every other field (the `MirrorBuffer`, integers, an
+// `AtomicBool`) being both.
 
 /// Capacity in bytes for `n` elements of `size` bytes: a multiple of lcm(granularity, size).
 pub(crate) fn ring_bytes(n: usize, size: usize) -> Result<usize, Error> {

@@ -52,9 +52,8 @@ use std::marker::PhantomData;
 use std::mem;
 use std::ptr;
 
-use crate::cache_padded::CachePadded;
 use crate::mirror::Backend;
-use crate::sync::{Arc, AtomicBool, AtomicUsize, Ordering, RingMemory, Signal};
+use crate::sync::{Arc, AtomicBool, AtomicUsize, CachePadded, Ordering, RingMemory, Signal};
 use crate::{Error, PicoRing};
 
 #[cfg(feature = "async")]

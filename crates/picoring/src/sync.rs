@@ -1,6 +1,7 @@
 //! The synchronization primitives the split rings use: std's, or loom's under `cfg(loom)` so
 //! the model checker sees every atomic access, lock and wakeup.
 
+mod cache_padded;
 mod fence;
 mod memory;
 mod signal;
@@ -16,5 +17,6 @@ pub(crate) use std::sync::{
     Arc, Condvar, Mutex, MutexGuard,
 };
 
+pub(crate) use cache_padded::CachePadded;
 pub(crate) use memory::RingMemory;
 pub(crate) use signal::{deadline_after, Signal};

@@ -692,6 +692,25 @@ fn corrupt_positions_are_errors() {
     ring.consumer().unwrap();
 }
 
+/// Positions are free-running 64-bit counters, and a header may start them anywhere: close to
+/// 2^64 they wrap without a panic (this runs in debug builds, where overflow would panic).
+#[test]
+fn positions_wrap_at_two_to_the_64() {
+    let _serial = serial();
+    let ring = SharedRing::<u8>::create(4096).unwrap();
+    let start = u64::MAX - 99;
+    poke(&ring, 128, &start.to_ne_bytes());
+    poke(&ring, 256, &start.to_ne_bytes());
+    let (mut tx, mut rx) = (ring.producer().unwrap(), ring.consumer().unwrap());
+    let data: Vec<u8> = (0..=255).collect();
+    assert_eq!(tx.push_slice(&data), 256);
+    assert_eq!(tx.len(), 256);
+    assert_eq!(rx.readable(), &data[..]);
+    assert_eq!(rx.consume(256), 256);
+    assert!(rx.is_empty());
+    assert_eq!(tx.free_len(), tx.capacity());
+}
+
 /// Named ring files cut short are refused on open.
 #[test]
 fn truncated_files_are_refused() {
@@ -856,4 +875,43 @@ fn leak_cycles() {
             (fds, maps, files)
         ));
     }
+}
+
+/// Before a producer has ever claimed the ring, a consumer waits for one (a timeout, not the
+/// end of the stream); the ends are `Send + 'static` and work from other threads.
+#[test]
+fn a_consumer_waits_for_a_first_producer_and_ends_move_to_threads() {
+    fn send_static<T: Send + 'static>(_: &T) {}
+    let _serial = serial();
+    let ring = SharedRing::<u64>::create(1024).unwrap();
+    let mut rx = ring.consumer().unwrap();
+    assert!(!rx.is_abandoned());
+    let err = rx
+        .wait_readable(1, Some(Duration::from_millis(20)))
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::TimedOut);
+    let mut tx = ring.producer().unwrap();
+    send_static(&tx);
+    send_static(&rx);
+    drop(ring); // the ends keep the mapping
+    let writer = thread::spawn(move || {
+        for i in 0..100_000u64 {
+            tx.wait_writable(1, LONG).unwrap();
+            tx.push(i).unwrap();
+        }
+    });
+    let mut expected = 0u64;
+    loop {
+        match rx.wait_readable(1, LONG) {
+            Ok(_) => {}
+            Err(err) if err.kind() == ErrorKind::UnexpectedEof => break,
+            Err(err) => panic!("{err}"),
+        }
+        while let Some(v) = rx.pop() {
+            assert_eq!(v, expected);
+            expected += 1;
+        }
+    }
+    writer.join().unwrap();
+    assert_eq!(expected, 100_000);
 }

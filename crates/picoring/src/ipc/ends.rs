@@ -9,7 +9,7 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{block, corrupt, notify, os, wake, Inner, Role, Stop};
+use super::{block, corrupt, os, Inner, Role, Stop};
 use crate::Pod;
 
 /// The writing end of a shared ring: see the [module docs](super).
@@ -39,6 +39,8 @@ pub struct Producer<T: Pod = u8> {
     /// Bytes published: always equal to the header's `tail`, which only we write.
     tail: u64,
     /// The consumer's position as last read and checked: `tail - cached_head <= data_len`.
+    /// (Positions are free-running and wrap at 2^64, which a header written by another process
+    /// may start close to: all arithmetic on them wraps.)
     cached_head: u64,
     /// Set once the header gave an invalid index: the end refuses to move from then on.
     corrupt: bool,
@@ -136,7 +138,7 @@ impl<T: Pod> Producer<T> {
     #[inline(always)]
     fn free_bytes(&mut self, want: usize) -> usize {
         let data_len = self.inner.data_len();
-        let used = (self.tail - self.cached_head) as usize;
+        let used = self.tail.wrapping_sub(self.cached_head) as usize;
         let free = data_len - used;
         if free >= want || self.corrupt {
             return if self.corrupt { 0 } else { free };
@@ -301,10 +303,12 @@ impl<T: Pod> Producer<T> {
     /// Publishes `bytes` more bytes (already written).
     #[inline(always)]
     fn publish(&mut self, bytes: usize) {
-        self.tail += bytes as u64;
+        self.tail = self.tail.wrapping_add(bytes as u64);
         let h = self.inner.header();
         h.tail.store(self.tail, Ordering::Release);
-        notify(&h.data_seq, &h.data_waiting);
+        let tail = self.tail;
+        h.data_bell()
+            .ring_if(|| tail.wrapping_sub(h.head.load(Ordering::Acquire)));
     }
 
     /// All free space as one contiguous slice, wrapped or not; publish what you wrote with
@@ -396,51 +400,60 @@ impl<T: Pod> Producer<T> {
     pub fn wait_writable(&mut self, min: usize, timeout: Option<Duration>) -> io::Result<usize> {
         let size = mem::size_of::<T>();
         let min = min.min(self.capacity());
-        let free = self.free_bytes(min * size) / size;
-        if self.corrupt {
-            return Err(corrupt(
-                "shared ring header holds an invalid consumer position",
-            ));
-        }
-        if free >= min {
-            return Ok(free);
-        }
-        self.check_process()?;
+        // Like a socket's writer, a producer waiting for space is woken once half the ring is
+        // free (or what it asked for, if more): one wakeup per half ring, not per chunk.
+        let want = (min * size).max(self.inner.data_len() / 2) as u64;
         let inner = Arc::clone(&self.inner);
-        let h = inner.header();
-        let outcome = block(&h.space_seq, &h.space_waiting, &h.consumer, timeout, || {
+        let outcome = wait_for(&inner, self.pid, Role::Producer, min, want, timeout, || {
             let free = self.free_bytes(min * size) / size;
-            if self.corrupt {
-                return Err(corrupt(
-                    "shared ring header holds an invalid consumer position",
-                ));
-            }
-            Ok((free >= min).then_some(free))
+            (!self.corrupt).then_some(free)
         })?;
-        match outcome {
-            Ok(free) => Ok(free),
-            Err(Stop::PeerGone) => Err(io::ErrorKind::BrokenPipe.into()),
-        }
+        outcome.map_err(|Stop::PeerGone| io::ErrorKind::BrokenPipe.into())
     }
 
     /// Whether the consumer released its role (no system call): `write`'s quick check.
     pub(super) fn consumer_released(&self) -> bool {
         self.inner.header().consumer.released()
     }
-
-    fn check_process(&self) -> io::Result<()> {
-        check_process(self.pid)
-    }
 }
 
-/// Fails in a forked child using an end its parent claimed.
-fn check_process(pid: u32) -> io::Result<()> {
+/// Both ends' waits for `min` elements (free for the producer `me == Role::Producer`, queued
+/// for the consumer). `count` gives how many there are now, `None` once the header gave an
+/// invalid position; `want` is the bytes to be woken for. Fails in a forked child using an end
+/// its parent claimed.
+fn wait_for(
+    inner: &Inner,
+    pid: u32,
+    me: Role,
+    min: usize,
+    want: u64,
+    timeout: Option<Duration>,
+    mut count: impl FnMut() -> Option<usize>,
+) -> io::Result<Result<usize, Stop>> {
+    let invalid = || {
+        corrupt(match me {
+            Role::Producer => "shared ring header holds an invalid consumer position",
+            Role::Consumer => "shared ring header holds an invalid producer position",
+        })
+    };
+    let now = count().ok_or_else(invalid)?;
+    if now >= min {
+        return Ok(Ok(now));
+    }
     if os::current_pid() != pid {
         return Err(io::Error::other(
             "this shared ring end belongs to the process that claimed it (inherited by fork)",
         ));
     }
-    Ok(())
+    let h = inner.header();
+    let (mine, theirs, peer) = match me {
+        Role::Producer => (h.space_bell(), h.data_bell(), &h.consumer),
+        Role::Consumer => (h.data_bell(), h.space_bell(), &h.producer),
+    };
+    block(mine, theirs, peer, want, timeout, || {
+        let now = count().ok_or_else(invalid)?;
+        Ok((now >= min).then_some(now))
+    })
 }
 
 impl<T: Pod> Drop for Producer<T> {
@@ -451,7 +464,7 @@ impl<T: Pod> Drop for Producer<T> {
         let h = self.inner.header();
         h.producer.release(self.owner);
         // A consumer asleep waiting for data learns at once that no more will come.
-        wake(&h.data_seq);
+        h.data_bell().ring();
     }
 }
 
@@ -496,7 +509,7 @@ impl<T: Pod> Consumer<T> {
     /// than `want`; 0 once the header gave an invalid position.
     #[inline(always)]
     fn queued_bytes(&mut self, want: usize) -> usize {
-        let queued = (self.cached_tail - self.head) as usize;
+        let queued = self.cached_tail.wrapping_sub(self.head) as usize;
         if queued >= want || self.corrupt {
             return if self.corrupt { 0 } else { queued };
         }
@@ -609,10 +622,14 @@ impl<T: Pod> Consumer<T> {
     /// Gives `bytes` consumed bytes back to the producer.
     #[inline(always)]
     fn release(&mut self, bytes: usize) {
-        self.head += bytes as u64;
+        self.head = self.head.wrapping_add(bytes as u64);
         let h = self.inner.header();
         h.head.store(self.head, Ordering::Release);
-        notify(&h.space_seq, &h.space_waiting);
+        let (head, data_len) = (self.head, self.inner.data_len() as u64);
+        h.space_bell().ring_if(|| {
+            let queued = h.tail.load(Ordering::Acquire).wrapping_sub(head);
+            data_len.saturating_sub(queued)
+        });
     }
 
     /// Removes and returns the oldest element, `None` when none is queued.
@@ -758,26 +775,11 @@ impl<T: Pod> Consumer<T> {
     pub fn wait_readable(&mut self, min: usize, timeout: Option<Duration>) -> io::Result<usize> {
         let size = mem::size_of::<T>();
         let min = min.min(self.capacity());
-        let queued = self.queued_bytes(min * size) / size;
-        if self.corrupt {
-            return Err(corrupt(
-                "shared ring header holds an invalid producer position",
-            ));
-        }
-        if queued >= min {
-            return Ok(queued);
-        }
-        self.check_process()?;
+        let want = (min * size) as u64;
         let inner = Arc::clone(&self.inner);
-        let h = inner.header();
-        let outcome = block(&h.data_seq, &h.data_waiting, &h.producer, timeout, || {
+        let outcome = wait_for(&inner, self.pid, Role::Consumer, min, want, timeout, || {
             let queued = self.queued_bytes(min * size) / size;
-            if self.corrupt {
-                return Err(corrupt(
-                    "shared ring header holds an invalid producer position",
-                ));
-            }
-            Ok((queued >= min).then_some(queued))
+            (!self.corrupt).then_some(queued)
         })?;
         match outcome {
             Ok(queued) => Ok(queued),
@@ -785,21 +787,16 @@ impl<T: Pod> Consumer<T> {
                 // The producer may have published just before it went: look once more.
                 let queued = self.queued_bytes(min * size) / size;
                 if self.corrupt {
-                    return Err(corrupt(
+                    Err(corrupt(
                         "shared ring header holds an invalid producer position",
-                    ));
-                }
-                if queued >= min {
+                    ))
+                } else if queued >= min {
                     Ok(queued)
                 } else {
                     Err(io::ErrorKind::UnexpectedEof.into())
                 }
             }
         }
-    }
-
-    fn check_process(&self) -> io::Result<()> {
-        check_process(self.pid)
     }
 }
 
@@ -811,7 +808,7 @@ impl<T: Pod> Drop for Consumer<T> {
         let h = self.inner.header();
         h.consumer.release(self.owner);
         // A producer asleep waiting for space learns at once that nobody will read.
-        wake(&h.space_seq);
+        h.space_bell().ring();
     }
 }
 

@@ -16,9 +16,11 @@
 //!    128  tail            producer          bytes ever published (free-running)
 //!    136  data_seq        producer          futex word: bumped after a publish a consumer waits for
 //!    140  space_waiting   producer          1 while the producer waits for space
+//!    144  space_want      producer          free bytes the waiting producer wants woken for
 //!    256  head            consumer          bytes ever consumed (free-running)
 //!    264  space_seq       consumer          futex word: bumped after a consume the producer waits for
 //!    268  data_waiting    consumer          1 while the consumer waits for data
+//!    272  data_want       consumer          queued bytes the waiting consumer wants woken for
 //! ```
 //!
 //! Each end's own index and the flag the other end reads after every operation sit on their own
@@ -59,11 +61,13 @@ pub(super) struct Header {
     pub(super) tail: AtomicU64,
     pub(super) data_seq: AtomicU32,
     pub(super) space_waiting: AtomicU32,
-    _pad1: [AtomicU64; 14],
+    pub(super) space_want: AtomicU64,
+    _pad1: [AtomicU64; 13],
     pub(super) head: AtomicU64,
     pub(super) space_seq: AtomicU32,
     pub(super) data_waiting: AtomicU32,
-    _pad2: [AtomicU64; 14],
+    pub(super) data_want: AtomicU64,
+    _pad2: [AtomicU64; 13],
 }
 
 /// Size of [`Header`] in bytes: the least a file must hold to be looked at.
@@ -211,9 +215,11 @@ mod tests {
         assert_eq!(offset_of!(Header, tail), 128);
         assert_eq!(offset_of!(Header, data_seq), 136);
         assert_eq!(offset_of!(Header, space_waiting), 140);
+        assert_eq!(offset_of!(Header, space_want), 144);
         assert_eq!(offset_of!(Header, head), 256);
         assert_eq!(offset_of!(Header, space_seq), 264);
         assert_eq!(offset_of!(Header, data_waiting), 268);
+        assert_eq!(offset_of!(Header, data_want), 272);
         assert_eq!(HEADER_SIZE, 384);
     }
 

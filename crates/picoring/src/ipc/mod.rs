@@ -48,9 +48,10 @@
 //! - The consumer reads everything that was committed, then sees end-of-stream:
 //!   [`Consumer::wait_readable`] fails with [`io::ErrorKind::UnexpectedEof`] and `read` returns
 //!   `Ok(0)`, as on a pipe.
-//! - The producer gets [`io::ErrorKind::BrokenPipe`] from its waits and `write`. Like a pipe's
-//!   writer it learns of a consumer that was killed only when it has to wait (the ring full):
-//!   until then its writes succeed and are lost with the ring.
+//! - The producer gets [`io::ErrorKind::BrokenPipe`] from its waits and `write`. Unlike a
+//!   pipe's writer, which the kernel tells at once, it learns that a consumer was killed only
+//!   when it has to wait (the ring full) or asks [`Producer::is_abandoned`]: until then its
+//!   writes succeed and are lost with the ring; from then on every `write` fails.
 //! - "Gone" means the holder released the role (dropped its end), or the process that claimed
 //!   it no longer runs. A clean release is seen at once; a process that died without releasing
 //!   is noticed within one waiting slice ([`LIVENESS_SLICE`]) of a blocked wait.
@@ -63,11 +64,17 @@
 //!
 //! # Blocking
 //!
-//! A blocked end sleeps on a futex word in the shared header (process-shared futexes, not the
-//! thread signals of [`spsc`](crate::spsc)); the other end wakes it only when it has flagged
-//! itself asleep, so the fast path makes no system call. Sleeps last at most
-//! [`LIVENESS_SLICE`], after which the sleeper checks that its peer still lives, then sleeps
-//! again: an idle end wakes a few times a second and does nothing else.
+//! A blocked end polls for about a microsecond, then sleeps on a futex word in the shared
+//! header (process-shared futexes, not the thread signals of [`spsc`](crate::spsc)). Before
+//! sleeping it writes down how many bytes it waits for and raises a flag; the other end, after
+//! moving its index, makes the wake-up system call only when the flag is up and the sleeper's
+//! count is reached, and lowers the flag: one wake-up per sleep, and none in the fast path. As
+//! a socket's writer does, a producer waiting for space asks to be woken once half the ring is
+//! free (or what it asked for, if more), so a consumer draining a full ring wakes it once per
+//! half ring, not once per chunk. Sleeps last at most [`LIVENESS_SLICE`], after which the
+//! sleeper checks that its peer still lives, then sleeps again: an idle end wakes a few times
+//! a second and does nothing else. Before an end sleeps, it wakes a peer that sleeps too, so
+//! the two never wait on each other's thresholds.
 //!
 //! Waits are not interrupted by signals: a caller that must react to one (Ctrl-C in Python)
 //! waits with short timeouts in a loop.
@@ -159,7 +166,7 @@
 use std::fmt;
 use std::io;
 use std::marker::PhantomData;
-use std::sync::atomic::{fence, AtomicU32, Ordering};
+use std::sync::atomic::{fence, AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -169,17 +176,13 @@ mod ends;
 mod header;
 mod io_impl;
 
+// The system calls: `sys::ipc` and `sys::futex` where shared rings exist, a stub elsewhere.
 #[cfg(all(any(target_os = "linux", target_os = "android"), not(miri)))]
-#[path = "../sys/futex.rs"]
-mod futex;
-#[cfg(all(any(target_os = "linux", target_os = "android"), not(miri)))]
-#[path = "linux.rs"]
-mod os;
+use crate::sys::{futex, ipc as os};
 #[cfg(not(all(any(target_os = "linux", target_os = "android"), not(miri))))]
-#[path = "unsupported.rs"]
-mod os;
+mod unsupported;
 #[cfg(not(all(any(target_os = "linux", target_os = "android"), not(miri))))]
-use os::futex;
+use unsupported::{self as os, futex};
 
 pub use ends::{Consumer, Producer};
 
@@ -189,10 +192,10 @@ use header::{Geometry, Header, RoleSlot, HEADER_SIZE, MAGIC, VERSION};
 /// before a peer that died without releasing its role is noticed.
 pub const LIVENESS_SLICE: Duration = Duration::from_millis(50);
 
-/// How many times a waiting end yields its time slice, re-checking, before it sleeps on the
-/// futex: a peer that is busy on another core usually makes progress within that, and the
-/// round trip through the kernel (flag, sleep, wake) costs more than the yields.
-const YIELDS_BEFORE_SLEEP: u32 = 16;
+/// How long a waiting end polls before it sleeps on the futex. Kept short: on a loaded machine
+/// the peer is often not running at all, and a longer spin (10 and 50 us were measured) only
+/// burnt processor time that the peer needed, for no fewer sleeps.
+const SPIN_BEFORE_SLEEP: Duration = Duration::from_micros(1);
 
 /// A ring shared between processes: see the [module docs](self).
 ///
@@ -240,7 +243,7 @@ impl Inner {
         }
         let geometry = Geometry::for_new(bytes, frame_len, os::page_size())
             .ok_or(crate::Error::CapacityOverflow)?;
-        if let Some(available) = crate::mirror::memory_and_swap() {
+        if let Some(available) = crate::sys::memory_and_swap() {
             if geometry.data_len as u64 > available {
                 return Err(crate::Error::ExceedsMemory {
                     requested: geometry.data_len,
@@ -771,7 +774,9 @@ impl RoleSlot {
     /// Claims the role for `me` (this process's owner word): takes it when free or when its
     /// holder no longer runs.
     fn claim(&self, role: Role, me: u64) -> io::Result<()> {
-        loop {
+        // A slot that changes under every attempt is being fought over (or scribbled on):
+        // give up rather than spin.
+        for _ in 0..1000 {
             let current = self.owner.load(Ordering::Acquire);
             if current != 0 && os::is_alive(current) {
                 return Err(io::Error::new(
@@ -791,6 +796,7 @@ impl RoleSlot {
                 return Ok(());
             }
         }
+        Err(corrupt("shared ring role slot keeps changing"))
     }
 
     /// Gives the role up if `me` still holds it.
@@ -836,34 +842,96 @@ enum Stop {
     PeerGone,
 }
 
+/// One direction of wakeups: where a waiting end sleeps, and what it waits for.
+#[derive(Clone, Copy)]
+struct Bell<'a> {
+    /// Bumped by the other end when it wakes the waiter; the waiter sleeps on it.
+    seq: &'a AtomicU32,
+    /// 1 while the waiter sleeps (or is about to).
+    waiting: &'a AtomicU32,
+    /// The bytes (queued for the consumer, free for the producer) the waiter wants woken for.
+    want: &'a AtomicU64,
+}
+
+impl Header {
+    /// Where the consumer waits for data.
+    fn data_bell(&self) -> Bell<'_> {
+        Bell {
+            seq: &self.data_seq,
+            waiting: &self.data_waiting,
+            want: &self.data_want,
+        }
+    }
+
+    /// Where the producer waits for space.
+    fn space_bell(&self) -> Bell<'_> {
+        Bell {
+            seq: &self.space_seq,
+            waiting: &self.space_waiting,
+            want: &self.space_want,
+        }
+    }
+}
+
+impl Bell<'_> {
+    /// Called after moving one's own index (a `Release` store): wakes the waiter if it sleeps
+    /// and `have()` (the bytes it waits for, as they are now) reaches what it wants.
+    #[inline]
+    fn ring_if(&self, have: impl FnOnce() -> u64) {
+        // Pairs with the fence the waiter makes between raising its flag and polling: either
+        // we see the flag here, or it sees our new index.
+        fence(Ordering::SeqCst);
+        // Acquire: a flag raised after a new `want` was stored shows that `want`.
+        if self.waiting.load(Ordering::Acquire) != 0
+            && have() >= self.want.load(Ordering::Relaxed)
+            // One wake per sleep: the waiter raises the flag again before it sleeps again.
+            && self.waiting.swap(0, Ordering::Relaxed) != 0
+        {
+            self.ring();
+        }
+    }
+
+    /// Wakes the waiter, whatever it waits for.
+    fn ring(&self) {
+        self.seq.fetch_add(1, Ordering::Release);
+        futex::wake_all(self.seq);
+    }
+}
+
 /// The slow half of both ends' waits. `poll` says whether the condition holds now (`Some`
-/// with the count to return); it re-reads the peer's index. Sleeps on `seq` (bumped by the
-/// peer after each operation while `waiting` is set) in slices of at most
-/// [`LIVENESS_SLICE`], checking the peer's liveness between them.
+/// with the count to return); it re-reads the peer's index. After a short spin, sleeps on
+/// `mine` (asking to be woken once `want` bytes are there) in slices of at most
+/// [`LIVENESS_SLICE`], checking the peer's liveness between them. `theirs` is where the peer
+/// waits: before sleeping the first time, a waiting peer is woken whatever it asked for, so
+/// the two ends never both sleep on thresholds that only the other's progress can meet.
 fn block(
-    seq: &AtomicU32,
-    waiting: &AtomicU32,
+    mine: Bell<'_>,
+    theirs: Bell<'_>,
     peer: &RoleSlot,
+    want: u64,
     timeout: Option<Duration>,
     mut poll: impl FnMut() -> io::Result<Option<usize>>,
 ) -> io::Result<Result<usize, Stop>> {
     let start = Instant::now();
     let deadline = timeout.and_then(|t| start.checked_add(t));
-    for _ in 0..YIELDS_BEFORE_SLEEP {
+    let spin_end = start + SPIN_BEFORE_SLEEP;
+    loop {
         if let Some(n) = poll()? {
             return Ok(Ok(n));
         }
-        if timeout == Some(Duration::ZERO) {
+        if timeout == Some(Duration::ZERO) || Instant::now() >= spin_end {
             break;
         }
-        std::thread::yield_now();
+        for _ in 0..32 {
+            std::hint::spin_loop();
+        }
     }
     let mut last_check = Instant::now();
+    let mut flushed = false;
     let outcome = loop {
-        let seen = seq.load(Ordering::Acquire);
-        waiting.store(1, Ordering::SeqCst);
-        // Pairs with the fence the peer makes between publishing and reading `waiting`: either
-        // it sees our flag and wakes us, or we see its new index here.
+        let seen = mine.seq.load(Ordering::Acquire);
+        mine.want.store(want, Ordering::Relaxed);
+        mine.waiting.store(1, Ordering::SeqCst);
         fence(Ordering::SeqCst);
         match poll() {
             Ok(Some(n)) => break Ok(Ok(n)),
@@ -890,25 +958,12 @@ fn block(
             Some(deadline) => (deadline - now).min(LIVENESS_SLICE),
             None => LIVENESS_SLICE,
         };
-        futex::wait(seq, seen, slice);
+        if !flushed && theirs.waiting.swap(0, Ordering::Relaxed) != 0 {
+            theirs.ring();
+        }
+        flushed = true;
+        futex::wait(mine.seq, seen, slice);
     };
-    waiting.store(0, Ordering::Relaxed);
+    mine.waiting.store(0, Ordering::Relaxed);
     outcome
-}
-
-/// After publishing (a `Release` store of the index): wakes the peer if it flagged itself
-/// asleep.
-#[inline]
-fn notify(seq: &AtomicU32, waiting: &AtomicU32) {
-    fence(Ordering::SeqCst);
-    if waiting.load(Ordering::Relaxed) != 0 {
-        seq.fetch_add(1, Ordering::Release);
-        futex::wake_all(seq);
-    }
-}
-
-/// Wakes the peer unconditionally (after a role release, so it notices at once).
-fn wake(seq: &AtomicU32) {
-    seq.fetch_add(1, Ordering::Release);
-    futex::wake_all(seq);
 }

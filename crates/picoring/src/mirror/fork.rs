@@ -61,20 +61,25 @@
 
 use std::cell::UnsafeCell;
 use std::collections::BTreeMap;
+#[cfg(not(target_vendor = "apple"))]
+use std::os::fd::OwnedFd;
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
+#[cfg(any(target_os = "linux", target_os = "android"))]
+use crate::sys::linux::remap_fixed;
+use crate::sys::unix::{at_fork, exit_now, map_inaccessible, process_id, write_stderr};
 #[cfg(not(target_vendor = "apple"))]
-use crate::unix::{map_fixed, set_len, Fd, Reservation};
+use crate::sys::unix::{map_fixed, set_len, unmap as unmap_mirror, write_all, Reservation};
 use crate::Error;
 
 // `new_object`: a new, empty shared-memory object (close-on-exec) for a child's copy, made by
 // the call the backend itself starts from. It must allocate nothing, errors included (it runs
 // in the child handler).
 #[cfg(target_os = "freebsd")]
-use super::freebsd::new_object;
+use crate::sys::freebsd::shm_anon as new_object;
 #[cfg(any(target_os = "linux", target_os = "android"))]
-use super::memfd::create_memfd as new_object;
+use crate::sys::linux::memfd as new_object;
 
 // `copy_private`: the copy on macOS, where a mirror is two Mach mappings of anonymous memory.
 #[cfg(target_vendor = "apple")]
@@ -130,9 +135,7 @@ impl Drop for Locked {
 
 /// [`INSTALLING`] plus this process's id: the `hooks` value while one of our threads installs.
 fn installing_here() -> u64 {
-    // SAFETY: getpid has no preconditions and cannot fail.
-    let pid = unsafe { libc::getpid() };
-    INSTALLING + pid.unsigned_abs() as u64
+    INSTALLING + u64::from(process_id())
 }
 
 /// Spins a little, then yields: what every wait here does.
@@ -174,14 +177,11 @@ fn install_hooks() -> Result<(), Error> {
             Ordering::Acquire,
         ) {
             Ok(_) => {
-                // SAFETY: three `extern "C"` functions that live as long as the process.
-                let rc = unsafe { libc::pthread_atfork(Some(prepare), Some(parent), Some(child)) };
-                let (state, result) = if rc == 0 {
-                    (INSTALLED, Ok(()))
+                let result = at_fork(prepare, parent, child);
+                let state = if result.is_ok() {
+                    INSTALLED
                 } else {
-                    let source = std::io::Error::from_raw_os_error(rc);
-                    let op = "pthread_atfork";
-                    (NOT_INSTALLED, Err(Error::Os { op, source }))
+                    NOT_INSTALLED
                 };
                 REGISTRY.hooks.store(state, Ordering::Release);
                 return result;
@@ -228,9 +228,18 @@ pub(super) fn unregister(base: NonNull<u8>) {
         .remove(&(base.as_ptr() as usize));
 }
 
+/// Sizes the new, empty shared object `fd` to `len` bytes, maps it twice and registers the
+/// mirror. `fd` is closed on return, on success and on every error path; the mappings keep the
+/// object alive.
+#[cfg(not(target_vendor = "apple"))]
+pub(super) fn map_object(fd: OwnedFd, len: usize) -> Result<NonNull<u8>, Error> {
+    set_len(&fd, len)?;
+    map_twice(&fd, len)
+}
+
 /// Maps `fd` twice into a fresh 2 * `len` reservation and registers the mirror.
 #[cfg(not(target_vendor = "apple"))]
-pub(super) fn map_twice(fd: &Fd, len: usize) -> Result<NonNull<u8>, Error> {
+pub(super) fn map_twice(fd: &OwnedFd, len: usize) -> Result<NonNull<u8>, Error> {
     let reservation = Reservation::new(len.checked_mul(2).ok_or(Error::CapacityOverflow)?)?;
     let base = reservation.ptr();
     // SAFETY: both halves lie inside the reservation we just made, which nothing references.
@@ -258,7 +267,7 @@ pub(super) fn finish(mirror: Reservation, len: usize) -> Result<NonNull<u8>, Err
 pub(super) unsafe fn unmap(ptr: NonNull<u8>, len: usize) {
     unregister(ptr);
     // SAFETY: per the caller's contract.
-    unsafe { libc::munmap(ptr.as_ptr().cast(), 2 * len) };
+    unsafe { unmap_mirror(ptr.as_ptr(), 2 * len) };
 }
 
 extern "C" fn prepare() {
@@ -306,25 +315,15 @@ unsafe fn make_private(base: *mut u8, len: usize) {
     if unsafe { copy_to_anonymous(base, len) } {
         return;
     }
-    const MESSAGE: &[u8] = b"picoring: not enough memory to copy a ring into this forked \
-        child; the ring is inaccessible in the child\n";
-    // SAFETY: a best-effort message; `write` is async-signal-safe.
-    unsafe { libc::write(libc::STDERR_FILENO, MESSAGE.as_ptr().cast(), MESSAGE.len()) };
+    write_stderr(
+        b"picoring: not enough memory to copy a ring into this forked \
+        child; the ring is inaccessible in the child\n",
+    );
     // SAFETY: replaces both halves (ours, per the caller) with one private inaccessible mapping:
     // nothing in the child may share the parent's pages any more.
-    let p = unsafe {
-        libc::mmap(
-            base.cast(),
-            2 * len,
-            libc::PROT_NONE,
-            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_FIXED | crate::unix::NORESERVE,
-            -1,
-            0,
-        )
-    };
-    if p == libc::MAP_FAILED {
-        // SAFETY: leaving is the one way left not to share the parent's memory.
-        unsafe { libc::_exit(127) };
+    if unsafe { map_inaccessible(base, 2 * len) }.is_err() {
+        // Leaving is the one way left not to share the parent's memory.
+        exit_now(127);
     }
 }
 
@@ -344,29 +343,9 @@ unsafe fn copy_to_object(base: *mut u8, len: usize) -> bool {
     // SAFETY: `base..base + len` is the readable inherited first half, and both halves lie
     // inside our own mirror; the mappings replace them only once the file holds the copy.
     set_len(&fd, len).is_ok()
-        && unsafe { fill(&fd, base, len) }
+        && unsafe { write_all(&fd, base, len) }
         && unsafe { map_fixed(&fd, base, len) }.is_ok()
         && unsafe { map_fixed(&fd, base.wrapping_add(len), len) }.is_ok()
-}
-
-/// Writes the `len` bytes at `src` into `fd` (already `len` bytes long).
-///
-/// # Safety
-///
-/// `src..src + len` is readable.
-#[cfg(not(target_vendor = "apple"))]
-unsafe fn fill(fd: &Fd, src: *const u8, len: usize) -> bool {
-    let mut done = 0;
-    while done < len {
-        // SAFETY: `src + done .. src + len` is readable, per the caller.
-        let n = unsafe { libc::write(fd.0, src.add(done).cast(), len - done) };
-        if n > 0 {
-            done += n as usize;
-        } else if n == 0 || errno() != libc::EINTR {
-            return false;
-        }
-    }
-    true
 }
 
 /// Linux and Android: the copy without a descriptor, for when `memfd_create` is refused.
@@ -377,104 +356,26 @@ unsafe fn fill(fd: &Fd, src: *const u8, len: usize) -> bool {
 /// As for [`make_private`].
 #[cfg(any(target_os = "linux", target_os = "android"))]
 unsafe fn copy_to_anonymous(base: *mut u8, len: usize) -> bool {
-    // SAFETY: a new shared anonymous mapping wherever the kernel likes.
-    let tmp = unsafe {
-        libc::mmap(
-            std::ptr::null_mut(),
-            len,
-            libc::PROT_READ | libc::PROT_WRITE,
-            libc::MAP_SHARED | libc::MAP_ANONYMOUS,
-            -1,
-            0,
-        )
-    };
-    if tmp == libc::MAP_FAILED {
+    // Dropping `tmp` unmaps it, on every early return.
+    let Ok(tmp) = Reservation::shared(len) else {
         return false;
-    }
+    };
     // SAFETY: `tmp` is `len` fresh bytes of ours; `base` is the readable inherited first half;
     // they do not overlap.
-    unsafe { std::ptr::copy_nonoverlapping(base, tmp.cast::<u8>(), len) };
-    let twin = base.wrapping_add(len);
-    // SAFETY: with old_size 0, a second mapping of `tmp`'s pages, replacing our second half.
-    let q = unsafe {
-        mremap(
-            tmp,
-            0,
-            len,
-            MREMAP_MAYMOVE | MREMAP_FIXED,
-            twin.cast::<libc::c_void>(),
-        )
-    };
-    if q == libc::MAP_FAILED {
-        // SAFETY: our temporary mapping.
-        unsafe { libc::munmap(tmp, len) };
+    unsafe { std::ptr::copy_nonoverlapping(base, tmp.ptr(), len) };
+    // SAFETY: with old_size 0, a second mapping of `tmp`'s shared pages, replacing our second
+    // half (ours, per the caller). (Should this fail, or the next, the caller replaces the
+    // whole mirror next.)
+    if unsafe { remap_fixed(tmp.ptr(), 0, len, base.wrapping_add(len)) }.is_err() {
         return false;
     }
-    // SAFETY: moves `tmp` over our first half; `tmp` is gone afterwards.
-    let p = unsafe {
-        mremap(
-            tmp,
-            len,
-            len,
-            MREMAP_MAYMOVE | MREMAP_FIXED,
-            base.cast::<libc::c_void>(),
-        )
-    };
-    if p == libc::MAP_FAILED {
-        // SAFETY: our temporary mapping (the second half now also maps its pages, which is
-        // fine: the caller replaces the whole mirror next).
-        unsafe { libc::munmap(tmp, len) };
+    // SAFETY: moves `tmp` over our first half (ours, per the caller).
+    if unsafe { remap_fixed(tmp.ptr(), len, len, base) }.is_err() {
         return false;
     }
+    // `tmp` is gone: its pages are both halves now, and there is nothing left to unmap.
+    tmp.release();
     true
-}
-
-// The `libc` crate declares neither `mremap` nor its flags for Android, so the copy makes the
-// system call itself, on Linux too: one code path, tested here. (The flags are the kernel's,
-// the same on every architecture.)
-#[cfg(any(target_os = "linux", target_os = "android"))]
-const MREMAP_MAYMOVE: libc::c_int = 1;
-#[cfg(any(target_os = "linux", target_os = "android"))]
-const MREMAP_FIXED: libc::c_int = 2;
-
-/// `mremap(2)` by system call: the mapping at `new_address`, or `MAP_FAILED` with `errno` set.
-///
-/// # Safety
-/// As for `mremap(2)` with these arguments.
-#[cfg(any(target_os = "linux", target_os = "android"))]
-unsafe fn mremap(
-    old_address: *mut libc::c_void,
-    old_size: usize,
-    new_size: usize,
-    flags: libc::c_int,
-    new_address: *mut libc::c_void,
-) -> *mut libc::c_void {
-    // Every argument goes as a full register: the kernel reads the flags as an unsigned long,
-    // and a variadic `int` leaves the upper half of its register unspecified.
-    let flags = flags as libc::c_ulong;
-    // SAFETY: forwarded from the caller; the kernel returns an address or -errno, which the
-    // libc wrapper turns into -1 with errno set.
-    let r = unsafe {
-        libc::syscall(
-            libc::SYS_mremap,
-            old_address,
-            old_size,
-            new_size,
-            flags,
-            new_address,
-        )
-    };
-    if r == -1 {
-        libc::MAP_FAILED
-    } else {
-        r as usize as *mut libc::c_void
-    }
-}
-
-/// The calling thread's `errno` (reading it allocates nothing).
-#[cfg(not(target_vendor = "apple"))]
-fn errno() -> libc::c_int {
-    std::io::Error::last_os_error().raw_os_error().unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -495,15 +396,6 @@ mod tests {
             None
         );
         assert_eq!(REGISTRY.hooks.load(Ordering::Relaxed), INSTALLED);
-    }
-
-    /// The flags the raw `mremap` call passes are the kernel's (the `libc` crate has them on
-    /// Linux only).
-    #[test]
-    #[cfg(target_os = "linux")]
-    fn mremap_flags_are_the_kernels() {
-        assert_eq!(MREMAP_MAYMOVE, libc::MREMAP_MAYMOVE);
-        assert_eq!(MREMAP_FIXED, libc::MREMAP_FIXED);
     }
 
     /// What registering adds to creating and dropping a mirror (no assertion on time):

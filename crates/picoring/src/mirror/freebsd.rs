@@ -19,25 +19,10 @@
 
 use std::ptr::NonNull;
 
-use super::fork::map_twice;
-use crate::unix::{set_len, Fd};
+use super::fork::map_object;
+use crate::sys::freebsd::shm_anon;
 use crate::Error;
 
 pub(super) fn map(len: usize) -> Result<NonNull<u8>, Error> {
-    let fd = new_object()?;
-    set_len(&fd, len)?;
-    // `fd` is closed when it drops, on success and on every error path; the mappings keep the
-    // object alive.
-    map_twice(&fd, len)
-}
-
-/// A new, empty anonymous shared-memory object (close-on-exec). One system call, no
-/// allocation, errors included: the fork child handler uses it too.
-pub(super) fn new_object() -> Result<Fd, Error> {
-    // SAFETY: SHM_ANON asks for a new anonymous object; no name is read.
-    let fd = unsafe { libc::shm_open(libc::SHM_ANON, libc::O_RDWR | libc::O_CLOEXEC, 0o600) };
-    if fd < 0 {
-        return Err(Error::last_os("shm_open"));
-    }
-    Ok(Fd(fd))
+    map_object(shm_anon()?, len)
 }

@@ -4,21 +4,38 @@
 //! `i` and the byte at offset `i + N` are the same memory. Any run of at most N bytes that starts
 //! in the first half is therefore one contiguous slice, even when it runs past the physical end.
 //!
-//! Each backend lives in one file behind the same private interface, chosen by `cfg` here:
+//! Mirrors serve every ring-like type: [`PicoRing`](crate::PicoRing),
+//! [`PicoQueue`](crate::PicoQueue), [`PicoByteStream`](crate::PicoByteStream) and the
+//! [`spsc`](crate::spsc) and [`mpsc`](crate::mpsc) rings. ([`PicoList`](crate::PicoList) is not a
+//! mirror: its reserve-then-commit memory lives in `list/reserve`.)
 //!
-//! | backend | where | status | a forked child's copy made with |
-//! |---|---|---|---|
-//! | [`Backend::Memfd`] | Linux | tested here | a new memfd (or the `mremap` way) |
-//! | [`Backend::Memfd`] | Android (the system call, for any API level) | compile-checked only | a new memfd (or the `mremap` way) |
-//! | [`Backend::Mremap`] | Linux, when `memfd_create` is refused | tested here | as Memfd |
-//! | [`Backend::Shm`] | Linux, when both of the above are refused | tested here | as Memfd |
-//! | [`Backend::Shm`] | FreeBSD: `shm_open(SHM_ANON)` | compile-checked only | a new `SHM_ANON` object |
-//! | [`Backend::MachVm`] | macOS / iOS | compile-checked only | a new `mach_vm_allocate` range |
-//! | [`Backend::Placeholder`] | Windows 10 1803+ | compile-checked only | (no `fork()`) |
-//! | [`Backend::Software`] | everywhere, and always under Miri | tested here, also under Miri | `fork()` itself (heap memory) |
+//! Each backend lives in one file of this folder behind the same private interface (`map` and
+//! `unmap`), chosen by `cfg` here; the files hold the backends' logic, and every system call
+//! they make is in the crate's `sys` module, one file per OS family:
+//!
+//! | backend | file | system calls in | where | status | a forked child's copy made with |
+//! |---|---|---|---|---|---|
+//! | [`Backend::Memfd`] | `memfd.rs` | `sys/linux.rs`, `sys/unix.rs` | Linux | tested here | a new memfd (or the `mremap` way) |
+//! | [`Backend::Memfd`] | `memfd.rs` | `sys/linux.rs`, `sys/unix.rs` | Android (the system call, for any API level) | compile-checked only | a new memfd (or the `mremap` way) |
+//! | [`Backend::Mremap`] | `mremap.rs` | `sys/linux.rs`, `sys/unix.rs` | Linux, when `memfd_create` is refused | tested here | as Memfd |
+//! | [`Backend::Shm`] | `shm.rs` | `sys/linux.rs`, `sys/unix.rs` | Linux, when both of the above are refused | tested here | as Memfd |
+//! | [`Backend::Shm`] | `freebsd.rs` | `sys/freebsd.rs`, `sys/unix.rs` | FreeBSD: `shm_open(SHM_ANON)` | compile-checked only | a new `SHM_ANON` object |
+//! | [`Backend::MachVm`] | `macos.rs` | `sys/macos.rs` | macOS / iOS | compile-checked only | a new `mach_vm_allocate` range |
+//! | [`Backend::Placeholder`] | `windows.rs` | `sys/windows.rs` | Windows 10 1803+ | compile-checked only | (no `fork()`) |
+//! | [`Backend::Software`] | `software.rs` | `sys/mod.rs` (page-aligned zeroed memory) | everywhere, and always under Miri | tested here, also under Miri | `fork()` itself (heap memory) |
+//!
+//! `fork.rs` holds what the shared-memory backends of Linux, Android, FreeBSD and macOS have in
+//! common: mapping an object twice, and the registry and `pthread_atfork` handlers that give a
+//! forked child its own copy (see below).
 //!
 //! "Compile-checked only" means `make test` builds and lints the backend for that target
 //! (`make check-targets`) but nothing here runs it.
+//!
+//! **A new OS** gets its system calls in a new `sys/<os>.rs`, a backend file here with `map` and
+//! `unmap`, a [`Backend`] variant (or an existing one, as FreeBSD's [`Backend::Shm`]), its
+//! arms in `MirrorBuffer::create` and `Drop for MirrorBuffer`, and its place in
+//! [`Backend::default_order`]; if its mappings are shared memory that `fork()` would keep shared,
+//! it registers them with `fork.rs`.
 //!
 //! # The software mirror
 //!
@@ -79,7 +96,7 @@
 
 use std::ptr::NonNull;
 
-use crate::Error;
+use crate::{sys, Error};
 
 #[cfg(all(
     any(
@@ -91,8 +108,6 @@ use crate::Error;
     not(miri)
 ))]
 mod fork;
-#[cfg(all(any(target_os = "linux", target_os = "android"), not(miri)))]
-mod linux;
 #[cfg(all(any(target_os = "linux", target_os = "android"), not(miri)))]
 mod memfd;
 #[cfg(all(target_os = "linux", not(miri)))]
@@ -121,7 +136,7 @@ mod software;
 /// let buf = MirrorBuffer::new(1).unwrap();
 /// // On Linux and Android the first choice is a memfd, on FreeBSD an anonymous shm object;
 /// // under Miri and on other targets, the software mirror.
-/// println!("served by {:?}", buf.backend());
+/// assert!(Backend::default_order().contains(&buf.backend()));
 /// assert!(Backend::Software.is_available());
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -306,41 +321,12 @@ impl MirrorOptions {
 /// assert!(g.is_power_of_two());
 /// ```
 pub fn granularity() -> usize {
-    #[cfg(all(unix, not(miri)))]
-    {
-        // SAFETY: sysconf has no preconditions.
-        let size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-        if size > 0 {
-            return size as usize;
-        }
-        4096
-    }
-    #[cfg(all(windows, not(miri)))]
-    {
-        windows::granularity()
-    }
-    #[cfg(any(miri, not(any(unix, windows))))]
-    {
-        4096
-    }
-}
-
-/// Physical memory plus swap in bytes, where the system reports it (Linux and Android, through
-/// `sysinfo(2)`); `None` elsewhere and under Miri.
-pub(crate) fn memory_and_swap() -> Option<u64> {
-    #[cfg(all(unix, not(miri)))]
-    {
-        crate::unix::memory_and_swap()
-    }
-    #[cfg(not(all(unix, not(miri))))]
-    {
-        None
-    }
+    sys::allocation_granularity()
 }
 
 /// Refuses a physical size of `len` bytes that physical memory plus swap cannot hold.
 fn check_backable(len: usize) -> Result<(), Error> {
-    match memory_and_swap() {
+    match sys::memory_and_swap() {
         Some(available) if len as u64 > available => Err(Error::ExceedsMemory {
             requested: len,
             available,
@@ -510,7 +496,12 @@ impl MirrorBuffer {
     fn prefault(&self) {
         #[cfg(all(any(target_os = "linux", target_os = "android"), not(miri)))]
         if self.backend.is_hardware() {
-            linux::populate_write(self.ptr, self.len);
+            // SAFETY: both halves are read-write memory of ours; populating them changes no
+            // contents. A refusal (a kernel before 5.14) is ignored.
+            unsafe {
+                sys::linux::populate_write(self.ptr.as_ptr(), self.len);
+                sys::linux::populate_write(self.ptr.as_ptr().add(self.len), self.len);
+            }
             return;
         }
         if !self.backend.is_hardware() {
@@ -540,8 +531,12 @@ impl MirrorBuffer {
     /// # Examples
     ///
     /// ```
-    /// let buf = picoring::mirror::MirrorBuffer::new(1).unwrap();
-    /// let _ = buf.backend();
+    /// use picoring::mirror::{Backend, MirrorBuffer, MirrorOptions};
+    ///
+    /// let buf = MirrorBuffer::new(1).unwrap();
+    /// assert!(buf.backend().is_available());
+    /// let opts = MirrorOptions::new().backend(Backend::Software);
+    /// assert_eq!(MirrorBuffer::with_options(1, &opts).unwrap().backend(), Backend::Software);
     /// ```
     #[inline]
     pub fn backend(&self) -> Backend {
@@ -699,17 +694,8 @@ impl std::fmt::Debug for MirrorBuffer {
 /// `ENOMEM` and friends: no other backend will succeed where these fail.
 fn is_resource_exhaustion(err: &Error) -> bool {
     match err {
-        Error::Os { source, .. } => {
-            #[cfg(unix)]
-            {
-                // EMFILE is not here: the fd-less mremap backend still works without descriptors.
-                source.raw_os_error() == Some(libc::ENOMEM)
-            }
-            #[cfg(not(unix))]
-            {
-                source.kind() == std::io::ErrorKind::OutOfMemory
-            }
-        }
+        // EMFILE is not here: the fd-less mremap backend still works without descriptors.
+        Error::Os { source, .. } => sys::is_out_of_memory(source),
         _ => false,
     }
 }

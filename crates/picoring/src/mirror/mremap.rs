@@ -18,35 +18,25 @@
 use std::ptr::NonNull;
 
 use super::fork::finish;
-use crate::unix::Reservation;
+use crate::sys::linux::remap_fixed;
+use crate::sys::unix::{unmap, Reservation};
 use crate::Error;
 
 pub(super) fn map(len: usize) -> Result<NonNull<u8>, Error> {
     let size = len.checked_mul(2).ok_or(Error::CapacityOverflow)?;
     // From here on, dropping `mapping` unmaps the whole 2N on every early return.
-    let mapping = Reservation::map(size, libc::PROT_READ | libc::PROT_WRITE, libc::MAP_SHARED)?;
+    let mapping = Reservation::shared(size)?;
     let base = mapping.ptr();
     // SAFETY: `base + len` is inside the 2N mapping we own.
     let twin = unsafe { base.add(len) };
-    // SAFETY: `[base, base + len)` is a shared mapping we own; MREMAP_FIXED replaces only
+    // SAFETY: `[base, base + len)` is a shared mapping we own; the new mapping replaces only
     // `[twin, twin + len)`, the second half of that same mapping, which nothing references yet.
-    let q = unsafe {
-        libc::mremap(
-            base.cast(),
-            0,
-            len,
-            libc::MREMAP_MAYMOVE | libc::MREMAP_FIXED,
-            twin.cast::<libc::c_void>(),
-        )
-    };
-    if q == libc::MAP_FAILED {
-        return Err(Error::last_os("mremap"));
-    }
-    if q.cast::<u8>() != twin {
+    let q = unsafe { remap_fixed(base, 0, len, twin) }?;
+    if q != twin {
         // MREMAP_FIXED promises the requested address; should a kernel break that promise,
         // drop the stray mapping rather than hand out memory that does not mirror.
         // SAFETY: `q` is the `len`-byte mapping mremap just made for us.
-        unsafe { libc::munmap(q, len) };
+        unsafe { unmap(q, len) };
         return Err(Error::Os {
             op: "mremap",
             source: std::io::ErrorKind::AddrNotAvailable.into(),

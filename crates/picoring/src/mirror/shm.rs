@@ -13,11 +13,13 @@
 //! with `posix_fallocate` means this backend holds its N bytes of `/dev/shm` from creation on.
 
 use std::io::Read;
+use std::os::fd::OwnedFd;
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::fork::map_twice;
-use crate::unix::{set_len, Fd};
+use crate::sys::linux::{allocate, getrandom, shm_create, shm_unlink};
+use crate::sys::unix::set_len;
 use crate::Error;
 
 /// How many fresh names to try when `shm_open` says `EEXIST`.
@@ -26,66 +28,28 @@ const NAME_ATTEMPTS: usize = 8;
 pub(super) fn map(len: usize) -> Result<NonNull<u8>, Error> {
     let fd = open_unlinked()?;
     set_len(&fd, len)?;
-    reserve(&fd, len)?;
+    allocate(&fd, len)?;
     // `fd` is closed when it drops, on success and on every error path; the mappings keep the
     // pages alive.
     map_twice(&fd, len)
 }
 
 /// Creates a new shared-memory object under a fresh random name and unlinks the name again.
-fn open_unlinked() -> Result<Fd, Error> {
+fn open_unlinked() -> Result<OwnedFd, Error> {
     for _ in 0..NAME_ATTEMPTS {
         let name = ShmName::new()?;
         // SAFETY: `name` is NUL-terminated and outlives the call.
-        let fd = unsafe {
-            libc::shm_open(
-                name.as_ptr(),
-                libc::O_RDWR | libc::O_CREAT | libc::O_EXCL | libc::O_CLOEXEC,
-                0o600,
-            )
+        let Some(fd) = (unsafe { shm_create(name.as_ptr()) })? else {
+            continue; // taken: draw another name
         };
-        if fd < 0 {
-            let err = std::io::Error::last_os_error();
-            if err.raw_os_error() == Some(libc::EEXIST) {
-                continue;
-            }
-            return Err(Error::Os {
-                op: "shm_open",
-                source: err,
-            });
-        }
-        let fd = Fd(fd);
         // SAFETY: as above; the name is ours (O_EXCL) so we are the ones to remove it.
-        if unsafe { libc::shm_unlink(name.as_ptr()) } != 0 {
-            return Err(Error::last_os("shm_unlink"));
-        }
+        unsafe { shm_unlink(name.as_ptr()) }?;
         return Ok(fd);
     }
     Err(Error::Os {
         op: "shm_open",
         source: std::io::Error::from_raw_os_error(libc::EEXIST),
     })
-}
-
-/// Allocates every block of the object now, so that running out of `/dev/shm` is an error here
-/// and not a `SIGBUS` on some later write.
-fn reserve(fd: &Fd, len: usize) -> Result<(), Error> {
-    let len = libc::off_t::try_from(len).map_err(|_| Error::CapacityOverflow)?;
-    loop {
-        // SAFETY: a valid descriptor we own. posix_fallocate returns the error number instead
-        // of setting errno.
-        let code = unsafe { libc::posix_fallocate(fd.0, 0, len) };
-        match code {
-            0 => return Ok(()),
-            libc::EINTR => continue,
-            code => {
-                return Err(Error::Os {
-                    op: "posix_fallocate",
-                    source: std::io::Error::from_raw_os_error(code),
-                })
-            }
-        }
-    }
 }
 
 /// `/picoring.` + 16 hex digits of randomness + `.` + 16 hex digits of a process-wide counter,
@@ -129,9 +93,7 @@ fn write_hex(out: &mut [u8], value: u64) {
 /// 64 bits from `getrandom(2)`, or from `/dev/urandom` where the call is missing or would block.
 fn random_u64() -> Result<u64, Error> {
     let mut buf = [0u8; 8];
-    // SAFETY: `buf` is 8 writable bytes.
-    let got = unsafe { libc::getrandom(buf.as_mut_ptr().cast(), buf.len(), libc::GRND_NONBLOCK) };
-    if got == buf.len() as isize {
+    if getrandom(&mut buf) {
         return Ok(u64::from_ne_bytes(buf));
     }
     std::fs::File::open("/dev/urandom")

@@ -3,41 +3,20 @@
 //! Used under Miri (which cannot model `mmap` aliasing), on targets without a native backend,
 //! and wherever it is asked for explicitly.
 
-#[cfg(not(all(unix, not(miri))))]
-use std::alloc;
 use std::alloc::Layout;
 use std::ptr::NonNull;
 
-use crate::Error;
+use crate::{sys, Error};
 
 fn layout(len: usize) -> Result<Layout, Error> {
     let size = len.checked_mul(2).ok_or(Error::CapacityOverflow)?;
     Layout::from_size_align(size, super::granularity()).map_err(|_| Error::CapacityOverflow)
 }
 
-/// Allocates 2 * `len` zeroed bytes aligned like a page.
-///
-/// On Unix (outside Miri) the bytes come from an anonymous private mapping: fresh zero pages,
-/// instead of a page-aligned heap block that the allocator would have to clear byte by byte.
+/// Allocates 2 * `len` zeroed bytes aligned like a page ([`sys::alloc_zeroed`]).
 pub(super) fn map(len: usize) -> Result<NonNull<u8>, Error> {
-    let layout = layout(len)?;
-    #[cfg(all(unix, not(miri)))]
-    {
-        crate::unix::map_anonymous(
-            layout.size(),
-            libc::PROT_READ | libc::PROT_WRITE,
-            libc::MAP_PRIVATE,
-        )
-    }
-    #[cfg(not(all(unix, not(miri))))]
-    {
-        // SAFETY: the layout has a non-zero size (len > 0 is checked by the caller).
-        let ptr = unsafe { alloc::alloc_zeroed(layout) };
-        NonNull::new(ptr).ok_or(Error::Os {
-            op: "alloc",
-            source: std::io::ErrorKind::OutOfMemory.into(),
-        })
-    }
+    // The layout has a non-zero size: len > 0 is checked by the caller.
+    sys::alloc_zeroed(layout(len)?)
 }
 
 /// Frees what [`map`] allocated.
@@ -46,16 +25,8 @@ pub(super) fn map(len: usize) -> Result<NonNull<u8>, Error> {
 /// `ptr` came from `map(len)` and is freed once.
 pub(super) unsafe fn unmap(ptr: NonNull<u8>, len: usize) {
     if let Ok(layout) = layout(len) {
-        #[cfg(all(unix, not(miri)))]
-        // SAFETY: the whole mapping made by `map`, per the caller's contract.
-        unsafe {
-            libc::munmap(ptr.as_ptr().cast(), layout.size());
-        }
-        #[cfg(not(all(unix, not(miri))))]
-        // SAFETY: same pointer and layout as the allocation, per the caller's contract.
-        unsafe {
-            alloc::dealloc(ptr.as_ptr(), layout)
-        }
+        // SAFETY: the same pointer and layout as the allocation, per the caller's contract.
+        unsafe { sys::dealloc(ptr, layout) }
     }
 }
 

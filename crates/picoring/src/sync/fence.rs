@@ -58,9 +58,9 @@ mod imp {
     use std::time::{Duration, Instant};
 
     use super::Barrier;
-
-    const MEMBARRIER_CMD_PRIVATE_EXPEDITED: libc::c_long = 1 << 3;
-    const MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED: libc::c_long = 1 << 4;
+    use crate::sys::linux::{
+        membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED,
+    };
 
     const UNKNOWN: u8 = 0;
     const ASYMMETRIC: u8 = 1;
@@ -80,11 +80,6 @@ mod imp {
     /// have an index store that others do not see: see `heavy`. Orders of magnitude above what
     /// any store buffer holds a store, paid at most once per wait that starts within it.
     const SETTLE: Duration = Duration::from_millis(20);
-
-    fn membarrier(cmd: libc::c_long) -> bool {
-        // SAFETY: membarrier takes two integer arguments and touches no memory of ours.
-        unsafe { libc::syscall(libc::SYS_membarrier, cmd, 0 as libc::c_long) == 0 }
-    }
 
     /// Registers the process once; called when a ring is created, before either end exists.
     pub(crate) fn prepare() {

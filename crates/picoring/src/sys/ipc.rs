@@ -1,5 +1,7 @@
-//! Linux and Android: the shared file (a sealed memfd, or a file under `/dev/shm`), its
-//! mirrored mapping, and the process identities the role claims record.
+//! Linux and Android: the system calls of the shared rings of [`crate::ipc`]: their file (a
+//! sealed memfd, or a file under `/dev/shm`), its mirrored mapping, and the process identities
+//! the role claims record (`kill(pid, 0)` and `/proc/<pid>/stat`). Unlike the mirror's calls,
+//! these allocate (error messages, `/proc` reads): none runs in a fork handler.
 
 use std::fs::OpenOptions;
 use std::io;
@@ -7,14 +9,14 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::fs::OpenOptionsExt;
 use std::ptr::NonNull;
 
-use crate::unix::Reservation;
+use super::unix::Reservation;
 
 /// What holds a ring's pages: a file descriptor.
-pub(super) type File = OwnedFd;
+pub(crate) type File = OwnedFd;
 
 /// The page size: header and data are whole pages.
-pub(super) fn page_size() -> usize {
-    crate::mirror::granularity()
+pub(crate) fn page_size() -> usize {
+    super::page_size()
 }
 
 fn os_error(op: &'static str) -> io::Error {
@@ -23,7 +25,7 @@ fn os_error(op: &'static str) -> io::Error {
 }
 
 /// A new anonymous memfd (close-on-exec, sealable) of `len` bytes.
-pub(super) fn anonymous_file(len: usize) -> io::Result<File> {
+pub(crate) fn anonymous_file(len: usize) -> io::Result<File> {
     let name = c"picoring-ipc";
     let flags = libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING;
     // SAFETY: memfd_create takes a NUL-terminated name and a flags word. The system call is
@@ -40,7 +42,7 @@ pub(super) fn anonymous_file(len: usize) -> io::Result<File> {
 
 /// Seals an anonymous ring's size (and the seals themselves), so that no process holding the
 /// descriptor can shrink the file under another's mapping.
-pub(super) fn seal(file: &File) -> io::Result<()> {
+pub(crate) fn seal(file: &File) -> io::Result<()> {
     let seals = libc::F_SEAL_SHRINK | libc::F_SEAL_GROW | libc::F_SEAL_SEAL;
     // SAFETY: fcntl on a descriptor we own, with an integer argument.
     if unsafe { libc::fcntl(file.as_raw_fd(), libc::F_ADD_SEALS, seals) } != 0 {
@@ -69,7 +71,7 @@ fn shm_path(name: &str) -> io::Result<String> {
 }
 
 /// Creates `/dev/shm/<name>` (owner read/write only; fails if it exists) of `len` bytes.
-pub(super) fn create_named_file(name: &str, len: usize) -> io::Result<File> {
+pub(crate) fn create_named_file(name: &str, len: usize) -> io::Result<File> {
     let path = shm_path(name)?;
     let file = OpenOptions::new()
         .read(true)
@@ -87,7 +89,7 @@ pub(super) fn create_named_file(name: &str, len: usize) -> io::Result<File> {
 }
 
 /// Opens the existing `/dev/shm/<name>` for reading and writing.
-pub(super) fn open_named_file(name: &str) -> io::Result<File> {
+pub(crate) fn open_named_file(name: &str) -> io::Result<File> {
     let path = shm_path(name)?;
     let file = OpenOptions::new()
         .read(true)
@@ -98,7 +100,7 @@ pub(super) fn open_named_file(name: &str) -> io::Result<File> {
 }
 
 /// Removes `/dev/shm/<name>`; mappings and descriptors already open stay valid.
-pub(super) fn unlink_named(name: &str) -> io::Result<()> {
+pub(crate) fn unlink_named(name: &str) -> io::Result<()> {
     std::fs::remove_file(shm_path(name)?)
 }
 
@@ -117,7 +119,7 @@ fn set_len(file: &File, len: usize) -> io::Result<()> {
 }
 
 /// The file's size in bytes.
-pub(super) fn file_len(file: &File) -> io::Result<u64> {
+pub(crate) fn file_len(file: &File) -> io::Result<u64> {
     // SAFETY: `stat` is plain data; all-zero is a valid value.
     let mut st: libc::stat = unsafe { std::mem::zeroed() };
     // SAFETY: a valid descriptor and out-pointer.
@@ -128,7 +130,7 @@ pub(super) fn file_len(file: &File) -> io::Result<u64> {
 }
 
 /// Reads up to `buf.len()` bytes from offset 0 (fewer only at the end of the file).
-pub(super) fn read_start(file: &File, buf: &mut [u8]) -> io::Result<usize> {
+pub(crate) fn read_start(file: &File, buf: &mut [u8]) -> io::Result<usize> {
     let mut done = 0;
     while done < buf.len() {
         // SAFETY: the destination is the unfilled rest of `buf`, which we borrow mutably.
@@ -154,7 +156,7 @@ pub(super) fn read_start(file: &File, buf: &mut [u8]) -> io::Result<usize> {
 /// Header and data mapped with the data mirrored: `[header | data | data again]`, `MAP_SHARED`,
 /// unmapped on drop. Not registered with the fork handler of [`crate::mirror`]: a forked child
 /// keeps sharing these pages, which is what a shared ring is for.
-pub(super) struct Mapping {
+pub(crate) struct Mapping {
     base: NonNull<u8>,
     len: usize,
 }
@@ -167,7 +169,7 @@ unsafe impl Sync for Mapping {}
 impl Mapping {
     /// Maps `header_len + data_len` bytes of `file`, then its `data_len` data bytes again
     /// right after them. Both lengths are whole pages, and the file is at least that long.
-    pub(super) fn new(file: &File, header_len: usize, data_len: usize) -> io::Result<Mapping> {
+    pub(crate) fn new(file: &File, header_len: usize, data_len: usize) -> io::Result<Mapping> {
         let front = header_len + data_len;
         let len = front + data_len;
         let reservation = Reservation::new(len).map_err(io::Error::from)?;
@@ -185,7 +187,7 @@ impl Mapping {
     }
 
     /// Start of the header; the data starts `header_len` bytes later.
-    pub(super) fn base(&self) -> *mut u8 {
+    pub(crate) fn base(&self) -> *mut u8 {
         self.base.as_ptr()
     }
 }
@@ -221,14 +223,14 @@ unsafe fn map_fixed(file: &File, at: *mut u8, len: usize, offset: usize) -> io::
 }
 
 /// This process's id.
-pub(super) fn current_pid() -> u32 {
-    std::process::id()
+pub(crate) fn current_pid() -> u32 {
+    super::unix::process_id()
 }
 
 /// This process's identity in a role claim: its pid in the low 32 bits, the low 32 bits of its
 /// start time (clock ticks after boot, from `/proc`) in the high ones, so a later process that
 /// gets the same pid is not taken for it. Never 0.
-pub(super) fn self_owner() -> u64 {
+pub(crate) fn self_owner() -> u64 {
     let pid = current_pid();
     let start = start_time(pid).map_or(0, |s| s as u32);
     u64::from(pid) | (u64::from(start) << 32)
@@ -236,7 +238,7 @@ pub(super) fn self_owner() -> u64 {
 
 /// Whether the process an owner word names still runs: it exists (`kill(pid, 0)`), is not a
 /// zombie, and started when the claim says (when `/proc` can tell).
-pub(super) fn is_alive(owner: u64) -> bool {
+pub(crate) fn is_alive(owner: u64) -> bool {
     let pid = owner as u32;
     let Ok(pid_t) = libc::pid_t::try_from(pid) else {
         return false;

@@ -3,19 +3,21 @@
 //! the list grows, so the data never moves.
 //!
 //! How large: an explicit size ([`Plan::Exact`]) is reserved as given. A default list
-//! ([`Plan::Default`]) asks for [`default_target`], min(64 GiB, RAM + swap); once the
-//! reservations alive in the process approach the [`budget`] (32 TiB), [`default_size`] halves
-//! the request down to a 64 MiB floor, so that thousands of lists still leave the address space
-//! to the rest of the program. Where the system refuses a reservation (a `ulimit -v`, a small
+//! ([`Plan::Default`]) asks for [`default_target`], the smaller of [`DEFAULT_RESERVATION`] and
+//! RAM + swap; once the reservations alive in the process approach the [`budget`]
+//! ([`LIST_BUDGET`]), [`default_size`] halves the request down to the floor
+//! [`MIN_DEFAULT_RESERVATION`], so that thousands of lists still leave the address space to the
+//! rest of the program. Where the system refuses a reservation (a `ulimit -v`, a small
 //! address space), a default list halves it again, down to one page, rather than hold nothing.
 //! Empty lists reserve nothing, so they do not count.
 //!
-//! Each platform lives in one file behind the same small private interface, chosen by `cfg` here:
+//! The policy (sizes, budget, commit steps) is here; the region that applies it is in
+//! `native.rs`, whose system calls are in the crate's `sys` module, or in `heap.rs`:
 //!
 //! | file | where | reserve / commit / give back | status |
 //! |---|---|---|---|
-//! | `unix.rs` | Linux, macOS, other unix | `mmap(PROT_NONE, MAP_NORESERVE)` / `mprotect(READ\|WRITE)` / `madvise(MADV_DONTNEED)` + `mprotect(PROT_NONE)` | tested on Linux; compile-checked on macOS |
-//! | `windows.rs` | Windows | `VirtualAlloc(MEM_RESERVE)` / `VirtualAlloc(MEM_COMMIT)` / `VirtualFree(MEM_DECOMMIT)` | compile-checked only |
+//! | `native.rs` + `sys/unix.rs` | Linux, macOS, other unix | `mmap(PROT_NONE, MAP_NORESERVE)` / `mprotect(READ\|WRITE)` / `madvise(MADV_DONTNEED)` + `mprotect(PROT_NONE)` | tested on Linux; compile-checked on macOS |
+//! | `native.rs` + `sys/windows.rs` | Windows | `VirtualAlloc(MEM_RESERVE)` / `VirtualAlloc(MEM_COMMIT)` / `VirtualFree(MEM_DECOMMIT)` | compile-checked only |
 //! | `heap.rs` | under Miri and on targets with neither | a heap allocation grown like a `Vec`: it MOVES | tested, also under Miri |
 //!
 //! Committing does not touch pages: committed memory that was never written costs no physical
@@ -27,10 +29,6 @@ use std::sync::OnceLock;
 mod heap;
 #[cfg(all(any(unix, windows), not(miri)))]
 mod native;
-#[cfg(all(unix, not(miri)))]
-mod unix;
-#[cfg(all(windows, not(miri)))]
-mod windows;
 
 #[cfg(any(miri, not(any(unix, windows))))]
 pub(crate) use heap::Region;
@@ -71,7 +69,7 @@ pub(crate) const LIST_BUDGET: u64 = if usize::BITS >= 64 { 1 << 45 } else { 1 <<
 pub(crate) fn default_target() -> usize {
     static TARGET: OnceLock<usize> = OnceLock::new();
     *TARGET.get_or_init(|| {
-        let machine = crate::mirror::memory_and_swap().map_or(usize::MAX, |bytes| {
+        let machine = crate::sys::memory_and_swap().map_or(usize::MAX, |bytes| {
             usize::try_from(bytes).unwrap_or(usize::MAX)
         });
         DEFAULT_RESERVATION
@@ -86,11 +84,7 @@ pub(crate) fn default_target() -> usize {
 pub(crate) fn budget() -> u64 {
     static BUDGET: OnceLock<u64> = OnceLock::new();
     *BUDGET.get_or_init(|| {
-        #[cfg(all(unix, not(miri)))]
-        let limit = crate::unix::address_space_limit();
-        #[cfg(not(all(unix, not(miri))))]
-        let limit: Option<u64> = None;
-        limit.map_or(LIST_BUDGET, |limit| LIST_BUDGET.min(limit / 2))
+        crate::sys::address_space_limit().map_or(LIST_BUDGET, |limit| LIST_BUDGET.min(limit / 2))
     })
 }
 
@@ -208,7 +202,7 @@ mod tests {
     fn the_default_target_is_bounded_by_the_machine() {
         let target = default_target();
         assert!((MIN_DEFAULT_RESERVATION..=DEFAULT_RESERVATION).contains(&target));
-        if let Some(machine) = crate::mirror::memory_and_swap() {
+        if let Some(machine) = crate::sys::memory_and_swap() {
             assert!(target as u64 <= machine.max(MIN_DEFAULT_RESERVATION as u64));
         }
     }

@@ -6,12 +6,8 @@
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
-#[cfg(all(unix, not(miri)))]
-use super::unix as sys;
-#[cfg(all(windows, not(miri)))]
-use super::windows as sys;
 use super::{budget, default_size, next_commit, round_up, shrunk_commit, Plan};
-use crate::Error;
+use crate::{sys, Error};
 
 /// Huge pages, when asked for, start this far into a reservation: below it pages stay small,
 /// so a list holds at most one huge page (2 MiB) more than its length, and that overshoot is at
@@ -20,7 +16,7 @@ const HUGE_PAGES_FROM: usize = 16 << 20;
 
 /// Below this many bytes pages fault in one at a time on first write; past it they are
 /// prefaulted in batches ahead of the length (one `MADV_POPULATE_WRITE` call instead of one
-/// page fault per page, about a third cheaper per page here).
+/// page fault per page).
 const PREFAULT_FROM: usize = 1 << 20;
 
 /// Each batch prefaults 1/8 of the length ahead, within these bounds, so physical memory
@@ -40,7 +36,7 @@ static IN_USE: AtomicU64 = AtomicU64::new(0);
 
 /// Address space, reserved on first growth and committed from the front.
 pub(crate) struct Region {
-    /// Start of the reservation, aligned to [`sys::unit()`]; before it is mapped, a dangling
+    /// Start of the reservation, aligned to [`sys::page_size()`]; before it is mapped, a dangling
     /// pointer aligned for the elements (never read or written: nothing is committed).
     base: NonNull<u8>,
     /// Whether the reservation is mapped; until then `committed` is 0.
@@ -49,10 +45,10 @@ pub(crate) struct Region {
     /// which may come out smaller when the region is mapped.
     exact: bool,
     /// Bytes reserved (before mapping: the bytes the region will ask for): a multiple of
-    /// [`sys::unit()`], at most `isize::MAX`. Never grows; a default region's may shrink when
+    /// [`sys::page_size()`], at most `isize::MAX`. Never grows; a default region's may shrink when
     /// it is mapped.
     reserved: usize,
-    /// Bytes readable and writable from `base`: a multiple of [`sys::unit()`], `<= reserved`.
+    /// Bytes readable and writable from `base`: a multiple of [`sys::page_size()`], `<= reserved`.
     committed: usize,
     /// Bytes from `base` already prefaulted (or that fault in one by one, below
     /// [`PREFAULT_FROM`]): `<= committed`. Writes up to here need no call to [`Region::grow`].
@@ -70,7 +66,7 @@ impl Region {
     /// at once, so that a size the system cannot reserve is an error here rather than at the
     /// first push.
     pub(crate) fn new(plan: Plan, align: usize) -> Result<Self, Error> {
-        let unit = sys::unit();
+        let unit = sys::page_size();
         if align > unit {
             return Err(Error::UnsupportedAlignment { align });
         }
@@ -115,7 +111,7 @@ impl Region {
 
     #[cold]
     fn map(&mut self) -> Result<(), Error> {
-        let unit = sys::unit();
+        let unit = sys::page_size();
         let mut bytes = if self.exact {
             self.reserved
         } else {
@@ -143,9 +139,9 @@ impl Region {
         Ok(())
     }
 
-    /// Asks the kernel to back the reservation past its first 16 MiB with transparent huge
-    /// pages (or to stop doing so), mapping the reservation first if need be. Returns whether
-    /// the hint was taken.
+    /// Asks the kernel to back the reservation past its first [`HUGE_PAGES_FROM`] bytes with
+    /// transparent huge pages (or to stop doing so), mapping the reservation first if need be.
+    /// Returns whether the hint was taken.
     pub(crate) fn set_huge_pages(&mut self, enable: bool) -> bool {
         if self.ensure_reserved().is_err() || self.reserved <= HUGE_PAGES_FROM {
             return false;
@@ -193,7 +189,7 @@ impl Region {
         self.ensure_reserved()?;
         debug_assert!(needed <= self.reserved);
         if needed > self.committed {
-            let target = next_commit(self.committed, needed, sys::unit(), self.reserved);
+            let target = next_commit(self.committed, needed, sys::page_size(), self.reserved);
             // SAFETY: [committed, target) lies inside the reservation (target <= reserved), is
             // unit-aligned, and no reference covers it (it was not accessible until now).
             unsafe {
@@ -223,7 +219,7 @@ impl Region {
             return PREFAULT_FROM.min(self.committed);
         }
         let batch = (needed / 8).clamp(MIN_PREFAULT, MAX_PREFAULT);
-        let end = round_up(needed.saturating_add(batch), sys::unit())
+        let end = round_up(needed.saturating_add(batch), sys::page_size())
             .unwrap_or(usize::MAX)
             .min(self.committed);
         // Pages below PREFAULT_FROM fault in one by one; prefaulting starts above them.
@@ -245,7 +241,7 @@ impl Region {
     /// Gives committed memory past `keep` bytes back to the operating system when that frees at
     /// least the give-back threshold, or whenever `force` is set. The bytes past `keep` are lost.
     pub(crate) fn shrink(&mut self, keep: usize, force: bool) {
-        let Some(target) = shrunk_commit(self.committed, keep, sys::unit(), force) else {
+        let Some(target) = shrunk_commit(self.committed, keep, sys::page_size(), force) else {
             return;
         };
         // SAFETY: [target, committed) is inside the committed part of our reservation, and the
