@@ -47,7 +47,7 @@ fuzz_target!(|input: Input| {
     while !rest.is_empty() {
         let chunk = sizes.next().map_or(rest.len(), |&n| usize::from(n).max(1));
         let (now, _) = rest.split_at(chunk.min(rest.len()));
-        let written = stream.write(now);
+        let written = stream.push_slice(now);
         assert_eq!(written, now.len().min(cap - model.len()));
         model.extend(&now[..written]);
         rest = &rest[written..];
@@ -73,7 +73,7 @@ fuzz_target!(|input: Input| {
                     match got {
                         Ok(frame) => (frame, expected.ok().flatten()),
                         Err(_) => {
-                            assert_eq!(stream.available_to_read(), model.len());
+                            assert_eq!(stream.len(), model.len());
                             stream.clear();
                             model.clear();
                             (None, None)
@@ -87,8 +87,8 @@ fuzz_target!(|input: Input| {
             }
             frames_seen += 1;
         }
-        assert!(stream.peek().iter().eq(model.iter()));
-        if stream.available_to_write() == 0 {
+        assert!(stream.readable().iter().eq(model.iter()));
+        if stream.free_len() == 0 {
             // A frame as long as the stream: it can never complete.
             stream.clear();
             model.clear();

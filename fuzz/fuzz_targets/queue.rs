@@ -1,6 +1,6 @@
 //! `PicoQueue` against `VecDeque`: a queue of drop-counted elements with a `Cell` inside
-//! (push, pop, consume, mutation through `view` and through `as_ring_mut`), then a `u32`
-//! queue through its all-or-nothing bulk interface and in-place writes. Either on the default
+//! (push, pop, consume, mutation through `readable` and through `as_ring_mut`), then a `u32`
+//! queue through its slice interface (all-or-nothing and partial) and in-place writes. Either on the default
 //! (native) backend or the software mirror.
 #![no_main]
 
@@ -26,9 +26,9 @@ enum Op {
 
 #[derive(Arbitrary, Debug)]
 enum BulkOp {
-    PushBulk(u16, u32),
-    PopBulk(u16),
-    PopBulkInto(u16),
+    PushAll(u16, u32),
+    PushSlice(u16, u32),
+    PopSlice(u16),
     WriteInPlace(u32, u16),
     Consume(u16),
     Clear,
@@ -90,7 +90,7 @@ fn tracked_ops(input: &Input) {
             Op::PokeView(i, v) => {
                 if !model.is_empty() {
                     let i = usize::from(i) % model.len();
-                    queue.view()[i].cell.set(v);
+                    queue.readable()[i].cell.set(v);
                     model[i].1 = v;
                 }
             }
@@ -109,7 +109,7 @@ fn tracked_ops(input: &Input) {
         assert_eq!(queue.free_len(), cap - model.len());
         assert_eq!(queue.is_full(), model.len() == cap);
         assert!(queue
-            .view()
+            .readable()
             .iter()
             .map(Tracked::key)
             .eq(model.iter().copied()));
@@ -128,21 +128,22 @@ fn bulk_ops(input: &Input) {
     let mut model: VecDeque<u32> = VecDeque::new();
     for op in &input.bulk_ops {
         match *op {
-            BulkOp::PushBulk(n, start) => {
+            BulkOp::PushAll(n, start) => {
                 let values: Vec<u32> = (0..u32::from(n)).map(|i| start.wrapping_add(i)).collect();
-                match queue.push_bulk(&values) {
+                match queue.push_all(&values) {
                     Ok(()) => model.extend(&values),
                     Err(_) => assert!(values.len() > cap - model.len()),
                 }
             }
-            BulkOp::PopBulk(n) => {
-                let got = queue.pop_bulk(usize::from(n));
-                assert_eq!(got.len(), usize::from(n).min(model.len()));
-                assert!(model.drain(..got.len()).eq(got.iter().copied()));
+            BulkOp::PushSlice(n, start) => {
+                let values: Vec<u32> = (0..u32::from(n)).map(|i| start.wrapping_add(i)).collect();
+                let pushed = queue.push_slice(&values);
+                assert_eq!(pushed, values.len().min(cap - model.len()));
+                model.extend(&values[..pushed]);
             }
-            BulkOp::PopBulkInto(n) => {
+            BulkOp::PopSlice(n) => {
                 let mut out = vec![0; usize::from(n)];
-                let got = queue.pop_bulk_into(&mut out);
+                let got = queue.pop_slice(&mut out);
                 assert_eq!(got, out.len().min(model.len()));
                 assert!(model.drain(..got).eq(out[..got].iter().copied()));
             }
@@ -167,7 +168,7 @@ fn bulk_ops(input: &Input) {
                 model.clear();
             }
         }
-        assert!(queue.view().iter().eq(model.iter()));
+        assert!(queue.readable().iter().eq(model.iter()));
     }
 }
 

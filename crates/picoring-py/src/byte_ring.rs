@@ -93,12 +93,12 @@ macro_rules! impl_byte_ring {
 }
 
 impl_byte_ring!(picoring::PicoRing<u8>, len: len, readable: readable, push: push_slice, ring: |r| r);
-impl_byte_ring!(picoring::PicoQueue<u8>, len: len, readable: view, push: push_bulk, ring: |r| r.as_ring());
+impl_byte_ring!(picoring::PicoQueue<u8>, len: len, readable: readable, push: push_slice, ring: |r| r.as_ring());
 impl_byte_ring!(
     picoring::PicoByteStream,
-    len: available_to_read,
-    readable: peek,
-    push: write,
+    len: len,
+    readable: readable,
+    push: push_slice,
     ring: |r| r.as_ring()
 );
 

@@ -4,7 +4,7 @@
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyMemoryView};
 
-use crate::byte_ring::{self, byte_ring_class, ByteRing};
+use crate::byte_ring::{self, byte_ring_class};
 use crate::wait::{self, Wakes};
 
 byte_ring_class!(
@@ -59,7 +59,7 @@ byte_ring_class!(
                 py,
                 timeout,
                 || "no bytes arrived before the timeout".into(),
-                |stream| stream.available_to_read() > 0,
+                |stream| !stream.is_empty(),
                 || byte_ring::pop_bytes(&self.inner, py, n),
                 |out| !out.as_bytes().is_empty(),
             )

@@ -49,7 +49,7 @@ fn picoring_lines(data: &[u8]) -> (usize, usize) {
     let (mut lines, mut bytes) = (0, 0);
     let mut input = data;
     while !input.is_empty() {
-        let n = stream.write(&input[..input.len().min(CHUNK)]);
+        let n = stream.push_slice(&input[..input.len().min(CHUNK)]);
         input = &input[n..];
         while let Some(line) = stream.next_line() {
             lines += 1;

@@ -1,4 +1,5 @@
-//! The error type shared by every constructor and fallible operation.
+//! The error types: [`Error`], shared by every constructor and fallible operation, and
+//! [`InsufficientSpace`], the refusal of an all-or-nothing push.
 
 use std::fmt;
 use std::io;
@@ -121,3 +122,37 @@ impl From<Error> for io::Error {
         io::Error::new(kind, err)
     }
 }
+
+/// An all-or-nothing push such as [`PicoQueue::push_all`](crate::PicoQueue::push_all) was
+/// refused: the free space could not take the whole slice, so nothing was pushed.
+///
+/// # Examples
+///
+/// ```
+/// let mut queue = picoring::PicoQueue::<u8>::with_capacity(1)?;
+/// let cap = queue.capacity();
+/// queue.push_all(&vec![0; cap - 1])?;
+/// let err = queue.push_all(b"ab").unwrap_err();
+/// assert_eq!((err.needed, err.free), (2, 1));
+/// assert_eq!(err.to_string(), "insufficient space: 2 elements needed, 1 free");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InsufficientSpace {
+    /// How many free slots the push needed: the slice's length.
+    pub needed: usize,
+    /// How many free slots there were.
+    pub free: usize,
+}
+
+impl fmt::Display for InsufficientSpace {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "insufficient space: {} elements needed, {} free",
+            self.needed, self.free
+        )
+    }
+}
+
+impl std::error::Error for InsufficientSpace {}

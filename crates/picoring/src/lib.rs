@@ -10,8 +10,8 @@
 //!   with contiguous chunks on both sides and blocking waits with timeouts.
 //! - [`mpsc`]: a ring of variable-length byte records for many producing threads and one
 //!   consumer, each record one contiguous slice, delivered in reservation order.
-//! - [`PicoQueue<T>`]: a bulk FIFO: all-or-nothing [`push_bulk`](PicoQueue::push_bulk),
-//!   [`pop_bulk`](PicoQueue::pop_bulk) and a contiguous [`view`](PicoQueue::view).
+//! - [`PicoQueue<T>`]: a bulk FIFO: all-or-nothing [`push_all`](PicoQueue::push_all),
+//!   [`pop_slice`](PicoQueue::pop_slice) and a contiguous [`readable`](PicoQueue::readable).
 //! - [`PicoByteStream`]: a byte pipe for parsers, with zero-copy line, delimiter and
 //!   length-prefixed frame readers, one-call [`fill_from`](PicoByteStream::fill_from) /
 //!   [`drain_to`](PicoByteStream::drain_to) I/O, `std::io` traits and, with the `bytes` feature,
@@ -22,6 +22,30 @@
 //!   software mirror (used under Miri and where no native backend exists).
 //!
 //! Linux backends are tested; the macOS and Windows backends are compile-checked only.
+//!
+//! # One name per operation
+//!
+//! Every ring-like type ([`PicoRing`], [`PicoQueue`], [`PicoByteStream`], the [`spsc`] ends)
+//! names the same operation the same way; a type has the methods its role allows (a
+//! [`spsc::Producer`] cannot pop).
+//!
+//! | operation | method |
+//! |---|---|
+//! | size, queued elements (bytes), free slots | `capacity()`, `len()`, `free_len()` |
+//! | empty, full; the mirror backend | `is_empty()`, `is_full()`; `backend()` |
+//! | the other end of a split ring is gone | `is_abandoned()` |
+//! | one element in, out | `push(v)` (full: `Err(v)`), `pop()` (empty: `None`) |
+//! | as much of a slice as fits in; as much as is queued out | `push_slice(&[T]) -> usize`, `pop_slice(&mut [T]) -> usize` |
+//! | a whole slice in, or nothing | `push_all(&[T])` (refused: [`InsufficientSpace`]) |
+//! | queued data as one slice, then drop `n` from the front | `readable()` (`readable_mut()`), `consume(n)` |
+//! | free space as one slice, then publish `n` written | `writable()`, `commit(n)` |
+//! | wait up to a timeout | `wait_readable(n, timeout)`, `wait_writable(n, timeout)`, `pop_blocking()`, `push_blocking(v)` |
+//!
+//! The `std::io` traits keep their own names (`read`, `write`, `fill_buf`, ...), [`PicoRing`]
+//! adds [`VecDeque`](std::collections::VecDeque)'s element access (`front`, `back`, `get`,
+//! `iter`), [`PicoList`] uses [`Vec`]'s names (`push`, `pop`, `extend_from_slice`), and the
+//! [`mpsc`] ends use the channel words of [`std::sync::mpsc`] for whole records (`send`, `recv`,
+//! `try_recv`, `recv_timeout`, and `reserve` + `commit`).
 //!
 //! # Examples
 //!
@@ -56,10 +80,10 @@ mod stream;
 mod sync;
 mod sys;
 
-pub use error::Error;
+pub use error::{Error, InsufficientSpace};
 pub use list::PicoList;
 pub use pod::Pod;
-pub use queue::{Full, PicoQueue};
+pub use queue::PicoQueue;
 pub use ring::PicoRing;
 pub use stream::{FrameError, LengthPrefix, PicoByteStream};
 

@@ -20,7 +20,8 @@ mod traits;
 ///   list grows (reading it while the list is being written still needs synchronisation); there
 ///   is no reallocation and no copy. (Like a `Vec`'s, the pointer of a list that has never held
 ///   an element is dangling: the address space is reserved when the list first grows.)
-/// - The whole list is one contiguous slice: `PicoList<T>` derefs to `[T]`.
+/// - The whole list is one contiguous slice: `PicoList<T>` derefs to `[T]`, so `get`, `iter`,
+///   `iter_mut`, sorting and the rest are the slice's, as for a `Vec`.
 /// - Physical memory tracks the length: memory is committed in chunks that double up to 64 MiB
 ///   and then grow 64 MiB at a time, and a committed page costs no physical memory until it is
 ///   first written. Past 1 MiB, pages are prefaulted in batches just ahead of the length (on

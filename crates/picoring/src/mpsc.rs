@@ -268,6 +268,13 @@ impl Shared {
             q
         }
     }
+
+    /// `Debug` for an end called `name`: its ring's capacity.
+    fn fmt_end(&self, name: &str, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct(name)
+            .field("capacity", &self.size)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The period of positions for a ring of `size` bytes: the largest multiple of `size` that

@@ -1,16 +1,16 @@
-//! [`PicoQueue<T>`]: a bulk FIFO over a [`PicoRing<T>`], with all-or-nothing bulk pushes.
+//! [`PicoQueue<T>`]: a bulk FIFO over a [`PicoRing<T>`], with all-or-nothing slice pushes.
 
 use std::fmt;
 
-use crate::mirror::MirrorOptions;
-use crate::{Error, PicoRing, Pod};
+use crate::mirror::{Backend, MirrorOptions};
+use crate::{Error, InsufficientSpace, PicoRing, Pod};
 
 /// A fixed-capacity FIFO queue built for bulk transfers.
 ///
-/// A thin layer over [`PicoRing<T>`]: [`push_bulk`](Self::push_bulk) either appends the whole
-/// slice or nothing, [`pop_bulk`](Self::pop_bulk) takes up to `n` elements in one copy, and
-/// [`view`](Self::view) shows everything queued as one contiguous slice in O(1), even when it
-/// wraps past the physical end of the buffer.
+/// A thin layer over [`PicoRing<T>`]: [`push_all`](Self::push_all) either appends the whole
+/// slice or nothing, [`pop_slice`](Self::pop_slice) takes as many elements as fit in one copy,
+/// and [`readable`](Self::readable) shows everything queued as one contiguous slice in O(1),
+/// even when it wraps past the physical end of the buffer.
 ///
 /// Every element still queued is dropped exactly once when the queue drops.
 ///
@@ -20,13 +20,15 @@ use crate::{Error, PicoRing, Pod};
 /// use picoring::PicoQueue;
 ///
 /// let mut queue = PicoQueue::<u16>::with_capacity(1000)?;
-/// queue.push_bulk(&[1, 2, 3])?;
-/// assert_eq!(queue.view(), &[1, 2, 3]);
-/// assert_eq!(queue.pop_bulk(2), vec![1, 2]);
+/// queue.push_all(&[1, 2, 3])?;
+/// assert_eq!(queue.readable(), &[1, 2, 3]);
+/// let mut out = [0; 2];
+/// assert_eq!(queue.pop_slice(&mut out), 2);
+/// assert_eq!(out, [1, 2]);
 /// assert_eq!(queue.pop(), Some(3));
 ///
 /// // Too big for the free space: nothing is pushed, and the error says why.
-/// let err = queue.push_bulk(&vec![0; queue.capacity() + 1]).unwrap_err();
+/// let err = queue.push_all(&vec![0; queue.capacity() + 1]).unwrap_err();
 /// assert_eq!((err.needed, err.free), (queue.capacity() + 1, queue.capacity()));
 /// assert!(queue.is_empty());
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -34,39 +36,6 @@ use crate::{Error, PicoRing, Pod};
 pub struct PicoQueue<T> {
     ring: PicoRing<T>,
 }
-
-/// [`PicoQueue::push_bulk`] was refused: the slice does not fit, so nothing was pushed.
-///
-/// # Examples
-///
-/// ```
-/// let mut queue = picoring::PicoQueue::<u8>::with_capacity(1)?;
-/// let cap = queue.capacity();
-/// queue.push_bulk(&vec![0; cap - 1])?;
-/// let err = queue.push_bulk(b"ab").unwrap_err();
-/// assert_eq!((err.needed, err.free), (2, 1));
-/// assert_eq!(err.to_string(), "queue full: 2 elements needed, 1 free");
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Full {
-    /// How many elements the push needed.
-    pub needed: usize,
-    /// How many free slots the queue had.
-    pub free: usize,
-}
-
-impl fmt::Display for Full {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "queue full: {} elements needed, {} free",
-            self.needed, self.free
-        )
-    }
-}
-
-impl std::error::Error for Full {}
 
 impl<T> PicoQueue<T> {
     /// Creates a queue holding at least `capacity` elements.
@@ -101,7 +70,7 @@ impl<T> PicoQueue<T> {
     ///
     /// let opts = MirrorOptions::new().backend(Backend::Software);
     /// let queue = picoring::PicoQueue::<u8>::with_options(10, &opts)?;
-    /// assert_eq!(queue.as_ring().backend(), Backend::Software);
+    /// assert_eq!(queue.backend(), Backend::Software);
     /// # Ok::<(), picoring::Error>(())
     /// ```
     pub fn with_options(capacity: usize, options: &MirrorOptions) -> Result<Self, Error> {
@@ -146,14 +115,14 @@ impl<T> PicoQueue<T> {
     /// ```
     /// let mut queue = picoring::PicoQueue::<u8>::with_capacity(1)?;
     /// let cap = queue.capacity();
-    /// queue.push_bulk(&vec![0; cap - 2])?;
+    /// queue.push_all(&vec![0; cap - 2])?;
     /// queue.consume(cap - 2);
-    /// queue.push_bulk(b"wraps")?; // starts 2 slots before the physical end
-    /// assert_eq!(queue.view(), b"wraps");
+    /// queue.push_all(b"wraps")?; // starts 2 slots before the physical end
+    /// assert_eq!(queue.readable(), b"wraps");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[inline]
-    pub fn view(&self) -> &[T] {
+    pub fn readable(&self) -> &[T] {
         self.ring.readable()
     }
 
@@ -164,9 +133,9 @@ impl<T> PicoQueue<T> {
     ///
     /// ```
     /// let mut queue = picoring::PicoQueue::<u8>::with_capacity(4)?;
-    /// queue.push_bulk(b"hello")?;
+    /// queue.push_all(b"hello")?;
     /// assert_eq!(queue.consume(2), 2);
-    /// assert_eq!(queue.view(), b"llo");
+    /// assert_eq!(queue.readable(), b"llo");
     /// assert_eq!(queue.consume(100), 3);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -181,7 +150,7 @@ impl<T> PicoQueue<T> {
     ///
     /// ```
     /// let mut queue = picoring::PicoQueue::<u8>::with_capacity(4)?;
-    /// queue.push_bulk(b"abc")?;
+    /// queue.push_all(b"abc")?;
     /// assert_eq!(queue.len(), 3);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -239,7 +208,7 @@ impl<T> PicoQueue<T> {
     ///
     /// ```
     /// let mut queue = picoring::PicoQueue::<u8>::with_capacity(1)?;
-    /// queue.push_bulk(&vec![0; queue.capacity()])?;
+    /// queue.push_all(&vec![0; queue.capacity()])?;
     /// assert!(queue.is_full());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -248,13 +217,30 @@ impl<T> PicoQueue<T> {
         self.ring.is_full()
     }
 
+    /// The mirror backend serving this queue.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use picoring::mirror::{Backend, MirrorOptions};
+    ///
+    /// let opts = MirrorOptions::new().backend(Backend::Software);
+    /// let queue = picoring::PicoQueue::<u8>::with_options(1, &opts)?;
+    /// assert_eq!(queue.backend(), Backend::Software);
+    /// # Ok::<(), picoring::Error>(())
+    /// ```
+    #[inline]
+    pub fn backend(&self) -> Backend {
+        self.ring.backend()
+    }
+
     /// Drops every queued element.
     ///
     /// # Examples
     ///
     /// ```
     /// let mut queue = picoring::PicoQueue::<u8>::with_capacity(4)?;
-    /// queue.push_bulk(b"abc")?;
+    /// queue.push_all(b"abc")?;
     /// queue.clear();
     /// assert!(queue.is_empty());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -263,13 +249,13 @@ impl<T> PicoQueue<T> {
         self.ring.clear();
     }
 
-    /// The underlying ring, for its full read-only API (`get`, `front`, `iter`, `backend`...).
+    /// The underlying ring, for its full read-only API (`get`, `front`, `iter`...).
     ///
     /// # Examples
     ///
     /// ```
     /// let mut queue = picoring::PicoQueue::<u8>::with_capacity(4)?;
-    /// queue.push_bulk(b"xy")?;
+    /// queue.push_all(b"xy")?;
     /// assert_eq!(queue.as_ring().back(), Some(&b'y'));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -284,9 +270,9 @@ impl<T> PicoQueue<T> {
     ///
     /// ```
     /// let mut queue = picoring::PicoQueue::<u8>::with_capacity(4)?;
-    /// queue.push_bulk(b"ab")?;
+    /// queue.push_all(b"ab")?;
     /// queue.as_ring_mut().readable_mut().make_ascii_uppercase();
-    /// assert_eq!(queue.view(), b"AB");
+    /// assert_eq!(queue.readable(), b"AB");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[inline]
@@ -300,7 +286,7 @@ impl<T: Copy> PicoQueue<T> {
     ///
     /// # Errors
     ///
-    /// [`Full`] (with how many slots were needed and how many were free) when
+    /// [`InsufficientSpace`] (with how many slots were needed and how many were free) when
     /// `values.len() > free_len()`; the queue is then unchanged.
     ///
     /// # Examples
@@ -308,17 +294,17 @@ impl<T: Copy> PicoQueue<T> {
     /// ```
     /// let mut queue = picoring::PicoQueue::<u8>::with_capacity(1)?;
     /// let cap = queue.capacity();
-    /// queue.push_bulk(&vec![1; cap - 2])?;
-    /// assert!(queue.push_bulk(b"abc").is_err());
+    /// queue.push_all(&vec![1; cap - 2])?;
+    /// assert!(queue.push_all(b"abc").is_err());
     /// assert_eq!(queue.len(), cap - 2); // all or nothing
-    /// queue.push_bulk(b"ab")?;
+    /// queue.push_all(b"ab")?;
     /// assert!(queue.is_full());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
-    pub fn push_bulk(&mut self, values: &[T]) -> Result<(), Full> {
+    pub fn push_all(&mut self, values: &[T]) -> Result<(), InsufficientSpace> {
         let free = self.ring.free_len();
         if values.len() > free {
-            return Err(Full {
+            return Err(InsufficientSpace {
                 needed: values.len(),
                 free,
             });
@@ -328,20 +314,20 @@ impl<T: Copy> PicoQueue<T> {
         Ok(())
     }
 
-    /// Removes up to `n` of the oldest elements and returns them in a new `Vec`.
+    /// Copies as many elements of `values` as fit to the back; returns how many went in.
     ///
     /// # Examples
     ///
     /// ```
-    /// let mut queue = picoring::PicoQueue::<u8>::with_capacity(4)?;
-    /// queue.push_bulk(b"abc")?;
-    /// assert_eq!(queue.pop_bulk(2), b"ab");
-    /// assert_eq!(queue.pop_bulk(10), b"c");
-    /// assert!(queue.pop_bulk(10).is_empty());
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// let mut queue = picoring::PicoQueue::<u8>::with_capacity(1)?;
+    /// let cap = queue.capacity();
+    /// assert_eq!(queue.push_slice(&vec![7; cap + 10]), cap);
+    /// assert!(queue.is_full());
+    /// # Ok::<(), picoring::Error>(())
     /// ```
-    pub fn pop_bulk(&mut self, n: usize) -> Vec<T> {
-        self.ring.consume_view(n).to_vec()
+    #[inline]
+    pub fn push_slice(&mut self, values: &[T]) -> usize {
+        self.ring.push_slice(values)
     }
 
     /// Moves as many of the oldest elements as fit into `out`; returns how many.
@@ -350,15 +336,15 @@ impl<T: Copy> PicoQueue<T> {
     ///
     /// ```
     /// let mut queue = picoring::PicoQueue::<u8>::with_capacity(4)?;
-    /// queue.push_bulk(b"abc")?;
+    /// queue.push_all(b"abc")?;
     /// let mut out = [0u8; 2];
-    /// assert_eq!(queue.pop_bulk_into(&mut out), 2);
+    /// assert_eq!(queue.pop_slice(&mut out), 2);
     /// assert_eq!(&out, b"ab");
     /// assert_eq!(queue.len(), 1);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     #[inline]
-    pub fn pop_bulk_into(&mut self, out: &mut [T]) -> usize {
+    pub fn pop_slice(&mut self, out: &mut [T]) -> usize {
         self.ring.pop_slice(out)
     }
 }
@@ -374,7 +360,7 @@ impl<T: Pod> PicoQueue<T> {
     /// let free = queue.writable();
     /// free[..2].copy_from_slice(&[0.5, -0.5]);
     /// assert_eq!(queue.commit(2), 2);
-    /// assert_eq!(queue.view(), &[0.5, -0.5]);
+    /// assert_eq!(queue.readable(), &[0.5, -0.5]);
     /// # Ok::<(), picoring::Error>(())
     /// ```
     #[inline]
@@ -401,6 +387,6 @@ impl<T: Pod> PicoQueue<T> {
 
 impl<T: fmt::Debug> fmt::Debug for PicoQueue<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_list().entries(self.view()).finish()
+        f.debug_list().entries(self.readable()).finish()
     }
 }

@@ -271,6 +271,21 @@ impl<T> PicoRing<T> {
         self.len
     }
 
+    /// Free slots: `capacity() - len()`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut ring = picoring::PicoRing::<u8>::with_capacity(4)?;
+    /// ring.push(1).unwrap();
+    /// assert_eq!(ring.free_len(), ring.capacity() - 1);
+    /// # Ok::<(), picoring::Error>(())
+    /// ```
+    #[inline]
+    pub fn free_len(&self) -> usize {
+        self.cap - self.len
+    }
+
     /// Whether nothing is queued.
     ///
     /// # Examples
@@ -300,28 +315,16 @@ impl<T> PicoRing<T> {
         self.len == self.cap
     }
 
-    /// Free slots: `capacity() - len()`.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let mut ring = picoring::PicoRing::<u8>::with_capacity(4)?;
-    /// ring.push(1).unwrap();
-    /// assert_eq!(ring.free_len(), ring.capacity() - 1);
-    /// # Ok::<(), picoring::Error>(())
-    /// ```
-    #[inline]
-    pub fn free_len(&self) -> usize {
-        self.cap - self.len
-    }
-
     /// The backend serving this ring's memory.
     ///
     /// # Examples
     ///
     /// ```
-    /// let ring = picoring::PicoRing::<u8>::with_capacity(4)?;
-    /// println!("{:?}", ring.backend());
+    /// use picoring::mirror::{Backend, MirrorOptions};
+    ///
+    /// let software = MirrorOptions::new().backend(Backend::Software);
+    /// let ring = picoring::PicoRing::<u8>::with_options(4, &software)?;
+    /// assert_eq!(ring.backend(), Backend::Software);
     /// # Ok::<(), picoring::Error>(())
     /// ```
     #[inline]

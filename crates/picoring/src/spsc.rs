@@ -70,10 +70,8 @@ pub use producer::Producer;
 /// waker: the async twin of the blocking waits' yields. Registering costs a process-wide
 /// barrier (see `sync/fence.rs`), and the wakeup that follows costs the other end a lock and
 /// the executor a thread unpark: several microseconds, while the other end is often well under
-/// a microsecond from making progress. Measured with 4 KiB reads and writes through a 64 KiB
-/// ring, each end on its own thread under `futures::executor::block_on`: 8 yields gave
-/// 3.3 GiB/s, 32 gave 3.6 and 128 gave 7.5, the speed of the blocking `Read`/`Write` ends; the
-/// earlier code, which registered at once, gave 2.9. (`benches/spsc_io.rs` compares the two.)
+/// a microsecond from making progress. The value is the smallest that lets async byte
+/// transfers keep up with the blocking `Read`/`Write` ends; `benches/spsc_io.rs` measures both.
 #[cfg(all(feature = "async", not(loom)))]
 const YIELDS_BEFORE_REGISTER: u8 = 128;
 
@@ -357,6 +355,133 @@ impl<T> Shared<T> {
 
     fn backend(&self) -> Backend {
         self.buf.backend()
+    }
+
+    /// `side`'s liveness flag, cleared (with `Release`) when that end drops.
+    fn alive(&self, side: Side) -> &AtomicBool {
+        match side {
+            Side::Producer => &self.producer_alive,
+            Side::Consumer => &self.consumer_alive,
+        }
+    }
+
+    /// The signal `side` sleeps on: the producer waits for space, the consumer for data.
+    fn wakes(&self, side: Side) -> &Signal {
+        match side {
+            Side::Producer => &self.space_ready,
+            Side::Consumer => &self.data_ready,
+        }
+    }
+
+    /// The other end's position as `side` reads it (`Acquire`): the consumer's head for the
+    /// producer, the producer's tail for the consumer.
+    #[inline(always)]
+    fn peer_position(&self, side: Side) -> usize {
+        match side {
+            Side::Producer => self.head.load(Ordering::Acquire),
+            Side::Consumer => self.tail.load(Ordering::Acquire),
+        }
+    }
+
+    /// What `side` can take from its position `pos` given the other end at `peer`: free slots
+    /// for the producer, queued elements for the consumer.
+    #[inline(always)]
+    fn available(&self, side: Side, pos: usize, peer: usize) -> usize {
+        match side {
+            Side::Producer => self.cap - self.distance(peer, pos),
+            Side::Consumer => self.distance(pos, peer),
+        }
+    }
+
+    /// Whether the end opposite `side` was dropped (or, for the producer, closed).
+    fn is_abandoned(&self, side: Side) -> bool {
+        !self.alive(side.peer()).load(Ordering::Acquire)
+    }
+
+    /// `side` goes away: clears its flag, then wakes the other end so that a wait there sees it.
+    fn end_dropped(&self, side: Side) {
+        self.alive(side).store(false, Ordering::Release);
+        self.wakes(side.peer()).notify();
+    }
+
+    /// `side`'s wake condition from position `pos`: `Some(Ok(n))` once at least `min` are
+    /// available, `Some(Err(Disconnected))` once fewer are and the other end is gone.
+    fn ready(&self, side: Side, pos: usize, min: usize) -> Option<Result<usize, WaitError>> {
+        let n = self.available(side, pos, self.peer_position(side));
+        if n >= min {
+            Some(Ok(n))
+        } else if !self.is_abandoned(side) {
+            None
+        } else if side == Side::Consumer {
+            // The producer's last publish happened before it cleared the flag: look again.
+            let n = self.available(side, pos, self.peer_position(side));
+            Some(if n >= min {
+                Ok(n)
+            } else {
+                Err(WaitError::Disconnected)
+            })
+        } else {
+            Some(Err(WaitError::Disconnected))
+        }
+    }
+
+    /// The slow half of `side`'s blocking wait for `min` from position `pos`: the outcome, and
+    /// the other end's position read after it (for the end's cache).
+    fn wait(
+        &self,
+        side: Side,
+        pos: usize,
+        min: usize,
+        timeout: Option<std::time::Duration>,
+    ) -> (Result<usize, WaitError>, usize) {
+        let outcome = sleep_until(self.wakes(side), timeout, || self.ready(side, pos, min));
+        (outcome, self.peer_position(side))
+    }
+
+    /// The slow half of `side`'s async wait for one element or slot from position `pos`, as
+    /// [`wait`](Self::wait) for the blocking one.
+    #[cfg(feature = "async")]
+    fn poll(
+        &self,
+        side: Side,
+        pos: usize,
+        idle_polls: &mut u8,
+        cx: &mut std::task::Context<'_>,
+    ) -> (std::task::Poll<Result<usize, WaitError>>, usize) {
+        let outcome = poll_slow(idle_polls, cx, self.wakes(side), || {
+            self.ready(side, pos, 1)
+        });
+        (outcome, self.peer_position(side))
+    }
+
+    /// `Debug` for `side`'s end at position `pos`.
+    fn fmt_end(&self, side: Side, pos: usize, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (name, field) = match side {
+            Side::Producer => ("Producer", "tail"),
+            Side::Consumer => ("Consumer", "head"),
+        };
+        f.debug_struct(name)
+            .field("capacity", &self.cap)
+            .field(field, &pos)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One end of the ring, for the code both ends share: the producer owns `tail` and the free
+/// slots, the consumer `head` and the queued elements.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Producer,
+    Consumer,
+}
+
+impl Side {
+    /// The other end.
+    fn peer(self) -> Side {
+        match self {
+            Side::Producer => Side::Consumer,
+            Side::Consumer => Side::Producer,
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 use std::fmt;
 use std::io;
 
-use crate::mirror::MirrorOptions;
+use crate::mirror::{Backend, MirrorOptions};
 use crate::{Error, PicoRing};
 
 #[cfg(feature = "bytes")]
@@ -14,18 +14,18 @@ pub use framing::{FrameError, LengthPrefix};
 
 /// A fixed-capacity FIFO of bytes whose readable bytes are always one contiguous slice.
 ///
-/// Write what arrives ([`write`](Self::write), or [`fill_from`](Self::fill_from) straight from a
-/// socket or file), then parse in place: [`peek`](Self::peek) shows every readable byte as one
-/// slice, and the framing readers ([`next_line`](Self::next_line),
+/// Write what arrives ([`push_slice`](Self::push_slice), or [`fill_from`](Self::fill_from)
+/// straight from a socket or file), then parse in place: [`readable`](Self::readable) shows every
+/// readable byte as one slice, and the framing readers ([`next_line`](Self::next_line),
 /// [`read_until`](Self::read_until), [`next_frame`](Self::next_frame)) hand out one whole frame
 /// as one slice, with no copy, even when it wraps past the physical end of the buffer.
 ///
 /// Built on [`PicoRing<u8>`]; it also implements [`io::Read`], [`io::Write`] and
 /// [`io::BufRead`], and with the `bytes` feature `bytes::Buf` and `bytes::BufMut`.
 ///
-/// The inherent [`read`](Self::read), [`write`](Self::write) and [`read_until`](Self::read_until)
-/// take precedence over the trait methods of the same name in method-call syntax; call the trait
-/// versions as `io::Read::read(&mut stream, ..)` or through generic code.
+/// The inherent [`read_until`](Self::read_until) takes precedence over
+/// [`io::BufRead::read_until`] in method-call syntax; call the trait's version as
+/// `io::BufRead::read_until(&mut stream, ..)` or through generic code.
 ///
 /// # Examples
 ///
@@ -33,11 +33,11 @@ pub use framing::{FrameError, LengthPrefix};
 /// use picoring::PicoByteStream;
 ///
 /// let mut stream = PicoByteStream::with_capacity(4096)?;
-/// stream.write(b"PING\r\nPONG\r\npartial");
+/// stream.push_slice(b"PING\r\nPONG\r\npartial");
 /// assert_eq!(stream.next_line(), Some(&b"PING\r\n"[..]));
 /// assert_eq!(stream.next_line(), Some(&b"PONG\r\n"[..]));
 /// assert_eq!(stream.next_line(), None); // "partial" has no newline yet
-/// stream.write(b" line\n");
+/// stream.push_slice(b" line\n");
 /// assert_eq!(stream.next_line(), Some(&b"partial line\n"[..]));
 /// # Ok::<(), picoring::Error>(())
 /// ```
@@ -82,7 +82,7 @@ impl PicoByteStream {
     ///
     /// let opts = MirrorOptions::new().backend(Backend::Software);
     /// let stream = picoring::PicoByteStream::with_options(100, &opts)?;
-    /// assert_eq!(stream.as_ring().backend(), Backend::Software);
+    /// assert_eq!(stream.backend(), Backend::Software);
     /// # Ok::<(), picoring::Error>(())
     /// ```
     pub fn with_options(capacity: usize, options: &MirrorOptions) -> Result<Self, Error> {
@@ -100,12 +100,12 @@ impl PicoByteStream {
     /// ```
     /// let mut stream = picoring::PicoByteStream::with_capacity(1)?;
     /// let cap = stream.capacity();
-    /// assert_eq!(stream.write(&vec![b'x'; cap + 5]), cap);
-    /// assert_eq!(stream.write(b"more"), 0);
+    /// assert_eq!(stream.push_slice(&vec![b'x'; cap + 5]), cap);
+    /// assert_eq!(stream.push_slice(b"more"), 0);
     /// # Ok::<(), picoring::Error>(())
     /// ```
     #[inline]
-    pub fn write(&mut self, data: &[u8]) -> usize {
+    pub fn push_slice(&mut self, data: &[u8]) -> usize {
         self.ring.push_slice(data)
     }
 
@@ -115,48 +115,79 @@ impl PicoByteStream {
     ///
     /// ```
     /// let mut stream = picoring::PicoByteStream::with_capacity(64)?;
-    /// stream.write(b"hello");
+    /// stream.push_slice(b"hello");
     /// let mut out = [0u8; 3];
-    /// assert_eq!(stream.read(&mut out), 3);
+    /// assert_eq!(stream.pop_slice(&mut out), 3);
     /// assert_eq!(&out, b"hel");
-    /// assert_eq!(stream.peek(), b"lo");
+    /// assert_eq!(stream.readable(), b"lo");
     /// # Ok::<(), picoring::Error>(())
     /// ```
     #[inline]
-    pub fn read(&mut self, out: &mut [u8]) -> usize {
+    pub fn pop_slice(&mut self, out: &mut [u8]) -> usize {
         let n = self.ring.pop_slice(out);
         self.forget_searched(n);
         n
     }
 
-    /// Bytes ready to read.
+    /// Bytes ready to read (queued).
     ///
     /// # Examples
     ///
     /// ```
     /// let mut stream = picoring::PicoByteStream::with_capacity(64)?;
-    /// stream.write(b"abc");
-    /// assert_eq!(stream.available_to_read(), 3);
+    /// stream.push_slice(b"abc");
+    /// assert_eq!(stream.len(), 3);
     /// # Ok::<(), picoring::Error>(())
     /// ```
     #[inline]
-    pub fn available_to_read(&self) -> usize {
+    pub fn len(&self) -> usize {
         self.ring.len()
     }
 
-    /// Free bytes: how much the next [`write`](Self::write) can take.
+    /// Whether no byte is ready to read.
     ///
     /// # Examples
     ///
     /// ```
     /// let mut stream = picoring::PicoByteStream::with_capacity(64)?;
-    /// stream.write(b"abc");
-    /// assert_eq!(stream.available_to_write(), stream.capacity() - 3);
+    /// assert!(stream.is_empty());
+    /// stream.push_slice(b"a");
+    /// assert!(!stream.is_empty());
     /// # Ok::<(), picoring::Error>(())
     /// ```
     #[inline]
-    pub fn available_to_write(&self) -> usize {
+    pub fn is_empty(&self) -> bool {
+        self.ring.is_empty()
+    }
+
+    /// Free bytes: how much the next [`push_slice`](Self::push_slice) can take.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut stream = picoring::PicoByteStream::with_capacity(64)?;
+    /// stream.push_slice(b"abc");
+    /// assert_eq!(stream.free_len(), stream.capacity() - 3);
+    /// # Ok::<(), picoring::Error>(())
+    /// ```
+    #[inline]
+    pub fn free_len(&self) -> usize {
         self.ring.free_len()
+    }
+
+    /// Whether the stream holds `capacity()` bytes.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let mut stream = picoring::PicoByteStream::with_capacity(1)?;
+    /// stream.push_slice(&vec![0; stream.capacity()]);
+    /// assert!(stream.is_full());
+    /// # Ok::<(), picoring::Error>(())
+    /// ```
+    #[inline]
+    pub fn is_full(&self) -> bool {
+        self.ring.is_full()
     }
 
     /// Capacity in bytes: exact, and all of it usable.
@@ -173,6 +204,23 @@ impl PicoByteStream {
         self.ring.capacity()
     }
 
+    /// The mirror backend serving this stream.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use picoring::mirror::{Backend, MirrorOptions};
+    ///
+    /// let opts = MirrorOptions::new().backend(Backend::Software);
+    /// let stream = picoring::PicoByteStream::with_options(1, &opts)?;
+    /// assert_eq!(stream.backend(), Backend::Software);
+    /// # Ok::<(), picoring::Error>(())
+    /// ```
+    #[inline]
+    pub fn backend(&self) -> Backend {
+        self.ring.backend()
+    }
+
     /// Every readable byte as one contiguous slice, without consuming it: O(1), wrapped or not.
     ///
     /// # Examples
@@ -180,27 +228,27 @@ impl PicoByteStream {
     /// ```
     /// let mut stream = picoring::PicoByteStream::with_capacity(1)?;
     /// let cap = stream.capacity();
-    /// stream.write(&vec![0; cap - 2]);
+    /// stream.push_slice(&vec![0; cap - 2]);
     /// stream.consume(cap - 2);
-    /// stream.write(b"wraps"); // starts 2 bytes before the physical end
-    /// assert_eq!(stream.peek(), b"wraps");
+    /// stream.push_slice(b"wraps"); // starts 2 bytes before the physical end
+    /// assert_eq!(stream.readable(), b"wraps");
     /// # Ok::<(), picoring::Error>(())
     /// ```
     #[inline]
-    pub fn peek(&self) -> &[u8] {
+    pub fn readable(&self) -> &[u8] {
         self.ring.readable()
     }
 
-    /// Discards up to `n` readable bytes; returns how many (`min(n, available_to_read())`).
+    /// Discards up to `n` readable bytes; returns how many (`min(n, len())`).
     ///
     /// # Examples
     ///
     /// ```
     /// let mut stream = picoring::PicoByteStream::with_capacity(64)?;
-    /// stream.write(b"header:body");
-    /// let colon = stream.peek().iter().position(|&b| b == b':').unwrap();
+    /// stream.push_slice(b"header:body");
+    /// let colon = stream.readable().iter().position(|&b| b == b':').unwrap();
     /// assert_eq!(stream.consume(colon + 1), 7);
-    /// assert_eq!(stream.peek(), b"body");
+    /// assert_eq!(stream.readable(), b"body");
     /// assert_eq!(stream.consume(100), 4);
     /// # Ok::<(), picoring::Error>(())
     /// ```
@@ -217,9 +265,9 @@ impl PicoByteStream {
     ///
     /// ```
     /// let mut stream = picoring::PicoByteStream::with_capacity(64)?;
-    /// stream.write(b"abc");
+    /// stream.push_slice(b"abc");
     /// stream.clear();
-    /// assert_eq!(stream.available_to_read(), 0);
+    /// assert_eq!(stream.len(), 0);
     /// # Ok::<(), picoring::Error>(())
     /// ```
     pub fn clear(&mut self) {
@@ -236,7 +284,7 @@ impl PicoByteStream {
     /// let mut stream = picoring::PicoByteStream::with_capacity(64)?;
     /// stream.writable()[..2].copy_from_slice(b"ok");
     /// assert_eq!(stream.commit(2), 2);
-    /// assert_eq!(stream.peek(), b"ok");
+    /// assert_eq!(stream.readable(), b"ok");
     /// # Ok::<(), picoring::Error>(())
     /// ```
     #[inline]
@@ -245,7 +293,7 @@ impl PicoByteStream {
     }
 
     /// Publishes up to `n` bytes written through [`writable`](Self::writable); returns how many
-    /// (`min(n, available_to_write())`).
+    /// (`min(n, free_len())`).
     ///
     /// # Examples
     ///
@@ -264,7 +312,7 @@ impl PicoByteStream {
     /// what it read; returns that count.
     ///
     /// When the stream is full, `reader` is not called and the result is `Ok(0)`; tell that
-    /// apart from end-of-file with [`available_to_write`](Self::available_to_write).
+    /// apart from end-of-file with [`free_len`](Self::free_len).
     ///
     /// # Errors
     ///
@@ -277,7 +325,7 @@ impl PicoByteStream {
     /// let mut stream = picoring::PicoByteStream::with_capacity(64)?;
     /// let mut source: &[u8] = b"from a socket";
     /// assert_eq!(stream.fill_from(&mut source)?, 13);
-    /// assert_eq!(stream.peek(), b"from a socket");
+    /// assert_eq!(stream.readable(), b"from a socket");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn fill_from<R: io::Read + ?Sized>(&mut self, reader: &mut R) -> io::Result<usize> {
@@ -303,11 +351,11 @@ impl PicoByteStream {
     ///
     /// ```
     /// let mut stream = picoring::PicoByteStream::with_capacity(64)?;
-    /// stream.write(b"to a socket");
+    /// stream.push_slice(b"to a socket");
     /// let mut sink = Vec::new();
     /// assert_eq!(stream.drain_to(&mut sink)?, 11);
     /// assert_eq!(sink, b"to a socket");
-    /// assert_eq!(stream.available_to_read(), 0);
+    /// assert_eq!(stream.len(), 0);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn drain_to<W: io::Write + ?Sized>(&mut self, writer: &mut W) -> io::Result<usize> {
@@ -319,13 +367,13 @@ impl PicoByteStream {
         Ok(self.consume(n))
     }
 
-    /// The underlying ring, read-only (for `backend()`, `iter()`, `get()`...).
+    /// The underlying ring, read-only (for `iter()`, `get()`, `front()`...).
     ///
     /// # Examples
     ///
     /// ```
     /// let mut stream = picoring::PicoByteStream::with_capacity(64)?;
-    /// stream.write(b"xy");
+    /// stream.push_slice(b"xy");
     /// assert_eq!(stream.as_ring().front(), Some(&b'x'));
     /// # Ok::<(), picoring::Error>(())
     /// ```
@@ -334,7 +382,7 @@ impl PicoByteStream {
         &self.ring
     }
 
-    /// Consumes the first `n <= available_to_read()` bytes and returns them as one slice that
+    /// Consumes the first `n <= len()` bytes and returns them as one slice that
     /// borrows the stream, so nothing can overwrite them while it lives.
     fn take(&mut self, n: usize) -> &[u8] {
         self.forget_searched(n);
@@ -351,7 +399,7 @@ impl PicoByteStream {
 impl fmt::Debug for PicoByteStream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PicoByteStream")
-            .field("available_to_read", &self.available_to_read())
+            .field("len", &self.len())
             .field("capacity", &self.capacity())
             .finish()
     }
@@ -365,38 +413,19 @@ impl fmt::Debug for PicoByteStream {
 /// use std::io::Write;
 /// let mut stream = picoring::PicoByteStream::with_capacity(64)?;
 /// write!(stream, "{}+{}", 1, 2)?;
-/// assert_eq!(stream.peek(), b"1+2");
+/// assert_eq!(stream.readable(), b"1+2");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 impl io::Write for PicoByteStream {
     #[inline]
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        Ok(PicoByteStream::write(self, buf))
+        // Writing appends after the searched bytes: the ring's own write leaves the memo true.
+        io::Write::write(&mut self.ring, buf)
     }
 
     #[inline]
     fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-/// Reads what is readable; `Ok(0)` when empty.
-///
-/// # Examples
-///
-/// ```
-/// use std::io::Read;
-/// let mut stream = picoring::PicoByteStream::with_capacity(64)?;
-/// stream.write(b"hey");
-/// let mut s = String::new();
-/// stream.read_to_string(&mut s)?;
-/// assert_eq!(s, "hey");
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-impl io::Read for PicoByteStream {
-    #[inline]
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        Ok(PicoByteStream::read(self, buf))
+        io::Write::flush(&mut self.ring)
     }
 }
 
@@ -407,7 +436,7 @@ impl io::Read for PicoByteStream {
 /// ```
 /// use std::io::BufRead;
 /// let mut stream = picoring::PicoByteStream::with_capacity(64)?;
-/// stream.write(b"one\ntwo\n");
+/// stream.push_slice(b"one\ntwo\n");
 /// let lines: Vec<String> = stream.lines().collect::<Result<_, _>>()?;
 /// assert_eq!(lines, ["one", "two"]);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
@@ -415,11 +444,31 @@ impl io::Read for PicoByteStream {
 impl io::BufRead for PicoByteStream {
     #[inline]
     fn fill_buf(&mut self) -> io::Result<&[u8]> {
-        Ok(self.peek())
+        io::BufRead::fill_buf(&mut self.ring)
     }
 
     #[inline]
     fn consume(&mut self, amt: usize) {
         PicoByteStream::consume(self, amt);
+    }
+}
+
+/// Reads what is readable; `Ok(0)` when empty.
+///
+/// # Examples
+///
+/// ```
+/// use std::io::Read;
+/// let mut stream = picoring::PicoByteStream::with_capacity(64)?;
+/// stream.push_slice(b"hey");
+/// let mut s = String::new();
+/// stream.read_to_string(&mut s)?;
+/// assert_eq!(s, "hey");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+impl io::Read for PicoByteStream {
+    #[inline]
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        Ok(self.pop_slice(buf))
     }
 }

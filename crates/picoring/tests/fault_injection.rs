@@ -40,24 +40,21 @@ fn fault_child() {
     });
 }
 
-#[test]
-fn memfd_create_denied_falls_back_to_mremap() {
-    fault::in_child("memfd_denied", LIMIT);
+/// One test per case, each run in a child process of its own.
+macro_rules! child_cases {
+    ($($test:ident => $case:literal;)*) => { $(
+        #[test]
+        fn $test() {
+            fault::in_child($case, LIMIT);
+        }
+    )* };
 }
 
-#[test]
-fn memfd_and_mremap_denied_fall_back_to_shm() {
-    fault::in_child("memfd_and_mremap_denied", LIMIT);
-}
-
-#[test]
-fn no_free_descriptor_uses_the_descriptor_less_backend_or_fails_cleanly() {
-    fault::in_child("no_free_descriptor", LIMIT);
-}
-
-#[test]
-fn small_address_space_is_a_clean_enomem_without_leaks() {
-    fault::in_child("small_address_space", LIMIT);
+child_cases! {
+    memfd_create_denied_falls_back_to_mremap => "memfd_denied";
+    memfd_and_mremap_denied_fall_back_to_shm => "memfd_and_mremap_denied";
+    no_free_descriptor_uses_the_descriptor_less_backend_or_fails_cleanly => "no_free_descriptor";
+    small_address_space_is_a_clean_enomem_without_leaks => "small_address_space";
 }
 
 #[test]

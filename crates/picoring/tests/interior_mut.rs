@@ -1,5 +1,5 @@
 //! Elements with interior mutability (`Cell`, `RefCell`, `Mutex`, atomics) changed through the
-//! shared views (`PicoRing::readable`/`get`/`iter`/`front`/`back`, `PicoQueue::view`, the SPSC
+//! shared views (`PicoRing::readable`/`get`/`iter`/`front`/`back`, `PicoQueue::readable`, the SPSC
 //! consumer's `readable`) while the queue wraps past the physical end of the buffer: every later
 //! `pop`, `consume` and drop sees the change, and every element is dropped exactly once.
 //!
@@ -17,6 +17,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use picoring::mirror::MirrorOptions;
+use picoring::spsc::{Consumer, Producer};
 use picoring::{PicoQueue, PicoRing};
 
 mod common;
@@ -139,20 +140,50 @@ impl<E: Element> Element for Wide<E> {
 /// How many elements the fixed scenarios queue across the physical end (the first two before it).
 const WRAPPED: usize = 6;
 
-/// A ring whose `WRAPPED` queued elements (values `100..`) start two slots before the physical
-/// end, so all but the first two lie past it.
+/// Leaves `WRAPPED` queued elements (values `100..`) starting two slots before the physical end
+/// of the empty `cap`-slot ring `q`, so all but the first two lie past it, using the ring's own
+/// `push` and `consume`.
+fn wrap<Q, E: Element>(
+    q: &mut Q,
+    log: &DropLog,
+    cap: usize,
+    push: fn(&mut Q, E) -> bool,
+    consume: fn(&mut Q, usize) -> usize,
+) {
+    assert!(cap >= WRAPPED);
+    for i in 0..cap - 2 {
+        assert!(push(q, E::new(log, i as u64)));
+    }
+    assert_eq!(consume(q, cap - 2), cap - 2);
+    for i in 0..WRAPPED {
+        assert!(push(q, E::new(log, 100 + i as u64)));
+    }
+}
+
+/// A ring wrapped as [`wrap`] leaves it.
 fn wrapped_ring<E: Element>(log: &DropLog, options: &MirrorOptions) -> PicoRing<E> {
     let mut ring = PicoRing::<E>::with_options(1, options).unwrap();
     let cap = ring.capacity();
-    assert!(cap >= WRAPPED);
-    for i in 0..cap - 2 {
-        assert!(ring.push(E::new(log, i as u64)).is_ok());
-    }
-    assert_eq!(ring.consume(cap - 2), cap - 2);
-    for i in 0..WRAPPED {
-        assert!(ring.push(E::new(log, 100 + i as u64)).is_ok());
-    }
+    wrap(
+        &mut ring,
+        log,
+        cap,
+        |r, e| r.push(e).is_ok(),
+        PicoRing::consume,
+    );
     ring
+}
+
+/// Runs `scenario` on a ring wrapped as [`wrap`] leaves it, on every backend, then drops the
+/// ring: every element made must then have been dropped exactly once.
+fn each_wrapped_ring<E: Element>(scenario: impl Fn(&mut PicoRing<E>, &DropLog)) {
+    for options in backends() {
+        let log = DropLog::default();
+        let mut ring = wrapped_ring::<E>(&log, &options);
+        scenario(&mut ring, &log);
+        drop(ring);
+        log.assert_each_dropped_once();
+    }
 }
 
 /// The shared accessors of `PicoRing`, each giving element `i`.
@@ -178,17 +209,15 @@ fn accessors<E>() -> [(&'static str, Accessor<E>); 6] {
 /// Changes every wrapped element through each shared accessor, then takes them out by `pop`
 /// (the head crosses the physical end after two): each pop returns the changed value.
 fn ring_pop_sees_changes<E: Element>() {
-    for options in backends() {
-        for (name, get) in accessors::<E>() {
-            let log = DropLog::default();
-            let mut ring = wrapped_ring::<E>(&log, &options);
+    for (name, get) in accessors::<E>() {
+        each_wrapped_ring(|ring: &mut PicoRing<E>, log| {
             for i in 0..WRAPPED {
                 let i = match name {
                     "front" => 0,
                     "back" => ring.len() - 1,
                     _ => i,
                 };
-                get(&ring, i).set(&log, 200 + i as u64);
+                get(ring, i).set(log, 200 + i as u64);
             }
             for i in 0..WRAPPED {
                 let expected = match name {
@@ -206,59 +235,51 @@ fn ring_pop_sees_changes<E: Element>() {
                 assert_eq!(element.value(), expected, "{name}, element {i}");
             }
             assert!(ring.pop().is_none());
-            drop(ring);
-            log.assert_each_dropped_once();
-        }
+        });
     }
 }
 
 /// Changes the wrapped elements through `readable`, then `consume`s across the physical end,
 /// looks again, changes them again, and drops the ring with the rest still queued.
 fn ring_consume_and_drop_see_changes<E: Element>() {
-    for options in backends() {
-        let log = DropLog::default();
-        let mut ring = wrapped_ring::<E>(&log, &options);
+    each_wrapped_ring(|ring: &mut PicoRing<E>, log| {
         for (i, element) in ring.readable().iter().enumerate() {
-            element.set(&log, 200 + i as u64);
+            element.set(log, 200 + i as u64);
         }
         assert_eq!(ring.consume(3), 3);
         let seen: Vec<u64> = ring.iter().map(E::value).collect();
         assert_eq!(seen, [203, 204, 205]);
         for (i, element) in ring.readable().iter().enumerate() {
-            element.set(&log, 300 + i as u64);
+            element.set(log, 300 + i as u64);
         }
         assert_eq!(ring.front().unwrap().value(), 300);
-        drop(ring);
-        log.assert_each_dropped_once();
-    }
+    });
 }
 
 /// The same through `push_overwrite` evictions, `readable_mut` and `clear`.
 fn ring_other_mut_paths_see_changes<E: Element>() {
-    for options in backends() {
-        let log = DropLog::default();
-        let mut ring = wrapped_ring::<E>(&log, &options);
+    each_wrapped_ring(|ring: &mut PicoRing<E>, log| {
         let cap = ring.capacity();
         for (i, element) in ring.iter().enumerate() {
-            element.set(&log, 200 + i as u64);
+            element.set(log, 200 + i as u64);
         }
         // Fill up, then evict the wrapped elements one by one: each eviction returns the change.
         while !ring.is_full() {
-            assert!(ring.push(E::new(&log, 0)).is_ok());
+            assert!(ring.push(E::new(log, 0)).is_ok());
         }
         for i in 0..WRAPPED {
-            let evicted = ring.push_overwrite(E::new(&log, 0)).unwrap();
+            let evicted = ring.push_overwrite(E::new(log, 0)).unwrap();
             assert_eq!(evicted.value(), 200 + i as u64);
         }
         assert_eq!(ring.len(), cap);
         // Back to two slots before the physical end with six queued; six more go past it.
         assert_eq!(ring.consume(cap - 6), cap - 6);
         for i in 0..WRAPPED {
-            assert!(ring.push(E::new(&log, 0)).is_ok());
+            assert!(ring.push(E::new(log, 0)).is_ok());
             let last = ring.len() - 1;
-            ring.get(last).unwrap().set(&log, 400 + i as u64);
+            ring.get(last).unwrap().set(log, 400 + i as u64);
         }
-        ring.readable_mut()[0] = E::new(&log, 7);
+        ring.readable_mut()[0] = E::new(log, 7);
         assert_eq!(ring.pop().unwrap().value(), 7);
         // Across the physical end.
         assert_eq!(ring.consume(5), 5);
@@ -266,32 +287,30 @@ fn ring_other_mut_paths_see_changes<E: Element>() {
         assert_eq!(seen, [400, 401, 402, 403, 404, 405]);
         ring.clear();
         assert!(ring.is_empty());
-        drop(ring);
-        log.assert_each_dropped_once();
-    }
+    });
 }
 
-/// `PicoQueue::view` (and `as_ring`) over wrapped elements, then `pop` and `consume`.
+/// `PicoQueue::readable` (and `as_ring`) over wrapped elements, then `pop` and `consume`.
 fn queue_sees_changes<E: Element>() {
     for options in backends() {
         let log = DropLog::default();
         let mut queue = PicoQueue::<E>::with_options(1, &options).unwrap();
         let cap = queue.capacity();
-        for i in 0..cap - 2 {
-            assert!(queue.push(E::new(&log, i as u64)).is_ok());
-        }
-        queue.consume(cap - 2);
-        for i in 0..WRAPPED {
-            assert!(queue.push(E::new(&log, 100 + i as u64)).is_ok());
-        }
-        for (i, element) in queue.view().iter().enumerate() {
+        wrap(
+            &mut queue,
+            &log,
+            cap,
+            |q, e| q.push(e).is_ok(),
+            PicoQueue::consume,
+        );
+        for (i, element) in queue.readable().iter().enumerate() {
             element.set(&log, 200 + i as u64);
         }
         queue.as_ring().back().unwrap().set(&log, 999);
         for i in 0..3 {
             assert_eq!(queue.pop().unwrap().value(), 200 + i);
         }
-        let seen: Vec<u64> = queue.view().iter().map(E::value).collect();
+        let seen: Vec<u64> = queue.readable().iter().map(E::value).collect();
         assert_eq!(seen, [203, 204, 999]);
         assert_eq!(queue.consume(2), 2);
         assert_eq!(queue.pop().unwrap().value(), 999);
@@ -306,15 +325,17 @@ fn spsc_sees_changes<E: Element>() {
     for options in backends() {
         for drop_with_queued in [false, true] {
             let log = DropLog::default();
-            let (mut tx, mut rx) = PicoRing::<E>::with_options(1, &options).unwrap().split();
-            let cap = tx.capacity();
-            for i in 0..cap - 2 {
-                assert!(tx.push(E::new(&log, i as u64)).is_ok());
-            }
-            assert_eq!(rx.consume(cap - 2), cap - 2);
-            for i in 0..WRAPPED {
-                assert!(tx.push(E::new(&log, 100 + i as u64)).is_ok());
-            }
+            let mut ends = PicoRing::<E>::with_options(1, &options).unwrap().split();
+            let cap = ends.0.capacity();
+            // The producer pushes and the consumer consumes, as two threads would.
+            wrap(
+                &mut ends,
+                &log,
+                cap,
+                |(tx, _), e| tx.push(e).is_ok(),
+                |(_, rx), n| rx.consume(n),
+            );
+            let (mut tx, mut rx) = ends;
             for (i, element) in rx.readable().iter().enumerate() {
                 element.set(&log, 200 + i as u64);
             }
@@ -365,109 +386,137 @@ fn split_sees_changes<E: Element>() {
     }
 }
 
-/// Random operations on a ring of 8-slot capacity, changing elements through every shared
-/// accessor, checked against a `VecDeque` of the values after each step.
-fn ring_model<E: Element>(seed: u64) {
-    for options in backends() {
-        let log = DropLog::default();
-        let mut ring = PicoRing::<Wide<E>>::with_options(1, &options).unwrap();
-        let cap = ring.capacity();
-        assert_eq!(cap, picoring::mirror::granularity() / 256);
-        let mut model = VecDeque::new();
-        let mut rng = Rng::new(seed);
-        let mut next = 0u64;
-        let steps = if cfg!(miri) { 120 } else { 3000 };
-        for _ in 0..steps {
-            next += 1;
-            match rng.below(7) {
-                0 | 1 => match ring.push(Wide::new(&log, next)) {
-                    Ok(()) => model.push_back(next),
-                    Err(refused) => {
-                        assert_eq!(model.len(), cap);
-                        drop(refused);
-                    }
-                },
-                2 => assert_eq!(ring.pop().map(|e| e.value()), model.pop_front()),
-                3 => {
-                    let n = rng.below(cap + 1);
-                    let done = ring.consume(n);
-                    assert_eq!(done, n.min(model.len()));
-                    model.drain(..done);
-                }
-                4 | 5 if !model.is_empty() => {
-                    let i = rng.below(model.len());
-                    let element = match rng.below(3) {
-                        0 => &ring.readable()[i],
-                        1 => ring.get(i).unwrap(),
-                        _ => ring.iter().nth(i).unwrap(),
-                    };
-                    element.set(&log, next);
-                    model[i] = next;
-                }
-                6 => {
-                    let evicted = ring.push_overwrite(Wide::new(&log, next));
-                    let expected = (model.len() == cap).then(|| model.pop_front().unwrap());
-                    assert_eq!(evicted.map(|e| e.value()), expected);
-                    model.push_back(next);
-                }
-                _ => {}
-            }
-            let seen: Vec<u64> = ring.iter().map(Element::value).collect();
-            assert!(seen.iter().eq(model.iter()));
+/// A ring under the random model: one [`PicoRing`] or both ends of a split one, holding
+/// [`Wide`] elements.
+trait ModelRing<E: Element> {
+    /// How many kinds of operation [`run_model`] draws from: 7 with `push_overwrite`, else 5.
+    const OPS: usize;
+    fn push(&mut self, value: Wide<E>) -> Result<(), Wide<E>>;
+    fn pop(&mut self) -> Option<Wide<E>>;
+    fn consume(&mut self, n: usize) -> usize;
+    /// Queued element `i`, through a shared accessor `rng` picks.
+    fn element(&mut self, i: usize, rng: &mut Rng) -> &Wide<E>;
+    /// Only where `OPS` is 7.
+    fn push_overwrite(&mut self, value: Wide<E>) -> Option<Wide<E>>;
+    /// The queued values, front to back.
+    fn values(&mut self) -> Vec<u64>;
+}
+
+impl<E: Element> ModelRing<E> for PicoRing<Wide<E>> {
+    const OPS: usize = 7;
+    fn push(&mut self, value: Wide<E>) -> Result<(), Wide<E>> {
+        PicoRing::push(self, value)
+    }
+    fn pop(&mut self) -> Option<Wide<E>> {
+        PicoRing::pop(self)
+    }
+    fn consume(&mut self, n: usize) -> usize {
+        PicoRing::consume(self, n)
+    }
+    fn element(&mut self, i: usize, rng: &mut Rng) -> &Wide<E> {
+        match rng.below(3) {
+            0 => &self.readable()[i],
+            1 => self.get(i).unwrap(),
+            _ => self.iter().nth(i).unwrap(),
         }
-        drop(ring);
-        log.assert_each_dropped_once();
+    }
+    fn push_overwrite(&mut self, value: Wide<E>) -> Option<Wide<E>> {
+        PicoRing::push_overwrite(self, value)
+    }
+    fn values(&mut self) -> Vec<u64> {
+        self.iter().map(Element::value).collect()
     }
 }
 
-/// Random operations on both SPSC ends in one thread, changing queued elements through the
-/// consumer's views, checked against a `VecDeque`.
+/// Both SPSC ends in one thread; elements change through the consumer's views.
+impl<E: Element> ModelRing<E> for (Producer<Wide<E>>, Consumer<Wide<E>>) {
+    const OPS: usize = 5;
+    fn push(&mut self, value: Wide<E>) -> Result<(), Wide<E>> {
+        self.0.push(value)
+    }
+    fn pop(&mut self) -> Option<Wide<E>> {
+        self.1.pop()
+    }
+    fn consume(&mut self, n: usize) -> usize {
+        self.1.consume(n)
+    }
+    fn element(&mut self, i: usize, rng: &mut Rng) -> &Wide<E> {
+        if rng.below(2) == 0 {
+            &self.1.readable()[i]
+        } else {
+            &self.1.readable_at_least(i + 1).unwrap()[i]
+        }
+    }
+    fn push_overwrite(&mut self, _: Wide<E>) -> Option<Wide<E>> {
+        unreachable!("the split ends have no push_overwrite (OPS is 5)")
+    }
+    fn values(&mut self) -> Vec<u64> {
+        self.1.readable().iter().map(Element::value).collect()
+    }
+}
+
+/// Random operations on `ring` (of `Wide` elements, 8-slot capacity), changing elements
+/// through every shared accessor, checked against a `VecDeque` of the values after each step;
+/// then drops the ring and checks every element was dropped once.
+fn run_model<E: Element, R: ModelRing<E>>(seed: u64, log: &DropLog, mut ring: R, cap: usize) {
+    let mut model = VecDeque::new();
+    let mut rng = Rng::new(seed);
+    let mut next = 0u64;
+    let steps = if cfg!(miri) { 120 } else { 3000 };
+    for _ in 0..steps {
+        next += 1;
+        match rng.below(R::OPS) {
+            0 | 1 => match ring.push(Wide::new(log, next)) {
+                Ok(()) => model.push_back(next),
+                Err(refused) => {
+                    assert_eq!(model.len(), cap);
+                    drop(refused);
+                }
+            },
+            2 => assert_eq!(ring.pop().map(|e| e.value()), model.pop_front()),
+            3 => {
+                let n = rng.below(cap + 1);
+                let done = ring.consume(n);
+                assert_eq!(done, n.min(model.len()));
+                model.drain(..done);
+            }
+            4 | 5 if !model.is_empty() => {
+                let i = rng.below(model.len());
+                ring.element(i, &mut rng).set(log, next);
+                model[i] = next;
+            }
+            6 => {
+                let evicted = ring.push_overwrite(Wide::new(log, next));
+                let expected = (model.len() == cap).then(|| model.pop_front().unwrap());
+                assert_eq!(evicted.map(|e| e.value()), expected);
+                model.push_back(next);
+            }
+            _ => {}
+        }
+        assert!(ring.values().iter().eq(model.iter()));
+    }
+    drop(ring);
+    log.assert_each_dropped_once();
+}
+
+fn ring_model<E: Element>(seed: u64) {
+    for options in backends() {
+        let log = DropLog::default();
+        let ring = PicoRing::<Wide<E>>::with_options(1, &options).unwrap();
+        let cap = ring.capacity();
+        assert_eq!(cap, picoring::mirror::granularity() / 256);
+        run_model(seed, &log, ring, cap);
+    }
+}
+
 fn spsc_model<E: Element>(seed: u64) {
     for options in backends() {
         let log = DropLog::default();
-        let (mut tx, mut rx) = PicoRing::<Wide<E>>::with_options(1, &options)
+        let ends = PicoRing::<Wide<E>>::with_options(1, &options)
             .unwrap()
             .split();
-        let cap = tx.capacity();
-        let mut model = VecDeque::new();
-        let mut rng = Rng::new(seed);
-        let mut next = 0u64;
-        let steps = if cfg!(miri) { 120 } else { 3000 };
-        for _ in 0..steps {
-            next += 1;
-            match rng.below(5) {
-                0 | 1 => match tx.push(Wide::new(&log, next)) {
-                    Ok(()) => model.push_back(next),
-                    Err(refused) => {
-                        assert_eq!(model.len(), cap);
-                        drop(refused);
-                    }
-                },
-                2 => assert_eq!(rx.pop().map(|e| e.value()), model.pop_front()),
-                3 => {
-                    let n = rng.below(cap + 1);
-                    let done = rx.consume(n);
-                    assert_eq!(done, n.min(model.len()));
-                    model.drain(..done);
-                }
-                _ if !model.is_empty() => {
-                    let i = rng.below(model.len());
-                    let view = if rng.below(2) == 0 {
-                        rx.readable()
-                    } else {
-                        rx.readable_at_least(i + 1).unwrap()
-                    };
-                    view[i].set(&log, next);
-                    model[i] = next;
-                }
-                _ => {}
-            }
-            let seen: Vec<u64> = rx.readable().iter().map(Element::value).collect();
-            assert!(seen.iter().eq(model.iter()));
-        }
-        drop(tx);
-        drop(rx);
-        log.assert_each_dropped_once();
+        let cap = ends.0.capacity();
+        run_model(seed, &log, ends, cap);
     }
 }
 
@@ -480,38 +529,26 @@ macro_rules! for_each_element {
         mod $name {
             use super::*;
 
-            // Wide elements (a ring of 16) everywhere; the plain, small ones (a ring of several
-            // hundred) too, outside Miri.
-            #[test]
-            fn cell_option_box() {
-                $scenario::<Wide<CellBox>>();
-                if !cfg!(miri) {
-                    $scenario::<CellBox>();
-                }
+            element_tests! {
+                $scenario:
+                cell_option_box => CellBox,
+                refcell_vec => RefCellVec,
+                mutex_vec => MutexVec,
+                atomic_u64 => AtomicU64,
             }
+        }
+    )* };
+}
 
-            #[test]
-            fn refcell_vec() {
-                $scenario::<Wide<RefCellVec>>();
-                if !cfg!(miri) {
-                    $scenario::<RefCellVec>();
-                }
-            }
-
-            #[test]
-            fn mutex_vec() {
-                $scenario::<Wide<MutexVec>>();
-                if !cfg!(miri) {
-                    $scenario::<MutexVec>();
-                }
-            }
-
-            #[test]
-            fn atomic_u64() {
-                $scenario::<Wide<AtomicU64>>();
-                if !cfg!(miri) {
-                    $scenario::<AtomicU64>();
-                }
+/// One test per element type running `$scenario` on it: wide elements (a ring of 16)
+/// everywhere; the plain, small ones (a ring of several hundred) too, outside Miri.
+macro_rules! element_tests {
+    ($scenario:ident: $($test:ident => $ty:ty,)*) => { $(
+        #[test]
+        fn $test() {
+            $scenario::<Wide<$ty>>();
+            if !cfg!(miri) {
+                $scenario::<$ty>();
             }
         }
     )* };
@@ -526,27 +563,20 @@ for_each_element! {
     split => split_sees_changes;
 }
 
-#[test]
-fn ring_model_cell() {
-    ring_model::<CellBox>(1);
+/// One test per (model, element type, seed).
+macro_rules! model_tests {
+    ($($test:ident => $model:ident::<$ty:ty>($seed:expr);)*) => { $(
+        #[test]
+        fn $test() {
+            $model::<$ty>($seed);
+        }
+    )* };
 }
 
-#[test]
-fn ring_model_mutex() {
-    ring_model::<MutexVec>(2);
-}
-
-#[test]
-fn ring_model_atomic() {
-    ring_model::<AtomicU64>(3);
-}
-
-#[test]
-fn spsc_model_refcell() {
-    spsc_model::<RefCellVec>(4);
-}
-
-#[test]
-fn spsc_model_cell() {
-    spsc_model::<CellBox>(5);
+model_tests! {
+    ring_model_cell => ring_model::<CellBox>(1);
+    ring_model_mutex => ring_model::<MutexVec>(2);
+    ring_model_atomic => ring_model::<AtomicU64>(3);
+    spsc_model_refcell => spsc_model::<RefCellVec>(4);
+    spsc_model_cell => spsc_model::<CellBox>(5);
 }

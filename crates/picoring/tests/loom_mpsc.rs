@@ -7,13 +7,32 @@ use loom::sync::Arc;
 use loom::thread;
 use picoring::mpsc::{self, WaitError};
 
+mod common;
+
 /// Explores `f` under loom; `LOOM_MAX_PREEMPTIONS` (default 2 here) bounds the search.
 fn model(f: impl Fn() + Sync + Send + 'static) {
-    let mut builder = loom::model::Builder::new();
-    if builder.preemption_bound.is_none() {
-        builder.preemption_bound = Some(2);
+    common::loom_model(2, f);
+}
+
+/// Runs `a` and `b` on two threads, each with a sender of a new `bytes`-byte ring, while this
+/// thread receives (blocking) until both senders are gone; returns the records' lengths in the
+/// order received.
+fn lens_from_two_senders(
+    bytes: usize,
+    a: impl FnOnce(mpsc::Sender) + Send + 'static,
+    b: impl FnOnce(mpsc::Sender) + Send + 'static,
+) -> Vec<usize> {
+    let (tx, mut rx) = mpsc::channel(bytes).unwrap();
+    let tx2 = tx.clone();
+    let a = thread::spawn(move || a(tx));
+    let b = thread::spawn(move || b(tx2));
+    let mut lens = Vec::new();
+    while let Ok(record) = rx.recv() {
+        lens.push(record.len());
     }
-    builder.check(f);
+    a.join().unwrap();
+    b.join().unwrap();
+    lens
 }
 
 #[test]
@@ -78,16 +97,11 @@ fn sender_needing_the_whole_ring_is_woken_when_it_empties() {
         // them fits. A sender waiting for all 64 bytes behind an 8-byte record is woken only
         // when the ring empties; in the other order the small sender waits for the whole
         // ring's record to go. A missed wakeup deadlocks the model.
-        let (tx, mut rx) = mpsc::channel(64).unwrap();
-        let tx2 = tx.clone();
-        let small = thread::spawn(move || tx.send(&[]).unwrap());
-        let whole = thread::spawn(move || tx2.send(&[7; 56]).unwrap());
-        let mut lens = Vec::new();
-        while let Ok(record) = rx.recv() {
-            lens.push(record.len());
-        }
-        small.join().unwrap();
-        whole.join().unwrap();
+        let mut lens = lens_from_two_senders(
+            64,
+            |tx| tx.send(&[]).unwrap(),
+            |tx| tx.send(&[7; 56]).unwrap(),
+        );
         lens.sort_unstable();
         assert_eq!(lens, [0, 56]);
     });
@@ -99,22 +113,16 @@ fn preempted_reservation_cannot_claim_space_after_positions_wrap() {
         // 16 bytes: two empty records. While one sender may be preempted between reading the
         // positions and its CAS, the other reserves four records (two laps): with positions
         // modulo two laps the stale CAS would succeed and overrun the ring.
-        let (tx, mut rx) = mpsc::channel(16).unwrap();
-        let tx2 = tx.clone();
-        let one = thread::spawn(move || tx.send(&[]).unwrap());
-        let four = thread::spawn(move || {
-            for _ in 0..4 {
-                tx2.send(&[]).unwrap();
-            }
-        });
-        let mut count = 0;
-        while let Ok(record) = rx.recv() {
-            assert!(record.is_empty());
-            count += 1;
-        }
-        one.join().unwrap();
-        four.join().unwrap();
-        assert_eq!(count, 5);
+        let lens = lens_from_two_senders(
+            16,
+            |tx| tx.send(&[]).unwrap(),
+            |tx| {
+                for _ in 0..4 {
+                    tx.send(&[]).unwrap();
+                }
+            },
+        );
+        assert_eq!(lens, [0; 5]);
     });
 }
 

@@ -7,13 +7,24 @@ use loom::sync::Arc;
 use loom::thread;
 use picoring::spsc::{self, WaitError};
 
+mod common;
+
 /// Explores `f` under loom; `LOOM_MAX_PREEMPTIONS` (default 3 here) bounds the search.
 fn model(f: impl Fn() + Sync + Send + 'static) {
-    let mut builder = loom::model::Builder::new();
-    if builder.preemption_bound.is_none() {
-        builder.preemption_bound = Some(3);
-    }
-    builder.check(f);
+    common::loom_model(3, f);
+}
+
+/// Runs `produce` on a thread that owns the producer of a new `cap`-element ring (and drops it
+/// when done) while `consume` runs here with the consumer; then joins the thread.
+fn produce_while_consuming(
+    cap: usize,
+    produce: impl FnOnce(&mut spsc::Producer<u64>) + Send + 'static,
+    consume: impl FnOnce(&mut spsc::Consumer<u64>),
+) {
+    let (mut tx, mut rx) = spsc::channel::<u64>(cap).unwrap();
+    let producer = thread::spawn(move || produce(&mut tx));
+    consume(&mut rx);
+    producer.join().unwrap();
 }
 
 #[test]
@@ -82,30 +93,34 @@ fn contiguous_chunks_on_both_sides() {
 fn blocking_ends_never_miss_a_wakeup() {
     // No yields: a lost wakeup leaves both threads asleep, which loom reports as a deadlock.
     model(|| {
-        let (mut tx, mut rx) = spsc::channel::<u64>(1).unwrap();
-        let producer = thread::spawn(move || {
-            for i in 0..2 {
-                tx.push_blocking(i).unwrap();
-            }
-        });
-        assert_eq!(rx.pop_blocking(), Some(0));
-        assert_eq!(rx.pop_blocking(), Some(1));
-        assert_eq!(rx.pop_blocking(), None);
-        producer.join().unwrap();
+        produce_while_consuming(
+            1,
+            |tx| {
+                for i in 0..2 {
+                    tx.push_blocking(i).unwrap();
+                }
+            },
+            |rx| {
+                assert_eq!(rx.pop_blocking(), Some(0));
+                assert_eq!(rx.pop_blocking(), Some(1));
+                assert_eq!(rx.pop_blocking(), None);
+            },
+        );
     });
 }
 
 #[test]
 fn waiting_consumer_sees_producer_leave() {
     model(|| {
-        let (mut tx, mut rx) = spsc::channel::<u64>(2).unwrap();
-        let producer = thread::spawn(move || {
-            tx.push(7).unwrap();
-        });
-        // Two elements never come: the wait ends in Disconnected, never a hang.
-        assert_eq!(rx.wait_readable(2, None), Err(WaitError::Disconnected));
-        assert_eq!(rx.pop(), Some(7));
-        producer.join().unwrap();
+        produce_while_consuming(
+            2,
+            |tx| tx.push(7).unwrap(),
+            |rx| {
+                // Two elements never come: the wait ends in Disconnected, never a hang.
+                assert_eq!(rx.wait_readable(2, None), Err(WaitError::Disconnected));
+                assert_eq!(rx.pop(), Some(7));
+            },
+        );
     });
 }
 

@@ -12,12 +12,11 @@ use loom::sync::atomic::{AtomicBool, Ordering};
 use loom::thread;
 use picoring::spsc;
 
+mod common;
+
+/// Explores `f` under loom; `LOOM_MAX_PREEMPTIONS` (default 3 here) bounds the search.
 fn model(f: impl Fn() + Sync + Send + 'static) {
-    let mut builder = loom::model::Builder::new();
-    if builder.preemption_bound.is_none() {
-        builder.preemption_bound = Some(3);
-    }
-    builder.check(f);
+    common::loom_model(3, f);
 }
 
 /// A waker that only records that it was woken.
@@ -34,15 +33,30 @@ fn flag_waker() -> (std::sync::Arc<Flag>, Waker) {
     (flag.clone(), Waker::from(flag))
 }
 
+/// A producer thread that pushes the one byte `7` and keeps its end alive, so only the push
+/// itself can wake a reader.
+fn push_seven(mut tx: spsc::Producer<u8>) -> thread::JoinHandle<spsc::Producer<u8>> {
+    thread::spawn(move || {
+        assert_eq!(tx.push_slice(&[7]), 1);
+        tx
+    })
+}
+
+/// After a read that polled `Pending` before the `7` arrived: the waker must have fired, and
+/// polling again reads the `7`.
+fn assert_woken_to_read_seven(flag: &Flag, rx: &mut spsc::Consumer<u8>, cx: &mut Context<'_>) {
+    assert!(flag.0.load(Ordering::Acquire), "lost wakeup");
+    let mut buf = [0u8; 2];
+    let again = Pin::new(rx).poll_read(cx, &mut buf);
+    assert!(matches!(again, Poll::Ready(Ok(1))));
+    assert_eq!(buf[0], 7);
+}
+
 #[test]
 fn pending_read_is_woken_by_a_write() {
     model(|| {
-        let (mut tx, mut rx) = spsc::channel::<u8>(2).unwrap();
-        // The producer stays alive after its push, so only the push itself can wake the reader.
-        let producer = thread::spawn(move || {
-            assert_eq!(tx.push_slice(&[7]), 1);
-            tx
-        });
+        let (tx, mut rx) = spsc::channel::<u8>(2).unwrap();
+        let producer = push_seven(tx);
         let (flag, waker) = flag_waker();
         let mut cx = Context::from_waker(&waker);
         let mut buf = [0u8; 2];
@@ -51,12 +65,7 @@ fn pending_read_is_woken_by_a_write() {
         match first {
             Poll::Ready(Ok(n)) => assert_eq!(&buf[..n], [7]),
             Poll::Ready(Err(e)) => panic!("{e}"),
-            Poll::Pending => {
-                assert!(flag.0.load(Ordering::Acquire), "lost wakeup");
-                let again = Pin::new(&mut rx).poll_read(&mut cx, &mut buf);
-                assert!(matches!(again, Poll::Ready(Ok(1))));
-                assert_eq!(buf[0], 7);
-            }
+            Poll::Pending => assert_woken_to_read_seven(&flag, &mut rx, &mut cx),
         }
     });
 }
@@ -64,25 +73,21 @@ fn pending_read_is_woken_by_a_write() {
 #[test]
 fn still_registered_read_is_woken_by_a_write() {
     model(|| {
-        let (mut tx, mut rx) = spsc::channel::<u8>(2).unwrap();
+        let (tx, mut rx) = spsc::channel::<u8>(2).unwrap();
         let (flag, waker) = flag_waker();
         let mut cx = Context::from_waker(&waker);
         let mut buf = [0u8; 2];
         // Registered before the producer starts; the racing poll below finds the registration
         // in place and skips the heavy fence.
         assert!(Pin::new(&mut rx).poll_read(&mut cx, &mut buf).is_pending());
-        let producer = thread::spawn(move || {
-            assert_eq!(tx.push_slice(&[7]), 1);
-            tx
-        });
+        let producer = push_seven(tx);
         let second = Pin::new(&mut rx).poll_read(&mut cx, &mut buf);
         let _tx = producer.join().unwrap();
         if second.is_pending() {
-            assert!(flag.0.load(Ordering::Acquire), "lost wakeup");
-            let again = Pin::new(&mut rx).poll_read(&mut cx, &mut buf);
-            assert!(matches!(again, Poll::Ready(Ok(1))));
+            assert_woken_to_read_seven(&flag, &mut rx, &mut cx);
+        } else {
+            assert_eq!(buf[0], 7);
         }
-        assert_eq!(buf[0], 7);
     });
 }
 

@@ -223,25 +223,13 @@ fn run_producers(
 #[test]
 fn four_producers_in_order_no_loss_no_duplicate() {
     // 4 x 1 M in release builds; `make test` runs debug builds, where 4 x 50 k keeps it quick.
-    let per_producer = if cfg!(debug_assertions) {
-        50_000
-    } else {
-        1_000_000
-    };
+    let per_producer = common::debug_or_release(50_000, 1_000_000);
     many_producers(4, per_producer, 1 << 16);
 }
 
 #[test]
 fn eight_producers_small_ring() {
-    many_producers(
-        8,
-        if cfg!(debug_assertions) {
-            5_000
-        } else {
-            100_000
-        },
-        4096,
-    );
+    many_producers(8, common::debug_or_release(5_000, 100_000), 4096);
 }
 
 /// Mostly small records, and every 16th nearly as long as the ring: a sender waiting for one
@@ -257,11 +245,7 @@ fn mixed_len(id: u8, seq: u32) -> usize {
 
 #[test]
 fn eight_blocking_producers_never_stall_on_a_tiny_ring() {
-    let per_producer = if cfg!(debug_assertions) {
-        2_000
-    } else {
-        50_000
-    };
+    let per_producer = common::debug_or_release(2_000, 50_000);
     many_producers_with(8, per_producer, 4096, mixed_len);
 }
 
@@ -321,10 +305,14 @@ fn waits_time_out_and_see_disconnection() {
 
     // A sender blocked on a full ring wakes when the receiver leaves.
     let (tx, rx) = mpsc::channel(4096).unwrap();
+    let (held_tx, held_rx) = std::sync::mpsc::channel();
     let writer = thread::spawn(move || {
         let _held = tx.reserve(4000).unwrap();
+        held_tx.send(()).unwrap();
         tx.reserve_blocking(4000).err()
     });
+    // The ring is full before the receiver leaves (a slow thread start must not see it gone).
+    held_rx.recv().unwrap();
     thread::sleep(Duration::from_millis(20));
     drop(rx);
     assert_eq!(writer.join().unwrap(), Some(ReserveError::Disconnected));

@@ -1,5 +1,5 @@
 //! PicoQueue against a VecDeque model, for 1-, 8- and 24-byte elements on every backend we can
-//! run, plus drop counting and the all-or-nothing contract of `push_bulk`.
+//! run, plus drop counting and the all-or-nothing contract of `push_all`.
 
 use std::cell::Cell;
 use std::collections::VecDeque;
@@ -7,22 +7,13 @@ use std::fmt::Debug;
 use std::rc::Rc;
 
 use picoring::mirror::MirrorOptions;
-use picoring::{Full, PicoQueue, Pod};
+use picoring::{InsufficientSpace, PicoQueue, Pod};
 
 mod common;
-use common::{backends, Rng};
+use common::{backends, bulk_span, check_consume, check_pop_slice, Rng};
 
 /// Model steps: fewer under Miri, which runs the same checks a thousand times slower.
 const STEPS: usize = if cfg!(miri) { 150 } else { 2500 };
-
-/// The largest bulk operation in a model run: smaller under Miri.
-fn bulk_span(cap: usize) -> usize {
-    if cfg!(miri) {
-        cap.min(256)
-    } else {
-        cap
-    }
-}
 
 fn assert_same<T: PartialEq + Debug>(queue: &PicoQueue<T>, model: &VecDeque<T>, step: usize) {
     assert_eq!(queue.len(), model.len(), "step {step}");
@@ -30,7 +21,7 @@ fn assert_same<T: PartialEq + Debug>(queue: &PicoQueue<T>, model: &VecDeque<T>, 
     assert_eq!(queue.is_empty(), model.is_empty());
     assert_eq!(queue.is_full(), model.len() == queue.capacity());
     assert!(
-        queue.view().iter().eq(model.iter()),
+        queue.readable().iter().eq(model.iter()),
         "step {step}: view differs"
     );
 }
@@ -41,7 +32,7 @@ fn run_model<T: Pod + PartialEq + Debug>(seed: u64, make: fn(u64) -> T, options:
     let mut queue = PicoQueue::<T>::with_options(1, options).expect("queue");
     let cap = queue.capacity();
     // Start a little before the physical end, so even a short run wraps.
-    queue.push_bulk(&vec![make(0); cap - 100]).expect("fits");
+    queue.push_all(&vec![make(0); cap - 100]).expect("fits");
     queue.consume(cap - 100);
     let span = bulk_span(cap);
     let mut model = VecDeque::new();
@@ -63,27 +54,26 @@ fn run_model<T: Pod + PartialEq + Debug>(seed: u64, make: fn(u64) -> T, options:
                 let n = rng.below(span / 2 + span / 8);
                 let values: Vec<T> = (0..n).map(|_| make(rng.next())).collect();
                 let free = cap - model.len();
-                match queue.push_bulk(&values) {
+                match queue.push_all(&values) {
                     Ok(()) => model.extend(values.iter().copied()),
-                    Err(err) => assert_eq!((err, n > free), (Full { needed: n, free }, true)),
+                    Err(err) => assert_eq!(
+                        (err, n > free),
+                        (InsufficientSpace { needed: n, free }, true)
+                    ),
                 }
             }
             5 => {
-                let n = rng.below(span / 2);
-                let expected: Vec<T> = model.drain(..n.min(model.len())).collect();
-                assert_eq!(queue.pop_bulk(n), expected);
+                let n = rng.below(span / 2 + span / 8);
+                let values: Vec<T> = (0..n).map(|_| make(rng.next())).collect();
+                let pushed = queue.push_slice(&values);
+                assert_eq!(pushed, n.min(cap - model.len()));
+                model.extend(values[..pushed].iter().copied());
             }
             6 => {
-                let mut out = vec![make(0); rng.below(span / 2)];
-                let n = queue.pop_bulk_into(&mut out);
-                let expected: Vec<T> = model.drain(..out.len().min(model.len())).collect();
-                assert_eq!(&out[..n], &expected[..]);
+                let len = rng.below(span / 2);
+                check_pop_slice(|out| queue.pop_slice(out), &mut model, len, make(0));
             }
-            7 => {
-                let n = rng.below(span / 2);
-                assert_eq!(queue.consume(n), n.min(model.len()));
-                model.drain(..n.min(model.len()));
-            }
+            7 => check_consume(|n| queue.consume(n), &mut model, rng.below(span / 2)),
             8 | 9 => {
                 let free = queue.writable();
                 assert_eq!(free.len(), cap - model.len());
@@ -132,35 +122,41 @@ fn model_24_byte_elements() {
 }
 
 #[test]
-fn push_bulk_is_all_or_nothing_and_fills_exactly() {
+fn push_all_is_all_or_nothing_and_fills_exactly() {
     let mut queue = PicoQueue::<u32>::with_capacity(1).expect("queue");
     let cap = queue.capacity();
     // Wrap the queue first, so the bulk push crosses the physical end.
-    queue.push_bulk(&vec![0; cap - 3]).expect("fits");
+    queue.push_all(&vec![0; cap - 3]).expect("fits");
     queue.consume(cap - 3);
-    let before = queue.view().to_vec();
+    let before = queue.readable().to_vec();
     let too_many: Vec<u32> = (0..=cap as u32).collect();
-    let err = queue.push_bulk(&too_many).unwrap_err();
+    let err = queue.push_all(&too_many).unwrap_err();
     assert_eq!(
         err,
-        Full {
+        InsufficientSpace {
             needed: cap + 1,
             free: cap
         }
     );
-    assert_eq!(queue.view(), &before[..]);
+    assert_eq!(queue.readable(), &before[..]);
     let exactly: Vec<u32> = (0..cap as u32).collect();
-    queue.push_bulk(&exactly).expect("exactly capacity fits");
+    queue.push_all(&exactly).expect("exactly capacity fits");
     assert!(queue.is_full());
-    assert_eq!(queue.view(), &exactly[..]);
-    assert_eq!(queue.push_bulk(&[]), Ok(()));
-    assert_eq!(queue.push_bulk(&[1]), Err(Full { needed: 1, free: 0 }));
+    assert_eq!(queue.readable(), &exactly[..]);
+    assert_eq!(queue.push_all(&[]), Ok(()));
+    assert_eq!(
+        queue.push_all(&[1]),
+        Err(InsufficientSpace { needed: 1, free: 0 })
+    );
 }
 
 #[test]
-fn full_is_a_std_error() {
-    let err: Box<dyn std::error::Error> = Box::new(Full { needed: 5, free: 2 });
-    assert_eq!(err.to_string(), "queue full: 5 elements needed, 2 free");
+fn insufficient_space_is_a_std_error() {
+    let err: Box<dyn std::error::Error> = Box::new(InsufficientSpace { needed: 5, free: 2 });
+    assert_eq!(
+        err.to_string(),
+        "insufficient space: 5 elements needed, 2 free"
+    );
 }
 
 #[test]
@@ -172,8 +168,8 @@ fn writable_commit_clamps() {
     free.fill(9);
     assert_eq!(queue.commit(cap + 10), cap - 1);
     assert!(queue.is_full());
-    assert_eq!(queue.view()[0], 7);
-    assert!(queue.view()[1..].iter().all(|&v| v == 9));
+    assert_eq!(queue.readable()[0], 7);
+    assert!(queue.readable()[1..].iter().all(|&v| v == 9));
     assert_eq!(queue.commit(1), 0);
 }
 
@@ -244,7 +240,11 @@ fn every_element_dropped_exactly_once() {
                     }
                 }
             }
-            assert!(queue.view().iter().map(|t| t.id).eq(model.iter().copied()));
+            assert!(queue
+                .readable()
+                .iter()
+                .map(|t| t.id)
+                .eq(model.iter().copied()));
         }
         assert_eq!(drops.get() + queue.len(), created);
         drop(queue);
@@ -255,6 +255,6 @@ fn every_element_dropped_exactly_once() {
 #[test]
 fn debug_lists_the_elements() {
     let mut queue = PicoQueue::<u8>::with_capacity(4).expect("queue");
-    queue.push_bulk(&[1, 2]).unwrap();
+    queue.push_all(&[1, 2]).unwrap();
     assert_eq!(format!("{queue:?}"), "[1, 2]");
 }

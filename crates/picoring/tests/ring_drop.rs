@@ -106,12 +106,22 @@ fn move_head_near_end(ring: &mut PicoRing<Tracked>, log: &Rc<DropLog>, k: usize)
     }
 }
 
-#[test]
-fn pop_hands_over_ownership() {
+/// Runs `scenario` on a new ring and drop log on every backend, then drops the ring: every
+/// element made must then have been dropped exactly once.
+fn each_backend(scenario: impl Fn(&mut PicoRing<Tracked>, &Rc<DropLog>)) {
     for options in backends() {
         let log = DropLog::new();
         let mut ring = ring(&options);
-        push_new(&mut ring, &log, 10);
+        scenario(&mut ring, &log);
+        drop(ring);
+        log.assert_all_dropped_once();
+    }
+}
+
+#[test]
+fn pop_hands_over_ownership() {
+    each_backend(|ring, log| {
+        push_new(ring, log, 10);
         let first = ring.pop().expect("element");
         assert_eq!(log.total(), 0, "pop must not drop");
         assert_eq!(first.id, 0);
@@ -120,35 +130,27 @@ fn pop_hands_over_ownership() {
         while let Some(e) = ring.pop() {
             drop(e);
         }
-        drop(ring);
-        log.assert_all_dropped_once();
-    }
+    });
 }
 
 #[test]
 fn push_when_full_gives_the_value_back() {
-    for options in backends() {
-        let log = DropLog::new();
-        let mut ring = ring(&options);
+    each_backend(|ring, log| {
         let free = ring.free_len();
-        push_new(&mut ring, &log, free);
+        push_new(ring, log, free);
         let refused = ring.push(log.make()).expect_err("full");
         assert_eq!(log.total(), 0);
         assert_eq!(refused.id, ring.capacity());
         drop(refused);
-        drop(ring);
-        log.assert_all_dropped_once();
-    }
+    });
 }
 
 #[test]
 fn consume_and_clear_drop_wrapped_elements() {
-    for options in backends() {
-        let log = DropLog::new();
-        let mut ring = ring(&options);
-        move_head_near_end(&mut ring, &log, 3);
+    each_backend(|ring, log| {
+        move_head_near_end(ring, log, 3);
         let before = log.total();
-        push_new(&mut ring, &log, 10);
+        push_new(ring, log, 10);
         // Drops the 3 before the physical end and 2 after it.
         assert_eq!(ring.consume(5), 5);
         assert_eq!(log.total(), before + 5);
@@ -159,17 +161,15 @@ fn consume_and_clear_drop_wrapped_elements() {
         assert!(ring.is_empty());
         log.assert_all_dropped_once();
         // The ring is usable after clear.
-        push_new(&mut ring, &log, 1);
+        push_new(ring, log, 1);
         assert_eq!(ring.consume(usize::MAX), 1);
         log.assert_all_dropped_once();
-    }
+    });
 }
 
 #[test]
 fn push_overwrite_and_extend_evict_exactly_once() {
-    for options in backends() {
-        let log = DropLog::new();
-        let mut ring = ring(&options);
+    each_backend(|ring, log| {
         let cap = ring.capacity();
         for _ in 0..cap {
             assert!(ring.push_overwrite(log.make()).is_none());
@@ -191,18 +191,14 @@ fn push_overwrite_and_extend_evict_exactly_once() {
         assert_eq!(ring.len(), cap);
         assert_eq!(ring.back().map(|e| e.id), Some(log.created() - 1));
         log.assert_none_dropped_twice();
-        drop(ring);
-        log.assert_all_dropped_once();
-    }
+    });
 }
 
 #[test]
 fn replacing_elements_in_place_drops_the_old_ones() {
-    for options in backends() {
-        let log = DropLog::new();
-        let mut ring = ring(&options);
-        move_head_near_end(&mut ring, &log, 2);
-        push_new(&mut ring, &log, 6);
+    each_backend(|ring, log| {
+        move_head_near_end(ring, log, 2);
+        push_new(ring, log, 6);
         let first_id = ring.front().expect("element").id;
         // Assignments drop the old value; elements on both sides of the physical end.
         for i in 0..6 {
@@ -215,39 +211,29 @@ fn replacing_elements_in_place_drops_the_old_ones() {
         assert_eq!(popped.id, first_id + 6);
         drop(popped);
         log.assert_none_dropped_twice();
-        drop(ring);
-        log.assert_all_dropped_once();
-    }
+    });
 }
 
 #[test]
 fn ring_drop_drops_wrapped_contents() {
-    for options in backends() {
-        for fill in [0, 1, 5] {
-            let log = DropLog::new();
-            let mut ring = ring(&options);
-            move_head_near_end(&mut ring, &log, 2);
-            push_new(&mut ring, &log, fill);
-            drop(ring);
-            log.assert_all_dropped_once();
-        }
-        // A full ring, wrapped.
-        let log = DropLog::new();
-        let mut ring = ring(&options);
-        move_head_near_end(&mut ring, &log, 1);
-        let free = ring.free_len();
-        push_new(&mut ring, &log, free);
-        drop(ring);
-        log.assert_all_dropped_once();
+    for fill in [0, 1, 5] {
+        each_backend(|ring, log| {
+            move_head_near_end(ring, log, 2);
+            push_new(ring, log, fill);
+        });
     }
+    // A full ring, wrapped.
+    each_backend(|ring, log| {
+        move_head_near_end(ring, log, 1);
+        let free = ring.free_len();
+        push_new(ring, log, free);
+    });
 }
 
 #[test]
 fn panicking_destructor_in_consume_drops_the_rest_once() {
-    for options in backends() {
-        let log = DropLog::new();
-        let mut ring = ring(&options);
-        move_head_near_end(&mut ring, &log, 2);
+    each_backend(|ring, log| {
+        move_head_near_end(ring, log, 2);
         for i in 0..6 {
             let mut e = log.make();
             e.panic_on_drop = i == 1;
@@ -260,9 +246,7 @@ fn panicking_destructor_in_consume_drops_the_rest_once() {
         log.assert_none_dropped_twice();
         let alive: Vec<usize> = ring.iter().map(|e| e.id).collect();
         assert_eq!(alive, [log.created() - 2, log.created() - 1]);
-        drop(ring);
-        log.assert_all_dropped_once();
-    }
+    });
 }
 
 /// Random operations with a model of ids: whatever happens, every element is dropped once.

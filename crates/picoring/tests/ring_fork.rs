@@ -231,14 +231,14 @@ fn every_ring_type_is_a_private_copy_in_the_child() {
         let mut ring = wrapped_ring(backend, DATA);
         let mut queue = PicoQueue::<u64>::with_options(1, &opts).unwrap();
         let qcap = queue.capacity();
-        queue.push_bulk(&vec![0; qcap - 100]).unwrap();
+        queue.push_all(&vec![0; qcap - 100]).unwrap();
         assert_eq!(queue.consume(qcap - 100), qcap - 100);
-        queue.push_bulk(&words).unwrap(); // wraps: 200 of them past the physical end
+        queue.push_all(&words).unwrap(); // wraps: 200 of them past the physical end
         let mut stream = PicoByteStream::with_options(1, &opts).unwrap();
         let scap = stream.capacity();
-        assert_eq!(stream.write(&vec![0; scap - 10]), scap - 10);
+        assert_eq!(stream.push_slice(&vec![0; scap - 10]), scap - 10);
         assert_eq!(stream.consume(scap - 10), scap - 10);
-        assert_eq!(stream.write(DATA), DATA.len());
+        assert_eq!(stream.push_slice(DATA), DATA.len());
         let (mut tx, mut rx) = wrapped_ring::<u32>(backend, &[1, 2, 3, 4, 5, 6]).split();
         let (mtx, mut mrx) = mpsc::channel_with_options(4096, &opts).unwrap();
         mtx.send(b"first record").unwrap();
@@ -273,8 +273,8 @@ fn every_ring_type_is_a_private_copy_in_the_child() {
         let mut expected = DATA.to_vec();
         expected.push(b'P');
         assert_eq!(ring.readable(), expected, "{backend:?}");
-        assert_eq!(queue.view(), &words[1..], "{backend:?}");
-        assert_eq!(stream.peek(), &DATA[1..], "{backend:?}");
+        assert_eq!(queue.readable(), &words[1..], "{backend:?}");
+        assert_eq!(stream.readable(), &DATA[1..], "{backend:?}");
         assert_eq!(rx.readable(), [1, 2, 3, 4, 5, 6, 99], "{backend:?}");
         for expected in [&b"first record"[..], b"second record", b"parent record"] {
             assert_eq!(&*mrx.try_recv().unwrap(), expected, "{backend:?}");
@@ -301,13 +301,16 @@ fn child_uses_everything(
     let qcap = queue.capacity();
     let scap = stream.capacity();
     // What the parent held at the fork.
-    let inherited = first_failure(&[
-        ring.readable() == DATA,
-        queue.view() == &words[..],
-        stream.peek() == DATA,
-        rx.readable() == [1, 2, 3, 4, 5, 6],
-        list.as_slice() == &words[..],
-    ]);
+    let mut as_at_fork = || {
+        vec![
+            ring.readable() == DATA,
+            queue.readable() == &words[..],
+            stream.readable() == DATA,
+            rx.readable() == [1, 2, 3, 4, 5, 6],
+            list.as_slice() == &words[..],
+        ]
+    };
+    let inherited = first_failure(&as_at_fork());
     if inherited != 0 {
         return inherited;
     }
@@ -315,14 +318,9 @@ fn child_uses_everything(
     if !parent_wrote.wait() {
         return 10;
     }
-    let unchanged = first_failure(&[
-        ring.readable() == DATA,
-        queue.view() == &words[..],
-        stream.peek() == DATA,
-        rx.readable() == [1, 2, 3, 4, 5, 6],
-        list.as_slice() == &words[..],
-        mrx.try_recv().is_some_and(|r| *r == *b"first record"),
-    ]);
+    let mut unchanged = as_at_fork();
+    unchanged.push(mrx.try_recv().is_some_and(|r| *r == *b"first record"));
+    let unchanged = first_failure(&unchanged);
     if unchanged != 0 {
         return 10 + unchanged;
     }
@@ -332,14 +330,14 @@ fn child_uses_everything(
     let wrapped_ok = ring.readable().len() == ring.capacity()
         && ring.readable()[..DATA.len()] == *DATA
         && ring.readable()[DATA.len()..] == child_data[..];
-    queue.pop_bulk(300);
+    queue.consume(300);
     let refill: Vec<u64> = (1000..1000 + qcap as u64).collect();
-    let queue_ok = queue.push_bulk(&refill).is_ok() && queue.view() == &refill[..];
+    let queue_ok = queue.push_all(&refill).is_ok() && queue.readable() == &refill[..];
     let mut out = vec![0; DATA.len()];
-    let stream_ok = stream.read(&mut out) == DATA.len()
+    let stream_ok = stream.pop_slice(&mut out) == DATA.len()
         && out == DATA
-        && stream.write(&vec![b's'; scap]) == scap
-        && stream.peek() == vec![b's'; scap];
+        && stream.push_slice(&vec![b's'; scap]) == scap
+        && stream.readable() == vec![b's'; scap];
     let spsc_ok = tx.push(7).is_ok()
         && rx.pop_slice(&mut [0; 6]) == 6
         && rx.pop() == Some(7)

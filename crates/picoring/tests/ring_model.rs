@@ -440,27 +440,20 @@ fn run_all<T: Elem>(salt: u64) {
     }
 }
 
-#[test]
-fn model_u8() {
-    run_all::<u8>(1);
+/// One test per element type, each with its own salt for the seeds.
+macro_rules! model_tests {
+    ($($test:ident => $ty:ty, $salt:literal;)*) => { $(
+        #[test]
+        fn $test() {
+            run_all::<$ty>($salt);
+        }
+    )* };
 }
 
-#[test]
-fn model_3_byte_elements() {
-    run_all::<[u8; 3]>(3);
-}
-
-#[test]
-fn model_u64() {
-    run_all::<u64>(8);
-}
-
-#[test]
-fn model_12_byte_elements() {
-    run_all::<[u32; 3]>(12);
-}
-
-#[test]
-fn model_24_byte_elements() {
-    run_all::<[u64; 3]>(24);
+model_tests! {
+    model_u8 => u8, 1;
+    model_3_byte_elements => [u8; 3], 3;
+    model_u64 => u64, 8;
+    model_12_byte_elements => [u32; 3], 12;
+    model_24_byte_elements => [u64; 3], 24;
 }

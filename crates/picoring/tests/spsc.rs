@@ -214,21 +214,13 @@ fn stream(total: u64, capacity: usize, options: &MirrorOptions, seed: u64) {
 #[test]
 fn two_threads_stream_with_checksum() {
     // 1 GiB in release builds; `make test` runs debug builds, where 24 MiB keeps it quick.
-    let total = if cfg!(debug_assertions) {
-        24 << 20
-    } else {
-        1 << 30
-    };
+    let total = common::debug_or_release(24 << 20, 1 << 30);
     stream(total, 1 << 16, &MirrorOptions::new(), 7);
 }
 
 #[test]
 fn two_threads_stream_small_ring_software_backend() {
-    let total = if cfg!(debug_assertions) {
-        4 << 20
-    } else {
-        256 << 20
-    };
+    let total = common::debug_or_release(4 << 20, 256 << 20);
     stream(total, 1, &software(), 11);
 }
 

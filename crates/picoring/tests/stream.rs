@@ -8,7 +8,7 @@ use picoring::mirror::MirrorOptions;
 use picoring::{FrameError, LengthPrefix, PicoByteStream};
 
 mod common;
-use common::{backends, Rng};
+use common::{backends, bulk_span, check_consume, check_pop_slice, Rng};
 
 /// Bytes from a small alphabet, so delimiters and short length prefixes are common.
 fn random_bytes(rng: &mut Rng, n: usize) -> Vec<u8> {
@@ -25,15 +25,6 @@ fn some_random_bytes(rng: &mut Rng, bound: usize) -> Vec<u8> {
 
 /// Model steps: fewer under Miri, which runs the same checks a thousand times slower.
 const STEPS: usize = if cfg!(miri) { 150 } else { 3000 };
-
-/// The largest bulk operation in a model run: smaller under Miri.
-fn bulk_span(cap: usize) -> usize {
-    if cfg!(miri) {
-        cap.min(256)
-    } else {
-        cap
-    }
-}
 
 const PREFIXES: [LengthPrefix; 5] = [
     LengthPrefix::U8,
@@ -135,21 +126,15 @@ fn run_model(seed: u64, options: &MirrorOptions) {
         match rng.below(16) {
             0..=2 => {
                 let data = some_random_bytes(&mut rng, span / 3);
-                let n = stream.write(&data);
+                let n = stream.push_slice(&data);
                 assert_eq!(n, data.len().min(cap - model.len()));
                 model.extend(&data[..n]);
             }
             3 => {
-                let mut out = vec![0; rng.below(span / 2)];
-                let n = stream.read(&mut out);
-                let expected: Vec<u8> = model.drain(..out.len().min(model.len())).collect();
-                assert_eq!(&out[..n], &expected[..]);
+                let len = rng.below(span / 2);
+                check_pop_slice(|out| stream.pop_slice(out), &mut model, len, 0);
             }
-            4 => {
-                let n = rng.below(span / 4);
-                assert_eq!(stream.consume(n), n.min(model.len()));
-                model.drain(..n.min(model.len()));
-            }
+            4 => check_consume(|n| stream.consume(n), &mut model, rng.below(span / 4)),
             5 | 6 => {
                 let delim = [b';', b'\n', b'z', b'q'][rng.below(4)];
                 let got = stream.read_until(delim).map(<[u8]>::to_vec);
@@ -236,9 +221,9 @@ fn run_model(seed: u64, options: &MirrorOptions) {
                 }
             }
         }
-        assert_eq!(stream.available_to_read(), model.len());
-        assert_eq!(stream.available_to_write(), cap - model.len());
-        assert!(stream.peek().iter().eq(model.iter()), "step {step}");
+        assert_eq!(stream.len(), model.len());
+        assert_eq!(stream.free_len(), cap - model.len());
+        assert!(stream.readable().iter().eq(model.iter()), "step {step}");
     }
 }
 
@@ -254,7 +239,7 @@ fn model_against_vecdeque() {
 /// A stream whose next byte goes `offset` bytes into the physical buffer.
 fn stream_at(offset: usize, options: &MirrorOptions) -> PicoByteStream {
     let mut stream = PicoByteStream::with_options(1, options).expect("stream");
-    assert_eq!(stream.write(&vec![0xEE; offset]), offset);
+    assert_eq!(stream.push_slice(&vec![0xEE; offset]), offset);
     assert_eq!(stream.consume(offset), offset);
     stream
 }
@@ -280,7 +265,7 @@ fn at_each_wrap_offset(mut check: impl FnMut(PicoByteStream, usize)) {
 fn delimited_frames_straddling_the_wrap_come_back_whole() {
     at_each_wrap_offset(|mut stream, offset| {
         let cap = stream.capacity();
-        stream.write(b"first line\nsecond;frame;");
+        stream.push_slice(b"first line\nsecond;frame;");
         assert_eq!(stream.next_line(), Some(&b"first line\n"[..]));
         assert_eq!(stream.read_until(b';'), Some(&b"second;"[..]));
         assert_eq!(stream.read_until(b';'), Some(&b"frame;"[..]));
@@ -289,9 +274,9 @@ fn delimited_frames_straddling_the_wrap_come_back_whole() {
         // A frame of exactly the capacity, delimiter last.
         let mut frame: Vec<u8> = (0..cap).map(|i| b'a' + (i % 26) as u8).collect();
         frame[cap - 1] = b'\n';
-        assert_eq!(stream.write(&frame), cap);
+        assert_eq!(stream.push_slice(&frame), cap);
         assert_eq!(stream.next_line(), Some(&frame[..]), "offset {offset}");
-        assert_eq!(stream.available_to_read(), 0);
+        assert_eq!(stream.len(), 0);
     });
 }
 
@@ -311,9 +296,9 @@ fn length_prefixed_frames_straddling_the_wrap_come_back_whole() {
         let cap = stream.capacity();
         for prefix in PREFIXES {
             let payload: Vec<u8> = (0..200u8).collect();
-            stream.write(&encode(prefix, payload.len()));
-            stream.write(&payload);
-            stream.write(&encode(prefix, 0));
+            stream.push_slice(&encode(prefix, payload.len()));
+            stream.push_slice(&payload);
+            stream.push_slice(&encode(prefix, 0));
             assert_eq!(stream.next_frame(prefix), Ok(Some(&payload[..])));
             assert_eq!(stream.next_frame(prefix), Ok(Some(&[][..])));
             assert_eq!(stream.next_frame(prefix), Ok(None));
@@ -324,11 +309,11 @@ fn length_prefixed_frames_straddling_the_wrap_come_back_whole() {
             let prefix_limit = (u64::from(u32::MAX) >> (32 - 8 * w)) as usize;
             if biggest <= prefix_limit {
                 let payload: Vec<u8> = (0..biggest).map(|i| (i * 7) as u8).collect();
-                stream.write(&encode(prefix, biggest));
-                assert_eq!(stream.write(&payload), biggest);
+                stream.push_slice(&encode(prefix, biggest));
+                assert_eq!(stream.push_slice(&payload), biggest);
                 let frame = stream.next_frame(prefix);
                 assert_eq!(frame, Ok(Some(&payload[..])), "offset {offset}");
-                assert_eq!(stream.available_to_read(), 0);
+                assert_eq!(stream.len(), 0);
             }
         }
     });
@@ -339,21 +324,21 @@ fn a_frame_that_never_completes_leaves_the_stream_alone() {
     let mut stream = stream_at(100, &MirrorOptions::new());
     let cap = stream.capacity();
     let no_newline = vec![b'x'; cap];
-    assert_eq!(stream.write(&no_newline), cap);
+    assert_eq!(stream.push_slice(&no_newline), cap);
     for _ in 0..3 {
         assert_eq!(stream.next_line(), None);
         assert_eq!(stream.read_until(b';'), None);
     }
-    assert_eq!(stream.available_to_read(), cap);
-    assert_eq!(stream.available_to_write(), 0);
-    assert_eq!(stream.peek(), &no_newline[..]);
+    assert_eq!(stream.len(), cap);
+    assert_eq!(stream.free_len(), 0);
+    assert_eq!(stream.readable(), &no_newline[..]);
 
     // An incomplete length-prefixed frame: prefix says 100, only 50 bytes follow.
     let mut stream = stream_at(cap - 1, &MirrorOptions::new());
-    stream.write(&100u16.to_be_bytes());
-    stream.write(&[1; 50]);
+    stream.push_slice(&100u16.to_be_bytes());
+    stream.push_slice(&[1; 50]);
     assert_eq!(stream.next_frame(LengthPrefix::U16_BE), Ok(None));
-    assert_eq!(stream.available_to_read(), 52);
+    assert_eq!(stream.len(), 52);
 }
 
 #[test]
@@ -361,7 +346,7 @@ fn a_prefix_larger_than_capacity_is_an_error_not_a_hang() {
     let mut stream = stream_at(4, &MirrorOptions::new());
     let cap = stream.capacity();
     let too_long = cap - 4 + 1;
-    stream.write(&(too_long as u32).to_le_bytes());
+    stream.push_slice(&(too_long as u32).to_le_bytes());
     let err = stream.next_frame(LengthPrefix::U32_LE).unwrap_err();
     assert_eq!(
         err,
@@ -370,17 +355,13 @@ fn a_prefix_larger_than_capacity_is_an_error_not_a_hang() {
             max: cap - 4
         }
     );
-    assert_eq!(
-        stream.available_to_read(),
-        4,
-        "the stream is left unchanged"
-    );
+    assert_eq!(stream.len(), 4, "the stream is left unchanged");
     let io_err: io::Error = err.into();
     assert_eq!(io_err.kind(), io::ErrorKind::InvalidData);
 
     // A smaller limit set by the caller wins.
     let mut stream = stream_at(0, &MirrorOptions::new());
-    stream.write(&[0, 0, 0, 10]);
+    stream.push_slice(&[0, 0, 0, 10]);
     assert_eq!(
         stream.next_frame(LengthPrefix::U32_BE.with_max_len(9)),
         Err(FrameError::TooLong { len: 10, max: 9 })
@@ -395,17 +376,17 @@ fn a_prefix_larger_than_capacity_is_an_error_not_a_hang() {
 fn polling_byte_by_byte_and_switching_delimiters() {
     let mut stream = stream_at(4090, &MirrorOptions::new());
     for &byte in b"slowly arriving line" {
-        stream.write(&[byte]);
+        stream.push_slice(&[byte]);
         assert_eq!(stream.next_line(), None);
     }
-    stream.write(b"\n");
+    stream.push_slice(b"\n");
     assert_eq!(stream.next_line(), Some(&b"slowly arriving line\n"[..]));
 
     // A failed search for one delimiter must not hide another delimiter.
-    stream.write(b"ab,cd");
+    stream.push_slice(b"ab,cd");
     assert_eq!(stream.read_until(b';'), None);
     assert_eq!(stream.read_until(b','), Some(&b"ab,"[..]));
-    stream.write(b";");
+    stream.push_slice(b";");
     assert_eq!(stream.read_until(b';'), Some(&b"cd;"[..]));
 }
 
@@ -422,7 +403,7 @@ fn fill_from_and_drain_to_make_one_call_each() {
     // One read fills all free space, across the wrap point.
     assert_eq!(stream.fill_from(&mut reader).unwrap(), cap);
     assert_eq!(reader.calls, 1);
-    assert_eq!(stream.peek(), &data[..cap]);
+    assert_eq!(stream.readable(), &data[..cap]);
     // Full: the reader is not called at all.
     assert_eq!(stream.fill_from(&mut reader).unwrap(), 0);
     assert_eq!(reader.calls, 1);
@@ -456,12 +437,12 @@ fn io_errors_pass_through_and_change_nothing() {
         }
     }
     let mut stream = PicoByteStream::with_capacity(64).unwrap();
-    stream.write(b"kept");
+    stream.push_slice(b"kept");
     let err = stream.fill_from(&mut Failing).unwrap_err();
     assert_eq!(err.kind(), io::ErrorKind::Interrupted);
     let err = stream.drain_to(&mut Failing).unwrap_err();
     assert_eq!(err.kind(), io::ErrorKind::BrokenPipe);
-    assert_eq!(stream.peek(), b"kept");
+    assert_eq!(stream.readable(), b"kept");
 }
 
 #[test]
@@ -473,10 +454,10 @@ fn a_lying_reader_cannot_overrun() {
         }
     }
     let mut stream = PicoByteStream::with_capacity(64).unwrap();
-    stream.write(b"abc");
+    stream.push_slice(b"abc");
     let cap = stream.capacity();
     assert_eq!(stream.fill_from(&mut Liar).unwrap(), cap - 3);
-    assert_eq!(stream.available_to_read(), cap);
+    assert_eq!(stream.len(), cap);
 }
 
 #[test]
@@ -485,7 +466,7 @@ fn write_all_reports_write_zero_when_full() {
     let cap = stream.capacity();
     let err = stream.write_all(&vec![0; cap + 1]).unwrap_err();
     assert_eq!(err.kind(), io::ErrorKind::WriteZero);
-    assert_eq!(stream.available_to_read(), cap);
+    assert_eq!(stream.len(), cap);
 }
 
 #[cfg(feature = "bytes")]

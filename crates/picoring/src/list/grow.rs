@@ -23,9 +23,10 @@ impl<T> PicoList<T> {
     /// assert!(list.try_push(String::from("kept")).is_ok());
     /// let (back, err) = list.try_push(String::from("refused")).unwrap_err();
     /// assert_eq!(back, "refused");
-    /// println!("{err}");
+    /// assert!(matches!(err, picoring::Error::ReservationExhausted { max_capacity: 1 }));
     /// // To propagate only the error with `?`: drop the value.
-    /// let _ = list.try_push(String::new()).map_err(|(_, err)| err);
+    /// let pushed: Result<(), picoring::Error> = list.try_push(String::new()).map_err(|(_, e)| e);
+    /// assert!(pushed.is_err());
     /// # Ok::<(), picoring::Error>(())
     /// ```
     #[inline]

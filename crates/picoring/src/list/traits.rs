@@ -29,7 +29,7 @@ impl<T, I: SliceIndex<[T]>> Index<I> for PicoList<T> {
     /// Indexes like a slice.
     ///
     /// # Panics
-    /// When the index is out of bounds, as a slice does; use [`PicoList::get`] to avoid that.
+    /// When the index is out of bounds, as a slice does; use [`get`](slice::get) to avoid that.
     #[inline]
     fn index(&self, index: I) -> &I::Output {
         &self.as_slice()[index]

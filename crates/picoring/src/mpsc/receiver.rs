@@ -249,9 +249,7 @@ impl Drop for Receiver {
 
 impl fmt::Debug for Receiver {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Receiver")
-            .field("capacity", &self.shared.size)
-            .finish_non_exhaustive()
+        self.shared.fmt_end("Receiver", f)
     }
 }
 

@@ -255,9 +255,7 @@ impl Drop for Sender {
 
 impl fmt::Debug for Sender {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Sender")
-            .field("capacity", &self.shared.size)
-            .finish_non_exhaustive()
+        self.shared.fmt_end("Sender", f)
     }
 }
 

@@ -5,7 +5,7 @@ use std::mem;
 use std::ptr;
 use std::time::Duration;
 
-use super::{Shared, WaitError};
+use super::{Shared, Side, WaitError};
 use crate::mirror::Backend;
 use crate::sync::{Arc, Ordering};
 
@@ -75,8 +75,11 @@ impl<T> Consumer<T> {
     /// # Examples
     ///
     /// ```
-    /// let (_tx, rx) = picoring::spsc::channel::<u8>(1)?;
-    /// println!("{:?}", rx.backend());
+    /// use picoring::mirror::{Backend, MirrorOptions};
+    ///
+    /// let software = MirrorOptions::new().backend(Backend::Software);
+    /// let (_tx, rx) = picoring::PicoRing::<u8>::with_options(1, &software)?.split();
+    /// assert_eq!(rx.backend(), Backend::Software);
     /// # Ok::<(), picoring::Error>(())
     /// ```
     pub fn backend(&self) -> Backend {
@@ -121,7 +124,7 @@ impl<T> Consumer<T> {
     /// # Ok::<(), picoring::Error>(())
     /// ```
     pub fn is_abandoned(&self) -> bool {
-        !self.shared.producer_alive.load(Ordering::Acquire)
+        self.shared.is_abandoned(Side::Consumer)
     }
 
     /// Queued elements, reading the producer's position only when the cached one shows fewer
@@ -246,11 +249,8 @@ impl<T> Consumer<T> {
         if queued >= min {
             return Ok(queued);
         }
-        let (shared, head) = (&*self.shared, self.head);
-        let outcome = super::sleep_until(&shared.data_ready, timeout, || {
-            readable_or_closed(shared, head, min)
-        });
-        self.cached_tail = shared.tail.load(Ordering::Acquire);
+        let (outcome, tail) = self.shared.wait(Side::Consumer, self.head, min, timeout);
+        self.cached_tail = tail;
         outcome
     }
 
@@ -267,11 +267,10 @@ impl<T> Consumer<T> {
             self.idle_polls = 0;
             return std::task::Poll::Ready(Ok(queued));
         }
-        let (shared, head) = (&*self.shared, self.head);
-        let outcome = super::poll_slow(&mut self.idle_polls, cx, &shared.data_ready, || {
-            readable_or_closed(shared, head, 1)
-        });
-        self.cached_tail = shared.tail.load(Ordering::Acquire);
+        let (outcome, tail) = self
+            .shared
+            .poll(Side::Consumer, self.head, &mut self.idle_polls, cx);
+        self.cached_tail = tail;
         outcome
     }
 
@@ -414,29 +413,6 @@ impl<T: Copy> Consumer<T> {
     }
 }
 
-/// The consumer's wake condition: `Some(Ok(queued))` once at least `min` elements from `head`
-/// are queued, `Some(Err(Disconnected))` once fewer are and the producer is gone.
-fn readable_or_closed<T>(
-    shared: &Shared<T>,
-    head: usize,
-    min: usize,
-) -> Option<Result<usize, WaitError>> {
-    let queued = shared.distance(head, shared.tail.load(Ordering::Acquire));
-    if queued >= min {
-        Some(Ok(queued))
-    } else if !shared.producer_alive.load(Ordering::Acquire) {
-        // The producer's last publish happened before it cleared the flag: look again.
-        let queued = shared.distance(head, shared.tail.load(Ordering::Acquire));
-        Some(if queued >= min {
-            Ok(queued)
-        } else {
-            Err(WaitError::Disconnected)
-        })
-    } else {
-        None
-    }
-}
-
 /// Releases slots when dropped, also during unwinding.
 struct ReleaseOnDrop<'a, T> {
     consumer: &'a mut Consumer<T>,
@@ -451,16 +427,12 @@ impl<T> Drop for ReleaseOnDrop<'_, T> {
 
 impl<T> Drop for Consumer<T> {
     fn drop(&mut self) {
-        self.shared.consumer_alive.store(false, Ordering::Release);
-        self.shared.space_ready.notify();
+        self.shared.end_dropped(Side::Consumer);
     }
 }
 
 impl<T> fmt::Debug for Consumer<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Consumer")
-            .field("capacity", &self.shared.cap)
-            .field("head", &self.head)
-            .finish_non_exhaustive()
+        self.shared.fmt_end(Side::Consumer, self.head, f)
     }
 }

@@ -4,7 +4,7 @@ use std::fmt;
 use std::ptr;
 use std::time::Duration;
 
-use super::{Shared, WaitError};
+use super::{Shared, Side, WaitError};
 use crate::mirror::Backend;
 use crate::sync::{Arc, Ordering};
 use crate::Pod;
@@ -64,8 +64,11 @@ impl<T> Producer<T> {
     /// # Examples
     ///
     /// ```
-    /// let (tx, _rx) = picoring::spsc::channel::<u8>(1)?;
-    /// println!("{:?}", tx.backend());
+    /// use picoring::mirror::{Backend, MirrorOptions};
+    ///
+    /// let software = MirrorOptions::new().backend(Backend::Software);
+    /// let (tx, _rx) = picoring::PicoRing::<u8>::with_options(1, &software)?.split();
+    /// assert_eq!(tx.backend(), Backend::Software);
     /// # Ok::<(), picoring::Error>(())
     /// ```
     pub fn backend(&self) -> Backend {
@@ -98,7 +101,7 @@ impl<T> Producer<T> {
     /// # Ok::<(), picoring::Error>(())
     /// ```
     pub fn is_abandoned(&self) -> bool {
-        !self.shared.consumer_alive.load(Ordering::Acquire)
+        self.shared.is_abandoned(Side::Producer)
     }
 
     /// Free slots, reading the consumer's position only when the cached one shows fewer than
@@ -207,11 +210,8 @@ impl<T> Producer<T> {
         if self.is_closed() {
             return Err(WaitError::Disconnected);
         }
-        let (shared, tail) = (&*self.shared, self.tail);
-        let outcome = super::sleep_until(&shared.space_ready, timeout, || {
-            writable_or_abandoned(shared, tail, min)
-        });
-        self.cached_head = shared.head.load(Ordering::Acquire);
+        let (outcome, head) = self.shared.wait(Side::Producer, self.tail, min, timeout);
+        self.cached_head = head;
         outcome
     }
 
@@ -228,11 +228,10 @@ impl<T> Producer<T> {
             self.idle_polls = 0;
             return std::task::Poll::Ready(Ok(free));
         }
-        let (shared, tail) = (&*self.shared, self.tail);
-        let outcome = super::poll_slow(&mut self.idle_polls, cx, &shared.space_ready, || {
-            writable_or_abandoned(shared, tail, 1)
-        });
-        self.cached_head = shared.head.load(Ordering::Acquire);
+        let (outcome, head) = self
+            .shared
+            .poll(Side::Producer, self.tail, &mut self.idle_polls, cx);
+        self.cached_head = head;
         outcome
     }
 
@@ -244,8 +243,7 @@ impl<T> Producer<T> {
         // A cached consumer position a whole ring behind `tail` reads as "full", which sends
         // every push to the slow path of `free_at_least`, where the closed flag refuses it.
         self.cached_head = self.shared.advance(self.tail, self.shared.cap);
-        self.shared.producer_alive.store(false, Ordering::Release);
-        self.shared.data_ready.notify();
+        self.shared.end_dropped(Side::Producer);
     }
 
     /// Whether [`close`](Self::close) was called (only this end clears the flag before it drops).
@@ -371,35 +369,14 @@ impl<T: Pod> Producer<T> {
     }
 }
 
-/// The producer's wake condition: `Some(Ok(free))` once at least `min` slots from `tail` are
-/// free, `Some(Err(Disconnected))` once fewer are and the consumer is gone.
-fn writable_or_abandoned<T>(
-    shared: &Shared<T>,
-    tail: usize,
-    min: usize,
-) -> Option<Result<usize, WaitError>> {
-    let free = shared.cap - shared.distance(shared.head.load(Ordering::Acquire), tail);
-    if free >= min {
-        Some(Ok(free))
-    } else if !shared.consumer_alive.load(Ordering::Acquire) {
-        Some(Err(WaitError::Disconnected))
-    } else {
-        None
-    }
-}
-
 impl<T> Drop for Producer<T> {
     fn drop(&mut self) {
-        self.shared.producer_alive.store(false, Ordering::Release);
-        self.shared.data_ready.notify();
+        self.shared.end_dropped(Side::Producer);
     }
 }
 
 impl<T> fmt::Debug for Producer<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Producer")
-            .field("capacity", &self.shared.cap)
-            .field("tail", &self.tail)
-            .finish_non_exhaustive()
+        self.shared.fmt_end(Side::Producer, self.tail, f)
     }
 }

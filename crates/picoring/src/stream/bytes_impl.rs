@@ -14,7 +14,7 @@ use super::PicoByteStream;
 /// use bytes::Buf;
 ///
 /// let mut stream = picoring::PicoByteStream::with_capacity(64)?;
-/// stream.write(&[0, 0, 0, 42, 7]);
+/// stream.push_slice(&[0, 0, 0, 42, 7]);
 /// assert_eq!(stream.get_u32(), 42);
 /// assert_eq!(stream.chunk(), &[7]);
 /// # Ok::<(), picoring::Error>(())
@@ -22,12 +22,12 @@ use super::PicoByteStream;
 impl Buf for PicoByteStream {
     #[inline]
     fn remaining(&self) -> usize {
-        self.available_to_read()
+        self.len()
     }
 
     #[inline]
     fn chunk(&self) -> &[u8] {
-        self.peek()
+        self.readable()
     }
 
     #[inline]
@@ -48,7 +48,7 @@ impl Buf for PicoByteStream {
 /// let mut stream = picoring::PicoByteStream::with_capacity(64)?;
 /// stream.put_u16(0xABCD);
 /// stream.put_slice(b"hi");
-/// assert_eq!(stream.peek(), &[0xAB, 0xCD, b'h', b'i']);
+/// assert_eq!(stream.readable(), &[0xAB, 0xCD, b'h', b'i']);
 /// # Ok::<(), picoring::Error>(())
 /// ```
 // SAFETY: `remaining_mut` is the free length and only changes through `advance_mut` or the
@@ -59,7 +59,7 @@ impl Buf for PicoByteStream {
 unsafe impl BufMut for PicoByteStream {
     #[inline]
     fn remaining_mut(&self) -> usize {
-        self.available_to_write()
+        self.free_len()
     }
 
     #[inline]

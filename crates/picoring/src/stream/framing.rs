@@ -21,8 +21,8 @@ use super::PicoByteStream;
 /// use picoring::{LengthPrefix, PicoByteStream};
 ///
 /// let mut stream = PicoByteStream::with_capacity(4096)?;
-/// stream.write(&[0, 5]);
-/// stream.write(b"hello");
+/// stream.push_slice(&[0, 5]);
+/// stream.push_slice(b"hello");
 /// assert_eq!(stream.next_frame(LengthPrefix::U16_BE)?, Some(&b"hello"[..]));
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
@@ -44,7 +44,7 @@ impl LengthPrefix {
     /// use picoring::{LengthPrefix, PicoByteStream};
     ///
     /// let mut stream = PicoByteStream::with_capacity(64)?;
-    /// stream.write(&[3, b'a', b'b', b'c']);
+    /// stream.push_slice(&[3, b'a', b'b', b'c']);
     /// assert_eq!(stream.next_frame(LengthPrefix::U8)?, Some(&b"abc"[..]));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -57,7 +57,7 @@ impl LengthPrefix {
     /// use picoring::{LengthPrefix, PicoByteStream};
     ///
     /// let mut stream = PicoByteStream::with_capacity(64)?;
-    /// stream.write(&[0, 2, b'h', b'i']);
+    /// stream.push_slice(&[0, 2, b'h', b'i']);
     /// assert_eq!(stream.next_frame(LengthPrefix::U16_BE)?, Some(&b"hi"[..]));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -70,7 +70,7 @@ impl LengthPrefix {
     /// use picoring::{LengthPrefix, PicoByteStream};
     ///
     /// let mut stream = PicoByteStream::with_capacity(64)?;
-    /// stream.write(&[2, 0, b'h', b'i']);
+    /// stream.push_slice(&[2, 0, b'h', b'i']);
     /// assert_eq!(stream.next_frame(LengthPrefix::U16_LE)?, Some(&b"hi"[..]));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -83,7 +83,7 @@ impl LengthPrefix {
     /// use picoring::{LengthPrefix, PicoByteStream};
     ///
     /// let mut stream = PicoByteStream::with_capacity(64)?;
-    /// stream.write(&[0, 0, 0, 1, b'!']);
+    /// stream.push_slice(&[0, 0, 0, 1, b'!']);
     /// assert_eq!(stream.next_frame(LengthPrefix::U32_BE)?, Some(&b"!"[..]));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -96,7 +96,7 @@ impl LengthPrefix {
     /// use picoring::{LengthPrefix, PicoByteStream};
     ///
     /// let mut stream = PicoByteStream::with_capacity(64)?;
-    /// stream.write(&[1, 0, 0, 0, b'!']);
+    /// stream.push_slice(&[1, 0, 0, 0, b'!']);
     /// assert_eq!(stream.next_frame(LengthPrefix::U32_LE)?, Some(&b"!"[..]));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
@@ -135,7 +135,7 @@ impl LengthPrefix {
     /// use picoring::{FrameError, LengthPrefix, PicoByteStream};
     ///
     /// let mut stream = PicoByteStream::with_capacity(4096)?;
-    /// stream.write(&[200]);
+    /// stream.push_slice(&[200]);
     /// let err = stream.next_frame(LengthPrefix::U8.with_max_len(100)).unwrap_err();
     /// assert_eq!(err, FrameError::TooLong { len: 200, max: 100 });
     /// # Ok::<(), picoring::Error>(())
@@ -206,10 +206,10 @@ impl LengthPrefix {
 ///
 /// let mut stream = PicoByteStream::with_capacity(4096)?;
 /// let cap = stream.capacity();
-/// stream.write(&u32::MAX.to_be_bytes());
+/// stream.push_slice(&u32::MAX.to_be_bytes());
 /// let err = stream.next_frame(LengthPrefix::U32_BE).unwrap_err();
 /// assert_eq!(err, FrameError::TooLong { len: u32::MAX as usize, max: cap - 4 });
-/// assert_eq!(stream.available_to_read(), 4);
+/// assert_eq!(stream.len(), 4);
 /// # Ok::<(), picoring::Error>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -250,18 +250,18 @@ impl PicoByteStream {
     ///
     /// A search that finds nothing remembers how far it looked, so polling after each small
     /// write costs only the new bytes. A frame longer than the capacity can never complete:
-    /// when this returns `None` and [`available_to_write`](Self::available_to_write) is 0, the
+    /// when this returns `None` and [`free_len`](Self::free_len) is 0, the
     /// caller must discard data.
     ///
     /// # Examples
     ///
     /// ```
     /// let mut stream = picoring::PicoByteStream::with_capacity(64)?;
-    /// stream.write(b"a;bc;d");
+    /// stream.push_slice(b"a;bc;d");
     /// assert_eq!(stream.read_until(b';'), Some(&b"a;"[..]));
     /// assert_eq!(stream.read_until(b';'), Some(&b"bc;"[..]));
     /// assert_eq!(stream.read_until(b';'), None);
-    /// assert_eq!(stream.peek(), b"d");
+    /// assert_eq!(stream.readable(), b"d");
     /// # Ok::<(), picoring::Error>(())
     /// ```
     pub fn read_until(&mut self, delim: u8) -> Option<&[u8]> {
@@ -289,7 +289,7 @@ impl PicoByteStream {
     ///
     /// ```
     /// let mut stream = picoring::PicoByteStream::with_capacity(64)?;
-    /// stream.write(b"GET / HTTP/1.1\r\nHost: x\r\n");
+    /// stream.push_slice(b"GET / HTTP/1.1\r\nHost: x\r\n");
     /// let request_line = stream.next_line().unwrap();
     /// assert_eq!(request_line, b"GET / HTTP/1.1\r\n");
     /// # Ok::<(), picoring::Error>(())
@@ -314,10 +314,10 @@ impl PicoByteStream {
     /// use picoring::{LengthPrefix, PicoByteStream};
     ///
     /// let mut stream = PicoByteStream::with_capacity(64)?;
-    /// stream.write(&[3, 0, 0, 0]);
-    /// stream.write(b"ab");
+    /// stream.push_slice(&[3, 0, 0, 0]);
+    /// stream.push_slice(b"ab");
     /// assert_eq!(stream.next_frame(LengthPrefix::U32_LE)?, None); // one byte missing
-    /// stream.write(b"c");
+    /// stream.push_slice(b"c");
     /// assert_eq!(stream.next_frame(LengthPrefix::U32_LE)?, Some(&b"abc"[..]));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```

@@ -35,6 +35,50 @@ impl Rng {
     }
 }
 
+/// The largest bulk operation in a model run over a ring of `cap` elements: smaller under
+/// Miri, which runs the same checks a thousand times slower.
+pub fn bulk_span(cap: usize) -> usize {
+    if cfg!(miri) {
+        cap.min(256)
+    } else {
+        cap
+    }
+}
+
+/// One `pop_slice` step of a model run: pops into a buffer of `len` elements (filled with
+/// `fill` first) and checks that what came out is what leaves the front of `model`.
+pub fn check_pop_slice<T: Copy + PartialEq + std::fmt::Debug>(
+    pop_slice: impl FnOnce(&mut [T]) -> usize,
+    model: &mut std::collections::VecDeque<T>,
+    len: usize,
+    fill: T,
+) {
+    let mut out = vec![fill; len];
+    let n = pop_slice(&mut out);
+    let expected: Vec<T> = model.drain(..len.min(model.len())).collect();
+    assert_eq!(&out[..n], &expected[..]);
+}
+
+/// One `consume` step of a model run: `consume(n)` drops `min(n, len)` from the front, as
+/// from `model`.
+pub fn check_consume<T>(
+    consume: impl FnOnce(usize) -> usize,
+    model: &mut std::collections::VecDeque<T>,
+    n: usize,
+) {
+    assert_eq!(consume(n), n.min(model.len()));
+    model.drain(..n.min(model.len()));
+}
+
+/// `debug` in debug builds (what `make test` runs, kept quick), `release` in release builds.
+pub fn debug_or_release<T>(debug: T, release: T) -> T {
+    if cfg!(debug_assertions) {
+        debug
+    } else {
+        release
+    }
+}
+
 /// Resident bytes of the mappings inside `[base, base + len)`, from `/proc/self/smaps`: exact
 /// for one list or ring, and unaffected by other tests running in the same process.
 #[cfg(target_os = "linux")]
@@ -61,4 +105,15 @@ pub fn resident_bytes(base: *const u8, len: usize) -> usize {
         }
     }
     total
+}
+
+/// Explores `f` under loom with at most `preemptions` preemptions per execution, unless
+/// `LOOM_MAX_PREEMPTIONS` says otherwise.
+#[cfg(loom)]
+pub fn loom_model(preemptions: usize, f: impl Fn() + Sync + Send + 'static) {
+    let mut builder = loom::model::Builder::new();
+    if builder.preemption_bound.is_none() {
+        builder.preemption_bound = Some(preemptions);
+    }
+    builder.check(f);
 }
