@@ -1,4 +1,5 @@
-//! Rings shared between processes: `SharedRingByte`, translating `picoring::ipc`.
+//! Rings shared between processes: `SharedRingByte` (bytes) and `SharedRing` (typed frames),
+//! translating `picoring::ipc`.
 //!
 //! An object holds the ring (`ipc::SharedRing`) and, once claimed, one or both of its ends.
 //! Each end sits behind its own lock ([`Slot`]), apart from the object's: a thread blocked
