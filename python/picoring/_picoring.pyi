@@ -26,7 +26,6 @@ __all__ = [
     "_Export",
     "PicoList",
     "PicoListIterator",
-    "_TypedExport",
     "PicoRing",
     "SharedRingByte",
     "SharedRing",
@@ -166,16 +165,6 @@ class PicoListByteIterator:
     def __next__(self) -> int: ...
 
 @final
-class _Export:
-    """The exporter behind a memoryview of a byte ring or byte list (the view's ``obj``): it
-    keeps the owner alive while the view lives."""
-
-    @property
-    def owner(self) -> object: ...
-
-# Typed lists and rings with blocking push/pop.
-
-@final
 class PicoList(_Closable):
     """An ``array.array`` (typecodes ``b B h H i I l L q Q f d``) that grows in place and never
     moves: memoryviews and numpy arrays over it stay valid while it grows. ``PicoList()`` holds
@@ -236,9 +225,10 @@ class PicoListIterator:
     def __next__(self) -> int | float: ...
 
 @final
-class _TypedExport:
-    """The exporter behind a typed memoryview of a ``PicoList`` or ``PicoRing`` (the view's
-    ``obj``): it keeps the owner alive while the view lives."""
+class _Export:
+    """The exporter behind a memoryview of part of an object (the view's ``obj``): a byte
+    ring's writable view, a ``PicoList``'s items, a ``PicoRing``'s frames. It keeps the owner
+    alive while the view lives."""
 
     @property
     def owner(self) -> object: ...

@@ -1,14 +1,17 @@
-//! Handing memory to Python: filling a `Py_buffer`, and the small object behind the memoryviews
-//! of part of an object (a writable view of free space).
+//! Handing memory to Python: new `bytes`/`bytearray` objects filled without a second copy,
+//! filling a `Py_buffer`, and [`Export`], the object behind every memoryview of part of an
+//! object (a byte ring's writable lease, a typed list's items, a typed ring's frames).
 
-use std::ffi::{c_int, c_void};
+use std::ffi::{c_int, c_void, CStr};
 use std::sync::Arc;
 
+use pyo3::exceptions::PyBufferError;
 use pyo3::ffi;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyMemoryView};
+use pyo3::types::PyBytes;
 
 use crate::guard::{Exports, Guarded};
+use crate::typecode::TypeCode;
 
 /// A region of memory to export: a raw pointer (the bytes live in a mapping the owner keeps
 /// alive and in place while the export is counted) and a length.
@@ -51,9 +54,9 @@ impl Region {
 /// `measure` (under the lock) says how many bytes to take. `fill` (under the lock, never for 0
 /// bytes) writes exactly `dest.len` bytes to `dest` (uninitialised memory, valid for that many
 /// writes, not overlapping the value) and returns `true`, or writes nothing and returns `false`
-/// when the value no longer has them. Short results are copied to the stack under one lock; longer ones
-/// go straight into a `bytes` object allocated after `measure` and filled under the lock again,
-/// or, if a thread changed the value in between, copied out under one lock.
+/// when the value no longer has them. Short results are copied to the stack under one lock;
+/// longer ones go straight into a `bytes` object allocated after `measure` and filled under the
+/// lock again, or, if a thread changed the value in between, copied out under one lock.
 pub(crate) fn new_bytes<'py, R>(
     g: &Guarded<R>,
     py: Python<'py>,
@@ -188,39 +191,148 @@ pub(crate) unsafe fn fill(
     }
 }
 
-/// The exporter behind a memoryview of part of an object. It holds the owner (so the memory
-/// outlives every view) and one count in the owner's [`Exports`], given back when it is freed.
+/// [`fill`] for an export the caller counted as a reader in `exports`: on failure the count is
+/// given back; on success `__releasebuffer__` gives it back.
+///
+/// # Safety
+///
+/// As [`fill`].
+pub(crate) unsafe fn fill_counted(
+    owner: &Bound<'_, PyAny>,
+    exports: &Exports,
+    view: *mut ffi::Py_buffer,
+    flags: c_int,
+    region: Region,
+    readonly: bool,
+) -> PyResult<()> {
+    // Filled outside the owner's lock: a failure creates an exception object.
+    // SAFETY: the caller's contract.
+    unsafe { fill(owner, view, flags, region, readonly) }.inspect_err(|_| exports.remove(false))
+}
+
+/// What an [`Export`] lets its consumers do, and which count it holds in the owner's
+/// [`Exports`].
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Access {
+    /// Read-only; counted as a reader (queued frames).
+    Read,
+    /// Writable; counted as a reader: the items are written in place, and nothing may free,
+    /// move or overwrite them while it lives (a typed list's items).
+    Write,
+    /// Writable free space, counted as a writer: an exclusive lease on it (a byte ring's
+    /// `get_writable_view`).
+    Lease,
+}
+
+/// The exporter behind a memoryview (or numpy array) of memory owned by another object: items
+/// of a typecode, in one dimension or in rows of `columns` (a byte view is the 1-D `B` case).
+/// It holds the owner, so the memory outlives every view, and one count in the owner's
+/// [`Exports`], given back when it is freed; it owns the shape and strides it exports.
 #[pyclass(frozen, module = "picoring._picoring", name = "_Export")]
 pub(crate) struct Export {
     owner: Py<PyAny>,
     exports: Arc<Exports>,
     region: Region,
-    writable: bool,
+    access: Access,
+    format: &'static CStr,
+    itemsize: isize,
+    ndim: c_int,
+    shape: [isize; 2],
+    strides: [isize; 2],
 }
 
-// SAFETY: see `Region`; the other fields are Sync.
+// SAFETY: the region is an address and a length whose use is decided by the owner's lock and
+// export counters (see `Region`); the other fields are Sync.
 unsafe impl Sync for Export {}
 
 impl Export {
-    /// Wraps `region` in a memoryview. The caller has already counted one export of kind
-    /// `writable` in `exports` (under the owner's lock); this object gives it back on drop,
-    /// including when creating the memoryview fails.
-    pub(crate) fn memoryview<'py>(
+    /// Wraps `region` (items of `code`, in rows of `columns` items; `columns == 0` for a 1-D
+    /// export). The caller has already counted one export of `access`'s kind in `exports`
+    /// under the owner's lock; this object gives it back when freed, even if creating it fails.
+    pub(crate) fn new<'py>(
         owner: &Bound<'py, PyAny>,
         exports: Arc<Exports>,
         region: Region,
-        writable: bool,
-    ) -> PyResult<Bound<'py, PyMemoryView>> {
-        let export = Bound::new(
+        code: TypeCode,
+        columns: usize,
+        access: Access,
+    ) -> PyResult<Bound<'py, Export>> {
+        // Nothing here may fail before the object exists (its drop gives the count back).
+        // The region is memory the owner holds, so its length, and every count of items or
+        // bytes within it, is at most isize::MAX: the casts are exact.
+        let itemsize = code.itemsize();
+        let items = region.len / itemsize;
+        let (ndim, shape, strides) = match items.checked_div(columns) {
+            None => (1, [items as isize, 0], [itemsize as isize, 0]),
+            Some(rows) => (
+                2,
+                [rows as isize, columns as isize],
+                [(columns * itemsize) as isize, itemsize as isize],
+            ),
+        };
+        Bound::new(
             owner.py(),
             Export {
                 owner: owner.clone().unbind(),
                 exports,
                 region,
-                writable,
+                access,
+                format: code.format,
+                itemsize: itemsize as isize,
+                ndim,
+                shape,
+                strides,
             },
-        )?;
-        PyMemoryView::from(export.as_any())
+        )
+    }
+
+    /// Fills `view` for a consumer of this export.
+    ///
+    /// # Safety
+    ///
+    /// `view` is the pointer CPython passed to a `__getbuffer__`.
+    pub(crate) unsafe fn fill(
+        slf: &Bound<'_, Export>,
+        view: *mut ffi::Py_buffer,
+        flags: c_int,
+    ) -> PyResult<()> {
+        let this = slf.get();
+        let f_contiguous = flags & ffi::PyBUF_F_CONTIGUOUS == ffi::PyBUF_F_CONTIGUOUS;
+        if f_contiguous && this.ndim == 2 && this.shape[0] > 1 && this.shape[1] > 1 {
+            return Err(PyBufferError::new_err(
+                "the frames are C-contiguous (row-major), not Fortran-contiguous",
+            ));
+        }
+        let readonly = this.access == Access::Read;
+        // SAFETY: the region stays valid while this object lives (its count blocks every call
+        // that would free, move or overwrite it), and the view holds a reference to us.
+        unsafe { fill(slf.as_any(), view, flags, this.region, readonly)? };
+        // SAFETY: `fill` succeeded, so `view` is initialised; the shape, strides and format we
+        // point it at live in this (frozen, heap-allocated) object or in static memory, and the
+        // view keeps this object alive.
+        unsafe {
+            let view = &mut *view;
+            view.itemsize = this.itemsize;
+            view.format = if flags & ffi::PyBUF_FORMAT != 0 {
+                this.format.as_ptr() as *mut _
+            } else {
+                std::ptr::null_mut()
+            };
+            // Without PyBUF_ND the consumer asked for plain bytes: one dimension, no shape.
+            if flags & ffi::PyBUF_ND == ffi::PyBUF_ND {
+                view.ndim = this.ndim;
+                view.shape = this.shape.as_ptr() as *mut isize;
+            } else {
+                view.ndim = 1;
+                view.shape = std::ptr::null_mut();
+            }
+            view.strides = if flags & ffi::PyBUF_STRIDES == ffi::PyBUF_STRIDES {
+                this.strides.as_ptr() as *mut isize
+            } else {
+                std::ptr::null_mut()
+            };
+        }
+        Ok(())
     }
 }
 
@@ -231,17 +343,20 @@ impl Export {
         view: *mut ffi::Py_buffer,
         flags: c_int,
     ) -> PyResult<()> {
-        let (region, writable) = (slf.get().region, slf.get().writable);
-        // SAFETY: the region stays valid while this object lives (its count blocks every call
-        // that would free or move it), and every Py_buffer over it holds a reference to us.
-        unsafe { fill(slf.as_any(), view, flags, region, !writable) }
+        // SAFETY: forwarded from CPython's call.
+        unsafe { Export::fill(&slf, view, flags) }
     }
 
     fn __repr__(&self) -> String {
         format!(
-            "<picoring export of {} bytes{}>",
+            "<picoring export of {} bytes, format {:?}{}>",
             self.region.len,
-            if self.writable { ", writable" } else { "" }
+            self.format,
+            if self.access == Access::Read {
+                ""
+            } else {
+                ", writable"
+            }
         )
     }
 
@@ -254,6 +369,6 @@ impl Export {
 
 impl Drop for Export {
     fn drop(&mut self) {
-        self.exports.remove(self.writable);
+        self.exports.remove(self.access == Access::Lease);
     }
 }

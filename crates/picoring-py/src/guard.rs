@@ -322,13 +322,19 @@ pub(crate) fn count(n: isize, what: &str) -> PyResult<usize> {
     usize::try_from(n).map_err(|_| PyValueError::new_err(format!("{what} must be >= 0, got {n}")))
 }
 
-/// Defines a `#[pyclass(frozen)]` over `Guarded<$value>` (field `inner`) with the lifecycle
-/// every class here shares (`close`, `closed`, `with`, releasing a counted buffer export),
-/// followed by the class's own methods given in the braces. `[...]` adds pyclass options.
-macro_rules! guarded_pyclass {
-    ($(#[$attr:meta])* $class:ident, $value:ty, [$($option:tt)*], { $($methods:tt)* }) => {
-        $(#[$attr])*
-        #[pyclass(frozen, module = "picoring._picoring" $($option)*)]
+/// Defines a class of this module: a frozen pyclass (options given in `#[pyclass(...)]`) whose
+/// field `inner` is a [`Guarded`] over `$value`, with the `#[pymethods]` every class here
+/// shares: the lifecycle (`close`, `closed`, `with`, an `__init__` that runs once), giving back
+/// a counted buffer export, and the length (`len(obj)`, `bool(obj)` and `obj.len()`), which
+/// `len: |value| expr` computes from the value under the lock.
+macro_rules! guarded_class {
+    (
+        $(#[doc = $doc:expr])*
+        #[pyclass($($option:tt)*)]
+        struct $class:ident($value:ty), len: |$v:ident| $len:expr
+    ) => {
+        $(#[doc = $doc])*
+        #[pyclass(frozen, module = "picoring._picoring", $($option)*)]
         pub(crate) struct $class {
             inner: $crate::guard::Guarded<$value>,
         }
@@ -383,9 +389,20 @@ macro_rules! guarded_pyclass {
                 self.inner.exports.remove(false);
             }
 
-            $($methods)*
+            fn __len__(&self, py: Python<'_>) -> PyResult<usize> {
+                self.inner.with(py, |$v, _| Ok($len))
+            }
+
+            fn __bool__(&self, py: Python<'_>) -> PyResult<bool> {
+                Ok(self.__len__(py)? > 0)
+            }
+
+            /// Number of items held (upstream 0.6 spelling of `len(obj)`).
+            fn len(&self, py: Python<'_>) -> PyResult<usize> {
+                self.__len__(py)
+            }
         }
     };
 }
 
-pub(crate) use guarded_pyclass;
+pub(crate) use guarded_class;

@@ -90,6 +90,27 @@ pub(crate) fn byte_value(value: &Bound<'_, PyAny>) -> PyResult<u8> {
     }
 }
 
+/// An index as `bytearray` and `array.array` take it: through `__index__`, and `IndexError`
+/// (not `OverflowError`) when it does not fit a `Py_ssize_t`.
+pub(crate) fn index_arg(index: &Bound<'_, PyAny>) -> PyResult<isize> {
+    // SAFETY: `index` is a valid object; PyExc_IndexError is a static exception type.
+    let i = unsafe { ffi::PyNumber_AsSsize_t(index.as_ptr(), ffi::PyExc_IndexError) };
+    if i == -1 {
+        if let Some(err) = PyErr::take(index.py()) {
+            return Err(err);
+        }
+    }
+    Ok(i)
+}
+
+/// The name of `obj`'s type, for error messages.
+pub(crate) fn type_name(obj: &Bound<'_, PyAny>) -> String {
+    obj.get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_default()
+}
+
 /// The bytes of any C-contiguous buffer (`bytes`, `bytearray`, `memoryview`, `array.array`,
 /// numpy arrays of any dtype), borrowed without a copy for as long as this value lives.
 pub(crate) enum ByteInput<'py> {
@@ -114,10 +135,7 @@ impl<'py> ByteInput<'py> {
             } else {
                 PyTypeError::new_err(format!(
                     "a bytes-like object is required, not '{}'",
-                    obj.get_type()
-                        .name()
-                        .map(|n| n.to_string())
-                        .unwrap_or_default()
+                    type_name(obj)
                 ))
             }
         })?;

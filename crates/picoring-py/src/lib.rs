@@ -1,26 +1,24 @@
 //! The `picoring._picoring` extension module: PyO3 bindings that translate between Python and
-//! the `picoring` crate. No ring logic lives here; see `python/picoring` for the package.
+//! the `picoring` crate. No ring logic lives here; see `python/picoring` for the package and
+//! the README for what each class does (its policy table).
 //!
-//! Every class is a frozen pyclass around [`guard::Guarded`]: a mutex over the library value,
+//! Every class is a frozen pyclass around `guard::Guarded`: a mutex over the library value,
 //! counters of live buffer exports (checked before anything frees, overwrites or moves exported
 //! bytes), `close()`, and a lock that survives `fork()`. Bytes-like arguments are read in place
-//! ([`input::ByteInput`]); memory goes out through the buffer protocol ([`export`]).
+//! (`input::ByteInput`); memory goes out through the buffer protocol (`export`).
+//!
+//! - `byte_ring`: `PicoRingByte`, `PicoQueueByte`, `PicoByteStreamPy`;
+//! - `list`: `PicoListByte` and the typed `PicoList`;
+//! - `typed_ring`: `PicoRing`, typed frames with blocking `push`/`pop` (`wait`);
+//! - `typecode`: `array.array`'s typecodes and number conversion.
 #![warn(clippy::undocumented_unsafe_blocks)]
 
 mod byte_ring;
 mod export;
 mod guard;
 mod input;
-mod list_byte;
-mod list_items;
-mod queue_byte;
-mod ring_byte;
-mod stream;
-
-// Typed lists and rings (array.array typecodes), and blocking waits.
+mod list;
 mod typecode;
-mod typed_export;
-mod typed_list;
 mod typed_ring;
 mod wait;
 
@@ -32,17 +30,15 @@ use pyo3::prelude::*;
 #[pymodule]
 fn _picoring(m: &Bound<'_, PyModule>) -> PyResult<()> {
     guard::install_fork_hook();
-    m.add_class::<ring_byte::PicoRingByte>()?;
-    m.add_class::<queue_byte::PicoQueueByte>()?;
-    m.add_class::<stream::PicoByteStreamPy>()?;
-    m.add_class::<list_byte::PicoListByte>()?;
-    m.add_class::<list_byte::PicoListByteIterator>()?;
+    m.add_class::<byte_ring::ring::ByteRing>()?;
+    m.add_class::<byte_ring::queue::ByteQueue>()?;
+    m.add_class::<byte_ring::stream::ByteStream>()?;
+    m.add_class::<list::bytes::ByteList>()?;
+    m.add_class::<list::bytes::ByteListIter>()?;
     m.add_class::<export::Export>()?;
-    // Typed lists and rings (array.array typecodes), and blocking waits.
-    m.add_class::<typed_list::PicoList>()?;
-    m.add_class::<typed_list::PicoListIterator>()?;
-    m.add_class::<typed_export::TypedExport>()?;
-    m.add_class::<typed_ring::PicoRing>()?;
+    m.add_class::<list::typed::TypedList>()?;
+    m.add_class::<list::typed::TypedListIter>()?;
+    m.add_class::<typed_ring::TypedRing>()?;
     m.add_class::<shared::SharedRingByte>()?;
     m.add_class::<shared::SharedRing>()?;
     Ok(())

@@ -7,6 +7,8 @@ use pyo3::exceptions::{PyOverflowError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyIterator, PyString};
 
+use crate::input::type_name;
+
 /// The native type behind a typecode (`l`/`L` follow C's `long`, as in `array.array`).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) enum Native {
@@ -187,6 +189,12 @@ impl std::ops::Deref for Item {
     }
 }
 
+impl AsRef<[u8]> for Item {
+    fn as_ref(&self) -> &[u8] {
+        self
+    }
+}
+
 /// What kind of number a format describes, with its size: two formats that agree here hold
 /// the same bytes (`q` and native `l` on LP64, `<f` and `f` on little-endian machines).
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -243,15 +251,15 @@ fn format_kind(format: &CStr) -> Option<Kind> {
 }
 
 impl TypeCode {
+    /// Bytes (`B`): what every byte class exports.
+    pub(crate) const BYTE: TypeCode = TABLE[1];
+
     /// The typecode named by `code`, with `array.array`'s errors for anything else.
     pub(crate) fn from_py(code: &Bound<'_, PyAny>) -> PyResult<Self> {
         let text: String = code.extract().map_err(|_| {
             PyTypeError::new_err(format!(
                 "typecode must be a unicode character, not {}",
-                code.get_type()
-                    .name()
-                    .map(|n| n.to_string())
-                    .unwrap_or_default()
+                type_name(code)
             ))
         })?;
         let mut chars = text.chars();

@@ -9,24 +9,24 @@
 
 use std::ffi::c_int;
 
-use picoring::PicoRing as Ring;
+use picoring::PicoRing;
 use pyo3::exceptions::{PyMemoryError, PyValueError};
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyMemoryView, PyTuple};
+use pyo3::PyClass;
 
-use crate::byte_ring::ByteRing;
-use crate::export::Region;
-use crate::guard::{count, guarded_pyclass, to_py_err, Exports, Guarded, DETACH_BYTES};
+use crate::byte_ring::ByteFifo;
+use crate::export::{self, Access, Export, Region};
+use crate::guard::{count, guarded_class, to_py_err, Exports, Guarded, DETACH_BYTES};
 use crate::input::ByteInput;
 use crate::typecode::{format_mismatch, TypeCode};
-use crate::typed_export::TypedExport;
 use crate::wait::{deadline, wait_for, wait_until, Wakes};
 
 /// The ring and its fixed shape.
 pub(crate) struct Frames {
-    bytes: Ring<u8>,
+    bytes: PicoRing<u8>,
     code: TypeCode,
     channels: usize,
     /// `channels * itemsize`.
@@ -95,19 +95,15 @@ fn numpy_ndarray(py: Python<'_>) -> Option<&Bound<'_, PyAny>> {
         .map(|f| f.bind(py))
 }
 
-impl PicoRing {
-    fn frames_len(&self, py: Python<'_>) -> PyResult<usize> {
-        self.inner.with(py, |f, _| Ok(f.len()))
-    }
-}
-
-guarded_pyclass!(
+guarded_class! {
     /// A ring of typed frames (`array.array` typecodes, `channels` items per frame) whose
     /// queued frames are one contiguous array, wrapped or not.
-    PicoRing,
-    Wakes<Frames>,
-    [],
-    {
+    #[pyclass(name = "PicoRing")]
+    struct TypedRing(Wakes<Frames>), len: |frames| frames.len()
+}
+
+#[pymethods]
+impl TypedRing {
     /// `PicoRing(typecode, frames, channels=1, overwrite=False)`: room for exactly `frames`
     /// frames; with `overwrite`, a push into a full ring evicts the oldest frames (keeping
     /// the latest `frames`) instead of waiting.
@@ -123,17 +119,28 @@ guarded_pyclass!(
         let frames = count(frames, "frames")?;
         let channels = count(channels, "channels")?;
         if frames == 0 || channels == 0 {
-            return Err(PyValueError::new_err("frames and channels must be at least 1"));
+            return Err(PyValueError::new_err(
+                "frames and channels must be at least 1",
+            ));
         }
         // As `bytearray(2**62)`: a size no memory can hold is a MemoryError.
         let too_large = || PyMemoryError::new_err("frames * channels is too large");
-        let frame_bytes = channels.checked_mul(code.itemsize()).ok_or_else(too_large)?;
+        let frame_bytes = channels
+            .checked_mul(code.itemsize())
+            .ok_or_else(too_large)?;
         let total = frames.checked_mul(frame_bytes).ok_or_else(too_large)?;
-        let bytes = Ring::with_capacity(total).map_err(to_py_err)?;
-        Ok(PicoRing {
+        let bytes = PicoRing::with_capacity(total).map_err(to_py_err)?;
+        Ok(TypedRing {
             inner: Guarded::new(
-                "PicoRing",
-                Wakes::new(Frames { bytes, code, channels, frame_bytes, frames, overwrite }),
+                <Self as PyClass>::NAME,
+                Wakes::new(Frames {
+                    bytes,
+                    code,
+                    channels,
+                    frame_bytes,
+                    frames,
+                    overwrite,
+                }),
             ),
         })
     }
@@ -162,19 +169,6 @@ guarded_pyclass!(
         self.inner.with(py, |f, _| Ok(f.overwrite))
     }
 
-    fn __len__(&self, py: Python<'_>) -> PyResult<usize> {
-        self.frames_len(py)
-    }
-
-    fn __bool__(&self, py: Python<'_>) -> PyResult<bool> {
-        Ok(self.frames_len(py)? > 0)
-    }
-
-    /// Number of queued frames (as `len(ring)`).
-    fn len(&self, py: Python<'_>) -> PyResult<usize> {
-        self.frames_len(py)
-    }
-
     /// Capacity in frames: exactly what was asked for.
     fn capacity(&self, py: Python<'_>) -> PyResult<usize> {
         self.inner.with(py, |f, _| Ok(f.frames))
@@ -186,7 +180,10 @@ guarded_pyclass!(
     }
 
     fn __repr__(&self, py: Python<'_>) -> String {
-        match self.inner.with(py, |f, _| Ok((f.code.code, f.len(), f.frames, f.channels))) {
+        match self
+            .inner
+            .with(py, |f, _| Ok((f.code.code, f.len(), f.frames, f.channels)))
+        {
             Ok((code, len, frames, channels)) => format!(
                 "<picoring.PicoRing '{code}' len={len} capacity={frames} channels={channels}>"
             ),
@@ -204,7 +201,12 @@ guarded_pyclass!(
     /// whole: a producer pushing blocks of `n` frames and a consumer popping blocks of `m`
     /// can only wait for each other forever if `n + m > capacity()`; size the ring for both.
     #[pyo3(signature = (data, timeout=None))]
-    fn push(&self, py: Python<'_>, data: &Bound<'_, PyAny>, timeout: Option<f64>) -> PyResult<usize> {
+    fn push(
+        &self,
+        py: Python<'_>,
+        data: &Bound<'_, PyAny>,
+        timeout: Option<f64>,
+    ) -> PyResult<usize> {
         let input = ByteInput::new(data)?;
         let needed = std::cell::Cell::new(0);
         wait_for(
@@ -232,7 +234,7 @@ guarded_pyclass!(
                 } else if n > f.free() {
                     return Ok(None);
                 }
-                let (start, span) = ByteRing::span(&f.bytes);
+                let (start, span) = ByteFifo::span(&f.bytes);
                 let owned;
                 if input.overlaps(start, span) {
                     // The ring fed to itself: copy first so no slice of the source aliases it.
@@ -270,7 +272,12 @@ guarded_pyclass!(
                 &self.inner,
                 py,
                 until,
-                || format!("fewer than {} frames arrived before the timeout", n.unwrap_or(0)),
+                || {
+                    format!(
+                        "fewer than {} frames arrived before the timeout",
+                        n.unwrap_or(0)
+                    )
+                },
                 |f, _| {
                     let n = match n {
                         Some(n) if n > f.frames => {
@@ -290,7 +297,7 @@ guarded_pyclass!(
                     Ok(Some((len, f.shape(n), f.code, f.channels)))
                 },
             )?;
-            let (bytes, dest) = crate::export::uninit_bytearray(py, len)?;
+            let (bytes, dest) = export::uninit_bytearray(py, len)?;
             let taken = self.inner.with(py, |f, _| {
                 if f.bytes.len() < len {
                     return Ok(false); // another thread took frames meanwhile
@@ -298,7 +305,7 @@ guarded_pyclass!(
                 if len > 0 {
                     self.inner.exports.check_no_readers()?;
                     // SAFETY: `dest` is the new bytearray's `len` bytes, reachable by no one else.
-                    unsafe { crate::export::copy_out(py, &f.bytes.readable()[..len], dest) };
+                    unsafe { export::copy_out(py, &f.bytes.readable()[..len], dest) };
                     f.bytes.consume(len);
                     f.notify();
                 }
@@ -320,12 +327,19 @@ guarded_pyclass!(
                     let empty = PyBytes::new(py, b"");
                     let region = Region::of(empty.as_bytes());
                     let columns = if channels == 1 { 0 } else { channels };
-                    let export =
-                        TypedExport::new(empty.as_any(), exports, region, code, columns, true)?;
+                    let export = Export::new(
+                        empty.as_any(),
+                        exports,
+                        region,
+                        code,
+                        columns,
+                        Access::Write,
+                    )?;
                     Ok(PyMemoryView::from(export.as_any())?.into_any())
                 }
-                None => PyMemoryView::from(bytes.as_any())?
-                    .call_method1("cast", (format, shape_tuple)),
+                None => {
+                    PyMemoryView::from(bytes.as_any())?.call_method1("cast", (format, shape_tuple))
+                }
             };
         }
     }
@@ -377,14 +391,13 @@ guarded_pyclass!(
     ) -> PyResult<()> {
         let export = Self::export(&slf)?;
         // SAFETY: forwarded from CPython's call.
-        unsafe { TypedExport::fill(&export, view, flags) }
+        unsafe { Export::fill(&export, view, flags) }
     }
-    }
-);
+}
 
-impl PicoRing {
+impl TypedRing {
     /// A counted, read-only typed export of the queued frames.
-    fn export<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, TypedExport>> {
+    fn export<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, Export>> {
         let this = slf.get();
         let (region, code, channels) = this.inner.with(slf.py(), |f, _| {
             // The frames stay in place while this count lives: every call that would consume,
@@ -393,13 +406,7 @@ impl PicoRing {
             Ok((Region::of(f.bytes.readable()), f.code, f.channels))
         })?;
         let columns = if channels == 1 { 0 } else { channels };
-        TypedExport::new(
-            slf.as_any(),
-            this.inner.exports.clone(),
-            region,
-            code,
-            columns,
-            false,
-        )
+        let exports = this.inner.exports.clone();
+        Export::new(slf.as_any(), exports, region, code, columns, Access::Read)
     }
 }

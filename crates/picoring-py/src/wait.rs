@@ -8,8 +8,8 @@
 //! passes (as `socket` does; `queue.Queue` raises its own `queue.Empty`/`queue.Full`).
 //!
 //! Wiring a byte ring class (as `PicoByteStreamPy`): make its value `Wakes<Ring>` (every
-//! `byte_ring` helper then notifies through the `ByteRing` impl below), call `notify()` after
-//! any change made outside those helpers, and wrap the non-blocking call in [`retry`].
+//! `byte_ring` helper then notifies, through `ByteFifo for Wakes`), call `notify()` after any
+//! change made outside those helpers, and wrap the non-blocking call in [`retry`].
 //!
 //! Lost wake-ups cannot happen: a waiter reads the change counter *before* it tries under the
 //! object's lock, and every change bumps the counter after it is made (under that same lock),
@@ -23,7 +23,6 @@ use std::time::{Duration, Instant};
 use pyo3::exceptions::{PyTimeoutError, PyValueError};
 use pyo3::prelude::*;
 
-use crate::byte_ring::ByteRing;
 use crate::guard::Guarded;
 
 /// A sleeper wakes at least this often to let Python run signal handlers (Ctrl-C).
@@ -158,45 +157,6 @@ impl<R> Drop for Wakes<R> {
         if self.waiter.is_current() {
             self.waiter.wake_all();
         }
-    }
-}
-
-/// A byte ring whose changes wake waiters: `Wakes<PicoByteStream>` works with every helper
-/// of `byte_ring`, and each push, commit, consume and clear notifies.
-impl<R: ByteRing> ByteRing for Wakes<R> {
-    fn create(capacity: usize) -> Result<Self, picoring::Error> {
-        R::create(capacity).map(Wakes::new)
-    }
-    fn ring(&self) -> &picoring::PicoRing<u8> {
-        self.value.ring()
-    }
-    fn capacity(&self) -> usize {
-        self.value.capacity()
-    }
-    fn len(&self) -> usize {
-        self.value.len()
-    }
-    fn readable(&self) -> &[u8] {
-        self.value.readable()
-    }
-    fn writable(&mut self) -> &mut [u8] {
-        self.value.writable()
-    }
-    fn commit(&mut self, n: usize) {
-        self.value.commit(n);
-        self.notify();
-    }
-    fn consume(&mut self, n: usize) {
-        self.value.consume(n);
-        self.notify();
-    }
-    fn push_slice(&mut self, data: &[u8]) {
-        self.value.push_slice(data);
-        self.notify();
-    }
-    fn clear(&mut self) {
-        self.value.clear();
-        self.notify();
     }
 }
 

@@ -4,8 +4,8 @@
 //! An object holds the ring (`ipc::SharedRing`) and, once claimed, one or both of its ends.
 //! Each end sits behind its own lock ([`Slot`]), apart from the object's: a thread blocked
 //! reading (GIL released, the consumer's lock held for one bounded wait at a time) never holds
-//! up a thread writing through the same object. Lock order: an end's lock, then (briefly) the
-//! object's; never the other way round.
+//! up a thread writing through the same object. Lock order: the object's lock, then an end's
+//! (`len()` only); an end's lock is never held while the object's is taken.
 //!
 //! Blocking calls wait in the library's own waits (futexes in the shared header, peer
 //! liveness checks), cut into slices of [`SLICE`] with the GIL released; between slices they
@@ -153,6 +153,20 @@ impl Shared {
             return Err(wrong_end("the producer end", "read"));
         }
         Ok(Arc::clone(&self.consumer))
+    }
+
+    /// Queued bytes as the end this object holds sees them (0 while it holds none). Called
+    /// under the object's lock: takes the ends' locks inside it (see the lock order above).
+    pub(crate) fn queued(&mut self) -> PyResult<usize> {
+        let (producer, consumer) = self.slots();
+        Python::attach(|py| {
+            if let Some(n) = consumer.with(py, |end, _| Ok(end.held().map(|c| c.len())))? {
+                return Ok(n);
+            }
+            Ok(producer
+                .with(py, |end, _| Ok(end.held().map(|p| p.len())))?
+                .unwrap_or(0))
+        })
     }
 
     /// Both slots, whatever the explicit role (for queries).

@@ -7,24 +7,23 @@
 
 use std::ffi::c_int;
 
-use picoring::PicoList as List;
-use pyo3::exceptions::{PyIndexError, PyMemoryError, PyOverflowError, PyTypeError, PyValueError};
+use picoring::PicoList;
+use pyo3::exceptions::{PyIndexError, PyMemoryError, PyOverflowError, PyTypeError};
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBytes, PyList, PySlice, PyString, PyTuple, PyType};
+use pyo3::PyClass;
 
-use crate::export::Region;
-use crate::guard::{count, guarded_pyclass, to_py_err, Guarded};
-use crate::input::ByteInput;
-use crate::list_byte::{index_arg, position, Slice};
-use crate::list_items::{self, index_iterator, py_bool, ItemAt, ListBytes};
+use crate::export::{Access, Export};
+use crate::guard::{count, guarded_class, to_py_err, Guarded};
+use crate::input::{index_arg, ByteInput};
+use crate::list::{self, list_methods, position, py_bool, ItemAt, ListBytes, Slice};
 use crate::typecode::TypeCode;
-use crate::typed_export::TypedExport;
 
 /// The list's bytes and how to read them.
 pub(crate) struct Typed {
-    bytes: List<u8>,
+    bytes: PicoList<u8>,
     code: TypeCode,
 }
 
@@ -70,8 +69,14 @@ impl Raw {
 }
 
 impl ListBytes for Typed {
-    fn list_bytes(&mut self) -> &mut List<u8> {
+    const ITEMS: &'static str = "items";
+
+    fn list_bytes(&mut self) -> &mut PicoList<u8> {
         &mut self.bytes
+    }
+
+    fn itemsize(&self) -> usize {
+        self.code.itemsize()
     }
 }
 
@@ -80,10 +85,19 @@ impl ListBytes for Typed {
 const CHUNK_ITEMS: usize = 16 * 1024;
 
 fn out_of_range() -> PyErr {
-    PyIndexError::new_err("PicoList index out of range")
+    list::out_of_range("PicoList")
 }
 
-impl PicoList {
+guarded_class! {
+    /// A typed list over reserved address space (`array.array`'s typecodes): appending never
+    /// moves existing items, so it keeps growing while a memoryview or numpy array looks at it.
+    #[pyclass(name = "PicoList", sequence)]
+    struct TypedList(Typed), len: |typed| typed.len()
+}
+
+list_methods!(TypedList, TypedListIter as "PicoListIterator");
+
+impl TypedList {
     fn code(&self, py: Python<'_>) -> PyResult<TypeCode> {
         self.inner.with(py, |typed, _| Ok(typed.code))
     }
@@ -103,7 +117,7 @@ impl PicoList {
     /// otherwise, even where the items would convert); so does `PicoList.extend`, for an
     /// `array.array` or a `PicoList`.
     fn check_same_kind(py: Python<'_>, code: TypeCode, data: &Bound<'_, PyAny>) -> PyResult<()> {
-        let other = if let Ok(list) = data.cast::<PicoList>() {
+        let other = if let Ok(list) = data.cast::<TypedList>() {
             list.get().code(py)?.code
         } else if data.is_instance(array_type(py)?)? {
             data.getattr("typecode")?.extract::<char>()?
@@ -200,7 +214,7 @@ impl PicoList {
             if !code.store_range(start + done as i128 * step, step, n, &mut bytes) {
                 return Err(PyOverflowError::new_err("range item out of range"));
             }
-            list_items::append(&self.inner, py, &bytes)?;
+            list::append(&self.inner, py, &bytes)?;
             done += n;
         }
         if fit < len {
@@ -262,7 +276,7 @@ impl PicoList {
         Ok((list, len))
     }
 
-    /// [`PicoList::head`] from one copy of the items taken under one lock.
+    /// [`TypedList::head`] from one copy of the items taken under one lock.
     fn head_snapshot<'py>(
         &self,
         py: Python<'py>,
@@ -286,13 +300,8 @@ impl PicoList {
     }
 }
 
-guarded_pyclass!(
-    /// A typed list over reserved address space (`array.array`'s typecodes): appending never
-    /// moves existing items, so it keeps growing while a memoryview or numpy array looks at it.
-    PicoList,
-    Typed,
-    [, sequence],
-    {
+#[pymethods]
+impl TypedList {
     /// `PicoList(typecode="B", initial=None, max_capacity=None)`: `initial` is an iterable of
     /// numbers or a buffer; `max_capacity` bounds the reservation in items, as the
     /// `max_capacity()` method counts (default: the smaller of 64 GiB and RAM+swap of address
@@ -313,17 +322,19 @@ guarded_pyclass!(
             None => TypeCode::from_py(&PyString::new(py, "B"))?,
         };
         let bytes = match max_capacity {
-            None => List::new(),
+            None => PicoList::new(),
             // Counted in items, as `max_capacity()` reports it.
-            Some(n) => List::with_max_capacity(
-                count(n, "max_capacity")?.checked_mul(code.itemsize()).ok_or_else(|| {
-                    pyo3::exceptions::PyMemoryError::new_err("max_capacity is too large")
-                })?,
+            Some(n) => PicoList::with_max_capacity(
+                count(n, "max_capacity")?
+                    .checked_mul(code.itemsize())
+                    .ok_or_else(|| {
+                        pyo3::exceptions::PyMemoryError::new_err("max_capacity is too large")
+                    })?,
             ),
         }
         .map_err(to_py_err)?;
-        let this = PicoList {
-            inner: Guarded::new("PicoList", Typed { bytes, code }),
+        let this = TypedList {
+            inner: Guarded::new(<Self as PyClass>::NAME, Typed { bytes, code }),
         };
         if let Some(initial) = initial {
             this.extend(py, initial)?;
@@ -343,29 +354,18 @@ guarded_pyclass!(
         Ok(self.code(py)?.itemsize())
     }
 
-    fn __len__(&self, py: Python<'_>) -> PyResult<usize> {
-        self.inner.with(py, |typed, _| Ok(typed.len()))
-    }
-
-    fn __bool__(&self, py: Python<'_>) -> PyResult<bool> {
-        Ok(self.__len__(py)? > 0)
-    }
-
-    /// Number of items (upstream 0.6 spelling of `len(lst)`).
-    fn len(&self, py: Python<'_>) -> PyResult<usize> {
-        self.__len__(py)
-    }
-
     /// Items that fit in the memory committed so far.
     fn capacity(&self, py: Python<'_>) -> PyResult<usize> {
-        self.inner
-            .with(py, |typed, _| Ok(typed.bytes.capacity() / typed.code.itemsize()))
+        self.inner.with(py, |typed, _| {
+            Ok(typed.bytes.capacity() / typed.code.itemsize())
+        })
     }
 
     /// The most items the reservation can ever hold.
     fn max_capacity(&self, py: Python<'_>) -> PyResult<usize> {
-        self.inner
-            .with(py, |typed, _| Ok(typed.bytes.max_capacity() / typed.code.itemsize()))
+        self.inner.with(py, |typed, _| {
+            Ok(typed.bytes.max_capacity() / typed.code.itemsize())
+        })
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
@@ -381,7 +381,11 @@ guarded_pyclass!(
         }
         let shown = items.repr()?.to_string();
         Ok(if len > SHOWN {
-            format!("PicoList('{}', {}, ...]) with {len} items", code.code, &shown[..shown.len() - 1])
+            format!(
+                "PicoList('{}', {}, ...]) with {len} items",
+                code.code,
+                &shown[..shown.len() - 1]
+            )
         } else {
             format!("PicoList('{}', {shown})", code.code)
         })
@@ -390,7 +394,7 @@ guarded_pyclass!(
     /// Appends one number (`TypeError`/`OverflowError` as `array.array`).
     fn append(&self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<()> {
         let raw = self.code(py)?.item(value)?;
-        list_items::append(&self.inner, py, &raw)
+        list::append(&self.inner, py, &raw)
     }
 
     /// Upstream 0.6 name of `append`.
@@ -405,7 +409,7 @@ guarded_pyclass!(
         let code = self.code(py)?;
         Self::check_same_kind(py, code, data)?;
         if let Some(input) = Self::matching_buffer(code, data) {
-            return list_items::append(&self.inner, py, input.bytes());
+            return list::append(&self.inner, py, input.bytes());
         }
         if self.extend_from_range(py, code, data)? {
             return Ok(());
@@ -416,7 +420,7 @@ guarded_pyclass!(
             chunk.clear();
             let exhausted = code.store_from_iter(&mut items, &mut chunk, CHUNK_ITEMS);
             // Items converted before a failure stay appended, as with array.array.
-            list_items::append(&self.inner, py, &chunk)?;
+            list::append(&self.inner, py, &chunk)?;
             if exhausted? {
                 return Ok(());
             }
@@ -448,29 +452,32 @@ guarded_pyclass!(
     /// O(n) otherwise (the items after it move back a place); refused while a view is alive.
     #[pyo3(signature = (index=-1), text_signature = "($self, index=-1)")]
     fn pop<'py>(&self, py: Python<'py>, index: isize) -> PyResult<Bound<'py, PyAny>> {
-        self.inner.with(py, |typed, _| {
-            let len = typed.len();
-            if len == 0 {
-                return Err(PyIndexError::new_err("pop from empty PicoList"));
-            }
-            let i = position(index, len).ok_or_else(out_of_range)?;
-            self.inner.exports.check_no_readers()?;
-            let value = typed.raw(i);
-            let size = typed.code.itemsize();
-            typed
-                .bytes
-                .as_mut_slice()
-                .copy_within((i + 1) * size..len * size, i * size);
-            typed.bytes.truncate((len - 1) * size);
-            Ok(value)
-        })?
-        .load(py)
+        self.inner
+            .with(py, |typed, _| {
+                let len = typed.len();
+                if len == 0 {
+                    return Err(PyIndexError::new_err("pop from empty PicoList"));
+                }
+                let i = position(index, len).ok_or_else(out_of_range)?;
+                self.inner.exports.check_no_readers()?;
+                let value = typed.raw(i);
+                let size = typed.code.itemsize();
+                typed
+                    .bytes
+                    .as_mut_slice()
+                    .copy_within((i + 1) * size..len * size, i * size);
+                typed.bytes.truncate((len - 1) * size);
+                Ok(value)
+            })?
+            .load(py)
     }
 
     /// The item at `index`, or `None` out of range (upstream 0.6 behaviour; `lst[i]` raises).
     fn get<'py>(&self, py: Python<'py>, index: isize) -> PyResult<Option<Bound<'py, PyAny>>> {
         self.inner
-            .with(py, |typed, _| Ok(position(index, typed.len()).map(|i| typed.raw(i))))?
+            .with(py, |typed, _| {
+                Ok(position(index, typed.len()).map(|i| typed.raw(i)))
+            })?
             .map(|raw| raw.load(py))
             .transpose()
     }
@@ -528,55 +535,10 @@ guarded_pyclass!(
             .load(py)
     }
 
-    /// `lst[i] = v`, and `lst[a:b:c] = items` with as many items as the slice selects (another
-    /// length would move the items after it: `ValueError`).
-    fn __setitem__(
-        &self,
-        py: Python<'_>,
-        index: &Bound<'_, PyAny>,
-        value: &Bound<'_, PyAny>,
-    ) -> PyResult<()> {
-        let code = self.code(py)?;
-        let size = code.itemsize();
-        if let Ok(slice) = index.cast::<PySlice>() {
-            let slice = Slice::new(slice)?;
-            let data = Self::bytes_of(code, value)?;
-            return self.inner.with(py, |typed, _| {
-                let positions: Vec<usize> = slice.positions(typed.len()).collect();
-                if data.len() != positions.len() * size {
-                    return Err(PyValueError::new_err(format!(
-                        "PicoList slice assignment must keep the length: the slice has {} \
-                         items, the value {}",
-                        positions.len(),
-                        data.len() / size
-                    )));
-                }
-                for (i, raw) in positions.into_iter().zip(data.chunks_exact(size)) {
-                    typed.item_mut(i).copy_from_slice(raw);
-                }
-                Ok(())
-            });
-        }
-        let index = index_arg(index)?;
-        // Converted outside the lock, but reported after the index check, as `array.array`
-        // does (`a[5] = 300` on a one-item 'b' array is an IndexError).
-        let raw = code.item(value);
-        self.inner.with(py, |typed, _| {
-            let i = position(index, typed.len()).ok_or_else(out_of_range)?;
-            typed.item_mut(i).copy_from_slice(&raw?);
-            Ok(())
-        })
-    }
-
-    fn __iter__(slf: Bound<'_, Self>) -> PicoListIterator {
-        PicoListIterator::new(slf)
-    }
-
     /// Equal to a `PicoList`, `array.array`, `list` or `tuple` holding equal numbers in order.
     fn __eq__(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         let code = self.code(py)?;
-        let is_array = other.is_instance_of::<PicoList>()
-            || other.is_instance(array_type(py)?)?;
+        let is_array = other.is_instance_of::<TypedList>() || other.is_instance(array_type(py)?)?;
         if is_array {
             if let Some(input) = Self::matching_buffer(code, other) {
                 let eq = self
@@ -591,11 +553,6 @@ guarded_pyclass!(
         Ok(py_bool(py, self.to_list(py)?.eq(other)?))
     }
 
-    /// Removes every item and gives the memory back; refused while a view is alive.
-    fn clear(&self, py: Python<'_>) -> PyResult<()> {
-        list_items::clear(&self.inner, py)
-    }
-
     /// A writable typed export of every item (format = typecode, as `array.array`'s); counted
     /// until released. Its `obj` is a small exporter object that keeps this list alive.
     unsafe fn __getbuffer__(
@@ -604,24 +561,14 @@ guarded_pyclass!(
         flags: c_int,
     ) -> PyResult<()> {
         let this = slf.get();
-        let (region, code) = this.inner.with(slf.py(), |typed, _| {
-            let region = Region {
-                ptr: typed.bytes.as_mut_ptr(),
-                len: typed.bytes.len(),
-            };
-            // The items stay in place while this count lives: appends never move them on the
-            // native backends (and are refused on the moving heap fallback), and pop, insert,
-            // clear and close check it.
-            this.inner.exports.add(false);
-            Ok((region, typed.code))
-        })?;
-        let export =
-            TypedExport::new(slf.as_any(), this.inner.exports.clone(), region, code, 0, true)?;
+        let code = this.code(slf.py())?;
+        let region = list::lend(&this.inner, slf.py())?;
+        let exports = this.inner.exports.clone();
+        let export = Export::new(slf.as_any(), exports, region, code, 0, Access::Write)?;
         // SAFETY: forwarded from CPython's call.
-        unsafe { TypedExport::fill(&export, view, flags) }
+        unsafe { Export::fill(&export, view, flags) }
     }
-    }
-);
+}
 
 /// A new list of `n` empty slots, each filled once by [`set_item`] before Python sees it.
 fn new_list(py: Python<'_>, n: usize) -> PyResult<Bound<'_, PyList>> {
@@ -649,7 +596,18 @@ fn array_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
     ARRAY.import(py, "array", "array")
 }
 
-impl ItemAt for PicoList {
+impl TypedList {
+    /// `lst[i] = v`, and `lst[a:b:c] = items` (a buffer of the same format, or numbers). The
+    /// value is converted outside the lock, but reported after the index check, as
+    /// `array.array` does (`a[5] = 300` on a one-item 'b' array is an IndexError).
+    fn assign(&self, index: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        let code = self.code(index.py())?;
+        let many = || Self::bytes_of(code, value);
+        list::set_item(&self.inner, index, many, || Ok(code.item(value)))
+    }
+}
+
+impl ItemAt for TypedList {
     type Item<'py> = Bound<'py, PyAny>;
 
     fn item_at<'py>(&self, py: Python<'py>, i: usize) -> PyResult<Option<Bound<'py, PyAny>>> {
@@ -659,9 +617,3 @@ impl ItemAt for PicoList {
             .transpose()
     }
 }
-
-index_iterator!(
-    /// Iterates over a `PicoList` by index, so appends during iteration are seen, as with
-    /// `array.array`.
-    PicoListIterator over PicoList
-);

@@ -7,80 +7,12 @@ use pyo3::exceptions::{PyBufferError, PyIndexError, PyTypeError, PyValueError};
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PySlice};
+use pyo3::PyClass;
 
-use crate::export::{self, Region};
-use crate::guard::{guarded_pyclass, to_py_err, Guarded};
-use crate::input::ByteInput;
-use crate::list_items::{self, index_iterator, py_bool, ItemAt};
-
-type List = PicoList<u8>;
-
-use crate::input::byte_value as byte;
-
-/// Resolves a possibly negative index against `len`.
-pub(crate) fn position(index: isize, len: usize) -> Option<usize> {
-    let i = if index < 0 {
-        len.checked_sub(index.unsigned_abs())?
-    } else {
-        index as usize
-    };
-    (i < len).then_some(i)
-}
-
-/// A slice's start, stop and step as plain numbers: their `__index__` (arbitrary Python code)
-/// runs here, before any lock is taken (code that used this list there would wait for the lock
-/// forever); [`Slice::positions`] then resolves them against a length without calling Python.
-#[derive(Clone, Copy)]
-pub(crate) struct Slice {
-    start: isize,
-    stop: isize,
-    step: isize,
-}
-
-impl Slice {
-    pub(crate) fn new(slice: &Bound<'_, PySlice>) -> PyResult<Self> {
-        let (mut start, mut stop, mut step) = (0, 0, 0);
-        // SAFETY: `slice` is a slice object and the out-pointers are valid; on failure an
-        // exception is set (a bad `__index__`, a zero step).
-        let rc = unsafe { ffi::PySlice_Unpack(slice.as_ptr(), &mut start, &mut stop, &mut step) };
-        if rc < 0 {
-            return Err(PyErr::fetch(slice.py()));
-        }
-        Ok(Slice { start, stop, step })
-    }
-
-    /// The first position, the step and how many positions the slice selects in a sequence of
-    /// `len` items (`slice.indices`).
-    pub(crate) fn indices(self, len: usize) -> (usize, isize, usize) {
-        let (mut start, mut stop) = (self.start, self.stop);
-        // SAFETY: pure arithmetic on the numbers passed; `len` is a length of memory we hold,
-        // so it fits an isize, and the step is not zero (checked by `PySlice_Unpack`).
-        let n =
-            unsafe { ffi::PySlice_AdjustIndices(len as isize, &mut start, &mut stop, self.step) };
-        // Adjusted, `start` lies in 0..=len (0..len when anything is selected).
-        (start.max(0) as usize, self.step, n.max(0) as usize)
-    }
-
-    /// The positions the slice selects in a sequence of `len` items, in order.
-    pub(crate) fn positions(self, len: usize) -> impl Iterator<Item = usize> {
-        let (start, step, n) = self.indices(len);
-        // Every position is in 0..len.
-        (0..n).map(move |k| (start as isize + k as isize * step) as usize)
-    }
-}
-
-/// An index as `bytearray` and `array.array` take it: through `__index__`, and `IndexError`
-/// (not `OverflowError`) when it does not fit a `Py_ssize_t`.
-pub(crate) fn index_arg(index: &Bound<'_, PyAny>) -> PyResult<isize> {
-    // SAFETY: `index` is a valid object; PyExc_IndexError is a static exception type.
-    let i = unsafe { ffi::PyNumber_AsSsize_t(index.as_ptr(), ffi::PyExc_IndexError) };
-    if i == -1 {
-        if let Some(err) = PyErr::take(index.py()) {
-            return Err(err);
-        }
-    }
-    Ok(i)
-}
+use crate::export;
+use crate::guard::{count, guarded_class, to_py_err, Guarded};
+use crate::input::{byte_value as byte, index_arg, ByteInput};
+use crate::list::{self, list_methods, position, py_bool, ItemAt, Slice};
 
 /// Whether `needle` occurs in `haystack` (the empty needle does).
 fn find(haystack: &[u8], needle: &[u8]) -> bool {
@@ -93,22 +25,20 @@ fn find(haystack: &[u8], needle: &[u8]) -> bool {
 }
 
 fn out_of_range() -> PyErr {
-    PyIndexError::new_err("PicoListByte index out of range")
+    list::out_of_range("PicoListByte")
 }
 
-impl PicoListByte {
-    fn len_of(&self, py: Python<'_>) -> PyResult<usize> {
-        self.inner.with(py, |list, _| Ok(list.len()))
-    }
-}
-
-guarded_pyclass!(
+guarded_class! {
     /// A growable byte list over reserved address space: appending never moves existing bytes,
     /// so it keeps growing while a memoryview or numpy array looks at it (`bytearray` refuses).
-    PicoListByte,
-    List,
-    [, sequence],
-    {
+    #[pyclass(name = "PicoListByte", sequence)]
+    struct ByteList(PicoList<u8>), len: |list| list.len()
+}
+
+list_methods!(ByteList, ByteListIter as "PicoListByteIterator");
+
+#[pymethods]
+impl ByteList {
     /// `PicoListByte(data=b"", max_capacity=None)`: starts with a copy of `data` (bytes-like or
     /// an iterable of ints); `max_capacity` bounds the reservation (default: the smaller of
     /// 64 GiB and RAM+swap, less once lists hold 32 TiB of address space; reserved, not used,
@@ -121,25 +51,17 @@ guarded_pyclass!(
         max_capacity: Option<isize>,
     ) -> PyResult<Self> {
         let list = match max_capacity {
-            None => List::new(),
-            Some(n) => List::with_max_capacity(crate::guard::count(n, "max_capacity")?),
+            None => PicoList::new(),
+            Some(n) => PicoList::with_max_capacity(count(n, "max_capacity")?),
         }
         .map_err(to_py_err)?;
-        let this = PicoListByte {
-            inner: Guarded::new("PicoListByte", list),
+        let this = ByteList {
+            inner: Guarded::new(<Self as PyClass>::NAME, list),
         };
         if let Some(data) = data {
             this.extend(py, data)?;
         }
         Ok(this)
-    }
-
-    fn __len__(&self, py: Python<'_>) -> PyResult<usize> {
-        self.len_of(py)
-    }
-
-    fn __bool__(&self, py: Python<'_>) -> PyResult<bool> {
-        Ok(self.len_of(py)? > 0)
     }
 
     fn __repr__(&self, py: Python<'_>) -> String {
@@ -160,11 +82,6 @@ guarded_pyclass!(
         }
     }
 
-    /// Number of bytes (upstream 0.6 spelling of `len(lst)`).
-    fn len(&self, py: Python<'_>) -> PyResult<usize> {
-        self.len_of(py)
-    }
-
     /// Bytes that fit in the memory committed so far.
     fn capacity(&self, py: Python<'_>) -> PyResult<usize> {
         self.inner.with(py, |list, _| Ok(list.capacity()))
@@ -179,7 +96,7 @@ guarded_pyclass!(
     fn append(&self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<()> {
         let value = byte(value)?;
         self.inner.with(py, |list, _| {
-            list_items::check_growth(list, &self.inner.exports, 1)?;
+            list::check_growth(list, &self.inner.exports, 1)?;
             list.push(value).map_err(to_py_err)
         })
     }
@@ -193,7 +110,7 @@ guarded_pyclass!(
     /// an iterable of ints; all or nothing.
     fn extend(&self, py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<()> {
         match ByteInput::new(data) {
-            Ok(input) => list_items::append(&self.inner, py, input.bytes()),
+            Ok(input) => list::append(&self.inner, py, input.bytes()),
             Err(err) if err.is_instance_of::<PyBufferError>(py) => Err(err),
             Err(_) if data.is_instance_of::<pyo3::types::PyString>() => Err(PyTypeError::new_err(
                 "expected an iterable of integers or a bytes-like object, got 'str'",
@@ -203,7 +120,7 @@ guarded_pyclass!(
                 for item in data.try_iter()? {
                     bytes.push(byte(&item?)?);
                 }
-                list_items::append(&self.inner, py, &bytes)
+                list::append(&self.inner, py, &bytes)
             }
         }
     }
@@ -309,47 +226,6 @@ guarded_pyclass!(
             .with(py, |list, _| Ok(list.as_slice().contains(&byte)))
     }
 
-    /// `lst[i] = v`, and `lst[a:b:c] = data` with as many bytes as the slice selects (a
-    /// different length would move the bytes after it: `ValueError`).
-    fn __setitem__(
-        &self,
-        py: Python<'_>,
-        index: &Bound<'_, PyAny>,
-        value: &Bound<'_, PyAny>,
-    ) -> PyResult<()> {
-        if let Ok(slice) = index.cast::<PySlice>() {
-            let slice = Slice::new(slice)?;
-            let data = ByteInput::new(value)?.bytes().to_vec();
-            return self.inner.with(py, |list, _| {
-                let positions: Vec<usize> = slice.positions(list.len()).collect();
-                if data.len() != positions.len() {
-                    return Err(PyValueError::new_err(format!(
-                        "PicoListByte slice assignment must keep the length: the slice has {} \
-                         bytes, the value {}",
-                        positions.len(),
-                        data.len()
-                    )));
-                }
-                let items = list.as_mut_slice();
-                for (i, &b) in positions.into_iter().zip(&data) {
-                    items[i] = b;
-                }
-                Ok(())
-            });
-        }
-        let index = index_arg(index)?;
-        let value = byte(value)?;
-        self.inner.with(py, |list, _| {
-            let i = position(index, list.len()).ok_or_else(out_of_range)?;
-            list.as_mut_slice()[i] = value;
-            Ok(())
-        })
-    }
-
-    fn __iter__(slf: Bound<'_, Self>) -> PicoListByteIterator {
-        PicoListByteIterator::new(slf)
-    }
-
     fn __eq__(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
         let Ok(other) = ByteInput::new(other) else {
             return Ok(py.NotImplemented());
@@ -360,37 +236,28 @@ guarded_pyclass!(
         Ok(py_bool(py, eq))
     }
 
-    /// Removes every byte and gives the memory back; refused while a view is alive.
-    fn clear(&self, py: Python<'_>) -> PyResult<()> {
-        list_items::clear(&self.inner, py)
-    }
-
     /// A writable export of every byte, like `bytearray`'s; counted until released.
     unsafe fn __getbuffer__(
         slf: Bound<'_, Self>,
         view: *mut ffi::Py_buffer,
         flags: c_int,
     ) -> PyResult<()> {
-        let this = slf.get();
-        let region = this.inner.with(slf.py(), |list, _| {
-            this.inner.exports.add(false);
-            Ok(Region {
-                ptr: list.as_mut_ptr(),
-                len: list.len(),
-            })
-        })?;
-        // Filled outside the lock: a failure creates an exception object.
-        // SAFETY: the bytes stay in place while the count taken above lives (given back in
-        // `__releasebuffer__`, or below on failure): appends never move them on the native
-        // backends (and are refused on the moving heap fallback), and pop/clear/close check it.
-        unsafe { export::fill(slf.as_any(), view, flags, region, false) }.inspect_err(|_| {
-            this.inner.exports.remove(false);
-        })
+        let exports = &slf.get().inner.exports;
+        let region = list::lend(&slf.get().inner, slf.py())?;
+        // SAFETY: the bytes stay in place while the count `lend` took lives.
+        unsafe { export::fill_counted(slf.as_any(), exports, view, flags, region, false) }
     }
-    }
-);
+}
 
-impl ItemAt for PicoListByte {
+impl ByteList {
+    /// `lst[i] = v`, and `lst[a:b:c] = data` (any bytes-like object), as `bytearray`.
+    fn assign(&self, index: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        let many = || Ok(ByteInput::new(value)?.bytes().to_vec());
+        list::set_item(&self.inner, index, many, || byte(value).map(|b| Ok([b])))
+    }
+}
+
+impl ItemAt for ByteList {
     type Item<'py> = u8;
 
     fn item_at<'py>(&self, py: Python<'py>, i: usize) -> PyResult<Option<u8>> {
@@ -398,9 +265,3 @@ impl ItemAt for PicoListByte {
             .with(py, |list, _| Ok(list.as_slice().get(i).copied()))
     }
 }
-
-index_iterator!(
-    /// Iterates over a `PicoListByte` by index, so appends during iteration are seen, as with
-    /// `bytearray`.
-    PicoListByteIterator over PicoListByte
-);

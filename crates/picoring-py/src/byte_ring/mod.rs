@@ -1,33 +1,33 @@
-//! The operations the three byte rings share (`PicoRingByte`, `PicoQueueByte`,
-//! `PicoByteStreamPy`), written once over [`ByteRing`]; each class forwards to these.
-//!
-//! Policy, the same in every class:
-//! - all-or-nothing pushes (`push`, `push_bytes`, `push_bulk`) return `False` and write nothing
-//!   when the data does not fit; `write` stores what fits and returns the count, like a
-//!   non-blocking socket;
-//! - reads (`pop_bytes`, `pop_bulk`, `read`, `readinto`) return what is there, up to `n`
-//!   (`b""` when empty), like `io.RawIOBase.read`; `pop()` returns `None` when empty;
-//! - explicit counts beyond what is there (`consume`/`advance_tail` beyond the queued bytes,
-//!   `commit`/`advance_head` beyond the last writable view) raise `ValueError` and change
-//!   nothing: stale bytes are never published.
+//! The byte rings: `PicoRingByte` ([`ring`]), `PicoQueueByte` ([`queue`]) and
+//! `PicoByteStreamPy` ([`stream`]). What they share is written once here, over [`ByteFifo`]
+//! (the library ring underneath), and [`byte_ring_methods!`] gives each class those methods.
+//! How each call behaves on a full or empty ring is the README's policy table.
+
+pub(crate) mod queue;
+pub(crate) mod ring;
+pub(crate) mod stream;
 
 use std::ffi::c_int;
 
+use picoring::{PicoByteStream, PicoQueue, PicoRing};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyMemoryView};
 
-use crate::export::{self, Export, Region};
+use crate::export::{self, Access, Export, Region};
 use crate::guard::{count, to_py_err, Guarded, DETACH_BYTES};
 use crate::input::ByteInput;
+use crate::typecode::TypeCode;
+use crate::wait::Wakes;
 
-/// What the bindings need from a byte ring of the library.
-pub(crate) trait ByteRing: Send + Sized + 'static {
+/// What the bindings need from a byte ring of the library: reads go through the
+/// [`PicoRing`] underneath, changes through the library type (which may keep state of its
+/// own, as the stream's line search does).
+pub(crate) trait ByteFifo: Send + Sized + 'static {
     fn create(capacity: usize) -> Result<Self, picoring::Error>;
-    fn capacity(&self) -> usize;
-    fn len(&self) -> usize;
-    fn readable(&self) -> &[u8];
+    /// The library ring underneath.
+    fn ring(&self) -> &PicoRing<u8>;
     fn writable(&mut self) -> &mut [u8];
     /// Publishes `n <= free` bytes written through `writable`.
     fn commit(&mut self, n: usize);
@@ -37,12 +37,21 @@ pub(crate) trait ByteRing: Send + Sized + 'static {
     fn push_slice(&mut self, data: &[u8]);
     fn clear(&mut self);
 
+    fn capacity(&self) -> usize {
+        self.ring().capacity()
+    }
+
+    fn len(&self) -> usize {
+        self.ring().len()
+    }
+
     fn free_len(&self) -> usize {
         self.capacity() - self.len()
     }
 
-    /// The library ring underneath, for its address range.
-    fn ring(&self) -> &picoring::PicoRing<u8>;
+    fn readable(&self) -> &[u8] {
+        self.ring().readable()
+    }
 
     /// Exactly the addresses of the whole mapping (both halves), for overlap checks: a source
     /// buffer merely mapped next to the ring must not count as overlapping (it would be copied).
@@ -52,25 +61,17 @@ pub(crate) trait ByteRing: Send + Sized + 'static {
     }
 }
 
-/// Implements [`ByteRing`] for a library type by naming its methods.
-macro_rules! impl_byte_ring {
-    ($ty:ty, len: $len:ident, readable: $readable:ident, push: $push:ident, ring: |$r:ident| $ring:expr) => {
-        impl ByteRing for $ty {
-            fn ring(&self) -> &picoring::PicoRing<u8> {
-                let $r = self;
-                $ring
-            }
+/// Implements [`ByteFifo`] for library types, which share the ring's method names; `|r| expr`
+/// reaches the ring underneath.
+macro_rules! impl_byte_fifo {
+    ($($ty:ty => |$r:ident| $ring:expr;)*) => {$(
+        impl ByteFifo for $ty {
             fn create(capacity: usize) -> Result<Self, picoring::Error> {
                 <$ty>::with_capacity(capacity)
             }
-            fn capacity(&self) -> usize {
-                <$ty>::capacity(self)
-            }
-            fn len(&self) -> usize {
-                <$ty>::$len(self)
-            }
-            fn readable(&self) -> &[u8] {
-                <$ty>::$readable(self)
+            fn ring(&self) -> &PicoRing<u8> {
+                let $r = self;
+                $ring
             }
             fn writable(&mut self) -> &mut [u8] {
                 <$ty>::writable(self)
@@ -83,44 +84,70 @@ macro_rules! impl_byte_ring {
             }
             fn push_slice(&mut self, data: &[u8]) {
                 // Callers check the free space first; the result only restates it.
-                let _ = <$ty>::$push(self, data);
+                let _ = <$ty>::push_slice(self, data);
             }
             fn clear(&mut self) {
                 <$ty>::clear(self);
             }
         }
-    };
+    )*};
 }
 
-impl_byte_ring!(picoring::PicoRing<u8>, len: len, readable: readable, push: push_slice, ring: |r| r);
-impl_byte_ring!(picoring::PicoQueue<u8>, len: len, readable: readable, push: push_slice, ring: |r| r.as_ring());
-impl_byte_ring!(
-    picoring::PicoByteStream,
-    len: len,
-    readable: readable,
-    push: push_slice,
-    ring: |r| r.as_ring()
-);
+impl_byte_fifo! {
+    PicoRing<u8> => |r| r;
+    PicoQueue<u8> => |r| r.as_ring();
+    PicoByteStream => |r| r.as_ring();
+}
+
+/// A byte ring whose changes wake waiters (the stream's blocking `read`/`write`): each
+/// push, commit, consume and clear notifies.
+impl<R: ByteFifo> ByteFifo for Wakes<R> {
+    fn create(capacity: usize) -> Result<Self, picoring::Error> {
+        R::create(capacity).map(Wakes::new)
+    }
+    fn ring(&self) -> &PicoRing<u8> {
+        (**self).ring()
+    }
+    fn writable(&mut self) -> &mut [u8] {
+        (**self).writable()
+    }
+    fn commit(&mut self, n: usize) {
+        (**self).commit(n);
+        self.notify();
+    }
+    fn consume(&mut self, n: usize) {
+        (**self).consume(n);
+        self.notify();
+    }
+    fn push_slice(&mut self, data: &[u8]) {
+        (**self).push_slice(data);
+        self.notify();
+    }
+    fn clear(&mut self) {
+        (**self).clear();
+        self.notify();
+    }
+}
 
 /// Creates the ring of a new object.
-pub(crate) fn create<R: ByteRing>(name: &'static str, capacity: isize) -> PyResult<Guarded<R>> {
+pub(crate) fn create<R: ByteFifo>(name: &'static str, capacity: isize) -> PyResult<Guarded<R>> {
     let capacity = count(capacity, "capacity")?;
     Ok(Guarded::new(name, R::create(capacity).map_err(to_py_err)?))
 }
 
-pub(crate) fn len<R: ByteRing>(g: &Guarded<R>, py: Python<'_>) -> PyResult<usize> {
+pub(crate) fn len<R: ByteFifo>(g: &Guarded<R>, py: Python<'_>) -> PyResult<usize> {
     g.with(py, |ring, _| Ok(ring.len()))
 }
 
-pub(crate) fn capacity<R: ByteRing>(g: &Guarded<R>, py: Python<'_>) -> PyResult<usize> {
+pub(crate) fn capacity<R: ByteFifo>(g: &Guarded<R>, py: Python<'_>) -> PyResult<usize> {
     g.with(py, |ring, _| Ok(ring.capacity()))
 }
 
-pub(crate) fn free_len<R: ByteRing>(g: &Guarded<R>, py: Python<'_>) -> PyResult<usize> {
+pub(crate) fn free_len<R: ByteFifo>(g: &Guarded<R>, py: Python<'_>) -> PyResult<usize> {
     g.with(py, |ring, _| Ok(ring.free_len()))
 }
 
-pub(crate) fn repr<R: ByteRing>(g: &Guarded<R>, py: Python<'_>) -> String {
+pub(crate) fn repr<R: ByteFifo>(g: &Guarded<R>, py: Python<'_>) -> String {
     match g.with(py, |ring, _| Ok((ring.len(), ring.capacity()))) {
         Ok((len, cap)) => format!("<picoring.{} len={len} capacity={cap}>", g.name()),
         Err(_) if g.is_closed(py) => format!("<picoring.{} closed>", g.name()),
@@ -129,7 +156,7 @@ pub(crate) fn repr<R: ByteRing>(g: &Guarded<R>, py: Python<'_>) -> String {
 }
 
 /// Appends one byte; `False` when full.
-pub(crate) fn push_byte<R: ByteRing>(
+pub(crate) fn push_byte<R: ByteFifo>(
     g: &Guarded<R>,
     py: Python<'_>,
     value: &Bound<'_, PyAny>,
@@ -147,7 +174,7 @@ pub(crate) fn push_byte<R: ByteRing>(
 }
 
 /// Removes the oldest byte; `None` when empty.
-pub(crate) fn pop_byte<R: ByteRing>(g: &Guarded<R>, py: Python<'_>) -> PyResult<Option<u8>> {
+pub(crate) fn pop_byte<R: ByteFifo>(g: &Guarded<R>, py: Python<'_>) -> PyResult<Option<u8>> {
     g.with(py, |ring, _| {
         let Some(&byte) = ring.readable().first() else {
             return Ok(None);
@@ -159,7 +186,7 @@ pub(crate) fn pop_byte<R: ByteRing>(g: &Guarded<R>, py: Python<'_>) -> PyResult<
 }
 
 /// Appends all of `data`; `False` (nothing written) when it does not fit.
-pub(crate) fn push_all<R: ByteRing>(
+pub(crate) fn push_all<R: ByteFifo>(
     g: &Guarded<R>,
     py: Python<'_>,
     data: &Bound<'_, PyAny>,
@@ -168,7 +195,7 @@ pub(crate) fn push_all<R: ByteRing>(
 }
 
 /// Appends what fits of `data`; returns how many bytes were stored.
-pub(crate) fn push_some<R: ByteRing>(
+pub(crate) fn push_some<R: ByteFifo>(
     g: &Guarded<R>,
     py: Python<'_>,
     data: &Bound<'_, PyAny>,
@@ -178,7 +205,7 @@ pub(crate) fn push_some<R: ByteRing>(
 
 /// Copies as much of `data` as fits, or (`all_or_nothing`) all of it or nothing; returns the
 /// number of bytes stored, `None` when refused.
-fn push_from<R: ByteRing>(
+fn push_from<R: ByteFifo>(
     g: &Guarded<R>,
     py: Python<'_>,
     data: &Bound<'_, PyAny>,
@@ -212,7 +239,7 @@ fn push_from<R: ByteRing>(
 }
 
 /// Removes and returns up to `n` bytes from the front.
-pub(crate) fn pop_bytes<'py, R: ByteRing>(
+pub(crate) fn pop_bytes<'py, R: ByteFifo>(
     g: &Guarded<R>,
     py: Python<'py>,
     n: isize,
@@ -242,7 +269,7 @@ pub(crate) fn pop_bytes<'py, R: ByteRing>(
 }
 
 /// Copies up to `len(buffer)` bytes into a writable buffer and removes them; returns how many.
-pub(crate) fn readinto<R: ByteRing>(
+pub(crate) fn readinto<R: ByteFifo>(
     g: &Guarded<R>,
     py: Python<'_>,
     buffer: &Bound<'_, PyAny>,
@@ -284,7 +311,7 @@ pub(crate) fn readinto<R: ByteRing>(
 }
 
 /// Drops `n` bytes from the front; `ValueError` when fewer are queued.
-pub(crate) fn advance_tail<R: ByteRing>(g: &Guarded<R>, py: Python<'_>, n: isize) -> PyResult<()> {
+pub(crate) fn consume<R: ByteFifo>(g: &Guarded<R>, py: Python<'_>, n: isize) -> PyResult<()> {
     let n = count(n, "n")?;
     g.with(py, |ring, _| {
         if n > ring.len() {
@@ -303,7 +330,7 @@ pub(crate) fn advance_tail<R: ByteRing>(g: &Guarded<R>, py: Python<'_>, n: isize
 
 /// Publishes `n` bytes written into the last writable view, which must have been released
 /// (`BufferError` while it lives: it could still write over them); `ValueError` beyond it.
-pub(crate) fn commit<R: ByteRing>(g: &Guarded<R>, py: Python<'_>, n: isize) -> PyResult<()> {
+pub(crate) fn commit<R: ByteFifo>(g: &Guarded<R>, py: Python<'_>, n: isize) -> PyResult<()> {
     let n = count(n, "n")?;
     g.with(py, |ring, granted| {
         g.exports.check_no_writers()?;
@@ -322,7 +349,7 @@ pub(crate) fn commit<R: ByteRing>(g: &Guarded<R>, py: Python<'_>, n: isize) -> P
 /// A writable memoryview of up to `n` bytes of free space (all of it when `n` is `None`): an
 /// exclusive lease on that space. While it lives, another writable view, a push or a commit
 /// raises `BufferError` (each would let it write over queued bytes).
-pub(crate) fn writable_view<'py, R: ByteRing>(
+pub(crate) fn writable_view<'py, R: ByteFifo>(
     g: &Guarded<R>,
     slf: &Bound<'py, PyAny>,
     n: Option<isize>,
@@ -340,7 +367,15 @@ pub(crate) fn writable_view<'py, R: ByteRing>(
             len,
         })
     })?;
-    Export::memoryview(slf, g.exports.clone(), region, true)
+    let export = Export::new(
+        slf,
+        g.exports.clone(),
+        region,
+        TypeCode::BYTE,
+        0,
+        Access::Lease,
+    )?;
+    PyMemoryView::from(export.as_any())
 }
 
 /// `__getbuffer__`: a read-only export of every queued byte, counted until released.
@@ -348,7 +383,7 @@ pub(crate) fn writable_view<'py, R: ByteRing>(
 /// # Safety
 ///
 /// As [`export::fill`].
-pub(crate) unsafe fn getbuffer<R: ByteRing>(
+pub(crate) unsafe fn getbuffer<R: ByteFifo>(
     g: &Guarded<R>,
     slf: &Bound<'_, PyAny>,
     view: *mut ffi::Py_buffer,
@@ -358,16 +393,12 @@ pub(crate) unsafe fn getbuffer<R: ByteRing>(
         g.exports.add(false);
         Ok(Region::of(ring.readable()))
     })?;
-    // Filled outside the lock: a failure creates an exception object.
-    // SAFETY: the queued bytes stay in place until the count taken above is given back in
-    // `__releasebuffer__` (or below, on failure): every call that would consume, clear or free
-    // them checks it.
-    unsafe { export::fill(slf, view, flags, region, true) }.inspect_err(|_| {
-        g.exports.remove(false);
-    })
+    // SAFETY: the queued bytes stay in place until the count taken above is given back:
+    // every call that would consume, clear or free them checks it.
+    unsafe { export::fill_counted(slf, &g.exports, view, flags, region, true) }
 }
 
-pub(crate) fn clear<R: ByteRing>(g: &Guarded<R>, py: Python<'_>) -> PyResult<()> {
+pub(crate) fn clear<R: ByteFifo>(g: &Guarded<R>, py: Python<'_>) -> PyResult<()> {
     g.with(py, |ring, granted| {
         g.exports.check_none()?;
         ring.clear();
@@ -376,33 +407,23 @@ pub(crate) fn clear<R: ByteRing>(g: &Guarded<R>, py: Python<'_>) -> PyResult<()>
     })
 }
 
-/// Defines a `#[pyclass(frozen)]` byte ring class over `Guarded<$ring>` with the methods every
-/// byte ring has, followed by the class's own methods given in the braces.
-macro_rules! byte_ring_class {
-    ($(#[$attr:meta])* $class:ident, $ring:ty, { $($extra:tt)* }) => {
-        $crate::guard::guarded_pyclass!(
-        $(#[$attr])*
-        $class, $ring, [], {
+/// The `#[pymethods]` every byte ring class has, for a frozen pyclass whose field `inner` is
+/// a `Guarded<impl ByteFifo>`: construction, the queries, one-byte `push`/`pop`, `readinto`,
+/// the writable lease and `commit`, `consume`, `clear`, the buffer export of the queued bytes
+/// and `view`, the class's name for a memoryview of them. `bulk` names the all-or-nothing push
+/// and the pop of up to `n` bytes, for the classes that have them.
+macro_rules! byte_ring_methods {
+    ($class:ty, view: $view:tt $(, bulk: $push:tt, $pop:tt)?) => {
+        #[pymethods]
+        impl $class {
             #[new]
             fn new(capacity: isize) -> PyResult<Self> {
-                Ok($class { inner: $crate::byte_ring::create(stringify!($class), capacity)? })
-            }
-
-            fn __len__(&self, py: Python<'_>) -> PyResult<usize> {
-                $crate::byte_ring::len(&self.inner, py)
-            }
-
-            fn __bool__(&self, py: Python<'_>) -> PyResult<bool> {
-                Ok($crate::byte_ring::len(&self.inner, py)? > 0)
+                let name = <Self as pyo3::PyClass>::NAME;
+                Ok(Self { inner: $crate::byte_ring::create(name, capacity)? })
             }
 
             fn __repr__(&self, py: Python<'_>) -> String {
                 $crate::byte_ring::repr(&self.inner, py)
-            }
-
-            /// Number of queued bytes (upstream 0.6 spelling of `len(ring)`).
-            fn len(&self, py: Python<'_>) -> PyResult<usize> {
-                $crate::byte_ring::len(&self.inner, py)
             }
 
             /// Capacity in bytes: exact, all of it usable.
@@ -443,7 +464,7 @@ macro_rules! byte_ring_class {
 
             /// Drops `n` queued bytes without copying them; `ValueError` if fewer are queued.
             fn consume(&self, py: Python<'_>, n: isize) -> PyResult<()> {
-                $crate::byte_ring::advance_tail(&self.inner, py, n)
+                $crate::byte_ring::consume(&self.inner, py, n)
             }
 
             /// Publishes the first `n` bytes written into the last writable view, once that view
@@ -457,6 +478,14 @@ macro_rules! byte_ring_class {
                 $crate::byte_ring::clear(&self.inner, py)
             }
 
+            /// Every queued byte as one read-only memoryview, O(1), wrapped or not.
+            #[pyo3(name = $view)]
+            fn readable_view<'py>(
+                slf: &Bound<'py, Self>,
+            ) -> PyResult<Bound<'py, pyo3::types::PyMemoryView>> {
+                pyo3::types::PyMemoryView::from(slf.as_any())
+            }
+
             unsafe fn __getbuffer__(
                 slf: Bound<'_, Self>,
                 view: *mut pyo3::ffi::Py_buffer,
@@ -465,10 +494,30 @@ macro_rules! byte_ring_class {
                 // SAFETY: forwarded from CPython's call.
                 unsafe { $crate::byte_ring::getbuffer(&slf.get().inner, slf.as_any(), view, flags) }
             }
+        }
 
-            $($extra)*
-        });
+        $(
+        #[pymethods]
+        impl $class {
+            /// Appends all of `data` (any bytes-like object) and returns `True`, or returns
+            /// `False` and writes nothing when it does not fit.
+            #[pyo3(name = $push)]
+            fn push_all(&self, py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<bool> {
+                $crate::byte_ring::push_all(&self.inner, py, data)
+            }
+
+            /// Removes and returns up to `n` bytes from the front.
+            #[pyo3(name = $pop)]
+            fn pop_bytes<'py>(
+                &self,
+                py: Python<'py>,
+                n: isize,
+            ) -> PyResult<Bound<'py, pyo3::types::PyBytes>> {
+                $crate::byte_ring::pop_bytes(&self.inner, py, n)
+            }
+        }
+        )?
     };
 }
 
-pub(crate) use byte_ring_class;
+pub(crate) use byte_ring_methods;

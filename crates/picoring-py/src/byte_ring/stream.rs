@@ -1,0 +1,136 @@
+//! `PicoByteStreamPy`: the seed's byte stream, read and written like a socket: non-blocking by
+//! default (as upstream 0.6), blocking up to a `timeout` when one is given.
+
+use picoring::PicoByteStream;
+use pyo3::prelude::*;
+use pyo3::types::PyBytes;
+
+use crate::byte_ring::{self, byte_ring_methods, ByteFifo};
+use crate::guard::{count, guarded_class};
+use crate::input::{byte_value, ByteInput};
+use crate::wait::{self, Wakes};
+
+guarded_class! {
+    /// A byte stream: `write` stores what fits and returns the count, `read(n)` returns up to
+    /// `n` bytes, and `next_line`/`read_until` hand out whole frames.
+    #[pyclass(name = "PicoByteStreamPy")]
+    struct ByteStream(Wakes<PicoByteStream>), len: |stream| stream.len()
+}
+
+byte_ring_methods!(ByteStream, view: "peek");
+
+/// What a blocking call waits for.
+#[derive(Clone, Copy)]
+enum Until {
+    /// At least one free byte (`write`).
+    Room,
+    /// At least one queued byte (`read`).
+    Data,
+}
+
+impl ByteStream {
+    /// Runs the non-blocking `op` as a socket call with a `timeout` does: at once when the
+    /// timeout is `0` or there is nothing to move (`idle`), otherwise once `until` holds, and
+    /// again (waiting again) while its result is not `done`, e.g. a read that another reader
+    /// emptied first. `TimeoutError` when `timeout` seconds (`None`: forever) pass first.
+    fn blocking<T>(
+        &self,
+        py: Python<'_>,
+        timeout: Option<f64>,
+        idle: bool,
+        until: Until,
+        mut op: impl FnMut() -> PyResult<T>,
+        done: impl Fn(&T) -> bool,
+    ) -> PyResult<T> {
+        if timeout == Some(0.0) || idle {
+            return op();
+        }
+        let (what, ready): (&str, fn(&PicoByteStream) -> bool) = match until {
+            Until::Room => ("no room in the stream before the timeout", |s| !s.is_full()),
+            Until::Data => ("no bytes arrived before the timeout", |s| !s.is_empty()),
+        };
+        wait::retry(&self.inner, py, timeout, || what.into(), ready, op, done)
+    }
+}
+
+#[pymethods]
+impl ByteStream {
+    /// Stores as much of `data` as fits; returns how many bytes were stored. With a
+    /// `timeout` (seconds; `None`: forever) other than the default `0`, first waits until
+    /// at least one byte fits, as a blocking `socket.send` does, raising `TimeoutError`
+    /// when none fits in time.
+    #[pyo3(signature = (data, timeout=Some(0.0)), text_signature = "($self, data, timeout=0.0)")]
+    fn write(&self, data: &Bound<'_, PyAny>, timeout: Option<f64>) -> PyResult<usize> {
+        let py = data.py();
+        wait::check_timeout(timeout)?; // a bad timeout is refused whatever the data
+        let idle = ByteInput::new(data)?.len() == 0;
+        let push = || byte_ring::push_some(&self.inner, py, data);
+        self.blocking(py, timeout, idle, Until::Room, push, |&stored| stored > 0)
+    }
+
+    /// Removes and returns up to `n` bytes (`b""` when empty). With a `timeout` (seconds;
+    /// `None`: forever) other than the default `0`, first waits until at least one byte
+    /// is readable, as a blocking `socket.recv` does, raising `TimeoutError` when none
+    /// arrives in time.
+    #[pyo3(signature = (n, timeout=Some(0.0)), text_signature = "($self, n, timeout=0.0)")]
+    fn read<'py>(
+        &self,
+        py: Python<'py>,
+        n: isize,
+        timeout: Option<f64>,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        wait::check_timeout(timeout)?; // a bad timeout is refused whatever `n`
+        let idle = count(n, "n")? == 0;
+        let pop = || byte_ring::pop_bytes(&self.inner, py, n);
+        self.blocking(py, timeout, idle, Until::Data, pop, |out| {
+            !out.as_bytes().is_empty()
+        })
+    }
+
+    /// Bytes ready to read.
+    fn available_to_read(&self, py: Python<'_>) -> PyResult<usize> {
+        byte_ring::len(&self.inner, py)
+    }
+
+    /// Bytes that can be written now.
+    fn available_to_write(&self, py: Python<'_>) -> PyResult<usize> {
+        byte_ring::free_len(&self.inner, py)
+    }
+
+    /// Removes and returns everything up to and including the first `delim` byte, or
+    /// returns `None` (consuming nothing) when no `delim` is readable yet.
+    fn read_until<'py>(
+        &self,
+        py: Python<'py>,
+        delim: &Bound<'_, PyAny>,
+    ) -> PyResult<Option<Bound<'py, PyBytes>>> {
+        let delim = byte_value(delim)?;
+        // Copied out under the lock (to the stack when short), made a `bytes` object after
+        // it: no Python object is allocated under a lock. The library's search remembers how
+        // far it looked, so polling for a long frame costs only the new bytes.
+        const ON_STACK: usize = 512;
+        let mut small = [0u8; ON_STACK];
+        let frame = self.inner.with(py, |stream, _| {
+            self.inner.exports.check_no_readers()?;
+            let frame = match stream.read_until(delim) {
+                None => None,
+                Some(frame) if frame.len() <= ON_STACK => {
+                    small[..frame.len()].copy_from_slice(frame);
+                    Some(Err(frame.len()))
+                }
+                Some(frame) => Some(Ok(frame.to_vec())),
+            };
+            stream.notify(); // room for waiting writers
+            Ok(frame)
+        })?;
+        Ok(frame.map(|frame| match frame {
+            Err(len) => PyBytes::new(py, &small[..len]),
+            Ok(long) => PyBytes::new(py, &long),
+        }))
+    }
+
+    /// `read_until(b"\n")`: the next whole line, newline included, or `None`.
+    fn next_line<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyBytes>>> {
+        self.read_until(py, b'\n'.into_pyobject(py)?.as_any())
+    }
+}

@@ -1,0 +1,288 @@
+//! The two list classes, `PicoListByte` ([`bytes`]) and `PicoList` ([`typed`]), and what they
+//! share: both keep their items as native bytes in a `picoring::PicoList<u8>` ([`ListBytes`]),
+//! which they append to, clear and export the same way; indices and slices resolved as
+//! `bytearray` and `array.array` resolve them; an iterator that walks the list by index (so
+//! items appended during iteration are seen); and the `True`/`False` answer of `__eq__`.
+
+pub(crate) mod bytes;
+pub(crate) mod typed;
+
+use picoring::PicoList;
+use pyo3::exceptions::{PyIndexError, PyValueError};
+use pyo3::ffi;
+use pyo3::prelude::*;
+use pyo3::types::{PyBool, PySlice};
+
+use crate::export::Region;
+use crate::guard::{to_py_err, Exports, Guarded, DETACH_BYTES};
+use crate::input::index_arg;
+
+/// The value behind a list class: its items, as native bytes that never move.
+pub(crate) trait ListBytes {
+    /// What the items are called in messages.
+    const ITEMS: &'static str;
+
+    /// The `picoring::PicoList<u8>` that holds the items.
+    fn list_bytes(&mut self) -> &mut PicoList<u8>;
+
+    /// Bytes per item.
+    fn itemsize(&self) -> usize;
+}
+
+impl ListBytes for PicoList<u8> {
+    const ITEMS: &'static str = "bytes";
+
+    fn list_bytes(&mut self) -> &mut PicoList<u8> {
+        self
+    }
+
+    fn itemsize(&self) -> usize {
+        1
+    }
+}
+
+/// Growth never moves the bytes on the native backends; on the heap fallback (Miri, exotic
+/// targets) it would, so there growing past the capacity is refused while a view is alive.
+pub(crate) fn check_growth(
+    list: &PicoList<u8>,
+    exports: &Exports,
+    additional: usize,
+) -> PyResult<()> {
+    if !PicoList::<u8>::grows_in_place() && list.capacity() - list.len() < additional {
+        exports.check_no_readers()?;
+    }
+    Ok(())
+}
+
+/// Appends `src` (whole items) to the list, all or nothing. The copy releases the GIL when it
+/// is long.
+pub(crate) fn append<R: ListBytes>(g: &Guarded<R>, py: Python<'_>, src: &[u8]) -> PyResult<()> {
+    g.with(py, |value, _| {
+        let list = value.list_bytes();
+        check_growth(list, &g.exports, src.len())?;
+        let owned;
+        let src = if crate::input::overlaps(src, list.as_ptr(), list.len()) {
+            // The list fed to itself: copy first so no slice of the source aliases it.
+            owned = src.to_vec();
+            &owned[..]
+        } else {
+            src
+        };
+        if src.len() >= DETACH_BYTES {
+            py.detach(|| list.extend_from_slice(src))
+        } else {
+            list.extend_from_slice(src)
+        }
+        .map_err(to_py_err)
+    })
+}
+
+/// `clear()`: removes every item and gives the memory back; refused while a view is alive.
+pub(crate) fn clear<R: ListBytes>(g: &Guarded<R>, py: Python<'_>) -> PyResult<()> {
+    g.with(py, |value, _| {
+        g.exports.check_none()?;
+        value.list_bytes().clear();
+        Ok(())
+    })
+}
+
+/// `lst[index] = value`. A slice takes `many()`, the native bytes of as many items as it
+/// selects (another length would move the items after it: `ValueError`). An index takes
+/// `one()`: its outer error is raised before the index is checked, its inner one after it
+/// (`bytearray` checks the value first, `array.array` the index). Both convert before the
+/// lock is taken, and after a slice's bounds are read (their `__index__` is Python code).
+pub(crate) fn set_item<R: ListBytes, T: AsRef<[u8]>>(
+    g: &Guarded<R>,
+    index: &Bound<'_, PyAny>,
+    many: impl FnOnce() -> PyResult<Vec<u8>>,
+    one: impl FnOnce() -> PyResult<PyResult<T>>,
+) -> PyResult<()> {
+    let py = index.py();
+    if let Ok(slice) = index.cast::<PySlice>() {
+        let slice = Slice::new(slice)?;
+        let data = many()?;
+        return g.with(py, |value, _| {
+            let size = value.itemsize();
+            let list = value.list_bytes();
+            let positions: Vec<usize> = slice.positions(list.len() / size).collect();
+            if data.len() != positions.len() * size {
+                return Err(PyValueError::new_err(format!(
+                    "{} slice assignment must keep the length: the slice has {} {}, the value {}",
+                    g.name(),
+                    positions.len(),
+                    R::ITEMS,
+                    data.len() / size
+                )));
+            }
+            let bytes = list.as_mut_slice();
+            for (i, item) in positions.into_iter().zip(data.chunks_exact(size)) {
+                bytes[i * size..(i + 1) * size].copy_from_slice(item);
+            }
+            Ok(())
+        });
+    }
+    let index = index_arg(index)?;
+    let item = one()?;
+    g.with(py, |value, _| {
+        let size = value.itemsize();
+        let list = value.list_bytes();
+        let i = position(index, list.len() / size).ok_or_else(|| out_of_range(g.name()))?;
+        list.as_mut_slice()[i * size..(i + 1) * size].copy_from_slice(item?.as_ref());
+        Ok(())
+    })
+}
+
+/// `IndexError` for an index outside the list named `name`.
+pub(crate) fn out_of_range(name: &str) -> PyErr {
+    PyIndexError::new_err(format!("{name} index out of range"))
+}
+
+/// Counts a reader export of every item and returns where they are. They stay in place
+/// while the count lives: appends never move them on the native backends (and are refused on
+/// the moving heap fallback), and every call that would remove or move them checks it.
+pub(crate) fn lend<R: ListBytes>(g: &Guarded<R>, py: Python<'_>) -> PyResult<Region> {
+    g.with(py, |value, _| {
+        let list = value.list_bytes();
+        g.exports.add(false);
+        Ok(Region {
+            ptr: list.as_mut_ptr(),
+            len: list.len(),
+        })
+    })
+}
+
+/// Resolves a possibly negative index against `len`.
+pub(crate) fn position(index: isize, len: usize) -> Option<usize> {
+    let i = if index < 0 {
+        len.checked_sub(index.unsigned_abs())?
+    } else {
+        index as usize
+    };
+    (i < len).then_some(i)
+}
+
+/// A slice's start, stop and step as plain numbers: their `__index__` (arbitrary Python code)
+/// runs here, before any lock is taken (code that used this list there would wait for the lock
+/// forever); [`Slice::positions`] then resolves them against a length without calling Python.
+#[derive(Clone, Copy)]
+pub(crate) struct Slice {
+    start: isize,
+    stop: isize,
+    step: isize,
+}
+
+impl Slice {
+    pub(crate) fn new(slice: &Bound<'_, PySlice>) -> PyResult<Self> {
+        let (mut start, mut stop, mut step) = (0, 0, 0);
+        // SAFETY: `slice` is a slice object and the out-pointers are valid; on failure an
+        // exception is set (a bad `__index__`, a zero step).
+        let rc = unsafe { ffi::PySlice_Unpack(slice.as_ptr(), &mut start, &mut stop, &mut step) };
+        if rc < 0 {
+            return Err(PyErr::fetch(slice.py()));
+        }
+        Ok(Slice { start, stop, step })
+    }
+
+    /// The first position, the step and how many positions the slice selects in a sequence of
+    /// `len` items (`slice.indices`).
+    pub(crate) fn indices(self, len: usize) -> (usize, isize, usize) {
+        let (mut start, mut stop) = (self.start, self.stop);
+        // SAFETY: pure arithmetic on the numbers passed; `len` is a length of memory we hold,
+        // so it fits an isize, and the step is not zero (checked by `PySlice_Unpack`).
+        let n =
+            unsafe { ffi::PySlice_AdjustIndices(len as isize, &mut start, &mut stop, self.step) };
+        // Adjusted, `start` lies in 0..=len (0..len when anything is selected).
+        (start.max(0) as usize, self.step, n.max(0) as usize)
+    }
+
+    /// The positions the slice selects in a sequence of `len` items, in order.
+    pub(crate) fn positions(self, len: usize) -> impl Iterator<Item = usize> {
+        let (start, step, n) = self.indices(len);
+        // Every position is in 0..len.
+        (0..n).map(move |k| (start as isize + k as isize * step) as usize)
+    }
+}
+
+/// A list class that looks up the item at an index under its own lock.
+pub(crate) trait ItemAt {
+    /// What one item is handed to Python as.
+    type Item<'py>;
+
+    /// The item at `i`, or `None` past the end (errors: the list is closed, or was lost in a fork).
+    fn item_at<'py>(&self, py: Python<'py>, i: usize) -> PyResult<Option<Self::Item<'py>>>;
+}
+
+/// `True` or `False` as an object, for an `__eq__` that may also return `NotImplemented`.
+pub(crate) fn py_bool(py: Python<'_>, value: bool) -> Py<PyAny> {
+    PyBool::new(py, value).to_owned().into_any().unbind()
+}
+
+/// The `#[pymethods]` both list classes share (`lst[i] = v` through the class's own `assign`,
+/// `clear`, `iter(lst)`), for a list class `$list` that implements [`ItemAt`], and `$iterator`, its frozen iterator class: each `__next__`
+/// takes the next index and asks the list for that item, so the iterator holds no lock between
+/// items, sees items appended during iteration (as `bytearray`'s and `array.array`'s do) and
+/// stops (`StopIteration`) at the current end. Once it has stopped it stays exhausted, as
+/// theirs do, even if the list grows afterwards.
+macro_rules! list_methods {
+    ($list:ty, $iterator:ident as $name:tt) => {
+        #[pymethods]
+        impl $list {
+            /// `lst[i] = v`, and `lst[a:b:c] = items` with as many items as the slice selects
+            /// (another length would move the items after it: `ValueError`).
+            fn __setitem__(
+                &self,
+                index: &Bound<'_, PyAny>,
+                value: &Bound<'_, PyAny>,
+            ) -> PyResult<()> {
+                self.assign(index, value)
+            }
+
+            /// Removes every item and gives the memory back; refused while a view is alive.
+            fn clear(&self, py: Python<'_>) -> PyResult<()> {
+                $crate::list::clear(&self.inner, py)
+            }
+
+            fn __iter__(slf: Bound<'_, Self>) -> $iterator {
+                $iterator {
+                    list: slf.unbind(),
+                    next: std::sync::atomic::AtomicUsize::new(0),
+                    exhausted: std::sync::atomic::AtomicBool::new(false),
+                }
+            }
+        }
+
+        /// Iterates over a list by index, so items appended during iteration are seen.
+        #[pyclass(frozen, module = "picoring._picoring", name = $name)]
+        pub(crate) struct $iterator {
+            list: Py<$list>,
+            next: std::sync::atomic::AtomicUsize,
+            /// Set at the first `StopIteration`.
+            exhausted: std::sync::atomic::AtomicBool,
+        }
+
+        #[pymethods]
+        impl $iterator {
+            fn __iter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
+                slf
+            }
+
+            fn __next__<'py>(
+                &self,
+                py: Python<'py>,
+            ) -> PyResult<Option<<$list as $crate::list::ItemAt>::Item<'py>>> {
+                use std::sync::atomic::Ordering;
+                if self.exhausted.load(Ordering::Acquire) {
+                    return Ok(None);
+                }
+                let i = self.next.fetch_add(1, Ordering::Relaxed);
+                let item = $crate::list::ItemAt::item_at(self.list.get(), py, i)?;
+                if item.is_none() {
+                    self.exhausted.store(true, Ordering::Release);
+                }
+                Ok(item)
+            }
+        }
+    };
+}
+
+pub(crate) use list_methods;
