@@ -262,6 +262,33 @@ impl<T: Pod> Producer<T> {
         }
     }
 
+    /// Appends one element, waiting for a free slot as long as it takes.
+    ///
+    /// # Errors
+    ///
+    /// As for [`wait_writable`](Self::wait_writable) without a timeout: `BrokenPipe` once the
+    /// consumer is gone, `InvalidData` for a corrupt header.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(any(target_os = "linux", target_os = "android"))] {
+    /// let ring = picoring::ipc::SharedRing::<u32>::create(1)?;
+    /// let (mut tx, mut rx) = (ring.producer()?, ring.consumer()?);
+    /// tx.push_blocking(5)?;
+    /// assert_eq!(rx.pop_blocking()?, Some(5));
+    /// # }
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn push_blocking(&mut self, value: T) -> io::Result<()> {
+        loop {
+            self.wait_writable(1, None)?;
+            if self.push(value).is_ok() {
+                return Ok(());
+            }
+        }
+    }
+
     /// Copies as many elements of `values` as fit and publishes them; returns how many went in.
     ///
     /// # Examples
@@ -656,6 +683,39 @@ impl<T: Pod> Consumer<T> {
         let value = unsafe { self.slot().read() };
         self.release(size);
         Some(value)
+    }
+
+    /// Removes and returns the oldest element, waiting for one as long as it takes; `None`
+    /// once the producer is gone and nothing is queued (end of stream).
+    ///
+    /// # Errors
+    ///
+    /// `InvalidData` for a corrupt header (see [`wait_readable`](Self::wait_readable)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// # #[cfg(any(target_os = "linux", target_os = "android"))] {
+    /// let ring = picoring::ipc::SharedRing::<u32>::create(1)?;
+    /// let (mut tx, mut rx) = (ring.producer()?, ring.consumer()?);
+    /// tx.push(1).unwrap();
+    /// drop(tx);
+    /// assert_eq!(rx.pop_blocking()?, Some(1));
+    /// assert_eq!(rx.pop_blocking()?, None);
+    /// # }
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn pop_blocking(&mut self) -> io::Result<Option<T>> {
+        loop {
+            match self.wait_readable(1, None) {
+                Ok(_) => {}
+                Err(err) if err.kind() == io::ErrorKind::UnexpectedEof => return Ok(None),
+                Err(err) => return Err(err),
+            }
+            if let Some(value) = self.pop() {
+                return Ok(Some(value));
+            }
+        }
     }
 
     /// Moves as many queued elements as fit into `out`, oldest first; returns how many.

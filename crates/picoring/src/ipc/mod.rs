@@ -157,11 +157,19 @@
 //!
 //! # Many producers
 //!
-//! The ring has one producer role. Records from many producer processes (the cross-process form
-//! of [`mpsc`](crate::mpsc)) would need reservations in the shared header (a reserve index
-//! advanced by compare-and-swap, a per-record commit flag, and a consumer that reclaims the
-//! slot of a producer that died between reserving and committing, found by a per-record owner
-//! word): not provided here.
+//! The ring has one producer role. Records from many producer processes (the cross-process
+//! form of [`mpsc`](crate::mpsc)) are not provided: the in-process design does not carry over
+//! as it is. There a producer reserves space with one compare-and-swap on the reserve index,
+//! then writes its record's header and body and marks it committed; a producer thread cannot
+//! die in between without taking the process with it. Across processes it can, and at the
+//! worst moment, just after its reservation and before its header: the consumer then finds
+//! stale bytes where the length should be, and cannot skip a record whose length it does not
+//! know. It would need, per producer, a claimed slot in the header (owner word as for the roles
+//! here) holding an intent record written before the compare-and-swap (position and length),
+//! so that the consumer, finding a record neither committed nor headed at position `p`, looks
+//! for the live intent at `p`, and skips the length it names once that producer is dead; and
+//! per-lap tags on record headers, so a stale header from an earlier lap is never taken for a
+//! new one.
 
 use std::fmt;
 use std::io;
