@@ -121,15 +121,7 @@ impl SharedRingByte {
     /// Which ends this object holds: `None`, `"producer"`, `"consumer"` or `"both"`.
     #[getter]
     fn role(&self, py: Python<'_>) -> PyResult<Option<&'static str>> {
-        let (producer, consumer) = self.inner.with(py, |s, _| Ok(s.slots()))?;
-        let p = producer.with(py, |end, _| Ok(end.held().is_some()))?;
-        let c = consumer.with(py, |end, _| Ok(end.held().is_some()))?;
-        Ok(match (p, c) {
-            (false, false) => None,
-            (true, false) => Some("producer"),
-            (false, true) => Some("consumer"),
-            (true, true) => Some("both"),
-        })
+        self.inner.with(py, |s, _| s.role())
     }
 
     /// Claims the producer end now; this object then refuses to read.
@@ -146,13 +138,7 @@ impl SharedRingByte {
 
     /// Whether the other end was held by a process that is gone.
     fn is_abandoned(&self, py: Python<'_>) -> PyResult<bool> {
-        let (producer, consumer) = self.inner.with(py, |s, _| Ok(s.slots()))?;
-        let p = producer.with(py, |end, _| Ok(end.held().map(|p| p.is_abandoned())))?;
-        let c = consumer.with(py, |end, _| Ok(end.held().map(|c| c.is_abandoned())))?;
-        Ok(match (p, c) {
-            (Some(gone), None) | (None, Some(gone)) => gone,
-            _ => false,
-        })
+        self.inner.with(py, |s, _| s.is_abandoned())
     }
 
     /// Appends one byte; `False` when full.

@@ -5,7 +5,8 @@
 //! Each end sits behind its own lock ([`Slot`]), apart from the object's: a thread blocked
 //! reading (GIL released, the consumer's lock held for one bounded wait at a time) never holds
 //! up a thread writing through the same object. Lock order: the object's lock, then an end's
-//! (`len()` only); an end's lock is never held while the object's is taken.
+//! (the queries `len`, `role`, `is_abandoned`); an end's lock is never held while the
+//! object's is taken.
 //!
 //! Blocking calls wait in the library's own waits (futexes in the shared header, peer
 //! liveness checks), cut into slices of [`SLICE`] with the GIL released; between slices they
@@ -166,6 +167,36 @@ impl Shared {
             Ok(producer
                 .with(py, |end, _| Ok(end.held().map(|p| p.len())))?
                 .unwrap_or(0))
+        })
+    }
+
+    /// Which ends this object holds: `None`, `"producer"`, `"consumer"` or `"both"`. Called
+    /// under the object's lock, as [`Shared::queued`].
+    pub(crate) fn role(&mut self) -> PyResult<Option<&'static str>> {
+        let (producer, consumer) = self.slots();
+        Python::attach(|py| {
+            let p = producer.with(py, |end, _| Ok(end.held().is_some()))?;
+            let c = consumer.with(py, |end, _| Ok(end.held().is_some()))?;
+            Ok(match (p, c) {
+                (false, false) => None,
+                (true, false) => Some("producer"),
+                (false, true) => Some("consumer"),
+                (true, true) => Some("both"),
+            })
+        })
+    }
+
+    /// Whether the end this object holds has lost its peer (false when it holds both or
+    /// neither). Called under the object's lock, as [`Shared::queued`].
+    pub(crate) fn is_abandoned(&mut self) -> PyResult<bool> {
+        let (producer, consumer) = self.slots();
+        Python::attach(|py| {
+            let p = producer.with(py, |end, _| Ok(end.held().map(|p| p.is_abandoned())))?;
+            let c = consumer.with(py, |end, _| Ok(end.held().map(|c| c.is_abandoned())))?;
+            Ok(match (p, c) {
+                (Some(gone), None) | (None, Some(gone)) => gone,
+                _ => false,
+            })
         })
     }
 

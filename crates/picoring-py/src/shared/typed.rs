@@ -12,14 +12,14 @@ use picoring::ipc::{Role, SharedRing as Ring};
 use pyo3::exceptions::{PyMemoryError, PyValueError};
 use pyo3::ffi;
 use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyMemoryView, PyTuple, PyType};
 
 use super::{claim_only, io_error, push_whole, register_pickling, wait_end, Shared, Waited};
 use crate::export::{Access, Export, Region};
 use crate::guard::{count, guarded_class, Exports, Guarded};
 use crate::input::ByteInput;
-use crate::typecode::{format_mismatch, TypeCode};
+use crate::typecode::TypeCode;
+use crate::typed_ring::{frame_shape, frames_in, numpy_ndarray};
 use crate::wait::deadline;
 
 /// The ring and the shape of its frames.
@@ -32,34 +32,12 @@ pub(crate) struct Typed {
 }
 
 impl Typed {
-    /// How many frames a buffer holds, after checking its format and shape: `(n,)` items of
-    /// interleaved frames, or `(n, channels)`.
     fn frames_in(&self, input: &ByteInput<'_>) -> PyResult<usize> {
-        let (format, shape): (&std::ffi::CStr, &[usize]) = match input {
-            ByteInput::Bytes(_) => (c"B", &[]),
-            ByteInput::Buffer(buffer) => (buffer.format(), buffer.shape()),
-        };
-        if !self.code.matches(format) {
-            return Err(format_mismatch(self.code, format));
-        }
-        let items = input.len() / self.code.itemsize();
-        match shape {
-            [] | [_] if items % self.channels == 0 => Ok(items / self.channels),
-            [frames, channels] if *channels == self.channels => Ok(*frames),
-            _ => Err(PyValueError::new_err(format!(
-                "shape mismatch: the ring holds frames of {} channels, shape (frames, {}) or \
-                 (frames * {},), the data has shape {shape:?}",
-                self.channels, self.channels, self.channels
-            ))),
-        }
+        frames_in(self.code, self.channels, input)
     }
 
     fn shape(&self, n: usize) -> Vec<usize> {
-        if self.channels == 1 {
-            vec![n]
-        } else {
-            vec![n, self.channels]
-        }
+        frame_shape(self.channels, n)
     }
 
     fn capacity(&self) -> usize {
@@ -104,20 +82,6 @@ fn new_object(
     let mut inner = Guarded::new("SharedRing", typed);
     inner.exports = exports;
     Ok(SharedRing { inner })
-}
-
-/// `numpy.ndarray`, looked up once; `None` when numpy cannot be imported.
-fn numpy_ndarray(py: Python<'_>) -> Option<&Bound<'_, PyAny>> {
-    static NDARRAY: PyOnceLock<Option<Py<PyAny>>> = PyOnceLock::new();
-    NDARRAY
-        .get_or_init(py, || {
-            py.import("numpy")
-                .and_then(|np| np.getattr("ndarray"))
-                .ok()
-                .map(Bound::unbind)
-        })
-        .as_ref()
-        .map(|f| f.bind(py))
 }
 
 guarded_class! {
@@ -250,15 +214,7 @@ impl SharedRing {
 
     #[getter]
     fn role(&self, py: Python<'_>) -> PyResult<Option<&'static str>> {
-        let (producer, consumer) = self.inner.with(py, |t, _| Ok(t.shared.slots()))?;
-        let p = producer.with(py, |end, _| Ok(end.held().is_some()))?;
-        let c = consumer.with(py, |end, _| Ok(end.held().is_some()))?;
-        Ok(match (p, c) {
-            (false, false) => None,
-            (true, false) => Some("producer"),
-            (false, true) => Some("consumer"),
-            (true, true) => Some("both"),
-        })
+        self.inner.with(py, |t, _| t.shared.role())
     }
 
     fn as_producer(slf: Bound<'_, Self>) -> PyResult<Bound<'_, Self>> {
@@ -276,13 +232,7 @@ impl SharedRing {
     }
 
     fn is_abandoned(&self, py: Python<'_>) -> PyResult<bool> {
-        let (producer, consumer) = self.inner.with(py, |t, _| Ok(t.shared.slots()))?;
-        let p = producer.with(py, |end, _| Ok(end.held().map(|p| p.is_abandoned())))?;
-        let c = consumer.with(py, |end, _| Ok(end.held().map(|c| c.is_abandoned())))?;
-        Ok(match (p, c) {
-            (Some(gone), None) | (None, Some(gone)) => gone,
-            _ => false,
-        })
+        self.inner.with(py, |t, _| t.shared.is_abandoned())
     }
 
     /// Appends every frame of `data` (shape `(n, channels)` or `(n * channels,)`, the
