@@ -218,9 +218,16 @@ impl SharedRingByte {
             .inner
             .with(py, |s, _| Ok((s.producer()?, s.ring.capacity())))?;
         let bytes = input.bytes();
+        // Data that fits is published at once. Longer data goes in half-rings, so that the
+        // reader drains one half while the next is written.
+        let piece_len = if bytes.len() <= capacity {
+            capacity
+        } else {
+            (capacity / 2).max(1)
+        };
         let mut written = 0;
         while written < bytes.len() {
-            let piece = &bytes[written..bytes.len().min(written + capacity)];
+            let piece = &bytes[written..bytes.len().min(written + piece_len)];
             let what = "no room in the shared ring before the timeout";
             if let Err(err) = push_whole(&self.inner, &slot, py, until, piece, what) {
                 if err.is_instance_of::<PyTimeoutError>(py) {
