@@ -284,6 +284,41 @@ def test_a_blocked_read_lets_other_threads_use_the_object():
     assert out == [b"wake up"]
 
 
+def test_threads_writing_and_reading_one_object_lose_nothing():
+    ring = SharedRingByte(4096)  # small: writers and readers wait for each other often
+    per_writer, message = 2000, 100
+    received = []
+    lock = threading.Lock()
+    total = 2 * per_writer * message
+
+    def write(tag):
+        for _ in range(per_writer):
+            ring.write(tag * message, timeout=60)
+
+    def read():
+        while True:
+            with lock:
+                if sum(map(len, received)) >= total:
+                    return
+            try:
+                data = ring.read(700, timeout=0.2)
+            except TimeoutError:
+                continue
+            with lock:
+                received.append(data)
+
+    threads = [threading.Thread(target=write, args=(tag,)) for tag in (b"a", b"b")]
+    threads += [threading.Thread(target=read) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not any(t.is_alive() for t in threads)
+    data = b"".join(received)
+    assert len(data) == total and data.count(b"a") == data.count(b"b") == total // 2
+    ring.close()
+
+
 def test_close_wakes_a_blocked_reader():
     ring = SharedRingByte(4096)
     errors = []
