@@ -711,10 +711,17 @@ fn positions_wrap_at_two_to_the_64() {
     assert_eq!(tx.free_len(), tx.capacity());
 }
 
-/// Named ring files cut short are refused on open.
+/// Named ring files cut short are refused on open; anonymous rings are sealed, so nobody
+/// holding their descriptor can cut them short under a mapping.
 #[test]
 fn truncated_files_are_refused() {
     let _serial = serial();
+    let sealed = SharedRing::<u8>::create(4096).unwrap();
+    // SAFETY: ftruncate on a descriptor we hold.
+    let rc = unsafe { libc::ftruncate(sealed.as_fd().as_raw_fd(), 100) };
+    assert_eq!(rc, -1, "an anonymous ring can be shrunk");
+    assert_eq!(io::Error::last_os_error().raw_os_error(), Some(libc::EPERM));
+
     let page = picoring::mirror::granularity() as u64;
     let name = unique_name("trunc");
     let full = {

@@ -496,8 +496,6 @@ impl<T: Pod> SharedRing<T> {
     /// ```
     #[cfg(unix)]
     pub fn from_fd(fd: std::os::fd::OwnedFd) -> io::Result<Self> {
-        // Report an unsupported target before looking at the descriptor.
-        os::page_size();
         Self::wrap(Inner::attach(fd, None, false)?)
     }
 

@@ -27,10 +27,23 @@ fn os_error(op: &'static str) -> io::Error {
 /// A new anonymous memfd (close-on-exec, sealable) of `len` bytes.
 pub(crate) fn anonymous_file(len: usize) -> io::Result<File> {
     let name = c"picoring-ipc";
+    // MFD_NOEXEC_SEAL (Linux 6.3; required where the vm.memfd_noexec sysctl is 2) first;
+    // older kernels answer EINVAL and get the flags without it.
+    const MFD_NOEXEC_SEAL: libc::c_uint = 0x0008;
     let flags = libc::MFD_CLOEXEC | libc::MFD_ALLOW_SEALING;
     // SAFETY: memfd_create takes a NUL-terminated name and a flags word. The system call is
     // used directly on Linux too, as bionic names it only from API level 30.
-    let fd = unsafe { libc::syscall(libc::SYS_memfd_create, name.as_ptr(), flags) };
+    let mut fd = unsafe {
+        libc::syscall(
+            libc::SYS_memfd_create,
+            name.as_ptr(),
+            flags | MFD_NOEXEC_SEAL,
+        )
+    };
+    if fd < 0 && io::Error::last_os_error().raw_os_error() == Some(libc::EINVAL) {
+        // SAFETY: as above.
+        fd = unsafe { libc::syscall(libc::SYS_memfd_create, name.as_ptr(), flags) };
+    }
     if fd < 0 {
         return Err(os_error("memfd_create"));
     }
