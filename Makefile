@@ -191,6 +191,10 @@ $(VENV)/.bench-deps: | python-build
 	@# A peer for the typed-ring benchmark only (bench/typed.py); its column stays empty without it.
 	@$(PY) -m pip install --quiet --disable-pip-version-check numpy_ringbuffer \
 		|| $(call not_run,numpy_ringbuffer not installed: its benchmark column stays empty)
+	@# A peer for the cross-process benchmark (bench/scenario_ipc.py): its rows are left out,
+	@# with a note saying why, where it cannot be installed.
+	@$(PY) -m pip install --quiet --disable-pip-version-check faster-fifo \
+		|| $(call not_run,faster-fifo not installed: no faster-fifo rows in the ipc table)
 
 bench-upstream-venv:
 	@if [ ! -f .venv-upstream/.installed ]; then \

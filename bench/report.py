@@ -202,6 +202,8 @@ def render_markdown(results: dict) -> str:
         out += section_growth(scenarios["list_growth"])
     if "queue" in scenarios:
         out += section_queue(scenarios["queue"])
+    if "ipc" in scenarios:  # scenario_ipc.py renders its own tables
+        out += scenarios["ipc"]["ours"]["params"]["markdown"].splitlines() + [""]
     if results.get("rust"):
         out += section_rust(results["rust"])
     notes = list(results.get("notes", []))

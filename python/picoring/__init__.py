@@ -11,6 +11,8 @@ from ._picoring import (
     PicoQueueByte,
     PicoRing,
     PicoRingByte,
+    SharedRing,
+    SharedRingByte,
 )
 
 __all__ = [
@@ -20,6 +22,8 @@ __all__ = [
     "PicoQueueByte",
     "PicoRing",
     "PicoRingByte",
+    "SharedRing",
+    "SharedRingByte",
 ]
 
 try:

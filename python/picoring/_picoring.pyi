@@ -27,6 +27,8 @@ __all__ = [
     "PicoList",
     "PicoListIterator",
     "PicoRing",
+    "SharedRingByte",
+    "SharedRing",
 ]
 
 @type_check_only
@@ -277,3 +279,142 @@ class PicoRing(_Closable):
         """Drops ``n`` frames without copying (``ValueError`` if fewer are queued)."""
     def get_readable_view(self) -> memoryview:
         """Every queued frame as one read-only memoryview of shape ``(frames, channels)``."""
+
+# Rings shared between processes.
+
+@final
+class SharedRingByte(_Closable):
+    """A byte ring shared between two processes: one producer, one consumer, the queued bytes
+    one contiguous memoryview in each. Travels to ``multiprocessing`` children (its file
+    descriptor is passed by multiprocessing's pickler; plain ``pickle`` refuses it) or, when
+    created with ``name=``, is opened by name. ``write``, ``read``, ``readinto`` and the waits
+    block (``timeout`` in seconds, ``None``: forever, then ``TimeoutError``); the other calls
+    never wait."""
+
+    def __new__(cls, capacity: SupportsIndex, name: str | None = None) -> Self: ...
+    def __init__(self, capacity: SupportsIndex, name: str | None = None) -> None: ...
+    @classmethod
+    def open(cls, name: str) -> Self:
+        """Attaches to the named ring (``FileNotFoundError`` if there is none; ``ValueError``
+        for a file that is not a ring)."""
+    @classmethod
+    def from_fd(cls, fd: SupportsIndex) -> Self:
+        """Attaches to the ring behind a file descriptor (duplicated: the caller keeps ``fd``)."""
+    def fileno(self) -> int:
+        """The ring's file descriptor (owned by the object: do not close it)."""
+    @property
+    def name(self) -> str | None:
+        """The name given at creation or to ``open``; ``None`` for an anonymous ring."""
+    def unlink(self) -> None:
+        """Removes the name (``FileNotFoundError`` if already gone); attached objects keep
+        working. Named rings stay until someone unlinks them."""
+    @property
+    def role(self) -> str | None:
+        """Which ends this object holds: ``None``, ``"producer"``, ``"consumer"`` or ``"both"``."""
+    def as_producer(self) -> Self:
+        """Claims the producer end now (``PermissionError`` while another process holds it);
+        this object then refuses to read (``io.UnsupportedOperation``)."""
+    def as_consumer(self) -> Self:
+        """Claims the consumer end now; this object then refuses to write."""
+    def is_abandoned(self) -> bool:
+        """Whether the other end was held by a process that is gone (closed, exited, killed)."""
+    def len(self) -> int:
+        """Queued bytes as the end this object holds sees them (0 while it holds none)."""
+    def capacity(self) -> int:
+        """Capacity in bytes, rounded up to whole pages."""
+    def free_len(self) -> int: ...
+    def push(self, value: SupportsIndex) -> bool:
+        """Appends one byte; ``False`` when full."""
+    def pop(self) -> int | None:
+        """Removes the oldest byte; ``None`` when empty."""
+    def push_bytes(self, data: Buffer) -> bool:
+        """Appends all of ``data`` (``True``) or nothing when it does not fit (``False``)."""
+    def pop_bytes(self, n: SupportsIndex) -> bytes:
+        """Removes and returns up to ``n`` bytes (``b""`` when empty)."""
+    def write(self, data: Buffer, timeout: float | None = None) -> int:
+        """Writes all of ``data``, waiting for room; returns ``len(data)``. Data no longer than
+        the capacity is published at once (a reader sees all of it or none, even if this
+        process dies); longer data goes in pieces. ``BrokenPipeError`` when it has to wait for
+        room and the reader is gone; ``TimeoutError`` when time runs out
+        (``characters_written`` tells how much went)."""
+    def read(self, n: SupportsIndex, timeout: float | None = None) -> bytes:
+        """Waits for at least one byte, then removes and returns up to ``n``; ``b""`` once the
+        writer is gone and everything was read (or for ``n == 0``)."""
+    def readinto(self, buffer: Buffer, timeout: float | None = None) -> int:
+        """``read`` into a writable buffer; returns the count (``0`` at the end of the stream)."""
+    def wait_readable(self, n: SupportsIndex = 1, timeout: float | None = None) -> int:
+        """Waits until ``n`` bytes are queued and returns ``len()``; fewer once the writer is gone."""
+    def wait_writable(self, n: SupportsIndex = 1, timeout: float | None = None) -> int:
+        """Waits until ``n`` bytes are free and returns ``free_len()``."""
+    def get_readable_view(self) -> memoryview:
+        """Every queued byte as one read-only memoryview, O(1), wrapped or not."""
+    def advance_tail(self, n: SupportsIndex) -> None:
+        """Drops ``n`` queued bytes (``ValueError`` if fewer are queued)."""
+    def consume(self, n: SupportsIndex) -> None: ...
+    def get_writable_view(self, n: SupportsIndex | None = None) -> memoryview:
+        """A writable view of up to ``n`` free bytes: an exclusive lease, published by ``commit``."""
+    def commit(self, n: SupportsIndex) -> None:
+        """Publishes ``n`` bytes written into the last writable view once it is released."""
+    def advance_head(self, n: SupportsIndex) -> None:
+        """Upstream 0.6 name of ``commit``."""
+
+@final
+class SharedRing(_Closable):
+    """``PicoRing``'s typed frames in a ring shared between two processes: a producer pushes
+    frames (numpy arrays, ``array.array``), the consumer reads the queued frames as one
+    ``(frames, channels)`` view without a copy. Roles, names, pickling and blocking as
+    ``SharedRingByte``; ``len()`` and ``capacity()`` count frames."""
+
+    def __new__(
+        cls,
+        typecode: str,
+        frames: SupportsIndex,
+        channels: SupportsIndex = 1,
+        name: str | None = None,
+    ) -> Self: ...
+    def __init__(
+        self,
+        typecode: str,
+        frames: SupportsIndex,
+        channels: SupportsIndex = 1,
+        name: str | None = None,
+    ) -> None: ...
+    @classmethod
+    def open(cls, name: str, typecode: str, channels: SupportsIndex = 1) -> Self:
+        """Attaches to the named ring; ``ValueError`` when its frames are not ``channels``
+        items of ``typecode`` (the file records only the frame size)."""
+    @classmethod
+    def from_fd(cls, fd: SupportsIndex, typecode: str, channels: SupportsIndex = 1) -> Self: ...
+    def fileno(self) -> int: ...
+    @property
+    def name(self) -> str | None: ...
+    def unlink(self) -> None: ...
+    @property
+    def typecode(self) -> str: ...
+    @property
+    def itemsize(self) -> int: ...
+    @property
+    def channels(self) -> int: ...
+    @property
+    def role(self) -> str | None: ...
+    def as_producer(self) -> Self: ...
+    def as_consumer(self) -> Self: ...
+    def is_abandoned(self) -> bool: ...
+    def len(self) -> int:
+        """Queued frames as the end this object holds sees them (0 while it holds none)."""
+    def capacity(self) -> int:
+        """Capacity in frames: at least the number asked (whole pages of whole frames)."""
+    def free_len(self) -> int: ...
+    def push(self, data: Buffer, timeout: float | None = None) -> int:
+        """Appends every frame of ``data`` (shape ``(n, channels)`` or ``(n * channels,)``),
+        waiting up to ``timeout`` seconds for room for all of them, and returns ``n``: a reader
+        sees all of them or none, even if this process dies."""
+    def pop(self, n: SupportsIndex | None = None, timeout: float | None = None) -> Any:
+        """Removes the oldest ``n`` frames (all queued ones when ``None``, without waiting) into
+        a new numpy array; fewer (possibly none) once the producer is gone."""
+    def consume(self, n: SupportsIndex) -> None: ...
+    def wait_readable(self, n: SupportsIndex = 1, timeout: float | None = None) -> int:
+        """Waits until ``n`` frames are queued and returns how many are; fewer once the
+        producer is gone."""
+    def get_readable_view(self) -> memoryview:
+        """Every queued frame as one read-only ``(frames, channels)`` memoryview."""

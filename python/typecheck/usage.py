@@ -4,7 +4,16 @@
 import array
 from typing import assert_type
 
-from picoring import PicoByteStreamPy, PicoList, PicoListByte, PicoQueueByte, PicoRing, PicoRingByte
+from picoring import (
+    PicoByteStreamPy,
+    PicoList,
+    PicoListByte,
+    PicoQueueByte,
+    PicoRing,
+    PicoRingByte,
+    SharedRing,
+    SharedRingByte,
+)
 
 
 def byte_rings() -> None:
@@ -78,8 +87,34 @@ def typed_ring() -> None:
     ring.close()
 
 
+def shared_ring() -> None:
+    with SharedRingByte(4096) as ring:
+        assert_type(ring.role, str | None)
+        assert_type(ring.name, str | None)
+        assert ring.write(b"hello", timeout=1.0) == 5
+        assert_type(ring.wait_readable(5, timeout=0), int)
+        view = ring.get_readable_view()
+        assert bytes(view) == b"hello"
+        view.release()
+        assert_type(ring.read(2), bytes)
+        assert ring.pop_bytes(10) == b"llo"
+        assert ring.role == "both" and not ring.is_abandoned()
+        assert_type(ring.fileno(), int)
+
+    frames = SharedRing("f", 16, channels=2)
+    assert frames.push(array.array("f", [1.0, 2.0, 3.0, 4.0]), timeout=0) == 2
+    assert_type(frames.wait_readable(2, timeout=0), int)
+    view = frames.get_readable_view()
+    assert view.shape == (2, 2)
+    view.release()
+    frames.consume(1)
+    assert len(frames) == 1 and frames.channels == 2
+    frames.close()
+
+
 if __name__ == "__main__":
     byte_rings()
     lists()
     typed_ring()
+    shared_ring()
     print("usage.py: every typed call ran")

@@ -22,6 +22,9 @@ mod typecode;
 mod typed_ring;
 mod wait;
 
+// Rings shared between processes.
+mod shared;
+
 use pyo3::prelude::*;
 
 #[pymodule]
@@ -36,5 +39,7 @@ fn _picoring(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<list::typed::TypedList>()?;
     m.add_class::<list::typed::TypedListIter>()?;
     m.add_class::<typed_ring::TypedRing>()?;
+    m.add_class::<shared::SharedRingByte>()?;
+    m.add_class::<shared::SharedRing>()?;
     Ok(())
 }

@@ -45,44 +45,50 @@ impl Frames {
         self.frames - self.len()
     }
 
-    /// How many frames a buffer holds, after checking its format and shape: `(n,)` items of
-    /// interleaved frames, or `(n, channels)`.
     fn frames_in(&self, input: &ByteInput<'_>) -> PyResult<usize> {
-        let (format, shape): (&std::ffi::CStr, &[usize]) = match input {
-            ByteInput::Bytes(_) => (c"B", &[]),
-            ByteInput::Buffer(buffer) => (buffer.format(), buffer.shape()),
-        };
-        if !self.code.matches(format) {
-            return Err(format_mismatch(self.code, format));
-        }
-        let items = input.len() / self.code.itemsize();
-        match shape {
-            [] | [_] if items % self.channels == 0 => Ok(items / self.channels),
-            [] | [_] => Err(PyValueError::new_err(format!(
-                "{items} items are not a whole number of {}-channel frames",
-                self.channels
-            ))),
-            [frames, channels] if *channels == self.channels => Ok(*frames),
-            _ => Err(PyValueError::new_err(format!(
-                "shape mismatch: the ring holds frames of {} channels, shape (frames, {}) or \
-                 (frames * {},), the data has shape {shape:?}",
-                self.channels, self.channels, self.channels
-            ))),
-        }
+        frames_in(self.code, self.channels, input)
     }
 
-    /// The shape of `n` frames as numpy spells it.
     fn shape(&self, n: usize) -> Vec<usize> {
-        if self.channels == 1 {
-            vec![n]
-        } else {
-            vec![n, self.channels]
-        }
+        frame_shape(self.channels, n)
+    }
+}
+
+/// How many frames of `channels` items of `code` a buffer holds, after checking its format and
+/// shape: `(n,)` items of interleaved frames, or `(n, channels)`.
+pub(crate) fn frames_in(code: TypeCode, channels: usize, input: &ByteInput<'_>) -> PyResult<usize> {
+    let (format, shape): (&std::ffi::CStr, &[usize]) = match input {
+        ByteInput::Bytes(_) => (c"B", &[]),
+        ByteInput::Buffer(buffer) => (buffer.format(), buffer.shape()),
+    };
+    if !code.matches(format) {
+        return Err(format_mismatch(code, format));
+    }
+    let items = input.len() / code.itemsize();
+    match shape {
+        [] | [_] if items % channels == 0 => Ok(items / channels),
+        [] | [_] => Err(PyValueError::new_err(format!(
+            "{items} items are not a whole number of {channels}-channel frames"
+        ))),
+        [frames, c] if *c == channels => Ok(*frames),
+        _ => Err(PyValueError::new_err(format!(
+            "shape mismatch: the ring holds frames of {channels} channels, shape (frames, \
+             {channels}) or (frames * {channels},), the data has shape {shape:?}"
+        ))),
+    }
+}
+
+/// The shape of `n` frames of `channels` items as numpy spells it.
+pub(crate) fn frame_shape(channels: usize, n: usize) -> Vec<usize> {
+    if channels == 1 {
+        vec![n]
+    } else {
+        vec![n, channels]
     }
 }
 
 /// `numpy.ndarray`, looked up once; `None` when numpy cannot be imported.
-fn numpy_ndarray(py: Python<'_>) -> Option<&Bound<'_, PyAny>> {
+pub(crate) fn numpy_ndarray(py: Python<'_>) -> Option<&Bound<'_, PyAny>> {
     static NDARRAY: PyOnceLock<Option<Py<PyAny>>> = PyOnceLock::new();
     NDARRAY
         .get_or_init(py, || {
