@@ -3,7 +3,7 @@
 
 use picoring::PicoByteStream;
 use pyo3::prelude::*;
-use pyo3::types::PyBytes;
+use pyo3::types::{PyBytes, PyInt};
 
 use crate::byte_ring::{self, byte_ring_methods, ByteFifo};
 use crate::guard::{count, guarded_class};
@@ -129,8 +129,56 @@ impl ByteStream {
         }))
     }
 
+    /// Index of the first `sub` (a bytes-like object or a byte value) in the queued bytes
+    /// `[start:end]`, `-1` when absent: `bytes.find` on them, without copying them out.
+    /// `start` and `end` are slice indices (negative ones count from the end).
+    #[pyo3(signature = (sub, start=0, end=None))]
+    fn find(
+        &self,
+        py: Python<'_>,
+        sub: &Bound<'_, PyAny>,
+        start: isize,
+        end: Option<isize>,
+    ) -> PyResult<isize> {
+        let one;
+        let input;
+        let needle: &[u8] = if sub.is_instance_of::<PyInt>() {
+            one = [byte_value(sub)?];
+            &one
+        } else {
+            input = ByteInput::new(sub)?;
+            input.bytes()
+        };
+        self.inner.with(py, |stream, _| {
+            let data = stream.readable();
+            let (start, end) = slice_bounds(data.len(), start, end);
+            if end < start || end - start < needle.len() {
+                return Ok(-1);
+            }
+            let found = match needle {
+                [byte] => memchr::memchr(*byte, &data[start..end]),
+                _ => memchr::memmem::find(&data[start..end], needle),
+            };
+            // Offsets into the ring's readable bytes, which are at most isize::MAX long.
+            Ok(found.map_or(-1, |i| (start + i) as isize))
+        })
+    }
+
     /// `read_until(b"\n")`: the next whole line, newline included, or `None`.
     fn next_line<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyBytes>>> {
         self.read_until(py, b'\n'.into_pyobject(py)?.as_any())
     }
+}
+
+/// `start` and `end` of a slice of `len` items, as `bytes.find` adjusts them: negative values
+/// count from the end (stopping at 0), and `end` stops at `len`; `start` may stay beyond it.
+fn slice_bounds(len: usize, start: isize, end: Option<isize>) -> (usize, usize) {
+    let from_end = |i: isize| len.saturating_sub(i.unsigned_abs());
+    let start = if start < 0 { from_end(start) } else { start.unsigned_abs() };
+    let end = match end {
+        Some(i) if i < 0 => from_end(i),
+        Some(i) => i.unsigned_abs().min(len),
+        None => len,
+    };
+    (start, end)
 }
