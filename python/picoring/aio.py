@@ -20,9 +20,10 @@ or frame already received in one call.
 **A view is valid until the next read call on its reader.** That call releases it (any later
 use raises ``ValueError``, as for any released memoryview) and lets the ring reuse its bytes.
 Copy what must outlive it (``bytes(view)``). Something still exporting a returned view (a
-numpy array over it) makes the next read raise ``BufferError``; a view derived from it (a slice
-of it) keeps its bytes pinned, never overwritten, and a read that needs that space back raises
-``BufferError`` until it is released.
+numpy array over it) makes the next read raise ``BufferError``. A view derived from a returned
+one (a slice of it, or the one a transport keeps of data it could not send at once) pins its
+bytes: they are never overwritten, and the reader works around them (moving the unread bytes
+to a new ring if it runs out of room) until that view is gone.
 
 Back-pressure: reading pauses when the ring is full and resumes when the reader consumes.
 """
@@ -57,11 +58,6 @@ _EXPORTED = (
     "a memoryview returned by a previous read of this picoring.aio.StreamReader is still "
     "exported (for instance by a numpy array made from it); release that first: views are "
     "valid until the next read call"
-)
-_PINNED = (
-    "a view derived from one returned by a previous read of this picoring.aio.StreamReader "
-    "(a slice of it, a memoryview of it) is still alive and pins bytes the reader needs back; "
-    "release it (views are valid until the next read call), or copy what must be kept"
 )
 
 _prefixes: dict[str, struct.Struct] = {}
@@ -183,19 +179,14 @@ class StreamReader(asyncio.StreamReader):
             self._maybe_resume_transport()
 
     def _begin_copy(self) -> None:
-        """Start of a read call that copies out of the ring, from its front."""
+        """Start of a read call that copies out of the ring: from its front, if it can."""
         self._begin()
         if self._pos or self._base is not None:
-            self._compact()
-
-    def _compact(self) -> None:
-        """Drops the base view and gives the bytes already returned back to the ring;
-        `BufferError` when a view derived from a returned one pins them."""
-        if not self._release_front():
-            raise BufferError(_PINNED)
+            self._release_front()
 
     def _release_front(self) -> bool:
-        """`_compact`, returning `False` (the returned bytes stay, unread) when pinned."""
+        """Drops the base view and gives the bytes already returned back to the ring;
+        `False` when a view derived from a returned one pins them: they stay, as read."""
         base = self._base
         if base is not None:
             self._base = None
@@ -230,8 +221,15 @@ class StreamReader(asyncio.StreamReader):
         return self._views(((start, end),), end)[0]
 
     def _take(self, n: int) -> bytes:
-        """Removes and returns the first `n` bytes (`_begin_copy` has run)."""
-        data = self._ring.read(n)
+        """Removes and returns up to `n` unread bytes."""
+        if not self._pos and self._base is None:
+            data = self._ring.read(n)
+        else:  # the front is pinned: copied from where the unread bytes begin
+            n = min(n, self._buflen())
+            pos = self._pos
+            with self._ensure_base(n)[pos : pos + n] as unread:
+                data = bytes(unread)
+            self._pos = pos + n
         if self._paused:
             self._maybe_resume_transport()
         return data
@@ -347,9 +345,9 @@ class StreamReader(asyncio.StreamReader):
                 f"already waiting for incoming data"
             )
         assert not self._eof, "_wait_for_data after EOF"
-        if (self._pos or self._base is not None) and not self._release_front():
-            if not self._ring.free_len():
-                raise BufferError(_PINNED)
+        if self._pos or self._base is not None:
+            self._release_front()
+        # Full (with pinned bytes at most): the unread bytes move to a larger ring.
         if not self._ring.free_len() or self._pos + need > self._capacity:
             self._grow(self._pos + need)
         # Waiting for data while paused would deadlock (asyncio does the same).
@@ -422,7 +420,7 @@ class StreamReader(asyncio.StreamReader):
         that was left), ``LimitOverrunError`` beyond the limit (the bytes stay buffered)."""
         start, end = await self._scan(separator, "readuntil")
         if self._pos or self._base is not None:
-            self._compact()
+            self._release_front()
         if start < 0:
             raise IncompleteReadError(self._take(end), None)
         return self._take(end)
@@ -451,7 +449,7 @@ class StreamReader(asyncio.StreamReader):
         except LimitOverrunError as e:
             self._discard_line(e.consumed)
             raise ValueError(e.args[0]) from None
-        self._compact()
+        self._release_front()
         return self._take(end)
 
     def _discard_line(self, consumed: int) -> None:
@@ -462,7 +460,7 @@ class StreamReader(asyncio.StreamReader):
         else:
             n = self._buflen()
         self._pos += n
-        self._compact()
+        self._release_front()
         self._maybe_resume_transport()
 
     async def read(self, n: int = -1) -> bytes:
@@ -502,7 +500,7 @@ class StreamReader(asyncio.StreamReader):
         `n`) at EOF before that."""
         while self._buflen() < n:
             if self._eof:
-                self._compact()
+                self._release_front()
                 raise IncompleteReadError(self._take(self._buflen()), n)
             await self._wait_for_data(name, n)
 
@@ -514,7 +512,7 @@ class StreamReader(asyncio.StreamReader):
         """``readuntil``, returning a view into the ring (valid until the next read)."""
         start, end = await self._scan(separator, "readuntil")
         if start < 0:
-            self._compact()
+            self._release_front()
             raise IncompleteReadError(self._take(end), None)
         return self._view(0, end)
 

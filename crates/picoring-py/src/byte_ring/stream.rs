@@ -174,7 +174,11 @@ impl ByteStream {
 /// count from the end (stopping at 0), and `end` stops at `len`; `start` may stay beyond it.
 fn slice_bounds(len: usize, start: isize, end: Option<isize>) -> (usize, usize) {
     let from_end = |i: isize| len.saturating_sub(i.unsigned_abs());
-    let start = if start < 0 { from_end(start) } else { start.unsigned_abs() };
+    let start = if start < 0 {
+        from_end(start)
+    } else {
+        start.unsigned_abs()
+    };
     let end = match end {
         Some(i) if i < 0 => from_end(i),
         Some(i) => i.unsigned_abs().min(len),
