@@ -21,7 +21,8 @@ from picoring import aio
 
 async def echo(reader: aio.StreamReader, writer: asyncio.StreamWriter) -> None:
     while lines := await reader.readlines_view():  # every complete line received so far
-        writer.writelines(lines)  # views into the ring: the transport copies what it cannot send now
+        # Views into the ring: what the transport keeps of them until sent stays pinned there.
+        writer.writelines(lines)
         await writer.drain()
     writer.close()
 

@@ -154,8 +154,9 @@ class StreamReader(asyncio.StreamReader):
         """The ring's current size in bytes."""
         return self._capacity
 
-    def __len__(self) -> int:
-        """Bytes received and not read yet."""
+    def buffered(self) -> int:
+        """Bytes received and not read yet. (No ``__len__``: a reader is always true, as
+        asyncio's is.)"""
         if self._uncommitted:
             self._flush_lease()
         return self._buflen()
@@ -210,6 +211,8 @@ class StreamReader(asyncio.StreamReader):
     def _views(self, bounds: Iterable[tuple[int, int]], end: int) -> list[memoryview]:
         """Views of `bounds` (offsets from the front, within the first `end` unread bytes),
         which count as read: the front moves past `end`."""
+        if not end:  # nothing is read: empty views not backed by the ring
+            return [memoryview(b"") for _ in bounds]
         base = self._ensure_base(end)
         pos = self._pos
         views = [base[pos + a : pos + b] for a, b in bounds]
@@ -418,6 +421,16 @@ class StreamReader(asyncio.StreamReader):
         """Reads through the first `separator` (or the first to end of several, a tuple), as
         ``asyncio.StreamReader.readuntil``: ``IncompleteReadError`` at EOF (``partial``: all
         that was left), ``LimitOverrunError`` beyond the limit (the bytes stay buffered)."""
+        if (
+            type(separator) is bytes
+            and separator
+            and not (self._out or self._uncommitted or self._pos or self._base is not None)
+            and self._exception is None
+        ):
+            # A match starting within the limit is the first match: found, copied, consumed.
+            i = self._ring.find(separator, 0, self._limit + len(separator))
+            if i >= 0:
+                return self._take(i + len(separator))
         start, end = await self._scan(separator, "readuntil")
         if self._pos or self._base is not None:
             self._release_front()
@@ -433,11 +446,11 @@ class StreamReader(asyncio.StreamReader):
             self._begin_copy()
         if self._exception is not None:
             raise self._exception
-        ring = self._ring
-        if len(ring) <= self._limit + 1:
-            # Any newline in there is within the limit: one call finds, copies and consumes.
-            line = ring.read_until(10)
-            if line is not None:
+        if not self._pos:  # (a pinned front is read around, on the slow path)
+            ring = self._ring
+            i = ring.find(10, 0, self._limit + 1)  # a newline within the limit
+            if i >= 0:
+                line = ring.read(i + 1)
                 if self._paused:
                     self._maybe_resume_transport()
                 return line
@@ -519,6 +532,26 @@ class StreamReader(asyncio.StreamReader):
     async def readline_view(self) -> memoryview:
         """``readline``, returning a view into the ring (valid until the next read): the
         partial last line at EOF, an empty view after it."""
+        out = self._out
+        while out:
+            try:
+                out[-1].release()
+            except BufferError:
+                raise BufferError(_EXPORTED) from None
+            out.pop()
+        pos = self._pos
+        if not (self._uncommitted or self._paused or pos >= self._compact_at or self._exception):
+            i = self._ring.find(10, pos, pos + self._limit + 1)  # a newline within the limit
+            if i >= 0:
+                end = i + 1 - pos
+                base = self._base
+                if base is None or i >= len(base):
+                    base = self._ensure_base(end)
+                    pos = self._pos
+                view = base[pos : pos + end]
+                self._pos = pos + end
+                out.append(view)
+                return view
         return (await self._lines(False))[0]
 
     async def readlines_view(self) -> list[memoryview]:
@@ -532,8 +565,8 @@ class StreamReader(asyncio.StreamReader):
         self._begin()
         if self._exception is not None:
             raise self._exception
-        end = self._find(10, 0)
-        if end < 0 or end > self._limit:
+        end = self._find(10, 0, self._limit + 1)
+        if end < 0:
             try:
                 start, end = await self._scan(b"\n", "readuntil")
             except LimitOverrunError as e:
@@ -545,25 +578,25 @@ class StreamReader(asyncio.StreamReader):
             end += 1
         if not batch:
             return self._views(((0, end),), end)
-        bounds = [(0, end)]
-        find, limit, pos = self._ring.find, self._limit, self._pos
-        start = end
-        while True:
-            i = find(10, pos + start)
-            if i < 0:
-                break
-            i -= pos
+        # Every later complete line within the limit, as views of one base view.
+        buflen = self._buflen()
+        base = self._ensure_base(buflen)
+        pos = self._pos  # positions below are the ring's (and the base view's)
+        stop = pos + buflen
+        views = [base[pos : pos + end]]
+        start, limit = pos + end, self._limit
+        for i in self._ring.find_all(10, start):
             if i - start > limit:
                 break
-            end = i + 1
-            bounds.append((start, end))
-            start = end
-        if self._eof and i < 0:
-            rest = self._buflen()
-            if start < rest <= start + limit:
-                bounds.append((start, rest))
-                end = rest
-        return self._views(bounds, end)
+            views.append(base[start : i + 1])
+            start = i + 1
+        else:
+            if self._eof and start < stop <= start + limit:  # the partial last line
+                views.append(base[start:stop])
+                start = stop
+        self._pos = start
+        self._out = views[:]
+        return views
 
     async def readexactly_view(self, n: int) -> memoryview:
         """``readexactly``, returning a view into the ring (valid until the next read)."""

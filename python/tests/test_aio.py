@@ -163,7 +163,7 @@ async def differential(data, cuts, ops, limit, exc_at):
         results["ours"].append(t_ours.result())
         results["theirs"].append(t_theirs.result())
         assert ours.at_eof() == theirs.at_eof()
-        assert len(ours) == len(theirs._buffer)
+        assert ours.buffered() == len(theirs._buffer)
     return results["theirs"], results["ours"]
 
 
@@ -333,6 +333,45 @@ def test_is_an_asyncio_stream_reader():
             aio.StreamReader(limit=0)
 
     asyncio.run(main())
+
+
+# ---- the search the reader is built on ---------------------------------------------------
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    data=st.binary(max_size=64) | st.lists(st.sampled_from([b"a", b"\n", b"ab"])).map(b"".join),
+    sub=st.sampled_from([b"", b"a", b"\n", b"ab", b"ba", 10, 97, bytearray(b"b")]),
+    start=st.integers(-70, 70),
+    end=st.none() | st.integers(-70, 70),
+    wrap=st.integers(0, 4096),
+)
+def test_stream_find_is_bytes_find_across_the_wrap(data, sub, start, end, wrap):
+    from picoring import PicoByteStreamPy
+
+    s = PicoByteStreamPy(4096)
+    s.write(bytes(wrap % (4096 - len(data) + 1)))
+    s.consume(len(s))  # the next bytes may straddle the physical end
+    s.write(data)
+    assert s.find(sub, start, end) == data.find(sub, start, end)
+    if sub != b"":
+        expected, at = [], start
+        while (i := data.find(sub, at, end)) >= 0:
+            expected.append(i)
+            at = i + (len(sub) if isinstance(sub, (bytes, bytearray)) else 1)
+        assert s.find_all(sub, start, end) == expected
+
+
+def test_stream_find_refuses_what_bytes_find_refuses():
+    from picoring import PicoByteStreamPy
+
+    s = PicoByteStreamPy(4096)
+    with pytest.raises(ValueError):
+        s.find(256)
+    with pytest.raises(TypeError):
+        s.find("a")
+    with pytest.raises(ValueError):
+        s.find_all(b"")
 
 
 # ---- the zero-copy views -----------------------------------------------------------------
@@ -655,7 +694,7 @@ def test_reading_pauses_when_the_ring_is_full(loop_name):
         async def handle(reader, writer):
             started.set()
             await release.wait()
-            seen["buffered"] = len(reader)
+            seen["buffered"] = reader.buffered()
             seen["capacity"] = reader.capacity()
             seen["paused"] = not reader._transport.is_reading()
             seen["data"] = await reader.read()

@@ -2,6 +2,7 @@
 //! default (as upstream 0.6), blocking up to a `timeout` when one is given.
 
 use picoring::PicoByteStream;
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyInt};
 
@@ -140,15 +141,8 @@ impl ByteStream {
         start: isize,
         end: Option<isize>,
     ) -> PyResult<isize> {
-        let one;
-        let input;
-        let needle: &[u8] = if sub.is_instance_of::<PyInt>() {
-            one = [byte_value(sub)?];
-            &one
-        } else {
-            input = ByteInput::new(sub)?;
-            input.bytes()
-        };
+        let needle = Needle::new(sub)?;
+        let needle = needle.bytes();
         self.inner.with(py, |stream, _| {
             let data = stream.readable();
             let (start, end) = slice_bounds(data.len(), start, end);
@@ -161,6 +155,38 @@ impl ByteStream {
             };
             // Offsets into the ring's readable bytes, which are at most isize::MAX long.
             Ok(found.map_or(-1, |i| (start + i) as isize))
+        })
+    }
+
+    /// The index of every occurrence of `sub` in the queued bytes `[start:end]`, in order
+    /// and not overlapping (`find` repeated past each match): a parser's batch of frame
+    /// boundaries in one call.
+    #[pyo3(signature = (sub, start=0, end=None))]
+    fn find_all(
+        &self,
+        py: Python<'_>,
+        sub: &Bound<'_, PyAny>,
+        start: isize,
+        end: Option<isize>,
+    ) -> PyResult<Vec<usize>> {
+        let needle = Needle::new(sub)?;
+        let needle = needle.bytes();
+        if needle.is_empty() {
+            return Err(PyValueError::new_err("find_all() of an empty separator"));
+        }
+        self.inner.with(py, |stream, _| {
+            let data = stream.readable();
+            let (start, end) = slice_bounds(data.len(), start, end);
+            if end < start {
+                return Ok(Vec::new());
+            }
+            let hay = &data[start..end];
+            Ok(match needle {
+                [byte] => memchr::memchr_iter(*byte, hay).map(|i| start + i).collect(),
+                _ => memchr::memmem::find_iter(hay, needle)
+                    .map(|i| start + i)
+                    .collect(),
+            })
         })
     }
 
@@ -185,4 +211,28 @@ fn slice_bounds(len: usize, start: isize, end: Option<isize>) -> (usize, usize) 
         None => len,
     };
     (start, end)
+}
+
+/// What `find` looks for: a byte value or the bytes of a bytes-like object, as `bytes.find`
+/// takes it.
+enum Needle<'py> {
+    Byte([u8; 1]),
+    Bytes(ByteInput<'py>),
+}
+
+impl<'py> Needle<'py> {
+    fn new(sub: &Bound<'py, PyAny>) -> PyResult<Self> {
+        Ok(if sub.is_instance_of::<PyInt>() {
+            Needle::Byte([byte_value(sub)?])
+        } else {
+            Needle::Bytes(ByteInput::new(sub)?)
+        })
+    }
+
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Needle::Byte(byte) => byte,
+            Needle::Bytes(input) => input.bytes(),
+        }
+    }
 }
