@@ -207,6 +207,8 @@ def main() -> None:
         ("64 KiB frames", "frames", 20 if quick else 3_000, 64 * 1024, FRAME_CASES),
         ("1 MiB frames", "frames", 4 if quick else 200, MiB, FRAME_CASES),
     ]
+    if args.case:  # one group only (a substring of its title, or "backlog")
+        groups = [g for g in groups if args.case in g[0]]
     rows, notes = [], []
     if uvloop is None:
         notes.append("uvloop is not installed: no uvloop rows")
@@ -240,7 +242,7 @@ def main() -> None:
         "picoring readline": (aio, False),
         "picoring readline_view": (aio, True),
     }
-    for backlog in (64 * 1024, 64 * MiB):
+    for backlog in (64 * 1024, 64 * MiB) if not args.case or args.case == "backlog" else ():
         progress(f"aio: backlog of {backlog:,} bytes, {backlog_lines:,} lines ...")
         times = interleaved(
             backlog_cases,

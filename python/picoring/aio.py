@@ -168,15 +168,16 @@ class StreamReader(asyncio.StreamReader):
         """Start of a read call: the last call's views are released and its bytes returned to
         the ring once worth it, and bytes the loop received are published."""
         out = self._out
-        while out:
+        if out:
             try:
-                out[-1].release()
-            except BufferError:
+                for view in out:
+                    view.release()
+            except BufferError:  # kept: releasing the released ones again does nothing
                 raise BufferError(_EXPORTED) from None
-            out.pop()
+            out.clear()
         if self._uncommitted:
             self._flush_lease()
-        if self._pos and (self._paused or self._pos >= self._compact_at) and self._release_front():
+        if self._pos >= self._compact_at and self._release_front():
             self._maybe_resume_transport()
 
     def _begin_copy(self) -> None:
@@ -533,14 +534,15 @@ class StreamReader(asyncio.StreamReader):
         """``readline``, returning a view into the ring (valid until the next read): the
         partial last line at EOF, an empty view after it."""
         out = self._out
-        while out:
+        if out:
             try:
-                out[-1].release()
+                for view in out:
+                    view.release()
             except BufferError:
                 raise BufferError(_EXPORTED) from None
-            out.pop()
+            out.clear()
         pos = self._pos
-        if not (self._uncommitted or self._paused or pos >= self._compact_at or self._exception):
+        if not (self._uncommitted or pos >= self._compact_at or self._exception):
             i = self._ring.find(10, pos, pos + self._limit + 1)  # a newline within the limit
             if i >= 0:
                 end = i + 1 - pos
