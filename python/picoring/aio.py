@@ -230,8 +230,9 @@ class StreamReader(asyncio.StreamReader):
             data = self._ring.read(n)
         else:  # the front is pinned: copied from where the unread bytes begin
             n = min(n, self._buflen())
+            base = self._ensure_base(n)
             pos = self._pos
-            with self._ensure_base(n)[pos : pos + n] as unread:
+            with base[pos : pos + n] as unread:
                 data = bytes(unread)
             self._pos = pos + n
         if self._paused:
