@@ -195,11 +195,11 @@ bench-quick: python-build $(VENV)/.bench-deps bench-upstream-venv examples
 	$(CARGO) test -p picoring-compare --benches
 	$(PY) bench/run.py --quick --python $(PY) --upstream-python $(UPSTREAM_PY) --out-dir $${CARGO_TARGET_DIR:-target}/bench-quick
 
-RUST_EXAMPLES = tcp_parse audio_frames messages log_lines
+RUST_EXAMPLES = tcp_parse audio_frames messages log_lines tokio_echo
 examples: python-build $(VENV)/.bench-deps
-	$(CARGO) build -p picoring --examples
+	$(CARGO) build -p picoring --features tokio --examples
 	for example in $(RUST_EXAMPLES); do \
-	  $(CARGO) run --quiet -p picoring --example $$example -- --quick; \
+	  $(CARGO) run --quiet -p picoring --features tokio --example $$example -- --quick; \
 	done
 	for script in examples/*.py; do $(PY) $$script --quick; done
 
