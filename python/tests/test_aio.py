@@ -703,7 +703,7 @@ def test_reading_pauses_when_the_ring_is_full(loop_name):
         server = await aio.start_server(handle, "127.0.0.1", 0, capacity=65536)
         port = server.sockets[0].getsockname()[1]
         reader, writer = await aio.open_connection("127.0.0.1", port)
-        payload = random.Random(3).randbytes(8 << 20)
+        payload = random.Random(3).randbytes(32 << 20)  # more than the kernel buffers hold
         async with server:
             await started.wait()
             writer.write(payload)
