@@ -47,6 +47,8 @@ $(VENV)/.tools-installed:
 	$(PYTHON) -m venv $(VENV)
 	$(VENV_PY) -m pip install --quiet --disable-pip-version-check "maturin>=1.16,<2" pytest hypothesis
 	$(VENV_PY) -m pip install --quiet --disable-pip-version-check numpy || $(call not_run,numpy not installed: numpy tests will skip)
+	# uvloop: picoring.aio's tests and benchmark also run on it where it installs (not on Windows).
+	$(VENV_PY) -m pip install --quiet --disable-pip-version-check uvloop || echo "warning: uvloop not installed: picoring.aio runs on asyncio's loop only" >&2
 	touch $@
 
 python-build: $(VENV)/.tools-installed
@@ -182,7 +184,7 @@ CRITERION_DIR = $${CARGO_TARGET_DIR:-target}/criterion
 RUST_RATIOS = $${CARGO_TARGET_DIR:-target}/criterion-ratios.json
 # crates/compare's benches: picoring's own paths and std's line readers (kept out of the
 # peers' ratio table, in a criterion directory of their own), then picoring against its peers.
-OWN_BENCHES := --bench own --bench lines
+OWN_BENCHES := --bench own --bench lines --bench tokio_frames
 PEER_BENCHES := --bench rings --bench streaming --bench threads --bench paired --bench list
 
 $(VENV)/.bench-deps: | python-build
@@ -239,11 +241,11 @@ bench-quick: python-build $(VENV)/.bench-deps bench-upstream-venv examples
 	test -s $(BENCH_QUICK_DIR)/results.md && test -s $(BENCH_QUICK_DIR)/README-bench.md
 	@[ -s $(BENCH_QUICK_DIR)/results.png ] || $(call not_run,no chart written (matplotlib missing))
 
-RUST_EXAMPLES = tcp_parse audio_frames messages log_lines
+RUST_EXAMPLES = tcp_parse audio_frames messages log_lines tokio_echo
 examples: python-build $(VENV)/.bench-deps
-	$(CARGO) build -p picoring --examples
+	$(CARGO) build -p picoring --features tokio --examples
 	for example in $(RUST_EXAMPLES); do \
-	  $(CARGO) run --quiet -p picoring --example $$example -- --quick; \
+	  $(CARGO) run --quiet -p picoring --features tokio --example $$example -- --quick; \
 	done
 	for script in examples/*.py; do $(PY) $$script --quick; done
 

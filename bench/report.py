@@ -163,6 +163,32 @@ def section_queue(scenario: dict) -> list[str]:
     return out
 
 
+def section_aio(scenario: dict) -> list[str]:
+    rows = scenario["ours"]["rows"]
+    out = [
+        "## 4. Network receive: picoring.aio.StreamReader against asyncio.StreamReader",
+        "",
+        "Loopback TCP, a sender process writing as fast as the socket takes it; each event loop "
+        "compared with itself. Best of interleaved rounds; spread = worst / best; the last "
+        "column is asyncio's time over the case's (above 1: faster than asyncio). Backlog rows "
+        "feed both readers directly while that many bytes stay buffered.",
+        "",
+    ]
+    body = [
+        [
+            r["group"],
+            r["case"],
+            fmt_time(r["per_message_seconds"]),
+            f"{r['mb_s']:.0f} MB/s",
+            f"{r['spread']:.2f}",
+            f"{r['speedup_vs_asyncio']:.2f}×",
+        ]
+        for r in rows
+    ]
+    out += table(["messages", "reader", "per message", "throughput", "spread", "asyncio / this"], body, "llrrrr")
+    return out
+
+
 def section_rust(rust: dict) -> list[str]:
     out = ["## Rust: picoring against peer crates (criterion medians)", ""]
     for group, rows in sorted(rust.items()):
@@ -204,6 +230,8 @@ def render_markdown(results: dict) -> str:
         out += section_queue(scenarios["queue"])
     if "ipc" in scenarios:  # scenario_ipc.py renders its own tables
         out += scenarios["ipc"]["ours"]["params"]["markdown"].splitlines() + [""]
+    if "aio" in scenarios:
+        out += section_aio(scenarios["aio"])
     if results.get("rust"):
         out += section_rust(results["rust"])
     notes = list(results.get("notes", []))

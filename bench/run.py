@@ -25,7 +25,13 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-SCENARIOS = ["scenario_extract.py", "scenario_list_growth.py", "scenario_queue.py", "scenario_ipc.py"]
+SCENARIOS = [
+    "scenario_extract.py",
+    "scenario_list_growth.py",
+    "scenario_queue.py",
+    "scenario_ipc.py",
+    "scenario_aio.py",
+]
 
 sys.path.insert(0, str(HERE))
 from readme import render_readme  # noqa: E402

@@ -121,6 +121,14 @@ class PicoByteStreamPy(_ByteRing):
     def peek(self) -> memoryview: ...
     def read_until(self, delim: SupportsIndex) -> bytes | None: ...
     def next_line(self) -> bytes | None: ...
+    def find(self, sub: Buffer | SupportsIndex, start: int = 0, end: int | None = None) -> int:
+        """``bytes.find`` on the queued bytes, without copying them: the index of the first
+        ``sub`` in ``[start:end]``, ``-1`` when absent."""
+    def find_all(
+        self, sub: Buffer | SupportsIndex, start: int = 0, end: int | None = None
+    ) -> list[int]:
+        """The index of every occurrence of ``sub`` in the queued bytes ``[start:end]``, in
+        order and not overlapping (``find`` repeated past each match)."""
 
 @final
 class PicoListByte(_Closable):

@@ -15,7 +15,10 @@
 //! - [`PicoByteStream`]: a byte pipe for parsers, with zero-copy line, delimiter and
 //!   length-prefixed frame readers, one-call [`fill_from`](PicoByteStream::fill_from) /
 //!   [`drain_to`](PicoByteStream::drain_to) I/O, `std::io` traits and, with the `bytes` feature,
-//!   `bytes::Buf`/`BufMut`.
+//!   `bytes::Buf`/`BufMut`. With the `tokio` feature, `FrameReader` reads lines and
+//!   length-prefixed frames from any tokio reader straight into a stream's free space, and the
+//!   [`spsc`] byte ends implement tokio's `AsyncRead`/`AsyncBufRead`/`AsyncWrite` (with
+//!   `async`, futures-io's).
 //! - [`PicoList<T>`]: a list that reserves address space once and grows in place: its elements
 //!   never move, and physical memory tracks its length.
 //! - [`mirror::MirrorBuffer`]: the mirrored memory itself, with one backend per OS and a portable
@@ -87,6 +90,8 @@ pub use list::PicoList;
 pub use pod::Pod;
 pub use queue::PicoQueue;
 pub use ring::PicoRing;
+#[cfg(feature = "tokio")]
+pub use stream::FrameReader;
 pub use stream::{FrameError, LengthPrefix, PicoByteStream};
 
 /// The README's examples, run as doc tests.

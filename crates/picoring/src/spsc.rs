@@ -61,6 +61,8 @@ mod async_io;
 mod consumer;
 mod io;
 mod producer;
+#[cfg(feature = "tokio")]
+mod tokio_io;
 
 pub use consumer::Consumer;
 pub use producer::Producer;

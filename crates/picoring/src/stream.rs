@@ -8,8 +8,14 @@ use crate::{Error, PicoRing};
 
 #[cfg(feature = "bytes")]
 mod bytes_impl;
+#[cfg(feature = "tokio")]
+mod frame_reader;
 mod framing;
 
+#[cfg(feature = "tokio")]
+pub use frame_reader::FrameReader;
+#[cfg(feature = "tokio")]
+use framing::find_byte;
 pub use framing::{FrameError, LengthPrefix};
 
 /// A fixed-capacity FIFO of bytes whose readable bytes are always one contiguous slice.

@@ -2,8 +2,9 @@
 //! default (as upstream 0.6), blocking up to a `timeout` when one is given.
 
 use picoring::PicoByteStream;
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
-use pyo3::types::PyBytes;
+use pyo3::types::{PyBytes, PyInt};
 
 use crate::byte_ring::{self, byte_ring_methods, ByteFifo};
 use crate::guard::{count, guarded_class};
@@ -129,8 +130,109 @@ impl ByteStream {
         }))
     }
 
+    /// Index of the first `sub` (a bytes-like object or a byte value) in the queued bytes
+    /// `[start:end]`, `-1` when absent: `bytes.find` on them, without copying them out.
+    /// `start` and `end` are slice indices (negative ones count from the end).
+    #[pyo3(signature = (sub, start=0, end=None))]
+    fn find(
+        &self,
+        py: Python<'_>,
+        sub: &Bound<'_, PyAny>,
+        start: isize,
+        end: Option<isize>,
+    ) -> PyResult<isize> {
+        let needle = Needle::new(sub)?;
+        let needle = needle.bytes();
+        self.inner.with(py, |stream, _| {
+            let data = stream.readable();
+            let (start, end) = slice_bounds(data.len(), start, end);
+            if end < start || end - start < needle.len() {
+                return Ok(-1);
+            }
+            let found = match needle {
+                [byte] => memchr::memchr(*byte, &data[start..end]),
+                _ => memchr::memmem::find(&data[start..end], needle),
+            };
+            // Offsets into the ring's readable bytes, which are at most isize::MAX long.
+            Ok(found.map_or(-1, |i| (start + i) as isize))
+        })
+    }
+
+    /// The index of every occurrence of `sub` in the queued bytes `[start:end]`, in order
+    /// and not overlapping (`find` repeated past each match): a parser's batch of frame
+    /// boundaries in one call.
+    #[pyo3(signature = (sub, start=0, end=None))]
+    fn find_all(
+        &self,
+        py: Python<'_>,
+        sub: &Bound<'_, PyAny>,
+        start: isize,
+        end: Option<isize>,
+    ) -> PyResult<Vec<usize>> {
+        let needle = Needle::new(sub)?;
+        let needle = needle.bytes();
+        if needle.is_empty() {
+            return Err(PyValueError::new_err("find_all() of an empty separator"));
+        }
+        self.inner.with(py, |stream, _| {
+            let data = stream.readable();
+            let (start, end) = slice_bounds(data.len(), start, end);
+            if end < start {
+                return Ok(Vec::new());
+            }
+            let hay = &data[start..end];
+            Ok(match needle {
+                [byte] => memchr::memchr_iter(*byte, hay).map(|i| start + i).collect(),
+                _ => memchr::memmem::find_iter(hay, needle)
+                    .map(|i| start + i)
+                    .collect(),
+            })
+        })
+    }
+
     /// `read_until(b"\n")`: the next whole line, newline included, or `None`.
     fn next_line<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyBytes>>> {
         self.read_until(py, b'\n'.into_pyobject(py)?.as_any())
+    }
+}
+
+/// `start` and `end` of a slice of `len` items, as `bytes.find` adjusts them: negative values
+/// count from the end (stopping at 0), and `end` stops at `len`; `start` may stay beyond it.
+fn slice_bounds(len: usize, start: isize, end: Option<isize>) -> (usize, usize) {
+    let from_end = |i: isize| len.saturating_sub(i.unsigned_abs());
+    let start = if start < 0 {
+        from_end(start)
+    } else {
+        start.unsigned_abs()
+    };
+    let end = match end {
+        Some(i) if i < 0 => from_end(i),
+        Some(i) => i.unsigned_abs().min(len),
+        None => len,
+    };
+    (start, end)
+}
+
+/// What `find` looks for: a byte value or the bytes of a bytes-like object, as `bytes.find`
+/// takes it.
+enum Needle<'py> {
+    Byte([u8; 1]),
+    Bytes(ByteInput<'py>),
+}
+
+impl<'py> Needle<'py> {
+    fn new(sub: &Bound<'py, PyAny>) -> PyResult<Self> {
+        Ok(if sub.is_instance_of::<PyInt>() {
+            Needle::Byte([byte_value(sub)?])
+        } else {
+            Needle::Bytes(ByteInput::new(sub)?)
+        })
+    }
+
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Needle::Byte(byte) => byte,
+            Needle::Bytes(input) => input.bytes(),
+        }
     }
 }

@@ -1,10 +1,9 @@
 //! `futures-io` on the byte ends (the `async` feature): the async twins of `io.rs`.
 //!
-//! Why `futures-io` rather than tokio's traits: it is runtime-agnostic (async-std, smol,
+//! Why `futures-io` by default: it is runtime-agnostic (async-std, smol,
 //! `futures::executor`, embassy-style executors all use it), a tiny dependency with no
-//! transitive ones, and tokio users get tokio's traits with `tokio_util::compat`
-//! (`FuturesAsyncReadCompatExt::compat`). Depending on tokio would drag a runtime into a data
-//! structure crate and serve only one ecosystem.
+//! transitive ones. tokio's own traits come with the `tokio` feature (`tokio_io.rs`: tokio's
+//! trait definitions only, no runtime), so tokio users need no `compat` shim.
 //!
 //! Wakers ride on the same `Signal` as the blocking waits: a pending task
 //! registers its waker as a waiter before re-checking the ring, and the other end's publish,

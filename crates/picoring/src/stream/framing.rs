@@ -180,7 +180,7 @@ impl LengthPrefix {
     }
 
     /// Decodes the payload length from the first `width` bytes of `bytes`.
-    fn decode(&self, bytes: &[u8]) -> usize {
+    pub(super) fn decode(&self, bytes: &[u8]) -> usize {
         let mut buf = [0u8; 4];
         let prefix = &bytes[..self.width];
         let value = if self.big_endian {
@@ -346,7 +346,7 @@ impl PicoByteStream {
 /// Eight bytes at a time: after XOR with the repeated needle, a matching byte is zero, and
 /// `(w - 0x01..01) & !w & 0x80..80` flags zero bytes. Only bytes above a true zero can be
 /// flagged falsely, so the lowest flag (first in memory, little-endian) is always a real match.
-fn find_byte(haystack: &[u8], needle: u8) -> Option<usize> {
+pub(super) fn find_byte(haystack: &[u8], needle: u8) -> Option<usize> {
     const LOW_BITS: u64 = 0x0101_0101_0101_0101;
     const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
     let repeated = LOW_BITS * u64::from(needle);
