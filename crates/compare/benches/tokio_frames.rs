@@ -134,7 +134,7 @@ fn main() {
         let mut data = Vec::with_capacity(count * (size + 4));
         for i in 0..count {
             data.extend_from_slice(&(size as u32).to_be_bytes());
-            data.extend(std::iter::repeat(i as u8).take(size));
+            data.extend(std::iter::repeat_n(i as u8, size));
         }
         data.leak()
     };
