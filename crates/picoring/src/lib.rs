@@ -21,14 +21,19 @@
 //!   `async`, futures-io's).
 //! - [`PicoList<T>`]: a list that reserves address space once and grows in place: its elements
 //!   never move, and physical memory tracks its length.
+//! - [`ipc`]: a ring shared between processes (Linux): one producer and one consumer process,
+//!   attached by file descriptor or by name, with futex waits and dead-peer detection.
 //! - [`mirror::MirrorBuffer`]: the mirrored memory itself, with one backend per OS and a portable
 //!   software mirror (used under Miri and where no native backend exists).
 //!
-//! Linux backends are tested; the macOS and Windows backends are compile-checked only.
+//! Linux backends are tested; the Windows tests run under Wine, whose missing placeholder calls
+//! send every ring to the software mirror there; the native Windows, macOS, Android and FreeBSD
+//! backends are compile-checked only.
 //!
 //! # One name per operation
 //!
-//! Every ring-like type ([`PicoRing`], [`PicoQueue`], [`PicoByteStream`], the [`spsc`] ends)
+//! Every ring-like type ([`PicoRing`], [`PicoQueue`], [`PicoByteStream`], the [`spsc`] and
+//! [`ipc`] ends)
 //! names the same operation the same way; a type has the methods its role allows (a
 //! [`spsc::Producer`] cannot pop).
 //!
