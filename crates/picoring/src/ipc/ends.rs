@@ -5,11 +5,12 @@ use std::io;
 use std::marker::PhantomData;
 use std::mem;
 use std::ptr;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::{block, corrupt, os, Inner, Role, Stop};
+use super::header::{Header, RoleSlot};
+use super::{block, corrupt, os, Bell, Inner, Role, Stop};
 use crate::Pod;
 
 /// The writing end of a shared ring: see the [module docs](super).
@@ -31,20 +32,7 @@ use crate::Pod;
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub struct Producer<T: Pod = u8> {
-    inner: Arc<Inner>,
-    /// Our owner word in the producer slot.
-    owner: u64,
-    /// The process that claimed: only it releases the role.
-    pid: u32,
-    /// Bytes published: always equal to the header's `tail`, which only we write.
-    tail: u64,
-    /// The consumer's position as last read and checked: `tail - cached_head <= data_len`.
-    /// (Positions are free-running and wrap at 2^64, which a header written by another process
-    /// may start close to: all arithmetic on them wraps.)
-    cached_head: u64,
-    /// Set once the header gave an invalid index: the end refuses to move from then on.
-    corrupt: bool,
-    _elem: PhantomData<T>,
+    end: End<Tx, T>,
 }
 
 /// The reading end of a shared ring: see the [module docs](super).
@@ -65,28 +53,47 @@ pub struct Producer<T: Pod = u8> {
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub struct Consumer<T: Pod = u8> {
-    inner: Arc<Inner>,
-    owner: u64,
-    pid: u32,
-    /// Bytes consumed: always equal to the header's `head`, which only we write; a multiple of
-    /// the element size.
-    head: u64,
-    /// The producer's position as last read and checked: `cached_tail - head <= data_len`.
-    cached_tail: u64,
-    corrupt: bool,
-    _elem: PhantomData<T>,
+    end: End<Rx, T>,
 }
 
-/// Claims `role` in `inner`'s header for this process; returns the owner word and pid.
-fn claim_role(inner: &Inner, role: Role) -> io::Result<(u64, u32)> {
-    let h = inner.header();
-    let slot = match role {
-        Role::Producer => &h.producer,
-        Role::Consumer => &h.consumer,
-    };
-    let owner = os::self_owner();
-    slot.claim(role, owner)?;
-    Ok((owner, os::current_pid()))
+/// Which end an [`End`] is, known at compile time, so that the role's choices (which header
+/// fields and bells are its own) cost no branch on the fast path.
+trait Side {
+    const ROLE: Role;
+}
+
+/// The producer's side.
+struct Tx;
+
+/// The consumer's side.
+struct Rx;
+
+impl Side for Tx {
+    const ROLE: Role = Role::Producer;
+}
+
+impl Side for Rx {
+    const ROLE: Role = Role::Consumer;
+}
+
+/// What both ends are: a role claimed in an attached ring, and this end's view of the two
+/// positions. Positions are free-running byte counts and wrap at 2^64, which a header written
+/// by another process may start close to: all arithmetic on them wraps.
+struct End<S: Side, T: Pod> {
+    inner: Arc<Inner>,
+    /// Our owner word in our role's slot.
+    owner: u64,
+    /// The process that claimed: only it releases the role.
+    pid: u32,
+    /// Our position (the producer's `tail`: bytes published; the consumer's `head`: bytes
+    /// consumed): always equal to the header's, which only we write; a multiple of the element
+    /// size.
+    pos: u64,
+    /// The peer's position as last read and checked: `tail - head <= data_len`.
+    peer: u64,
+    /// Set once the header gave an invalid index: the end refuses to move from then on.
+    corrupt: bool,
+    _side: PhantomData<(S, T)>,
 }
 
 /// Whether `from..to` (free-running byte positions) spans at most `data_len` bytes.
@@ -96,25 +103,253 @@ fn span(from: u64, to: u64, data_len: usize) -> Option<usize> {
     (d <= data_len as u64).then_some(d as usize)
 }
 
-impl<T: Pod> Producer<T> {
-    pub(super) fn claim(inner: Arc<Inner>) -> io::Result<Self> {
-        let (owner, pid) = claim_role(&inner, Role::Producer)?;
+impl<S: Side, T: Pod> End<S, T> {
+    const SIZE: usize = mem::size_of::<T>();
+
+    /// Our position's header field, then the peer's.
+    #[inline(always)]
+    fn positions(h: &Header) -> (&AtomicU64, &AtomicU64) {
+        match S::ROLE {
+            Role::Producer => (&h.tail, &h.head),
+            Role::Consumer => (&h.head, &h.tail),
+        }
+    }
+
+    /// Our role's slot, then the peer's.
+    #[inline(always)]
+    fn slots(h: &Header) -> (&RoleSlot, &RoleSlot) {
+        match S::ROLE {
+            Role::Producer => (&h.producer, &h.consumer),
+            Role::Consumer => (&h.consumer, &h.producer),
+        }
+    }
+
+    /// Where we sleep (the producer waits for space, the consumer for data), then where the
+    /// peer sleeps.
+    #[inline(always)]
+    fn bells(h: &Header) -> (Bell<'_>, Bell<'_>) {
+        match S::ROLE {
+            Role::Producer => (h.space_bell(), h.data_bell()),
+            Role::Consumer => (h.data_bell(), h.space_bell()),
+        }
+    }
+
+    /// `(head, tail)` from our position and the peer's.
+    #[inline(always)]
+    fn head_tail(pos: u64, peer: u64) -> (u64, u64) {
+        match S::ROLE {
+            Role::Producer => (peer, pos),
+            Role::Consumer => (pos, peer),
+        }
+    }
+
+    /// The bytes we may move when `used` bytes are queued: the free ones for the producer, the
+    /// queued ones for the consumer.
+    #[inline(always)]
+    fn ours(used: usize, data_len: usize) -> usize {
+        match S::ROLE {
+            Role::Producer => data_len - used,
+            Role::Consumer => used,
+        }
+    }
+
+    /// Claims our role in `inner`'s header for this process, and takes the positions from it.
+    fn claim(inner: Arc<Inner>) -> io::Result<Self> {
         let h = inner.header();
-        let tail = h.tail.load(Ordering::Acquire);
-        let head = h.head.load(Ordering::Acquire);
-        if span(head, tail, inner.data_len()).is_none() || tail % mem::size_of::<T>() as u64 != 0 {
-            h.producer.release(owner);
+        let (slot, _) = Self::slots(h);
+        let owner = os::self_owner();
+        slot.claim(S::ROLE, owner)?;
+        let pid = os::current_pid();
+        let (mine, theirs) = Self::positions(h);
+        let pos = mine.load(Ordering::Acquire);
+        let peer = theirs.load(Ordering::Acquire);
+        let (head, tail) = Self::head_tail(pos, peer);
+        if span(head, tail, inner.data_len()).is_none() || pos % Self::SIZE as u64 != 0 {
+            slot.release(owner);
             return Err(corrupt("shared ring header holds invalid positions"));
         }
-        Ok(Producer {
+        Ok(End {
             inner,
             owner,
             pid,
-            tail,
-            cached_head: head,
+            pos,
+            peer,
             corrupt: false,
-            _elem: PhantomData,
+            _side: PhantomData,
         })
+    }
+
+    /// Capacity in elements.
+    #[inline(always)]
+    fn capacity(&self) -> usize {
+        self.inner.data_len() / Self::SIZE
+    }
+
+    /// Bytes we may move (free for the producer, queued for the consumer), re-reading the
+    /// peer's position only when the cached one shows fewer than `want`; 0 once the header gave
+    /// an invalid position.
+    #[inline(always)]
+    fn available(&mut self, want: usize) -> usize {
+        let data_len = self.inner.data_len();
+        let (head, tail) = Self::head_tail(self.pos, self.peer);
+        let have = Self::ours(tail.wrapping_sub(head) as usize, data_len);
+        if have >= want || self.corrupt {
+            return if self.corrupt { 0 } else { have };
+        }
+        let peer = Self::positions(self.inner.header())
+            .1
+            .load(Ordering::Acquire);
+        let (head, tail) = Self::head_tail(self.pos, peer);
+        match span(head, tail, data_len) {
+            Some(used) => {
+                self.peer = peer;
+                Self::ours(used, data_len)
+            }
+            None => {
+                self.corrupt = true;
+                0
+            }
+        }
+    }
+
+    /// Elements we may move right now, all of them.
+    #[inline(always)]
+    fn count(&mut self) -> usize {
+        self.available(self.inner.data_len()) / Self::SIZE
+    }
+
+    /// Whether at least one element can move.
+    #[inline(always)]
+    fn has_one(&mut self) -> bool {
+        self.available(Self::SIZE) >= Self::SIZE
+    }
+
+    /// How many of `n` elements (`bytes` bytes, or more if that overflows) can move right now.
+    #[inline(always)]
+    fn fit(&mut self, n: usize, bytes: usize) -> usize {
+        n.min(self.available(bytes) / Self::SIZE)
+    }
+
+    /// Pointer to the slot at our position, in the first copy of the data.
+    #[inline(always)]
+    fn slot(&self) -> *mut T {
+        let offset = (self.pos % self.inner.data_len() as u64) as usize;
+        // SAFETY: offset < data_len, and data_len more bytes from it are mapped (the mirror).
+        unsafe { self.inner.data().add(offset).cast::<T>() }
+    }
+
+    /// Moves our position `bytes` on and stores it: publishes bytes written (producer) or gives
+    /// bytes consumed back (consumer). Wakes the peer if it sleeps and what it waits for is
+    /// reached.
+    #[inline(always)]
+    fn advance(&mut self, bytes: usize) {
+        self.pos = self.pos.wrapping_add(bytes as u64);
+        let h = self.inner.header();
+        let (mine, theirs) = Self::positions(h);
+        mine.store(self.pos, Ordering::Release);
+        let (pos, data_len) = (self.pos, self.inner.data_len() as u64);
+        Self::bells(h).1.ring_if(|| {
+            let (head, tail) = Self::head_tail(pos, theirs.load(Ordering::Acquire));
+            let queued = tail.wrapping_sub(head);
+            match S::ROLE {
+                // The consumer waits for queued bytes, the producer for free ones.
+                Role::Producer => queued,
+                Role::Consumer => data_len.saturating_sub(queued),
+            }
+        });
+    }
+
+    /// Moves up to `n` elements' worth (already written or read) on; returns how many.
+    #[inline(always)]
+    fn advance_up_to(&mut self, n: usize) -> usize {
+        let n = self.fit(n, n.saturating_mul(Self::SIZE));
+        if n > 0 {
+            self.advance(n * Self::SIZE);
+        }
+        n
+    }
+
+    /// The elements we may move, `None` once the header gave an invalid position; re-reads
+    /// the peer's position when fewer than `min` are known.
+    fn ready(&mut self, min: usize) -> Option<usize> {
+        let n = self.available(min * Self::SIZE) / Self::SIZE;
+        (!self.corrupt).then_some(n)
+    }
+
+    /// The error for an invalid position of the peer's.
+    fn invalid_peer() -> io::Error {
+        corrupt(match S::ROLE {
+            Role::Producer => "shared ring header holds an invalid consumer position",
+            Role::Consumer => "shared ring header holds an invalid producer position",
+        })
+    }
+
+    /// Both ends' waits for `min` elements (capped at the capacity) to move; returns how many
+    /// can. Fails as [`Producer::wait_writable`] and [`Consumer::wait_readable`] say, and in a
+    /// forked child using an end its parent claimed.
+    fn wait(&mut self, min: usize, timeout: Option<Duration>) -> io::Result<usize> {
+        let min = min.min(self.capacity());
+        let want = match S::ROLE {
+            // Like a socket's writer, a producer waiting for space is woken once half the ring
+            // is free (or what it asked for, if more): one wakeup per half ring, not per chunk.
+            Role::Producer => (min * Self::SIZE).max(self.inner.data_len() / 2),
+            Role::Consumer => min * Self::SIZE,
+        } as u64;
+        let now = self.ready(min).ok_or_else(Self::invalid_peer)?;
+        if now >= min {
+            return Ok(now);
+        }
+        if os::current_pid() != self.pid {
+            return Err(io::Error::other(
+                "this shared ring end belongs to the process that claimed it (inherited by fork)",
+            ));
+        }
+        let inner = Arc::clone(&self.inner);
+        let h = inner.header();
+        let (mine, theirs) = Self::bells(h);
+        let outcome = block(mine, theirs, Self::slots(h).1, want, timeout, || {
+            let now = self.ready(min).ok_or_else(Self::invalid_peer)?;
+            Ok((now >= min).then_some(now))
+        })?;
+        match (outcome, S::ROLE) {
+            (Ok(n), _) => Ok(n),
+            (Err(Stop::PeerGone), Role::Producer) => Err(io::ErrorKind::BrokenPipe.into()),
+            // The producer may have published just before it went: look once more.
+            (Err(Stop::PeerGone), Role::Consumer) => match self.ready(min) {
+                None => Err(Self::invalid_peer()),
+                Some(queued) if queued >= min => Ok(queued),
+                Some(_) => Err(io::ErrorKind::UnexpectedEof.into()),
+            },
+        }
+    }
+
+    /// Whether the peer is gone (system calls; see [`RoleSlot::gone`]).
+    fn peer_gone(&self) -> bool {
+        Self::slots(self.inner.header()).1.gone()
+    }
+
+    /// Whether the peer released its role (no system call).
+    fn peer_released(&self) -> bool {
+        Self::slots(self.inner.header()).1.released()
+    }
+}
+
+impl<S: Side, T: Pod> Drop for End<S, T> {
+    fn drop(&mut self) {
+        if os::current_pid() != self.pid {
+            return; // a forked child's copy: the role is the parent's
+        }
+        let h = self.inner.header();
+        Self::slots(h).0.release(self.owner);
+        // A peer asleep waiting (a consumer for data, a producer for space) learns at once
+        // that this end is gone.
+        Self::bells(h).1.ring();
+    }
+}
+
+impl<T: Pod> Producer<T> {
+    pub(super) fn claim(inner: Arc<Inner>) -> io::Result<Self> {
+        End::claim(inner).map(|end| Producer { end })
     }
 
     /// Capacity in elements.
@@ -130,30 +365,7 @@ impl<T: Pod> Producer<T> {
     /// ```
     #[inline]
     pub fn capacity(&self) -> usize {
-        self.inner.data_len() / mem::size_of::<T>()
-    }
-
-    /// Free bytes, re-reading the consumer's position only when the cached one shows fewer
-    /// than `want`; 0 once the header gave an invalid position.
-    #[inline(always)]
-    fn free_bytes(&mut self, want: usize) -> usize {
-        let data_len = self.inner.data_len();
-        let used = self.tail.wrapping_sub(self.cached_head) as usize;
-        let free = data_len - used;
-        if free >= want || self.corrupt {
-            return if self.corrupt { 0 } else { free };
-        }
-        let head = self.inner.header().head.load(Ordering::Acquire);
-        match span(head, self.tail, data_len) {
-            Some(used) => {
-                self.cached_head = head;
-                data_len - used
-            }
-            None => {
-                self.corrupt = true;
-                0
-            }
-        }
+        self.end.capacity()
     }
 
     /// Free slots right now (the consumer may free more at any moment).
@@ -170,7 +382,7 @@ impl<T: Pod> Producer<T> {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn free_len(&mut self) -> usize {
-        self.free_bytes(self.inner.data_len()) / mem::size_of::<T>()
+        self.end.count()
     }
 
     /// Queued elements right now, as far as the producer knows.
@@ -219,7 +431,7 @@ impl<T: Pod> Producer<T> {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn is_full(&mut self) -> bool {
-        self.free_bytes(mem::size_of::<T>()) < mem::size_of::<T>()
+        !self.end.has_one()
     }
 
     /// Whether the consumer is gone: it was claimed once, and its end was dropped or its
@@ -238,7 +450,7 @@ impl<T: Pod> Producer<T> {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn is_abandoned(&self) -> bool {
-        self.inner.header().consumer.gone()
+        self.end.peer_gone()
     }
 
     /// Appends one element; gives it back when the ring is full (or the header is corrupt).
@@ -304,9 +516,7 @@ impl<T: Pod> Producer<T> {
     /// ```
     #[inline]
     pub fn push_slice(&mut self, values: &[T]) -> usize {
-        let size = mem::size_of::<T>();
-        let want = mem::size_of_val(values);
-        let n = values.len().min(self.free_bytes(want) / size);
+        let n = self.end.fit(values.len(), mem::size_of_val(values));
         if n == 0 {
             return 0;
         }
@@ -314,28 +524,9 @@ impl<T: Pod> Producer<T> {
         // (n * size <= data_len); `values` is private memory of this process, so it cannot
         // overlap them (they are in the shared mapping, of which we hand out no `&` to free
         // slots while `self` is borrowed mutably).
-        unsafe { ptr::copy_nonoverlapping(values.as_ptr(), self.slot(), n) };
-        self.publish(n * size);
+        unsafe { ptr::copy_nonoverlapping(values.as_ptr(), self.end.slot(), n) };
+        self.end.advance(n * mem::size_of::<T>());
         n
-    }
-
-    /// Pointer to the free slot at `tail`, in the first copy of the data.
-    #[inline(always)]
-    fn slot(&self) -> *mut T {
-        let offset = (self.tail % self.inner.data_len() as u64) as usize;
-        // SAFETY: offset < data_len, and data_len more bytes from it are mapped (the mirror).
-        unsafe { self.inner.data().add(offset).cast::<T>() }
-    }
-
-    /// Publishes `bytes` more bytes (already written).
-    #[inline(always)]
-    fn publish(&mut self, bytes: usize) {
-        self.tail = self.tail.wrapping_add(bytes as u64);
-        let h = self.inner.header();
-        h.tail.store(self.tail, Ordering::Release);
-        let tail = self.tail;
-        h.data_bell()
-            .ring_if(|| tail.wrapping_sub(h.head.load(Ordering::Acquire)));
     }
 
     /// All free space as one contiguous slice, wrapped or not; publish what you wrote with
@@ -362,12 +553,12 @@ impl<T: Pod> Producer<T> {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn writable(&mut self) -> &mut [T] {
-        let n = self.free_bytes(self.inner.data_len()) / mem::size_of::<T>();
+        let n = self.end.count();
         // SAFETY: the n free slots from `tail` belong to this end until committed, are
         // contiguous through the mirror and aligned (tail is a multiple of the element size,
         // data starts on a page); T is Pod, so any bytes there are valid values. `&mut self`
         // keeps this the only reference this process hands out to them.
-        unsafe { std::slice::from_raw_parts_mut(self.slot(), n) }
+        unsafe { std::slice::from_raw_parts_mut(self.end.slot(), n) }
     }
 
     /// Publishes the first `n` elements of the free space (written through
@@ -387,12 +578,7 @@ impl<T: Pod> Producer<T> {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn commit(&mut self, n: usize) -> usize {
-        let size = mem::size_of::<T>();
-        let n = n.min(self.free_bytes(n.saturating_mul(size)) / size);
-        if n > 0 {
-            self.publish(n * size);
-        }
-        n
+        self.end.advance_up_to(n)
     }
 
     /// Blocks until at least `min` elements are free (`min` is capped at the capacity), or
@@ -425,98 +611,20 @@ impl<T: Pod> Producer<T> {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn wait_writable(&mut self, min: usize, timeout: Option<Duration>) -> io::Result<usize> {
-        let size = mem::size_of::<T>();
-        let min = min.min(self.capacity());
-        // Like a socket's writer, a producer waiting for space is woken once half the ring is
-        // free (or what it asked for, if more): one wakeup per half ring, not per chunk.
-        let want = (min * size).max(self.inner.data_len() / 2) as u64;
-        let inner = Arc::clone(&self.inner);
-        let outcome = wait_for(&inner, self.pid, Role::Producer, min, want, timeout, || {
-            let free = self.free_bytes(min * size) / size;
-            (!self.corrupt).then_some(free)
-        })?;
-        outcome.map_err(|Stop::PeerGone| io::ErrorKind::BrokenPipe.into())
+        self.end.wait(min, timeout)
     }
 
     /// Whether the consumer released its role (no system call): `write`'s quick check.
     pub(super) fn consumer_released(&self) -> bool {
-        self.inner.header().consumer.released()
-    }
-}
-
-/// Both ends' waits for `min` elements (free for the producer `me == Role::Producer`, queued
-/// for the consumer). `count` gives how many there are now, `None` once the header gave an
-/// invalid position; `want` is the bytes to be woken for. Fails in a forked child using an end
-/// its parent claimed.
-fn wait_for(
-    inner: &Inner,
-    pid: u32,
-    me: Role,
-    min: usize,
-    want: u64,
-    timeout: Option<Duration>,
-    mut count: impl FnMut() -> Option<usize>,
-) -> io::Result<Result<usize, Stop>> {
-    let invalid = || {
-        corrupt(match me {
-            Role::Producer => "shared ring header holds an invalid consumer position",
-            Role::Consumer => "shared ring header holds an invalid producer position",
-        })
-    };
-    let now = count().ok_or_else(invalid)?;
-    if now >= min {
-        return Ok(Ok(now));
-    }
-    if os::current_pid() != pid {
-        return Err(io::Error::other(
-            "this shared ring end belongs to the process that claimed it (inherited by fork)",
-        ));
-    }
-    let h = inner.header();
-    let (mine, theirs, peer) = match me {
-        Role::Producer => (h.space_bell(), h.data_bell(), &h.consumer),
-        Role::Consumer => (h.data_bell(), h.space_bell(), &h.producer),
-    };
-    block(mine, theirs, peer, want, timeout, || {
-        let now = count().ok_or_else(invalid)?;
-        Ok((now >= min).then_some(now))
-    })
-}
-
-impl<T: Pod> Drop for Producer<T> {
-    fn drop(&mut self) {
-        if os::current_pid() != self.pid {
-            return; // a forked child's copy: the role is the parent's
-        }
-        let h = self.inner.header();
-        h.producer.release(self.owner);
-        // A consumer asleep waiting for data learns at once that no more will come.
-        h.data_bell().ring();
+        self.end.peer_released()
     }
 }
 
 impl<T: Pod> Consumer<T> {
     pub(super) fn claim(inner: Arc<Inner>) -> io::Result<Self> {
-        let (owner, pid) = claim_role(&inner, Role::Consumer)?;
-        let h = inner.header();
-        let head = h.head.load(Ordering::Acquire);
-        let tail = h.tail.load(Ordering::Acquire);
-        if span(head, tail, inner.data_len()).is_none() || head % mem::size_of::<T>() as u64 != 0 {
-            h.consumer.release(owner);
-            return Err(corrupt("shared ring header holds invalid positions"));
-        }
-        Ok(Consumer {
-            inner,
-            owner,
-            pid,
-            head,
-            cached_tail: tail,
-            corrupt: false,
-            _elem: PhantomData,
-        })
+        End::claim(inner).map(|end| Consumer { end })
     }
 
-    /// Capacity in elements.
     ///
     /// # Examples
     ///
@@ -529,28 +637,7 @@ impl<T: Pod> Consumer<T> {
     /// ```
     #[inline]
     pub fn capacity(&self) -> usize {
-        self.inner.data_len() / mem::size_of::<T>()
-    }
-
-    /// Queued bytes, re-reading the producer's position only when the cached one shows fewer
-    /// than `want`; 0 once the header gave an invalid position.
-    #[inline(always)]
-    fn queued_bytes(&mut self, want: usize) -> usize {
-        let queued = self.cached_tail.wrapping_sub(self.head) as usize;
-        if queued >= want || self.corrupt {
-            return if self.corrupt { 0 } else { queued };
-        }
-        let tail = self.inner.header().tail.load(Ordering::Acquire);
-        match span(self.head, tail, self.inner.data_len()) {
-            Some(queued) => {
-                self.cached_tail = tail;
-                queued
-            }
-            None => {
-                self.corrupt = true;
-                0
-            }
-        }
+        self.end.capacity()
     }
 
     /// Queued elements right now (the producer may add more at any moment).
@@ -567,7 +654,7 @@ impl<T: Pod> Consumer<T> {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn len(&mut self) -> usize {
-        self.queued_bytes(self.inner.data_len()) / mem::size_of::<T>()
+        self.end.count()
     }
 
     /// Free slots right now, as far as the consumer knows.
@@ -598,7 +685,7 @@ impl<T: Pod> Consumer<T> {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn is_empty(&mut self) -> bool {
-        self.queued_bytes(mem::size_of::<T>()) < mem::size_of::<T>()
+        !self.end.has_one()
     }
 
     /// Whether the ring is full right now.
@@ -635,28 +722,7 @@ impl<T: Pod> Consumer<T> {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn is_abandoned(&self) -> bool {
-        self.inner.header().producer.gone()
-    }
-
-    /// Pointer to the queued slot at `head`, in the first copy of the data.
-    #[inline(always)]
-    fn slot(&self) -> *const T {
-        let offset = (self.head % self.inner.data_len() as u64) as usize;
-        // SAFETY: offset < data_len, and data_len more bytes from it are mapped (the mirror).
-        unsafe { self.inner.data().add(offset).cast::<T>() }
-    }
-
-    /// Gives `bytes` consumed bytes back to the producer.
-    #[inline(always)]
-    fn release(&mut self, bytes: usize) {
-        self.head = self.head.wrapping_add(bytes as u64);
-        let h = self.inner.header();
-        h.head.store(self.head, Ordering::Release);
-        let (head, data_len) = (self.head, self.inner.data_len() as u64);
-        h.space_bell().ring_if(|| {
-            let queued = h.tail.load(Ordering::Acquire).wrapping_sub(head);
-            data_len.saturating_sub(queued)
-        });
+        self.end.peer_gone()
     }
 
     /// Removes and returns the oldest element, `None` when none is queued.
@@ -674,14 +740,13 @@ impl<T: Pod> Consumer<T> {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn pop(&mut self) -> Option<T> {
-        let size = mem::size_of::<T>();
-        if self.queued_bytes(size) < size {
+        if !self.end.has_one() {
             return None;
         }
         // SAFETY: one queued, aligned element at `slot`; T is Pod, so its bytes are a valid
         // value, whatever the producer wrote.
-        let value = unsafe { self.slot().read() };
-        self.release(size);
+        let value = unsafe { self.end.slot().read() };
+        self.end.advance(mem::size_of::<T>());
         Some(value)
     }
 
@@ -735,17 +800,14 @@ impl<T: Pod> Consumer<T> {
     /// ```
     #[inline]
     pub fn pop_slice(&mut self, out: &mut [T]) -> usize {
-        let size = mem::size_of::<T>();
-        let n = out
-            .len()
-            .min(self.queued_bytes(mem::size_of_val(out)) / size);
+        let n = self.end.fit(out.len(), mem::size_of_val(out));
         if n == 0 {
             return 0;
         }
         // SAFETY: the n queued slots from `head` are contiguous through the mirror and
         // aligned; `out` is private memory of this process, so they do not overlap.
-        unsafe { ptr::copy_nonoverlapping(self.slot(), out.as_mut_ptr(), n) };
-        self.release(n * size);
+        unsafe { ptr::copy_nonoverlapping(self.end.slot(), out.as_mut_ptr(), n) };
+        self.end.advance(n * mem::size_of::<T>());
         n
     }
 
@@ -770,12 +832,12 @@ impl<T: Pod> Consumer<T> {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn readable(&mut self) -> &[T] {
-        let n = self.queued_bytes(self.inner.data_len()) / mem::size_of::<T>();
+        let n = self.end.count();
         // SAFETY: the n queued slots from `head` are published (written before the producer's
         // Release store we read with Acquire), contiguous through the mirror, aligned, and
         // not written by a well-behaved producer until we consume them; T is Pod. `&mut self`
         // rules out a consume while the slice lives.
-        unsafe { std::slice::from_raw_parts(self.slot(), n) }
+        unsafe { std::slice::from_raw_parts(self.end.slot(), n) }
     }
 
     /// Drops up to `n` elements from the front; returns how many (`min(n, queued)`).
@@ -794,12 +856,7 @@ impl<T: Pod> Consumer<T> {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn consume(&mut self, n: usize) -> usize {
-        let size = mem::size_of::<T>();
-        let n = n.min(self.queued_bytes(n.saturating_mul(size)) / size);
-        if n > 0 {
-            self.release(n * size);
-        }
-        n
+        self.end.advance_up_to(n)
     }
 
     /// Blocks until at least `min` elements are queued (`min` is capped at the capacity), or
@@ -833,42 +890,7 @@ impl<T: Pod> Consumer<T> {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn wait_readable(&mut self, min: usize, timeout: Option<Duration>) -> io::Result<usize> {
-        let size = mem::size_of::<T>();
-        let min = min.min(self.capacity());
-        let want = (min * size) as u64;
-        let inner = Arc::clone(&self.inner);
-        let outcome = wait_for(&inner, self.pid, Role::Consumer, min, want, timeout, || {
-            let queued = self.queued_bytes(min * size) / size;
-            (!self.corrupt).then_some(queued)
-        })?;
-        match outcome {
-            Ok(queued) => Ok(queued),
-            Err(Stop::PeerGone) => {
-                // The producer may have published just before it went: look once more.
-                let queued = self.queued_bytes(min * size) / size;
-                if self.corrupt {
-                    Err(corrupt(
-                        "shared ring header holds an invalid producer position",
-                    ))
-                } else if queued >= min {
-                    Ok(queued)
-                } else {
-                    Err(io::ErrorKind::UnexpectedEof.into())
-                }
-            }
-        }
-    }
-}
-
-impl<T: Pod> Drop for Consumer<T> {
-    fn drop(&mut self) {
-        if os::current_pid() != self.pid {
-            return; // a forked child's copy: the role is the parent's
-        }
-        let h = self.inner.header();
-        h.consumer.release(self.owner);
-        // A producer asleep waiting for space learns at once that nobody will read.
-        h.space_bell().ring();
+        self.end.wait(min, timeout)
     }
 }
 
@@ -876,8 +898,8 @@ impl<T: Pod> fmt::Debug for Producer<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Producer")
             .field("capacity", &self.capacity())
-            .field("tail", &self.tail)
-            .field("pid", &self.pid)
+            .field("tail", &self.end.pos)
+            .field("pid", &self.end.pid)
             .finish()
     }
 }
@@ -886,8 +908,8 @@ impl<T: Pod> fmt::Debug for Consumer<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Consumer")
             .field("capacity", &self.capacity())
-            .field("head", &self.head)
-            .field("pid", &self.pid)
+            .field("head", &self.end.pos)
+            .field("pid", &self.end.pid)
             .finish()
     }
 }

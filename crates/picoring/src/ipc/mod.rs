@@ -264,20 +264,14 @@ impl Inner {
             None => os::anonymous_file(geometry.file_len())?,
             Some(name) => os::create_named_file(name, geometry.file_len())?,
         };
-        let map = match os::Mapping::new(&file, geometry.header_len, geometry.data_len) {
-            Ok(map) => map,
+        let inner = match Inner::map(file, geometry, name) {
+            Ok(inner) => inner,
             Err(err) => {
                 if let Some(name) = name {
                     let _ = os::unlink_named(name);
                 }
                 return Err(err);
             }
-        };
-        let inner = Inner {
-            map,
-            file,
-            geometry,
-            name: name.map(str::to_owned),
         };
         let h = inner.header();
         // The file is new and zero-filled: only the non-zero fields need writing, and the
@@ -317,13 +311,7 @@ impl Inner {
                 }
             }
         };
-        let map = os::Mapping::new(&file, geometry.header_len, geometry.data_len)?;
-        let inner = Inner {
-            map,
-            file,
-            geometry,
-            name: name.map(str::to_owned),
-        };
+        let inner = Inner::map(file, geometry, name)?;
         // The header could have changed between the read and the mapping: what is mapped now
         // must declare the geometry we mapped, or we refuse it.
         let h = inner.header();
@@ -336,6 +324,16 @@ impl Inner {
             return Err(corrupt("shared ring header changed while attaching"));
         }
         Ok(inner)
+    }
+
+    /// Maps `file` as `geometry` says.
+    fn map(file: os::File, geometry: Geometry, name: Option<&str>) -> io::Result<Inner> {
+        Ok(Inner {
+            map: os::Mapping::new(&file, geometry.header_len, geometry.data_len)?,
+            file,
+            geometry,
+            name: name.map(str::to_owned),
+        })
     }
 
     fn header(&self) -> &Header {

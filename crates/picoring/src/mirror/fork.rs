@@ -244,8 +244,8 @@ pub(super) fn map_twice(fd: &OwnedFd, len: usize) -> Result<NonNull<u8>, Error> 
     let base = reservation.ptr();
     // SAFETY: both halves lie inside the reservation we just made, which nothing references.
     unsafe {
-        map_fixed(fd, base, len)?;
-        map_fixed(fd, base.add(len), len)?;
+        map_fixed(fd, base, len, 0)?;
+        map_fixed(fd, base.add(len), len, 0)?;
     }
     finish(reservation, len)
 }
@@ -344,8 +344,8 @@ unsafe fn copy_to_object(base: *mut u8, len: usize) -> bool {
     // inside our own mirror; the mappings replace them only once the file holds the copy.
     set_len(&fd, len).is_ok()
         && unsafe { write_all(&fd, base, len) }
-        && unsafe { map_fixed(&fd, base, len) }.is_ok()
-        && unsafe { map_fixed(&fd, base.wrapping_add(len), len) }.is_ok()
+        && unsafe { map_fixed(&fd, base, len, 0) }.is_ok()
+        && unsafe { map_fixed(&fd, base.wrapping_add(len), len, 0) }.is_ok()
 }
 
 /// Linux and Android: the copy without a descriptor, for when `memfd_create` is refused.

@@ -9,7 +9,7 @@ use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::fs::OpenOptionsExt;
 use std::ptr::NonNull;
 
-use super::unix::Reservation;
+use super::unix::{map_fixed, set_len, Reservation};
 
 /// What holds a ring's pages: a file descriptor.
 pub(crate) type File = OwnedFd;
@@ -96,7 +96,7 @@ pub(crate) fn create_named_file(name: &str, len: usize) -> io::Result<File> {
     let fd = OwnedFd::from(file);
     if let Err(err) = set_len(&fd, len) {
         let _ = std::fs::remove_file(&path);
-        return Err(err);
+        return Err(err.into());
     }
     Ok(fd)
 }
@@ -115,20 +115,6 @@ pub(crate) fn open_named_file(name: &str) -> io::Result<File> {
 /// Removes `/dev/shm/<name>`; mappings and descriptors already open stay valid.
 pub(crate) fn unlink_named(name: &str) -> io::Result<()> {
     std::fs::remove_file(shm_path(name)?)
-}
-
-fn set_len(file: &File, len: usize) -> io::Result<()> {
-    let len = libc::off_t::try_from(len)
-        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "shared ring too large"))?;
-    loop {
-        // SAFETY: ftruncate on a descriptor we own.
-        if unsafe { libc::ftruncate(file.as_raw_fd(), len) } == 0 {
-            return Ok(());
-        }
-        if io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
-            return Err(os_error("ftruncate"));
-        }
-    }
 }
 
 /// The file's size in bytes.
@@ -185,13 +171,15 @@ impl Mapping {
     pub(crate) fn new(file: &File, header_len: usize, data_len: usize) -> io::Result<Mapping> {
         let front = header_len + data_len;
         let len = front + data_len;
+        let data_offset = libc::off_t::try_from(header_len)
+            .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "shared ring too large"))?;
         let reservation = Reservation::new(len).map_err(io::Error::from)?;
         let base = reservation.ptr();
         // SAFETY: both ranges lie inside the reservation we just made, which nothing else
         // references; MAP_FIXED replaces its pages.
         unsafe {
             map_fixed(file, base, front, 0)?;
-            map_fixed(file, base.add(front), data_len, header_len)?;
+            map_fixed(file, base.add(front), data_len, data_offset)?;
         }
         Ok(Mapping {
             base: reservation.release(),
@@ -211,28 +199,6 @@ impl Drop for Mapping {
         // and ring handle holding it is gone).
         unsafe { libc::munmap(self.base.as_ptr().cast(), self.len) };
     }
-}
-
-/// # Safety
-/// `[at, at + len)` lies inside a reservation owned by the caller that nothing references.
-unsafe fn map_fixed(file: &File, at: *mut u8, len: usize, offset: usize) -> io::Result<()> {
-    let offset = libc::off_t::try_from(offset)
-        .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "shared ring too large"))?;
-    // SAFETY: MAP_FIXED over the caller's own reservation, per the contract.
-    let p = unsafe {
-        libc::mmap(
-            at.cast(),
-            len,
-            libc::PROT_READ | libc::PROT_WRITE,
-            libc::MAP_SHARED | libc::MAP_FIXED,
-            file.as_raw_fd(),
-            offset,
-        )
-    };
-    if p == libc::MAP_FAILED {
-        return Err(os_error("mmap"));
-    }
-    Ok(())
 }
 
 /// This process's id.

@@ -244,13 +244,18 @@ pub(crate) fn set_len(fd: &OwnedFd, len: usize) -> Result<(), Error> {
     }
 }
 
-/// Maps `len` bytes of `fd` from offset 0, readable, writable and `MAP_SHARED`, at the fixed
-/// address `at`, replacing whatever is mapped there.
+/// Maps `len` bytes of `fd` from `offset` (a multiple of the page size), readable, writable
+/// and `MAP_SHARED`, at the fixed address `at`, replacing whatever is mapped there.
 ///
 /// # Safety
 /// `[at, at + len)` lies inside a mapping owned by the caller that nothing else references.
 #[cfg(any(target_os = "linux", target_os = "android", target_os = "freebsd"))]
-pub(crate) unsafe fn map_fixed(fd: &OwnedFd, at: *mut u8, len: usize) -> Result<(), Error> {
+pub(crate) unsafe fn map_fixed(
+    fd: &OwnedFd,
+    at: *mut u8,
+    len: usize,
+    offset: libc::off_t,
+) -> Result<(), Error> {
     // SAFETY: MAP_FIXED over the caller's own mapping, per the caller's contract.
     let p = unsafe {
         libc::mmap(
@@ -259,7 +264,7 @@ pub(crate) unsafe fn map_fixed(fd: &OwnedFd, at: *mut u8, len: usize) -> Result<
             libc::PROT_READ | libc::PROT_WRITE,
             libc::MAP_SHARED | libc::MAP_FIXED,
             fd.as_raw_fd(),
-            0,
+            offset,
         )
     };
     if p == libc::MAP_FAILED {
