@@ -59,6 +59,7 @@ use crate::{Error, PicoRing};
 #[cfg(feature = "async")]
 mod async_io;
 mod consumer;
+mod end;
 mod io;
 mod producer;
 #[cfg(feature = "tokio")]

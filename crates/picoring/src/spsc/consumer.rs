@@ -5,7 +5,8 @@ use std::mem;
 use std::ptr;
 use std::time::Duration;
 
-use super::{Shared, Side, WaitError};
+use super::end::{end_methods, ConsumerSide, End};
+use super::{Shared, WaitError};
 use crate::mirror::Backend;
 use crate::sync::{Arc, Ordering};
 
@@ -22,12 +23,9 @@ use crate::sync::{Arc, Ordering};
 /// # Ok::<(), picoring::Error>(())
 /// ```
 pub struct Consumer<T> {
-    shared: Arc<Shared<T>>,
-    /// Our own position: always equal to `shared.head`, which only we write.
-    head: usize,
-    /// The producer's position as last read. Stale but never ahead of the real one, so the
-    /// queued count computed from it is a lower bound; resynchronized when it says "empty".
-    cached_tail: usize,
+    /// The shared state, our position `head` (`end.pos`) and the producer's `tail` as last
+    /// read (`end.cached_peer`).
+    pub(super) end: End<T, ConsumerSide>,
     /// Software backend only: the queued elements in slots `0..twin_views` were handed out
     /// through a view at their twins, past the physical end (a view starts at `head`'s slot
     /// and runs on through the twin half), where a `Cell`, `Mutex` or atomic inside them may
@@ -37,53 +35,42 @@ pub struct Consumer<T> {
     twin_views: usize,
     /// Whether the ring is on the software backend (two copies, see `twin_views`).
     software: bool,
-    /// Pending polls in a row that handed the task back to the executor without registering
-    /// its waker (see `YIELDS_BEFORE_REGISTER`).
-    #[cfg(feature = "async")]
-    idle_polls: u8,
 }
 
 impl<T> Consumer<T> {
     pub(super) fn new(shared: Arc<Shared<T>>, head: usize, tail: usize) -> Self {
         Consumer {
             software: !shared.backend().is_hardware(),
-            shared,
-            head,
-            cached_tail: tail,
+            end: End::new(shared, head, tail),
             twin_views: 0,
-            #[cfg(feature = "async")]
-            idle_polls: 0,
         }
     }
 
-    /// Capacity in elements.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (_tx, rx) = picoring::spsc::channel::<u64>(100)?;
-    /// assert!(rx.capacity() >= 100);
-    /// # Ok::<(), picoring::Error>(())
-    /// ```
-    #[inline]
-    pub fn capacity(&self) -> usize {
-        self.shared.cap
-    }
+    end_methods! {
+        /// Capacity in elements.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let (_tx, rx) = picoring::spsc::channel::<u64>(100)?;
+        /// assert!(rx.capacity() >= 100);
+        /// # Ok::<(), picoring::Error>(())
+        /// ```
+        fn capacity;
 
-    /// The backend serving the ring's memory.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use picoring::mirror::{Backend, MirrorOptions};
-    ///
-    /// let software = MirrorOptions::new().backend(Backend::Software);
-    /// let (_tx, rx) = picoring::PicoRing::<u8>::with_options(1, &software)?.split();
-    /// assert_eq!(rx.backend(), Backend::Software);
-    /// # Ok::<(), picoring::Error>(())
-    /// ```
-    pub fn backend(&self) -> Backend {
-        self.shared.backend()
+        /// The backend serving the ring's memory.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use picoring::mirror::{Backend, MirrorOptions};
+        ///
+        /// let software = MirrorOptions::new().backend(Backend::Software);
+        /// let (_tx, rx) = picoring::PicoRing::<u8>::with_options(1, &software)?.split();
+        /// assert_eq!(rx.backend(), Backend::Software);
+        /// # Ok::<(), picoring::Error>(())
+        /// ```
+        fn backend;
     }
 
     /// Queued elements right now (the producer may add more at any moment).
@@ -97,7 +84,7 @@ impl<T> Consumer<T> {
     /// # Ok::<(), picoring::Error>(())
     /// ```
     pub fn len(&mut self) -> usize {
-        self.queued_at_least(self.shared.cap)
+        self.end.available_at_least(self.end.shared.cap)
     }
 
     /// Whether nothing is queued right now.
@@ -110,34 +97,21 @@ impl<T> Consumer<T> {
     /// # Ok::<(), picoring::Error>(())
     /// ```
     pub fn is_empty(&mut self) -> bool {
-        self.queued_at_least(1) == 0
+        self.end.available_at_least(1) == 0
     }
 
-    /// Whether the producer was dropped: what is queued now is all there will ever be.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (tx, rx) = picoring::spsc::channel::<u8>(16)?;
-    /// drop(tx);
-    /// assert!(rx.is_abandoned());
-    /// # Ok::<(), picoring::Error>(())
-    /// ```
-    pub fn is_abandoned(&self) -> bool {
-        self.shared.is_abandoned(Side::Consumer)
-    }
-
-    /// Queued elements, reading the producer's position only when the cached one shows fewer
-    /// than `want`.
-    #[inline(always)]
-    fn queued_at_least(&mut self, want: usize) -> usize {
-        let shared = &*self.shared;
-        let queued = shared.distance(self.head, self.cached_tail);
-        if queued >= want {
-            return queued;
-        }
-        self.cached_tail = shared.tail.load(Ordering::Acquire);
-        shared.distance(self.head, self.cached_tail)
+    end_methods! {
+        /// Whether the producer was dropped: what is queued now is all there will ever be.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let (tx, rx) = picoring::spsc::channel::<u8>(16)?;
+        /// drop(tx);
+        /// assert!(rx.is_abandoned());
+        /// # Ok::<(), picoring::Error>(())
+        /// ```
+        fn is_abandoned;
     }
 
     /// Gives the `n` slots at `head` back to the producer and wakes it if it sleeps.
@@ -146,9 +120,9 @@ impl<T> Consumer<T> {
         if self.twin_views != 0 {
             self.write_back_twins(n);
         }
-        let shared = &*self.shared;
-        self.head = shared.advance(self.head, n);
-        shared.head.store(self.head, Ordering::Release);
+        let shared = &*self.end.shared;
+        self.end.pos = shared.advance(self.end.pos, n);
+        shared.head.store(self.end.pos, Ordering::Release);
         shared.space_ready.notify();
     }
 
@@ -158,8 +132,8 @@ impl<T> Consumer<T> {
     #[cold]
     #[inline(never)]
     fn write_back_twins(&mut self, n: usize) {
-        let shared = &*self.shared;
-        let slot = shared.physical(self.head);
+        let shared = &*self.end.shared;
+        let slot = shared.physical(self.end.pos);
         if slot + n < shared.cap {
             // `head` stays before the physical end: the views' addresses are still current.
             return;
@@ -188,13 +162,13 @@ impl<T> Consumer<T> {
     /// ```
     #[inline]
     pub fn pop(&mut self) -> Option<T> {
-        if self.queued_at_least(1) == 0 {
+        if self.end.available_at_least(1) == 0 {
             return None;
         }
-        self.shared.track(self.head, 1, false);
+        self.end.shared.track(self.end.pos, 1, false);
         // SAFETY: the slot at `head` holds a published element that we own; it is moved out
         // here and its slot given back right after, so it is never read again.
-        let value = unsafe { self.shared.slot(self.head).read() };
+        let value = unsafe { self.end.shared.slot(self.end.pos).read() };
         self.release(1);
         Some(value)
     }
@@ -217,61 +191,30 @@ impl<T> Consumer<T> {
         self.pop()
     }
 
-    /// Sleeps until at least `min` elements are queued (`min` is clamped to the capacity) and
-    /// returns the queued count, or until `timeout` passes ([`WaitError::TimedOut`]), or until
-    /// the producer is dropped with fewer than `min` queued ([`WaitError::Disconnected`]).
-    /// `None` waits without limit.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::{thread, time::Duration};
-    ///
-    /// let (mut tx, mut rx) = picoring::spsc::channel::<u8>(64)?;
-    /// let writer = thread::spawn(move || {
-    ///     for chunk in [&b"hel"[..], b"lo"] {
-    ///         tx.push_slice(chunk);
-    ///         thread::sleep(Duration::from_millis(1));
-    ///     }
-    /// });
-    /// assert!(rx.wait_readable(5, None)? >= 5);
-    /// assert_eq!(rx.readable(), b"hello");
-    /// writer.join().unwrap();
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn wait_readable(
-        &mut self,
-        min: usize,
-        timeout: Option<Duration>,
-    ) -> Result<usize, WaitError> {
-        let min = min.min(self.shared.cap);
-        let queued = self.queued_at_least(min);
-        if queued >= min {
-            return Ok(queued);
-        }
-        let (outcome, tail) = self.shared.wait(Side::Consumer, self.head, min, timeout);
-        self.cached_tail = tail;
-        outcome
-    }
-
-    /// The async form of `wait_readable(1, None)`: `Ready` with the queued count, or with
-    /// `Disconnected` once the ring is empty and the producer gone or closed; otherwise the
-    /// task's waker is registered and the producer's next publish (or drop) wakes it.
-    #[cfg(feature = "async")]
-    pub(super) fn poll_readable(
-        &mut self,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Result<usize, WaitError>> {
-        let queued = self.queued_at_least(1);
-        if queued >= 1 {
-            self.idle_polls = 0;
-            return std::task::Poll::Ready(Ok(queued));
-        }
-        let (outcome, tail) = self
-            .shared
-            .poll(Side::Consumer, self.head, &mut self.idle_polls, cx);
-        self.cached_tail = tail;
-        outcome
+    end_methods! {
+        /// Sleeps until at least `min` elements are queued (`min` is clamped to the capacity) and
+        /// returns the queued count, or until `timeout` passes ([`WaitError::TimedOut`]), or until
+        /// the producer is dropped with fewer than `min` queued ([`WaitError::Disconnected`]).
+        /// `None` waits without limit.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use std::{thread, time::Duration};
+        ///
+        /// let (mut tx, mut rx) = picoring::spsc::channel::<u8>(64)?;
+        /// let writer = thread::spawn(move || {
+        ///     for chunk in [&b"hel"[..], b"lo"] {
+        ///         tx.push_slice(chunk);
+        ///         thread::sleep(Duration::from_millis(1));
+        ///     }
+        /// });
+        /// assert!(rx.wait_readable(5, None)? >= 5);
+        /// assert_eq!(rx.readable(), b"hello");
+        /// writer.join().unwrap();
+        /// # Ok::<(), Box<dyn std::error::Error>>(())
+        /// ```
+        fn wait_readable(min, timeout);
     }
 
     /// Every queued element, oldest first, as one contiguous slice, wrapped or not.
@@ -289,7 +232,7 @@ impl<T> Consumer<T> {
     /// ```
     #[inline]
     pub fn readable(&mut self) -> &[T] {
-        let queued = self.queued_at_least(self.shared.cap);
+        let queued = self.end.available_at_least(self.end.shared.cap);
         self.queued_slots(queued)
     }
 
@@ -320,7 +263,7 @@ impl<T> Consumer<T> {
     /// ```
     #[inline]
     pub fn readable_at_least(&mut self, min: usize) -> Option<&[T]> {
-        let queued = self.queued_at_least(min);
+        let queued = self.end.available_at_least(min);
         if queued < min {
             return None;
         }
@@ -332,8 +275,8 @@ impl<T> Consumer<T> {
     #[cold]
     #[inline(never)]
     fn note_twin_view(&mut self, queued: usize) {
-        let shared = &*self.shared;
-        let end = shared.physical(self.head) + queued;
+        let shared = &*self.end.shared;
+        let end = shared.physical(self.end.pos) + queued;
         self.twin_views = self.twin_views.max(end.saturating_sub(shared.cap));
     }
 
@@ -343,12 +286,12 @@ impl<T> Consumer<T> {
         if self.software {
             self.note_twin_view(queued);
         }
-        self.shared.track(self.head, queued, false);
+        self.end.shared.track(self.end.pos, queued, false);
         // SAFETY: the `queued` slots from `head` hold published, initialized elements that we
         // own; they are contiguous through the mirror (queued <= cap) and are all queued slots,
         // so the producer's writes (free slots and their twins) never touch them while the
         // slice lives (it borrows `self`, and only `consume`/`pop` give slots back).
-        unsafe { std::slice::from_raw_parts(self.shared.slot(self.head), queued) }
+        unsafe { std::slice::from_raw_parts(self.end.shared.slot(self.end.pos), queued) }
     }
 
     /// Drops up to `n` elements from the front without copying; returns how many
@@ -366,13 +309,13 @@ impl<T> Consumer<T> {
     /// ```
     #[inline]
     pub fn consume(&mut self, n: usize) -> usize {
-        let n = n.min(self.queued_at_least(n));
+        let n = n.min(self.end.available_at_least(n));
         if n == 0 {
             return 0;
         }
         if mem::needs_drop::<T>() {
-            self.shared.track(self.head, n, true);
-            let doomed = ptr::slice_from_raw_parts_mut(self.shared.slot(self.head), n);
+            self.end.shared.track(self.end.pos, n, true);
+            let doomed = ptr::slice_from_raw_parts_mut(self.end.shared.slot(self.end.pos), n);
             // Give the slots back even if a destructor panics, so none is dropped twice.
             let _release = ReleaseOnDrop { consumer: self, n };
             // SAFETY: those n slots hold initialized elements we own; each is dropped once,
@@ -400,14 +343,16 @@ impl<T: Copy> Consumer<T> {
     /// ```
     #[inline]
     pub fn pop_slice(&mut self, out: &mut [T]) -> usize {
-        let n = out.len().min(self.queued_at_least(out.len()));
+        let n = out.len().min(self.end.available_at_least(out.len()));
         if n == 0 {
             return 0;
         }
-        self.shared.track(self.head, n, false);
+        self.end.shared.track(self.end.pos, n, false);
         // SAFETY: the n slots from `head` hold published elements we own (Copy: no drop owed),
         // contiguous through the mirror; `out` is a distinct exclusive borrow.
-        unsafe { ptr::copy_nonoverlapping(self.shared.slot(self.head), out.as_mut_ptr(), n) };
+        unsafe {
+            ptr::copy_nonoverlapping(self.end.shared.slot(self.end.pos), out.as_mut_ptr(), n)
+        };
         self.release(n);
         n
     }
@@ -425,14 +370,8 @@ impl<T> Drop for ReleaseOnDrop<'_, T> {
     }
 }
 
-impl<T> Drop for Consumer<T> {
-    fn drop(&mut self) {
-        self.shared.end_dropped(Side::Consumer);
-    }
-}
-
 impl<T> fmt::Debug for Consumer<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.shared.fmt_end(Side::Consumer, self.head, f)
+        self.end.fmt(f)
     }
 }

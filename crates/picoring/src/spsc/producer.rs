@@ -4,7 +4,8 @@ use std::fmt;
 use std::ptr;
 use std::time::Duration;
 
-use super::{Shared, Side, WaitError};
+use super::end::{end_methods, End, ProducerSide};
+use super::{Shared, WaitError};
 use crate::mirror::Backend;
 use crate::sync::{Arc, Ordering};
 use crate::Pod;
@@ -22,57 +23,43 @@ use crate::Pod;
 /// # Ok::<(), picoring::Error>(())
 /// ```
 pub struct Producer<T> {
-    shared: Arc<Shared<T>>,
-    /// Our own position: always equal to `shared.tail`, which only we write.
-    tail: usize,
-    /// The consumer's position as last read. Stale but never ahead of the real one, so the free
-    /// space computed from it is a lower bound; resynchronized when it says "full".
-    cached_head: usize,
-    /// Pending polls in a row that handed the task back to the executor without registering
-    /// its waker (see `YIELDS_BEFORE_REGISTER`).
-    #[cfg(feature = "async")]
-    idle_polls: u8,
+    /// The shared state, our position `tail` (`end.pos`) and the consumer's `head` as last
+    /// read (`end.cached_peer`).
+    pub(super) end: End<T, ProducerSide>,
 }
 
 impl<T> Producer<T> {
     pub(super) fn new(shared: Arc<Shared<T>>, tail: usize, head: usize) -> Self {
         Producer {
-            shared,
-            tail,
-            cached_head: head,
-            #[cfg(feature = "async")]
-            idle_polls: 0,
+            end: End::new(shared, tail, head),
         }
     }
 
-    /// Capacity in elements.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (tx, _rx) = picoring::spsc::channel::<u64>(100)?;
-    /// assert!(tx.capacity() >= 100);
-    /// # Ok::<(), picoring::Error>(())
-    /// ```
-    #[inline]
-    pub fn capacity(&self) -> usize {
-        self.shared.cap
-    }
+    end_methods! {
+        /// Capacity in elements.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let (tx, _rx) = picoring::spsc::channel::<u64>(100)?;
+        /// assert!(tx.capacity() >= 100);
+        /// # Ok::<(), picoring::Error>(())
+        /// ```
+        fn capacity;
 
-    /// The backend serving the ring's memory.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use picoring::mirror::{Backend, MirrorOptions};
-    ///
-    /// let software = MirrorOptions::new().backend(Backend::Software);
-    /// let (tx, _rx) = picoring::PicoRing::<u8>::with_options(1, &software)?.split();
-    /// assert_eq!(tx.backend(), Backend::Software);
-    /// # Ok::<(), picoring::Error>(())
-    /// ```
-    pub fn backend(&self) -> Backend {
-        self.shared.backend()
+        /// The backend serving the ring's memory.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use picoring::mirror::{Backend, MirrorOptions};
+        ///
+        /// let software = MirrorOptions::new().backend(Backend::Software);
+        /// let (tx, _rx) = picoring::PicoRing::<u8>::with_options(1, &software)?.split();
+        /// assert_eq!(tx.backend(), Backend::Software);
+        /// # Ok::<(), picoring::Error>(())
+        /// ```
+        fn backend;
     }
 
     /// Free slots right now (the consumer may free more at any moment).
@@ -86,52 +73,33 @@ impl<T> Producer<T> {
     /// # Ok::<(), picoring::Error>(())
     /// ```
     pub fn free_len(&mut self) -> usize {
-        self.free_at_least(self.shared.cap)
+        self.end.available_at_least(self.end.shared.cap)
     }
 
-    /// Whether the consumer was dropped: nothing pushed from now on will be read.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// let (tx, rx) = picoring::spsc::channel::<u8>(16)?;
-    /// assert!(!tx.is_abandoned());
-    /// drop(rx);
-    /// assert!(tx.is_abandoned());
-    /// # Ok::<(), picoring::Error>(())
-    /// ```
-    pub fn is_abandoned(&self) -> bool {
-        self.shared.is_abandoned(Side::Producer)
-    }
-
-    /// Free slots, reading the consumer's position only when the cached one shows fewer than
-    /// `want`.
-    #[inline(always)]
-    fn free_at_least(&mut self, want: usize) -> usize {
-        let shared = &*self.shared;
-        let free = shared.cap - shared.distance(self.cached_head, self.tail);
-        if free >= want {
-            return free;
-        }
-        // After an async close the cached view says "full" (see `close`), so every push comes
-        // here and is refused, at no cost to the fast path above.
-        #[cfg(feature = "async")]
-        if self.is_closed() {
-            return 0;
-        }
-        self.cached_head = shared.head.load(Ordering::Acquire);
-        shared.cap - shared.distance(self.cached_head, self.tail)
+    end_methods! {
+        /// Whether the consumer was dropped: nothing pushed from now on will be read.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// let (tx, rx) = picoring::spsc::channel::<u8>(16)?;
+        /// assert!(!tx.is_abandoned());
+        /// drop(rx);
+        /// assert!(tx.is_abandoned());
+        /// # Ok::<(), picoring::Error>(())
+        /// ```
+        fn is_abandoned;
     }
 
     /// Mirrors and publishes the `n` slots written at `tail`, then wakes a sleeping consumer.
     #[inline(always)]
     fn publish(&mut self, n: usize) {
-        let shared = &*self.shared;
+        let shared = &*self.end.shared;
         // SAFETY: the n slots from `tail` are free slots we own and just wrote; no reference
         // into them is alive (`&mut self`).
-        unsafe { shared.mirror(self.tail, n) };
-        self.tail = shared.advance(self.tail, n);
-        shared.tail.store(self.tail, Ordering::Release);
+        unsafe { shared.mirror(self.end.pos, n) };
+        self.end.pos = shared.advance(self.end.pos, n);
+        shared.tail.store(self.end.pos, Ordering::Release);
         shared.data_ready.notify();
     }
 
@@ -147,12 +115,12 @@ impl<T> Producer<T> {
     /// ```
     #[inline]
     pub fn push(&mut self, value: T) -> Result<(), T> {
-        if self.free_at_least(1) == 0 {
+        if self.end.available_at_least(1) == 0 {
             return Err(value);
         }
-        self.shared.track(self.tail, 1, true);
+        self.end.shared.track(self.end.pos, 1, true);
         // SAFETY: the slot at `tail` is free and ours (the consumer never reads past `tail`).
-        unsafe { self.shared.slot(self.tail).write(value) };
+        unsafe { self.end.shared.slot(self.end.pos).write(value) };
         self.publish(1);
         Ok(())
     }
@@ -176,63 +144,28 @@ impl<T> Producer<T> {
         self.push(value)
     }
 
-    /// Sleeps until at least `min` slots are free (`min` is clamped to the capacity) and
-    /// returns the free count, or until `timeout` passes ([`WaitError::TimedOut`]), or until the
-    /// consumer is dropped ([`WaitError::Disconnected`]; also at once after this end was closed
-    /// through `AsyncWrite::poll_close`). `None` waits without limit.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use std::time::Duration;
-    /// use picoring::spsc::WaitError;
-    ///
-    /// let (mut tx, rx) = picoring::spsc::channel::<u8>(1)?;
-    /// let cap = tx.capacity();
-    /// assert_eq!(tx.wait_writable(cap, None), Ok(cap));
-    /// tx.push(0).unwrap();
-    /// assert_eq!(tx.wait_writable(cap, Some(Duration::from_millis(1))), Err(WaitError::TimedOut));
-    /// drop(rx);
-    /// assert_eq!(tx.wait_writable(cap, None), Err(WaitError::Disconnected));
-    /// # Ok::<(), picoring::Error>(())
-    /// ```
-    pub fn wait_writable(
-        &mut self,
-        min: usize,
-        timeout: Option<Duration>,
-    ) -> Result<usize, WaitError> {
-        let min = min.min(self.shared.cap);
-        let free = self.free_at_least(min);
-        if free >= min {
-            return Ok(free);
-        }
-        #[cfg(feature = "async")]
-        if self.is_closed() {
-            return Err(WaitError::Disconnected);
-        }
-        let (outcome, head) = self.shared.wait(Side::Producer, self.tail, min, timeout);
-        self.cached_head = head;
-        outcome
-    }
-
-    /// The async form of `wait_writable(1, None)`: `Ready` with the free count, or with
-    /// `Disconnected` once the consumer is gone; otherwise the task's waker is registered and
-    /// the consumer's next release (or drop) wakes it.
-    #[cfg(feature = "async")]
-    pub(super) fn poll_writable(
-        &mut self,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<Result<usize, WaitError>> {
-        let free = self.free_at_least(1);
-        if free >= 1 {
-            self.idle_polls = 0;
-            return std::task::Poll::Ready(Ok(free));
-        }
-        let (outcome, head) = self
-            .shared
-            .poll(Side::Producer, self.tail, &mut self.idle_polls, cx);
-        self.cached_head = head;
-        outcome
+    end_methods! {
+        /// Sleeps until at least `min` slots are free (`min` is clamped to the capacity) and
+        /// returns the free count, or until `timeout` passes ([`WaitError::TimedOut`]), or until the
+        /// consumer is dropped ([`WaitError::Disconnected`]; also at once after this end was closed
+        /// through `AsyncWrite::poll_close`). `None` waits without limit.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// use std::time::Duration;
+        /// use picoring::spsc::WaitError;
+        ///
+        /// let (mut tx, rx) = picoring::spsc::channel::<u8>(1)?;
+        /// let cap = tx.capacity();
+        /// assert_eq!(tx.wait_writable(cap, None), Ok(cap));
+        /// tx.push(0).unwrap();
+        /// assert_eq!(tx.wait_writable(cap, Some(Duration::from_millis(1))), Err(WaitError::TimedOut));
+        /// drop(rx);
+        /// assert_eq!(tx.wait_writable(cap, None), Err(WaitError::Disconnected));
+        /// # Ok::<(), picoring::Error>(())
+        /// ```
+        fn wait_writable(min, timeout);
     }
 
     /// Tells the consumer that nothing more comes, as dropping does: it reads what is queued,
@@ -241,15 +174,11 @@ impl<T> Producer<T> {
     #[cfg(feature = "async")]
     pub(super) fn close(&mut self) {
         // A cached consumer position a whole ring behind `tail` reads as "full", which sends
-        // every push to the slow path of `free_at_least`, where the closed flag refuses it.
-        self.cached_head = self.shared.advance(self.tail, self.shared.cap);
-        self.shared.end_dropped(Side::Producer);
-    }
-
-    /// Whether [`close`](Self::close) was called (only this end clears the flag before it drops).
-    #[cfg(feature = "async")]
-    pub(super) fn is_closed(&self) -> bool {
-        !self.shared.producer_alive.load(Ordering::Relaxed)
+        // every push to the slow path of `End::available_at_least`, where the closed flag
+        // refuses it.
+        let end = &mut self.end;
+        end.cached_peer = end.shared.advance(end.pos, end.shared.cap);
+        end.shared.end_dropped(super::Side::Producer);
     }
 }
 
@@ -267,15 +196,15 @@ impl<T: Copy> Producer<T> {
     /// ```
     #[inline]
     pub fn push_slice(&mut self, values: &[T]) -> usize {
-        let n = values.len().min(self.free_at_least(values.len()));
+        let n = values.len().min(self.end.available_at_least(values.len()));
         if n == 0 {
             return 0;
         }
-        self.shared.track(self.tail, n, true);
+        self.end.shared.track(self.end.pos, n, true);
         // SAFETY: the n slots from `tail` are free and ours, and contiguous through the mirror
         // (n <= cap); `values` cannot point into them since only we hand out free slots, and
         // we are borrowed mutably.
-        unsafe { ptr::copy_nonoverlapping(values.as_ptr(), self.shared.slot(self.tail), n) };
+        unsafe { ptr::copy_nonoverlapping(values.as_ptr(), self.end.shared.slot(self.end.pos), n) };
         self.publish(n);
         n
     }
@@ -300,7 +229,7 @@ impl<T: Pod> Producer<T> {
     /// ```
     #[inline]
     pub fn writable(&mut self) -> &mut [T] {
-        let free = self.free_at_least(self.shared.cap);
+        let free = self.end.available_at_least(self.end.shared.cap);
         self.free_slots(free)
     }
 
@@ -328,7 +257,7 @@ impl<T: Pod> Producer<T> {
     /// ```
     #[inline]
     pub fn writable_at_least(&mut self, min: usize) -> Option<&mut [T]> {
-        let free = self.free_at_least(min);
+        let free = self.end.available_at_least(min);
         if free < min {
             return None;
         }
@@ -338,12 +267,12 @@ impl<T: Pod> Producer<T> {
     /// The `free` slots from `tail` as a slice; `free` must not exceed the free space.
     #[inline(always)]
     fn free_slots(&mut self, free: usize) -> &mut [T] {
-        self.shared.track(self.tail, free, true);
+        self.end.shared.track(self.end.pos, free, true);
         // SAFETY: the `free` slots from `tail` are ours and contiguous through the mirror
         // (free <= cap), cover no queued element, so the consumer's `readable` slice never
         // overlaps them, not even through the twin half; any bit pattern is a valid `T: Pod` and
         // the memory is initialized (zeroed at creation).
-        unsafe { std::slice::from_raw_parts_mut(self.shared.slot(self.tail), free) }
+        unsafe { std::slice::from_raw_parts_mut(self.end.shared.slot(self.end.pos), free) }
     }
 
     /// Publishes the first `n` elements of [`writable`](Self::writable) (clamped to the free
@@ -361,7 +290,7 @@ impl<T: Pod> Producer<T> {
     /// ```
     #[inline]
     pub fn commit(&mut self, n: usize) -> usize {
-        let n = n.min(self.free_at_least(n));
+        let n = n.min(self.end.available_at_least(n));
         if n > 0 {
             self.publish(n);
         }
@@ -369,14 +298,8 @@ impl<T: Pod> Producer<T> {
     }
 }
 
-impl<T> Drop for Producer<T> {
-    fn drop(&mut self) {
-        self.shared.end_dropped(Side::Producer);
-    }
-}
-
 impl<T> fmt::Debug for Producer<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.shared.fmt_end(Side::Producer, self.tail, f)
+        self.end.fmt(f)
     }
 }

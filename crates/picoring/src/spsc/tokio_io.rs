@@ -10,6 +10,7 @@ use std::task::{Context, Poll};
 
 use tokio::io::{AsyncBufRead, AsyncRead, AsyncWrite, ReadBuf};
 
+use super::async_io::async_impl;
 use super::{Consumer, Producer};
 
 /// Pending until at least one byte is queued, then reads what is there and fits; nothing
@@ -37,118 +38,70 @@ impl AsyncRead for Consumer<u8> {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        let this = self.get_mut();
-        if buf.remaining() == 0 {
-            return Poll::Ready(Ok(()));
-        }
-        match this.poll_readable(cx) {
-            Poll::Pending => Poll::Pending,
-            Poll::Ready(Ok(_)) => {
-                let data = this.readable();
-                let n = data.len().min(buf.remaining());
-                buf.put_slice(&data[..n]);
-                this.consume(n);
-                Poll::Ready(Ok(()))
-            }
-            Poll::Ready(Err(_)) => Poll::Ready(Ok(())),
-        }
+        let want = buf.remaining();
+        let read = |rx: &mut Consumer<u8>| {
+            let data = rx.readable();
+            let n = data.len().min(want);
+            buf.put_slice(&data[..n]);
+            rx.consume(n)
+        };
+        self.get_mut()
+            .poll_read_with(cx, want, read)
+            .map(|_| Ok(()))
     }
 }
 
-/// `poll_fill_buf` is pending like `poll_read`, then returns everything queued as one
-/// contiguous slice (empty at end of file).
-///
-/// # Examples
-///
-/// ```
-/// use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
-///
-/// # tokio::runtime::Builder::new_current_thread().build()?.block_on(async {
-/// let (mut tx, mut rx) = picoring::spsc::channel::<u8>(64)?;
-/// tx.write_all(b"one\ntwo\n").await?;
-/// tx.shutdown().await?; // end of file for the reader, as dropping `tx` would be
-/// let mut line = String::new();
-/// rx.read_line(&mut line).await?;
-/// assert_eq!(line, "one\n");
-/// assert_eq!(rx.fill_buf().await?, b"two\n");
-/// AsyncBufReadExt::consume(&mut rx, 4);
-/// assert_eq!(rx.fill_buf().await?, b"");
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// # })?;
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-impl AsyncBufRead for Consumer<u8> {
-    fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
-        let this = self.get_mut();
-        match this.poll_readable(cx) {
-            Poll::Pending => Poll::Pending,
-            // On disconnection with nothing queued, `readable` is empty: end of file.
-            Poll::Ready(_) => Poll::Ready(Ok(this.readable())),
-        }
-    }
-
-    fn consume(self: Pin<&mut Self>, amt: usize) {
-        Consumer::consume(self.get_mut(), amt);
-    }
+async_impl! {
+    /// `poll_fill_buf` is pending like `poll_read`, then returns everything queued as one
+    /// contiguous slice (empty at end of file).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().build()?.block_on(async {
+    /// let (mut tx, mut rx) = picoring::spsc::channel::<u8>(64)?;
+    /// tx.write_all(b"one\ntwo\n").await?;
+    /// tx.shutdown().await?; // end of file for the reader, as dropping `tx` would be
+    /// let mut line = String::new();
+    /// rx.read_line(&mut line).await?;
+    /// assert_eq!(line, "one\n");
+    /// assert_eq!(rx.fill_buf().await?, b"two\n");
+    /// AsyncBufReadExt::consume(&mut rx, 4);
+    /// assert_eq!(rx.fill_buf().await?, b"");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    AsyncBufRead
 }
 
-/// Pending until at least one byte fits, then writes what fits; fails with
-/// [`io::ErrorKind::BrokenPipe`] once the consumer is dropped, or after `poll_shutdown`.
-/// Every write is published at once, so `poll_flush` has nothing to do; `poll_shutdown`
-/// makes the reader see end of file after the queued bytes, as dropping the producer does.
-///
-/// # Examples
-///
-/// ```
-/// use std::io::ErrorKind;
-/// use tokio::io::{AsyncReadExt, AsyncWriteExt};
-///
-/// # tokio::runtime::Builder::new_current_thread().build()?.block_on(async {
-/// let (mut tx, mut rx) = picoring::spsc::channel::<u8>(64)?;
-/// tx.write_all(b"bytes").await?;
-/// tx.flush().await?;
-/// let mut got = [0u8; 5];
-/// rx.read_exact(&mut got).await?;
-/// assert_eq!(&got, b"bytes");
-/// drop(rx);
-/// let err = tx.write(b"more").await.unwrap_err();
-/// assert_eq!(err.kind(), ErrorKind::BrokenPipe);
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// # })?;
-/// # Ok::<(), Box<dyn std::error::Error>>(())
-/// ```
-impl AsyncWrite for Producer<u8> {
-    fn poll_write(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        let this = self.get_mut();
-        if this.is_closed() {
-            return Poll::Ready(Err(io::Error::new(
-                io::ErrorKind::BrokenPipe,
-                "write on a shut down ring producer",
-            )));
-        }
-        if this.is_abandoned() {
-            return Poll::Ready(Err(io::ErrorKind::BrokenPipe.into()));
-        }
-        if buf.is_empty() {
-            return Poll::Ready(Ok(0));
-        }
-        match this.poll_writable(cx) {
-            Poll::Pending => Poll::Pending,
-            Poll::Ready(Ok(_)) => Poll::Ready(Ok(this.push_slice(buf))),
-            Poll::Ready(Err(_)) => Poll::Ready(Err(io::ErrorKind::BrokenPipe.into())),
-        }
-    }
-
-    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
-    }
-
-    fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.get_mut().close();
-        Poll::Ready(Ok(()))
-    }
+async_impl! {
+    /// Pending until at least one byte fits, then writes what fits; fails with
+    /// [`io::ErrorKind::BrokenPipe`] once the consumer is dropped, or after `poll_shutdown`.
+    /// Every write is published at once, so `poll_flush` has nothing to do; `poll_shutdown`
+    /// makes the reader see end of file after the queued bytes, as dropping the producer does.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::io::ErrorKind;
+    /// use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    ///
+    /// # tokio::runtime::Builder::new_current_thread().build()?.block_on(async {
+    /// let (mut tx, mut rx) = picoring::spsc::channel::<u8>(64)?;
+    /// tx.write_all(b"bytes").await?;
+    /// tx.flush().await?;
+    /// let mut got = [0u8; 5];
+    /// rx.read_exact(&mut got).await?;
+    /// assert_eq!(&got, b"bytes");
+    /// drop(rx);
+    /// let err = tx.write(b"more").await.unwrap_err();
+    /// assert_eq!(err.kind(), ErrorKind::BrokenPipe);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # })?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    AsyncWrite, poll_shutdown, "write on a shut down ring producer"
 }
