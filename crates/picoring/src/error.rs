@@ -58,6 +58,14 @@ pub enum Error {
         /// Physical memory plus swap, in bytes.
         available: u64,
     },
+    /// A role of an [`ipc::SharedRing`](crate::ipc::SharedRing) is held by another live end;
+    /// reported inside an [`io::Error`] of kind [`AlreadyExists`](io::ErrorKind::AlreadyExists).
+    RoleTaken {
+        /// The role asked for.
+        role: crate::ipc::Role,
+        /// The process holding it.
+        pid: u32,
+    },
 }
 
 impl Error {
@@ -97,6 +105,10 @@ impl fmt::Display for Error {
                 f,
                 "a ring of {requested} bytes exceeds physical memory plus swap ({available} bytes)"
             ),
+            Error::RoleTaken { role, pid } => write!(
+                f,
+                "the {role} role of this shared ring is held by process {pid}"
+            ),
         }
     }
 }
@@ -117,6 +129,7 @@ impl From<Error> for io::Error {
             Error::ReservationExhausted { .. } | Error::ExceedsMemory { .. } => {
                 io::ErrorKind::OutOfMemory
             }
+            Error::RoleTaken { .. } => io::ErrorKind::AlreadyExists,
             _ => io::ErrorKind::InvalidInput,
         };
         io::Error::new(kind, err)

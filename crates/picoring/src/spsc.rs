@@ -228,15 +228,27 @@ pub(crate) struct Shared<T> {
     buf: RingMemory,
     /// Capacity in elements; at least 1.
     cap: usize,
-    /// The consumer sleeps here waiting for data; the producer notifies after each publish.
-    data_ready: Signal,
-    /// The producer sleeps here waiting for space; the consumer notifies after each release.
-    space_ready: Signal,
-    /// Cleared (with `Release`) when the producer drops.
-    producer_alive: AtomicBool,
-    /// Cleared (with `Release`) when the consumer drops.
-    consumer_alive: AtomicBool,
+    /// Each end's liveness flag and wake-up signal, indexed by [`Side`].
+    ends: [EndState; 2],
     _owns: PhantomData<T>,
+}
+
+/// What the other end needs to know about one end.
+struct EndState {
+    /// Cleared (with `Release`) when this end drops.
+    alive: AtomicBool,
+    /// This end sleeps here: the producer waiting for space (the consumer notifies after each
+    /// release), the consumer waiting for data (the producer notifies after each publish).
+    wake: Signal,
+}
+
+impl EndState {
+    fn new() -> Self {
+        EndState {
+            alive: AtomicBool::new(true),
+            wake: Signal::new(),
+        }
+    }
 }
 
 // SAFETY: the shared state only moves elements from the producer's thread to the consumer's;
@@ -262,10 +274,7 @@ impl<T> Shared<T> {
             tail: CachePadded(AtomicUsize::new(head + len)),
             buf,
             cap,
-            data_ready: Signal::new(),
-            space_ready: Signal::new(),
-            producer_alive: AtomicBool::new(true),
-            consumer_alive: AtomicBool::new(true),
+            ends: [EndState::new(), EndState::new()],
             _owns: PhantomData,
         });
         (
@@ -363,18 +372,13 @@ impl<T> Shared<T> {
 
     /// `side`'s liveness flag, cleared (with `Release`) when that end drops.
     fn alive(&self, side: Side) -> &AtomicBool {
-        match side {
-            Side::Producer => &self.producer_alive,
-            Side::Consumer => &self.consumer_alive,
-        }
+        &self.ends[side as usize].alive
     }
 
     /// The signal `side` sleeps on: the producer waits for space, the consumer for data.
+    #[inline(always)]
     fn wakes(&self, side: Side) -> &Signal {
-        match side {
-            Side::Producer => &self.space_ready,
-            Side::Consumer => &self.data_ready,
-        }
+        &self.ends[side as usize].wake
     }
 
     /// The other end's position as `side` reads it (`Acquire`): the consumer's head for the

@@ -16,7 +16,8 @@ use std::sync::{mpsc, Mutex, MutexGuard};
 use std::thread;
 use std::time::Duration;
 
-use picoring::ipc::{Role, RoleTaken, SharedRing};
+use picoring::ipc::{Role, SharedRing};
+use picoring::Error as PicoError;
 
 /// The tests count descriptors and mappings, and spawn processes: one at a time.
 static SERIAL: Mutex<()> = Mutex::new(());
@@ -231,11 +232,15 @@ fn child() {
             match ring.producer() {
                 Ok(_) => say("claimed"),
                 Err(err) => {
-                    let taken = err.get_ref().and_then(|e| e.downcast_ref::<RoleTaken>());
+                    let taken = err.get_ref().and_then(|e| e.downcast_ref::<PicoError>());
                     match (err.kind(), taken) {
-                        (ErrorKind::AlreadyExists, Some(t)) if t.role == Role::Producer => {
-                            say(&format!("refused {}", t.pid))
-                        }
+                        (
+                            ErrorKind::AlreadyExists,
+                            Some(PicoError::RoleTaken {
+                                role: Role::Producer,
+                                pid,
+                            }),
+                        ) => say(&format!("refused {pid}")),
                         _ => say(&format!("error {err}")),
                     }
                 }
@@ -502,8 +507,11 @@ fn roles_are_claimed_once_and_reclaimed_after_death() {
     let lines = child_lines(&mut holder);
     assert_eq!(next_line(&lines), "ready");
     let err = ring.producer().unwrap_err();
-    let taken = *err.get_ref().unwrap().downcast_ref::<RoleTaken>().unwrap();
-    assert_eq!(taken.pid, holder.id());
+    let taken = err.get_ref().unwrap().downcast_ref::<PicoError>();
+    assert!(
+        matches!(taken, Some(PicoError::RoleTaken { pid, .. }) if *pid == holder.id()),
+        "{err:?}"
+    );
     sigkill(&holder);
     holder.wait().unwrap();
     let tx = ring.producer().expect("the dead holder's role is free");

@@ -25,7 +25,7 @@ use std::io;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use picoring::ipc::{Consumer, Producer, Role, RoleTaken, SharedRing as Ring};
+use picoring::ipc::{Consumer, Producer, Role, SharedRing as Ring};
 use pyo3::exceptions::{PyPermissionError, PyRuntimeError, PyTimeoutError, PyValueError};
 use pyo3::prelude::*;
 
@@ -219,7 +219,10 @@ pub(crate) fn wrong_end(this: &str, what: &str) -> PyErr {
 
 /// Translates a library error into the exception Python's own types raise for the cause.
 pub(crate) fn io_error(err: io::Error) -> PyErr {
-    if let Some(taken) = err.get_ref().and_then(|e| e.downcast_ref::<RoleTaken>()) {
+    if let Some(taken @ picoring::Error::RoleTaken { .. }) = err
+        .get_ref()
+        .and_then(|e| e.downcast_ref::<picoring::Error>())
+    {
         // A role another live process holds: refused, as an open of a file held exclusively.
         return PyPermissionError::new_err(taken.to_string());
     }

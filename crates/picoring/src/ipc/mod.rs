@@ -37,7 +37,7 @@
 //!
 //! [`SharedRing::producer`] and [`SharedRing::consumer`] claim a role in the header: each is held
 //! by at most one end in one live process. A second claim while the holder lives fails with
-//! [`io::ErrorKind::AlreadyExists`] (carrying a [`RoleTaken`]); a role whose holder dropped its
+//! [`io::ErrorKind::AlreadyExists`] (carrying a [`RoleTaken`](crate::Error::RoleTaken)); a role whose holder dropped its
 //! end, exited, crashed or was killed can be claimed again. A new producer continues from the
 //! last published position (a chunk the dead one had not committed is gone); a new consumer
 //! continues from the last consumed position (data the dead one had read but not consumed is
@@ -570,7 +570,7 @@ impl<T: Pod> SharedRing<T> {
     ///
     /// # Errors
     ///
-    /// [`io::ErrorKind::AlreadyExists`] (carrying a [`RoleTaken`]) while another live end
+    /// [`io::ErrorKind::AlreadyExists`] (carrying a [`RoleTaken`](crate::Error::RoleTaken)) while another live end
     /// holds the role, in this process or another; [`io::ErrorKind::InvalidData`] when the
     /// header's positions are invalid.
     ///
@@ -603,8 +603,9 @@ impl<T: Pod> SharedRing<T> {
     /// let ring = picoring::ipc::SharedRing::<u8>::create(1)?;
     /// let rx = ring.consumer()?;
     /// let err = ring.consumer().unwrap_err();
-    /// let taken = err.get_ref().and_then(|e| e.downcast_ref::<picoring::ipc::RoleTaken>());
-    /// assert_eq!(taken.map(|t| t.pid), Some(std::process::id()));
+    /// let taken = err.get_ref().and_then(|e| e.downcast_ref::<picoring::Error>());
+    /// let me = std::process::id();
+    /// assert!(matches!(taken, Some(picoring::Error::RoleTaken { pid, .. }) if *pid == me));
     /// # }
     /// # Ok::<(), std::io::Error>(())
     /// ```
@@ -736,44 +737,6 @@ impl fmt::Display for Role {
     }
 }
 
-/// The error inside the [`io::ErrorKind::AlreadyExists`] error of a claim refused because a
-/// live process holds the role.
-///
-/// # Examples
-///
-/// ```
-/// # #[cfg(any(target_os = "linux", target_os = "android"))] {
-/// use picoring::ipc::{Role, RoleTaken, SharedRing};
-///
-/// let ring = SharedRing::<u8>::create(1)?;
-/// let _tx = ring.producer()?;
-/// let err = ring.producer().unwrap_err();
-/// let taken = err.get_ref().unwrap().downcast_ref::<RoleTaken>().unwrap();
-/// assert_eq!(taken.role, Role::Producer);
-/// assert_eq!(taken.pid, std::process::id());
-/// # }
-/// # Ok::<(), std::io::Error>(())
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct RoleTaken {
-    /// The role asked for.
-    pub role: Role,
-    /// The process holding it.
-    pub pid: u32,
-}
-
-impl fmt::Display for RoleTaken {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "the {} role of this shared ring is held by process {}",
-            self.role, self.pid
-        )
-    }
-}
-
-impl std::error::Error for RoleTaken {}
-
 impl RoleSlot {
     /// Claims the role for `me` (this process's owner word): takes it when free or when its
     /// holder no longer runs.
@@ -783,13 +746,10 @@ impl RoleSlot {
         for _ in 0..1000 {
             let current = self.owner.load(Ordering::Acquire);
             if current != 0 && os::is_alive(current) {
-                return Err(io::Error::new(
-                    io::ErrorKind::AlreadyExists,
-                    RoleTaken {
-                        role,
-                        pid: current as u32,
-                    },
-                ));
+                return Err(io::Error::from(crate::Error::RoleTaken {
+                    role,
+                    pid: current as u32,
+                }));
             }
             if self
                 .owner

@@ -6,7 +6,7 @@ use std::ptr;
 use std::time::Duration;
 
 use super::end::{end_methods, ConsumerSide, End};
-use super::{Shared, WaitError};
+use super::{Shared, Side, WaitError};
 use crate::mirror::Backend;
 use crate::sync::{Arc, Ordering};
 
@@ -123,7 +123,7 @@ impl<T> Consumer<T> {
         let shared = &*self.end.shared;
         self.end.pos = shared.advance(self.end.pos, n);
         shared.head.store(self.end.pos, Ordering::Release);
-        shared.space_ready.notify();
+        shared.wakes(Side::Producer).notify();
     }
 
     /// Software backend: when giving back `n` slots moves `head` across the physical end, the

@@ -5,7 +5,7 @@ use std::ptr;
 use std::time::Duration;
 
 use super::end::{end_methods, End, ProducerSide};
-use super::{Shared, WaitError};
+use super::{Shared, Side, WaitError};
 use crate::mirror::Backend;
 use crate::sync::{Arc, Ordering};
 use crate::Pod;
@@ -100,7 +100,7 @@ impl<T> Producer<T> {
         unsafe { shared.mirror(self.end.pos, n) };
         self.end.pos = shared.advance(self.end.pos, n);
         shared.tail.store(self.end.pos, Ordering::Release);
-        shared.data_ready.notify();
+        shared.wakes(Side::Consumer).notify();
     }
 
     /// Appends `value`; gives it back when the ring is full.
