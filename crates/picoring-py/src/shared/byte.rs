@@ -322,18 +322,8 @@ impl SharedRingByte {
         let until = deadline(timeout)?;
         let n = count(n, "n")?;
         let slot = self.inner.with(py, |s, _| s.consumer())?;
-        let queued = slot.with(py, |end, _| Ok(end.claimed()?.len()))?;
-        if queued >= n {
-            return Ok(queued);
-        }
-        match wait_end(
-            &self.inner,
-            &slot,
-            py,
-            until,
-            "the data did not arrive before the timeout",
-            |c, slice| c.wait_readable(n, Some(slice)),
-        )? {
+        let what = "the data did not arrive before the timeout";
+        match wait_end(&self.inner, &slot, py, until, what, n)? {
             Waited::Ready(queued) => Ok(queued),
             Waited::Gone => slot.with(py, |end, _| Ok(end.claimed()?.len())),
         }
@@ -346,18 +336,8 @@ impl SharedRingByte {
         let until = deadline(timeout)?;
         let n = count(n, "n")?;
         let slot = self.inner.with(py, |s, _| s.producer())?;
-        let free = slot.with(py, |end, _| Ok(end.claimed()?.free_len()))?;
-        if free >= n {
-            return Ok(free);
-        }
-        match wait_end(
-            &self.inner,
-            &slot,
-            py,
-            until,
-            "no room in the shared ring before the timeout",
-            |p, slice| p.wait_writable(n, Some(slice)),
-        )? {
+        let what = "no room in the shared ring before the timeout";
+        match wait_end(&self.inner, &slot, py, until, what, n)? {
             Waited::Ready(free) => Ok(free),
             Waited::Gone => Err(broken_pipe()),
         }
@@ -517,14 +497,8 @@ impl SharedRingByte {
     /// Waits until a byte is queued: `true`, or `false` at the end of the stream.
     fn wait_for_data(&self, py: Python<'_>, until: Option<std::time::Instant>) -> PyResult<bool> {
         let slot = self.inner.with(py, |s, _| s.consumer())?;
-        match wait_end(
-            &self.inner,
-            &slot,
-            py,
-            until,
-            "no bytes arrived before the timeout",
-            |c, slice| c.wait_readable(1, Some(slice)),
-        )? {
+        let what = "no bytes arrived before the timeout";
+        match wait_end(&self.inner, &slot, py, until, what, 1)? {
             Waited::Ready(_) => Ok(true),
             Waited::Gone => Ok(false),
         }
