@@ -458,30 +458,23 @@ macro_rules! frame_methods {
             fn channels(&self, py: Python<'_>) -> PyResult<usize> {
                 Ok(self.layout(py)?.channels)
             }
+        }
 
+        $crate::export::readable_view_methods!(
+            $class,
             /// Every queued frame as one read-only memoryview of shape `(frames, channels)`
             /// (`(frames,)` for one channel), O(1) and contiguous whether or not the frames
-            /// wrap: `numpy.asarray(ring.get_readable_view())` is a zero-copy array. Counted
-            /// until released.
-            fn get_readable_view<'py>(
-                slf: &Bound<'py, Self>,
-            ) -> PyResult<Bound<'py, pyo3::types::PyMemoryView>> {
-                pyo3::types::PyMemoryView::from(slf.as_any())
-            }
-
-            /// The export behind `get_readable_view()`, so `numpy.asarray(ring)` works too.
-            unsafe fn __getbuffer__(
-                slf: Bound<'_, Self>,
-                view: *mut pyo3::ffi::Py_buffer,
-                flags: std::ffi::c_int,
-            ) -> PyResult<()> {
+            /// wrap: `numpy.asarray(ring.get_readable_view())` is a zero-copy array, and
+            /// `numpy.asarray(ring)` works too. Counted until released.
+            "get_readable_view",
+            |slf, view, flags| {
                 let (region, layout) = Self::lend_frames(&slf)?;
                 let exports = &slf.get().inner.exports;
                 // SAFETY: forwarded from CPython's call; the count `lend_frames` took keeps
                 // the frames in place.
                 unsafe { layout.fill(slf.as_any(), exports, region, view, flags) }
             }
-        }
+        );
     };
 }
 pub(crate) use frame_methods;

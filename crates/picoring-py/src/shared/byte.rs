@@ -7,14 +7,13 @@ use std::sync::Arc;
 
 use picoring::ipc::{Role, SharedRing};
 use pyo3::exceptions::{PyTimeoutError, PyTypeError, PyValueError};
-use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyMemoryView, PyType};
 
 use super::{
     broken_pipe, claim_only, io_error, push_whole, register_pickling, wait_end, Shared, Waited,
 };
-use crate::export::{self, Access, Export, Region};
+use crate::export::{self, readable_view_methods, Access, Export, Region};
 use crate::guard::{count, guarded_class, Exports, Guarded, DETACH_BYTES};
 use crate::input::ByteInput;
 use crate::typecode::TypeCode;
@@ -343,11 +342,6 @@ impl SharedRingByte {
         }
     }
 
-    /// Every queued byte as one read-only memoryview, O(1), wrapped or not.
-    fn get_readable_view<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyMemoryView>> {
-        PyMemoryView::from(slf.as_any())
-    }
-
     /// Drops `n` queued bytes; `ValueError` if fewer are queued.
     fn advance_tail(&self, py: Python<'_>, n: isize) -> PyResult<()> {
         self.consume(py, n)
@@ -443,12 +437,13 @@ impl SharedRingByte {
     fn advance_head(&self, py: Python<'_>, n: isize) -> PyResult<()> {
         self.commit(py, n)
     }
+}
 
-    unsafe fn __getbuffer__(
-        slf: Bound<'_, Self>,
-        view: *mut ffi::Py_buffer,
-        flags: c_int,
-    ) -> PyResult<()> {
+readable_view_methods!(
+    SharedRingByte,
+    /// Every queued byte as one read-only memoryview, O(1), wrapped or not.
+    "get_readable_view",
+    |slf, view, flags| {
         let py = slf.py();
         let me = slf.get();
         let slot = me.inner.with(py, |s, _| s.consumer())?;
@@ -462,7 +457,7 @@ impl SharedRingByte {
         // and the producer writes only free space.
         unsafe { export::fill_counted(slf.as_any(), &me.inner.exports, view, flags, region, true) }
     }
-}
+);
 
 impl SharedRingByte {
     /// Removes and returns up to `n` queued bytes, never waiting.
