@@ -1,9 +1,10 @@
 """Type stubs for the native module ``picoring._picoring``.
 
-The classes are PyO3 classes: built by ``__new__`` (``__init__`` takes the same arguments and runs once),
-final (they cannot be subclassed), and their special methods take positional arguments only.
-``_Closable`` and ``_ByteRing`` exist only here, to share the declarations of methods every
-class (every byte ring) has. ``python -m mypy.stubtest picoring._picoring`` checks this file
+The classes are PyO3 classes: built by ``__new__``, which takes the arguments declared here as
+``__init__`` (the runtime's ``__init__`` accepts the same ones and does nothing more), final
+(they cannot be subclassed), and their special methods take positional arguments only.
+``_Closable``, ``_ByteRing``, ``_Frames`` and ``_SharedEnds`` exist only here, to share the
+declarations of methods every class (every byte ring, typed frame ring, shared ring) has. ``python -m mypy.stubtest picoring._picoring`` checks this file
 against the built module."""
 
 import array
@@ -58,7 +59,6 @@ class _Closable:
 class _ByteRing(_Closable):
     """Methods every byte ring has (``PicoRingByte``, ``PicoQueueByte``, ``PicoByteStreamPy``)."""
 
-    def __new__(cls, capacity: SupportsIndex) -> Self: ...
     def __init__(self, capacity: SupportsIndex) -> None: ...
     def capacity(self) -> int:
         """Capacity in bytes: exact, all of it usable (rounded up to whole pages)."""
@@ -134,11 +134,6 @@ class PicoByteStreamPy(_ByteRing):
 class PicoListByte(_Closable):
     """A bytearray that grows in place and never moves: views stay valid while it grows."""
 
-    def __new__(
-        cls,
-        data: Buffer | Iterable[SupportsIndex] | None = None,
-        max_capacity: SupportsIndex | None = None,
-    ) -> Self: ...
     def __init__(
         self,
         data: Buffer | Iterable[SupportsIndex] | None = None,
@@ -179,12 +174,6 @@ class PicoList(_Closable):
     bytes (typecode ``"B"``). Wrong types raise ``TypeError``, out-of-range values
     ``OverflowError``, as ``array.array`` does."""
 
-    def __new__(
-        cls,
-        typecode: str = "B",
-        initial: Buffer | Iterable[int | float] | None = None,
-        max_capacity: SupportsIndex | None = None,
-    ) -> Self: ...
     def __init__(
         self,
         typecode: str = "B",
@@ -241,18 +230,28 @@ class _Export:
     @property
     def owner(self) -> object: ...
 
+@type_check_only
+class _Frames(_Closable):
+    """Methods both typed frame rings have (``PicoRing``, ``SharedRing``)."""
+
+    @property
+    def typecode(self) -> str: ...
+    @property
+    def itemsize(self) -> int: ...
+    @property
+    def channels(self) -> int: ...
+    def free_len(self) -> int: ...
+    def consume(self, n: SupportsIndex) -> None:
+        """Drops ``n`` frames without copying (``ValueError`` if fewer are queued)."""
+    def get_readable_view(self) -> memoryview:
+        """Every queued frame as one read-only memoryview of shape ``(frames, channels)``
+        (``(frames,)`` for one channel): ``numpy.asarray(view)`` is a zero-copy array."""
+
 @final
-class PicoRing(_Closable):
+class PicoRing(_Frames):
     """Typed frames (``channels`` items each) whose queued part is always one contiguous
     ``(frames, channels)`` array. ``len()`` and ``capacity()`` count frames."""
 
-    def __new__(
-        cls,
-        typecode: str,
-        frames: SupportsIndex,
-        channels: SupportsIndex = 1,
-        overwrite: bool = False,
-    ) -> Self: ...
     def __init__(
         self,
         typecode: str,
@@ -261,18 +260,11 @@ class PicoRing(_Closable):
         overwrite: bool = False,
     ) -> None: ...
     @property
-    def typecode(self) -> str: ...
-    @property
-    def itemsize(self) -> int: ...
-    @property
-    def channels(self) -> int: ...
-    @property
     def overwrite(self) -> bool: ...
     def len(self) -> int:
         """Number of queued frames (as ``len(ring)``)."""
     def capacity(self) -> int:
         """Capacity in frames, exactly as asked."""
-    def free_len(self) -> int: ...
     def push(self, data: Buffer, timeout: float | None = None) -> int:
         """Appends every frame of ``data`` (shape ``(n, channels)`` or ``(n * channels,)``, the
         ring's format) and returns the count; waits up to ``timeout`` seconds (``None``:
@@ -283,31 +275,13 @@ class PicoRing(_Closable):
         """Removes the oldest ``n`` frames (all queued ones when ``None``) into a new numpy
         array (a memoryview without numpy); waits up to ``timeout`` seconds for ``n`` frames,
         then raises ``TimeoutError`` having removed nothing."""
-    def consume(self, n: SupportsIndex) -> None:
-        """Drops ``n`` frames without copying (``ValueError`` if fewer are queued)."""
-    def get_readable_view(self) -> memoryview:
-        """Every queued frame as one read-only memoryview of shape ``(frames, channels)``."""
 
 # Rings shared between processes.
 
-@final
-class SharedRingByte(_Closable):
-    """A byte ring shared between two processes: one producer, one consumer, the queued bytes
-    one contiguous memoryview in each. Travels to ``multiprocessing`` children (its file
-    descriptor is passed by multiprocessing's pickler; plain ``pickle`` refuses it) or, when
-    created with ``name=``, is opened by name. ``write``, ``read``, ``readinto`` and the waits
-    block (``timeout`` in seconds, ``None``: forever, then ``TimeoutError``); the other calls
-    never wait."""
+@type_check_only
+class _SharedEnds(_Closable):
+    """Names, descriptors and roles both shared rings have (``SharedRingByte``, ``SharedRing``)."""
 
-    def __new__(cls, capacity: SupportsIndex, name: str | None = None) -> Self: ...
-    def __init__(self, capacity: SupportsIndex, name: str | None = None) -> None: ...
-    @classmethod
-    def open(cls, name: str) -> Self:
-        """Attaches to the named ring (``FileNotFoundError`` if there is none; ``ValueError``
-        for a file that is not a ring)."""
-    @classmethod
-    def from_fd(cls, fd: SupportsIndex) -> Self:
-        """Attaches to the ring behind a file descriptor (duplicated: the caller keeps ``fd``)."""
     def fileno(self) -> int:
         """The ring's file descriptor (owned by the object: do not close it)."""
     @property
@@ -326,6 +300,24 @@ class SharedRingByte(_Closable):
         """Claims the consumer end now; this object then refuses to write."""
     def is_abandoned(self) -> bool:
         """Whether the other end was held by a process that is gone (closed, exited, killed)."""
+
+@final
+class SharedRingByte(_SharedEnds):
+    """A byte ring shared between two processes: one producer, one consumer, the queued bytes
+    one contiguous memoryview in each. Travels to ``multiprocessing`` children (its file
+    descriptor is passed by multiprocessing's pickler; plain ``pickle`` refuses it) or, when
+    created with ``name=``, is opened by name. ``write``, ``read``, ``readinto`` and the waits
+    block (``timeout`` in seconds, ``None``: forever, then ``TimeoutError``); the other calls
+    never wait."""
+
+    def __init__(self, capacity: SupportsIndex, name: str | None = None) -> None: ...
+    @classmethod
+    def open(cls, name: str) -> Self:
+        """Attaches to the named ring (``FileNotFoundError`` if there is none; ``ValueError``
+        for a file that is not a ring)."""
+    @classmethod
+    def from_fd(cls, fd: SupportsIndex) -> Self:
+        """Attaches to the ring behind a file descriptor (duplicated: the caller keeps ``fd``)."""
     def len(self) -> int:
         """Queued bytes as the end this object holds sees them (0 while it holds none)."""
     def capacity(self) -> int:
@@ -367,19 +359,12 @@ class SharedRingByte(_Closable):
         """Upstream 0.6 name of ``commit``."""
 
 @final
-class SharedRing(_Closable):
+class SharedRing(_SharedEnds, _Frames):
     """``PicoRing``'s typed frames in a ring shared between two processes: a producer pushes
     frames (numpy arrays, ``array.array``), the consumer reads the queued frames as one
     ``(frames, channels)`` view without a copy. Roles, names, pickling and blocking as
     ``SharedRingByte``; ``len()`` and ``capacity()`` count frames."""
 
-    def __new__(
-        cls,
-        typecode: str,
-        frames: SupportsIndex,
-        channels: SupportsIndex = 1,
-        name: str | None = None,
-    ) -> Self: ...
     def __init__(
         self,
         typecode: str,
@@ -393,26 +378,10 @@ class SharedRing(_Closable):
         items of ``typecode`` (the file records only the frame size)."""
     @classmethod
     def from_fd(cls, fd: SupportsIndex, typecode: str, channels: SupportsIndex = 1) -> Self: ...
-    def fileno(self) -> int: ...
-    @property
-    def name(self) -> str | None: ...
-    def unlink(self) -> None: ...
-    @property
-    def typecode(self) -> str: ...
-    @property
-    def itemsize(self) -> int: ...
-    @property
-    def channels(self) -> int: ...
-    @property
-    def role(self) -> str | None: ...
-    def as_producer(self) -> Self: ...
-    def as_consumer(self) -> Self: ...
-    def is_abandoned(self) -> bool: ...
     def len(self) -> int:
         """Queued frames as the end this object holds sees them (0 while it holds none)."""
     def capacity(self) -> int:
         """Capacity in frames: at least the number asked (whole pages of whole frames)."""
-    def free_len(self) -> int: ...
     def push(self, data: Buffer, timeout: float | None = None) -> int:
         """Appends every frame of ``data`` (shape ``(n, channels)`` or ``(n * channels,)``),
         waiting up to ``timeout`` seconds for room for all of them, and returns ``n``: a reader
@@ -420,9 +389,6 @@ class SharedRing(_Closable):
     def pop(self, n: SupportsIndex | None = None, timeout: float | None = None) -> Any:
         """Removes the oldest ``n`` frames (all queued ones when ``None``, without waiting) into
         a new numpy array; fewer (possibly none) once the producer is gone."""
-    def consume(self, n: SupportsIndex) -> None: ...
     def wait_readable(self, n: SupportsIndex = 1, timeout: float | None = None) -> int:
         """Waits until ``n`` frames are queued and returns how many are; fewer once the
         producer is gone."""
-    def get_readable_view(self) -> memoryview:
-        """Every queued frame as one read-only ``(frames, channels)`` memoryview."""

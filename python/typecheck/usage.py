@@ -4,21 +4,12 @@
 import array
 from typing import assert_type
 
-from picoring import (
-    PicoByteStreamPy,
-    PicoList,
-    PicoListByte,
-    PicoQueueByte,
-    PicoRing,
-    PicoRingByte,
-    SharedRing,
-    SharedRingByte,
-)
+import picoring
 
 
 def byte_rings() -> None:
-    with PicoRingByte(4096) as ring:
-        assert_type(ring, PicoRingByte)
+    with picoring.PicoRingByte(4096) as ring:
+        assert_type(ring, picoring.PicoRingByte)
         assert ring.push_bytes(b"hello")
         assert_type(ring.capacity(), int)
         view = ring.get_readable_view()
@@ -35,12 +26,12 @@ def byte_rings() -> None:
         assert ring.readinto(out) == 3 and out == b"abc"
     assert ring.closed
 
-    queue = PicoQueueByte(4096)
+    queue = picoring.PicoQueueByte(4096)
     assert queue.push_bulk(memoryview(b"xyz"))
     assert_type(queue.pop_bulk(2), bytes)
     queue.close()
 
-    stream = PicoByteStreamPy(4096)
+    stream = picoring.PicoByteStreamPy(4096)
     assert stream.write(b"line\nrest", timeout=None) == 9
     assert_type(stream.next_line(), bytes | None)
     assert stream.read(4, timeout=0.5) == b"rest"
@@ -48,7 +39,7 @@ def byte_rings() -> None:
 
 
 def lists() -> None:
-    data = PicoListByte(b"ab")
+    data = picoring.PicoListByte(b"ab")
     data.append(99)
     data.extend(range(3))
     assert_type(data[0], int)
@@ -60,7 +51,7 @@ def lists() -> None:
         assert_type(byte, int)
     assert_type(data.pop(), int)
 
-    numbers = PicoList("d", [1.5, 2.5])
+    numbers = picoring.PicoList("d", [1.5, 2.5])
     numbers.extend(range(2))
     assert_type(numbers[0], int | float)
     part = numbers[0:2]
@@ -70,12 +61,12 @@ def lists() -> None:
     assert_type(numbers.tolist(), list[int | float])
     assert numbers == [3.0, 2.5, 0.0, 1.0]
     assert numbers.typecode == "d" and numbers.itemsize == 8
-    assert PicoList().typecode == "B"
+    assert picoring.PicoList().typecode == "B"
     assert_type(next(iter(numbers)), int | float)
 
 
 def typed_ring() -> None:
-    ring = PicoRing("f", 16, channels=2)
+    ring = picoring.PicoRing("f", 16, channels=2)
     assert_type(ring.channels, int)
     assert ring.push(array.array("f", [1.0, 2.0, 3.0, 4.0]), timeout=0) == 2
     assert ring.len() == 2
@@ -88,7 +79,7 @@ def typed_ring() -> None:
 
 
 def shared_ring() -> None:
-    with SharedRingByte(4096) as ring:
+    with picoring.SharedRingByte(4096) as ring:
         assert_type(ring.role, str | None)
         assert_type(ring.name, str | None)
         assert ring.write(b"hello", timeout=1.0) == 5
@@ -101,7 +92,7 @@ def shared_ring() -> None:
         assert ring.role == "both" and not ring.is_abandoned()
         assert_type(ring.fileno(), int)
 
-    frames = SharedRing("f", 16, channels=2)
+    frames = picoring.SharedRing("f", 16, channels=2)
     assert frames.push(array.array("f", [1.0, 2.0, 3.0, 4.0]), timeout=0) == 2
     assert_type(frames.wait_readable(2, timeout=0), int)
     view = frames.get_readable_view()

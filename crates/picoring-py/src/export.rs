@@ -372,3 +372,34 @@ impl Drop for Export {
         self.exports.remove(self.access == Access::Lease);
     }
 }
+
+/// A `#[pymethods]` block for a class whose buffer is its queued data: the method named
+/// `$view` in Python returns a memoryview of them, made through the class's `__getbuffer__`,
+/// whose body `$fill` fills the `Py_buffer` (the names between the bars bind the call's
+/// arguments: the object, the buffer, the flags).
+macro_rules! readable_view_methods {
+    (
+        $class:ty,
+        $(#[$doc:meta])* $view:literal,
+        |$slf:ident, $buf:ident, $flags:ident| $fill:block
+    ) => {
+        #[pymethods]
+        impl $class {
+            $(#[$doc])*
+            #[pyo3(name = $view)]
+            fn readable_view<'py>(
+                slf: &Bound<'py, Self>,
+            ) -> PyResult<Bound<'py, pyo3::types::PyMemoryView>> {
+                pyo3::types::PyMemoryView::from(slf.as_any())
+            }
+
+            unsafe fn __getbuffer__(
+                $slf: Bound<'_, Self>,
+                $buf: *mut pyo3::ffi::Py_buffer,
+                $flags: std::ffi::c_int,
+            ) -> PyResult<()> $fill
+        }
+    };
+}
+
+pub(crate) use readable_view_methods;

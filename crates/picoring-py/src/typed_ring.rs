@@ -8,13 +8,14 @@
 //! size modulo a capacity that is a multiple of the item size.
 
 use std::ffi::c_int;
+use std::sync::Arc;
 
 use picoring::PicoRing;
 use pyo3::exceptions::{PyMemoryError, PyValueError};
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBytes, PyMemoryView, PyTuple};
+use pyo3::types::{PyByteArray, PyBytes, PyMemoryView, PyTuple};
 use pyo3::PyClass;
 
 use crate::byte_ring::ByteFifo;
@@ -27,10 +28,7 @@ use crate::wait::{deadline, wait_for, wait_until, Wakes};
 /// The ring and its fixed shape.
 pub(crate) struct Frames {
     bytes: PicoRing<u8>,
-    code: TypeCode,
-    channels: usize,
-    /// `channels * itemsize`.
-    frame_bytes: usize,
+    layout: FrameLayout,
     /// The exact capacity in frames (`frames * frame_bytes <= bytes.capacity()`).
     frames: usize,
     overwrite: bool,
@@ -38,52 +36,134 @@ pub(crate) struct Frames {
 
 impl Frames {
     fn len(&self) -> usize {
-        self.bytes.len() / self.frame_bytes
+        self.bytes.len() / self.layout.frame_bytes
     }
 
     fn free(&self) -> usize {
         self.frames - self.len()
     }
+}
 
-    fn frames_in(&self, input: &ByteInput<'_>) -> PyResult<usize> {
-        frames_in(self.code, self.channels, input)
+/// The fixed shape of a typed ring's frames (`PicoRing`'s and `SharedRing`'s): `channels`
+/// items of `code` each, and what is built from it (checks of pushed data, exports of the
+/// queued frames, popped arrays).
+#[derive(Clone, Copy)]
+pub(crate) struct FrameLayout {
+    pub(crate) code: TypeCode,
+    pub(crate) channels: usize,
+    /// `channels * itemsize`.
+    pub(crate) frame_bytes: usize,
+}
+
+impl FrameLayout {
+    /// `None` when `channels` items of `code` do not fit a `usize`.
+    pub(crate) fn new(code: TypeCode, channels: usize) -> Option<Self> {
+        let frame_bytes = channels.checked_mul(code.itemsize())?;
+        Some(FrameLayout {
+            code,
+            channels,
+            frame_bytes,
+        })
     }
 
+    /// How many frames a buffer holds, after checking its format and shape: `(n,)` items of
+    /// interleaved frames, or `(n, channels)`.
+    pub(crate) fn frames_in(&self, input: &ByteInput<'_>) -> PyResult<usize> {
+        let (code, channels) = (self.code, self.channels);
+        let (format, shape): (&std::ffi::CStr, &[usize]) = match input {
+            ByteInput::Bytes(_) => (c"B", &[]),
+            ByteInput::Buffer(buffer) => (buffer.format(), buffer.shape()),
+        };
+        if !code.matches(format) {
+            return Err(format_mismatch(code, format));
+        }
+        let items = input.len() / code.itemsize();
+        match shape {
+            [] | [_] if items % channels == 0 => Ok(items / channels),
+            [] | [_] => Err(PyValueError::new_err(format!(
+                "{items} items are not a whole number of {channels}-channel frames"
+            ))),
+            [frames, c] if *c == channels => Ok(*frames),
+            _ => Err(PyValueError::new_err(format!(
+                "shape mismatch: the ring holds frames of {channels} channels, shape (frames, \
+                 {channels}) or (frames * {channels},), the data has shape {shape:?}"
+            ))),
+        }
+    }
+
+    /// The shape of `n` frames as numpy spells it.
     fn shape(&self, n: usize) -> Vec<usize> {
-        frame_shape(self.channels, n)
+        if self.channels == 1 {
+            vec![n]
+        } else {
+            vec![n, self.channels]
+        }
     }
-}
 
-/// How many frames of `channels` items of `code` a buffer holds, after checking its format and
-/// shape: `(n,)` items of interleaved frames, or `(n, channels)`.
-pub(crate) fn frames_in(code: TypeCode, channels: usize, input: &ByteInput<'_>) -> PyResult<usize> {
-    let (format, shape): (&std::ffi::CStr, &[usize]) = match input {
-        ByteInput::Bytes(_) => (c"B", &[]),
-        ByteInput::Buffer(buffer) => (buffer.format(), buffer.shape()),
-    };
-    if !code.matches(format) {
-        return Err(format_mismatch(code, format));
+    /// Rows of an [`Export`] of frames: `0` (one dimension) for one channel.
+    fn columns(&self) -> usize {
+        if self.channels == 1 {
+            0
+        } else {
+            self.channels
+        }
     }
-    let items = input.len() / code.itemsize();
-    match shape {
-        [] | [_] if items % channels == 0 => Ok(items / channels),
-        [] | [_] => Err(PyValueError::new_err(format!(
-            "{items} items are not a whole number of {channels}-channel frames"
-        ))),
-        [frames, c] if *c == channels => Ok(*frames),
-        _ => Err(PyValueError::new_err(format!(
-            "shape mismatch: the ring holds frames of {channels} channels, shape (frames, \
-             {channels}) or (frames * {channels},), the data has shape {shape:?}"
-        ))),
-    }
-}
 
-/// The shape of `n` frames of `channels` items as numpy spells it.
-pub(crate) fn frame_shape(channels: usize, n: usize) -> Vec<usize> {
-    if channels == 1 {
-        vec![n]
-    } else {
-        vec![n, channels]
+    /// Fills `view` with a read-only typed export of the queued frames in `region`, owned by
+    /// `owner`, for which the caller counted one reader in `exports` under the owner's lock.
+    ///
+    /// # Safety
+    ///
+    /// `view` is the pointer CPython passed to `__getbuffer__`, and the frames stay in place
+    /// while the count lives.
+    pub(crate) unsafe fn fill(
+        &self,
+        owner: &Bound<'_, PyAny>,
+        exports: &Arc<Exports>,
+        region: Region,
+        view: *mut ffi::Py_buffer,
+        flags: c_int,
+    ) -> PyResult<()> {
+        let exports = Arc::clone(exports);
+        let columns = self.columns();
+        let export = Export::new(owner, exports, region, self.code, columns, Access::Read)?;
+        // SAFETY: the caller's contract.
+        unsafe { Export::fill(&export, view, flags) }
+    }
+
+    /// What `pop` returns for the frames copied into the new bytearray `bytes`: a numpy array
+    /// of shape `(n, channels)` (`(n,)` for one channel) over it, or a memoryview of that
+    /// shape when numpy is not importable.
+    pub(crate) fn array<'py>(
+        &self,
+        py: Python<'py>,
+        bytes: Bound<'py, PyByteArray>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let len = bytes.len();
+        let format = self.code.format.to_str().unwrap_or("B");
+        let shape = PyTuple::new(py, self.shape(len / self.frame_bytes))?;
+        match numpy_ndarray(py) {
+            // An array over the new bytearray: no copy beyond the one into it.
+            Some(ndarray) => ndarray.call1((shape, format, bytes)),
+            // `memoryview.cast` refuses a zero in the shape: an empty result is an exporter
+            // of that shape over no bytes, as numpy's empty array is.
+            None if len == 0 => {
+                let exports = Arc::new(Exports::default());
+                exports.add(false);
+                let empty = PyBytes::new(py, b"");
+                let region = Region::of(empty.as_bytes());
+                let export = Export::new(
+                    empty.as_any(),
+                    exports,
+                    region,
+                    self.code,
+                    self.columns(),
+                    Access::Write,
+                )?;
+                Ok(PyMemoryView::from(export.as_any())?.into_any())
+            }
+            None => PyMemoryView::from(bytes.as_any())?.call_method1("cast", (format, shape)),
+        }
     }
 }
 
@@ -131,42 +211,22 @@ impl TypedRing {
         }
         // As `bytearray(2**62)`: a size no memory can hold is a MemoryError.
         let too_large = || PyMemoryError::new_err("frames * channels is too large");
-        let frame_bytes = channels
-            .checked_mul(code.itemsize())
+        let layout = FrameLayout::new(code, channels).ok_or_else(too_large)?;
+        let total = frames
+            .checked_mul(layout.frame_bytes)
             .ok_or_else(too_large)?;
-        let total = frames.checked_mul(frame_bytes).ok_or_else(too_large)?;
         let bytes = PicoRing::with_capacity(total).map_err(to_py_err)?;
         Ok(TypedRing {
             inner: Guarded::new(
                 <Self as PyClass>::NAME,
                 Wakes::new(Frames {
                     bytes,
-                    code,
-                    channels,
-                    frame_bytes,
+                    layout,
                     frames,
                     overwrite,
                 }),
             ),
         })
-    }
-
-    /// The typecode of the items, as in `array.array`.
-    #[getter]
-    fn typecode(&self, py: Python<'_>) -> PyResult<String> {
-        self.inner.with(py, |f, _| Ok(f.code.code.to_string()))
-    }
-
-    /// Bytes per item.
-    #[getter]
-    fn itemsize(&self, py: Python<'_>) -> PyResult<usize> {
-        self.inner.with(py, |f, _| Ok(f.code.itemsize()))
-    }
-
-    /// Items per frame.
-    #[getter]
-    fn channels(&self, py: Python<'_>) -> PyResult<usize> {
-        self.inner.with(py, |f, _| Ok(f.channels))
     }
 
     /// Whether a push into a full ring evicts the oldest frames.
@@ -186,10 +246,10 @@ impl TypedRing {
     }
 
     fn __repr__(&self, py: Python<'_>) -> String {
-        match self
-            .inner
-            .with(py, |f, _| Ok((f.code.code, f.len(), f.frames, f.channels)))
-        {
+        match self.inner.with(py, |f, _| {
+            let layout = f.layout;
+            Ok((layout.code.code, f.len(), f.frames, layout.channels))
+        }) {
             Ok((code, len, frames, channels)) => format!(
                 "<picoring.PicoRing '{code}' len={len} capacity={frames} channels={channels}>"
             ),
@@ -221,16 +281,16 @@ impl TypedRing {
             timeout,
             || format!("no room for {} frames before the timeout", needed.get()),
             |f, _| {
-                let n = f.frames_in(&input)?;
+                let n = f.layout.frames_in(&input)?;
                 needed.set(n);
                 let mut src = input.bytes();
                 if f.overwrite {
                     let kept = n.min(f.frames);
-                    src = &src[(n - kept) * f.frame_bytes..];
+                    src = &src[(n - kept) * f.layout.frame_bytes..];
                     let evicted = kept.saturating_sub(f.free());
                     if evicted > 0 {
                         self.inner.exports.check_no_readers()?;
-                        f.bytes.consume(evicted * f.frame_bytes);
+                        f.bytes.consume(evicted * f.layout.frame_bytes);
                     }
                 } else if n > f.frames {
                     return Err(PyValueError::new_err(format!(
@@ -252,7 +312,7 @@ impl TypedRing {
                 } else {
                     f.bytes.push_slice(src);
                 }
-                Ok(Some(src.len() / f.frame_bytes))
+                Ok(Some(src.len() / f.layout.frame_bytes))
             },
         )
     }
@@ -274,7 +334,7 @@ impl TypedRing {
         loop {
             // Wait until the frames are there, taking nothing: the array they go into is
             // allocated with the lock released (no Python object is allocated under a lock).
-            let (len, shape, code, channels) = wait_until(
+            let (len, layout) = wait_until(
                 &self.inner,
                 py,
                 until,
@@ -296,11 +356,11 @@ impl TypedRing {
                         Some(n) => n,
                         None => f.len(),
                     };
-                    let len = n * f.frame_bytes;
+                    let len = n * f.layout.frame_bytes;
                     if len > 0 {
                         self.inner.exports.check_no_readers()?;
                     }
-                    Ok(Some((len, f.shape(n), f.code, f.channels)))
+                    Ok(Some((len, f.layout)))
                 },
             )?;
             let (bytes, dest) = export::uninit_bytearray(py, len)?;
@@ -320,33 +380,7 @@ impl TypedRing {
             if !taken {
                 continue; // the unwritten bytearray is dropped unseen
             }
-            let format = code.format.to_str().unwrap_or("B");
-            let shape_tuple = PyTuple::new(py, &shape)?;
-            return match numpy_ndarray(py) {
-                // An array over the new bytearray: no copy beyond the one made above.
-                Some(ndarray) => ndarray.call1((shape_tuple, format, bytes)),
-                // `memoryview.cast` refuses a zero in the shape: an empty result is an
-                // exporter of that shape over no bytes, as numpy's empty array is.
-                None if len == 0 => {
-                    let exports = std::sync::Arc::new(Exports::default());
-                    exports.add(false);
-                    let empty = PyBytes::new(py, b"");
-                    let region = Region::of(empty.as_bytes());
-                    let columns = if channels == 1 { 0 } else { channels };
-                    let export = Export::new(
-                        empty.as_any(),
-                        exports,
-                        region,
-                        code,
-                        columns,
-                        Access::Write,
-                    )?;
-                    Ok(PyMemoryView::from(export.as_any())?.into_any())
-                }
-                None => {
-                    PyMemoryView::from(bytes.as_any())?.call_method1("cast", (format, shape_tuple))
-                }
-            };
+            return layout.array(py, bytes);
         }
     }
 
@@ -363,7 +397,7 @@ impl TypedRing {
             }
             if n > 0 {
                 self.inner.exports.check_no_readers()?;
-                let len = n * f.frame_bytes;
+                let len = n * f.layout.frame_bytes;
                 f.bytes.consume(len);
                 f.notify();
             }
@@ -380,39 +414,67 @@ impl TypedRing {
             Ok(())
         })
     }
-
-    /// Every queued frame as one read-only memoryview of shape `(frames, channels)` (`(frames,)`
-    /// for one channel), O(1) and contiguous whether or not the frames wrap:
-    /// `numpy.asarray(ring.get_readable_view())` is a zero-copy array. Counted until released.
-    fn get_readable_view<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyMemoryView>> {
-        let export = Self::export(slf)?;
-        PyMemoryView::from(export.as_any())
-    }
-
-    /// The same export as `get_readable_view()`, so `numpy.asarray(ring)` works too.
-    unsafe fn __getbuffer__(
-        slf: Bound<'_, Self>,
-        view: *mut ffi::Py_buffer,
-        flags: c_int,
-    ) -> PyResult<()> {
-        let export = Self::export(&slf)?;
-        // SAFETY: forwarded from CPython's call.
-        unsafe { Export::fill(&export, view, flags) }
-    }
 }
+
+frame_methods!(TypedRing);
 
 impl TypedRing {
-    /// A counted, read-only typed export of the queued frames.
-    fn export<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, Export>> {
-        let this = slf.get();
-        let (region, code, channels) = this.inner.with(slf.py(), |f, _| {
+    fn layout(&self, py: Python<'_>) -> PyResult<FrameLayout> {
+        self.inner.with(py, |f, _| Ok(f.layout))
+    }
+
+    /// The queued frames, counted as one read-only export.
+    fn lend_frames(slf: &Bound<'_, Self>) -> PyResult<(Region, FrameLayout)> {
+        let inner = &slf.get().inner;
+        inner.with(slf.py(), |f, _| {
             // The frames stay in place while this count lives: every call that would consume,
             // clear, overwrite or free them checks it.
-            this.inner.exports.add(false);
-            Ok((Region::of(f.bytes.readable()), f.code, f.channels))
-        })?;
-        let columns = if channels == 1 { 0 } else { channels };
-        let exports = this.inner.exports.clone();
-        Export::new(slf.as_any(), exports, region, code, columns, Access::Read)
+            inner.exports.add(false);
+            Ok((Region::of(f.bytes.readable()), f.layout))
+        })
     }
 }
+
+/// The typed-frame calls `PicoRing` and `SharedRing` share, over the class's `layout(py)` and
+/// `lend_frames(slf)` (the queued whole frames, counted as one read-only export).
+macro_rules! frame_methods {
+    ($class:ty) => {
+        #[pymethods]
+        impl $class {
+            /// The typecode of the items, as in `array.array`.
+            #[getter]
+            fn typecode(&self, py: Python<'_>) -> PyResult<String> {
+                Ok(self.layout(py)?.code.code.to_string())
+            }
+
+            /// Bytes per item.
+            #[getter]
+            fn itemsize(&self, py: Python<'_>) -> PyResult<usize> {
+                Ok(self.layout(py)?.code.itemsize())
+            }
+
+            /// Items per frame.
+            #[getter]
+            fn channels(&self, py: Python<'_>) -> PyResult<usize> {
+                Ok(self.layout(py)?.channels)
+            }
+        }
+
+        $crate::export::readable_view_methods!(
+            $class,
+            /// Every queued frame as one read-only memoryview of shape `(frames, channels)`
+            /// (`(frames,)` for one channel), O(1) and contiguous whether or not the frames
+            /// wrap: `numpy.asarray(ring.get_readable_view())` is a zero-copy array, and
+            /// `numpy.asarray(ring)` works too. Counted until released.
+            "get_readable_view",
+            |slf, view, flags| {
+                let (region, layout) = Self::lend_frames(&slf)?;
+                let exports = &slf.get().inner.exports;
+                // SAFETY: forwarded from CPython's call; the count `lend_frames` took keeps
+                // the frames in place.
+                unsafe { layout.fill(slf.as_any(), exports, region, view, flags) }
+            }
+        );
+    };
+}
+pub(crate) use frame_methods;

@@ -478,23 +478,17 @@ macro_rules! byte_ring_methods {
                 $crate::byte_ring::clear(&self.inner, py)
             }
 
-            /// Every queued byte as one read-only memoryview, O(1), wrapped or not.
-            #[pyo3(name = $view)]
-            fn readable_view<'py>(
-                slf: &Bound<'py, Self>,
-            ) -> PyResult<Bound<'py, pyo3::types::PyMemoryView>> {
-                pyo3::types::PyMemoryView::from(slf.as_any())
-            }
+        }
 
-            unsafe fn __getbuffer__(
-                slf: Bound<'_, Self>,
-                view: *mut pyo3::ffi::Py_buffer,
-                flags: std::ffi::c_int,
-            ) -> PyResult<()> {
+        $crate::export::readable_view_methods!(
+            $class,
+            /// Every queued byte as one read-only memoryview, O(1), wrapped or not.
+            $view,
+            |slf, view, flags| {
                 // SAFETY: forwarded from CPython's call.
                 unsafe { $crate::byte_ring::getbuffer(&slf.get().inner, slf.as_any(), view, flags) }
             }
-        }
+        );
 
         $(
         #[pymethods]

@@ -7,14 +7,13 @@ use std::sync::Arc;
 
 use picoring::ipc::{Role, SharedRing};
 use pyo3::exceptions::{PyTimeoutError, PyTypeError, PyValueError};
-use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyMemoryView, PyType};
 
 use super::{
     broken_pipe, claim_only, io_error, push_whole, register_pickling, wait_end, Shared, Waited,
 };
-use crate::export::{self, Access, Export, Region};
+use crate::export::{self, readable_view_methods, Access, Export, Region};
 use crate::guard::{count, guarded_class, Exports, Guarded, DETACH_BYTES};
 use crate::input::ByteInput;
 use crate::typecode::TypeCode;
@@ -322,18 +321,8 @@ impl SharedRingByte {
         let until = deadline(timeout)?;
         let n = count(n, "n")?;
         let slot = self.inner.with(py, |s, _| s.consumer())?;
-        let queued = slot.with(py, |end, _| Ok(end.claimed()?.len()))?;
-        if queued >= n {
-            return Ok(queued);
-        }
-        match wait_end(
-            &self.inner,
-            &slot,
-            py,
-            until,
-            "the data did not arrive before the timeout",
-            |c, slice| c.wait_readable(n, Some(slice)),
-        )? {
+        let what = "the data did not arrive before the timeout";
+        match wait_end(&self.inner, &slot, py, until, what, n)? {
             Waited::Ready(queued) => Ok(queued),
             Waited::Gone => slot.with(py, |end, _| Ok(end.claimed()?.len())),
         }
@@ -346,26 +335,11 @@ impl SharedRingByte {
         let until = deadline(timeout)?;
         let n = count(n, "n")?;
         let slot = self.inner.with(py, |s, _| s.producer())?;
-        let free = slot.with(py, |end, _| Ok(end.claimed()?.free_len()))?;
-        if free >= n {
-            return Ok(free);
-        }
-        match wait_end(
-            &self.inner,
-            &slot,
-            py,
-            until,
-            "no room in the shared ring before the timeout",
-            |p, slice| p.wait_writable(n, Some(slice)),
-        )? {
+        let what = "no room in the shared ring before the timeout";
+        match wait_end(&self.inner, &slot, py, until, what, n)? {
             Waited::Ready(free) => Ok(free),
             Waited::Gone => Err(broken_pipe()),
         }
-    }
-
-    /// Every queued byte as one read-only memoryview, O(1), wrapped or not.
-    fn get_readable_view<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyMemoryView>> {
-        PyMemoryView::from(slf.as_any())
     }
 
     /// Drops `n` queued bytes; `ValueError` if fewer are queued.
@@ -463,12 +437,13 @@ impl SharedRingByte {
     fn advance_head(&self, py: Python<'_>, n: isize) -> PyResult<()> {
         self.commit(py, n)
     }
+}
 
-    unsafe fn __getbuffer__(
-        slf: Bound<'_, Self>,
-        view: *mut ffi::Py_buffer,
-        flags: c_int,
-    ) -> PyResult<()> {
+readable_view_methods!(
+    SharedRingByte,
+    /// Every queued byte as one read-only memoryview, O(1), wrapped or not.
+    "get_readable_view",
+    |slf, view, flags| {
         let py = slf.py();
         let me = slf.get();
         let slot = me.inner.with(py, |s, _| s.consumer())?;
@@ -482,7 +457,7 @@ impl SharedRingByte {
         // and the producer writes only free space.
         unsafe { export::fill_counted(slf.as_any(), &me.inner.exports, view, flags, region, true) }
     }
-}
+);
 
 impl SharedRingByte {
     /// Removes and returns up to `n` queued bytes, never waiting.
@@ -517,14 +492,8 @@ impl SharedRingByte {
     /// Waits until a byte is queued: `true`, or `false` at the end of the stream.
     fn wait_for_data(&self, py: Python<'_>, until: Option<std::time::Instant>) -> PyResult<bool> {
         let slot = self.inner.with(py, |s, _| s.consumer())?;
-        match wait_end(
-            &self.inner,
-            &slot,
-            py,
-            until,
-            "no bytes arrived before the timeout",
-            |c, slice| c.wait_readable(1, Some(slice)),
-        )? {
+        let what = "no bytes arrived before the timeout";
+        match wait_end(&self.inner, &slot, py, until, what, 1)? {
             Waited::Ready(_) => Ok(true),
             Waited::Gone => Ok(false),
         }

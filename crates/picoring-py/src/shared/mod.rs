@@ -45,28 +45,40 @@ pub(crate) struct End<E> {
 /// An end behind its own lock; the slot's `granted` is the producer's writable-view grant.
 pub(crate) type Slot<E> = Arc<Guarded<End<E>>>;
 
-/// The two ends' claim calls.
+/// The two ends' claim calls, and what each waits for: free bytes (the producer) or queued
+/// ones (the consumer).
 pub(crate) trait Claim: Sized + Send + 'static {
     fn claim(ring: &Ring<u8>) -> io::Result<Self>;
     fn is_abandoned(&self) -> bool;
+    /// The bytes this end can move now.
+    fn ready(&mut self) -> usize;
+    /// The library's wait for `n` bytes to move, for at most `slice`.
+    fn wait_ready(&mut self, n: usize, slice: Duration) -> io::Result<usize>;
 }
 
-impl Claim for Producer<u8> {
-    fn claim(ring: &Ring<u8>) -> io::Result<Self> {
-        ring.producer()
-    }
-    fn is_abandoned(&self) -> bool {
-        Producer::is_abandoned(self)
-    }
+/// Implements [`Claim`] for the library's two ends, whose calls differ only in name.
+macro_rules! impl_claim {
+    ($($end:ident: $claim:ident, $ready:ident, $wait:ident;)*) => {$(
+        impl Claim for $end<u8> {
+            fn claim(ring: &Ring<u8>) -> io::Result<Self> {
+                ring.$claim()
+            }
+            fn is_abandoned(&self) -> bool {
+                $end::is_abandoned(self)
+            }
+            fn ready(&mut self) -> usize {
+                self.$ready()
+            }
+            fn wait_ready(&mut self, n: usize, slice: Duration) -> io::Result<usize> {
+                self.$wait(n, Some(slice))
+            }
+        }
+    )*};
 }
 
-impl Claim for Consumer<u8> {
-    fn claim(ring: &Ring<u8>) -> io::Result<Self> {
-        ring.consumer()
-    }
-    fn is_abandoned(&self) -> bool {
-        Consumer::is_abandoned(self)
-    }
+impl_claim! {
+    Producer: producer, free_len, wait_writable;
+    Consumer: consumer, len, wait_readable;
 }
 
 impl<E: Claim> End<E> {
@@ -312,10 +324,7 @@ pub(crate) fn push_whole<O>(
         if pushed {
             return Ok(());
         }
-        let want = src.len();
-        match wait_end(owner, slot, py, until, what, |p, slice| {
-            p.wait_writable(want, Some(slice))
-        })? {
+        match wait_end(owner, slot, py, until, what, src.len())? {
             Waited::Ready(_) => {}
             Waited::Gone => return Err(broken_pipe()),
         }
@@ -330,18 +339,23 @@ pub(crate) enum Waited {
     Gone,
 }
 
-/// Calls `wait` (one of the library's waits, given a slice of at most [`SLICE`]) on the end in
-/// `slot` with the GIL released until it succeeds or reports the peer gone; in between, runs
-/// signal handlers and checks that `owner` is still open. `TimeoutError` (`what`) once `until`
-/// passes, after a last look at whether the peer is gone.
+/// Waits until the end in `slot` can move `want` bytes ([`Claim::ready`]): at once when it
+/// already can, otherwise in the library's wait ([`Claim::wait_ready`], slices of at most
+/// [`SLICE`]) with the GIL released until it succeeds or reports the peer gone; in between,
+/// runs signal handlers and checks that `owner` is still open. `TimeoutError` (`what`) once
+/// `until` passes, after a last look at whether the peer is gone.
 pub(crate) fn wait_end<O, E: Claim>(
     owner: &Guarded<O>,
     slot: &Guarded<End<E>>,
     py: Python<'_>,
     until: Option<Instant>,
     what: &str,
-    mut wait: impl FnMut(&mut E, Duration) -> io::Result<usize> + Send,
+    want: usize,
 ) -> PyResult<Waited> {
+    let now = slot.with(py, |end, _| Ok(end.claimed()?.ready()))?;
+    if now >= want {
+        return Ok(Waited::Ready(now));
+    }
     loop {
         let now = Instant::now();
         let slice = match until {
@@ -357,8 +371,7 @@ pub(crate) fn wait_end<O, E: Claim>(
         };
         let result = slot.with(py, |end, _| {
             let end = end.claimed()?;
-            let wait = &mut wait;
-            Ok(py.detach(move || wait(end, slice)))
+            Ok(py.detach(move || end.wait_ready(want, slice)))
         })?;
         match result {
             Ok(n) => return Ok(Waited::Ready(n)),

@@ -10,74 +10,53 @@ use std::sync::Arc;
 
 use picoring::ipc::{Role, SharedRing as Ring};
 use pyo3::exceptions::{PyMemoryError, PyValueError};
-use pyo3::ffi;
 use pyo3::prelude::*;
-use pyo3::types::{PyMemoryView, PyTuple, PyType};
+use pyo3::types::PyType;
 
 use super::{claim_only, io_error, push_whole, register_pickling, wait_end, Shared, Waited};
-use crate::export::{Access, Export, Region};
+use crate::export::Region;
 use crate::guard::{count, guarded_class, Exports, Guarded};
 use crate::input::ByteInput;
 use crate::typecode::TypeCode;
-use crate::typed_ring::{frame_shape, frames_in, numpy_ndarray};
+use crate::typed_ring::{frame_methods, FrameLayout};
 use crate::wait::deadline;
 
 /// The ring and the shape of its frames.
 pub(crate) struct Typed {
     shared: Shared,
-    code: TypeCode,
-    channels: usize,
-    /// `channels * itemsize`.
-    frame_bytes: usize,
+    layout: FrameLayout,
 }
 
 impl Typed {
-    fn frames_in(&self, input: &ByteInput<'_>) -> PyResult<usize> {
-        frames_in(self.code, self.channels, input)
-    }
-
-    fn shape(&self, n: usize) -> Vec<usize> {
-        frame_shape(self.channels, n)
-    }
-
     fn capacity(&self) -> usize {
-        self.shared.ring.capacity() / self.frame_bytes
+        self.shared.ring.capacity() / self.layout.frame_bytes
     }
 }
 
-fn frame_bytes(code: TypeCode, channels: isize) -> PyResult<usize> {
+fn layout(code: TypeCode, channels: isize) -> PyResult<FrameLayout> {
     let channels = count(channels, "channels")?;
     if channels == 0 {
         return Err(PyValueError::new_err("channels must be at least 1"));
     }
-    channels
-        .checked_mul(code.itemsize())
-        .ok_or_else(|| PyMemoryError::new_err("channels is too large"))
+    FrameLayout::new(code, channels).ok_or_else(|| PyMemoryError::new_err("channels is too large"))
 }
 
-fn new_object(
-    py: Python<'_>,
-    ring: Ring<u8>,
-    code: TypeCode,
-    frame_bytes: usize,
-) -> PyResult<SharedRing> {
+fn new_object(py: Python<'_>, ring: Ring<u8>, layout: FrameLayout) -> PyResult<SharedRing> {
     static REGISTERED: AtomicBool = AtomicBool::new(false);
     register_pickling(py, &py.get_type::<SharedRing>(), &REGISTERED)?;
-    if ring.frame_len() != frame_bytes {
+    if ring.frame_len() != layout.frame_bytes {
         return Err(PyValueError::new_err(format!(
-            "the shared ring holds {}-byte frames, not {frame_bytes}-byte ones ({} channels of \
-             '{}')",
+            "the shared ring holds {}-byte frames, not {}-byte ones ({} channels of '{}')",
             ring.frame_len(),
-            frame_bytes / code.itemsize(),
-            code.code
+            layout.frame_bytes,
+            layout.channels,
+            layout.code.code
         )));
     }
     let exports = Arc::<Exports>::default();
     let typed = Typed {
         shared: Shared::new(ring, &exports),
-        code,
-        channels: frame_bytes / code.itemsize(),
-        frame_bytes,
+        layout,
     };
     let mut inner = Guarded::new("SharedRing", typed);
     inner.exports = exports;
@@ -88,7 +67,7 @@ guarded_class! {
     /// Typed frames in a ring shared between two processes. `len()` counts the queued frames
     /// as the end this object holds sees them (0 while it holds none).
     #[pyclass(name = "SharedRing")]
-    struct SharedRing(Typed), len: |t| t.shared.queued()? / t.frame_bytes
+    struct SharedRing(Typed), len: |t| t.shared.queued()? / t.layout.frame_bytes
 }
 
 #[pymethods]
@@ -103,13 +82,13 @@ impl SharedRing {
         name: Option<&str>,
     ) -> PyResult<Self> {
         let code = TypeCode::from_py(typecode)?;
-        let frame = frame_bytes(code, channels)?;
+        let layout = layout(code, channels)?;
         let frames = count(frames, "frames")?;
         if frames == 0 {
             return Err(PyValueError::new_err("frames must be at least 1"));
         }
-        let ring = Ring::create_framed(name, frames, frame).map_err(io_error)?;
-        new_object(py, ring, code, frame)
+        let ring = Ring::create_framed(name, frames, layout.frame_bytes).map_err(io_error)?;
+        new_object(py, ring, layout)
     }
 
     /// Attaches to the named ring, whose frames must be `channels` items of `typecode`.
@@ -122,9 +101,9 @@ impl SharedRing {
         channels: isize,
     ) -> PyResult<Self> {
         let code = TypeCode::from_py(typecode)?;
-        let frame = frame_bytes(code, channels)?;
+        let layout = layout(code, channels)?;
         let ring = Ring::<u8>::open_named(name).map_err(io_error)?;
-        new_object(cls.py(), ring, code, frame)
+        new_object(cls.py(), ring, layout)
     }
 
     /// Attaches to the ring behind file descriptor `fd` (duplicated: the caller keeps it).
@@ -137,7 +116,7 @@ impl SharedRing {
         channels: isize,
     ) -> PyResult<Self> {
         let code = TypeCode::from_py(typecode)?;
-        let frame = frame_bytes(code, channels)?;
+        let layout = layout(code, channels)?;
         // SAFETY: fcntl with F_DUPFD_CLOEXEC only reads `fd` (EBADF when it is not open)
         // and returns a new descriptor that nothing else owns.
         let dup = unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 0) };
@@ -147,13 +126,14 @@ impl SharedRing {
         // SAFETY: `dup` is a fresh descriptor owned by nobody else.
         let owned = unsafe { OwnedFd::from_raw_fd(dup) };
         let ring = Ring::<u8>::from_fd(owned).map_err(io_error)?;
-        new_object(cls.py(), ring, code, frame)
+        new_object(cls.py(), ring, layout)
     }
 
     /// What `from_fd` needs besides the descriptor (for pickling).
     fn _attach_args(&self, py: Python<'_>) -> PyResult<(String, usize)> {
-        self.inner
-            .with(py, |t, _| Ok((t.code.code.to_string(), t.channels)))
+        self.inner.with(py, |t, _| {
+            Ok((t.layout.code.code.to_string(), t.layout.channels))
+        })
     }
 
     fn fileno(&self, py: Python<'_>) -> PyResult<c_int> {
@@ -174,26 +154,11 @@ impl SharedRing {
         Ring::<u8>::unlink(&name).map_err(io_error)
     }
 
-    #[getter]
-    fn typecode(&self, py: Python<'_>) -> PyResult<String> {
-        self.inner.with(py, |t, _| Ok(t.code.code.to_string()))
-    }
-
-    #[getter]
-    fn itemsize(&self, py: Python<'_>) -> PyResult<usize> {
-        self.inner.with(py, |t, _| Ok(t.code.itemsize()))
-    }
-
-    #[getter]
-    fn channels(&self, py: Python<'_>) -> PyResult<usize> {
-        self.inner.with(py, |t, _| Ok(t.channels))
-    }
-
     fn __repr__(&self, py: Python<'_>) -> String {
-        match self
-            .inner
-            .with(py, |t, _| Ok((t.code.code, t.capacity(), t.channels)))
-        {
+        match self.inner.with(py, |t, _| {
+            let layout = t.layout;
+            Ok((layout.code.code, t.capacity(), layout.channels))
+        }) {
             Ok((code, cap, channels)) => {
                 format!(
                     "<picoring.SharedRing typecode='{code}' capacity={cap} channels={channels}>"
@@ -248,7 +213,11 @@ impl SharedRing {
         let until = deadline(timeout)?;
         let input = ByteInput::new(data)?;
         let (slot, n, capacity) = self.inner.with(py, |t, _| {
-            Ok((t.shared.producer()?, t.frames_in(&input)?, t.capacity()))
+            Ok((
+                t.shared.producer()?,
+                t.layout.frames_in(&input)?,
+                t.capacity(),
+            ))
         })?;
         if n > capacity {
             return Err(PyValueError::new_err(format!(
@@ -272,27 +241,18 @@ impl SharedRing {
     ) -> PyResult<Bound<'py, PyAny>> {
         let until = deadline(timeout)?;
         let n = n.map(|n| count(n, "n")).transpose()?;
-        let (slot, frame, capacity, code) = self.inner.with(py, |t, _| {
-            Ok((t.shared.consumer()?, t.frame_bytes, t.capacity(), t.code))
+        let (slot, layout, capacity) = self.inner.with(py, |t, _| {
+            Ok((t.shared.consumer()?, t.layout, t.capacity()))
         })?;
+        let frame = layout.frame_bytes;
         if let Some(n) = n {
             if n > capacity {
                 return Err(PyValueError::new_err(format!(
                     "cannot pop {n} frames from a ring of {capacity} frames"
                 )));
             }
-            let queued = slot.with(py, |end, _| Ok(end.claimed()?.len()))?;
-            if queued < n * frame {
-                let want = n * frame;
-                wait_end(
-                    &self.inner,
-                    &slot,
-                    py,
-                    until,
-                    &format!("fewer than {n} frames arrived before the timeout"),
-                    |c, slice| c.wait_readable(want, Some(slice)),
-                )?;
-            }
+            let what = format!("fewer than {n} frames arrived before the timeout");
+            wait_end(&self.inner, &slot, py, until, &what, n * frame)?;
         }
         loop {
             let len = slot.with(py, |end, _| {
@@ -320,13 +280,7 @@ impl SharedRing {
             if !taken {
                 continue;
             }
-            let shape = self.inner.with(py, |t, _| Ok(t.shape(len / frame)))?;
-            let format = code.format.to_str().unwrap_or("B");
-            let shape = PyTuple::new(py, &shape)?;
-            return match numpy_ndarray(py) {
-                Some(ndarray) => ndarray.call1((shape, format, bytes)),
-                None => PyMemoryView::from(bytes.as_any())?.call_method1("cast", (format, shape)),
-            };
+            return layout.array(py, bytes);
         }
     }
 
@@ -335,7 +289,7 @@ impl SharedRing {
         let n = count(n, "n")?;
         let (slot, frame) = self
             .inner
-            .with(py, |t, _| Ok((t.shared.consumer()?, t.frame_bytes)))?;
+            .with(py, |t, _| Ok((t.shared.consumer()?, t.layout.frame_bytes)))?;
         slot.with(py, |end, _| {
             let c = end.claimed()?;
             let queued = c.len() / frame;
@@ -356,7 +310,7 @@ impl SharedRing {
     fn clear(&self, py: Python<'_>) -> PyResult<()> {
         let (slot, frame) = self
             .inner
-            .with(py, |t, _| Ok((t.shared.consumer()?, t.frame_bytes)))?;
+            .with(py, |t, _| Ok((t.shared.consumer()?, t.layout.frame_bytes)))?;
         slot.with(py, |end, _| {
             let c = end.claimed()?;
             self.inner.exports.check_none()?;
@@ -374,62 +328,36 @@ impl SharedRing {
         let n = count(n, "n")?;
         let (slot, frame) = self
             .inner
-            .with(py, |t, _| Ok((t.shared.consumer()?, t.frame_bytes)))?;
+            .with(py, |t, _| Ok((t.shared.consumer()?, t.layout.frame_bytes)))?;
         let want = n.saturating_mul(frame);
-        let queued = slot.with(py, |end, _| Ok(end.claimed()?.len()))?;
-        if queued >= want {
-            return Ok(queued / frame);
-        }
-        match wait_end(
-            &self.inner,
-            &slot,
-            py,
-            until,
-            "the frames did not arrive before the timeout",
-            |c, slice| c.wait_readable(want, Some(slice)),
-        )? {
+        let what = "the frames did not arrive before the timeout";
+        match wait_end(&self.inner, &slot, py, until, what, want)? {
             Waited::Ready(queued) => Ok(queued / frame),
             Waited::Gone => slot.with(py, |end, _| Ok(end.claimed()?.len() / frame)),
         }
     }
-
-    /// Every queued frame as one read-only memoryview of shape `(frames, channels)`
-    /// (`(frames,)` for one channel): `numpy.asarray(view)` is a zero-copy array.
-    fn get_readable_view<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyMemoryView>> {
-        let export = Self::export(slf)?;
-        PyMemoryView::from(export.as_any())
-    }
-
-    unsafe fn __getbuffer__(
-        slf: Bound<'_, Self>,
-        view: *mut ffi::Py_buffer,
-        flags: c_int,
-    ) -> PyResult<()> {
-        let export = Self::export(&slf)?;
-        // SAFETY: forwarded from CPython's call.
-        unsafe { Export::fill(&export, view, flags) }
-    }
 }
 
+frame_methods!(SharedRing);
+
 impl SharedRing {
-    /// A counted, read-only typed export of the queued frames.
-    fn export<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, Export>> {
-        let this = slf.get();
-        let py = slf.py();
-        let (slot, frame, code, channels) = this.inner.with(py, |t, _| {
-            Ok((t.shared.consumer()?, t.frame_bytes, t.code, t.channels))
-        })?;
+    fn layout(&self, py: Python<'_>) -> PyResult<FrameLayout> {
+        self.inner.with(py, |t, _| Ok(t.layout))
+    }
+
+    /// The queued whole frames, counted as one read-only export.
+    fn lend_frames(slf: &Bound<'_, Self>) -> PyResult<(Region, FrameLayout)> {
+        let (py, inner) = (slf.py(), &slf.get().inner);
+        let (slot, layout) = inner.with(py, |t, _| Ok((t.shared.consumer()?, t.layout)))?;
         let region = slot.with(py, |end, _| {
             let c = end.claimed()?;
             let readable = c.readable();
-            let whole = readable.len() / frame * frame;
+            let whole = readable.len() / layout.frame_bytes * layout.frame_bytes;
             // The frames stay in place while this count lives: consuming them checks it,
             // `close()` refuses, and the producer writes only free space.
-            this.inner.exports.add(false);
+            inner.exports.add(false);
             Ok(Region::of(&readable[..whole]))
         })?;
-        let columns = if channels == 1 { 0 } else { channels };
-        let exports = this.inner.exports.clone();
-        Export::new(slf.as_any(), exports, region, code, columns, Access::Read)
+        Ok((region, layout))
     }
 }
