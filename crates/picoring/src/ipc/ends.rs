@@ -56,6 +56,128 @@ pub struct Consumer<T: Pod = u8> {
     end: End<Rx, T>,
 }
 
+/// The methods both ends have, written once. The queries take this end's and the other end's
+/// names in the examples and the peer's role; `$advance` is the end's publish (`commit`) or
+/// release (`consume`) and `$wait` its wait, each with the end's own docs.
+macro_rules! end_methods {
+    ($this:ident, $other:ident, $peer:literal) => {
+        /// Capacity in elements.
+        ///
+        /// # Examples
+        ///
+        #[doc = concat!(
+            "```\n# #[cfg(any(target_os = \"linux\", target_os = \"android\"))] {\n",
+            "let ring = picoring::ipc::SharedRing::<u8>::create(1)?;\n",
+            "let (tx, rx) = (ring.producer()?, ring.consumer()?);\n",
+            "assert_eq!(", stringify!($this), ".capacity(), ring.capacity());\n",
+            "# }\n# Ok::<(), std::io::Error>(())\n```",
+        )]
+        #[inline]
+        pub fn capacity(&self) -> usize {
+            self.end.capacity()
+        }
+
+        #[doc = concat!("Queued elements right now, as far as this end knows (the ", $peer,
+            " may change it at any moment).")]
+        ///
+        /// # Examples
+        ///
+        #[doc = concat!(
+            "```\n# #[cfg(any(target_os = \"linux\", target_os = \"android\"))] {\n",
+            "let ring = picoring::ipc::SharedRing::<u8>::create(1)?;\n",
+            "let (mut tx, mut rx) = (ring.producer()?, ring.consumer()?);\n",
+            "tx.push_slice(b\"abc\");\n",
+            "assert_eq!(", stringify!($this), ".len(), 3);\n",
+            "# }\n# Ok::<(), std::io::Error>(())\n```",
+        )]
+        pub fn len(&mut self) -> usize {
+            self.end.queued()
+        }
+
+        /// Free slots right now, as far as this end knows.
+        ///
+        /// # Examples
+        ///
+        #[doc = concat!(
+            "```\n# #[cfg(any(target_os = \"linux\", target_os = \"android\"))] {\n",
+            "let ring = picoring::ipc::SharedRing::<u8>::create(1)?;\n",
+            "let (mut tx, mut rx) = (ring.producer()?, ring.consumer()?);\n",
+            "tx.push_slice(b\"abc\");\n",
+            "assert_eq!(", stringify!($this), ".free_len(), ring.capacity() - 3);\n",
+            "# }\n# Ok::<(), std::io::Error>(())\n```",
+        )]
+        pub fn free_len(&mut self) -> usize {
+            self.end.capacity() - self.end.queued()
+        }
+
+        /// Whether nothing is queued right now.
+        ///
+        /// # Examples
+        ///
+        #[doc = concat!(
+            "```\n# #[cfg(any(target_os = \"linux\", target_os = \"android\"))] {\n",
+            "let ring = picoring::ipc::SharedRing::<u8>::create(1)?;\n",
+            "let (mut tx, mut rx) = (ring.producer()?, ring.consumer()?);\n",
+            "assert!(", stringify!($this), ".is_empty());\n",
+            "tx.push(7).unwrap();\n",
+            "assert!(!", stringify!($this), ".is_empty());\n",
+            "# }\n# Ok::<(), std::io::Error>(())\n```",
+        )]
+        pub fn is_empty(&mut self) -> bool {
+            self.end.is_empty()
+        }
+
+        /// Whether no slot is free right now.
+        ///
+        /// # Examples
+        ///
+        #[doc = concat!(
+            "```\n# #[cfg(any(target_os = \"linux\", target_os = \"android\"))] {\n",
+            "let ring = picoring::ipc::SharedRing::<u8>::create(1)?;\n",
+            "let (mut tx, mut rx) = (ring.producer()?, ring.consumer()?);\n",
+            "tx.push_slice(&vec![0; ring.capacity()]);\n",
+            "assert!(", stringify!($this), ".is_full());\n",
+            "# }\n# Ok::<(), std::io::Error>(())\n```",
+        )]
+        pub fn is_full(&mut self) -> bool {
+            self.end.is_full()
+        }
+
+        #[doc = concat!("Whether the ", $peer, " is gone: it was claimed once, and its end was \
+            dropped or its process no longer runs (this asks the system; see the \
+            [module docs](super)).")]
+        ///
+        /// # Examples
+        ///
+        #[doc = concat!(
+            "```\n# #[cfg(any(target_os = \"linux\", target_os = \"android\"))] {\n",
+            "let ring = picoring::ipc::SharedRing::<u8>::create(1)?;\n",
+            "let (tx, rx) = (ring.producer()?, ring.consumer()?);\n",
+            "assert!(!", stringify!($this), ".is_abandoned());\n",
+            "drop(", stringify!($other), ");\n",
+            "assert!(", stringify!($this), ".is_abandoned());\n",
+            "# }\n# Ok::<(), std::io::Error>(())\n```",
+        )]
+        pub fn is_abandoned(&self) -> bool {
+            self.end.peer_gone()
+        }
+    };
+    (
+        $(#[$advance_doc:meta])* fn $advance:ident(n);
+        $(#[$wait_doc:meta])* fn $wait:ident(min, timeout);
+    ) => {
+        $(#[$advance_doc])*
+        pub fn $advance(&mut self, n: usize) -> usize {
+            self.end.advance_up_to(n)
+        }
+
+        $(#[$wait_doc])*
+        pub fn $wait(&mut self, min: usize, timeout: Option<Duration>) -> io::Result<usize> {
+            self.end.wait(min, timeout)
+        }
+    };
+}
+
 /// Which end an [`End`] is, known at compile time, so that the role's choices (which header
 /// fields and bells are its own) cost no branch on the fast path.
 trait Side {
@@ -323,6 +445,34 @@ impl<S: Side, T: Pod> End<S, T> {
         }
     }
 
+    /// Queued elements as this end sees them now (the producer: what the consumer has not
+    /// yet taken of what it published).
+    #[inline(always)]
+    fn queued(&mut self) -> usize {
+        match S::ROLE {
+            Role::Producer => self.capacity() - self.count(),
+            Role::Consumer => self.count(),
+        }
+    }
+
+    /// Whether nothing is queued.
+    #[inline(always)]
+    fn is_empty(&mut self) -> bool {
+        match S::ROLE {
+            Role::Producer => self.count() == self.capacity(),
+            Role::Consumer => !self.has_one(),
+        }
+    }
+
+    /// Whether no slot is free.
+    #[inline(always)]
+    fn is_full(&mut self) -> bool {
+        match S::ROLE {
+            Role::Producer => !self.has_one(),
+            Role::Consumer => self.count() == self.capacity(),
+        }
+    }
+
     /// Whether the peer is gone (system calls; see [`RoleSlot::gone`]).
     fn peer_gone(&self) -> bool {
         Self::slots(self.inner.header()).1.gone()
@@ -352,106 +502,7 @@ impl<T: Pod> Producer<T> {
         End::claim(inner).map(|end| Producer { end })
     }
 
-    /// Capacity in elements.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(any(target_os = "linux", target_os = "android"))] {
-    /// let ring = picoring::ipc::SharedRing::<u8>::create(100)?;
-    /// assert_eq!(ring.producer()?.capacity(), ring.capacity());
-    /// # }
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
-    #[inline]
-    pub fn capacity(&self) -> usize {
-        self.end.capacity()
-    }
-
-    /// Free slots right now (the consumer may free more at any moment).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(any(target_os = "linux", target_os = "android"))] {
-    /// let ring = picoring::ipc::SharedRing::<u8>::create(100)?;
-    /// let mut tx = ring.producer()?;
-    /// tx.push_slice(b"abc");
-    /// assert_eq!(tx.free_len(), tx.capacity() - 3);
-    /// # }
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
-    pub fn free_len(&mut self) -> usize {
-        self.end.count()
-    }
-
-    /// Queued elements right now, as far as the producer knows.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(any(target_os = "linux", target_os = "android"))] {
-    /// let ring = picoring::ipc::SharedRing::<u8>::create(100)?;
-    /// let mut tx = ring.producer()?;
-    /// tx.push_slice(b"abc");
-    /// assert_eq!(tx.len(), 3);
-    /// # }
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
-    pub fn len(&mut self) -> usize {
-        self.capacity() - self.free_len()
-    }
-
-    /// Whether nothing is queued right now.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(any(target_os = "linux", target_os = "android"))] {
-    /// let ring = picoring::ipc::SharedRing::<u8>::create(100)?;
-    /// assert!(ring.producer()?.is_empty());
-    /// # }
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
-    pub fn is_empty(&mut self) -> bool {
-        self.len() == 0
-    }
-
-    /// Whether no element fits right now.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(any(target_os = "linux", target_os = "android"))] {
-    /// let ring = picoring::ipc::SharedRing::<u8>::create(1)?;
-    /// let mut tx = ring.producer()?;
-    /// tx.push_slice(&vec![0; tx.capacity()]);
-    /// assert!(tx.is_full());
-    /// # }
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
-    pub fn is_full(&mut self) -> bool {
-        !self.end.has_one()
-    }
-
-    /// Whether the consumer is gone: it was claimed once, and its end was dropped or its
-    /// process no longer runs (this asks the system; see the [module docs](super)).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(any(target_os = "linux", target_os = "android"))] {
-    /// let ring = picoring::ipc::SharedRing::<u8>::create(1)?;
-    /// let tx = ring.producer()?;
-    /// assert!(!tx.is_abandoned()); // no consumer yet: not abandoned
-    /// drop(ring.consumer()?);
-    /// assert!(tx.is_abandoned());
-    /// # }
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
-    pub fn is_abandoned(&self) -> bool {
-        self.end.peer_gone()
-    }
+    end_methods!(tx, rx, "consumer");
 
     /// Appends one element; gives it back when the ring is full (or the header is corrupt).
     ///
@@ -561,57 +612,55 @@ impl<T: Pod> Producer<T> {
         unsafe { std::slice::from_raw_parts_mut(self.end.slot(), n) }
     }
 
-    /// Publishes the first `n` elements of the free space (written through
-    /// [`writable`](Self::writable)); returns how many were published (`n` at most the free
-    /// space).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(any(target_os = "linux", target_os = "android"))] {
-    /// let ring = picoring::ipc::SharedRing::<u8>::create(1)?;
-    /// let (mut tx, mut rx) = (ring.producer()?, ring.consumer()?);
-    /// tx.writable()[..2].copy_from_slice(b"ok");
-    /// assert_eq!(tx.commit(2), 2);
-    /// assert_eq!(rx.readable(), b"ok");
-    /// # }
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
-    pub fn commit(&mut self, n: usize) -> usize {
-        self.end.advance_up_to(n)
-    }
+    end_methods! {
+        /// Publishes the first `n` elements of the free space (written through
+        /// [`writable`](Self::writable)); returns how many were published (`n` at most the free
+        /// space).
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(any(target_os = "linux", target_os = "android"))] {
+        /// let ring = picoring::ipc::SharedRing::<u8>::create(1)?;
+        /// let (mut tx, mut rx) = (ring.producer()?, ring.consumer()?);
+        /// tx.writable()[..2].copy_from_slice(b"ok");
+        /// assert_eq!(tx.commit(2), 2);
+        /// assert_eq!(rx.readable(), b"ok");
+        /// # }
+        /// # Ok::<(), std::io::Error>(())
+        /// ```
+        fn commit(n);
 
-    /// Blocks until at least `min` elements are free (`min` is capped at the capacity), or
-    /// `timeout` passes (`None`: no limit); returns the free count.
-    ///
-    /// # Errors
-    ///
-    /// [`io::ErrorKind::BrokenPipe`] once the consumer is gone,
-    /// [`io::ErrorKind::TimedOut`] when the timeout passed first,
-    /// [`io::ErrorKind::InvalidData`] when the header holds an invalid position,
-    /// [`io::ErrorKind::Other`] when called in a forked child that inherited the end.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(any(target_os = "linux", target_os = "android"))] {
-    /// use std::io::ErrorKind;
-    /// use std::time::Duration;
-    ///
-    /// let ring = picoring::ipc::SharedRing::<u8>::create(1)?;
-    /// let mut tx = ring.producer()?;
-    /// let cap = tx.capacity();
-    /// assert_eq!(tx.wait_writable(cap, None)?, cap);
-    /// tx.push(0).unwrap();
-    /// let err = tx.wait_writable(cap, Some(Duration::from_millis(1))).unwrap_err();
-    /// assert_eq!(err.kind(), ErrorKind::TimedOut);
-    /// drop(ring.consumer()?);
-    /// assert_eq!(tx.wait_writable(cap, None).unwrap_err().kind(), ErrorKind::BrokenPipe);
-    /// # }
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
-    pub fn wait_writable(&mut self, min: usize, timeout: Option<Duration>) -> io::Result<usize> {
-        self.end.wait(min, timeout)
+        /// Blocks until at least `min` elements are free (`min` is capped at the capacity), or
+        /// `timeout` passes (`None`: no limit); returns the free count.
+        ///
+        /// # Errors
+        ///
+        /// [`io::ErrorKind::BrokenPipe`] once the consumer is gone,
+        /// [`io::ErrorKind::TimedOut`] when the timeout passed first,
+        /// [`io::ErrorKind::InvalidData`] when the header holds an invalid position,
+        /// [`io::ErrorKind::Other`] when called in a forked child that inherited the end.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(any(target_os = "linux", target_os = "android"))] {
+        /// use std::io::ErrorKind;
+        /// use std::time::Duration;
+        ///
+        /// let ring = picoring::ipc::SharedRing::<u8>::create(1)?;
+        /// let mut tx = ring.producer()?;
+        /// let cap = tx.capacity();
+        /// assert_eq!(tx.wait_writable(cap, None)?, cap);
+        /// tx.push(0).unwrap();
+        /// let err = tx.wait_writable(cap, Some(Duration::from_millis(1))).unwrap_err();
+        /// assert_eq!(err.kind(), ErrorKind::TimedOut);
+        /// drop(ring.consumer()?);
+        /// assert_eq!(tx.wait_writable(cap, None).unwrap_err().kind(), ErrorKind::BrokenPipe);
+        /// # }
+        /// # Ok::<(), std::io::Error>(())
+        /// ```
+        fn wait_writable(min, timeout);
     }
 
     /// Whether the consumer released its role (no system call): `write`'s quick check.
@@ -625,105 +674,7 @@ impl<T: Pod> Consumer<T> {
         End::claim(inner).map(|end| Consumer { end })
     }
 
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(any(target_os = "linux", target_os = "android"))] {
-    /// let ring = picoring::ipc::SharedRing::<u8>::create(100)?;
-    /// assert_eq!(ring.consumer()?.capacity(), ring.capacity());
-    /// # }
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
-    #[inline]
-    pub fn capacity(&self) -> usize {
-        self.end.capacity()
-    }
-
-    /// Queued elements right now (the producer may add more at any moment).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(any(target_os = "linux", target_os = "android"))] {
-    /// let ring = picoring::ipc::SharedRing::<u8>::create(16)?;
-    /// let (mut tx, mut rx) = (ring.producer()?, ring.consumer()?);
-    /// tx.push_slice(b"xy");
-    /// assert_eq!(rx.len(), 2);
-    /// # }
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
-    pub fn len(&mut self) -> usize {
-        self.end.count()
-    }
-
-    /// Free slots right now, as far as the consumer knows.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(any(target_os = "linux", target_os = "android"))] {
-    /// let ring = picoring::ipc::SharedRing::<u8>::create(16)?;
-    /// let mut rx = ring.consumer()?;
-    /// assert_eq!(rx.free_len(), rx.capacity());
-    /// # }
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
-    pub fn free_len(&mut self) -> usize {
-        self.capacity() - self.len()
-    }
-
-    /// Whether nothing is queued right now.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(any(target_os = "linux", target_os = "android"))] {
-    /// let ring = picoring::ipc::SharedRing::<u8>::create(16)?;
-    /// assert!(ring.consumer()?.is_empty());
-    /// # }
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
-    pub fn is_empty(&mut self) -> bool {
-        !self.end.has_one()
-    }
-
-    /// Whether the ring is full right now.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(any(target_os = "linux", target_os = "android"))] {
-    /// let ring = picoring::ipc::SharedRing::<u8>::create(1)?;
-    /// let (mut tx, mut rx) = (ring.producer()?, ring.consumer()?);
-    /// tx.push_slice(&vec![1; tx.capacity()]);
-    /// assert!(rx.is_full());
-    /// # }
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
-    pub fn is_full(&mut self) -> bool {
-        self.len() == self.capacity()
-    }
-
-    /// Whether the producer is gone: it was claimed once, and its end was dropped or its
-    /// process no longer runs (this asks the system). What is queued now is all there will be,
-    /// unless a new producer claims the role.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(any(target_os = "linux", target_os = "android"))] {
-    /// let ring = picoring::ipc::SharedRing::<u8>::create(1)?;
-    /// let rx = ring.consumer()?;
-    /// assert!(!rx.is_abandoned()); // no producer yet: not abandoned
-    /// drop(ring.producer()?);
-    /// assert!(rx.is_abandoned());
-    /// # }
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
-    pub fn is_abandoned(&self) -> bool {
-        self.end.peer_gone()
-    }
+    end_methods!(rx, tx, "producer");
 
     /// Removes and returns the oldest element, `None` when none is queued.
     ///
@@ -840,76 +791,80 @@ impl<T: Pod> Consumer<T> {
         unsafe { std::slice::from_raw_parts(self.end.slot(), n) }
     }
 
-    /// Drops up to `n` elements from the front; returns how many (`min(n, queued)`).
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(any(target_os = "linux", target_os = "android"))] {
-    /// let ring = picoring::ipc::SharedRing::<u8>::create(16)?;
-    /// let (mut tx, mut rx) = (ring.producer()?, ring.consumer()?);
-    /// tx.push_slice(b"hello");
-    /// assert_eq!(rx.consume(2), 2);
-    /// assert_eq!(rx.readable(), b"llo");
-    /// assert_eq!(rx.consume(100), 3);
-    /// # }
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
-    pub fn consume(&mut self, n: usize) -> usize {
-        self.end.advance_up_to(n)
-    }
+    end_methods! {
+        /// Drops up to `n` elements from the front; returns how many (`min(n, queued)`).
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(any(target_os = "linux", target_os = "android"))] {
+        /// let ring = picoring::ipc::SharedRing::<u8>::create(16)?;
+        /// let (mut tx, mut rx) = (ring.producer()?, ring.consumer()?);
+        /// tx.push_slice(b"hello");
+        /// assert_eq!(rx.consume(2), 2);
+        /// assert_eq!(rx.readable(), b"llo");
+        /// assert_eq!(rx.consume(100), 3);
+        /// # }
+        /// # Ok::<(), std::io::Error>(())
+        /// ```
+        fn consume(n);
 
-    /// Blocks until at least `min` elements are queued (`min` is capped at the capacity), or
-    /// `timeout` passes (`None`: no limit); returns the queued count.
-    ///
-    /// # Errors
-    ///
-    /// [`io::ErrorKind::UnexpectedEof`] once the producer is gone and fewer than `min`
-    /// elements are queued (they stay readable),
-    /// [`io::ErrorKind::TimedOut`] when the timeout passed first,
-    /// [`io::ErrorKind::InvalidData`] when the header holds an invalid position,
-    /// [`io::ErrorKind::Other`] when called in a forked child that inherited the end.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// # #[cfg(any(target_os = "linux", target_os = "android"))] {
-    /// use std::io::ErrorKind;
-    /// use std::time::Duration;
-    ///
-    /// let ring = picoring::ipc::SharedRing::<u8>::create(64)?;
-    /// let (mut tx, mut rx) = (ring.producer()?, ring.consumer()?);
-    /// let err = rx.wait_readable(1, Some(Duration::from_millis(1))).unwrap_err();
-    /// assert_eq!(err.kind(), ErrorKind::TimedOut);
-    /// tx.push_slice(b"abc");
-    /// assert_eq!(rx.wait_readable(2, None)?, 3);
-    /// drop(tx);
-    /// assert_eq!(rx.wait_readable(4, None).unwrap_err().kind(), ErrorKind::UnexpectedEof);
-    /// assert_eq!(rx.readable(), b"abc");
-    /// # }
-    /// # Ok::<(), std::io::Error>(())
-    /// ```
-    pub fn wait_readable(&mut self, min: usize, timeout: Option<Duration>) -> io::Result<usize> {
-        self.end.wait(min, timeout)
+        /// Blocks until at least `min` elements are queued (`min` is capped at the capacity), or
+        /// `timeout` passes (`None`: no limit); returns the queued count.
+        ///
+        /// # Errors
+        ///
+        /// [`io::ErrorKind::UnexpectedEof`] once the producer is gone and fewer than `min`
+        /// elements are queued (they stay readable),
+        /// [`io::ErrorKind::TimedOut`] when the timeout passed first,
+        /// [`io::ErrorKind::InvalidData`] when the header holds an invalid position,
+        /// [`io::ErrorKind::Other`] when called in a forked child that inherited the end.
+        ///
+        /// # Examples
+        ///
+        /// ```
+        /// # #[cfg(any(target_os = "linux", target_os = "android"))] {
+        /// use std::io::ErrorKind;
+        /// use std::time::Duration;
+        ///
+        /// let ring = picoring::ipc::SharedRing::<u8>::create(64)?;
+        /// let (mut tx, mut rx) = (ring.producer()?, ring.consumer()?);
+        /// let err = rx.wait_readable(1, Some(Duration::from_millis(1))).unwrap_err();
+        /// assert_eq!(err.kind(), ErrorKind::TimedOut);
+        /// tx.push_slice(b"abc");
+        /// assert_eq!(rx.wait_readable(2, None)?, 3);
+        /// drop(tx);
+        /// assert_eq!(rx.wait_readable(4, None).unwrap_err().kind(), ErrorKind::UnexpectedEof);
+        /// assert_eq!(rx.readable(), b"abc");
+        /// # }
+        /// # Ok::<(), std::io::Error>(())
+        /// ```
+        fn wait_readable(min, timeout);
+    }
+}
+
+impl<S: Side, T: Pod> fmt::Debug for End<S, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (name, position) = match S::ROLE {
+            Role::Producer => ("Producer", "tail"),
+            Role::Consumer => ("Consumer", "head"),
+        };
+        f.debug_struct(name)
+            .field("capacity", &self.capacity())
+            .field(position, &self.pos)
+            .field("pid", &self.pid)
+            .finish()
     }
 }
 
 impl<T: Pod> fmt::Debug for Producer<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Producer")
-            .field("capacity", &self.capacity())
-            .field("tail", &self.end.pos)
-            .field("pid", &self.end.pid)
-            .finish()
+        self.end.fmt(f)
     }
 }
 
 impl<T: Pod> fmt::Debug for Consumer<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Consumer")
-            .field("capacity", &self.capacity())
-            .field("head", &self.end.pos)
-            .field("pid", &self.end.pid)
-            .finish()
+        self.end.fmt(f)
     }
 }
