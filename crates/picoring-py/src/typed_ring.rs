@@ -267,12 +267,8 @@ impl TypedRing {
     /// whole: a producer pushing blocks of `n` frames and a consumer popping blocks of `m`
     /// can only wait for each other forever if `n + m > capacity()`; size the ring for both.
     #[pyo3(signature = (data, timeout=None))]
-    fn push(
-        &self,
-        py: Python<'_>,
-        data: &Bound<'_, PyAny>,
-        timeout: Option<f64>,
-    ) -> PyResult<usize> {
+    fn push(&self, data: &Bound<'_, PyAny>, timeout: Option<f64>) -> PyResult<usize> {
+        let py = data.py();
         let input = ByteInput::new(data)?;
         let needed = std::cell::Cell::new(0);
         wait_for(

@@ -134,13 +134,8 @@ impl ByteStream {
     /// `[start:end]`, `-1` when absent: `bytes.find` on them, without copying them out.
     /// `start` and `end` are slice indices (negative ones count from the end).
     #[pyo3(signature = (sub, start=0, end=None))]
-    fn find(
-        &self,
-        py: Python<'_>,
-        sub: &Bound<'_, PyAny>,
-        start: isize,
-        end: Option<isize>,
-    ) -> PyResult<isize> {
+    fn find(&self, sub: &Bound<'_, PyAny>, start: isize, end: Option<isize>) -> PyResult<isize> {
+        let py = sub.py();
         let needle = Needle::new(sub)?;
         let needle = needle.bytes();
         self.inner.with(py, |stream, _| {
@@ -164,11 +159,11 @@ impl ByteStream {
     #[pyo3(signature = (sub, start=0, end=None))]
     fn find_all(
         &self,
-        py: Python<'_>,
         sub: &Bound<'_, PyAny>,
         start: isize,
         end: Option<isize>,
     ) -> PyResult<Vec<usize>> {
+        let py = sub.py();
         let needle = Needle::new(sub)?;
         let needle = needle.bytes();
         if needle.is_empty() {

@@ -11,7 +11,8 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyMemoryView, PyType};
 
 use super::{
-    broken_pipe, claim_only, io_error, push_whole, register_pickling, wait_end, Shared, Waited,
+    broken_pipe, claim_only, io_error, push_whole, register_pickling, unlink, wait_end, Shared,
+    Waited,
 };
 use crate::export::{self, readable_view_methods, Access, Export, Region};
 use crate::guard::{count, guarded_class, Exports, Guarded, DETACH_BYTES};
@@ -88,10 +89,7 @@ impl SharedRingByte {
 
     /// Removes the ring's name; attached objects keep working.
     fn unlink(&self, py: Python<'_>) -> PyResult<()> {
-        let name = self.name(py)?.ok_or_else(|| {
-            PyValueError::new_err("this SharedRingByte has no name (it is anonymous)")
-        })?;
-        SharedRing::<u8>::unlink(&name).map_err(io_error)
+        unlink(self.name(py)?, "SharedRingByte")
     }
 
     fn __repr__(&self, py: Python<'_>) -> String {
@@ -205,12 +203,8 @@ impl SharedRingByte {
 
     /// Writes all of `data`, waiting for room; see the class notes.
     #[pyo3(signature = (data, timeout=None))]
-    fn write(
-        &self,
-        py: Python<'_>,
-        data: &Bound<'_, PyAny>,
-        timeout: Option<f64>,
-    ) -> PyResult<usize> {
+    fn write(&self, data: &Bound<'_, PyAny>, timeout: Option<f64>) -> PyResult<usize> {
+        let py = data.py();
         let until = deadline(timeout)?;
         let input = ByteInput::new(data)?;
         let (slot, capacity) = self
@@ -242,33 +236,24 @@ impl SharedRingByte {
     /// Waits for at least one byte, then removes and returns up to `n`; `b""` at the end
     /// of the stream (the producer gone and everything read) or for `n == 0`.
     #[pyo3(signature = (n, timeout=None))]
-    fn read<'py>(
-        &self,
-        py: Python<'py>,
-        n: isize,
-        timeout: Option<f64>,
-    ) -> PyResult<Bound<'py, PyBytes>> {
+    fn read(&self, py: Python<'_>, n: isize, timeout: Option<f64>) -> PyResult<Py<PyBytes>> {
         let until = deadline(timeout)?;
         let n = count(n, "n")?;
         if n == 0 {
-            return Ok(PyBytes::new(py, b""));
+            return Ok(PyBytes::new(py, b"").unbind());
         }
         loop {
             let out = self.take_bytes(py, n)?;
             if !out.as_bytes().is_empty() || !self.wait_for_data(py, until)? {
-                return Ok(out);
+                return Ok(out.unbind());
             }
         }
     }
 
     /// `read` into a writable buffer; returns the count (0 at the end of the stream).
     #[pyo3(signature = (buffer, timeout=None))]
-    fn readinto(
-        &self,
-        py: Python<'_>,
-        buffer: &Bound<'_, PyAny>,
-        timeout: Option<f64>,
-    ) -> PyResult<usize> {
+    fn readinto(&self, buffer: &Bound<'_, PyAny>, timeout: Option<f64>) -> PyResult<usize> {
+        let py = buffer.py();
         let until = deadline(timeout)?;
         let out = ByteInput::new(buffer)?;
         if out.is_readonly() {
@@ -318,28 +303,14 @@ impl SharedRingByte {
     /// is gone (the end of the stream).
     #[pyo3(signature = (n=1, timeout=None))]
     fn wait_readable(&self, py: Python<'_>, n: isize, timeout: Option<f64>) -> PyResult<usize> {
-        let until = deadline(timeout)?;
-        let n = count(n, "n")?;
-        let slot = self.inner.with(py, |s, _| s.consumer())?;
-        let what = "the data did not arrive before the timeout";
-        match wait_end(&self.inner, &slot, py, until, what, n)? {
-            Waited::Ready(queued) => Ok(queued),
-            Waited::Gone => slot.with(py, |end, _| Ok(end.claimed()?.len())),
-        }
+        self.wait_as(py, Role::Consumer, n, timeout)
     }
 
     /// Waits until `n` bytes are free and returns how many are; `BrokenPipeError` once the
     /// consumer is gone.
     #[pyo3(signature = (n=1, timeout=None))]
     fn wait_writable(&self, py: Python<'_>, n: isize, timeout: Option<f64>) -> PyResult<usize> {
-        let until = deadline(timeout)?;
-        let n = count(n, "n")?;
-        let slot = self.inner.with(py, |s, _| s.producer())?;
-        let what = "no room in the shared ring before the timeout";
-        match wait_end(&self.inner, &slot, py, until, what, n)? {
-            Waited::Ready(free) => Ok(free),
-            Waited::Gone => Err(broken_pipe()),
-        }
+        self.wait_as(py, Role::Producer, n, timeout)
     }
 
     /// Drops `n` queued bytes; `ValueError` if fewer are queued.
@@ -460,6 +431,41 @@ readable_view_methods!(
 );
 
 impl SharedRingByte {
+    /// `wait_readable` (as the consumer) and `wait_writable` (as the producer): waits until
+    /// `n` bytes are queued or free; the reader gets what is queued once the producer is
+    /// gone, the writer `BrokenPipeError` once the consumer is.
+    fn wait_as(
+        &self,
+        py: Python<'_>,
+        role: Role,
+        n: isize,
+        timeout: Option<f64>,
+    ) -> PyResult<usize> {
+        let until = deadline(timeout)?;
+        let n = count(n, "n")?;
+        let waited = match role {
+            Role::Consumer => {
+                let slot = self.inner.with(py, |s, _| s.consumer())?;
+                let what = "the data did not arrive before the timeout";
+                match wait_end(&self.inner, &slot, py, until, what, n)? {
+                    Waited::Gone => {
+                        slot.with(py, |end, _| Ok(Waited::Ready(end.claimed()?.len())))?
+                    }
+                    ready => ready,
+                }
+            }
+            Role::Producer => {
+                let slot = self.inner.with(py, |s, _| s.producer())?;
+                let what = "no room in the shared ring before the timeout";
+                wait_end(&self.inner, &slot, py, until, what, n)?
+            }
+        };
+        match waited {
+            Waited::Ready(count) => Ok(count),
+            Waited::Gone => Err(broken_pipe()),
+        }
+    }
+
     /// Removes and returns up to `n` queued bytes, never waiting.
     fn take_bytes<'py>(&self, py: Python<'py>, n: usize) -> PyResult<Bound<'py, PyBytes>> {
         let slot = self.inner.with(py, |s, _| s.consumer())?;

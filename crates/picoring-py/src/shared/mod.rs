@@ -255,6 +255,15 @@ pub(crate) fn io_error(err: io::Error) -> PyErr {
 }
 
 /// `BrokenPipeError`, as a pipe's writer gets when its reader is gone.
+/// Removes a shared ring's `name` from the file system (`class` names the Python class in
+/// the error for an anonymous ring); attached objects keep working.
+pub(crate) fn unlink(name: Option<String>, class: &str) -> PyResult<()> {
+    let name = name.ok_or_else(|| {
+        PyValueError::new_err(format!("this {class} has no name (it is anonymous)"))
+    })?;
+    Ring::<u8>::unlink(&name).map_err(io_error)
+}
+
 pub(crate) fn broken_pipe() -> PyErr {
     pyo3::exceptions::PyBrokenPipeError::new_err("the consumer of this shared ring is gone")
 }

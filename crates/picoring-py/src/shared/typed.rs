@@ -13,7 +13,9 @@ use pyo3::exceptions::{PyMemoryError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyType;
 
-use super::{claim_only, io_error, push_whole, register_pickling, wait_end, Shared, Waited};
+use super::{
+    claim_only, io_error, push_whole, register_pickling, unlink, wait_end, Shared, Waited,
+};
 use crate::export::Region;
 use crate::guard::{count, guarded_class, Exports, Guarded};
 use crate::input::ByteInput;
@@ -148,10 +150,7 @@ impl SharedRing {
     }
 
     fn unlink(&self, py: Python<'_>) -> PyResult<()> {
-        let name = self.name(py)?.ok_or_else(|| {
-            PyValueError::new_err("this SharedRing has no name (it is anonymous)")
-        })?;
-        Ring::<u8>::unlink(&name).map_err(io_error)
+        unlink(self.name(py)?, "SharedRing")
     }
 
     fn __repr__(&self, py: Python<'_>) -> String {
@@ -204,12 +203,8 @@ impl SharedRing {
     /// ring's format), waiting up to `timeout` seconds for room for all of them; returns
     /// `n`. All or nothing: a reader sees every frame or none, even if this process dies.
     #[pyo3(signature = (data, timeout=None))]
-    fn push(
-        &self,
-        py: Python<'_>,
-        data: &Bound<'_, PyAny>,
-        timeout: Option<f64>,
-    ) -> PyResult<usize> {
+    fn push(&self, data: &Bound<'_, PyAny>, timeout: Option<f64>) -> PyResult<usize> {
+        let py = data.py();
         let until = deadline(timeout)?;
         let input = ByteInput::new(data)?;
         let (slot, n, capacity) = self.inner.with(py, |t, _| {
@@ -233,12 +228,7 @@ impl SharedRing {
     /// a new numpy array (a memoryview without numpy), waiting up to `timeout` seconds for
     /// `n` frames; fewer (possibly none) once the producer is gone.
     #[pyo3(signature = (n=None, timeout=None))]
-    fn pop<'py>(
-        &self,
-        py: Python<'py>,
-        n: Option<isize>,
-        timeout: Option<f64>,
-    ) -> PyResult<Bound<'py, PyAny>> {
+    fn pop(&self, py: Python<'_>, n: Option<isize>, timeout: Option<f64>) -> PyResult<Py<PyAny>> {
         let until = deadline(timeout)?;
         let n = n.map(|n| count(n, "n")).transpose()?;
         let (slot, layout, capacity) = self.inner.with(py, |t, _| {
@@ -280,7 +270,7 @@ impl SharedRing {
             if !taken {
                 continue;
             }
-            return layout.array(py, bytes);
+            return layout.array(py, bytes).map(Bound::unbind);
         }
     }
 
