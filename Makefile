@@ -269,9 +269,9 @@ loom:
 # nightly and cargo-fuzz when missing, and warns and skips where it cannot (fails under
 # CI=true). Inputs in fuzz/regressions are replayed first.
 # `make fuzz`: FUZZ_SECONDS (default 300) per target, about 35 minutes for the seven.
-# `make fuzz-quick` (part of `make test`): 20 s per target, about 2.5 minutes plus the build.
+# `make fuzz-quick` (part of `make test`): 10 s per target, about 1.5 minutes plus the build.
 FUZZ_SECONDS ?= 300
-FUZZ_QUICK_SECONDS ?= 20
+FUZZ_QUICK_SECONDS ?= 10
 fuzz: fuzz-python
 	fuzz/run.sh $(FUZZ_SECONDS)
 

@@ -96,5 +96,5 @@ CARGO_TARGET_X86_64_PC_WINDOWS_GNU_LINKER="$linker" \
     CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER="$wine" \
     CARGO_PROFILE_RELEASE_DEBUG_ASSERTIONS=true \
     CARGO_PROFILE_RELEASE_OVERFLOW_CHECKS=true \
-    cargo test --release -p picoring --all-features --target "$target" --lib --tests
+    cargo test --release -p picoring --features async,bytes --target "$target" --lib --tests
 echo "== Windows tests passed under $version${PICORING_EXPECT_BACKEND:+ (default backend: $PICORING_EXPECT_BACKEND)} in $((SECONDS - start)) s"
