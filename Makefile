@@ -48,7 +48,7 @@ $(VENV)/.tools-installed:
 	$(VENV_PY) -m pip install --quiet --disable-pip-version-check "maturin>=1.16,<2" pytest hypothesis
 	$(VENV_PY) -m pip install --quiet --disable-pip-version-check numpy || $(call not_run,numpy not installed: numpy tests will skip)
 	# uvloop: picoring.aio's tests and benchmark also run on it where it installs (not on Windows).
-	$(VENV_PY) -m pip install --quiet --disable-pip-version-check uvloop || echo "warning: uvloop not installed: picoring.aio runs on asyncio's loop only" >&2
+	$(VENV_PY) -m pip install --quiet --disable-pip-version-check uvloop || $(call not_run,uvloop not installed: picoring.aio is tested on asyncio's loop only)
 	touch $@
 
 python-build: $(VENV)/.tools-installed
