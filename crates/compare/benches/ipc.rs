@@ -8,7 +8,7 @@
 //!   socket makes; `readable` would let the consumer skip its copy).
 //! - `socketpair`: `UnixStream::pair()`, `write_all` and `read_exact` (the kernel's default
 //!   buffer, about 208 KiB).
-//! - `ipc_channel`: `ipc_channel::ipc::bytes_channel`, `send` and `recv` of each chunk.
+//! - `ipc-channel`: `ipc_channel::ipc::bytes_channel`, `send` and `recv` of each chunk.
 //!
 //! Each run forks the producer, so its time includes one `fork()` (tens of microseconds against
 //! runs of about 100 ms). `cargo bench` writes each median where criterion writes its results
@@ -157,7 +157,7 @@ mod linux {
     const PEERS: [(&str, Run); 3] = [
         ("picoring", picoring),
         ("socketpair", socketpair),
-        ("ipc_channel", ipc_channel),
+        ("ipc-channel", ipc_channel),
     ];
 
     fn median(values: &mut [f64]) -> f64 {
