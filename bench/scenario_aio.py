@@ -31,7 +31,10 @@ import time
 
 from common import MiB, emit, fmt_time, parse_args, progress
 
-from picoring import aio
+try:
+    from picoring import aio
+except ImportError:  # picoring 0.6 (the upstream column) has no asyncio reader: main() says so
+    aio = None  # type: ignore[assignment]
 
 try:
     import uvloop
