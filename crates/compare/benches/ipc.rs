@@ -15,12 +15,13 @@
 //! (`<target>/criterion/ipc_4k_chunks/<implementation>/new/`), for the `ratios` tool; without
 //! `--bench` (as under `cargo test --benches`) it runs one tiny round and writes nothing.
 
+mod common;
+
 #[cfg(target_os = "linux")]
 mod linux {
-    use std::fs;
     use std::io::{Read, Write};
     use std::os::unix::net::UnixStream;
-    use std::path::{Path, PathBuf};
+    use std::path::Path;
     use std::time::{Duration, Instant};
 
     use picoring::ipc::SharedRing;
@@ -183,32 +184,10 @@ mod linux {
         }
     }
 
-    /// `$CRITERION_HOME`, else `<target>/criterion` found from this executable's path.
-    fn criterion_dir() -> Option<PathBuf> {
-        if let Some(home) = std::env::var_os("CRITERION_HOME") {
-            return Some(PathBuf::from(home));
-        }
-        let exe = std::env::current_exe().ok()?;
-        Some(exe.ancestors().nth(3)?.join("criterion"))
-    }
-
     /// One median in criterion's layout, with the median per-round ratio as `paired_ratio`.
     fn write_result(dir: &Path, peer: &str, ns: f64, ratio: f64) -> std::io::Result<()> {
-        let out = dir.join(GROUP).join(peer).join("new");
-        fs::create_dir_all(&out)?;
-        let id = format!("{GROUP}/{peer}");
-        fs::write(
-            out.join("benchmark.json"),
-            format!(
-                r#"{{"group_id":"{GROUP}","function_id":"{peer}","value_str":null,"throughput":{{"Bytes":{CHUNK}}},"full_id":"{id}","directory_name":"{id}","title":"{id}"}}"#
-            ),
-        )?;
-        fs::write(
-            out.join("estimates.json"),
-            format!(
-                r#"{{"median":{{"point_estimate":{ns}}},"paired_ratio":{ratio},"rounds":{ROUNDS}}}"#
-            ),
-        )
+        let throughput = format!(r#"{{"Bytes":{CHUNK}}}"#);
+        crate::common::write_paired_result(dir, GROUP, peer, &throughput, ns, ratio, ROUNDS)
     }
 
     pub fn main() {
@@ -241,7 +220,7 @@ mod linux {
         println!(
             "{GROUP} ({rounds} rounds of {n} chunks each, order rotating; cpu: both processes)"
         );
-        let dir = criterion_dir();
+        let dir = crate::common::criterion_dir();
         let cpu0 = median(&mut cpu.iter().map(|row| row[0]).collect::<Vec<_>>());
         for (p, (name, _)) in PEERS.iter().enumerate() {
             let mut own: Vec<f64> = times.iter().map(|row| row[p]).collect();

@@ -21,8 +21,9 @@
 //! tables read them like criterion's own. Without `--bench` (as under `cargo test --benches`)
 //! it runs one tiny round and writes nothing. Other arguments filter groups by substring.
 
-use std::fs;
-use std::path::{Path, PathBuf};
+mod common;
+
+use std::path::Path;
 use std::time::Duration;
 
 use picoring_compare::threads::{
@@ -131,19 +132,7 @@ fn calibrate(run: &dyn Fn(u64) -> Duration) -> u64 {
     }
 }
 
-/// Where criterion keeps its results: `$CRITERION_HOME`, else `<target>/criterion`, found from
-/// this executable's path (`<target>/<profile>/deps/<name>`), which holds whatever the target
-/// directory is and whichever directory cargo runs the bench from.
-fn criterion_dir() -> Option<PathBuf> {
-    if let Some(home) = std::env::var_os("CRITERION_HOME") {
-        return Some(PathBuf::from(home));
-    }
-    let exe = std::env::current_exe().ok()?;
-    Some(exe.ancestors().nth(3)?.join("criterion"))
-}
-
-/// Writes one median in criterion's layout (the fields the `ratios` tool reads), with the
-/// median per-round ratio to picoring's time as `paired_ratio`.
+/// Writes one median in criterion's layout, with the median per-round ratio to picoring's time.
 fn write_result(
     dir: &Path,
     group: &Group,
@@ -151,25 +140,18 @@ fn write_result(
     ns_per_unit: f64,
     paired_ratio: f64,
 ) -> std::io::Result<()> {
-    let out = dir.join(group.name).join(peer).join("new");
-    fs::create_dir_all(&out)?;
     let throughput = match group.bytes {
         Some(bytes) => format!(r#"{{"Bytes":{bytes}}}"#),
         None => r#"{"Elements":1}"#.to_string(),
     };
-    let id = format!("{}/{peer}", group.name);
-    fs::write(
-        out.join("benchmark.json"),
-        format!(
-            r#"{{"group_id":"{}","function_id":"{peer}","value_str":null,"throughput":{throughput},"full_id":"{id}","directory_name":"{id}","title":"{id}"}}"#,
-            group.name
-        ),
-    )?;
-    fs::write(
-        out.join("estimates.json"),
-        format!(
-            r#"{{"median":{{"point_estimate":{ns_per_unit}}},"paired_ratio":{paired_ratio},"rounds":{ROUNDS}}}"#
-        ),
+    common::write_paired_result(
+        dir,
+        group.name,
+        peer,
+        &throughput,
+        ns_per_unit,
+        paired_ratio,
+        ROUNDS,
     )
 }
 
@@ -177,7 +159,7 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let full = args.iter().any(|a| a == "--bench");
     let filters: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
-    let dir = if full { criterion_dir() } else { None };
+    let dir = if full { common::criterion_dir() } else { None };
     for group in groups() {
         if !filters.is_empty() && !filters.iter().any(|f| group.name.contains(f.as_str())) {
             continue;

@@ -3,6 +3,8 @@
 //! (criterion is a dev-dependency, so this cannot live in the library part of the crate).
 #![allow(dead_code, unused_macros, unused_imports)]
 
+use std::fs;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use criterion::measurement::WallTime;
@@ -43,3 +45,43 @@ macro_rules! for_each_fifo {
 }
 
 pub(crate) use for_each_fifo;
+
+/// Where criterion keeps its results: `$CRITERION_HOME`, else `<target>/criterion`, found from
+/// this executable's path (`<target>/<profile>/deps/<name>`), which holds whatever the target
+/// directory is and whichever directory cargo runs the bench from.
+pub fn criterion_dir() -> Option<PathBuf> {
+    if let Some(home) = std::env::var_os("CRITERION_HOME") {
+        return Some(PathBuf::from(home));
+    }
+    let exe = std::env::current_exe().ok()?;
+    Some(exe.ancestors().nth(3)?.join("criterion"))
+}
+
+/// Writes one median of a benchmark measured in interleaved rounds in criterion's layout (the
+/// fields the `ratios` tool reads), with the median per-round ratio to picoring's time as
+/// `paired_ratio`; `throughput` is criterion's JSON for it (`{"Bytes":4096}`, `{"Elements":1}`).
+pub fn write_paired_result(
+    dir: &Path,
+    group: &str,
+    peer: &str,
+    throughput: &str,
+    ns_per_unit: f64,
+    paired_ratio: f64,
+    rounds: usize,
+) -> std::io::Result<()> {
+    let out = dir.join(group).join(peer).join("new");
+    fs::create_dir_all(&out)?;
+    let id = format!("{group}/{peer}");
+    fs::write(
+        out.join("benchmark.json"),
+        format!(
+            r#"{{"group_id":"{group}","function_id":"{peer}","value_str":null,"throughput":{throughput},"full_id":"{id}","directory_name":"{id}","title":"{id}"}}"#
+        ),
+    )?;
+    fs::write(
+        out.join("estimates.json"),
+        format!(
+            r#"{{"median":{{"point_estimate":{ns_per_unit}}},"paired_ratio":{paired_ratio},"rounds":{rounds}}}"#
+        ),
+    )
+}
