@@ -15,7 +15,9 @@ best time (above 1: faster than asyncio's StreamReader on the same loop).
 
 The backlog rows feed both readers directly (`feed_data`, no socket) so that a fixed number
 of bytes stays buffered while lines are read and new bytes arrive: the per-line cost with a
-64 KiB and with a 64 MiB backlog (a batch read would empty the backlog: not run there).
+64 KiB, a 1 MiB and a 64 MiB backlog. A batch read takes every line buffered, so the batch
+row reads the whole backlog in each call instead: the buffer is filled to the backlog, one
+`readlines_view` takes it all, and again.
 
     python bench/scenario_aio.py [--quick]      # tables on stderr, JSON on stdout
 """
@@ -159,24 +161,35 @@ def one_round(loop_name: str, module, read, kind: str, count: int, size: int) ->
     return timing["seconds"]
 
 
-def backlog_round(module, backlog: int, lines: int, view: bool) -> float:
+def backlog_round(module, backlog: int, lines: int, how: str) -> float:
     """Per-line seconds reading `lines` lines while `backlog` bytes stay buffered: each
-    64 KiB of new lines is fed, then 64 KiB worth of lines are read."""
+    64 KiB of new lines is fed, then 64 KiB worth of lines are read (`how`: "readline",
+    "view" for readline_view). `how` "batch": the buffer is filled to `backlog` and one
+    readlines_view reads it all, until at least `lines` lines were read."""
     chunk = LINE * (65536 // len(LINE))
     per_chunk = len(chunk) // len(LINE)
+    fills = max(1, backlog // len(chunk))
 
     async def main():
         if module is aio:
             reader = aio.StreamReader(limit=1 << 16, capacity=backlog + 4 * len(chunk))
         else:
             reader = asyncio.StreamReader(limit=1 << 16)
-        for _ in range(max(1, backlog // len(chunk))):
+        if how == "batch":
+            done = 0
+            start = time.perf_counter()
+            while done < lines:
+                for _ in range(fills):
+                    reader.feed_data(chunk)
+                done += len(await reader.readlines_view())
+            return (time.perf_counter() - start) / done
+        for _ in range(fills):
             reader.feed_data(chunk)
         rounds = lines // per_chunk
         start = time.perf_counter()
         for _ in range(rounds):
             reader.feed_data(chunk)
-            if view:
+            if how == "view":
                 for _ in range(per_chunk):
                     await reader.readline_view()
             else:
@@ -244,11 +257,12 @@ def main() -> None:
                 )
     backlog_lines = 2_000 if quick else 200_000
     backlog_cases = {
-        "asyncio readline": (asyncio, False),
-        "picoring readline": (aio, False),
-        "picoring readline_view": (aio, True),
+        "asyncio readline": (asyncio, "readline"),
+        "picoring readline": (aio, "readline"),
+        "picoring readline_view": (aio, "view"),
+        "picoring readlines_view (whole backlog per call)": (aio, "batch"),
     }
-    backlogs = (64 * 1024, (4 if quick else 64) * MiB)
+    backlogs = (64 * 1024, MiB, (4 if quick else 64) * MiB)
     for backlog in backlogs if not args.case or args.case == "backlog" else ():
         progress(f"aio: backlog of {backlog:,} bytes, {backlog_lines:,} lines ...")
         times = interleaved(

@@ -50,6 +50,7 @@ __all__ = [
 
 _DEFAULT_LIMIT = 2**16  # 64 KiB, asyncio's
 _MIN_CAPACITY = 256 * 1024  # what a single receive may bring (asyncio's selector reads 256 KiB)
+_COMPACT_MAX = 64 * 1024  # returned view bytes kept before the ring gets them back (see _begin)
 
 _Separator = Union[bytes, bytearray, memoryview]
 _ConnectedCallback = Callable[["StreamReader", StreamWriter], Union[Awaitable[None], None]]
@@ -126,7 +127,9 @@ class StreamReader(asyncio.StreamReader):
     def _set_thresholds(self) -> None:
         self._capacity = cap = self._ring.capacity()
         self._resume_at = max(1, cap // 4)  # free bytes before a paused transport resumes
-        self._compact_at = max(1, cap // 4)  # returned bytes worth giving back early
+        # Returned bytes worth giving back early: few enough that they never crowd out the
+        # bytes still to come (a large backlog would otherwise grow the ring to hold them).
+        self._compact_at = max(1, min(cap // 4, _COMPACT_MAX))
 
     def __repr__(self) -> str:
         info = ["StreamReader"]

@@ -455,6 +455,26 @@ def test_views_across_the_wrap_are_contiguous():
     asyncio.run(main())
 
 
+def test_lines_read_as_views_behind_a_large_backlog_do_not_grow_the_ring():
+    # The bytes of returned views are given back to the ring after a bounded amount (not a
+    # quarter of the ring): feeding more while the last view is live then finds the room.
+    async def main():
+        line = b"x" * 99 + b"\n"
+        chunk = line * 655
+        backlog = 4 * 1024 * 1024
+        r = aio.StreamReader(capacity=backlog + 4 * len(chunk))
+        cap, ring = r.capacity(), r._ring
+        for _ in range(backlog // len(chunk)):
+            r.feed_data(chunk)
+        for _ in range(3 * backlog // len(chunk)):
+            r.feed_data(chunk)
+            for _ in range(655):
+                assert await r.readline_view() == line
+        assert r.capacity() == cap and r._ring is ring
+
+    asyncio.run(main())
+
+
 @pytest.mark.parametrize("prefix", ["!I", "<H", "B", ">Q"])
 def test_frames(prefix):
     async def main():
