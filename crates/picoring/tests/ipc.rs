@@ -7,6 +7,8 @@
 //! The ring reaches it through an inherited descriptor or by name.
 #![cfg(target_os = "linux")]
 
+mod common;
+
 use std::io::{self, BufRead, BufReader, ErrorKind, Read, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::process::CommandExt;
@@ -16,7 +18,8 @@ use std::sync::{mpsc, Mutex, MutexGuard};
 use std::thread;
 use std::time::Duration;
 
-use picoring::ipc::{Role, SharedRing};
+use common::Rng;
+use picoring::ipc::{Consumer, Role, SharedRing};
 use picoring::Error as PicoError;
 
 /// The tests count descriptors and mappings, and spawn processes: one at a time.
@@ -41,23 +44,13 @@ fn unique_name(tag: &str) -> String {
     format!("picoring-test-{}-{tag}-{n}", std::process::id())
 }
 
-/// xorshift64*: the random chunk sizes and kill points, and the data itself.
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Rng {
-        Rng(seed | 1)
-    }
-
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
+/// Waits for something to read: `false` at the end of the stream (the producer is gone and
+/// everything was read); panics on any other error, with `at()` saying where.
+fn more<T: picoring::Pod>(rx: &mut Consumer<T>, at: impl FnOnce() -> String) -> bool {
+    match rx.wait_readable(1, LONG) {
+        Ok(_) => true,
+        Err(err) if err.kind() == ErrorKind::UnexpectedEof => false,
+        Err(err) => panic!("consumer failed {}: {err}", at()),
     }
 }
 
@@ -261,7 +254,7 @@ fn stream_producer() {
     let mut buf = vec![0u8; 1 << 16];
     let mut left = env_u64("PICORING_IPC_BYTES");
     while left > 0 {
-        let want = (rng.below(1 << 16) + 1).min(left) as usize;
+        let want = (rng.below(1 << 16) as u64 + 1).min(left) as usize;
         if rng.below(2) == 0 {
             tx.wait_writable(1, None).unwrap();
             let free = tx.writable();
@@ -286,7 +279,7 @@ fn frame_producer() {
     let mut rng = Rng::new(env_u64("PICORING_IPC_SEED") ^ u64::from(seq));
     say("ready");
     loop {
-        let len = rng.below(8192) as usize;
+        let len = rng.below(8192);
         let total = 16 + len;
         tx.wait_writable(total, None).unwrap();
         let frame = &mut tx.writable()[..total];
@@ -322,13 +315,8 @@ fn stream_between_processes(total: u64) {
     let mut rng = Rng::new(seed ^ 0x5a5a);
     let mut want = vec![0u8; 1 << 16];
     let mut got = 0u64;
-    loop {
-        match rx.wait_readable(1, LONG) {
-            Ok(_) => {}
-            Err(err) if err.kind() == ErrorKind::UnexpectedEof => break,
-            Err(err) => panic!("consumer failed after {got} bytes: {err}"),
-        }
-        let take = rng.below(1 << 16) as usize + 1;
+    while more(&mut rx, || format!("after {got} bytes")) {
+        let take = rng.below(1 << 16) + 1;
         if rng.below(2) == 0 {
             let queued = rx.readable();
             let n = queued.len().min(take);
@@ -394,7 +382,7 @@ fn killed_producers_leave_whole_frames_then_end_of_stream() {
         );
         let lines = child_lines(&mut child);
         assert_eq!(next_line(&lines), "ready", "cycle {cycle}");
-        let delay = Duration::from_micros(rng.below(40_000));
+        let delay = Duration::from_micros(rng.below(40_000) as u64);
         let pid = child.id() as libc::pid_t;
         let killer = thread::spawn(move || {
             thread::sleep(delay);
@@ -620,7 +608,7 @@ fn random_header_bytes_give_errors_not_crashes() {
                 if round % 2 == 0 {
                     // Valid positions too, anywhere in the 64-bit space.
                     let head = rng.next();
-                    let tail = head.wrapping_add(rng.below(page as u64 + 1));
+                    let tail = head.wrapping_add(rng.below(page + 1) as u64);
                     garbage[128..136].copy_from_slice(&tail.to_ne_bytes());
                     garbage[256..264].copy_from_slice(&head.to_ne_bytes());
                 }
@@ -920,12 +908,7 @@ fn a_consumer_waits_for_a_first_producer_and_ends_move_to_threads() {
         }
     });
     let mut expected = 0u64;
-    loop {
-        match rx.wait_readable(1, LONG) {
-            Ok(_) => {}
-            Err(err) if err.kind() == ErrorKind::UnexpectedEof => break,
-            Err(err) => panic!("{err}"),
-        }
+    while more(&mut rx, || format!("after {expected} values")) {
         while let Some(v) = rx.pop() {
             assert_eq!(v, expected);
             expected += 1;

@@ -3,26 +3,13 @@
 //! boundaries, every one checked), its limits and end-of-stream errors, and tokio's traits
 //! on the spsc byte ends.
 
+mod common;
+
 use std::io::ErrorKind;
 
+use common::Rng;
 use picoring::{FrameReader, LengthPrefix};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-
-/// xorshift64*: deterministic random numbers without a dependency.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
 
 fn random_lines(rng: &mut Rng, count: usize, max: usize) -> Vec<Vec<u8>> {
     (0..count)
@@ -37,7 +24,7 @@ fn random_lines(rng: &mut Rng, count: usize, max: usize) -> Vec<Vec<u8>> {
 
 /// Writes `data` in pieces cut at random places, then shuts the write side down.
 async fn send_split<W: AsyncWrite + Unpin>(mut writer: W, data: Vec<u8>, seed: u64) {
-    let mut rng = Rng(seed);
+    let mut rng = Rng::new(seed);
     let mut at = 0;
     while at < data.len() {
         let n = (1 + rng.below(9000)).min(data.len() - at);
@@ -56,7 +43,7 @@ async fn tcp_pair() -> (tokio::net::TcpStream, tokio::net::TcpStream) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn lines_over_tcp_and_unix() {
-    let mut rng = Rng(0x1234_5678);
+    let mut rng = Rng::new(0x1234_5678);
     let lines = random_lines(&mut rng, 100_000, 300);
     let data: Vec<u8> = lines.concat();
 
@@ -87,7 +74,7 @@ async fn lines_over_tcp_and_unix() {
 
 #[tokio::test]
 async fn length_prefixed_frames_over_unix() {
-    let mut rng = Rng(99);
+    let mut rng = Rng::new(99);
     let payloads: Vec<Vec<u8>> = (0..20_000)
         .map(|_| (0..rng.below(3000)).map(|_| rng.next() as u8).collect())
         .collect();
@@ -159,7 +146,7 @@ async fn oversized_and_truncated_frames_are_errors_that_keep_the_bytes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn spsc_byte_ends_are_tokio_readers_and_writers() {
     let (tx, mut rx) = picoring::spsc::channel::<u8>(4096).unwrap();
-    let mut rng = Rng(5);
+    let mut rng = Rng::new(5);
     let lines = random_lines(&mut rng, 20_000, 200);
     let data = lines.concat();
     let sender = tokio::spawn(send_split(tx, data.clone(), 6));
