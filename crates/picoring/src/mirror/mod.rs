@@ -15,9 +15,9 @@
 //!
 //! | backend | file | system calls in | where | status | a forked child's copy made with |
 //! |---|---|---|---|---|---|
-//! | [`Backend::Memfd`] | `memfd.rs` | `sys/linux.rs`, `sys/unix.rs` | Linux | tested here | a new memfd (or the `mremap` way) |
+//! | [`Backend::Memfd`] | `memfd.rs` | `sys/linux.rs`, `sys/unix.rs` | Linux, when `mremap` is refused | tested here | a new memfd (or the `mremap` way) |
 //! | [`Backend::Memfd`] | `memfd.rs` | `sys/linux.rs`, `sys/unix.rs` | Android (the system call, for any API level) | compile-checked only | a new memfd (or the `mremap` way) |
-//! | [`Backend::Mremap`] | `mremap.rs` | `sys/linux.rs`, `sys/unix.rs` | Linux, when `memfd_create` is refused | tested here | as Memfd |
+//! | [`Backend::Mremap`] | `mremap.rs` | `sys/linux.rs`, `sys/unix.rs` | Linux (first: the fewest system calls) | tested here | as Memfd |
 //! | [`Backend::Shm`] | `shm.rs` | `sys/linux.rs`, `sys/unix.rs` | Linux, when both of the above are refused | tested here | as Memfd |
 //! | [`Backend::Shm`] | `freebsd.rs` | `sys/freebsd.rs`, `sys/unix.rs` | FreeBSD: `shm_open(SHM_ANON)` | compile-checked only | a new `SHM_ANON` object |
 //! | [`Backend::MachVm`] | `macos.rs` | `sys/macos.rs` | macOS / iOS | compile-checked only | a new `mach_vm_allocate` range |
