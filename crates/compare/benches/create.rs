@@ -3,9 +3,10 @@
 //! calls each backend needs (the floor no library can beat), plus a zeroed `Vec` for scale.
 //!
 //! `cargo bench -p picoring-compare --bench create` prints, per row, the median time of one
-//! create + drop over the rounds, the spread (fastest and slowest round), and the ratios of the
-//! medians against slice-ring-buffer and against the floor of the backend used. Rounds
-//! interleave the rows, so load on the machine falls on all of them alike. Without `--bench`
+//! create + drop over the rounds with its quartiles, and its ratios against slice-ring-buffer
+//! and against the floor of the backend used: the median and quartiles of the ratios taken
+//! within each round. Rounds interleave the rows, so load on the machine falls on all of them
+//! alike. Without `--bench`
 //! (as `cargo test --benches` runs it) it makes a few rounds only, to check that it works.
 
 use std::hint::black_box;
@@ -34,44 +35,51 @@ fn main() {
             }
         }
     }
-    let medians: Vec<f64> = samples.iter_mut().map(|s| median(s)).collect();
-    let find = |name: &str| {
-        rows.iter()
-            .position(|(n, _)| *n == name)
-            .map(|i| medians[i])
-    };
-    let srb = find("slice-ring-buffer");
-    let srb_filled = find("filled: slice-ring-buffer");
+    let index = |name: &str| rows.iter().position(|(n, _)| *n == name);
+    let srb = index("slice-ring-buffer");
+    let srb_filled = index("filled: slice-ring-buffer");
     println!(
         "create + drop, {} KiB, {rounds} interleaved rounds of {per_round}",
         BYTES / 1024
     );
-    println!("| row | median | fastest round | slowest round | / slice-ring-buffer | / floor |");
-    println!("|---|---|---|---|---|---|");
+    println!(
+        "| row | median | quartiles | / slice-ring-buffer (quartiles) | / floor (quartiles) |"
+    );
+    println!("|---|---|---|---|---|");
     for (i, (name, _)) in rows.iter().enumerate() {
-        let s = &samples[i];
-        let floor = floor_of(name).and_then(&find);
-        let ratio =
-            |base: Option<f64>| base.map_or(String::new(), |b| format!("{:.2}x", medians[i] / b));
+        let base = if name.starts_with("filled") {
+            srb_filled
+        } else {
+            srb
+        };
+        let floor = floor_of(name).and_then(index);
+        // Ratios are taken within each round, then summarized: load that changes between
+        // rounds cancels out.
+        let ratio = |base: Option<usize>| {
+            base.map_or(String::new(), |b| {
+                let per_round: Vec<f64> = samples[i]
+                    .iter()
+                    .zip(&samples[b])
+                    .map(|(x, y)| x / y)
+                    .collect();
+                let (lo, mid, hi) = quartiles(per_round);
+                format!("{mid:.2}x ({lo:.2}-{hi:.2})")
+            })
+        };
+        let (lo, mid, hi) = quartiles(samples[i].clone());
         println!(
-            "| {name} | {:.0} ns | {:.0} ns | {:.0} ns | {} | {} |",
-            medians[i],
-            s.first().copied().unwrap_or(0.0),
-            s.last().copied().unwrap_or(0.0),
-            ratio(if name.starts_with("filled") {
-                srb_filled
-            } else {
-                srb
-            }),
+            "| {name} | {mid:.0} ns | {lo:.0}-{hi:.0} ns | {} | {} |",
+            ratio(base),
             ratio(floor),
         );
     }
 }
 
-/// Sorts `s` and returns its median.
-fn median(s: &mut [f64]) -> f64 {
+/// The first quartile, median and third quartile of `s`.
+fn quartiles(mut s: Vec<f64>) -> (f64, f64, f64) {
     s.sort_by(|a, b| a.total_cmp(b));
-    s[s.len() / 2]
+    let at = |q: usize| s[(s.len() - 1) * q / 4];
+    (at(1), at(2), at(3))
 }
 
 /// The floor row a picoring row is compared with: that of the backend it used.
