@@ -100,7 +100,16 @@ def picoring_column():
     results["push_bulk 1000 B + pop_bulk 1000"] = per_call_ns(bulk_1000, 200_000)
     results["get_readable_view, 64 KiB queued"] = per_call_ns(view_64k, 200_000)
     results[f"get_readable_view, {BIG_MB} MB wrapped"] = per_call_ns(view_94m, 200_000)
+    results["create + drop, 64 KiB"] = per_call_ns(create_64k(picoring.PicoRingByte), 100_000)
     return results
+
+
+def create_64k(make):
+    """Creates and drops `make(65536)`, `n` times."""
+    def run(n):
+        for _ in range(n):
+            make(65536)
+    return run
 
 
 def deque_column():
@@ -132,6 +141,7 @@ def deque_column():
         "push_bulk 1000 B + pop_bulk 1000": per_call_ns(pair(payload1000), 200_000),
         "get_readable_view, 64 KiB queued": per_call_ns(joiner(small), 20_000),
         f"get_readable_view, {BIG_MB} MB wrapped": per_call_ns(joiner(chunks), 3, repeats=3),
+        "create + drop, 64 KiB": per_call_ns(create_64k(lambda n: collections.deque(maxlen=n)), 100_000),
     }
 
 
@@ -165,6 +175,7 @@ def bytearray_column():
         "push_bulk 1000 B + pop_bulk 1000": per_call_ns(pair(payload1000, 1000), 200_000),
         "get_readable_view, 64 KiB queued": per_call_ns(view(full), 200_000),
         f"get_readable_view, {BIG_MB} MB wrapped": per_call_ns(view(big), 200_000),
+        "create + drop, 64 KiB": per_call_ns(create_64k(bytearray), 100_000),
     }
 
 
@@ -201,7 +212,8 @@ def main():
         print(f"{row:<{width}} | " + " | ".join(cells))
     print("\ndeque stores chunk objects and has no contiguous view: its view rows are b''.join of"
           f" 16 x 4 KiB and {BIG_MB} x 1 MB chunks;\nbytearray FIFO: extend + bytes(buf[:n]) + del buf[:n];"
-          " its views are of an unwrapped bytearray.")
+          " its views are of an unwrapped bytearray;\ncreate + drop: PicoRingByte(65536), deque(maxlen=65536),"
+          " bytearray(65536).")
 
 
 if __name__ == "__main__":

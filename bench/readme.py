@@ -130,8 +130,10 @@ def rust_table(rust: dict) -> list[str]:
         "",
         "\"(copies)\": the ring has no single slice of wrapped data, so the view copies (VecDeque "
         "`make_contiguous`, or both halves into a reused buffer). Create + drop: mirrored rings "
-        "(picoring, picoring 0.6, slice-ring-buffer) make several system calls (memfd or shm, "
-        "two mmaps, munmap), heap rings one malloc that leaves the pages untouched. Rows with a "
+        "(picoring 0.6, slice-ring-buffer) make several system calls (memfd or shm, "
+        "two mmaps, munmap), heap rings one malloc that leaves the pages untouched; picoring "
+        "reuses a 64 KiB mirror from the thread's pool (zeroed on drop, no system call) and "
+        "makes three calls (mmap, mremap, munmap) for a 1 MiB one. Rows with a "
         "variant in parentheses (producer counts) compare like variants only. The `spsc_*` and "
         "`mpsc_100b` rows come from 15 interleaved rounds (`crates/compare/benches/paired.rs`), each peer "
         "run once per round in rotating order, because the speed of moving data between the two "

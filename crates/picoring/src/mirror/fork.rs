@@ -107,6 +107,15 @@ static REGISTRY: Registry = Registry {
     entries: UnsafeCell::new(BTreeMap::new()),
 };
 
+/// How many `fork()`s separate this process from the one that loaded the library: the child
+/// handler adds one. The pool of released mirrors compares it with the value it was filled at.
+static GENERATION: AtomicU64 = AtomicU64::new(0);
+
+/// This process's fork generation (see [`GENERATION`]).
+pub(super) fn generation() -> u64 {
+    GENERATION.load(Ordering::Relaxed)
+}
+
 const NOT_INSTALLED: u64 = 0;
 const INSTALLED: u64 = 1;
 const INSTALLING: u64 = 2;
@@ -287,6 +296,7 @@ extern "C" fn child() {
         // unmapping, both under the lock), inherited at the same address.
         unsafe { make_private(base as *mut u8, len) };
     }
+    GENERATION.fetch_add(1, Ordering::Relaxed);
     // This handler running proves the handlers are installed here, whatever the parent's
     // installing thread had written down when the fork caught it.
     REGISTRY.hooks.store(INSTALLED, Ordering::Relaxed);

@@ -15,9 +15,9 @@
 //!
 //! | backend | file | system calls in | where | status | a forked child's copy made with |
 //! |---|---|---|---|---|---|
-//! | [`Backend::Memfd`] | `memfd.rs` | `sys/linux.rs`, `sys/unix.rs` | Linux | tested here | a new memfd (or the `mremap` way) |
+//! | [`Backend::Memfd`] | `memfd.rs` | `sys/linux.rs`, `sys/unix.rs` | Linux, when `mremap` is refused | tested here | a new memfd (or the `mremap` way) |
 //! | [`Backend::Memfd`] | `memfd.rs` | `sys/linux.rs`, `sys/unix.rs` | Android (the system call, for any API level) | compile-checked only | a new memfd (or the `mremap` way) |
-//! | [`Backend::Mremap`] | `mremap.rs` | `sys/linux.rs`, `sys/unix.rs` | Linux, when `memfd_create` is refused | tested here | as Memfd |
+//! | [`Backend::Mremap`] | `mremap.rs` | `sys/linux.rs`, `sys/unix.rs` | Linux (first: the fewest system calls) | tested here | as Memfd |
 //! | [`Backend::Shm`] | `shm.rs` | `sys/linux.rs`, `sys/unix.rs` | Linux, when both of the above are refused | tested here | as Memfd |
 //! | [`Backend::Shm`] | `freebsd.rs` | `sys/freebsd.rs`, `sys/unix.rs` | FreeBSD: `shm_open(SHM_ANON)` | compile-checked only | a new `SHM_ANON` object |
 //! | [`Backend::MachVm`] | `macos.rs` | `sys/macos.rs` | macOS / iOS | compile-checked only | a new `mach_vm_allocate` range |
@@ -54,6 +54,14 @@
 //! head crosses the physical end. The cost falls on the software backend alone: one copy of the
 //! elements still queued, at most once per lap of the ring, and only after such a view.
 //! The MPSC record ring hands out bytes only, which cannot change behind a shared view.
+//!
+//! # The pool of released mirrors
+//!
+//! `pool.rs` keeps a few small dropped mirrors per thread (zeroed, checked to be still
+//! mirrored) for the next ring of the same size on that thread: see
+//! [Pooling](MirrorBuffer#pooling) for what it keeps, its bounds and its behaviour across
+//! `fork()`. It serves the backends that register with `fork.rs`; the software mirror, Windows
+//! and Miri have no pool.
 //!
 //! # `fork()`
 //!
@@ -95,6 +103,7 @@
 //! `fork()`.
 
 use std::ptr::NonNull;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::{sys, Error};
 
@@ -114,6 +123,45 @@ mod memfd;
 mod mremap;
 #[cfg(all(target_os = "linux", not(miri)))]
 mod shm;
+// The pool of released mirrors, where `fork.rs` gives a forked child its own copies.
+#[cfg(all(
+    any(
+        target_os = "linux",
+        target_os = "android",
+        target_os = "freebsd",
+        target_vendor = "apple"
+    ),
+    not(miri)
+))]
+mod pool;
+/// No pool elsewhere (the software mirror only, Windows, Miri): these stand in for its calls.
+#[cfg(not(all(
+    any(
+        target_os = "linux",
+        target_os = "android",
+        target_os = "freebsd",
+        target_vendor = "apple"
+    ),
+    not(miri)
+)))]
+mod pool {
+    use super::Backend;
+    use std::ptr::NonNull;
+
+    pub(super) fn take(_len: usize, _backend: Option<Backend>) -> Option<(NonNull<u8>, Backend)> {
+        None
+    }
+
+    /// # Safety
+    /// None needed: nothing is done.
+    pub(super) unsafe fn give(_ptr: NonNull<u8>, _len: usize, _backend: Backend) -> bool {
+        false
+    }
+
+    pub(super) fn trim() -> usize {
+        0
+    }
+}
 
 #[cfg(all(target_os = "freebsd", not(miri)))]
 mod freebsd;
@@ -134,8 +182,8 @@ mod software;
 /// use picoring::mirror::{Backend, MirrorBuffer};
 ///
 /// let buf = MirrorBuffer::new(1).unwrap();
-/// // On Linux and Android the first choice is a memfd, on FreeBSD an anonymous shm object;
-/// // under Miri and on other targets, the software mirror.
+/// // On Linux the first choice is a shared mapping duplicated with mremap, on Android a memfd,
+/// // on FreeBSD an anonymous shm object; under Miri and on other targets, the software mirror.
 /// assert!(Backend::default_order().contains(&buf.backend()));
 /// assert!(Backend::Software.is_available());
 /// ```
@@ -178,9 +226,11 @@ impl Backend {
         if cfg!(miri) {
             &[Backend::Software]
         } else if cfg!(target_os = "linux") {
+            // Mremap first: three system calls for a create and drop against Memfd's seven
+            // (`cargo bench -p picoring-compare --bench create`).
             &[
-                Backend::Memfd,
                 Backend::Mremap,
+                Backend::Memfd,
                 Backend::Shm,
                 Backend::Software,
             ]
@@ -253,6 +303,8 @@ fn windows_order() -> &'static [Backend] {
 pub struct MirrorOptions {
     backend: Option<Backend>,
     prefault: bool,
+    /// Inverted so that the derived default (`false`) means pooled.
+    unpooled: bool,
 }
 
 impl MirrorOptions {
@@ -302,6 +354,38 @@ impl MirrorOptions {
         self
     }
 
+    /// Whether the buffer may come from, and goes back to, the calling thread's pool of
+    /// released mirrors (see [Pooling](MirrorBuffer#pooling)). On by default; off, the buffer
+    /// is always mapped anew and unmapped on drop.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use picoring::mirror::{MirrorBuffer, MirrorOptions};
+    ///
+    /// let opts = MirrorOptions::new().pooled(false);
+    /// assert!(!opts.is_pooled());
+    /// let buf = MirrorBuffer::with_options(1 << 16, &opts).unwrap();
+    /// assert!(buf.slice(0, buf.len()).unwrap().iter().all(|&b| b == 0));
+    /// ```
+    pub fn pooled(mut self, pooled: bool) -> Self {
+        self.unpooled = !pooled;
+        self
+    }
+
+    /// Whether pooling is on (the default).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use picoring::mirror::MirrorOptions;
+    ///
+    /// assert!(MirrorOptions::new().is_pooled());
+    /// ```
+    pub fn is_pooled(&self) -> bool {
+        !self.unpooled
+    }
+
     /// The backend asked for with [`MirrorOptions::backend`], if any.
     ///
     /// # Examples
@@ -343,14 +427,52 @@ pub fn granularity() -> usize {
 }
 
 /// Refuses a physical size of `len` bytes that physical memory plus swap cannot hold.
+///
+/// Sizes up to half of the last reading pass without asking the system again (a `sysinfo`
+/// call per ring cost a tenth of a small ring's creation); larger ones read it afresh. Only
+/// swap removed since the last reading, by more than half of memory plus swap, could make that
+/// accept a size a fresh reading refuses.
 fn check_backable(len: usize) -> Result<(), Error> {
-    match sys::memory_and_swap() {
-        Some(available) if len as u64 > available => Err(Error::ExceedsMemory {
-            requested: len,
-            available,
-        }),
-        _ => Ok(()),
+    static SURELY_BACKABLE: AtomicU64 = AtomicU64::new(0);
+    let len = len as u64;
+    if len <= SURELY_BACKABLE.load(Ordering::Relaxed) {
+        return Ok(());
     }
+    match sys::memory_and_swap() {
+        Some(available) => {
+            SURELY_BACKABLE.store(available / 2, Ordering::Relaxed);
+            if len > available {
+                return Err(Error::ExceedsMemory {
+                    requested: len as usize,
+                    available,
+                });
+            }
+            Ok(())
+        }
+        None => Ok(()),
+    }
+}
+
+/// Empties the calling thread's pool of released mirrors (see
+/// [Pooling](MirrorBuffer#pooling)), unmapping them; returns how many there were. Always 0
+/// where there is no pool (the software mirror, Windows, Miri).
+///
+/// Worth calling before a `fork()` from a thread that dropped small rings (the child copies
+/// pooled mirrors as it copies live ones), or to give their memory back.
+///
+/// # Examples
+///
+/// ```
+/// use picoring::{mirror, PicoRing};
+///
+/// drop(PicoRing::<u8>::with_capacity(4096)?);
+/// let pooled = mirror::trim_pool();
+/// assert!(pooled <= 1);
+/// assert_eq!(mirror::trim_pool(), 0);
+/// # Ok::<(), picoring::Error>(())
+/// ```
+pub fn trim_pool() -> usize {
+    pool::trim()
 }
 
 /// Rounds `bytes` up to a multiple of `unit`; `None` on overflow or when the doubled size
@@ -387,6 +509,48 @@ pub(crate) fn round_up_mirror_size(bytes: usize, unit: usize) -> Option<usize> {
 /// // And the part past the end landed at the physical start.
 /// assert_eq!(buf.slice(0, 2), Some(&b"ap"[..]));
 /// ```
+///
+/// # Pooling
+///
+/// Creating a mirror takes system calls (three on Linux: `mmap`, `mremap`, and `munmap` on
+/// drop), several microseconds, where a heap allocation takes tens of nanoseconds. So on Linux,
+/// Android, FreeBSD and macOS a dropped mirror of at most 256 KiB is kept in a small pool of
+/// the dropping thread (at most 8 mirrors and 1 MiB per thread) and handed to that thread's
+/// next mirror of the same size, by any ring type. This is automatic, because it is invisible
+/// to the rings:
+///
+/// - A pooled mirror is zeroed when it enters the pool and checked to be still mirrored, so a
+///   ring made from it starts exactly as a fresh one: all bytes zero, both halves one memory.
+/// - A request for a particular [`Backend`] gets only a mirror of that backend.
+/// - Pools are per thread: no lock, no contention. A thread's pool is unmapped when it exits;
+///   [`trim_pool`] unmaps the calling thread's at once.
+/// - After `fork()`, the child gets its own copy of every pooled mirror (as of every live one:
+///   see [`fork()`](self#fork)), never the parent's pages, and it unmaps that copy on its
+///   first use of the pool rather than reuse it.
+///
+/// What it costs: drop zeroes the mirror (a `memset` of N bytes, instead of an `munmap`), up
+/// to 1 MiB per thread stays resident, and a `fork()` copies the pooled mirrors too. A buffer
+/// created with [`MirrorOptions::pooled`]`(false)` is always mapped anew and unmapped on drop.
+///
+/// ```
+/// use picoring::mirror::{self, MirrorBuffer, MirrorOptions};
+///
+/// let mut first = MirrorBuffer::new(1 << 16)?;
+/// first.write_at(0, b"secret").unwrap();
+/// let addr = first.as_ptr();
+/// drop(first);
+/// let again = MirrorBuffer::new(1 << 16)?;
+/// if cfg!(all(target_os = "linux", not(miri))) {
+///     assert_eq!(again.as_ptr(), addr); // the same mirror, from this thread's pool...
+/// }
+/// assert_eq!(again.slice(0, 6), Some(&[0u8; 6][..])); // ...zeroed
+/// drop(again);
+///
+/// let unpooled = MirrorBuffer::with_options(1 << 16, &MirrorOptions::new().pooled(false))?;
+/// drop(unpooled); // unmapped at once
+/// assert!(mirror::trim_pool() <= 1);
+/// # Ok::<(), picoring::Error>(())
+/// ```
 pub struct MirrorBuffer {
     /// Start of the 2N-byte mirrored region; aligned to [`granularity`].
     ptr: NonNull<u8>,
@@ -394,6 +558,8 @@ pub struct MirrorBuffer {
     len: usize,
     /// Which backend mapped `ptr`, and so how to unmap it.
     backend: Backend,
+    /// Whether drop offers the mirror to the thread's pool instead of unmapping it.
+    pooled: bool,
 }
 
 // SAFETY: a MirrorBuffer owns its mapping exclusively (no other handle to the pages survives
@@ -462,12 +628,25 @@ impl MirrorBuffer {
         let unit = granularity();
         let len = round_up_mirror_size(min_bytes, unit).ok_or(Error::CapacityOverflow)?;
         check_backable(len)?;
+        let pooled = options.is_pooled();
+        if pooled {
+            if let Some((ptr, backend)) = pool::take(len, options.backend) {
+                // Zeroed and checked mirrored when it entered the pool; prefaulting would find
+                // its pages resident already.
+                return Ok(MirrorBuffer {
+                    ptr,
+                    len,
+                    backend,
+                    pooled,
+                });
+            }
+        }
         match options.backend {
-            Some(backend) => Self::create(backend, len, options.prefault),
+            Some(backend) => Self::create(backend, len, options.prefault, pooled),
             None => {
                 let mut first_error = None;
                 for &backend in Backend::default_order() {
-                    match Self::create(backend, len, options.prefault) {
+                    match Self::create(backend, len, options.prefault, pooled) {
                         Ok(buf) => return Ok(buf),
                         // Running out of mappings or memory is not something another backend
                         // fixes; report it rather than hide it behind a slower fallback.
@@ -484,7 +663,7 @@ impl MirrorBuffer {
         }
     }
 
-    fn create(backend: Backend, len: usize, prefault: bool) -> Result<Self, Error> {
+    fn create(backend: Backend, len: usize, prefault: bool, pooled: bool) -> Result<Self, Error> {
         let ptr = match backend {
             #[cfg(all(any(target_os = "linux", target_os = "android"), not(miri)))]
             Backend::Memfd => memfd::map(len)?,
@@ -502,7 +681,12 @@ impl MirrorBuffer {
             #[allow(unreachable_patterns)]
             other => return Err(Error::BackendUnavailable(other)),
         };
-        let buf = MirrorBuffer { ptr, len, backend };
+        let buf = MirrorBuffer {
+            ptr,
+            len,
+            backend,
+            pooled,
+        };
         if prefault {
             buf.prefault();
         }
@@ -678,23 +862,38 @@ impl MirrorBuffer {
 
 impl Drop for MirrorBuffer {
     fn drop(&mut self) {
+        // SAFETY: our whole mirror, which nothing references any more (we are being dropped);
+        // once the pool keeps it, it is the pool's, and we do not unmap it.
+        if self.pooled && unsafe { pool::give(self.ptr, self.len, self.backend) } {
+            return;
+        }
         // SAFETY: `ptr`/`len` came from this backend's `map` and are unmapped exactly once.
-        unsafe {
-            match self.backend {
-                #[cfg(all(target_os = "linux", not(miri)))]
-                Backend::Memfd | Backend::Mremap | Backend::Shm => fork::unmap(self.ptr, self.len),
-                #[cfg(all(target_os = "android", not(miri)))]
-                Backend::Memfd => fork::unmap(self.ptr, self.len),
-                #[cfg(all(target_os = "freebsd", not(miri)))]
-                Backend::Shm => fork::unmap(self.ptr, self.len),
-                #[cfg(all(target_vendor = "apple", not(miri)))]
-                Backend::MachVm => macos::unmap(self.ptr, self.len),
-                #[cfg(all(windows, not(miri)))]
-                Backend::Placeholder => windows::unmap(self.ptr, self.len),
-                Backend::Software => software::unmap(self.ptr, self.len),
-                #[allow(unreachable_patterns)]
-                _ => unreachable!("a buffer only exists for a backend that mapped it"),
-            }
+        unsafe { unmap(self.backend, self.ptr, self.len) }
+    }
+}
+
+/// Unmaps the mirror at `ptr` the way `backend` mapped it.
+///
+/// # Safety
+/// `ptr`/`len` came from `backend`'s `map`, nothing references the mirror, and it is unmapped
+/// once.
+unsafe fn unmap(backend: Backend, ptr: NonNull<u8>, len: usize) {
+    // SAFETY: per the caller's contract.
+    unsafe {
+        match backend {
+            #[cfg(all(target_os = "linux", not(miri)))]
+            Backend::Memfd | Backend::Mremap | Backend::Shm => fork::unmap(ptr, len),
+            #[cfg(all(target_os = "android", not(miri)))]
+            Backend::Memfd => fork::unmap(ptr, len),
+            #[cfg(all(target_os = "freebsd", not(miri)))]
+            Backend::Shm => fork::unmap(ptr, len),
+            #[cfg(all(target_vendor = "apple", not(miri)))]
+            Backend::MachVm => macos::unmap(ptr, len),
+            #[cfg(all(windows, not(miri)))]
+            Backend::Placeholder => windows::unmap(ptr, len),
+            Backend::Software => software::unmap(ptr, len),
+            #[allow(unreachable_patterns)]
+            _ => unreachable!("a buffer only exists for a backend that mapped it"),
         }
     }
 }

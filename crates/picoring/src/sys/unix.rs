@@ -9,11 +9,21 @@ use std::ptr::NonNull;
 
 use crate::Error;
 
-/// The page size from `sysconf(_SC_PAGESIZE)`, or `None` if the system cannot say.
+/// The page size from `sysconf(_SC_PAGESIZE)`, or `None` if the system cannot say. Read once
+/// and remembered (the call cost a tenth of the user-space work of creating a ring).
 pub(crate) fn page_size() -> Option<usize> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    // 0: not read yet (or the system could not say, and is asked again).
+    static PAGE_SIZE: AtomicUsize = AtomicUsize::new(0);
+    let known = PAGE_SIZE.load(Ordering::Relaxed);
+    if known != 0 {
+        return Some(known);
+    }
     // SAFETY: sysconf has no preconditions.
     let size = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
-    usize::try_from(size).ok().filter(|&size| size > 0)
+    let size = usize::try_from(size).ok().filter(|&size| size > 0)?;
+    PAGE_SIZE.store(size, Ordering::Relaxed);
+    Some(size)
 }
 
 /// Maps `size` bytes of fresh anonymous memory (`MAP_ANONYMOUS` is added to `flags`) at an
@@ -92,6 +102,18 @@ impl Reservation {
     #[cfg(any(target_os = "linux", target_os = "android"))]
     pub(crate) fn shared(size: usize) -> Result<Self, Error> {
         Self::map(size, libc::PROT_READ | libc::PROT_WRITE, libc::MAP_SHARED)
+    }
+
+    /// As [`Reservation::shared`], but `MAP_NORESERVE`: pages are charged to the commit limit
+    /// as they are touched, as for a memfd, not all at once (under strict overcommit the
+    /// kernel ignores the flag and charges them at once).
+    #[cfg(target_os = "linux")]
+    pub(crate) fn shared_unreserved(size: usize) -> Result<Self, Error> {
+        Self::map(
+            size,
+            libc::PROT_READ | libc::PROT_WRITE,
+            libc::MAP_SHARED | NORESERVE,
+        )
     }
 
     pub(crate) fn ptr(&self) -> *mut u8 {

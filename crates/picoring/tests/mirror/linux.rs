@@ -134,8 +134,10 @@ fn prefault_makes_every_page_resident() {
     }
     // The control: without prefaulting, fresh memfd and mremap pages are not there yet
     // (shm reserves its pages at creation with posix_fallocate, so it is resident anyway).
+    // Unpooled: the mirrors above went to this thread's pool, resident.
     for backend in [Backend::Memfd, Backend::Mremap] {
-        let buf = create(backend, bytes);
+        let options = MirrorOptions::new().backend(backend).pooled(false);
+        let buf = MirrorBuffer::with_options(bytes, &options).unwrap();
         assert_eq!(resident_pages(&buf, 0, buf.len()), 0, "{backend:?}");
     }
 }
