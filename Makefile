@@ -185,7 +185,7 @@ RUST_RATIOS = $${CARGO_TARGET_DIR:-target}/criterion-ratios.json
 # crates/compare's benches: picoring's own paths and std's line readers (kept out of the
 # peers' ratio table, in a criterion directory of their own), then picoring against its peers.
 OWN_BENCHES := --bench own --bench lines --bench tokio_frames
-PEER_BENCHES := --bench rings --bench streaming --bench threads --bench paired --bench list --bench ipc
+PEER_BENCHES := --bench rings --bench streaming --bench threads --bench paired --bench list --bench ipc --bench create
 
 $(VENV)/.bench-deps: | python-build
 	@if $(PY) -m pip install --quiet --disable-pip-version-check numpy matplotlib; then touch $@; \
@@ -222,6 +222,7 @@ bench: python-build $(VENV)/.bench-deps bench-upstream-venv
 	@echo "== [3/4] Python per-call costs and typed data"
 	$(PY) bench/calls.py $$( [ -x $(UPSTREAM_PY) ] && echo --upstream $(UPSTREAM_PY) )
 	$(PY) bench/typed.py
+	$(PY) bench/create.py
 	@echo "== [4/4] the seed's three scenarios, and the tables"
 	$(CARGO) run --quiet --release -p picoring-compare --bin ratios -- $(CRITERION_DIR) --json $(RUST_RATIOS) > /dev/null
 	$(PY) bench/run.py --python $(PY) --upstream-python $(UPSTREAM_PY) --rust-json $(RUST_RATIOS) --out-dir bench
@@ -237,6 +238,7 @@ bench-quick: python-build $(VENV)/.bench-deps bench-upstream-venv examples
 	@[ -x $(UPSTREAM_PY) ] || $(call not_run,the upstream picoring 0.6 wheel is not installed: no upstream column)
 	$(PY) bench/calls.py --quick $$( [ -x $(UPSTREAM_PY) ] && echo --upstream $(UPSTREAM_PY) )
 	if $(PY) -c 'import numpy' 2>/dev/null; then $(PY) bench/typed.py --items 100000 --steps 20 --repeat 1; fi
+	$(PY) bench/create.py --quick
 	$(PY) bench/run.py --quick --python $(PY) --upstream-python $(UPSTREAM_PY) --out-dir $(BENCH_QUICK_DIR)
 	test -s $(BENCH_QUICK_DIR)/results.md && test -s $(BENCH_QUICK_DIR)/README-bench.md
 	@[ -s $(BENCH_QUICK_DIR)/results.png ] || $(call not_run,no chart written (matplotlib missing))
