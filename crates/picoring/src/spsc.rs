@@ -61,6 +61,7 @@ mod async_io;
 mod consumer;
 mod end;
 mod io;
+pub mod overwrite;
 mod producer;
 #[cfg(feature = "tokio")]
 mod tokio_io;
@@ -174,9 +175,16 @@ impl std::error::Error for WaitError {}
 /// # Ok::<(), picoring::Error>(())
 /// ```
 pub fn channel<T: Send>(capacity: usize) -> Result<(Producer<T>, Consumer<T>), Error> {
+    let (memory, cap, head, len) = ring_memory::<T>(capacity)?;
+    Ok(Shared::into_ends(memory, cap, head, len))
+}
+
+/// The memory of a new ring of at least `capacity` elements, as [`Shared::new`] takes it.
+fn ring_memory<T>(capacity: usize) -> Result<(RingMemory, usize, usize, usize), Error> {
     #[cfg(not(loom))]
     {
-        Ok(PicoRing::with_capacity(capacity)?.split())
+        let (buf, cap, head, len) = PicoRing::<T>::with_capacity(capacity)?.into_raw_parts();
+        Ok((RingMemory::from_mirror(buf), cap, head, len))
     }
     // The loom models want rings of two or three elements: exact capacity, model memory.
     #[cfg(loom)]
@@ -187,7 +195,7 @@ pub fn channel<T: Send>(capacity: usize) -> Result<(Producer<T>, Consumer<T>), E
         }
         let memory = RingMemory::new((capacity * size).next_multiple_of(8));
         let cap = memory.len() / size;
-        Ok(Shared::into_ends(memory, cap, 0, 0))
+        Ok((memory, cap, 0, 0))
     }
 }
 
@@ -260,6 +268,20 @@ unsafe impl<T: Send> Send for Shared<T> {}
 unsafe impl<T: Send> Sync for Shared<T> {}
 
 impl<T> Shared<T> {
+    /// The shared state of `buf` (`cap` elements) with the consumer at `head` and the producer
+    /// at `tail`.
+    fn new(buf: RingMemory, cap: usize, head: usize, tail: usize) -> Arc<Self> {
+        debug_assert!(head < cap && tail - head <= cap);
+        Arc::new(Shared {
+            head: CachePadded(AtomicUsize::new(head)),
+            tail: CachePadded(AtomicUsize::new(tail)),
+            buf,
+            cap,
+            ends: [EndState::new(), EndState::new()],
+            _owns: PhantomData,
+        })
+    }
+
     /// Shares `buf`, whose `len` elements at slots `head..head + len` are queued, between two
     /// new ends.
     fn into_ends(
@@ -268,15 +290,7 @@ impl<T> Shared<T> {
         head: usize,
         len: usize,
     ) -> (Producer<T>, Consumer<T>) {
-        debug_assert!(head < cap && len <= cap);
-        let shared = Arc::new(Shared {
-            head: CachePadded(AtomicUsize::new(head)),
-            tail: CachePadded(AtomicUsize::new(head + len)),
-            buf,
-            cap,
-            ends: [EndState::new(), EndState::new()],
-            _owns: PhantomData,
-        });
+        let shared = Shared::new(buf, cap, head, head + len);
         (
             Producer::new(Arc::clone(&shared), head + len, head),
             Consumer::new(shared, head, head + len),
