@@ -52,7 +52,7 @@ use std::marker::PhantomData;
 use std::mem;
 use std::ptr;
 
-use crate::mirror::Backend;
+use crate::mirror::{Backend, MirrorOptions};
 use crate::sync::{Arc, AtomicBool, AtomicUsize, CachePadded, Ordering, RingMemory, Signal};
 use crate::{Error, PicoRing};
 
@@ -175,27 +175,32 @@ impl std::error::Error for WaitError {}
 /// # Ok::<(), picoring::Error>(())
 /// ```
 pub fn channel<T: Send>(capacity: usize) -> Result<(Producer<T>, Consumer<T>), Error> {
-    let (memory, cap, head, len) = ring_memory::<T>(capacity)?;
-    Ok(Shared::into_ends(memory, cap, head, len))
+    let (memory, cap) = ring_memory::<T>(capacity, &MirrorOptions::default())?;
+    Ok(Shared::into_ends(memory, cap, 0, 0))
 }
 
-/// The memory of a new ring of at least `capacity` elements, as [`Shared::new`] takes it.
-fn ring_memory<T>(capacity: usize) -> Result<(RingMemory, usize, usize, usize), Error> {
+/// The memory of a new, empty ring of at least `capacity` elements, and its capacity.
+fn ring_memory<T>(
+    capacity: usize,
+    options: &MirrorOptions,
+) -> Result<(RingMemory, usize), Error> {
     #[cfg(not(loom))]
     {
-        let (buf, cap, head, len) = PicoRing::<T>::with_capacity(capacity)?.into_raw_parts();
-        Ok((RingMemory::from_mirror(buf), cap, head, len))
+        let ring = PicoRing::<T>::with_options(capacity, options)?;
+        let (buf, cap, _, _) = ring.into_raw_parts();
+        Ok((RingMemory::from_mirror(buf), cap))
     }
     // The loom models want rings of two or three elements: exact capacity, model memory.
     #[cfg(loom)]
     {
+        let _ = options;
         let size = mem::size_of::<T>();
         if size == 0 || capacity == 0 || mem::align_of::<T>() > 8 {
             return Err(Error::ZeroCapacity);
         }
         let memory = RingMemory::new((capacity * size).next_multiple_of(8));
         let cap = memory.len() / size;
-        Ok((memory, cap, 0, 0))
+        Ok((memory, cap))
     }
 }
 

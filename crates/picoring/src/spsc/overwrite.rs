@@ -81,6 +81,7 @@ use std::ptr;
 use std::time::Duration;
 
 use super::{ring_memory, sleep_until, Shared, Side, WaitError};
+use crate::mirror::MirrorOptions;
 use crate::sync::{Arc, Ordering};
 use crate::Error;
 
@@ -104,7 +105,32 @@ const CLAIMED: usize = 1;
 /// # Ok::<(), picoring::Error>(())
 /// ```
 pub fn channel<T: Copy + Send>(capacity: usize) -> Result<(Producer<T>, Consumer<T>), Error> {
-    let (memory, cap, _, _) = ring_memory::<T>(capacity)?;
+    channel_with_options(capacity, &MirrorOptions::default())
+}
+
+/// As [`channel`], with the given mirror options (backend, prefaulting).
+///
+/// # Errors
+///
+/// As for [`PicoRing::with_options`](crate::PicoRing::with_options).
+///
+/// # Examples
+///
+/// ```
+/// use picoring::mirror::{Backend, MirrorOptions};
+///
+/// let opts = MirrorOptions::new().backend(Backend::Software);
+/// let (mut tx, mut rx) = picoring::spsc::overwrite::channel_with_options::<u8>(1, &opts)?;
+/// let cap = tx.capacity();
+/// assert_eq!(tx.push_slice_overwrite(&vec![9; cap + 1]), cap + 1);
+/// assert_eq!(rx.readable().len(), cap);
+/// # Ok::<(), picoring::Error>(())
+/// ```
+pub fn channel_with_options<T: Copy + Send>(
+    capacity: usize,
+    options: &MirrorOptions,
+) -> Result<(Producer<T>, Consumer<T>), Error> {
+    let (memory, cap) = ring_memory::<T>(capacity, options)?;
     // Both positions start at sequence number 0 (slot 0), which `Shared::new` stores as is.
     let shared = Shared::new(memory, cap, 0, 0);
     Ok((
