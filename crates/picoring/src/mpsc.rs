@@ -74,7 +74,7 @@ mod receiver;
 mod sender;
 
 pub use crate::spsc::WaitError;
-pub use receiver::{Receiver, Record};
+pub use receiver::{Batch, BatchIter, Receiver, Record};
 pub use sender::{Grant, Sender};
 
 /// Bytes of the header in front of every record.

@@ -180,10 +180,7 @@ pub fn channel<T: Send>(capacity: usize) -> Result<(Producer<T>, Consumer<T>), E
 }
 
 /// The memory of a new, empty ring of at least `capacity` elements, and its capacity.
-fn ring_memory<T>(
-    capacity: usize,
-    options: &MirrorOptions,
-) -> Result<(RingMemory, usize), Error> {
+fn ring_memory<T>(capacity: usize, options: &MirrorOptions) -> Result<(RingMemory, usize), Error> {
     #[cfg(not(loom))]
     {
         let ring = PicoRing::<T>::with_options(capacity, options)?;

@@ -219,7 +219,10 @@ fn stress(options: &MirrorOptions, seed: u64) {
     let pushed = producer.join().unwrap();
     let lost = rx.take_lost();
     assert_eq!(received + lost, pushed, "received {received} lost {lost}");
-    assert!(lost > 0, "the consumer never fell behind: the test shows nothing");
+    assert!(
+        lost > 0,
+        "the consumer never fell behind: the test shows nothing"
+    );
 }
 
 #[test]

@@ -498,11 +498,12 @@ impl<T: Copy> Consumer<T> {
         // Only we set the bit, so it is clear here; only the producer moves `head` forward
         // while it is clear (and `word` then catches up).
         // Acquire: the producer's move of `head` comes with its `tail` at or past it.
-        while let Err(now) =
-            shared
-                .head
-                .compare_exchange_weak(word, word | CLAIMED, Ordering::Acquire, Ordering::Relaxed)
-        {
+        while let Err(now) = shared.head.compare_exchange_weak(
+            word,
+            word | CLAIMED,
+            Ordering::Acquire,
+            Ordering::Relaxed,
+        ) {
             word = now;
         }
         if word != self.head {
