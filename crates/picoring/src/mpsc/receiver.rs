@@ -75,14 +75,29 @@ impl Receiver {
     }
 
     fn peek(&self) -> Next {
-        self.peek_at(self.pos)
+        self.peek_offset(self.shared.offset(self.pos))
     }
 
-    /// What the header at position `pos` says.
-    fn peek_at(&self, pos: usize) -> Next {
+    /// What the header `bytes` (< size) after the receiver's byte offset `base` says, and that
+    /// header's offset in `0..size` (found without a division).
+    #[inline]
+    fn peek_after(&self, base: usize, bytes: usize) -> (Next, usize) {
+        let size = self.shared.size;
+        let offset = base + bytes;
+        let offset = if offset >= size {
+            offset - size
+        } else {
+            offset
+        };
+        (self.peek_offset(offset), offset)
+    }
+
+    /// What the header at byte offset `offset` (< size, a record's start) says.
+    #[inline]
+    fn peek_offset(&self, offset: usize) -> Next {
         let shared = &*self.shared;
         // SAFETY: the offset is < size and 8-aligned (positions advance by whole records).
-        let header = unsafe { shared.buf.header(shared.offset(pos)) };
+        let header = unsafe { shared.buf.header(offset) };
         // Acquire: pairs with the sender's Release in `finish`, making the payload visible.
         let word = header.load(Ordering::Acquire);
         let len = (word & LEN_MASK) as usize;
@@ -388,6 +403,8 @@ impl fmt::Debug for Record<'_> {
 /// ```
 pub struct Batch<'a> {
     receiver: &'a mut Receiver,
+    /// The receiver's byte offset, where the batch starts.
+    base: usize,
     /// Ring bytes of the batch from the receiver's position: whole records (committed ones and
     /// the discarded ones between them), headers and padding included; at most the ring size.
     bytes: usize,
@@ -401,9 +418,10 @@ impl<'a> Batch<'a> {
     /// whole ring.
     fn new(receiver: &'a mut Receiver) -> Self {
         let shared = &*receiver.shared;
+        let base = shared.offset(receiver.pos);
         let (mut bytes, mut records) = (0, 0);
         while bytes < shared.size {
-            match receiver.peek_at(shared.advance(receiver.pos, bytes)) {
+            match receiver.peek_after(base, bytes).0 {
                 Next::Pending => break,
                 Next::Ready(len) => {
                     records += 1;
@@ -412,9 +430,10 @@ impl<'a> Batch<'a> {
                 Next::Discarded(len) => bytes += record_size(len),
             }
         }
-        shared.buf.track_read(shared.offset(receiver.pos), bytes);
+        shared.buf.track_read(base, bytes);
         Batch {
             receiver,
+            base,
             bytes,
             records,
         }
@@ -465,6 +484,7 @@ impl<'a> Batch<'a> {
     pub fn iter(&self) -> BatchIter<'_> {
         BatchIter {
             receiver: self.receiver,
+            base: self.base,
             skipped: 0,
             left: self.records,
         }
@@ -512,6 +532,8 @@ impl fmt::Debug for Batch<'_> {
 #[derive(Clone)]
 pub struct BatchIter<'a> {
     receiver: &'a Receiver,
+    /// The batch's start: the receiver's byte offset.
+    base: usize,
     /// Bytes of the batch already walked, from the receiver's position.
     skipped: usize,
     /// Committed records not yet returned.
@@ -522,18 +544,19 @@ impl<'a> Iterator for BatchIter<'a> {
     type Item = &'a [u8];
 
     fn next(&mut self) -> Option<&'a [u8]> {
-        let shared = &*self.receiver.shared;
+        let (shared, base) = (&*self.receiver.shared, self.base);
         while self.left > 0 {
             // The headers are read from the first half, where senders write them (on the
             // software backend their twins are not kept up to date).
-            let pos = shared.advance(self.receiver.pos, self.skipped);
-            let (len, ready) = match self.receiver.peek_at(pos) {
+            let (next, header) = self.receiver.peek_after(base, self.skipped);
+            let (len, ready) = match next {
                 Next::Ready(len) => (len, true),
                 Next::Discarded(len) => (len, false),
                 // The batch was made of finished records only, which stay so until released.
                 Next::Pending => return None,
             };
-            let start = shared.offset(self.receiver.pos) + self.skipped + HEADER;
+            // The payload runs on from the batch's start, through the mirror.
+            let start = header + HEADER + if header < base { shared.size } else { 0 };
             self.skipped += record_size(len);
             if ready {
                 self.left -= 1;
