@@ -25,6 +25,9 @@
 //!   `AsyncRead`, `AsyncBufRead` and `AsyncWrite`, on any executor.
 //! - **Dropping.** Whichever end drops last drops every element still queued, exactly once, and
 //!   frees the buffer.
+//! - **Keeping the newest data** instead of refusing pushes when full: [`overwrite::channel`]
+//!   gives ends whose producer overwrites the oldest unread elements, the consumer counting
+//!   what it lost; see [`overwrite`].
 //!
 //! # Examples
 //!
