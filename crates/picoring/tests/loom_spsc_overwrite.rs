@@ -1,6 +1,7 @@
 //! loom models of the overwriting SPSC ring: the producer's compare-exchange moving `head` past
 //! dropped elements against the consumer's claim, with data-race tracking on the slots, so a
-//! slot written while the consumer reads it fails the model. Run with `make loom`.
+//! slot written while the consumer reads it fails the model. Up to 4 preemptions (about 10 s
+//! in release); run with `make loom`.
 #![cfg(loom)]
 
 use loom::thread;
@@ -16,7 +17,7 @@ fn overwrite_while_reading(
     produce: fn(&mut Producer<u64>) -> u64,
     read: fn(&mut Consumer<u64>, &mut Vec<u64>),
 ) {
-    common::loom_model(3, move || {
+    common::loom_model(4, move || {
         let (mut tx, mut rx) = overwrite::channel::<u64>(2).unwrap();
         assert_eq!(tx.capacity(), 2);
         let producer = thread::spawn(move || produce(&mut tx));

@@ -55,7 +55,8 @@ fn model_run(options: &MirrorOptions, seed: u64) {
     };
     let mut rng = Rng::new(seed);
     let mut next = 0u32;
-    for _ in 0..3000 {
+    let steps = if cfg!(miri) { 300 } else { 3000 };
+    for _ in 0..steps {
         match rng.below(9) {
             0 => {
                 let pushed = tx.push(next);
@@ -123,7 +124,7 @@ fn model_run(options: &MirrorOptions, seed: u64) {
 #[test]
 fn model_against_a_dropping_deque() {
     for options in common::backends() {
-        for seed in 1..=6 {
+        for seed in 1..=if cfg!(miri) { 2 } else { 6 } {
             model_run(&options, seed);
         }
     }
@@ -161,7 +162,11 @@ fn wait_reports_the_producer_gone() {
 /// in all three ways with pauses: what is received is in order, and received + lost = pushed.
 fn stress(options: &MirrorOptions, seed: u64) {
     let (mut tx, mut rx) = overwrite::channel_with_options::<u64>(64, options).unwrap();
-    let total = common::debug_or_release(100_000u64, 2_000_000);
+    let total = if cfg!(miri) {
+        2_000
+    } else {
+        common::debug_or_release(100_000u64, 2_000_000)
+    };
     let producer = thread::spawn(move || {
         let mut rng = Rng::new(seed);
         let (mut next, mut pushed) = (0u64, 0u64);
@@ -219,8 +224,9 @@ fn stress(options: &MirrorOptions, seed: u64) {
     let pushed = producer.join().unwrap();
     let lost = rx.take_lost();
     assert_eq!(received + lost, pushed, "received {received} lost {lost}");
+    // Under Miri the threads take turns in large steps; elsewhere the pauses make it lag.
     assert!(
-        lost > 0,
+        lost > 0 || cfg!(miri),
         "the consumer never fell behind: the test shows nothing"
     );
 }
