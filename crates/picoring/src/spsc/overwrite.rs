@@ -139,27 +139,46 @@ pub fn channel_with_options<T: Copy + Send>(
             tail: 0,
             slot: 0,
             cached_head: 0,
+            period: period(cap),
         },
         Consumer {
             shared,
             head: 0,
             slot: 0,
             lost: 0,
+            period: period(cap),
         },
     ))
 }
 
-/// Elements between two position words (`head` or `tail` of an overwriting ring: a sequence
-/// number shifted left by one, the claimed bit of `from` ignored), `to` not behind `from`.
-#[inline(always)]
-fn between(from: usize, to: usize) -> usize {
-    to.wrapping_sub(from & !CLAIMED) >> 1
+/// The period of the sequence numbers of a ring of `cap` elements: they run in `0..period`, a
+/// multiple of `cap` (so that the slot of a number, which each end tracks as it advances, stays
+/// right when the number wraps) near `usize::MAX / 2` (so that a number shifted left by one for
+/// the claimed bit, plus up to `cap`, fits a `usize`). About 2^63 on 64-bit targets, so the
+/// lost counts are exact unless the producer drops that many elements while the consumer does
+/// not look (about 2^31 on 32-bit targets).
+fn period(cap: usize) -> usize {
+    ((usize::MAX >> 1) / cap - 1).max(2) * cap
 }
 
-/// The position word `n` elements after `word` (claimed bit cleared).
+/// Elements between two position words (`head` or `tail`: a sequence number in `0..period`
+/// shifted left by one, the claimed bit ignored), `to` not behind `from`.
 #[inline(always)]
-fn after(word: usize, n: usize) -> usize {
-    (word & !CLAIMED).wrapping_add(n << 1)
+fn between(from: usize, to: usize, period: usize) -> usize {
+    let (from, to) = (from >> 1, to >> 1);
+    if to >= from {
+        to - from
+    } else {
+        to + period - from
+    }
+}
+
+/// The position word `n <= cap` elements after `word`, claimed bit cleared.
+#[inline(always)]
+fn after(word: usize, n: usize, period: usize) -> usize {
+    let seq = (word >> 1) + n;
+    let seq = if seq >= period { seq - period } else { seq };
+    seq << 1
 }
 
 /// Slot `slot` (in `0..cap`) moved forward by `n` elements.
@@ -188,7 +207,8 @@ fn slot_after(slot: usize, n: usize, cap: usize) -> usize {
 /// ```
 pub struct Producer<T> {
     shared: Arc<Shared<T>>,
-    /// Our position word: elements pushed so far, shifted left by one; always equal to
+    /// Our position word: elements pushed so far (modulo the period), shifted left by one;
+    /// always equal to
     /// `shared.tail`, which only we write.
     tail: usize,
     /// The slot of `tail`, in `0..cap`.
@@ -196,6 +216,8 @@ pub struct Producer<T> {
     /// `shared.head` as last read or moved by us, claimed bit cleared: never ahead of the real
     /// one, so the free space computed from it is a lower bound.
     cached_head: usize,
+    /// The sequence numbers' period: see [`period`].
+    period: usize,
 }
 
 impl<T: Copy> Producer<T> {
@@ -229,7 +251,7 @@ impl<T: Copy> Producer<T> {
     /// Free slots by the cached consumer position.
     #[inline(always)]
     fn free(&self) -> usize {
-        self.shared.cap - between(self.cached_head, self.tail)
+        self.shared.cap - between(self.cached_head, self.tail, self.period)
     }
 
     /// Free slots right now, at least `want` of them if `overwrite` lets us drop the oldest
@@ -254,7 +276,7 @@ impl<T: Copy> Producer<T> {
             if free >= want || !overwrite || word & CLAIMED != 0 {
                 return free;
             }
-            let moved = after(word, want - free);
+            let moved = after(word, want - free, self.period);
             // Acquire: the consumer's reads of the slots we take over happened before its
             // release of them (the store that cleared its claim). Release: a consumer that
             // learns of the move also sees our `tail` at or past the new `head`.
@@ -276,7 +298,7 @@ impl<T: Copy> Producer<T> {
         // into them is alive (`&mut self`), and the consumer reads only slots before `tail`.
         unsafe { shared.mirror(self.slot, n) };
         self.slot = slot_after(self.slot, n, shared.cap);
-        self.tail = after(self.tail, n);
+        self.tail = after(self.tail, n, self.period);
         shared.tail.store(self.tail, Ordering::Release);
         shared.wakes(Side::Consumer).notify();
     }
@@ -395,12 +417,14 @@ impl<T> fmt::Debug for Producer<T> {
 pub struct Consumer<T> {
     shared: Arc<Shared<T>>,
     /// Our position word as we last knew it: elements removed so far (consumed by us or
-    /// dropped by the producer), shifted left by one, claimed bit clear.
+    /// dropped by the producer, modulo the period), shifted left by one, claimed bit clear.
     head: usize,
     /// The slot of `head`, in `0..cap`.
     slot: usize,
     /// Elements the producer dropped that `take_lost` has not reported yet.
     lost: u64,
+    /// The sequence numbers' period: see [`period`].
+    period: usize,
 }
 
 impl<T: Copy> Consumer<T> {
@@ -438,7 +462,7 @@ impl<T: Copy> Consumer<T> {
         // `head` first: a `head` the producer moved comes with a `tail` at or past it
         // (its compare-exchange is Release, this load Acquire).
         let head = shared.head.load(Ordering::Acquire);
-        between(head, shared.tail.load(Ordering::Acquire))
+        between(head, shared.tail.load(Ordering::Acquire), self.period)
     }
 
     /// Queued elements right now (the producer may add more, or overwrite some, at any moment).
@@ -509,13 +533,17 @@ impl<T: Copy> Consumer<T> {
         if word != self.head {
             self.catch_up(word);
         }
-        between(self.head, self.shared.tail.load(Ordering::Acquire))
+        between(
+            self.head,
+            self.shared.tail.load(Ordering::Acquire),
+            self.period,
+        )
     }
 
     /// The producer moved `head` to `word`: the elements in between were dropped.
     #[cold]
     fn catch_up(&mut self, word: usize) {
-        let dropped = between(self.head, word);
+        let dropped = between(self.head, word, self.period);
         self.lost += dropped as u64;
         self.slot = slot_after(self.slot, dropped, self.shared.cap);
         self.head = word;
@@ -525,7 +553,7 @@ impl<T: Copy> Consumer<T> {
     /// claim.
     #[inline]
     fn unclaim(&mut self, n: usize) {
-        self.head = after(self.head, n);
+        self.head = after(self.head, n, self.period);
         self.slot = slot_after(self.slot, n, self.shared.cap);
         // Release: our reads of the slots given back happen before the producer reuses them.
         self.shared.head.store(self.head, Ordering::Release);
