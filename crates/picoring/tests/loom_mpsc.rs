@@ -61,6 +61,34 @@ fn two_senders_wrap_a_two_record_ring() {
 }
 
 #[test]
+fn batches_from_two_senders_wrap_a_two_record_ring() {
+    model(|| {
+        // As above, received in batches: a batch takes only finished records, each once, and
+        // its release lets the waiting reservation reuse the space.
+        let (tx, mut rx) = mpsc::channel(32).unwrap();
+        let tx2 = tx.clone();
+        let a = thread::spawn(move || {
+            tx.send(&[0, 0]).unwrap();
+            tx.send(&[0, 1]).unwrap();
+        });
+        let b = thread::spawn(move || tx2.send(&[1, 0]).unwrap());
+        let mut next = [0u8; 2];
+        while let Ok(batch) = rx.recv_batch() {
+            assert!(!batch.is_empty());
+            for record in &batch {
+                assert_eq!(record.len(), 2);
+                let id = record[0] as usize;
+                assert_eq!(record[1], next[id]);
+                next[id] += 1;
+            }
+        }
+        a.join().unwrap();
+        b.join().unwrap();
+        assert_eq!(next, [2, 1]);
+    });
+}
+
+#[test]
 fn reservation_order_survives_out_of_order_commits() {
     model(|| {
         let (tx, mut rx) = mpsc::channel(64).unwrap();
