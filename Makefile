@@ -261,7 +261,7 @@ stress:
 # (3 preemptions for SPSC, 2 for MPSC) so this takes minutes; LOOM_MAX_PREEMPTIONS overrides.
 loom:
 	RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom \
-		$(CARGO) test --release -p picoring --features async --test loom_spsc --test loom_mpsc --test loom_spsc_async
+		$(CARGO) test --release -p picoring --features async --test loom_spsc --test loom_mpsc --test loom_spsc_async --test loom_spsc_overwrite
 
 # ---- Fuzzing and sanitizers ---------------------------------------------------------------
 # cargo-fuzz targets (fuzz/, a workspace of its own): random operation sequences on every

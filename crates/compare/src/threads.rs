@@ -219,18 +219,68 @@ fn fan_in<S: Clone + Send + 'static>(
 
 /// picoring's record ring (128 KiB): `producers` threads share `records` 100-byte records.
 pub fn records_picoring(producers: u64, records: u64) -> Duration {
+    records_picoring_with(producers, records, |rx| {
+        while let Ok(record) = rx.recv() {
+            black_box(record[0]);
+        }
+    })
+}
+
+/// As [`records_picoring`], the receiver taking every committed record at once with
+/// `recv_batch`.
+pub fn records_picoring_batch(producers: u64, records: u64) -> Duration {
+    records_picoring_with(producers, records, |rx| {
+        while let Ok(batch) = rx.recv_batch() {
+            for record in &batch {
+                black_box(record[0]);
+            }
+        }
+    })
+}
+
+/// picoring's record ring (128 KiB), `drain` receiving all the records.
+fn records_picoring_with(
+    producers: u64,
+    records: u64,
+    drain: fn(&mut picoring::mpsc::Receiver),
+) -> Duration {
     let (tx, mut rx) = picoring::mpsc::channel(1 << 17).expect("a 128 KiB record ring");
     fan_in(
         producers,
         records,
         tx,
         |tx, record| tx.send(record).expect("the receiver outlives the senders"),
-        || {
-            while let Ok(record) = rx.recv() {
+        || drain(&mut rx),
+    )
+}
+
+/// Records per burst in [`records_burst`].
+pub const BURST: u64 = 64;
+
+/// `records` 100-byte records sent and received on the calling thread in bursts of [`BURST`]:
+/// each burst sent, then drained with `recv_batch` (`batch`) or `recv` one at a time. The
+/// receiver's side of a burst is what differs.
+pub fn records_burst(batch: bool, records: u64) -> Duration {
+    let (tx, mut rx) = picoring::mpsc::channel(1 << 17).expect("a 128 KiB record ring");
+    let record = [1u8; RECORD];
+    let start = Instant::now();
+    for _ in 0..records.div_ceil(BURST) {
+        for _ in 0..BURST {
+            tx.send(&record).expect("the receiver is alive");
+        }
+        if batch {
+            while let Some(batch) = rx.try_recv_batch() {
+                for record in &batch {
+                    black_box(record[0]);
+                }
+            }
+        } else {
+            while let Some(record) = rx.try_recv() {
                 black_box(record[0]);
             }
-        },
-    )
+        }
+    }
+    start.elapsed()
 }
 
 /// crossbeam-channel carrying each record as a `Vec<u8>`, bounded to 1024 messages (about as

@@ -5,7 +5,9 @@
 //! `&mut [u8]` inside the ring (contiguous even across the physical end, through the mirror),
 //! filled in place and published by [`Grant::commit`], or discarded when dropped uncommitted.
 //! The receiver's [`recv`](Receiver::recv) hands each record out as a [`Record`] that derefs
-//! to one contiguous `&[u8]`, and gives its space back when dropped.
+//! to one contiguous `&[u8]`, and gives its space back when dropped;
+//! [`recv_batch`](Receiver::recv_batch) hands out every consecutive committed record at once as
+//! a [`Batch`], released together.
 //!
 //! - **Order.** Records come out in reservation order. A record reserved first but committed
 //!   later holds back the ones after it (as the Linux BPF ring buffer does); a discarded one is
@@ -74,7 +76,7 @@ mod receiver;
 mod sender;
 
 pub use crate::spsc::WaitError;
-pub use receiver::{Receiver, Record};
+pub use receiver::{Batch, BatchIter, Receiver, Record};
 pub use sender::{Grant, Sender};
 
 /// Bytes of the header in front of every record.

@@ -25,6 +25,9 @@
 //!   `AsyncRead`, `AsyncBufRead` and `AsyncWrite`, on any executor.
 //! - **Dropping.** Whichever end drops last drops every element still queued, exactly once, and
 //!   frees the buffer.
+//! - **Keeping the newest data** instead of refusing pushes when full: [`overwrite::channel`]
+//!   gives ends whose producer overwrites the oldest unread elements, the consumer counting
+//!   what it lost; see [`overwrite`].
 //!
 //! # Examples
 //!
@@ -52,7 +55,7 @@ use std::marker::PhantomData;
 use std::mem;
 use std::ptr;
 
-use crate::mirror::Backend;
+use crate::mirror::{Backend, MirrorOptions};
 use crate::sync::{Arc, AtomicBool, AtomicUsize, CachePadded, Ordering, RingMemory, Signal};
 use crate::{Error, PicoRing};
 
@@ -61,6 +64,7 @@ mod async_io;
 mod consumer;
 mod end;
 mod io;
+pub mod overwrite;
 mod producer;
 #[cfg(feature = "tokio")]
 mod tokio_io;
@@ -174,20 +178,29 @@ impl std::error::Error for WaitError {}
 /// # Ok::<(), picoring::Error>(())
 /// ```
 pub fn channel<T: Send>(capacity: usize) -> Result<(Producer<T>, Consumer<T>), Error> {
+    let (memory, cap) = ring_memory::<T>(capacity, &MirrorOptions::default())?;
+    Ok(Shared::into_ends(memory, cap, 0, 0))
+}
+
+/// The memory of a new, empty ring of at least `capacity` elements, and its capacity.
+fn ring_memory<T>(capacity: usize, options: &MirrorOptions) -> Result<(RingMemory, usize), Error> {
     #[cfg(not(loom))]
     {
-        Ok(PicoRing::with_capacity(capacity)?.split())
+        let ring = PicoRing::<T>::with_options(capacity, options)?;
+        let (buf, cap, _, _) = ring.into_raw_parts();
+        Ok((RingMemory::from_mirror(buf), cap))
     }
     // The loom models want rings of two or three elements: exact capacity, model memory.
     #[cfg(loom)]
     {
+        let _ = options;
         let size = mem::size_of::<T>();
         if size == 0 || capacity == 0 || mem::align_of::<T>() > 8 {
             return Err(Error::ZeroCapacity);
         }
         let memory = RingMemory::new((capacity * size).next_multiple_of(8));
         let cap = memory.len() / size;
-        Ok(Shared::into_ends(memory, cap, 0, 0))
+        Ok((memory, cap))
     }
 }
 
@@ -260,6 +273,20 @@ unsafe impl<T: Send> Send for Shared<T> {}
 unsafe impl<T: Send> Sync for Shared<T> {}
 
 impl<T> Shared<T> {
+    /// The shared state of `buf` (`cap` elements) with the consumer at `head` and the producer
+    /// at `tail`.
+    fn new(buf: RingMemory, cap: usize, head: usize, tail: usize) -> Arc<Self> {
+        debug_assert!(head < cap && tail - head <= cap);
+        Arc::new(Shared {
+            head: CachePadded(AtomicUsize::new(head)),
+            tail: CachePadded(AtomicUsize::new(tail)),
+            buf,
+            cap,
+            ends: [EndState::new(), EndState::new()],
+            _owns: PhantomData,
+        })
+    }
+
     /// Shares `buf`, whose `len` elements at slots `head..head + len` are queued, between two
     /// new ends.
     fn into_ends(
@@ -268,15 +295,7 @@ impl<T> Shared<T> {
         head: usize,
         len: usize,
     ) -> (Producer<T>, Consumer<T>) {
-        debug_assert!(head < cap && len <= cap);
-        let shared = Arc::new(Shared {
-            head: CachePadded(AtomicUsize::new(head)),
-            tail: CachePadded(AtomicUsize::new(head + len)),
-            buf,
-            cap,
-            ends: [EndState::new(), EndState::new()],
-            _owns: PhantomData,
-        });
+        let shared = Shared::new(buf, cap, head, head + len);
         (
             Producer::new(Arc::clone(&shared), head + len, head),
             Consumer::new(shared, head, head + len),

@@ -35,11 +35,11 @@ fn lens_from_two_senders(
     lens
 }
 
-#[test]
-fn two_senders_wrap_a_two_record_ring() {
-    model(|| {
-        // 32 bytes: two 16-byte records (8-byte header, 2 bytes padded to 8); the third
-        // reservation must wait for, and then reuse, released space.
+/// Two senders on a 32-byte ring: two 16-byte records (8-byte header, 2 bytes padded to 8)
+/// fit, so the third reservation must wait for, and then reuse, released space. `drain`
+/// receives until both are gone, handing each record to `check`.
+fn two_senders_wrap_a_two_record_ring_with(drain: fn(&mut mpsc::Receiver, &mut dyn FnMut(&[u8]))) {
+    model(move || {
         let (tx, mut rx) = mpsc::channel(32).unwrap();
         let tx2 = tx.clone();
         let a = thread::spawn(move || {
@@ -48,15 +48,36 @@ fn two_senders_wrap_a_two_record_ring() {
         });
         let b = thread::spawn(move || tx2.send(&[1, 0]).unwrap());
         let mut next = [0u8; 2];
-        while let Ok(record) = rx.recv() {
+        drain(&mut rx, &mut |record| {
             assert_eq!(record.len(), 2);
             let id = record[0] as usize;
             assert_eq!(record[1], next[id]);
             next[id] += 1;
-        }
+        });
         a.join().unwrap();
         b.join().unwrap();
         assert_eq!(next, [2, 1]);
+    });
+}
+
+#[test]
+fn two_senders_wrap_a_two_record_ring() {
+    two_senders_wrap_a_two_record_ring_with(|rx, check| {
+        while let Ok(record) = rx.recv() {
+            check(&record);
+        }
+    });
+}
+
+#[test]
+fn batches_from_two_senders_wrap_a_two_record_ring() {
+    // A batch takes only finished records, each once, and its release lets the waiting
+    // reservation reuse the space.
+    two_senders_wrap_a_two_record_ring_with(|rx, check| {
+        while let Ok(batch) = rx.recv_batch() {
+            assert!(!batch.is_empty());
+            batch.iter().for_each(&mut *check);
+        }
     });
 }
 

@@ -72,6 +72,24 @@ fn model_run(options: &MirrorOptions, seed: u64) {
                     grant.commit();
                 }
             }
+            3 if rng.below(2) == 0 => {
+                // A batch: every finished reservation at the front, up to the first pending
+                // one, the committed ones in order as `try_recv` one at a time would give them.
+                let mut expected = Vec::new();
+                while let Some((_, Some(state))) = tickets.front() {
+                    expected.extend(state.clone());
+                    tickets.pop_front();
+                }
+                match rx.try_recv_batch() {
+                    Some(batch) => {
+                        let got: Vec<Vec<u8>> = batch.iter().map(<[u8]>::to_vec).collect();
+                        assert_eq!(got, expected);
+                        assert_eq!(batch.len(), got.len());
+                        received += got.len();
+                    }
+                    None => assert!(expected.is_empty()),
+                }
+            }
             _ => {
                 // Discarded records at the front are skipped silently.
                 while matches!(tickets.front(), Some((_, Some(None)))) {
@@ -152,7 +170,7 @@ fn watchdog(limit: Duration, f: impl FnOnce() + Send + 'static) {
 /// `producers` threads each send `per_producer` records; the consumer checks that each
 /// producer's records arrive complete, in order, exactly once. Under a watchdog.
 fn many_producers(producers: u8, per_producer: u32, ring_bytes: usize) {
-    many_producers_with(producers, per_producer, ring_bytes, record_len);
+    many_producers_with(producers, per_producer, ring_bytes, record_len, false);
 }
 
 /// As [`many_producers`], with record `seq` of producer `id` being `len_of(id, seq)` bytes.
@@ -161,10 +179,11 @@ fn many_producers_with(
     per_producer: u32,
     ring_bytes: usize,
     len_of: fn(u8, u32) -> usize,
+    batches: bool,
 ) {
     // Minutes above what the slowest run (debug, loaded machine) takes.
     watchdog(Duration::from_secs(120), move || {
-        run_producers(producers, per_producer, ring_bytes, len_of)
+        run_producers(producers, per_producer, ring_bytes, len_of, batches)
     });
 }
 
@@ -173,6 +192,7 @@ fn run_producers(
     per_producer: u32,
     ring_bytes: usize,
     len_of: fn(u8, u32) -> usize,
+    batches: bool,
 ) {
     let (tx, mut rx) = mpsc::channel(ring_bytes).unwrap();
     let workers: Vec<_> = (0..producers)
@@ -197,12 +217,7 @@ fn run_producers(
     drop(tx);
     let mut next = vec![0u32; producers as usize];
     let mut total = 0u64;
-    loop {
-        let record = match rx.recv() {
-            Ok(record) => record,
-            Err(WaitError::Disconnected) => break,
-            Err(WaitError::TimedOut) => unreachable!("no timeout"),
-        };
+    let mut check = |record: &[u8]| {
         let id = record[0];
         let seq = u32::from_le_bytes(record[1..5].try_into().unwrap());
         assert_eq!(
@@ -210,12 +225,25 @@ fn run_producers(
             "producer {id}: order, loss or duplicate"
         );
         assert_eq!(
-            &*record,
+            record,
             &payload(id, seq, len_of(id, seq))[..],
             "torn record"
         );
         next[id as usize] += 1;
         total += 1;
+    };
+    if batches {
+        while let Ok(batch) = rx.recv_batch() {
+            batch.iter().for_each(&mut check);
+        }
+    }
+    loop {
+        let record = match rx.recv() {
+            Ok(record) => record,
+            Err(WaitError::Disconnected) => break,
+            Err(WaitError::TimedOut) => unreachable!("no timeout"),
+        };
+        check(&record);
     }
     for w in workers {
         w.join().unwrap();
@@ -236,6 +264,12 @@ fn eight_producers_small_ring() {
     many_producers(8, common::debug_or_release(5_000, 100_000), 4096);
 }
 
+#[test]
+fn four_producers_received_in_batches() {
+    let per_producer = common::debug_or_release(20_000, 500_000);
+    many_producers_with(4, per_producer, 4096, mixed_len, true);
+}
+
 /// Mostly small records, and every 16th nearly as long as the ring: a sender waiting for one
 /// of those needs the ring almost empty, so it relies on the receiver's wakeup when the ring
 /// empties rather than the one after each quarter freed.
@@ -250,7 +284,7 @@ fn mixed_len(id: u8, seq: u32) -> usize {
 #[test]
 fn eight_blocking_producers_never_stall_on_a_tiny_ring() {
     let per_producer = common::debug_or_release(2_000, 50_000);
-    many_producers_with(8, per_producer, 4096, mixed_len);
+    many_producers_with(8, per_producer, 4096, mixed_len, false);
 }
 
 #[test]
