@@ -273,16 +273,23 @@ fn stress(policy: Policy, opts: &MirrorOptions, records: u64) {
     }
 }
 
+/// Records per stress run: `make stress` runs the optimized build at full size.
+const STRESS_RECORDS: u64 = if cfg!(debug_assertions) {
+    20_000
+} else {
+    200_000
+};
+
 #[test]
 fn stress_lossy_one_writer_eight_readers() {
     for opts in common::backends() {
-        stress(Policy::Lossy, &opts, 100_000);
+        stress(Policy::Lossy, &opts, STRESS_RECORDS);
     }
 }
 
 #[test]
 fn stress_lossless_one_writer_eight_readers() {
     for opts in common::backends() {
-        stress(Policy::Lossless, &opts, 100_000);
+        stress(Policy::Lossless, &opts, STRESS_RECORDS);
     }
 }
