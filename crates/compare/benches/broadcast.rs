@@ -25,11 +25,7 @@ const RECORD: [u8; 100] = [7; 100];
 const SLOTS: usize = 8192;
 
 /// Runs `reader` on `READERS` threads and `writer` on this one; the time until all are done.
-fn fan_out<R: Send + 'static>(
-    receivers: Vec<R>,
-    reader: fn(R),
-    writer: impl FnOnce(),
-) -> Duration {
+fn fan_out<R: Send + 'static>(receivers: Vec<R>, reader: fn(R), writer: impl FnOnce()) -> Duration {
     let start = Instant::now();
     let threads: Vec<_> = receivers
         .into_iter()
