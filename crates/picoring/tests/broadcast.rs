@@ -293,3 +293,74 @@ fn stress_lossless_one_writer_eight_readers() {
         stress(Policy::Lossless, &opts, STRESS_RECORDS);
     }
 }
+
+/// Random sends, receives, clones, subscriptions and drops on a lossless ring, against a model:
+/// each reader's queue of pending records (a `VecDeque` per reader), and the ring's bytes in
+/// use, from the oldest record a live reader has not read to the newest.
+#[test]
+fn lossless_matches_a_model() {
+    use std::collections::VecDeque;
+    for seed in 1..=20u64 {
+        let mut rng = Rng::new(seed);
+        let (mut tx, rx) = broadcast::channel(4096, Policy::Lossless).unwrap();
+        let cap = tx.capacity() as u64;
+        // (reader, records it has yet to read: (seq, ring bytes)).
+        let mut readers = vec![(rx, VecDeque::<(u64, u64)>::new())];
+        let mut seq = 0u64;
+        let mut buf = Vec::new();
+        for _ in 0..3000 {
+            match rng.below(10) {
+                0..=3 => {
+                    let len = record_len(seq);
+                    let frame = 16 + len.next_multiple_of(8) as u64;
+                    let used = readers
+                        .iter()
+                        .map(|(_, q)| q.iter().map(|r| r.1).sum::<u64>())
+                        .max()
+                        .unwrap_or(0);
+                    make_record(seq, len, &mut buf);
+                    let sent = tx.try_send(&buf);
+                    if used + frame <= cap {
+                        assert_eq!(sent, Ok(()));
+                        for (_, q) in &mut readers {
+                            q.push_back((seq, frame));
+                        }
+                        seq += 1;
+                    } else {
+                        assert_eq!(sent, Err(SendError::Full));
+                    }
+                }
+                4..=7 if !readers.is_empty() => {
+                    let i = rng.below(readers.len());
+                    let (rx, q) = &mut readers[i];
+                    match q.pop_front() {
+                        Some((want, _)) => assert_eq!(check_record(&rx.try_recv().unwrap()), want),
+                        None => assert_eq!(rx.try_recv().err(), Some(RecvError::Empty)),
+                    }
+                }
+                8 if readers.len() < 5 => {
+                    if rng.below(2) == 0 && !readers.is_empty() {
+                        let i = rng.below(readers.len());
+                        let twin = (readers[i].0.clone(), readers[i].1.clone());
+                        readers.push(twin);
+                    } else {
+                        readers.push((tx.subscribe(), VecDeque::new()));
+                    }
+                }
+                9 if !readers.is_empty() => {
+                    let i = rng.below(readers.len());
+                    readers.swap_remove(i);
+                }
+                _ => {}
+            }
+            assert_eq!(tx.receiver_count(), readers.len());
+        }
+        drop(tx);
+        for (mut rx, q) in readers {
+            for (want, _) in q {
+                assert_eq!(check_record(&rx.try_recv().unwrap()), want);
+            }
+            assert_eq!(rx.try_recv().err(), Some(RecvError::Disconnected));
+        }
+    }
+}

@@ -346,8 +346,8 @@ impl Deref for Record<'_> {
     fn deref(&self) -> &[u8] {
         let shared = &*self.receiver.shared;
         let start = shared.offset(self.receiver.pos) + HEADER;
-        // SAFETY: the payload (len <= size - 16 bytes from start < size, so inside the 2N
-        // mapping) was published to us by the head's Release/Acquire, and is not written
+        // SAFETY: the payload ends at most `frame_size(len) <= size` bytes after the record's
+        // offset (< size), so inside the 2N mapping; it was published to us by the head's Release/Acquire, and is not written
         // while this record lives: lossless, the sender stays below our slot plus the ring
         // size; lossy, our slot pins it and the sender does not overwrite a pinned record.
         unsafe { std::slice::from_raw_parts(shared.buf.as_ptr().add(start), self.len) }
