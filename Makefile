@@ -185,7 +185,7 @@ RUST_RATIOS = $${CARGO_TARGET_DIR:-target}/criterion-ratios.json
 # crates/compare's benches: picoring's own paths and std's line readers (kept out of the
 # peers' ratio table, in a criterion directory of their own), then picoring against its peers.
 OWN_BENCHES := --bench own --bench lines --bench tokio_frames
-PEER_BENCHES := --bench rings --bench streaming --bench threads --bench paired --bench list --bench ipc --bench create
+PEER_BENCHES := --bench rings --bench streaming --bench threads --bench paired --bench list --bench ipc --bench create --bench broadcast
 
 $(VENV)/.bench-deps: | python-build
 	@if $(PY) -m pip install --quiet --disable-pip-version-check numpy matplotlib; then touch $@; \
@@ -255,13 +255,13 @@ examples: python-build $(VENV)/.bench-deps
 # checksum, 4 producers x 1 M records through the MPSC ring. `rust-test` runs them smaller.
 # Also the blocking round trips with membarrier denied, so they run optimized as well as in debug.
 stress:
-	$(CARGO) test --release -p picoring --test spsc --test mpsc --test membarrier_denied
+	$(CARGO) test --release -p picoring --test spsc --test mpsc --test membarrier_denied --test broadcast
 
 # loom models of the SPSC and MPSC protocols (tests/loom_*.rs). Each file bounds its search
 # (3 preemptions for SPSC, 2 for MPSC) so this takes minutes; LOOM_MAX_PREEMPTIONS overrides.
 loom:
 	RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom \
-		$(CARGO) test --release -p picoring --features async --test loom_spsc --test loom_mpsc --test loom_spsc_async --test loom_spsc_overwrite
+		$(CARGO) test --release -p picoring --features async --test loom_spsc --test loom_mpsc --test loom_spsc_async --test loom_spsc_overwrite --test loom_broadcast
 
 # ---- Fuzzing and sanitizers ---------------------------------------------------------------
 # cargo-fuzz targets (fuzz/, a workspace of its own): random operation sequences on every

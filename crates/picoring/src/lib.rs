@@ -10,6 +10,9 @@
 //!   with contiguous chunks on both sides and blocking waits with timeouts.
 //! - [`mpsc`]: a ring of variable-length byte records for many producing threads and one
 //!   consumer, each record one contiguous slice, delivered in reservation order.
+//! - [`broadcast`]: one producer and any number of readers, each reading every variable-length
+//!   byte record as one contiguous slice; lossy (slow readers are told how many they missed) or
+//!   lossless (the producer waits for the slowest reader).
 //! - [`PicoQueue<T>`]: a bulk FIFO: all-or-nothing [`push_all`](PicoQueue::push_all),
 //!   [`pop_slice`](PicoQueue::pop_slice) and a contiguous [`readable`](PicoQueue::readable).
 //! - [`PicoByteStream`]: a byte pipe for parsers, with zero-copy line, delimiter and
@@ -77,6 +80,7 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(clippy::undocumented_unsafe_blocks)]
 
+pub mod broadcast;
 mod error;
 pub mod ipc;
 mod list;

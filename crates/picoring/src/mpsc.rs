@@ -80,9 +80,9 @@ pub use receiver::{Batch, BatchIter, Receiver, Record};
 pub use sender::{Grant, Sender};
 
 /// Bytes of the header in front of every record.
-const HEADER: usize = 8;
+pub(crate) const HEADER: usize = 8;
 /// Payload length mask of a header.
-const LEN_MASK: u64 = u32::MAX as u64;
+pub(crate) const LEN_MASK: u64 = u32::MAX as u64;
 /// Set in every written header, so a written header is never zero.
 const PRESENT: u64 = 1 << 32;
 /// The record is reserved and being written.
@@ -92,7 +92,7 @@ const DISCARD: u64 = 1 << 34;
 
 /// Bytes of ring a record of `len` payload bytes takes: header plus payload rounded up to 8.
 #[inline(always)]
-fn record_size(len: usize) -> usize {
+pub(crate) fn record_size(len: usize) -> usize {
     HEADER + len.next_multiple_of(8)
 }
 

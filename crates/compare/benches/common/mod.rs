@@ -3,6 +3,8 @@
 //! (criterion is a dev-dependency, so this cannot live in the library part of the crate).
 #![allow(dead_code, unused_macros, unused_imports)]
 
+pub mod paired;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
