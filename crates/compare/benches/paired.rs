@@ -33,6 +33,8 @@
 
 mod common;
 
+use std::time::Duration;
+
 use common::paired::{Group, Peer};
 
 use picoring_compare::overwrite;
