@@ -70,6 +70,12 @@ $(VENV)/.mypy-installed: $(VENV)/.tools-installed
 	$(VENV_PY) -m pip install --quiet --disable-pip-version-check "mypy>=2.4,<3"
 	touch $@
 
+# CPython's own test suites with the built-ins swapped for picoring's lists, on the dev build
+# (python/compat/run_suites.py; `make wheel-test` runs them on every CPython with the wheel).
+.PHONY: compat
+compat: python-build
+	$(VENV_PY) python/compat/run_suites.py
+
 python-typecheck: python-build $(VENV)/.mypy-installed
 	$(VENV_PY) -m mypy.stubtest picoring._picoring
 	$(VENV_PY) -m mypy --strict python/picoring python/typecheck/usage.py

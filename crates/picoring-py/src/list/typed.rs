@@ -19,7 +19,7 @@ use pyo3::types::{PyByteArray, PyBytes, PyDict, PyList, PySlice, PyString, PyTup
 use pyo3::PyClass;
 
 use crate::export::{Access, Export};
-use crate::guard::{count, guarded_class, to_py_err, Guarded};
+use crate::guard::{count, guarded_class, to_py_err, Guarded, DETACH_BYTES};
 use crate::input::{index_arg, ByteInput};
 use crate::list::{self, list_methods, position, py_bool, ItemAt, ListBytes, Slice};
 use crate::typecode::{Item, TypeCode};
@@ -690,10 +690,9 @@ impl TypedList {
             )));
         }
         Self::check_same_kind(py, code, other)?;
-        let other = Self::bytes_of(code, other)?;
-        let mut bytes = self.inner.with(py, |typed, _| Ok(typed.bytes.to_vec()))?;
-        bytes.extend_from_slice(&other);
-        Ok(Self::from_native(py, code, &bytes)?.unbind())
+        let out = Self::copy(py, &self.inner)?;
+        list::append(&out.get().inner, py, Self::bytes_of(code, other)?.as_slice())?;
+        Ok(out.unbind())
     }
 
     /// `lst += other`: extends with a `PicoList` or `array.array` of the same typecode.
@@ -710,10 +709,7 @@ impl TypedList {
     /// A new `PicoList` holding the items repeated `n` times (`n <= 0`: empty).
     fn __mul__(&self, py: Python<'_>, n: &Bound<'_, PyAny>) -> PyResult<Py<TypedList>> {
         let n = list::repeat_count(n)?;
-        let (code, bytes) = self
-            .inner
-            .with(py, |typed, _| Ok((typed.code, typed.bytes.to_vec())))?;
-        let out = Self::from_native(py, code, &bytes)?;
+        let out = Self::copy(py, &self.inner)?;
         list::repeat(&out.get().inner, py, n)?;
         Ok(out.unbind())
     }
@@ -925,6 +921,30 @@ impl TypedList {
     /// Whether `other` is a `PicoList` or an `array.array`.
     fn is_array(py: Python<'_>, other: &Bound<'_, PyAny>) -> PyResult<bool> {
         Ok(other.is_instance_of::<TypedList>() || other.is_instance(array_type(py)?)?)
+    }
+
+    /// A new `PicoList` holding a copy of the items of `inner`, copied straight from one list
+    /// into the other under `inner`'s lock (no Python object is made there).
+    fn copy<'py>(py: Python<'py>, inner: &Guarded<Typed>) -> PyResult<Bound<'py, TypedList>> {
+        let typed = inner.with(py, |typed, _| {
+            let mut bytes = PicoList::new().map_err(to_py_err)?;
+            if typed.bytes.len() >= DETACH_BYTES {
+                py.detach(|| bytes.extend_from_slice(&typed.bytes))
+            } else {
+                bytes.extend_from_slice(&typed.bytes)
+            }
+            .map_err(to_py_err)?;
+            Ok(Typed {
+                bytes,
+                code: typed.code,
+            })
+        })?;
+        Bound::new(
+            py,
+            TypedList {
+                inner: Guarded::new(<Self as PyClass>::NAME, typed),
+            },
+        )
     }
 
     /// A new `PicoList` holding `bytes` (native items of `code`).
