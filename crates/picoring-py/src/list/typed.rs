@@ -691,7 +691,11 @@ impl TypedList {
         }
         Self::check_same_kind(py, code, other)?;
         let out = Self::copy(py, &self.inner)?;
-        list::append(&out.get().inner, py, Self::bytes_of(code, other)?.as_slice())?;
+        list::append(
+            &out.get().inner,
+            py,
+            Self::bytes_of(code, other)?.as_slice(),
+        )?;
         Ok(out.unbind())
     }
 
