@@ -241,6 +241,22 @@ pub(crate) fn reverse<R: ListBytes>(g: &Guarded<R>, py: Python<'_>) -> PyResult<
     })
 }
 
+/// A copy of the list's bytes in a new `picoring::PicoList<u8>`, copied from list to list under
+/// the lock (no Python object is made there; long copies release the GIL).
+pub(crate) fn copy_bytes<R: ListBytes>(g: &Guarded<R>, py: Python<'_>) -> PyResult<PicoList<u8>> {
+    g.with(py, |value, _| {
+        let src = value.list_bytes();
+        let mut copy = PicoList::new().map_err(to_py_err)?;
+        if src.len() >= DETACH_BYTES {
+            py.detach(|| copy.extend_from_slice(src))
+        } else {
+            copy.extend_from_slice(src)
+        }
+        .map_err(to_py_err)?;
+        Ok(copy)
+    })
+}
+
 /// The count of `lst * n`: `TypeError` for anything but an integer, as the built-ins raise
 /// (also when the operator method is called directly).
 pub(crate) fn repeat_count(n: &Bound<'_, PyAny>) -> PyResult<isize> {

@@ -19,7 +19,7 @@ use pyo3::types::{PyByteArray, PyBytes, PyDict, PyList, PySlice, PyString, PyTup
 use pyo3::PyClass;
 
 use crate::export::{Access, Export};
-use crate::guard::{count, guarded_class, to_py_err, Guarded, DETACH_BYTES};
+use crate::guard::{count, guarded_class, to_py_err, Guarded};
 use crate::input::{index_arg, ByteInput};
 use crate::list::{self, list_methods, position, py_bool, ItemAt, ListBytes, Slice};
 use crate::typecode::{Item, TypeCode};
@@ -930,23 +930,12 @@ impl TypedList {
     /// A new `PicoList` holding a copy of the items of `inner`, copied straight from one list
     /// into the other under `inner`'s lock (no Python object is made there).
     fn copy<'py>(py: Python<'py>, inner: &Guarded<Typed>) -> PyResult<Bound<'py, TypedList>> {
-        let typed = inner.with(py, |typed, _| {
-            let mut bytes = PicoList::new().map_err(to_py_err)?;
-            if typed.bytes.len() >= DETACH_BYTES {
-                py.detach(|| bytes.extend_from_slice(&typed.bytes))
-            } else {
-                bytes.extend_from_slice(&typed.bytes)
-            }
-            .map_err(to_py_err)?;
-            Ok(Typed {
-                bytes,
-                code: typed.code,
-            })
-        })?;
+        let code = inner.with(py, |typed, _| Ok(typed.code))?;
+        let bytes = list::copy_bytes(inner, py)?;
         Bound::new(
             py,
             TypedList {
-                inner: Guarded::new(<Self as PyClass>::NAME, typed),
+                inner: Guarded::new(<Self as PyClass>::NAME, Typed { bytes, code }),
             },
         )
     }
