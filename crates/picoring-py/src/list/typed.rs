@@ -691,11 +691,10 @@ impl TypedList {
         }
         Self::check_same_kind(py, code, other)?;
         let out = Self::copy(py, &self.inner)?;
-        list::append(
-            &out.get().inner,
-            py,
-            Self::bytes_of(code, other)?.as_slice(),
-        )?;
+        match Self::matching_buffer(code, other) {
+            Some(input) => list::append(&out.get().inner, py, input.bytes())?,
+            None => list::append(&out.get().inner, py, &Self::bytes_of(code, other)?)?,
+        }
         Ok(out.unbind())
     }
 
