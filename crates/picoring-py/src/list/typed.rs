@@ -594,20 +594,32 @@ impl TypedList {
     /// The items' native bytes, as `bytes`.
     fn tobytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
         let len = self.inner.with(py, |typed, _| Ok(typed.bytes.len()))?;
-        let mut copied = false;
-        // The bytes object is allocated before the lock is taken (no allocation under it).
-        let out = PyBytes::new_with(py, len, |buf| {
-            copied = self.inner.with(py, |typed, _| {
-                Ok(typed.bytes.len() == len && {
-                    buf.copy_from_slice(&typed.bytes);
-                    true
-                })
-            })?;
-            Ok(())
+        // The bytes object is allocated before the lock is taken (no allocation under it), and
+        // not zeroed first: the copy fills it.
+        // SAFETY: with a NULL source, PyBytes_FromStringAndSize returns a new bytes object of
+        // `len` bytes, uninitialised (or NULL with an exception set); `len` is a length of
+        // memory we hold, so it fits an isize. It reaches Python only once filled below.
+        let out = unsafe {
+            Bound::from_owned_ptr_or_err(
+                py,
+                ffi::PyBytes_FromStringAndSize(std::ptr::null(), len as isize),
+            )?
+            .cast_into_unchecked::<PyBytes>()
+        };
+        // SAFETY: `out` is a bytes object; its buffer has `len` writable bytes until it is shared.
+        let dst = unsafe { ffi::PyBytes_AsString(out.as_ptr()) }.cast::<u8>();
+        let copied = self.inner.with(py, |typed, _| {
+            if typed.bytes.len() != len {
+                return Ok(false);
+            }
+            // SAFETY: both ranges hold `len` bytes; the bytes object is new, so they are disjoint.
+            unsafe { std::ptr::copy_nonoverlapping(typed.bytes.as_ptr(), dst, len) };
+            Ok(true)
         })?;
         if copied {
             return Ok(out);
         }
+        // The list changed length meanwhile (another thread): one copy taken under the lock.
         let bytes = self.inner.with(py, |typed, _| Ok(typed.bytes.to_vec()))?;
         Ok(PyBytes::new(py, &bytes))
     }
