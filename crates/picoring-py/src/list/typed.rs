@@ -930,7 +930,16 @@ impl TypedList {
     /// `value` as one item's bytes, or `None` when it is no number of this typecode (then it
     /// equals no item, as `array.array` finds by comparing numbers).
     fn needle(&self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<Option<Item>> {
-        Ok(self.code(py)?.item(value).ok())
+        let code = self.code(py)?;
+        if code.code == 'f' {
+            // A float32 item equals a number only if the number survives rounding to float32
+            // (array.array compares the item, widened to a double, with the number).
+            match value.extract::<f64>() {
+                Ok(v) if f64::from(v as f32) == v || v.is_nan() => {}
+                _ => return Ok(None),
+            }
+        }
+        Ok(code.item(value).ok())
     }
 
     /// Whether `other` is a `PicoList` or an `array.array`.
