@@ -126,8 +126,8 @@ impl ByteList {
     }
 
     /// Removes and returns the byte at `index` (the last by default); `IndexError` when empty.
-    /// Only the last byte can be removed without moving the others: other indices raise
-    /// `ValueError`.
+    /// The bytes after it move back a place within the reservation (refused, `BufferError`,
+    /// while a view is alive, as `bytearray` refuses it).
     #[pyo3(signature = (index=-1), text_signature = "($self, index=-1)")]
     fn pop(&self, py: Python<'_>, index: isize) -> PyResult<u8> {
         self.inner.with(py, |list, _| {
@@ -136,13 +136,9 @@ impl ByteList {
                 return Err(PyIndexError::new_err("pop from empty PicoListByte"));
             }
             let i = position(index, len).ok_or_else(out_of_range)?;
-            if i != len - 1 {
-                return Err(PyValueError::new_err(
-                    "PicoListByte.pop only removes the last byte (its bytes never move)",
-                ));
-            }
-            self.inner.exports.check_no_readers()?;
-            list.pop().ok_or_else(out_of_range)
+            let value = list[i];
+            list::remove_at(&self.inner, list, i)?;
+            Ok(value)
         })
     }
 
@@ -263,5 +259,90 @@ impl ItemAt for ByteList {
     fn item_at<'py>(&self, py: Python<'py>, i: usize) -> PyResult<Option<u8>> {
         self.inner
             .with(py, |list, _| Ok(list.as_slice().get(i).copied()))
+    }
+}
+
+#[pymethods]
+impl ByteList {
+    /// Inserts one byte before `index` (clamped, as `bytearray.insert`); the bytes after it
+    /// move up within the reservation (refused while a view is alive).
+    fn insert(&self, py: Python<'_>, index: isize, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        let value = byte(value)?;
+        list::insert(&self.inner, py, index, &[value])
+    }
+
+    /// Removes the first byte equal to `value` (`ValueError` if there is none).
+    fn remove(&self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        let value = byte(value)?;
+        self.inner.with(py, |list, _| {
+            let i = list
+                .iter()
+                .position(|&b| b == value)
+                .ok_or_else(|| PyValueError::new_err("value not found in PicoListByte"))?;
+            list::remove_at(&self.inner, list, i)
+        })
+    }
+
+    /// A new `PicoListByte` holding these bytes, then `other`'s (any bytes-like object).
+    fn __add__(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> PyResult<Py<ByteList>> {
+        let other = ByteInput::new(other).map_err(|_| {
+            PyTypeError::new_err(format!(
+                "can't concat {} to PicoListByte",
+                other
+                    .get_type()
+                    .name()
+                    .map(|n| n.to_string())
+                    .unwrap_or_default()
+            ))
+        })?;
+        let out = Self::wrap(py, list::copy_bytes(&self.inner, py)?)?;
+        list::append(&out.get().inner, py, other.bytes())?;
+        Ok(out.unbind())
+    }
+
+    /// `lst += data`: appends a bytes-like object.
+    fn __iadd__(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> PyResult<()> {
+        let other = ByteInput::new(other).map_err(|_| {
+            PyTypeError::new_err(format!(
+                "can't concat {} to PicoListByte",
+                other
+                    .get_type()
+                    .name()
+                    .map(|n| n.to_string())
+                    .unwrap_or_default()
+            ))
+        })?;
+        list::append(&self.inner, py, other.bytes())
+    }
+
+    /// A new `PicoListByte` holding the bytes repeated `n` times (`n <= 0`: empty).
+    fn __mul__(&self, py: Python<'_>, n: &Bound<'_, PyAny>) -> PyResult<Py<ByteList>> {
+        let n = list::repeat_count(n)?;
+        let out = Self::wrap(py, list::copy_bytes(&self.inner, py)?)?;
+        list::repeat(&out.get().inner, py, n)?;
+        Ok(out.unbind())
+    }
+
+    fn __rmul__(&self, py: Python<'_>, n: &Bound<'_, PyAny>) -> PyResult<Py<ByteList>> {
+        self.__mul__(py, n)
+    }
+
+    /// Pickles as `PicoListByte(bytes)`.
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, pyo3::types::PyTuple>> {
+        let py = slf.py();
+        let bytes = list::copy_bytes(&slf.get().inner, py)?;
+        let data = PyBytes::new(py, &bytes);
+        (slf.get_type(), (data,)).into_pyobject(py)
+    }
+}
+
+impl ByteList {
+    fn wrap(py: Python<'_>, list: PicoList<u8>) -> PyResult<Bound<'_, ByteList>> {
+        Bound::new(
+            py,
+            ByteList {
+                inner: Guarded::new(<Self as PyClass>::NAME, list),
+            },
+        )
     }
 }
