@@ -13,6 +13,12 @@
 //! - `spsc_256b_chunks`: the same with 256-byte chunks, where synchronizing the indices weighs
 //!   more than the copy.
 //! - `spsc_u64`: single `u64` items pushed and popped one at a time.
+//! - `spsc_records_straddle`: variable-length records (1 to 1500 bytes, a 2-byte length
+//!   prefix each) through a 64 KiB ring, the consumer parsing each in place
+//!   (`picoring_compare::records`): picoring parses one contiguous slice; rtrb and ringbuf parse
+//!   their two slices in place and copy the record straddling the seam into a scratch buffer.
+//!   `spsc_records_straddle_1thread`: the same ends driven from one thread (fill, then parse
+//!   everything queued), the cost of the work without the scheduling of two threads.
 //! - `mpsc_100b`: 4 producers of 100-byte records against crossbeam-channel carrying each as a
 //!   `Vec<u8>` (five threads in all, so on a 2-core machine they take turns).
 //!
@@ -23,197 +29,83 @@
 
 mod common;
 
-use std::path::Path;
-use std::time::Duration;
-
+use common::{run_rounds, RoundGroup, RoundPeer};
+use picoring_compare::records::{
+    one_thread_records, two_threads_records, PicoEnds, RingbufEnds, RtrbEnds,
+};
 use picoring_compare::threads::{
     chunks_picoring, chunks_ringbuf, chunks_rtrb, items_picoring, items_rtrb, records_crossbeam,
-    records_picoring,
+    records_picoring as mpsc_picoring,
 };
 
-/// One implementation: its name and how to move `n` units through it.
-struct Peer {
-    name: &'static str,
-    run: Box<dyn Fn(u64) -> Duration>,
-}
-
-/// One comparison: picoring first, then its peers.
-struct Group {
-    name: &'static str,
-    /// What one unit is, for the printed table: chunk, item, record.
-    unit: &'static str,
-    /// Bytes per unit, or `None` for single items (elements).
-    bytes: Option<u64>,
-    peers: Vec<Peer>,
-}
-
-fn chunk_group(name: &'static str, chunk: usize) -> Group {
-    Group {
+fn chunk_group(name: &'static str, chunk: usize) -> RoundGroup {
+    RoundGroup {
         name,
         unit: "chunk",
         bytes: Some(chunk as u64),
+        units: None,
         peers: vec![
-            Peer {
-                name: "picoring",
-                run: Box::new(move |n| chunks_picoring(chunk, n)),
-            },
-            Peer {
-                name: "ringbuf",
-                run: Box::new(move |n| chunks_ringbuf(chunk, n)),
-            },
-            Peer {
-                name: "rtrb",
-                run: Box::new(move |n| chunks_rtrb(chunk, n)),
-            },
+            RoundPeer::new("picoring", move |n| chunks_picoring(chunk, n)),
+            RoundPeer::new("ringbuf", move |n| chunks_ringbuf(chunk, n)),
+            RoundPeer::new("rtrb", move |n| chunks_rtrb(chunk, n)),
         ],
     }
 }
 
-fn groups() -> Vec<Group> {
+fn groups() -> Vec<RoundGroup> {
     vec![
         chunk_group("spsc_4k_chunks", 4096),
         chunk_group("spsc_256b_chunks", 256),
-        Group {
+        RoundGroup {
+            name: "spsc_records_straddle",
+            unit: "record",
+            bytes: None,
+            units: None,
+            peers: vec![
+                RoundPeer::new("picoring", two_threads_records::<PicoEnds>),
+                RoundPeer::new("ringbuf", two_threads_records::<RingbufEnds>),
+                RoundPeer::new("rtrb", two_threads_records::<RtrbEnds>),
+            ],
+        },
+        RoundGroup {
+            name: "spsc_records_straddle_1thread",
+            unit: "record",
+            bytes: None,
+            units: None,
+            peers: vec![
+                RoundPeer::new("picoring", one_thread_records::<PicoEnds>),
+                RoundPeer::new("ringbuf", one_thread_records::<RingbufEnds>),
+                RoundPeer::new("rtrb", one_thread_records::<RtrbEnds>),
+            ],
+        },
+        RoundGroup {
             name: "spsc_u64",
             unit: "item",
             bytes: None,
+            units: None,
             peers: vec![
-                Peer {
-                    name: "picoring",
-                    run: Box::new(items_picoring),
-                },
-                Peer {
-                    name: "rtrb",
-                    run: Box::new(items_rtrb),
-                },
+                RoundPeer::new("picoring", items_picoring),
+                RoundPeer::new("rtrb", items_rtrb),
             ],
         },
-        Group {
+        RoundGroup {
             name: "mpsc_100b",
             unit: "record",
             bytes: None,
+            units: None,
             peers: vec![
-                Peer {
-                    name: "picoring_4p",
-                    run: Box::new(|n| records_picoring(4, n)),
-                },
-                Peer {
-                    name: "crossbeam_4p",
-                    run: Box::new(|n| records_crossbeam(4, n)),
-                },
+                RoundPeer::new("picoring_4p", |n| mpsc_picoring(4, n)),
+                RoundPeer::new("crossbeam_4p", |n| records_crossbeam(4, n)),
             ],
         },
     ]
 }
 
 const ROUNDS: usize = 15;
-const RUN_TIME: Duration = Duration::from_millis(40);
-
-fn median(values: &mut [f64]) -> f64 {
-    values.sort_by(f64::total_cmp);
-    let mid = values.len() / 2;
-    if values.len() % 2 == 1 {
-        values[mid]
-    } else {
-        (values[mid - 1] + values[mid]) / 2.0
-    }
-}
-
-/// How many units make one run of about `RUN_TIME` through picoring, after a warm-up.
-fn calibrate(run: &dyn Fn(u64) -> Duration) -> u64 {
-    let mut n = 1_000u64;
-    loop {
-        let took = run(n);
-        if took >= RUN_TIME / 4 || n >= 1 << 32 {
-            let per_unit = took.as_secs_f64() / n as f64;
-            return ((RUN_TIME.as_secs_f64() / per_unit) as u64).max(1_000);
-        }
-        n *= 4;
-    }
-}
-
-/// Writes one median in criterion's layout, with the median per-round ratio to picoring's time.
-fn write_result(
-    dir: &Path,
-    group: &Group,
-    peer: &str,
-    ns_per_unit: f64,
-    paired_ratio: f64,
-) -> std::io::Result<()> {
-    let throughput = match group.bytes {
-        Some(bytes) => format!(r#"{{"Bytes":{bytes}}}"#),
-        None => r#"{"Elements":1}"#.to_string(),
-    };
-    common::write_paired_result(
-        dir,
-        group.name,
-        peer,
-        &throughput,
-        ns_per_unit,
-        paired_ratio,
-        ROUNDS,
-    )
-}
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let full = args.iter().any(|a| a == "--bench");
-    let filters: Vec<&String> = args.iter().filter(|a| !a.starts_with('-')).collect();
-    let dir = if full { common::criterion_dir() } else { None };
-    for group in groups() {
-        if !filters.is_empty() && !filters.iter().any(|f| group.name.contains(f.as_str())) {
-            continue;
-        }
-        let (rounds, n) = if full {
-            (ROUNDS, calibrate(&*group.peers[0].run))
-        } else {
-            (1, 200)
-        };
-        let peers = group.peers.len();
-        // times[r][p]: ns per unit of peer p in round r.
-        let mut times = vec![vec![0.0; peers]; rounds];
-        for (round, row) in times.iter_mut().enumerate() {
-            for k in 0..peers {
-                let p = (round + k) % peers;
-                let took = (group.peers[p].run)(n);
-                row[p] = took.as_nanos() as f64 / n as f64;
-            }
-        }
-        let unit = group.unit;
-        if !full {
-            println!(
-                "{}: {n} {unit}s through each implementation (smoke run, no figures)",
-                group.name
-            );
-            continue;
-        }
-        println!(
-            "{} ({rounds} rounds of {n} {unit}s each, order rotating)",
-            group.name
-        );
-        for (p, peer) in group.peers.iter().enumerate() {
-            let mut own: Vec<f64> = times.iter().map(|row| row[p]).collect();
-            let med = median(&mut own);
-            let speed = match group.bytes {
-                Some(bytes) => format!("{:6.2} GiB/s", bytes as f64 / med / 1.073_741_824),
-                None => format!("{:6.1} M/s", 1e3 / med),
-            };
-            let mut ratios: Vec<f64> = times.iter().map(|row| row[p] / row[0]).collect();
-            let ratio = median(&mut ratios);
-            if p == 0 {
-                println!("  {:10} {med:9.2} ns/{unit}  {speed}", peer.name);
-            } else {
-                let (lo, hi) = (ratios[0], ratios[rounds - 1]);
-                println!(
-                    "  {:10} {med:9.2} ns/{unit}  {speed}   picoring is {ratio:.2}x as fast (rounds {lo:.2}..{hi:.2})",
-                    peer.name
-                );
-            }
-            if let Some(dir) = &dir {
-                if let Err(e) = write_result(dir, &group, peer.name, med, ratio) {
-                    eprintln!("could not write {}/{}: {e}", group.name, peer.name);
-                }
-            }
-        }
-    }
+    let filters: Vec<String> = args.into_iter().filter(|a| !a.starts_with('-')).collect();
+    run_rounds(groups(), full, ROUNDS, 200, &filters);
 }

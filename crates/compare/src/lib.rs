@@ -7,6 +7,7 @@
 #![deny(missing_docs)]
 
 pub mod fifo;
+pub mod records;
 pub mod threads;
 
 /// Capacity of every streaming and view benchmark ring: 64 KiB.

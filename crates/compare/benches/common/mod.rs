@@ -85,3 +85,146 @@ pub fn write_paired_result(
         ),
     )
 }
+
+/// One implementation in a benchmark measured in interleaved rounds: its name and how to do
+/// `n` units of the work through it (returning the time that took).
+pub struct RoundPeer {
+    pub name: &'static str,
+    pub run: Box<dyn Fn(u64) -> Duration>,
+}
+
+impl RoundPeer {
+    pub fn new(name: &'static str, run: impl Fn(u64) -> Duration + 'static) -> Self {
+        Self {
+            name,
+            run: Box::new(run),
+        }
+    }
+}
+
+/// One comparison measured in interleaved rounds: picoring first, then its peers.
+pub struct RoundGroup {
+    pub name: &'static str,
+    /// What one unit is, for the printed table: chunk, item, record.
+    pub unit: &'static str,
+    /// Bytes per unit, or `None` for counted units (elements).
+    pub bytes: Option<u64>,
+    /// Units per run: fixed, or `None` to calibrate a run of about [`ROUND_RUN_TIME`] on
+    /// picoring.
+    pub units: Option<u64>,
+    pub peers: Vec<RoundPeer>,
+}
+
+/// Length of one implementation's run in a round, when calibrated.
+pub const ROUND_RUN_TIME: Duration = Duration::from_millis(40);
+
+pub fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let mid = values.len() / 2;
+    if values.len() % 2 == 1 {
+        values[mid]
+    } else {
+        (values[mid - 1] + values[mid]) / 2.0
+    }
+}
+
+/// How many units make one run of about `ROUND_RUN_TIME` through `run`, after a warm-up.
+fn calibrate(run: &dyn Fn(u64) -> Duration) -> u64 {
+    let mut n = 1_000u64;
+    loop {
+        let took = run(n);
+        if took >= ROUND_RUN_TIME / 4 || n >= 1 << 32 {
+            let per_unit = took.as_secs_f64() / n as f64;
+            return ((ROUND_RUN_TIME.as_secs_f64() / per_unit) as u64).max(1_000);
+        }
+        n *= 4;
+    }
+}
+
+/// Runs each group in `rounds` rounds, every implementation once per round in an order that
+/// rotates from round to round; prints each one's median time per unit and the median (and
+/// range) of the per-round ratios `peer / picoring`, and writes them where criterion writes its
+/// results (see [`write_paired_result`]). With `full` false (`cargo test --benches`) it runs
+/// one round of `smoke_units` units each and writes nothing. `filters` keep groups whose name
+/// contains one of them.
+pub fn run_rounds(
+    groups: Vec<RoundGroup>,
+    full: bool,
+    rounds: usize,
+    smoke_units: u64,
+    filters: &[String],
+) {
+    let dir = if full { criterion_dir() } else { None };
+    for group in groups {
+        if !filters.is_empty() && !filters.iter().any(|f| group.name.contains(f.as_str())) {
+            continue;
+        }
+        let (rounds, n) = if full {
+            let n = group
+                .units
+                .unwrap_or_else(|| calibrate(&*group.peers[0].run));
+            (rounds, n)
+        } else {
+            (1, smoke_units)
+        };
+        let peers = group.peers.len();
+        // times[r][p]: ns per unit of peer p in round r.
+        let mut times = vec![vec![0.0; peers]; rounds];
+        for (round, row) in times.iter_mut().enumerate() {
+            for k in 0..peers {
+                let p = (round + k) % peers;
+                let took = (group.peers[p].run)(n);
+                row[p] = took.as_nanos() as f64 / n as f64;
+            }
+        }
+        let unit = group.unit;
+        if !full {
+            println!(
+                "{}: {n} {unit}s through each implementation (smoke run, no figures)",
+                group.name
+            );
+            continue;
+        }
+        println!(
+            "{} ({rounds} rounds of {n} {unit}s each, order rotating)",
+            group.name
+        );
+        for (p, peer) in group.peers.iter().enumerate() {
+            let mut own: Vec<f64> = times.iter().map(|row| row[p]).collect();
+            let med = median(&mut own);
+            let speed = match group.bytes {
+                Some(bytes) => format!("{:6.2} GiB/s", bytes as f64 / med / 1.073_741_824),
+                None => format!("{:6.1} M/s", 1e3 / med),
+            };
+            let mut ratios: Vec<f64> = times.iter().map(|row| row[p] / row[0]).collect();
+            let ratio = median(&mut ratios);
+            if p == 0 {
+                println!("  {:18} {med:9.2} ns/{unit}  {speed}", peer.name);
+            } else {
+                let (lo, hi) = (ratios[0], ratios[rounds - 1]);
+                println!(
+                    "  {:18} {med:9.2} ns/{unit}  {speed}   picoring is {ratio:.2}x as fast (rounds {lo:.2}..{hi:.2})",
+                    peer.name
+                );
+            }
+            if let Some(dir) = &dir {
+                let throughput = match group.bytes {
+                    Some(bytes) => format!(r#"{{"Bytes":{bytes}}}"#),
+                    None => r#"{"Elements":1}"#.to_string(),
+                };
+                let written = write_paired_result(
+                    dir,
+                    group.name,
+                    peer.name,
+                    &throughput,
+                    med,
+                    ratio,
+                    rounds,
+                );
+                if let Err(e) = written {
+                    eprintln!("could not write {}/{}: {e}", group.name, peer.name);
+                }
+            }
+        }
+    }
+}
