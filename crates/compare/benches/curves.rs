@@ -9,13 +9,18 @@
 //!   and `view` of the first chunk's bytes when they straddle the wrap (a peer copies only
 //!   that chunk, and only because it straddles).
 //!
-//! Each point is the median of a few short timings; sizes that would not fit in a third of
-//! the available memory are skipped with a note. The results go to the JSON file given with
+//! Each point is the best of a few short timings (noise on a shared machine only adds time),
+//! the three implementations timed in interleaved rounds (one of each per round, the order
+//! rotating); a view's timing has the clock's own cost taken off, so views below the
+//! clock's resolution show as 0. Ring sizes that would not fit five times in the available
+//! memory are skipped with a note. The results go to the JSON file given with
 //! `--json PATH` (read by `bench/run.py` for the README table and the chart), and are printed.
 //! Without `--bench` (as under `cargo test --benches`) it runs tiny sizes and writes nothing.
 
+use std::cell::RefCell;
 use std::fmt::Write as _;
 use std::hint::black_box;
+use std::rc::Rc;
 use std::time::Instant;
 
 use picoring_compare::fifo::{wrap_at, ByteFifo, Deque, Pico, RingBuf};
@@ -30,9 +35,9 @@ const RING_SWEEP_CHUNK: usize = KIB;
 struct Settings {
     ring_sizes: Vec<usize>,
     chunk_sizes: Vec<usize>,
-    /// Bytes moved per streaming timing (at least one lap of the ring).
+    /// Bytes moved per streaming timing (after one untimed lap of the ring).
     stream_bytes: usize,
-    /// Timings per point (the median is kept); views take up to `view_repeats`.
+    /// Timings per point (the best is kept); views take up to `view_repeats`.
     repeats: usize,
     view_repeats: usize,
     /// Ring of the chunk-size sweep.
@@ -58,9 +63,48 @@ fn median(mut values: Vec<f64>) -> f64 {
     values[values.len() / 2]
 }
 
-/// Nanoseconds per byte of streaming `chunk`-byte pieces through a `ring`-byte FIFO with half
-/// of it queued: one untimed lap, then `repeats` timings of `bytes` bytes.
-fn push_consume<F: ByteFifo>(ring: usize, chunk: usize, bytes: usize, repeats: usize) -> f64 {
+/// One timing of one implementation at one point, in ns per byte moved or per view.
+type Timing = Box<dyn FnMut() -> f64>;
+
+/// The median of back-to-back clock reads: subtracted from every single-view timing.
+fn clock_cost() -> f64 {
+    median(
+        (0..101)
+            .map(|_| {
+                let start = Instant::now();
+                black_box(());
+                start.elapsed().as_nanos() as f64
+            })
+            .collect(),
+    )
+}
+
+/// Runs each implementation's timing `repeats` times, one of each per round in an order that
+/// rotates from round to round; returns each one's best (fastest) timing: on a shared machine
+/// a timing of a few milliseconds is often cut by another process's time slice, and that
+/// noise only ever adds time.
+fn interleaved(
+    mut timings: Vec<(&'static str, Timing)>,
+    repeats: usize,
+) -> Vec<(&'static str, f64)> {
+    let count = timings.len();
+    let mut times = vec![Vec::with_capacity(repeats); count];
+    for round in 0..repeats {
+        for k in 0..count {
+            let i = (round + k) % count;
+            times[i].push((timings[i].1)());
+        }
+    }
+    timings
+        .iter()
+        .zip(times)
+        .map(|((name, _), t)| (*name, t.into_iter().fold(f64::INFINITY, f64::min)))
+        .collect()
+}
+
+/// Streaming `chunk`-byte pieces through a `ring`-byte FIFO with half of it queued, after one
+/// untimed lap (every page resident); each timing moves `bytes` bytes.
+fn streamer<F: ByteFifo + 'static>(ring: usize, chunk: usize, bytes: usize) -> Timing {
     let mut fifo = F::with_capacity(ring);
     let input: Vec<u8> = (0..chunk).map(|i| i as u8).collect();
     let mut output = vec![0u8; chunk];
@@ -72,74 +116,47 @@ fn push_consume<F: ByteFifo>(ring: usize, chunk: usize, bytes: usize, repeats: u
         F::NAME
     );
     drop(backlog);
-    let steps = |n: usize, fifo: &mut F, output: &mut [u8]| {
+    let mut steps = move |n: usize| {
         for _ in 0..n {
             let pushed = fifo.push(black_box(&input));
-            let popped = fifo.pop(black_box(&mut *output));
+            let popped = fifo.pop(black_box(&mut output));
             assert_eq!((pushed, popped), (chunk, chunk), "{} lost bytes", F::NAME);
         }
     };
-    steps(ring.div_ceil(chunk), &mut fifo, &mut output);
+    steps(ring.div_ceil(chunk));
     let n = bytes.div_ceil(chunk);
-    let times = (0..repeats)
-        .map(|_| {
-            let start = Instant::now();
-            steps(n, &mut fifo, &mut output);
-            start.elapsed().as_nanos() as f64 / (n * chunk) as f64
-        })
-        .collect();
-    median(times)
+    Box::new(move || {
+        let start = Instant::now();
+        steps(n);
+        start.elapsed().as_nanos() as f64 / (n * chunk) as f64
+    })
 }
 
-/// The median of `repeats` timings of `view` (after an untimed `prepare` each), less the
-/// clock's own cost.
-fn timed_views<S>(
-    state: &mut S,
-    repeats: usize,
-    mut prepare: impl FnMut(&mut S),
-    mut view: impl FnMut(&mut S) -> (usize, Option<u8>),
-) -> f64 {
-    let clock = median(
-        (0..101)
-            .map(|_| {
-                let start = Instant::now();
-                black_box(());
-                start.elapsed().as_nanos() as f64
-            })
-            .collect(),
-    );
-    let times = (0..repeats)
-        .map(|_| {
-            prepare(state);
-            let start = Instant::now();
-            black_box(view(state));
-            let took = start.elapsed().as_nanos() as f64;
-            (took - clock).max(0.0)
-        })
-        .collect();
-    median(times)
-}
-
-/// Nanoseconds for one contiguous view of `ring / 2` bytes queued across the wrap.
-fn view_all<F: ByteFifo>(ring: usize, repeats: usize) -> f64 {
+/// One contiguous view of `ring / 2` bytes queued across the wrap, the ring wrapped again
+/// (untimed) before each; `filler` and `scratch` hold `ring / 2` bytes, shared by the peers.
+fn whole_viewer<F: ByteFifo + 'static>(
+    ring: usize,
+    filler: Rc<Vec<u8>>,
+    scratch: Rc<RefCell<Vec<u8>>>,
+    clock: f64,
+) -> Timing {
     let queued = ring / 2;
-    let filler: Vec<u8> = (0..queued).map(|i| i as u8).collect();
-    let mut scratch = vec![0u8; queued];
     let mut fifo = F::with_capacity(ring);
-    timed_views(
-        &mut fifo,
-        repeats,
-        |fifo| wrap_at(fifo, ring, queued, &filler, &mut scratch),
-        |fifo| {
-            let view = fifo.contiguous();
-            (view.len(), view.last().copied())
-        },
-    )
+    let mut timing: Timing = Box::new(move || {
+        wrap_at(&mut fifo, ring, queued, &filler, &mut scratch.borrow_mut());
+        let start = Instant::now();
+        let view = fifo.contiguous();
+        black_box((view.len(), view.last().copied()));
+        (start.elapsed().as_nanos() as f64 - clock).max(0.0)
+    });
+    // One untimed view first: a peer's first copy also faults in its buffer's pages.
+    timing();
+    timing
 }
 
-/// Nanoseconds for one contiguous view of the first `chunk` queued bytes, which straddle the
-/// wrap of a `ring`-byte ring.
-fn view_prefix<F: ByteFifo>(ring: usize, chunk: usize, repeats: usize) -> f64 {
+/// One contiguous view of the first `chunk` queued bytes, which straddle the wrap of a
+/// `ring`-byte ring (the view leaves the ring as it was).
+fn prefix_viewer<F: ByteFifo + 'static>(ring: usize, chunk: usize, clock: f64) -> Timing {
     let queued = ring / 2;
     let filler: Vec<u8> = (0..queued).map(|i| i as u8).collect();
     let mut scratch = vec![0u8; queued];
@@ -155,16 +172,13 @@ fn view_prefix<F: ByteFifo>(ring: usize, chunk: usize, repeats: usize) -> f64 {
         assert_eq!(fifo.push(&filler[..step]), step);
         moved += step;
     }
-    // The view does not change the ring: no preparing between calls.
-    timed_views(
-        &mut (fifo, Vec::with_capacity(chunk)),
-        repeats,
-        |_| {},
-        |(fifo, joined)| {
-            let view = fifo.prefix(chunk, joined);
-            (view.len(), view.last().copied())
-        },
-    )
+    let mut joined = Vec::with_capacity(chunk);
+    Box::new(move || {
+        let start = Instant::now();
+        let view = fifo.prefix(chunk, &mut joined);
+        black_box((view.len(), view.last().copied()));
+        (start.elapsed().as_nanos() as f64 - clock).max(0.0)
+    })
 }
 
 fn available_memory() -> usize {
@@ -181,121 +195,84 @@ fn available_memory() -> usize {
 fn measure(settings: &Settings, notes: &mut Vec<String>) -> Vec<Point> {
     let mut points = Vec::new();
     let memory = available_memory();
-    let mut record = |sweep, op, implementation, size, ns: f64| {
-        points.push(Point {
-            sweep,
-            op,
-            implementation,
-            size,
-            ns,
-        });
+    let clock = clock_cost();
+    let mut record = |sweep, op, results: Vec<(&'static str, f64)>, size| {
+        for (implementation, ns) in results {
+            points.push(Point {
+                sweep,
+                op,
+                implementation,
+                size,
+                ns,
+            });
+        }
     };
     for &ring in &settings.ring_sizes {
-        // The ring, its half-ring filler and scratch, and a peer's joined copy.
-        if ring.saturating_mul(3) > memory {
+        // Three rings alive at once, the shared filler and scratch, a peer's joined copy.
+        if ring.saturating_mul(5) > memory {
             notes.push(format!(
-                "ring size {} MiB skipped: less than three times that is available",
+                "ring size {} MiB skipped: less than five times that is available",
                 ring / MIB
             ));
             continue;
         }
-        let bytes = settings.stream_bytes.max(ring);
-        let repeats = if ring >= 64 * MIB {
-            1
-        } else {
-            settings.repeats
-        };
-        let view_repeats = (64 * MIB / ring).clamp(3, settings.view_repeats);
         eprintln!("curves: ring {} KiB", ring / KIB);
+        let (bytes, chunk) = (settings.stream_bytes, RING_SWEEP_CHUNK);
+        let streams: Vec<(&'static str, Timing)> = vec![
+            (Pico::NAME, streamer::<Pico>(ring, chunk, bytes)),
+            (Deque::NAME, streamer::<Deque>(ring, chunk, bytes)),
+            (RingBuf::NAME, streamer::<RingBuf>(ring, chunk, bytes)),
+        ];
         record(
             "ring",
             "push_consume",
-            Pico::NAME,
+            interleaved(streams, settings.repeats),
             ring,
-            push_consume::<Pico>(ring, RING_SWEEP_CHUNK, bytes, repeats),
         );
-        record(
-            "ring",
-            "push_consume",
-            Deque::NAME,
-            ring,
-            push_consume::<Deque>(ring, RING_SWEEP_CHUNK, bytes, repeats),
-        );
-        record(
-            "ring",
-            "push_consume",
-            RingBuf::NAME,
-            ring,
-            push_consume::<RingBuf>(ring, RING_SWEEP_CHUNK, bytes, repeats),
-        );
-        record(
-            "ring",
-            "view",
-            Pico::NAME,
-            ring,
-            view_all::<Pico>(ring, view_repeats),
-        );
-        record(
-            "ring",
-            "view",
-            Deque::NAME,
-            ring,
-            view_all::<Deque>(ring, view_repeats),
-        );
-        record(
-            "ring",
-            "view",
-            RingBuf::NAME,
-            ring,
-            view_all::<RingBuf>(ring, view_repeats),
-        );
+        // Re-wrapping a large ring before every view moves most of it: fewer views there.
+        let repeats = (64 * MIB / ring).clamp(1, settings.view_repeats);
+        let filler = Rc::new((0..ring / 2).map(|i| i as u8).collect::<Vec<u8>>());
+        let scratch = Rc::new(RefCell::new(vec![0u8; ring / 2]));
+        let views: Vec<(&'static str, Timing)> = vec![
+            (
+                Pico::NAME,
+                whole_viewer::<Pico>(ring, filler.clone(), scratch.clone(), clock),
+            ),
+            (
+                Deque::NAME,
+                whole_viewer::<Deque>(ring, filler.clone(), scratch.clone(), clock),
+            ),
+            (
+                RingBuf::NAME,
+                whole_viewer::<RingBuf>(ring, filler, scratch, clock),
+            ),
+        ];
+        record("ring", "view", interleaved(views, repeats), ring);
     }
     for &chunk in &settings.chunk_sizes {
         eprintln!("curves: chunk {chunk} B");
-        let ring = settings.chunk_ring;
-        let bytes = settings.stream_bytes;
-        let (r, v) = (settings.repeats, settings.view_repeats);
+        let (ring, bytes) = (settings.chunk_ring, settings.stream_bytes);
+        let streams: Vec<(&'static str, Timing)> = vec![
+            (Pico::NAME, streamer::<Pico>(ring, chunk, bytes)),
+            (Deque::NAME, streamer::<Deque>(ring, chunk, bytes)),
+            (RingBuf::NAME, streamer::<RingBuf>(ring, chunk, bytes)),
+        ];
         record(
             "chunk",
             "push_consume",
-            Pico::NAME,
+            interleaved(streams, settings.repeats),
             chunk,
-            push_consume::<Pico>(ring, chunk, bytes, r),
         );
-        record(
-            "chunk",
-            "push_consume",
-            Deque::NAME,
-            chunk,
-            push_consume::<Deque>(ring, chunk, bytes, r),
-        );
-        record(
-            "chunk",
-            "push_consume",
-            RingBuf::NAME,
-            chunk,
-            push_consume::<RingBuf>(ring, chunk, bytes, r),
-        );
+        let views: Vec<(&'static str, Timing)> = vec![
+            (Pico::NAME, prefix_viewer::<Pico>(ring, chunk, clock)),
+            (Deque::NAME, prefix_viewer::<Deque>(ring, chunk, clock)),
+            (RingBuf::NAME, prefix_viewer::<RingBuf>(ring, chunk, clock)),
+        ];
         record(
             "chunk",
             "view",
-            Pico::NAME,
+            interleaved(views, settings.view_repeats),
             chunk,
-            view_prefix::<Pico>(ring, chunk, v),
-        );
-        record(
-            "chunk",
-            "view",
-            Deque::NAME,
-            chunk,
-            view_prefix::<Deque>(ring, chunk, v),
-        );
-        record(
-            "chunk",
-            "view",
-            RingBuf::NAME,
-            chunk,
-            view_prefix::<RingBuf>(ring, chunk, v),
         );
     }
     points
@@ -321,8 +298,8 @@ fn main() {
         Settings {
             ring_sizes: geometric(4 * KIB, GIB),
             chunk_sizes: geometric(16, MIB),
-            stream_bytes: 32 * MIB,
-            repeats: 5,
+            stream_bytes: 4 * MIB,
+            repeats: 9,
             view_repeats: 101,
             chunk_ring: 4 * MIB,
         }
@@ -387,6 +364,7 @@ fn main() {
         let out = serde_json::json!({
             "ring_sweep_chunk": RING_SWEEP_CHUNK,
             "chunk_sweep_ring": settings.chunk_ring,
+            "clock_ns": clock_cost(),
             "points": rows,
             "notes": notes,
         });

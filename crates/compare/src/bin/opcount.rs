@@ -8,7 +8,7 @@
 //!   operation; the setup between calls, such as re-wrapping a ring, is not counted), prints
 //!   the instructions per operation with the empty call's count subtracted, and writes them as
 //!   JSON. About a minute.
-//! - `opcount check`: runs every operation a few times natively (no valgrind), so the code
+//! - `opcount check`: runs every operation once natively (no valgrind), so the code
 //!   cannot rot; a fraction of a second.
 //! - `opcount one OPERATION IMPLEMENTATION CALLS`: what `table` runs under valgrind.
 //!
@@ -139,7 +139,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         Some("check") => {
             for op in OPERATIONS {
                 for implementation in op.implementations {
-                    run_one(op.name, implementation, 3)?;
+                    run_one(op.name, implementation, 1)?;
                 }
             }
             println!("opcount check: every operation ran");
