@@ -347,6 +347,27 @@ def size_text(n: int) -> str:
     return f"{n} B"
 
 
+# A single view timed below this many nanoseconds is under the clock's resolution here.
+CLOCK_FLOOR_NS = 10.0
+CURVE_COLORS = {"picoring": "tab:blue", "VecDeque": "tab:green", "ringbuf": "tab:orange"}
+
+
+def view_time(ns: float) -> str:
+    return f"< {CLOCK_FLOOR_NS:.0f} ns" if ns < CLOCK_FLOOR_NS else fmt_time(ns / 1e9)
+
+
+def size_axis(ax) -> None:
+    """Log2 x axis labelled 4 KiB, 1 MiB, ... at every other power of two."""
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+
+    lo, hi = ax.get_xlim()
+    ticks = [2**k for k in range(0, 41, 2) if lo <= 2**k <= hi]
+    ax.xaxis.set_major_locator(FixedLocator(ticks))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: size_text(int(round(x)))))
+    ax.tick_params(axis="x", labelsize=7, rotation=45)
+
+
 def curve_tables(curves: dict) -> list[str]:
     """Markdown tables of the Rust sweeps: throughput (GB/s) for push/consume, time per view."""
     out: list[str] = []
@@ -368,12 +389,12 @@ def curve_tables(curves: dict) -> list[str]:
                 if ns is None:
                     cells.append("")
                 elif op == "view":
-                    cells.append(fmt_time(ns / 1e9))
+                    cells.append(view_time(ns))
                 else:
                     cells.append(f"{1 / ns:.2f}")
             base = by_impl.get("picoring")
             others = [by_impl[p] for p in CURVE_PEERS[1:] if p in by_impl]
-            ratio = min(others) / base if base and others else None
+            ratio = min(others) / base if base and others and base >= CLOCK_FLOOR_NS else None
             rows.append([size_text(size)] + cells + [fmt_ratio(ratio) if op == "view" else (f"{ratio:.2f}" if ratio else "")])
         label = "best peer's time ÷ picoring's" if op == "view" else "best peer's time ÷ picoring's (below 1: a peer is faster)"
         out += [f"**{title}**", ""] + table([sweep + " size"] + CURVE_PEERS + [label], rows, "r" * (len(CURVE_PEERS) + 2))
@@ -455,24 +476,29 @@ def write_curves_chart(results: dict, path: Path) -> Path | None:
             xs = [s for s, by in points.items() if peer in by]
             ys = [(points[s][peer] if op == "view" else 1 / points[s][peer]) for s in xs]
             if op == "view":
-                ys = [max(y, 0.5) for y in ys]  # a view below the clock's resolution
-            ax.plot(xs, ys, marker="o", label=peer, color="tab:blue" if peer == "picoring" else None)
+                ys = [max(y, 1.0) for y in ys]  # a view below the clock's resolution
+            ax.plot(xs, ys, marker="o", label=peer, color=CURVE_COLORS[peer])
         ax.set_xscale("log", base=2)
+        size_axis(ax)
         ax.set_yscale("log")
         ax.set_title(title, fontsize=9, loc="left")
-        ax.set_ylabel("ns per view" if op == "view" else "GB/s", fontsize=8)
+        ax.set_ylabel("ns per view (1 = below the clock's resolution)" if op == "view" else "GB/s", fontsize=8)
         ax.legend(fontsize=7)
         ax.grid(True, which="both", linewidth=0.3)
     ax = flat[4]
     cases = list(dict.fromkeys(c for by in python.values() for c in by))
+    others = iter(["tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown", "tab:gray"])
     for case in cases:
         xs = [s for s, by in python.items() if case in by]
-        ax.plot(xs, [python[s][case] * 1e9 for s in xs], marker="o", label=case, color="tab:blue" if case == "picoring: get_readable_view()" else None)
+        ours = case == "picoring: get_readable_view()"
+        color = "tab:blue" if ours else ("tab:cyan" if case.startswith("picoring") else next(others, None))
+        ax.plot(xs, [python[s][case] * 1e9 for s in xs], marker="o", label=case, color=color)
     ax.set_xscale("log", base=2)
+    size_axis(ax)
     ax.set_yscale("log")
     ax.set_title("Python: one buffer of the queued bytes, time against queued size", fontsize=9, loc="left")
     ax.set_ylabel("ns per call", fontsize=8)
-    ax.legend(fontsize=6)
+    ax.legend(fontsize=6, loc="upper left")
     ax.grid(True, which="both", linewidth=0.3)
     flat[5].axis("off")
     machine = results["machine"]
