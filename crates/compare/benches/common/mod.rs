@@ -1,5 +1,6 @@
-//! What the criterion benchmarks share: the short criterion settings, the benchmark-group type,
-//! and the list of byte-FIFO peers. Each includes it with `mod common;` and uses a part of it
+//! What the benchmarks share: the short criterion settings, the benchmark-group type, the list
+//! of byte-FIFO peers, and the harness of the benchmarks measured in interleaved rounds
+//! (`paired`, `list`: [`run_rounds`]). Each includes it with `mod common;` and uses a part of it
 //! (criterion is a dev-dependency, so this cannot live in the library part of the crate).
 #![allow(dead_code, unused_macros, unused_imports)]
 
