@@ -4,7 +4,7 @@
 //!
 //! The timings are interleaved rounds (as in `paired`): each round grows one list with every
 //! implementation, in an order that rotates from round to round, and the figures are the
-//! median time per element and the median (and range) of the per-round ratios to picoring's,
+//! median time per list and the median (and range) of the per-round ratios to picoring's,
 //! which a burst of load on this shared machine moves less than a criterion pass per
 //! implementation. Dropping the grown list is not timed.
 //!
@@ -206,20 +206,24 @@ fn groups() -> Vec<RoundGroup> {
         .iter()
         .map(|&workload| RoundGroup {
             name: workload,
-            unit: "element",
+            unit: "list",
             bytes: None,
-            units: Some(n() as u64),
+            // One unit is one list grown to N elements.
+            units: Some(1),
             peers: cases()
                 .into_iter()
                 .filter_map(|(name, _, grow)| {
                     let implementation = name.strip_prefix(workload)?.strip_prefix('/')?;
-                    Some(RoundPeer::new(implementation, move |units| {
-                        N.store(units as usize, Ordering::Relaxed);
-                        let start = Instant::now();
-                        let grown = black_box(grow());
-                        let took = start.elapsed();
-                        drop(grown);
-                        took
+                    Some(RoundPeer::new(implementation, move |lists| {
+                        (0..lists)
+                            .map(|_| {
+                                let start = Instant::now();
+                                let grown = black_box(grow());
+                                let took = start.elapsed();
+                                drop(grown);
+                                took
+                            })
+                            .sum()
                     }))
                 })
                 .collect(),
@@ -242,7 +246,9 @@ fn main() {
     let full = args.iter().any(|a| a == "--bench");
     if full {
         print_peak_rss();
+    } else {
+        N.store(100_000, Ordering::Relaxed);
     }
     let filters: Vec<String> = args.into_iter().filter(|a| !a.starts_with('-')).collect();
-    run_rounds(groups(), full, ROUNDS, 100_000, &filters);
+    run_rounds(groups(), full, ROUNDS, 1, &filters);
 }

@@ -195,6 +195,7 @@ pub fn run_rounds(
             let med = median(&mut own);
             let speed = match group.bytes {
                 Some(bytes) => format!("{:6.2} GiB/s", bytes as f64 / med / 1.073_741_824),
+                None if med >= 1e6 => format!("{:8.1} ms/{unit}", med / 1e6),
                 None => format!("{:6.1} M/s", 1e3 / med),
             };
             let mut ratios: Vec<f64> = times.iter().map(|row| row[p] / row[0]).collect();
