@@ -224,7 +224,8 @@ bench: python-build $(VENV)/.bench-deps bench-upstream-venv
 	@echo "== [2/4] picoring against its peers (criterion, and interleaved rounds for the thread-safe rings): rings, streaming, threads, paired, list growth"
 	$(CARGO) bench -p picoring-compare $(PEER_BENCHES)
 	@echo "== growth curves (about a minute): throughput against ring size and chunk size"
-	$(CARGO) bench -p picoring-compare --bench curves -- --json $(CURVES_JSON)
+	@# An absolute path: cargo runs a bench from its package's directory.
+	$(CARGO) bench -p picoring-compare --bench curves -- --json "$$(realpath -m $(CURVES_JSON))"
 	@echo "== instruction counts per operation (callgrind, about a minute)"
 	@if command -v valgrind >/dev/null; then \
 		$(CARGO) run --quiet --release -p picoring-compare --bin opcount -- table --json $(COUNTS_JSON); \
