@@ -394,7 +394,8 @@ def curve_tables(curves: dict) -> list[str]:
                     cells.append(f"{1 / ns:.2f}")
             base = by_impl.get("picoring")
             others = [by_impl[p] for p in CURVE_PEERS[1:] if p in by_impl]
-            ratio = min(others) / base if base and others and base >= CLOCK_FLOOR_NS else None
+            measurable = base is not None and (op != "view" or base >= CLOCK_FLOOR_NS)
+            ratio = min(others) / base if base and others and measurable else None
             rows.append([size_text(size)] + cells + [fmt_ratio(ratio) if op == "view" else (f"{ratio:.2f}" if ratio else "")])
         label = "best peer's time ÷ picoring's" if op == "view" else "best peer's time ÷ picoring's (below 1: a peer is faster)"
         out += [f"**{title}**", ""] + table([sweep + " size"] + CURVE_PEERS + [label], rows, "r" * (len(CURVE_PEERS) + 2))
@@ -472,6 +473,9 @@ def write_curves_chart(results: dict, path: Path) -> Path | None:
     flat = list(axes.flat)
     for ax, (sweep, op, title) in zip(flat, panels):
         points = curve_points(curves, sweep, op)
+        if not points:
+            ax.axis("off")
+            continue
         for peer in CURVE_PEERS:
             xs = [s for s, by in points.items() if peer in by]
             ys = [(points[s][peer] if op == "view" else 1 / points[s][peer]) for s in xs]
@@ -486,6 +490,8 @@ def write_curves_chart(results: dict, path: Path) -> Path | None:
         ax.legend(fontsize=7)
         ax.grid(True, which="both", linewidth=0.3)
     ax = flat[4]
+    if not python:
+        ax.axis("off")
     cases = list(dict.fromkeys(c for by in python.values() for c in by))
     others = iter(["tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown", "tab:gray"])
     for case in cases:
@@ -493,9 +499,10 @@ def write_curves_chart(results: dict, path: Path) -> Path | None:
         ours = case == "picoring: get_readable_view()"
         color = "tab:blue" if ours else ("tab:cyan" if case.startswith("picoring") else next(others, None))
         ax.plot(xs, [python[s][case] * 1e9 for s in xs], marker="o", label=case, color=color)
-    ax.set_xscale("log", base=2)
-    size_axis(ax)
-    ax.set_yscale("log")
+    if python:
+        ax.set_xscale("log", base=2)
+        size_axis(ax)
+        ax.set_yscale("log")
     ax.set_title("Python: one buffer of the queued bytes, time against queued size", fontsize=9, loc="left")
     ax.set_ylabel("ns per call", fontsize=8)
     ax.legend(fontsize=6, loc="upper left")
