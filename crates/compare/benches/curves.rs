@@ -132,6 +132,15 @@ fn streamer<F: ByteFifo + 'static>(ring: usize, chunk: usize, bytes: usize) -> T
     })
 }
 
+/// [`streamer`] for picoring, VecDeque and ringbuf.
+fn streamers(ring: usize, chunk: usize, bytes: usize) -> Vec<(&'static str, Timing)> {
+    vec![
+        (Pico::NAME, streamer::<Pico>(ring, chunk, bytes)),
+        (Deque::NAME, streamer::<Deque>(ring, chunk, bytes)),
+        (RingBuf::NAME, streamer::<RingBuf>(ring, chunk, bytes)),
+    ]
+}
+
 /// One contiguous view of `ring / 2` bytes queued across the wrap, the ring wrapped again
 /// (untimed) before each; `filler` and `scratch` hold `ring / 2` bytes, shared by the peers.
 fn whole_viewer<F: ByteFifo + 'static>(
@@ -217,12 +226,7 @@ fn measure(settings: &Settings, notes: &mut Vec<String>) -> Vec<Point> {
             continue;
         }
         eprintln!("curves: ring {} KiB", ring / KIB);
-        let (bytes, chunk) = (settings.stream_bytes, RING_SWEEP_CHUNK);
-        let streams: Vec<(&'static str, Timing)> = vec![
-            (Pico::NAME, streamer::<Pico>(ring, chunk, bytes)),
-            (Deque::NAME, streamer::<Deque>(ring, chunk, bytes)),
-            (RingBuf::NAME, streamer::<RingBuf>(ring, chunk, bytes)),
-        ];
+        let streams = streamers(ring, RING_SWEEP_CHUNK, settings.stream_bytes);
         record(
             "ring",
             "push_consume",
@@ -251,12 +255,8 @@ fn measure(settings: &Settings, notes: &mut Vec<String>) -> Vec<Point> {
     }
     for &chunk in &settings.chunk_sizes {
         eprintln!("curves: chunk {chunk} B");
-        let (ring, bytes) = (settings.chunk_ring, settings.stream_bytes);
-        let streams: Vec<(&'static str, Timing)> = vec![
-            (Pico::NAME, streamer::<Pico>(ring, chunk, bytes)),
-            (Deque::NAME, streamer::<Deque>(ring, chunk, bytes)),
-            (RingBuf::NAME, streamer::<RingBuf>(ring, chunk, bytes)),
-        ];
+        let ring = settings.chunk_ring;
+        let streams = streamers(ring, chunk, settings.stream_bytes);
         record(
             "chunk",
             "push_consume",
