@@ -193,6 +193,10 @@ RUST_RATIOS = $${CARGO_TARGET_DIR:-target}/criterion-ratios.json
 # peers' ratio table, in a criterion directory of their own), then picoring against its peers.
 OWN_BENCHES := --bench own --bench lines --bench tokio_frames
 PEER_BENCHES := --bench rings --bench streaming --bench threads --bench paired --bench list --bench ipc --bench create --bench broadcast
+# Throughput against ring and chunk size (crates/compare/benches/curves.rs), and instruction
+# counts per operation under callgrind (crates/compare/src/bin/opcount.rs), as JSON for run.py.
+CURVES_JSON = $${CARGO_TARGET_DIR:-target}/curves.json
+COUNTS_JSON = $${CARGO_TARGET_DIR:-target}/opcount.json
 
 $(VENV)/.bench-deps: | python-build
 	@if $(PY) -m pip install --quiet --disable-pip-version-check numpy matplotlib; then touch $@; \
@@ -220,19 +224,27 @@ bench-upstream-venv:
 # the end, written with the chart to bench/results.{json,md,png} (generated, not committed),
 # and the README's benchmark section rewritten. A few minutes on 2 cores.
 bench: python-build $(VENV)/.bench-deps bench-upstream-venv
-	rm -rf $(CRITERION_DIR)
+	rm -rf $(CRITERION_DIR) $(CURVES_JSON) $(COUNTS_JSON)
 	@echo "== [1/4] picoring's own paths (criterion): views against ring size, in-place chunks, async against blocking SPSC ends, line framing against BufReader"
 	# Kept out of the peers' ratio table (their own criterion directory); printed above.
 	CRITERION_HOME=$(abspath target/criterion-std) $(CARGO) bench -p picoring-compare $(OWN_BENCHES)
 	@echo "== [2/4] picoring against its peers (criterion, and interleaved rounds for the thread-safe rings): rings, streaming, threads, paired, list growth"
 	$(CARGO) bench -p picoring-compare $(PEER_BENCHES)
+	@echo "== growth curves (about a minute): throughput against ring size and chunk size"
+	@# An absolute path: cargo runs a bench from its package's directory.
+	$(CARGO) bench -p picoring-compare --bench curves -- --json "$$(realpath -m $(CURVES_JSON))"
+	@echo "== instruction counts per operation (callgrind, about a minute)"
+	@if command -v valgrind >/dev/null; then \
+		$(CARGO) run --quiet --release -p picoring-compare --bin opcount -- table --json $(COUNTS_JSON); \
+	else $(call not_run,valgrind is not installed: no instruction counts); fi
 	@echo "== [3/4] Python per-call costs and typed data"
 	$(PY) bench/calls.py $$( [ -x $(UPSTREAM_PY) ] && echo --upstream $(UPSTREAM_PY) )
 	$(PY) bench/typed.py
 	$(PY) bench/create.py
 	@echo "== [4/4] the seed's three scenarios, and the tables"
 	$(CARGO) run --quiet --release -p picoring-compare --bin ratios -- $(CRITERION_DIR) --json $(RUST_RATIOS) > /dev/null
-	$(PY) bench/run.py --python $(PY) --upstream-python $(UPSTREAM_PY) --rust-json $(RUST_RATIOS) --out-dir bench
+	$(PY) bench/run.py --python $(PY) --upstream-python $(UPSTREAM_PY) --rust-json $(RUST_RATIOS) --out-dir bench \
+		--curves-json $(CURVES_JSON) $$( [ -s $(COUNTS_JSON) ] && echo --counts-json $(COUNTS_JSON) )
 
 # The same code with tiny sizes, in seconds, so it cannot rot: each criterion benchmark runs
 # once (debug build), every Python script and scenario runs, and every example runs small.
@@ -240,6 +252,7 @@ bench: python-build $(VENV)/.bench-deps bench-upstream-venv
 BENCH_QUICK_DIR = $${CARGO_TARGET_DIR:-target}/bench-quick
 bench-quick: python-build $(VENV)/.bench-deps bench-upstream-venv examples
 	$(CARGO) test -p picoring-compare --benches
+	$(CARGO) run --quiet -p picoring-compare --bin opcount -- check
 	@$(PY) -c 'import numpy, matplotlib' 2>/dev/null || $(call not_run,numpy or matplotlib is not importable: no numpy rows and no chart)
 	@$(PY) -c 'import numpy_ringbuffer' 2>/dev/null || $(call not_run,numpy_ringbuffer is not importable: its typed.py column stays empty)
 	@[ -x $(UPSTREAM_PY) ] || $(call not_run,the upstream picoring 0.6 wheel is not installed: no upstream column)

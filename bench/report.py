@@ -206,6 +206,17 @@ def section_rust(rust: dict) -> list[str]:
     return out
 
 
+def section_curves(results: dict) -> list[str]:
+    curves = results.get("curves") or {}
+    python = python_curve_table(results["scenarios"].get("curves"))
+    if not curves.get("points") and not python:
+        return []
+    out = ["## Growth curves: cost against ring size and chunk size", ""]
+    out += curve_tables(curves) + python
+    out += [f"- {s}" for s in where_mirroring_stops(curves)] + [""]
+    return out + [f"- {n}" for n in curves.get("notes", [])] + [""]
+
+
 def render_markdown(results: dict) -> str:
     m = results["machine"]
     out = [
@@ -236,6 +247,9 @@ def render_markdown(results: dict) -> str:
         out += section_aio(scenarios["aio"])
     if results.get("rust"):
         out += section_rust(results["rust"])
+    out += section_curves(results)
+    if results.get("counts"):
+        out += ["## Instructions per operation (callgrind)", ""] + counts_table(results["counts"])
     notes = list(results.get("notes", []))
     for scenario in scenarios.values():
         notes += both_runs(scenario, "notes")
@@ -302,5 +316,203 @@ def write_chart(results: dict, path: Path) -> Path | None:
     fig.suptitle(f"picoring benchmarks — {machine['cpu']}, {machine['cores']} cores" + (" (quick run)" if results["quick"] else ""), fontsize=11)
     fig.tight_layout(rect=(0, 0, 1, 1 - 0.4 / sum(heights)))
     fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+# ---- Growth curves (crates/compare/benches/curves.rs and scenario_curves.py) and counts ----
+
+CURVE_PEERS = ["picoring", "VecDeque", "ringbuf"]
+
+
+def curve_points(curves: dict, sweep: str, op: str) -> dict[int, dict[str, float]]:
+    """{size: {implementation: ns}} of one Rust sweep (ns per byte or per view)."""
+    table_: dict[int, dict[str, float]] = {}
+    for p in curves.get("points", []):
+        if p["sweep"] == sweep and p["op"] == op:
+            table_.setdefault(p["size"], {})[p["implementation"]] = p["ns"]
+    return dict(sorted(table_.items()))
+
+
+def python_curve(scenario: dict | None) -> dict[int, dict[str, float]]:
+    """{queued bytes: {case: seconds}} of scenario_curves.py, ours and the upstream wheel's."""
+    table_: dict[int, dict[str, float]] = {}
+    for r in all_rows(scenario):
+        table_.setdefault(r["size"], {})[r["case"]] = r["seconds"]
+    return dict(sorted(table_.items()))
+
+
+def size_text(n: int) -> str:
+    for unit, name in ((1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")):
+        if n >= unit and n % unit == 0:
+            return f"{n // unit} {name}"
+    return f"{n} B"
+
+
+# A single view timed below this many nanoseconds is under the clock's resolution here.
+CLOCK_FLOOR_NS = 10.0
+CURVE_COLORS = {"picoring": "tab:blue", "VecDeque": "tab:green", "ringbuf": "tab:orange"}
+
+
+def view_time(ns: float) -> str:
+    return f"< {CLOCK_FLOOR_NS:.0f} ns" if ns < CLOCK_FLOOR_NS else fmt_time(ns / 1e9)
+
+
+def size_axis(ax) -> None:
+    """Log2 x axis labelled 4 KiB, 1 MiB, ... at every other power of two."""
+    from matplotlib.ticker import FixedLocator, FuncFormatter, NullLocator
+
+    lo, hi = ax.get_xlim()
+    ticks = [2**k for k in range(0, 41, 2) if lo <= 2**k <= hi]
+    ax.xaxis.set_major_locator(FixedLocator(ticks))
+    ax.xaxis.set_minor_locator(NullLocator())
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: size_text(int(round(x)))))
+    ax.tick_params(axis="x", labelsize=7, rotation=45)
+
+
+def curve_tables(curves: dict) -> list[str]:
+    """Markdown tables of the Rust sweeps: throughput (GB/s) for push/consume, time per view."""
+    out: list[str] = []
+    titles = {
+        ("ring", "push_consume"): f"push + consume {size_text(curves.get('ring_sweep_chunk', 1024))} chunks, half the ring queued: GB/s against ring size",
+        ("ring", "view"): "one contiguous view of the half-full ring, wrapped: time against ring size",
+        ("chunk", "push_consume"): f"push + consume through a {size_text(curves.get('chunk_sweep_ring', 4 << 20))} ring: GB/s against chunk size",
+        ("chunk", "view"): f"one contiguous view of a chunk straddling the wrap of a {size_text(curves.get('chunk_sweep_ring', 4 << 20))} ring: time against chunk size",
+    }
+    for (sweep, op), title in titles.items():
+        points = curve_points(curves, sweep, op)
+        if not points:
+            continue
+        rows = []
+        for size, by_impl in points.items():
+            cells = []
+            for peer in CURVE_PEERS:
+                ns = by_impl.get(peer)
+                if ns is None:
+                    cells.append("")
+                elif op == "view":
+                    cells.append(view_time(ns))
+                else:
+                    cells.append(f"{1 / ns:.2f}")
+            base = by_impl.get("picoring")
+            others = [by_impl[p] for p in CURVE_PEERS[1:] if p in by_impl]
+            measurable = base is not None and (op != "view" or base >= CLOCK_FLOOR_NS)
+            ratio = min(others) / base if base and others and measurable else None
+            rows.append([size_text(size)] + cells + [fmt_ratio(ratio) if op == "view" else (f"{ratio:.2f}" if ratio else "")])
+        label = "best peer's time ÷ picoring's" if op == "view" else "best peer's time ÷ picoring's (below 1: a peer is faster)"
+        out += [f"**{title}**", ""] + table([sweep + " size"] + CURVE_PEERS + [label], rows, "r" * (len(CURVE_PEERS) + 2))
+    return out
+
+
+def python_curve_table(scenario: dict | None) -> list[str]:
+    points = python_curve(scenario)
+    if not points:
+        return []
+    cases = list(dict.fromkeys(c for by_case in points.values() for c in by_case))
+    rows = [[size_text(size)] + [fmt_time(by_case[c]) if c in by_case else "" for c in cases] for size, by_case in points.items()]
+    return ["**Python: one contiguous buffer of the queued bytes (half the ring, wrapped) against queued size**", ""] + table(
+        ["queued"] + cases, rows, "r" * (len(cases) + 1)
+    )
+
+
+def where_mirroring_stops(curves: dict) -> list[str]:
+    """Sentences, from this run's figures, on where picoring's push/consume is behind a peer
+    (the view never is: it does not copy)."""
+    out = []
+    for sweep, what in (("ring", "ring size"), ("chunk", "chunk size")):
+        points = curve_points(curves, sweep, "push_consume")
+        behind = []
+        for size, by_impl in points.items():
+            base = by_impl.get("picoring")
+            best_peer = min((by_impl[p], p) for p in CURVE_PEERS[1:] if p in by_impl) if len(by_impl) > 1 else None
+            if base and best_peer and best_peer[0] < base / 1.05:
+                behind.append(f"{size_text(size)} ({best_peer[1]} {base / best_peer[0]:.2f}x as fast)")
+        if behind:
+            out.append(f"Push + consume against {what}: a peer copies faster than picoring at " + ", ".join(behind) + ".")
+        elif points:
+            out.append(f"Push + consume against {what}: picoring is at or within 5% of the fastest peer at every size measured.")
+    return out
+
+
+def counts_table(counts: list[dict]) -> list[str]:
+    """Instructions per operation (callgrind), one row per operation, one column per implementation."""
+    if not counts:
+        return []
+    columns = list(dict.fromkeys(r["implementation"] for r in counts))
+    ops = list(dict.fromkeys(r["operation"] for r in counts))
+    cell = {(r["operation"], r["implementation"]): r["instructions"] for r in counts}
+    rows = []
+    for op in ops:
+        row = [op]
+        for c in columns:
+            n = cell.get((op, c))
+            row.append("" if n is None else (f"{n:,.0f}" if n >= 100 else f"{n:.1f}"))
+        rows.append(row)
+    return table(["instructions per operation"] + columns, rows, "l" + "r" * len(columns))
+
+
+def write_curves_chart(results: dict, path: Path) -> Path | None:
+    """Throughput and view time against size (log-log), Rust sweeps and the Python view."""
+    curves = results.get("curves") or {}
+    python = python_curve(results["scenarios"].get("curves"))
+    if not curves.get("points") and not python:
+        return None
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("matplotlib is not installed: no curves chart", flush=True)
+        return None
+    panels = [
+        ("ring", "push_consume", "Rust push + consume: GB/s against ring size"),
+        ("ring", "view", "Rust contiguous view of half the ring: time against ring size"),
+        ("chunk", "push_consume", "Rust push + consume: GB/s against chunk size"),
+        ("chunk", "view", "Rust view of a straddling chunk: time against chunk size"),
+    ]
+    fig, axes = plt.subplots(3, 2, figsize=(12, 12))
+    flat = list(axes.flat)
+    for ax, (sweep, op, title) in zip(flat, panels):
+        points = curve_points(curves, sweep, op)
+        if not points:
+            ax.axis("off")
+            continue
+        for peer in CURVE_PEERS:
+            xs = [s for s, by in points.items() if peer in by]
+            ys = [(points[s][peer] if op == "view" else 1 / points[s][peer]) for s in xs]
+            if op == "view":
+                ys = [max(y, 1.0) for y in ys]  # a view below the clock's resolution
+            ax.plot(xs, ys, marker="o", label=peer, color=CURVE_COLORS[peer])
+        ax.set_xscale("log", base=2)
+        size_axis(ax)
+        ax.set_yscale("log")
+        ax.set_title(title, fontsize=9, loc="left")
+        ax.set_ylabel("ns per view (1 = below the clock's resolution)" if op == "view" else "GB/s", fontsize=8)
+        ax.legend(fontsize=7)
+        ax.grid(True, which="both", linewidth=0.3)
+    ax = flat[4]
+    if not python:
+        ax.axis("off")
+    cases = list(dict.fromkeys(c for by in python.values() for c in by))
+    others = iter(["tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown", "tab:gray"])
+    for case in cases:
+        xs = [s for s, by in python.items() if case in by]
+        ours = case == "picoring: get_readable_view()"
+        color = "tab:blue" if ours else ("tab:cyan" if case.startswith("picoring") else next(others, None))
+        ax.plot(xs, [python[s][case] * 1e9 for s in xs], marker="o", label=case, color=color)
+    if python:
+        ax.set_xscale("log", base=2)
+        size_axis(ax)
+        ax.set_yscale("log")
+    ax.set_title("Python: one buffer of the queued bytes, time against queued size", fontsize=9, loc="left")
+    ax.set_ylabel("ns per call", fontsize=8)
+    ax.legend(fontsize=6, loc="upper left")
+    ax.grid(True, which="both", linewidth=0.3)
+    flat[5].axis("off")
+    machine = results["machine"]
+    fig.suptitle(f"picoring growth curves — {machine['cpu']}, {machine['cores']} cores" + (" (quick run)" if results["quick"] else ""), fontsize=11)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
     plt.close(fig)
     return path

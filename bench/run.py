@@ -32,11 +32,12 @@ SCENARIOS = [
     "scenario_queue.py",
     "scenario_ipc.py",
     "scenario_aio.py",
+    "scenario_curves.py",
 ]
 
 sys.path.insert(0, str(HERE))
 from readme import render_readme  # noqa: E402
-from report import render_markdown, write_chart  # noqa: E402
+from report import render_markdown, write_chart, write_curves_chart  # noqa: E402
 
 
 def run_scenario(python: str, script: str, impl: str, quick: bool) -> dict:
@@ -97,6 +98,8 @@ def main() -> int:
     parser.add_argument("--python", default=sys.executable)
     parser.add_argument("--upstream-python")
     parser.add_argument("--rust-json", help="output of the compare crate's `ratios --json`")
+    parser.add_argument("--curves-json", help="output of the compare crate's `curves` bench (--json)")
+    parser.add_argument("--counts-json", help="output of the compare crate's `opcount table --json`")
     parser.add_argument("--out-dir", default=str(HERE))
     parser.add_argument("--render", metavar="RESULTS_JSON", help="re-render an earlier run's results")
     args = parser.parse_args()
@@ -131,13 +134,20 @@ def main() -> int:
             results["rust"] = json.loads(path.read_text())
         else:
             notes.append(f"no Rust results ({path} missing)")
+    for key, given in (("curves", args.curves_json), ("counts", args.counts_json)):
+        if given:
+            path = Path(given)
+            if path.exists():
+                results[key] = json.loads(path.read_text())
+            else:
+                notes.append(f"no {key} results ({path} missing)")
     results["notes"] = notes
     write_outputs(results, Path(args.out_dir))
     return 0
 
 
 def write_outputs(results: dict, out: Path) -> None:
-    """Prints the tables; writes results.{json,md,png} and README-bench.md into `out`, and the
+    """Prints the tables; writes results.{json,md,png}, curves.png and README-bench.md into `out`, and the
     README's benchmark section unless the run was quick."""
     out.mkdir(parents=True, exist_ok=True)
     markdown = render_markdown(results)
@@ -146,7 +156,8 @@ def write_outputs(results: dict, out: Path) -> None:
     (out / "results.md").write_text(markdown)
     (out / "README-bench.md").write_text(render_readme(results))
     chart = write_chart(results, out / "results.png")
-    written = ["results.json", "results.md", "README-bench.md"] + (["results.png"] if chart else [])
+    curves = write_curves_chart(results, out / "curves.png")
+    written = ["results.json", "results.md", "README-bench.md"] + (["results.png"] if chart else []) + (["curves.png"] if curves else [])
     print(f"wrote {', '.join(str(out / name) for name in written)}")
     if not results.get("quick"):
         update_readme(Path(__file__).resolve().parent.parent / "README.md", render_readme(results))

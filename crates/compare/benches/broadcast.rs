@@ -19,7 +19,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use common::paired::{Group, Peer};
+use common::{RoundGroup, RoundPeer};
 use picoring::broadcast::{self, Policy, RecvError};
 
 const READERS: usize = 4;
@@ -115,44 +115,37 @@ fn crossbeam_per_reader(n: u64) -> Duration {
     )
 }
 
-fn tokio_peer() -> Peer {
-    Peer {
-        name: "tokio_4r",
-        run: Box::new(tokio_broadcast),
-    }
+fn tokio_peer() -> RoundPeer {
+    RoundPeer::new("tokio_4r", tokio_broadcast)
 }
 
 fn main() {
-    common::paired::run(vec![
-        // Both lossy: readers that fall a ring behind skip ahead.
-        Group {
-            name: "broadcast_lossy_100b",
-            unit: "record",
-            bytes: None,
-            peers: vec![
-                Peer {
-                    name: "picoring_4r",
-                    run: Box::new(|n| picoring_broadcast(Policy::Lossy, n)),
-                },
-                tokio_peer(),
-            ],
-        },
-        // picoring and crossbeam lossless (the writer waits), tokio still lossy.
-        Group {
-            name: "broadcast_100b",
-            unit: "record",
-            bytes: None,
-            peers: vec![
-                Peer {
-                    name: "picoring_4r",
-                    run: Box::new(|n| picoring_broadcast(Policy::Lossless, n)),
-                },
-                Peer {
-                    name: "crossbeam_4r",
-                    run: Box::new(crossbeam_per_reader),
-                },
-                tokio_peer(),
-            ],
-        },
-    ]);
+    common::run_rounds_main(
+        vec![
+            // Both lossy: readers that fall a ring behind skip ahead.
+            RoundGroup {
+                name: "broadcast_lossy_100b",
+                unit: "record",
+                bytes: None,
+                units: None,
+                peers: vec![
+                    RoundPeer::new("picoring_4r", |n| picoring_broadcast(Policy::Lossy, n)),
+                    tokio_peer(),
+                ],
+            },
+            // picoring and crossbeam lossless (the writer waits), tokio still lossy.
+            RoundGroup {
+                name: "broadcast_100b",
+                unit: "record",
+                bytes: None,
+                units: None,
+                peers: vec![
+                    RoundPeer::new("picoring_4r", |n| picoring_broadcast(Policy::Lossless, n)),
+                    RoundPeer::new("crossbeam_4r", crossbeam_per_reader),
+                    tokio_peer(),
+                ],
+            },
+        ],
+        200,
+    );
 }

@@ -161,15 +161,7 @@ mod linux {
         ("ipc-channel", ipc_channel),
     ];
 
-    fn median(values: &mut [f64]) -> f64 {
-        values.sort_by(f64::total_cmp);
-        let mid = values.len() / 2;
-        if values.len() % 2 == 1 {
-            values[mid]
-        } else {
-            (values[mid - 1] + values[mid]) / 2.0
-        }
-    }
+    use super::common::median;
 
     /// Chunks for one run of about `RUN_TIME` through picoring.
     fn calibrate() -> u64 {

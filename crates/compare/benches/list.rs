@@ -2,14 +2,23 @@
 //! picoring 0.6 `PicoList` (chunked, 16384 elements a chunk): one push at a time and by
 //! `extend_from_slice` in 64 KiB chunks for `u8`, one push at a time for `u64`.
 //!
+//! The timings are interleaved rounds (as in `paired`): each round grows one list with every
+//! implementation, in an order that rotates from round to round, and the figures are the
+//! median time per list and the median (and range) of the per-round ratios to picoring's,
+//! which a burst of load on this shared machine moves less than a criterion pass per
+//! implementation. Dropping the grown list is not timed.
+//!
 //! Before the timings, each case is also run once in a fresh subprocess (this binary run again
 //! with `PICORING_LIST_CASE` set), which reports its peak RSS growth (`VmHWM` minus the `VmRSS`
 //! it started with), so the memory figures of one case do not hide in another's.
 
+mod common;
+
 use std::hint::black_box;
 use std::process::Command;
+use std::time::Instant;
 
-use criterion::{BatchSize, Criterion};
+use common::{run_rounds, RoundGroup, RoundPeer};
 use picoring::PicoList;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -183,27 +192,43 @@ fn print_peak_rss() {
     }
 }
 
-fn bench(c: &mut Criterion) {
-    for workload in [
-        "list_push_u8_50M",
-        "list_extend_u8_50M",
-        "list_push_u64_50M",
-    ] {
-        let mut group = c.benchmark_group(workload);
-        group.sample_size(10);
-        for (name, _, grow) in cases() {
-            let Some(implementation) = name
-                .strip_prefix(workload)
-                .and_then(|r| r.strip_prefix('/'))
-            else {
-                continue;
-            };
-            group.bench_function(implementation, |b| {
-                b.iter_batched(|| (), |()| grow(), BatchSize::PerIteration)
-            });
-        }
-        group.finish();
-    }
+const WORKLOADS: [&str; 3] = [
+    "list_push_u8_50M",
+    "list_extend_u8_50M",
+    "list_push_u64_50M",
+];
+
+/// Rounds per workload: each grows 50 M elements with every implementation.
+const ROUNDS: usize = 11;
+
+fn groups() -> Vec<RoundGroup> {
+    WORKLOADS
+        .iter()
+        .map(|&workload| RoundGroup {
+            name: workload,
+            unit: "list",
+            bytes: None,
+            // One unit is one list grown to N elements.
+            units: Some(1),
+            peers: cases()
+                .into_iter()
+                .filter_map(|(name, _, grow)| {
+                    let implementation = name.strip_prefix(workload)?.strip_prefix('/')?;
+                    Some(RoundPeer::new(implementation, move |lists| {
+                        (0..lists)
+                            .map(|_| {
+                                let start = Instant::now();
+                                let grown = black_box(grow());
+                                let took = start.elapsed();
+                                drop(grown);
+                                took
+                            })
+                            .sum()
+                    }))
+                })
+                .collect(),
+        })
+        .collect()
 }
 
 fn main() {
@@ -217,12 +242,13 @@ fn main() {
         return;
     }
     // `cargo test --benches` runs this binary without `--bench`: small lists, no subprocesses.
-    if std::env::args().any(|a| a == "--bench") {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let full = args.iter().any(|a| a == "--bench");
+    if full {
         print_peak_rss();
     } else {
         N.store(100_000, Ordering::Relaxed);
     }
-    let mut c = Criterion::default().configure_from_args();
-    bench(&mut c);
-    c.final_summary();
+    let filters: Vec<String> = args.into_iter().filter(|a| !a.starts_with('-')).collect();
+    run_rounds(groups(), full, ROUNDS, 1, &filters);
 }

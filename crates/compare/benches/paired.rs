@@ -23,6 +23,12 @@
 //! - `mpsc_100b_batch_1p`, `mpsc_100b_batch_4p`: the MPSC record ring's receiver taking
 //!   records with `recv_batch` against `recv` one at a time, with 1 and 4 producers of
 //!   100-byte records (the ratio is `recv / recv_batch`).
+//! - `spsc_records_straddle`: variable-length records (1 to 1500 bytes, a 2-byte length
+//!   prefix each) through a 64 KiB ring, the consumer parsing each in place
+//!   (`picoring_compare::records`): picoring parses one contiguous slice; rtrb and ringbuf parse
+//!   their two slices in place and copy the record straddling the seam into a scratch buffer.
+//!   `spsc_records_straddle_1thread`: the same ends driven from one thread (fill, then parse
+//!   everything queued), the cost of the work without the scheduling of two threads.
 //! - `mpsc_100b`: 4 producers of 100-byte records against crossbeam-channel carrying each as a
 //!   `Vec<u8>` (five threads in all, so on a 2-core machine they take turns).
 //!
@@ -33,135 +39,134 @@
 
 mod common;
 
-use std::time::Duration;
-
-use common::paired::{Group, Peer};
-
+use common::{RoundGroup, RoundPeer};
 use picoring_compare::overwrite;
+use picoring_compare::records::{
+    one_thread_records, two_threads_records, PicoEnds, RingbufEnds, RtrbEnds,
+};
 use picoring_compare::threads::{
     chunks_picoring, chunks_ringbuf, chunks_rtrb, items_picoring, items_rtrb, records_burst,
     records_crossbeam, records_picoring, records_picoring_batch,
 };
 
-fn chunk_group(name: &'static str, chunk: usize) -> Group {
-    Group {
+fn chunk_group(name: &'static str, chunk: usize) -> RoundGroup {
+    RoundGroup {
         name,
         unit: "chunk",
         bytes: Some(chunk as u64),
+        units: None,
         peers: vec![
-            Peer {
-                name: "picoring",
-                run: Box::new(move |n| chunks_picoring(chunk, n)),
-            },
-            Peer {
-                name: "ringbuf",
-                run: Box::new(move |n| chunks_ringbuf(chunk, n)),
-            },
-            Peer {
-                name: "rtrb",
-                run: Box::new(move |n| chunks_rtrb(chunk, n)),
-            },
+            RoundPeer::new("picoring", move |n| chunks_picoring(chunk, n)),
+            RoundPeer::new("ringbuf", move |n| chunks_ringbuf(chunk, n)),
+            RoundPeer::new("rtrb", move |n| chunks_rtrb(chunk, n)),
         ],
     }
 }
 
-/// A comparison of two: `first` (picoring's side, the ratios' denominator) and `second`, each
-/// a name and its run.
-fn pair(
+/// A group of counted units (`unit`, `bytes` per unit if they are bytes) whose run length is
+/// calibrated on the first peer.
+fn group(
     name: &'static str,
     unit: &'static str,
     bytes: Option<u64>,
-    first: (&'static str, impl Fn(u64) -> Duration + 'static),
-    second: (&'static str, impl Fn(u64) -> Duration + 'static),
-) -> Group {
-    Group {
+    peers: Vec<RoundPeer>,
+) -> RoundGroup {
+    RoundGroup {
         name,
         unit,
         bytes,
-        peers: vec![
-            Peer {
-                name: first.0,
-                run: Box::new(first.1),
-            },
-            Peer {
-                name: second.0,
-                run: Box::new(second.1),
-            },
-        ],
+        units: None,
+        peers,
     }
 }
 
 /// `recv_batch` against `recv` one record at a time, with `producers` senders.
-fn batch_group(name: &'static str, producers: u64) -> Group {
-    pair(
+fn batch_group(name: &'static str, producers: u64) -> RoundGroup {
+    group(
         name,
         "record",
         None,
-        ("recv_batch", move |n| records_picoring_batch(producers, n)),
-        ("recv", move |n| records_picoring(producers, n)),
+        vec![
+            RoundPeer::new("recv_batch", move |n| records_picoring_batch(producers, n)),
+            RoundPeer::new("recv", move |n| records_picoring(producers, n)),
+        ],
     )
 }
 
-fn groups() -> Vec<Group> {
+fn groups() -> Vec<RoundGroup> {
     vec![
         chunk_group("spsc_4k_chunks", 4096),
         chunk_group("spsc_256b_chunks", 256),
-        Group {
-            name: "spsc_u64",
-            unit: "item",
-            bytes: None,
-            peers: vec![
-                Peer {
-                    name: "picoring",
-                    run: Box::new(items_picoring),
-                },
-                Peer {
-                    name: "rtrb",
-                    run: Box::new(items_rtrb),
-                },
+        group(
+            "spsc_records_straddle",
+            "record",
+            None,
+            vec![
+                RoundPeer::new("picoring", two_threads_records::<PicoEnds>),
+                RoundPeer::new("ringbuf", two_threads_records::<RingbufEnds>),
+                RoundPeer::new("rtrb", two_threads_records::<RtrbEnds>),
             ],
-        },
-        pair(
+        ),
+        group(
+            "spsc_records_straddle_1thread",
+            "record",
+            None,
+            vec![
+                RoundPeer::new("picoring", one_thread_records::<PicoEnds>),
+                RoundPeer::new("ringbuf", one_thread_records::<RingbufEnds>),
+                RoundPeer::new("rtrb", one_thread_records::<RtrbEnds>),
+            ],
+        ),
+        group(
+            "spsc_u64",
+            "item",
+            None,
+            vec![
+                RoundPeer::new("picoring", items_picoring),
+                RoundPeer::new("rtrb", items_rtrb),
+            ],
+        ),
+        group(
             "spsc_overwrite_u64",
             "item",
             None,
-            ("picoring", overwrite::items_picoring),
-            ("ringbuf", overwrite::items_ringbuf),
+            vec![
+                RoundPeer::new("picoring", overwrite::items_picoring),
+                RoundPeer::new("ringbuf", overwrite::items_ringbuf),
+            ],
         ),
-        pair(
+        group(
             "spsc_overwrite_blocks",
             "block",
             Some((overwrite::BLOCK * 8) as u64),
-            ("picoring", overwrite::blocks_picoring),
-            ("ringbuf", overwrite::blocks_ringbuf),
+            vec![
+                RoundPeer::new("picoring", overwrite::blocks_picoring),
+                RoundPeer::new("ringbuf", overwrite::blocks_ringbuf),
+            ],
         ),
-        pair(
+        group(
             "mpsc_100b_burst",
             "record",
             None,
-            ("recv_batch", |n| records_burst(true, n)),
-            ("recv", |n| records_burst(false, n)),
+            vec![
+                RoundPeer::new("recv_batch", |n| records_burst(true, n)),
+                RoundPeer::new("recv", |n| records_burst(false, n)),
+            ],
         ),
         batch_group("mpsc_100b_batch_1p", 1),
         batch_group("mpsc_100b_batch_4p", 4),
-        Group {
-            name: "mpsc_100b",
-            unit: "record",
-            bytes: None,
-            peers: vec![
-                Peer {
-                    name: "picoring_4p",
-                    run: Box::new(|n| records_picoring(4, n)),
-                },
-                Peer {
-                    name: "crossbeam_4p",
-                    run: Box::new(|n| records_crossbeam(4, n)),
-                },
+        group(
+            "mpsc_100b",
+            "record",
+            None,
+            vec![
+                RoundPeer::new("picoring_4p", |n| records_picoring(4, n)),
+                RoundPeer::new("crossbeam_4p", |n| records_crossbeam(4, n)),
             ],
-        },
+        ),
     ]
 }
 
 fn main() {
-    common::paired::run(groups());
+    common::run_rounds_main(groups(), 200);
 }

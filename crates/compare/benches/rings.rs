@@ -88,21 +88,8 @@ const VIEW_BATCH: usize = 16;
 const VIEW_QUEUED: usize = RING_BYTES / 2;
 
 /// Leaves `VIEW_QUEUED` bytes in `fifo`, starting 3/4 into the ring so they wrap.
-///
-/// One byte stays queued while the read position moves: some deques (`VecDeque`) jump back to
-/// the start of their buffer whenever they become empty.
 fn wrap(fifo: &mut impl ByteFifo, filler: &[u8], scratch: &mut [u8]) {
-    while fifo.pop(scratch) > 0 {}
-    assert_eq!(fifo.push(&filler[..1]), 1);
-    let skip = RING_BYTES * 3 / 4 - 1;
-    let mut moved = 0;
-    while moved < skip {
-        let step = (skip - moved).min(filler.len());
-        fifo.push(&filler[..step]);
-        moved += fifo.pop(&mut scratch[..step]);
-    }
-    assert_eq!(fifo.push(&filler[..VIEW_QUEUED]), VIEW_QUEUED);
-    assert_eq!(fifo.pop(&mut scratch[..1]), 1);
+    picoring_compare::fifo::wrap_at(fifo, RING_BYTES, VIEW_QUEUED, filler, scratch);
 }
 
 /// Time to get one contiguous `&[u8]` of wrapped queued bytes (read first and last byte).

@@ -21,6 +21,13 @@ pub trait ByteFifo: Sized {
     /// All queued bytes as one slice, copying (into a reused buffer, or in place) if the
     /// implementation cannot do otherwise.
     fn contiguous(&mut self) -> &[u8];
+    /// The first `n` queued bytes (at most as many as are queued) as one slice: in place where
+    /// they are contiguous, else copied into `scratch`.
+    fn prefix<'a>(&'a mut self, n: usize, scratch: &'a mut Vec<u8>) -> &'a [u8] {
+        let _ = scratch;
+        let view = self.contiguous();
+        &view[..n.min(view.len())]
+    }
 }
 
 /// picoring's [`PicoRing<u8>`](picoring::PicoRing).
@@ -112,6 +119,10 @@ impl ByteFifo for Deque {
     fn contiguous(&mut self) -> &[u8] {
         self.0.make_contiguous()
     }
+    fn prefix<'a>(&'a mut self, n: usize, scratch: &'a mut Vec<u8>) -> &'a [u8] {
+        let (first, second) = self.0.as_slices();
+        prefix_of(scratch, first, second, n)
+    }
 }
 
 /// `slice_ring_buffer::SliceRingBuffer<u8>`, a mirrored deque that derefs to one slice.
@@ -152,6 +163,16 @@ fn join_into<'a>(scratch: &'a mut Vec<u8>, first: &[u8], second: &[u8]) -> &'a [
     scratch
 }
 
+/// The first `n` bytes of `first` then `second` as one slice: `first` itself when they fit in
+/// it, else both parts copied into `scratch`.
+fn prefix_of<'a>(scratch: &'a mut Vec<u8>, first: &'a [u8], second: &[u8], n: usize) -> &'a [u8] {
+    if n <= first.len() {
+        return &first[..n];
+    }
+    let rest = (n - first.len()).min(second.len());
+    join_into(scratch, first, &second[..rest])
+}
+
 /// `ringbuf::LocalRb<u8>` (the single-thread variant); its view is two slices, joined by a
 /// copy into a reused buffer.
 pub struct RingBuf {
@@ -180,6 +201,10 @@ impl ByteFifo for RingBuf {
     fn contiguous(&mut self) -> &[u8] {
         let (first, second) = self.ring.as_slices();
         join_into(&mut self.scratch, first, second)
+    }
+    fn prefix<'a>(&'a mut self, n: usize, scratch: &'a mut Vec<u8>) -> &'a [u8] {
+        let (first, second) = self.ring.as_slices();
+        prefix_of(scratch, first, second, n)
     }
 }
 
@@ -262,4 +287,34 @@ impl ByteFifo for Bytes {
     fn contiguous(&mut self) -> &[u8] {
         &self.buf
     }
+}
+
+/// Leaves `queued` bytes in `fifo` (of `capacity` bytes), starting 3/4 into it so they wrap
+/// when `queued` exceeds a quarter of it; `filler` and `scratch` hold at least `queued` bytes.
+///
+/// One byte stays queued while the read position moves: some deques (`VecDeque`) jump back to
+/// the start of their buffer whenever they become empty.
+pub fn wrap_at<F: ByteFifo>(
+    fifo: &mut F,
+    capacity: usize,
+    queued: usize,
+    filler: &[u8],
+    scratch: &mut [u8],
+) {
+    while fifo.pop(scratch) > 0 {}
+    assert_eq!(fifo.push(&filler[..1]), 1);
+    let skip = capacity * 3 / 4 - 1;
+    let mut moved = 0;
+    while moved < skip {
+        let step = (skip - moved).min(filler.len());
+        fifo.push(&filler[..step]);
+        moved += fifo.pop(&mut scratch[..step]);
+    }
+    assert_eq!(
+        fifo.push(&filler[..queued]),
+        queued,
+        "{} refused the bytes",
+        F::NAME
+    );
+    assert_eq!(fifo.pop(&mut scratch[..1]), 1);
 }

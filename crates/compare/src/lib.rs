@@ -8,6 +8,7 @@
 
 pub mod fifo;
 pub mod overwrite;
+pub mod records;
 pub mod threads;
 
 /// Capacity of every streaming and view benchmark ring: 64 KiB.

@@ -31,14 +31,19 @@ impl<T> PicoList<T> {
     /// ```
     #[inline]
     pub fn try_push(&mut self, value: T) -> Result<(), (T, Error)> {
-        if self.len == self.ready {
+        // `len` is read once and written once: re-reading `self.len` after the element is
+        // written would make the compiler reload it (a byte written through `ptr` may alias it
+        // as far as it knows), an instruction more per push in a loop.
+        let len = self.len;
+        if len == self.ready {
+            // Growing commits memory; it leaves `len` as it is.
             if let Err(err) = self.grow_for(1, true) {
                 return Err((value, err));
             }
         }
         // SAFETY: len < ready after the check, so the slot is committed and holds no element.
-        unsafe { self.ptr.as_ptr().add(self.len).write(value) };
-        self.len += 1;
+        unsafe { self.ptr.as_ptr().add(len).write(value) };
+        self.len = len + 1;
         Ok(())
     }
 
