@@ -79,6 +79,36 @@ impl MethodDef {
     }
 }
 
+/// A docstring from doc comments, as PyO3 makes one: the space after `///` dropped from each
+/// line, no newline at the end; padded with NULs to the length of `doc` (NUL-terminated).
+pub(crate) const fn doc_text<const N: usize>(doc: &str) -> [u8; N] {
+    let doc = doc.as_bytes();
+    let mut out = [0u8; N];
+    let (mut i, mut j) = (0, 0);
+    let mut line_start = true;
+    while i < doc.len() && i < N {
+        let b = doc[i];
+        let indent = line_start && b == b' ';
+        let last_newline = b == b'\n' && i + 1 < doc.len() && doc[i + 1] == 0;
+        if !indent && !last_newline {
+            out[j] = b;
+            j += 1;
+        }
+        line_start = b == b'\n';
+        i += 1;
+    }
+    out
+}
+
+/// The C string at the start of `bytes` (a compile-time constant: a missing NUL stops the
+/// build).
+pub(crate) const fn c_str(bytes: &'static [u8]) -> &'static CStr {
+    match CStr::from_bytes_until_nul(bytes) {
+        Ok(s) => s,
+        Err(_) => panic!("a method's name or docstring without a NUL"),
+    }
+}
+
 /// Runs a direct method's body for CPython: `self` (a `T`: the descriptor checked it) and the
 /// argument are borrowed, `Ok` becomes a new reference, `Err` and panics a raised exception.
 ///
@@ -185,15 +215,11 @@ macro_rules! direct_method {
                     // SAFETY: CPython calls this through the descriptor made below.
                     unsafe { $crate::direct::call::<$class>(slf, arg, body) }
                 }
-                const fn c_str(s: &'static str) -> &'static std::ffi::CStr {
-                    match std::ffi::CStr::from_bytes_with_nul(s.as_bytes()) {
-                        Ok(s) => s,
-                        Err(_) => panic!("a NUL inside a method's name or docstring"),
-                    }
-                }
+                const DOC: &str = concat!($name, $sig, "\n--\n\n", $($doc, "\n",)* "\0");
+                static DOC_TEXT: [u8; DOC.len()] = $crate::direct::doc_text(DOC);
                 static DEF: $crate::direct::MethodDef = $crate::direct::MethodDef::$kind(
-                    c_str(concat!($name, "\0")),
-                    c_str(concat!($name, $sig, "\n--\n\n", $($doc, "\n",)* "\0")),
+                    $crate::direct::c_str(concat!($name, "\0").as_bytes()),
+                    $crate::direct::c_str(&DOC_TEXT),
                     raw,
                 );
                 DEF.descriptor::<$class>(py)
