@@ -380,19 +380,18 @@ impl Drop for Export {
 macro_rules! readable_view_methods {
     (
         $class:ty,
-        $(#[$doc:meta])* $view:literal,
+        $(#[doc = $doc:literal])* $view:literal,
         |$slf:ident, $buf:ident, $flags:ident| $fill:block
     ) => {
+        // A direct method (see `direct`): the view is the call programs make per frame.
+        $crate::direct::direct_method!(
+            $(#[doc = $doc])*
+            $class, fn readable_view = $view "($self, /)",
+            no_args |slf| pyo3::types::PyMemoryView::from(slf.as_any()).map(Bound::into_any)
+        );
+
         #[pymethods]
         impl $class {
-            $(#[$doc])*
-            #[pyo3(name = $view)]
-            fn readable_view<'py>(
-                slf: &Bound<'py, Self>,
-            ) -> PyResult<Bound<'py, pyo3::types::PyMemoryView>> {
-                pyo3::types::PyMemoryView::from(slf.as_any())
-            }
-
             unsafe fn __getbuffer__(
                 $slf: Bound<'_, Self>,
                 $buf: *mut pyo3::ffi::Py_buffer,

@@ -148,11 +148,25 @@ impl<R> Guarded<R> {
     /// Whether the mutex can be waited on in this process: false when a thread lost in a
     /// `fork()` holds it, so that it will never be unlocked.
     ///
+    /// Every call takes this test, so it is two loads and a compare, inlined; the first use in
+    /// a new fork generation (or while another thread makes that check) goes to
+    /// [`Guarded::usable_slow`].
+    #[inline]
+    fn usable(&self) -> bool {
+        let seen = self.fork_state.load(Ordering::Acquire);
+        seen == FORK_GENERATION.load(Ordering::Relaxed) << 2 | VALID || self.usable_slow()
+    }
+
+    /// [`Guarded::usable`] when this fork generation's verdict is not known to be
+    /// [`VALID`].
+    ///
     /// Decided once per fork generation, by the first thread to use the object in it, with a
     /// `try_lock`: no thread of this process can hold the mutex before that check is made
     /// (they all wait for its verdict first), so if it is held, the holder is a thread that
     /// did not survive the fork.
-    fn usable(&self) -> bool {
+    #[cold]
+    #[inline(never)]
+    fn usable_slow(&self) -> bool {
         let now = FORK_GENERATION.load(Ordering::Relaxed);
         let mut spins = 0u32;
         loop {
@@ -210,6 +224,8 @@ impl<R> Guarded<R> {
     }
 
     /// The error for an object whose mutex a thread lost in a `fork()` holds.
+    #[cold]
+    #[inline(never)]
     fn lost_in_fork(&self) -> PyErr {
         PyRuntimeError::new_err(format!(
             "this {} was in use by another thread when the process forked; it cannot be \
@@ -219,14 +235,37 @@ impl<R> Guarded<R> {
     }
 
     /// Locks the state, unless a thread lost in a `fork()` holds it.
+    ///
+    /// The uncontended case (the only one a single-threaded program sees) is inlined: the
+    /// fork check and one `try_lock`. A held mutex is waited for in [`Guarded::lock_contended`].
+    #[inline]
     fn lock(&self, py: Python<'_>) -> PyResult<MutexGuard<'_, State<R>>> {
         if !self.usable() {
             return Err(self.lost_in_fork());
         }
-        Ok(self
-            .state
+        match self.state.try_lock() {
+            Ok(state) => Ok(state),
+            // A panic under the lock left the value as consistent as any error does.
+            Err(TryLockError::Poisoned(state)) => Ok(state.into_inner()),
+            Err(TryLockError::WouldBlock) => Ok(self.lock_contended(py)),
+        }
+    }
+
+    /// Waits for the mutex with this thread detached from the interpreter, so the holder
+    /// (which may be waiting to attach) can finish.
+    #[cold]
+    #[inline(never)]
+    fn lock_contended(&self, py: Python<'_>) -> MutexGuard<'_, State<R>> {
+        self.state
             .lock_py_attached(py)
-            .unwrap_or_else(|e| e.into_inner()))
+            .unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// `ValueError` for a call on a closed object.
+    #[cold]
+    #[inline(never)]
+    fn closed_error(&self) -> PyErr {
+        PyValueError::new_err(format!("operation on a closed {}", self.name))
     }
 
     /// Runs `f` on the open value under the lock.
@@ -240,10 +279,7 @@ impl<R> Guarded<R> {
         let State { value, granted } = &mut *state;
         match value {
             Some(value) => f(value, granted),
-            None => Err(PyValueError::new_err(format!(
-                "operation on a closed {}",
-                self.name
-            ))),
+            None => Err(self.closed_error()),
         }
     }
 
@@ -260,10 +296,7 @@ impl<R> Guarded<R> {
         };
         match &mut state.value {
             Some(value) => f(value).map(Some),
-            None => Err(PyValueError::new_err(format!(
-                "operation on a closed {}",
-                self.name
-            ))),
+            None => Err(self.closed_error()),
         }
     }
 

@@ -79,9 +79,35 @@ impl Drop for Buffer {
     }
 }
 
+/// The value of an exact `int` (not a subclass) that fits an `i64`, read without running
+/// Python code, allocating or raising; `None` for anything else. The fast path of the number
+/// conversions: their general path calls `__index__` and builds exceptions.
+#[inline]
+pub(crate) fn exact_int(value: &Bound<'_, PyAny>) -> Option<i64> {
+    if !value.is_exact_instance_of::<pyo3::types::PyInt>() {
+        return None;
+    }
+    let mut overflow = 0;
+    // SAFETY: `value` is an exact int, for which this reads the digits and only reports an
+    // overflow in `overflow` (no exception, no `__index__` call).
+    let n = unsafe { ffi::PyLong_AsLongLongAndOverflow(value.as_ptr(), &mut overflow) };
+    (overflow == 0).then_some(n)
+}
+
 /// One byte value, converted as `bytearray` converts it: through `__index__` (`TypeError`
 /// otherwise), and `ValueError` for any int outside `range(0, 256)`, however large.
+#[inline]
 pub(crate) fn byte_value(value: &Bound<'_, PyAny>) -> PyResult<u8> {
+    match exact_int(value).map(u8::try_from) {
+        Some(Ok(byte)) => Ok(byte),
+        _ => byte_value_slow(value),
+    }
+}
+
+/// [`byte_value`] for anything but an exact int in `range(0, 256)`.
+#[cold]
+#[inline(never)]
+fn byte_value_slow(value: &Bound<'_, PyAny>) -> PyResult<u8> {
     let out_of_range = || PyValueError::new_err("byte must be in range(0, 256)");
     match value.extract::<isize>() {
         Ok(n) => u8::try_from(n).map_err(|_| out_of_range()),

@@ -14,6 +14,7 @@
 #![warn(clippy::undocumented_unsafe_blocks)]
 
 mod byte_ring;
+mod direct;
 mod export;
 mod guard;
 mod input;

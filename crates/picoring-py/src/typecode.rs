@@ -93,10 +93,16 @@ trait Number: Copy + for<'py> IntoPyObject<'py> {
     /// The integer `value` as this type, `None` out of range (never for floats: they round,
     /// as `array.array` rounds a Python int, through a C double).
     fn from_i128(value: i128) -> Option<Self>;
+    /// The Python float `value` as this type, as `from_py` converts it; `None` for integer
+    /// types (a float is a `TypeError` there).
+    fn from_f64(value: f64) -> Option<Self>;
 }
 
 macro_rules! number {
-    ($t:ty, |$obj:ident| $from_py:expr, |$int:ident| $from_i128:expr) => {
+    (
+        $t:ty, |$obj:ident| $from_py:expr, |$int:ident| $from_i128:expr,
+        |$float:ident| $from_f64:expr
+    ) => {
         impl Number for $t {
             const SIZE: usize = std::mem::size_of::<$t>();
             fn from_py($obj: &Bound<'_, PyAny>) -> PyResult<Self> {
@@ -118,6 +124,10 @@ macro_rules! number {
             fn from_i128($int: i128) -> Option<Self> {
                 $from_i128
             }
+            #[allow(clippy::unnecessary_cast, unused_variables)]
+            fn from_f64($float: f64) -> Option<Self> {
+                $from_f64
+            }
         }
     };
     ($t:ty, $via:ty) => {
@@ -136,7 +146,8 @@ macro_rules! number {
                     ))
                 })
             },
-            |value| <$t>::try_from(value).ok()
+            |value| <$t>::try_from(value).ok(),
+            |value| None
         );
     };
     (float $t:ty) => {
@@ -150,7 +161,8 @@ macro_rules! number {
                 }
                 Ok(obj.extract::<f64>()? as $t)
             },
-            |value| Some(value as f64 as $t)
+            |value| Some(value as f64 as $t),
+            |value| Some(value as $t)
         );
     };
 }
@@ -173,6 +185,31 @@ impl<const N: usize> std::ops::Deref for NeBytes<N> {
     type Target = [u8];
     fn deref(&self) -> &[u8] {
         &self.0
+    }
+}
+
+/// A number read from an exact `int` (fitting an `i64`) or `float` without running Python
+/// code, allocating or raising, so it may be read and converted under an object's lock.
+#[derive(Clone, Copy)]
+pub(crate) enum Fast {
+    Int(i64),
+    Float(f64),
+}
+
+impl Fast {
+    /// `obj`'s number, if `obj` is an exact `int` that fits an `i64` or an exact `float`.
+    #[inline]
+    pub(crate) fn of(obj: &Bound<'_, PyAny>) -> Option<Fast> {
+        if let Some(n) = crate::input::exact_int(obj) {
+            return Some(Fast::Int(n));
+        }
+        if obj.is_exact_instance_of::<pyo3::types::PyFloat>() {
+            // SAFETY: `obj` is an exact float: this reads its value and cannot fail.
+            return Some(Fast::Float(unsafe {
+                pyo3::ffi::PyFloat_AsDouble(obj.as_ptr())
+            }));
+        }
+        None
     }
 }
 
@@ -368,6 +405,24 @@ impl TypeCode {
         };
         self.store(obj, &mut item.raw[..item.len])?;
         Ok(item)
+    }
+
+    /// `number` as one native item, converted as [`TypeCode::item`] converts the Python
+    /// number it was read from; `None` where that conversion fails (it raises the error).
+    #[inline]
+    pub(crate) fn item_fast(self, number: Fast) -> Option<Item> {
+        with_native!(self.native, T => {
+            let value = match number {
+                Fast::Int(n) => T::from_i128(i128::from(n))?,
+                Fast::Float(x) => T::from_f64(x)?,
+            };
+            let mut item = Item {
+                raw: [0; 8],
+                len: T::SIZE,
+            };
+            value.write_ne(&mut item.raw[..T::SIZE]);
+            Some(item)
+        })
     }
 
     /// The Python number stored in `bytes` (`itemsize` bytes).

@@ -92,15 +92,6 @@ impl ByteList {
         self.inner.with(py, |list, _| Ok(list.max_capacity()))
     }
 
-    /// Appends one byte (`MemoryError` when the reservation is full).
-    fn append(&self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<()> {
-        let value = byte(value)?;
-        self.inner.with(py, |list, _| {
-            list::check_growth(list, &self.inner.exports, 1)?;
-            list.push(value).map_err(to_py_err)
-        })
-    }
-
     /// Upstream 0.6 name of `append`.
     fn push(&self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<()> {
         self.append(py, value)
@@ -245,7 +236,27 @@ impl ByteList {
     }
 }
 
+// A direct method: one call per byte, where PyO3's call machinery cost more than the append
+// (see `direct`).
+crate::direct::direct_method!(
+    /// Appends one byte (`MemoryError` when the reservation is full).
+    ByteList, fn append_method = "append" "($self, value, /)",
+    one_arg |slf, value| {
+        slf.get().append(slf.py(), value)?;
+        Ok(slf.py().None().into_bound(slf.py()))
+    }
+);
+
 impl ByteList {
+    /// Appends one byte (`MemoryError` when the reservation is full).
+    fn append(&self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        let value = byte(value)?;
+        self.inner.with(py, |list, _| {
+            list::check_growth(list, &self.inner.exports, 1)?;
+            list.push(value).map_err(to_py_err)
+        })
+    }
+
     /// `lst[i] = v`, and `lst[a:b:c] = data` (any bytes-like object), as `bytearray`.
     fn assign(&self, index: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<()> {
         let many = || Ok(ByteInput::new(value)?.bytes().to_vec());

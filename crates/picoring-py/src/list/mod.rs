@@ -58,23 +58,34 @@ pub(crate) fn check_growth(
 /// is long.
 pub(crate) fn append<R: ListBytes>(g: &Guarded<R>, py: Python<'_>, src: &[u8]) -> PyResult<()> {
     g.with(py, |value, _| {
-        let list = value.list_bytes();
-        check_growth(list, &g.exports, src.len())?;
-        let owned;
-        let src = if crate::input::overlaps(src, list.as_ptr(), list.len()) {
-            // The list fed to itself: copy first so no slice of the source aliases it.
-            owned = src.to_vec();
-            &owned[..]
-        } else {
-            src
-        };
-        if src.len() >= DETACH_BYTES {
-            py.detach(|| list.extend_from_slice(src))
-        } else {
-            list.extend_from_slice(src)
-        }
-        .map_err(to_py_err)
+        append_locked(value.list_bytes(), &g.exports, py, src)
     })
+}
+
+/// [`append`] for a caller that holds the lock: `list` and `exports` are the value and export
+/// counters of one [`Guarded`].
+#[inline]
+pub(crate) fn append_locked(
+    list: &mut PicoList<u8>,
+    exports: &Exports,
+    py: Python<'_>,
+    src: &[u8],
+) -> PyResult<()> {
+    check_growth(list, exports, src.len())?;
+    let owned;
+    let src = if crate::input::overlaps(src, list.as_ptr(), list.len()) {
+        // The list fed to itself: copy first so no slice of the source aliases it.
+        owned = src.to_vec();
+        &owned[..]
+    } else {
+        src
+    };
+    if src.len() >= DETACH_BYTES {
+        py.detach(|| list.extend_from_slice(src))
+    } else {
+        list.extend_from_slice(src)
+    }
+    .map_err(to_py_err)
 }
 
 /// `clear()`: removes every item and gives the memory back; refused while a view is alive.

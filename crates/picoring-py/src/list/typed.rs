@@ -22,7 +22,7 @@ use crate::export::{Access, Export};
 use crate::guard::{count, guarded_class, to_py_err, Guarded};
 use crate::input::{index_arg, ByteInput};
 use crate::list::{self, list_methods, position, py_bool, ItemAt, ListBytes, Slice};
-use crate::typecode::{Item, TypeCode};
+use crate::typecode::{Fast, Item, TypeCode};
 
 /// The list's bytes and how to read them.
 pub(crate) struct Typed {
@@ -98,7 +98,38 @@ guarded_class! {
 
 list_methods!(TypedList, TypedListIter as "PicoListIterator");
 
+// A direct method: one call per item, where PyO3's call machinery cost more than the append
+// (see `direct`).
+crate::direct::direct_method!(
+    /// Appends one number (`TypeError`/`OverflowError` as `array.array`).
+    TypedList, fn append_method = "append" "($self, value, /)",
+    one_arg |slf, value| {
+        slf.get().append(slf.py(), value)?;
+        Ok(slf.py().None().into_bound(slf.py()))
+    }
+);
+
 impl TypedList {
+    /// Appends one number (`TypeError`/`OverflowError` as `array.array`).
+    fn append(&self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        // An exact int or float is read without Python code, so it is converted under the
+        // lock that appends it: one lock instead of two (one to read the typecode).
+        if let Some(number) = Fast::of(value) {
+            let appended = self.inner.with(py, |typed, _| {
+                let Some(item) = typed.code.item_fast(number) else {
+                    return Ok(false);
+                };
+                list::append_locked(&mut typed.bytes, &self.inner.exports, py, &item)?;
+                Ok(true)
+            })?;
+            if appended {
+                return Ok(());
+            }
+        }
+        let raw = self.code(py)?.item(value)?;
+        list::append(&self.inner, py, &raw)
+    }
+
     fn code(&self, py: Python<'_>) -> PyResult<TypeCode> {
         self.inner.with(py, |typed, _| Ok(typed.code))
     }
@@ -426,12 +457,6 @@ impl TypedList {
         } else {
             format!("PicoList('{}', {shown})", code.code)
         })
-    }
-
-    /// Appends one number (`TypeError`/`OverflowError` as `array.array`).
-    fn append(&self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<()> {
-        let raw = self.code(py)?.item(value)?;
-        list::append(&self.inner, py, &raw)
     }
 
     /// Upstream 0.6 name of `append`.
