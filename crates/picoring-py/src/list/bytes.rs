@@ -5,14 +5,18 @@ use std::ffi::c_int;
 use picoring::PicoList;
 use pyo3::exceptions::{PyBufferError, PyIndexError, PyTypeError, PyValueError};
 use pyo3::ffi;
+use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PySlice};
+use pyo3::types::{PyBytes, PySlice, PyString};
 use pyo3::PyClass;
 
 use crate::export;
 use crate::guard::{count, guarded_class, to_py_err, Guarded};
 use crate::input::{byte_value as byte, index_arg, ByteInput};
 use crate::list::{self, list_methods, position, py_bool, ItemAt, Slice};
+
+#[path = "bytes_methods.rs"]
+mod methods;
 
 /// Whether `needle` occurs in `haystack` (the empty needle does).
 fn find(haystack: &[u8], needle: &[u8]) -> bool {
@@ -39,15 +43,18 @@ list_methods!(ByteList, ByteListIter as "PicoListByteIterator");
 
 #[pymethods]
 impl ByteList {
-    /// `PicoListByte(data=b"", max_capacity=None)`: starts with a copy of `data` (bytes-like or
-    /// an iterable of ints); `max_capacity` bounds the reservation (default: the smaller of
-    /// 64 GiB and RAM+swap, less once lists hold 32 TiB of address space; reserved, not used,
-    /// at the first append).
+    /// `PicoListByte(source=b"", encoding=None, errors=None, *, max_capacity=None)`, as
+    /// `bytearray(...)`: a copy of a bytes-like `source` or of an iterable of ints, `source`
+    /// zero bytes for an int, or a str encoded with `encoding`. `max_capacity` bounds the
+    /// reservation (default: the smaller of 64 GiB and RAM+swap, less once lists hold 32 TiB
+    /// of address space; reserved, not used, at the first append).
     #[new]
-    #[pyo3(signature = (data=None, max_capacity=None))]
+    #[pyo3(signature = (source=None, encoding=None, errors=None, *, max_capacity=None))]
     fn new(
         py: Python<'_>,
-        data: Option<&Bound<'_, PyAny>>,
+        source: Option<&Bound<'_, PyAny>>,
+        encoding: Option<&Bound<'_, PyString>>,
+        errors: Option<&Bound<'_, PyString>>,
         max_capacity: Option<isize>,
     ) -> PyResult<Self> {
         let list = match max_capacity {
@@ -58,9 +65,30 @@ impl ByteList {
         let this = ByteList {
             inner: Guarded::new(<Self as PyClass>::NAME, list),
         };
-        if let Some(data) = data {
-            this.extend(py, data)?;
-        }
+        let text = source.and_then(|s| s.cast::<PyString>().ok());
+        match (source, text) {
+            (None, _) if encoding.is_some() || errors.is_some() => Err(PyTypeError::new_err(
+                "encoding or errors without sequence argument",
+            )),
+            (None, _) => Ok(()),
+            (Some(_), Some(text)) => {
+                let Some(encoding) = encoding else {
+                    return Err(PyTypeError::new_err("string argument without an encoding"));
+                };
+                let encoded = match errors {
+                    Some(errors) => text.call_method1(intern!(py, "encode"), (encoding, errors))?,
+                    None => text.call_method1(intern!(py, "encode"), (encoding,))?,
+                };
+                this.extend(py, &encoded)
+            }
+            (Some(_), None) if encoding.is_some() => {
+                Err(PyTypeError::new_err("encoding without a string argument"))
+            }
+            (Some(_), None) if errors.is_some() => {
+                Err(PyTypeError::new_err("errors without a string argument"))
+            }
+            (Some(source), None) => this.fill_from(py, source),
+        }?;
         Ok(this)
     }
 
@@ -250,6 +278,31 @@ impl ByteList {
 }
 
 impl ByteList {
+    /// The constructor's non-text `source`: an int is a count of zero bytes (as `bytearray`,
+    /// `ValueError` when negative, `OverflowError` past `sys.maxsize`), anything else is
+    /// what `extend` takes.
+    fn fill_from(&self, py: Python<'_>, source: &Bound<'_, PyAny>) -> PyResult<()> {
+        // SAFETY: `source` is a valid object; PyIndex_Check only reads its type.
+        if unsafe { ffi::PyIndex_Check(source.as_ptr()) } != 0 {
+            // SAFETY: as above; PyExc_OverflowError is a static exception type.
+            let n = unsafe { ffi::PyNumber_AsSsize_t(source.as_ptr(), ffi::PyExc_OverflowError) };
+            match PyErr::take(py) {
+                Some(err) if n == -1 && !err.is_instance_of::<PyTypeError>(py) => return Err(err),
+                Some(_) => {} // not an int after all: an iterable, or a TypeError from extend
+                None if n < 0 => return Err(PyValueError::new_err("negative count")),
+                None => {
+                    let n = n as usize;
+                    return self.inner.with(py, |list, _| {
+                        list::check_growth(list, &self.inner.exports, n)?;
+                        list.try_extend(std::iter::repeat_n(0, n))
+                            .map_err(to_py_err)
+                    });
+                }
+            }
+        }
+        self.extend(py, source)
+    }
+
     /// `lst[i] = v`, and `lst[a:b:c] = data` (any bytes-like object), as `bytearray`.
     fn assign(&self, index: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<()> {
         let many = || Ok(ByteInput::new(value)?.bytes().to_vec());

@@ -1,0 +1,487 @@
+//! `PicoListByte`'s bytes methods, with `bytearray`'s semantics and exceptions.
+//!
+//! Two kinds:
+//! - searches and tests (`find`, `rfind`, `index`, `rindex`, `count`, `startswith`,
+//!   `endswith`) run in Rust on the list's bytes under its lock, with `memchr`: they allocate
+//!   nothing and copy nothing, so they cost what `bytearray`'s do at any length;
+//! - every method that builds new bytes or text takes a `bytearray` copy of the list (allocated
+//!   with the lock released, filled under it) and calls `bytearray`'s own method on it, so the
+//!   results, the types (`bytearray`, as `bytearray`'s methods return) and the exceptions are
+//!   exactly the built-in's. `%` and `translate` return a new `PicoListByte`, as `bytearray`'s
+//!   return a `bytearray`; the others return `bytearray`: a new `PicoListByte` reserves address
+//!   space (tens of microseconds), which `split()` would pay per piece.
+
+use memchr::memmem;
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::ffi;
+use pyo3::intern;
+use pyo3::prelude::*;
+use pyo3::types::{PyByteArray, PyDict, PyString, PyTuple, PyType};
+
+use super::ByteList;
+use crate::export;
+use crate::input::{type_name, ByteInput};
+
+/// A needle: one byte given as an int, or the bytes of a bytes-like object.
+enum Needle<'py> {
+    Byte([u8; 1]),
+    Bytes(ByteInput<'py>),
+}
+
+impl Needle<'_> {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Needle::Byte(b) => b,
+            Needle::Bytes(input) => input.bytes(),
+        }
+    }
+}
+
+/// `find`'s `sub` as `bytearray` takes it: an int through `__index__` (`ValueError` outside
+/// `range(0, 256)`, however large), or a bytes-like object.
+fn needle<'py>(sub: &Bound<'py, PyAny>) -> PyResult<Needle<'py>> {
+    // SAFETY: `sub` is a valid object; PyIndex_Check only reads its type.
+    if unsafe { ffi::PyIndex_Check(sub.as_ptr()) } != 0 {
+        // SAFETY: as above; a NULL exception type clamps huge ints instead of raising.
+        let n = unsafe { ffi::PyNumber_AsSsize_t(sub.as_ptr(), std::ptr::null_mut()) };
+        if n == -1 {
+            if let Some(err) = PyErr::take(sub.py()) {
+                return Err(err);
+            }
+        }
+        let byte =
+            u8::try_from(n).map_err(|_| PyValueError::new_err("byte must be in range(0, 256)"))?;
+        return Ok(Needle::Byte([byte]));
+    }
+    ByteInput::new(sub).map(Needle::Bytes).map_err(|_| {
+        PyTypeError::new_err(format!(
+            "argument should be integer or bytes-like object, not '{}'",
+            type_name(sub)
+        ))
+    })
+}
+
+/// A `start`/`end` argument: `None` or anything with `__index__` (clamped to the `isize`
+/// range, as slice indices are).
+fn bound(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<isize>> {
+    let Some(value) = value.filter(|v| !v.is_none()) else {
+        return Ok(None);
+    };
+    // SAFETY: `value` is a valid object; a NULL exception type clamps huge ints.
+    let n = unsafe { ffi::PyNumber_AsSsize_t(value.as_ptr(), std::ptr::null_mut()) };
+    if n == -1 {
+        if let Some(err) = PyErr::take(value.py()) {
+            return Err(if err.is_instance_of::<PyTypeError>(value.py()) {
+                PyTypeError::new_err(
+                    "slice indices must be integers or None or have an __index__ method",
+                )
+            } else {
+                err
+            });
+        }
+    }
+    Ok(Some(n))
+}
+
+/// `start`/`end` resolved against `len` as CPython's `ADJUST_INDICES` does: negative ones count
+/// from the end and are clamped at 0, `end` is clamped at `len`; `start` may exceed `len`.
+#[derive(Clone, Copy)]
+struct Span {
+    start: usize,
+    end: usize,
+}
+
+impl Span {
+    fn new(start: Option<isize>, end: Option<isize>, len: usize) -> Span {
+        let len = len as isize; // the length of memory we hold fits an isize
+        let resolve = |i: isize| if i < 0 { (i + len).max(0) } else { i };
+        let end = end.map_or(len, |e| resolve(e).min(len));
+        let start = start.map_or(0, resolve);
+        Span {
+            start: start as usize,
+            end: end as usize,
+        }
+    }
+
+    /// The bytes between `start` and `end`, empty when `start >= end`.
+    fn of(self, haystack: &[u8]) -> &[u8] {
+        if self.start >= self.end {
+            &[]
+        } else {
+            &haystack[self.start..self.end]
+        }
+    }
+}
+
+/// `find`/`rfind`: the index of the first (last) occurrence of `needle` in `span` of
+/// `haystack`, as CPython finds it (an empty needle is found at `start` (`end`) unless
+/// `start > end`).
+fn find_in(haystack: &[u8], span: Span, needle: &[u8], reverse: bool) -> Option<usize> {
+    if span.start > span.end || span.end - span.start < needle.len() {
+        return None;
+    }
+    let hay = span.of(haystack);
+    let at = match (needle, reverse) {
+        ([], false) => Some(0),
+        ([], true) => Some(hay.len()),
+        ([b], false) => memchr::memchr(*b, hay),
+        ([b], true) => memchr::memrchr(*b, hay),
+        (_, false) => memmem::find(hay, needle),
+        (_, true) => memmem::rfind(hay, needle),
+    };
+    at.map(|i| span.start + i)
+}
+
+/// `count`: non-overlapping occurrences (an empty needle counts every position, ends included).
+fn count_in(haystack: &[u8], span: Span, needle: &[u8]) -> usize {
+    if span.start > span.end {
+        return 0;
+    }
+    let hay = span.of(haystack);
+    match needle {
+        [] => hay.len() + 1,
+        [b] => memchr::memchr_iter(*b, hay).count(),
+        _ => {
+            let finder = memmem::Finder::new(needle);
+            let (mut n, mut from) = (0, 0);
+            while let Some(i) = finder.find(&hay[from..]) {
+                n += 1;
+                from += i + needle.len();
+            }
+            n
+        }
+    }
+}
+
+/// `startswith`/`endswith` for one candidate, as CPython's `tailmatch`.
+fn tail_match(haystack: &[u8], span: Span, candidate: &[u8], at_end: bool) -> bool {
+    let (len, n) = (haystack.len(), candidate.len());
+    let Span { start, end } = span;
+    if at_end {
+        if end < start + n || start > len {
+            return false;
+        }
+        haystack[end - n..end] == *candidate
+    } else {
+        if start + n > len || end < start + n {
+            return false;
+        }
+        haystack[start..start + n] == *candidate
+    }
+}
+
+/// Methods that call `bytearray`'s method of the same name on a copy of the list, with the
+/// same arguments.
+macro_rules! forward {
+    ($($(#[$doc:meta])* $name:ident),* $(,)?) => {
+        #[pymethods]
+        impl ByteList {
+            $(
+                $(#[$doc])*
+                #[pyo3(signature = (*args, **kwargs))]
+                fn $name<'py>(
+                    &self,
+                    py: Python<'py>,
+                    args: &Bound<'py, PyTuple>,
+                    kwargs: Option<&Bound<'py, PyDict>>,
+                ) -> PyResult<Bound<'py, PyAny>> {
+                    self.forward(py, intern!(py, stringify!($name)), args, kwargs)
+                }
+            )*
+        }
+    };
+}
+
+impl ByteList {
+    /// A `bytearray` holding a copy of the list's bytes: allocated with the lock released (an
+    /// allocation can start a garbage collection that runs Python code), filled under it.
+    pub(crate) fn to_bytearray<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyByteArray>> {
+        let len = self.inner.with(py, |list, _| Ok(list.len()))?;
+        let (out, dest) = export::uninit_bytearray(py, len)?;
+        let filled = self.inner.with(py, |list, _| {
+            if list.len() != len {
+                return Ok(false);
+            }
+            // SAFETY: `dest` is the fresh bytearray's memory, `len` bytes that nothing else
+            // can reach yet, and it does not overlap the list.
+            unsafe { export::copy_out(py, list.as_slice(), dest) };
+            Ok(true)
+        })?;
+        if filled {
+            return Ok(out);
+        }
+        // Another thread changed the length in between: copy under one lock instead.
+        let copy = self
+            .inner
+            .with(py, |list, _| Ok(list.as_slice().to_vec()))?;
+        Ok(PyByteArray::new(py, &copy))
+    }
+
+    /// Calls `bytearray`'s method `name` on a copy of the list.
+    fn forward<'py>(
+        &self,
+        py: Python<'py>,
+        name: &Bound<'py, PyString>,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.to_bytearray(py)?.call_method(name, args, kwargs)
+    }
+
+    /// A new `PicoListByte` holding the bytes of `data` (a `bytearray` result).
+    fn new_like<'py>(py: Python<'py>, data: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        py.get_type::<ByteList>().call1((data,))
+    }
+
+    /// `find`, `rfind`, `index`, `rindex`: the position of `sub`, or `None`.
+    fn position_of(
+        &self,
+        py: Python<'_>,
+        sub: &Bound<'_, PyAny>,
+        start: Option<&Bound<'_, PyAny>>,
+        end: Option<&Bound<'_, PyAny>>,
+        reverse: bool,
+    ) -> PyResult<Option<usize>> {
+        let sub = needle(sub)?;
+        let (start, end) = (bound(start)?, bound(end)?);
+        self.inner.with(py, |list, _| {
+            let hay = list.as_slice();
+            Ok(find_in(
+                hay,
+                Span::new(start, end, hay.len()),
+                sub.bytes(),
+                reverse,
+            ))
+        })
+    }
+
+    /// `startswith`/`endswith`: `candidates` is a bytes-like object or a tuple of them.
+    fn tail_matches(
+        &self,
+        py: Python<'_>,
+        method: &str,
+        candidates: &Bound<'_, PyAny>,
+        start: Option<&Bound<'_, PyAny>>,
+        end: Option<&Bound<'_, PyAny>>,
+        at_end: bool,
+    ) -> PyResult<bool> {
+        let wrong = |obj: &Bound<'_, PyAny>| {
+            PyTypeError::new_err(format!(
+                "{method} first arg must be bytes or a tuple of bytes, not {}",
+                type_name(obj)
+            ))
+        };
+        let inputs = match candidates.cast::<PyTuple>() {
+            Ok(tuple) => tuple
+                .iter()
+                .map(|c| ByteInput::new(&c).map_err(|_| wrong(&c)))
+                .collect::<PyResult<Vec<_>>>()?,
+            Err(_) => vec![ByteInput::new(candidates).map_err(|_| wrong(candidates))?],
+        };
+        let (start, end) = (bound(start)?, bound(end)?);
+        self.inner.with(py, |list, _| {
+            let hay = list.as_slice();
+            let span = Span::new(start, end, hay.len());
+            Ok(inputs
+                .iter()
+                .any(|c| tail_match(hay, span, c.bytes(), at_end)))
+        })
+    }
+}
+
+fn not_found() -> PyErr {
+    PyValueError::new_err("subsection not found")
+}
+
+fn signed(at: Option<usize>) -> isize {
+    at.map_or(-1, |i| i as isize)
+}
+
+#[pymethods]
+impl ByteList {
+    /// The lowest index of `sub` (an int or bytes-like) in `[start:end]`, or -1.
+    #[pyo3(signature = (sub, start=None, end=None, /))]
+    fn find(
+        &self,
+        py: Python<'_>,
+        sub: &Bound<'_, PyAny>,
+        start: Option<&Bound<'_, PyAny>>,
+        end: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<isize> {
+        Ok(signed(self.position_of(py, sub, start, end, false)?))
+    }
+
+    /// The highest index of `sub` in `[start:end]`, or -1.
+    #[pyo3(signature = (sub, start=None, end=None, /))]
+    fn rfind(
+        &self,
+        py: Python<'_>,
+        sub: &Bound<'_, PyAny>,
+        start: Option<&Bound<'_, PyAny>>,
+        end: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<isize> {
+        Ok(signed(self.position_of(py, sub, start, end, true)?))
+    }
+
+    /// As `find`, but `ValueError` when `sub` is not found.
+    #[pyo3(signature = (sub, start=None, end=None, /))]
+    fn index(
+        &self,
+        py: Python<'_>,
+        sub: &Bound<'_, PyAny>,
+        start: Option<&Bound<'_, PyAny>>,
+        end: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<usize> {
+        self.position_of(py, sub, start, end, false)?
+            .ok_or_else(not_found)
+    }
+
+    /// As `rfind`, but `ValueError` when `sub` is not found.
+    #[pyo3(signature = (sub, start=None, end=None, /))]
+    fn rindex(
+        &self,
+        py: Python<'_>,
+        sub: &Bound<'_, PyAny>,
+        start: Option<&Bound<'_, PyAny>>,
+        end: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<usize> {
+        self.position_of(py, sub, start, end, true)?
+            .ok_or_else(not_found)
+    }
+
+    /// Non-overlapping occurrences of `sub` in `[start:end]`.
+    #[pyo3(signature = (sub, start=None, end=None, /))]
+    fn count(
+        &self,
+        py: Python<'_>,
+        sub: &Bound<'_, PyAny>,
+        start: Option<&Bound<'_, PyAny>>,
+        end: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<usize> {
+        let sub = needle(sub)?;
+        let (start, end) = (bound(start)?, bound(end)?);
+        self.inner.with(py, |list, _| {
+            let hay = list.as_slice();
+            Ok(count_in(hay, Span::new(start, end, hay.len()), sub.bytes()))
+        })
+    }
+
+    /// Whether `[start:end]` starts with `prefix` (bytes-like, or a tuple of them).
+    #[pyo3(signature = (prefix, start=None, end=None, /))]
+    fn startswith(
+        &self,
+        py: Python<'_>,
+        prefix: &Bound<'_, PyAny>,
+        start: Option<&Bound<'_, PyAny>>,
+        end: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<bool> {
+        self.tail_matches(py, "startswith", prefix, start, end, false)
+    }
+
+    /// Whether `[start:end]` ends with `suffix` (bytes-like, or a tuple of them).
+    #[pyo3(signature = (suffix, start=None, end=None, /))]
+    fn endswith(
+        &self,
+        py: Python<'_>,
+        suffix: &Bound<'_, PyAny>,
+        start: Option<&Bound<'_, PyAny>>,
+        end: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<bool> {
+        self.tail_matches(py, "endswith", suffix, start, end, true)
+    }
+
+    /// The text the bytes encode (`bytearray.decode`), read in place through a buffer export.
+    #[pyo3(signature = (encoding=None, errors=None))]
+    fn decode<'py>(
+        slf: &Bound<'py, Self>,
+        encoding: Option<&Bound<'py, PyString>>,
+        errors: Option<&Bound<'py, PyString>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let c_string = |s: &Bound<'py, PyString>| {
+            std::ffi::CString::new(s.to_str()?)
+                .map_err(|_| PyValueError::new_err("embedded null character"))
+        };
+        let encoding = encoding.map(c_string).transpose()?;
+        let errors = errors.map(c_string).transpose()?;
+        let ptr =
+            |s: &Option<std::ffi::CString>| s.as_ref().map_or(std::ptr::null(), |s| s.as_ptr());
+        // SAFETY: `slf` is a valid object; the strings are NUL-terminated and outlive the call
+        // (NULL means utf-8 and strict); the result is a new reference or NULL with an error set.
+        unsafe {
+            Bound::from_owned_ptr_or_err(
+                py,
+                ffi::PyUnicode_FromEncodedObject(slf.as_ptr(), ptr(&encoding), ptr(&errors)),
+            )
+        }
+    }
+
+    /// `lst % values`: `bytearray`'s formatting, as a new `PicoListByte`.
+    fn __mod__<'py>(
+        &self,
+        py: Python<'py>,
+        values: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let out = self
+            .to_bytearray(py)?
+            .call_method1(intern!(py, "__mod__"), (values,))?;
+        Self::new_like(py, &out)
+    }
+
+    /// `values % lst` is not formatting: always `NotImplemented`, as `bytearray`'s.
+    fn __rmod__(&self, py: Python<'_>, _values: &Bound<'_, PyAny>) -> Py<PyAny> {
+        py.NotImplemented()
+    }
+
+    /// Maps every byte through the 256-byte `table` (or none) after removing the bytes in
+    /// `delete`, as a new `PicoListByte`.
+    #[pyo3(signature = (table, /, delete=None))]
+    fn translate<'py>(
+        &self,
+        py: Python<'py>,
+        table: &Bound<'py, PyAny>,
+        delete: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let copy = self.to_bytearray(py)?;
+        let out = match delete {
+            Some(delete) => copy.call_method1(intern!(py, "translate"), (table, delete))?,
+            None => copy.call_method1(intern!(py, "translate"), (table,))?,
+        };
+        Self::new_like(py, &out)
+    }
+
+    /// A translation table for `translate` (`bytes.maketrans`).
+    #[staticmethod]
+    fn maketrans<'py>(
+        py: Python<'py>,
+        frm: &Bound<'py, PyAny>,
+        to: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        py.get_type::<PyByteArray>()
+            .call_method1(intern!(py, "maketrans"), (frm, to))
+    }
+
+    /// A new list of this class from hexadecimal digits (whitespace between bytes ignored).
+    #[classmethod]
+    fn fromhex<'py>(
+        cls: &Bound<'py, PyType>,
+        string: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = cls.py();
+        let bytes = py
+            .get_type::<pyo3::types::PyBytes>()
+            .call_method1(intern!(py, "fromhex"), (string,))?;
+        cls.call1((bytes,))
+    }
+}
+
+forward! {
+    /// The bytes as hexadecimal digits, optionally grouped by `sep` every `bytes_per_sep`.
+    hex,
+    /// `sep.join(iterable)` as `bytearray.join`: a `bytearray`.
+    join,
+    split, rsplit, splitlines, partition, rpartition, strip, lstrip, rstrip, replace,
+    removeprefix, removesuffix, center, ljust, rjust, zfill, expandtabs, upper, lower,
+    swapcase, title, capitalize, isalnum, isalpha, isascii, isdigit, islower, isspace, istitle,
+    isupper,
+}
