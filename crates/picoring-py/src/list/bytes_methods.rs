@@ -435,18 +435,14 @@ impl ByteList {
 
     /// Maps every byte through the 256-byte `table` (or none) after removing the bytes in
     /// `delete`, as a new `PicoListByte`.
-    #[pyo3(signature = (table, /, delete=None))]
+    #[pyo3(signature = (*args, **kwargs), text_signature = "($self, table, /, delete=b'')")]
     fn translate<'py>(
         &self,
         py: Python<'py>,
-        table: &Bound<'py, PyAny>,
-        delete: Option<&Bound<'py, PyAny>>,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        let copy = self.to_bytearray(py)?;
-        let out = match delete {
-            Some(delete) => copy.call_method1(intern!(py, "translate"), (table, delete))?,
-            None => copy.call_method1(intern!(py, "translate"), (table,))?,
-        };
+        let out = self.forward(py, intern!(py, "translate"), args, kwargs)?;
         Self::new_like(py, &out)
     }
 
