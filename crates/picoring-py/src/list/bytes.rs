@@ -35,7 +35,12 @@ fn out_of_range() -> PyErr {
 guarded_class! {
     /// A growable byte list over reserved address space: appending never moves existing bytes,
     /// so it keeps growing while a memoryview or numpy array looks at it (`bytearray` refuses).
-    #[pyclass(name = "PicoListByte", sequence)]
+    ///
+    /// Not a `#[pyclass(sequence)]`: CPython adds the length to a negative index before the
+    /// sequence slot sees it, so `PySequence_GetItem(lst, -len - 1)` would read the last byte
+    /// instead of raising `IndexError` as `bytearray`'s does; `len()` and `reversed()` work
+    /// through `__len__` and `__reversed__`.
+    #[pyclass(name = "PicoListByte")]
     struct ByteList(PicoList<u8>), len: |list| list.len()
 }
 
@@ -277,6 +282,17 @@ impl ByteList {
     }
 }
 
+#[pymethods]
+impl ByteList {
+    /// `reversed(lst)`.
+    fn __reversed__(slf: Bound<'_, Self>) -> PyResult<ByteListReverse> {
+        let len = slf.get().inner.with(slf.py(), |list, _| Ok(list.len()))?;
+        Ok(ByteListReverse {
+            state: std::sync::Mutex::new(Some((slf.unbind(), len))),
+        })
+    }
+}
+
 impl ByteList {
     /// The constructor's non-text `source`: an int is a count of zero bytes (as `bytearray`,
     /// `ValueError` when negative, `OverflowError` past `sys.maxsize`), anything else is
@@ -307,6 +323,52 @@ impl ByteList {
     fn assign(&self, index: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<()> {
         let many = || Ok(ByteInput::new(value)?.bytes().to_vec());
         list::set_item(&self.inner, index, many, || byte(value).map(|b| Ok([b])))
+    }
+}
+
+/// `reversed(lst)`: walks the list by index from its last byte down, as `reversed()` walks a
+/// `bytearray` (a byte removed meanwhile ends the walk). It lets go of the list once exhausted,
+/// so the list can be freed while the iterator lives.
+#[pyclass(
+    frozen,
+    module = "picoring._picoring",
+    name = "PicoListByteReverseIterator"
+)]
+pub(crate) struct ByteListReverse {
+    /// The list and how many bytes are left to yield; `None` once exhausted.
+    state: std::sync::Mutex<Option<(Py<ByteList>, usize)>>,
+}
+
+#[pymethods]
+impl ByteListReverse {
+    fn __iter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
+        slf
+    }
+
+    fn __next__(&self, py: Python<'_>) -> PyResult<Option<u8>> {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let step = match state.as_mut() {
+            Some((list, left)) if *left > 0 => {
+                *left -= 1;
+                Some((list.clone_ref(py), *left))
+            }
+            _ => None,
+        };
+        let Some((list, i)) = step else {
+            // Dropped with the lock released: freeing the list runs Python code (a subclass's
+            // `__del__`) that may call `next()` on this iterator.
+            let done = state.take();
+            drop(state);
+            drop(done);
+            return Ok(None);
+        };
+        drop(state);
+        let byte = list.get().item_at(py, i)?;
+        if byte.is_none() {
+            let done = self.state.lock().unwrap_or_else(|e| e.into_inner()).take();
+            drop(done);
+        }
+        Ok(byte)
     }
 }
 
