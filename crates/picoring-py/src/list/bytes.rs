@@ -310,8 +310,15 @@ impl ByteList {
                     let n = n as usize;
                     return self.inner.with(py, |list, _| {
                         list::check_growth(list, &self.inner.exports, n)?;
-                        list.try_extend(std::iter::repeat_n(0, n))
-                            .map_err(to_py_err)
+                        const ZEROS: [u8; 4096] = [0; 4096];
+                        list.reserve(n).map_err(to_py_err)?;
+                        let mut left = n;
+                        while left > 0 {
+                            let k = left.min(ZEROS.len());
+                            list.extend_from_slice(&ZEROS[..k]).map_err(to_py_err)?;
+                            left -= k;
+                        }
+                        Ok(())
                     });
                 }
             }

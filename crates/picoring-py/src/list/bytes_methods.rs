@@ -173,12 +173,12 @@ fn tail_match(haystack: &[u8], span: Span, candidate: &[u8], at_end: bool) -> bo
 /// Methods that call `bytearray`'s method of the same name on a copy of the list, with the
 /// same arguments.
 macro_rules! forward {
-    ($($(#[$doc:meta])* $name:ident),* $(,)?) => {
+    ($($(#[$doc:meta])* $name:ident $sig:literal),* $(,)?) => {
         #[pymethods]
         impl ByteList {
             $(
                 $(#[$doc])*
-                #[pyo3(signature = (*args, **kwargs))]
+                #[pyo3(signature = (*args, **kwargs), text_signature = $sig)]
                 fn $name<'py>(
                     &self,
                     py: Python<'py>,
@@ -462,6 +462,7 @@ impl ByteList {
 
     /// A translation table for `translate` (`bytes.maketrans`).
     #[staticmethod]
+    #[pyo3(signature = (frm, to, /))]
     fn maketrans<'py>(
         py: Python<'py>,
         frm: &Bound<'py, PyAny>,
@@ -473,6 +474,7 @@ impl ByteList {
 
     /// A new list of this class from hexadecimal digits (whitespace between bytes ignored).
     #[classmethod]
+    #[pyo3(signature = (string, /))]
     fn fromhex<'py>(
         cls: &Bound<'py, PyType>,
         string: &Bound<'py, PyAny>,
@@ -487,11 +489,36 @@ impl ByteList {
 
 forward! {
     /// The bytes as hexadecimal digits, optionally grouped by `sep` every `bytes_per_sep`.
-    hex,
+    hex "($self, /, sep=None, bytes_per_sep=1)",
     /// `sep.join(iterable)` as `bytearray.join`: a `bytearray`.
-    join,
-    split, rsplit, splitlines, partition, rpartition, strip, lstrip, rstrip, replace,
-    removeprefix, removesuffix, center, ljust, rjust, zfill, expandtabs, upper, lower,
-    swapcase, title, capitalize, isalnum, isalpha, isascii, isdigit, islower, isspace, istitle,
-    isupper,
+    join "($self, iterable_of_bytes, /)",
+    split "($self, /, sep=None, maxsplit=-1)",
+    rsplit "($self, /, sep=None, maxsplit=-1)",
+    splitlines "($self, /, keepends=False)",
+    partition "($self, sep, /)",
+    rpartition "($self, sep, /)",
+    strip "($self, bytes=None, /)",
+    lstrip "($self, bytes=None, /)",
+    rstrip "($self, bytes=None, /)",
+    replace "($self, old, new, count=-1, /)",
+    removeprefix "($self, prefix, /)",
+    removesuffix "($self, suffix, /)",
+    center "($self, width, fillchar=b' ', /)",
+    ljust "($self, width, fillchar=b' ', /)",
+    rjust "($self, width, fillchar=b' ', /)",
+    zfill "($self, width, /)",
+    expandtabs "($self, /, tabsize=8)",
+    upper "($self, /)",
+    lower "($self, /)",
+    swapcase "($self, /)",
+    title "($self, /)",
+    capitalize "($self, /)",
+    isalnum "($self, /)",
+    isalpha "($self, /)",
+    isascii "($self, /)",
+    isdigit "($self, /)",
+    islower "($self, /)",
+    isspace "($self, /)",
+    istitle "($self, /)",
+    isupper "($self, /)",
 }
