@@ -31,6 +31,7 @@ SCENARIOS = [
     "scenario_queue.py",
     "scenario_ipc.py",
     "scenario_aio.py",
+    "scenario_bytes_methods.py",
 ]
 
 sys.path.insert(0, str(HERE))
