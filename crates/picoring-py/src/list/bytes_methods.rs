@@ -217,6 +217,98 @@ impl ByteList {
         Ok(PyByteArray::new(py, &copy))
     }
 
+    /// A new `bytearray` computed from the list's bytes, allocated with the lock released:
+    /// `measure` (under the lock) says what to take and how many bytes it makes; `fill` (under
+    /// the lock again, after the same measure) writes exactly that many into fresh memory. If
+    /// another thread changed the list in between, both run under one lock into a `Vec`.
+    fn build<'py, M: Copy + PartialEq>(
+        &self,
+        py: Python<'py>,
+        measure: impl Fn(&[u8]) -> (M, usize),
+        fill: impl Fn(&[u8], M, &mut [u8]),
+    ) -> PyResult<Bound<'py, PyByteArray>> {
+        let (what, len) = self
+            .inner
+            .with(py, |list, _| Ok(measure(list.as_slice())))?;
+        let (out, dest) = export::uninit_bytearray(py, len)?;
+        let filled = self.inner.with(py, |list, _| {
+            if measure(list.as_slice()) != (what, len) {
+                return Ok(false);
+            }
+            if len > 0 {
+                // SAFETY: `dest` is the fresh bytearray's memory, `len` bytes that nothing
+                // else can reach yet; it does not overlap the list.
+                let dest = unsafe { std::slice::from_raw_parts_mut(dest.ptr, len) };
+                fill(list.as_slice(), what, dest);
+            }
+            Ok(true)
+        })?;
+        if filled {
+            return Ok(out);
+        }
+        let copy = self.inner.with(py, |list, _| {
+            let (what, len) = measure(list.as_slice());
+            let mut copy = vec![0; len];
+            fill(list.as_slice(), what, &mut copy);
+            Ok(copy)
+        })?;
+        Ok(PyByteArray::new(py, &copy))
+    }
+
+    /// A new `bytearray` of the list's bytes, each mapped by `f`.
+    fn map_bytes<'py>(
+        &self,
+        py: Python<'py>,
+        f: impl Fn(&[u8], &mut [u8]),
+    ) -> PyResult<Bound<'py, PyByteArray>> {
+        self.build(py, |list| ((), list.len()), |list, (), dest| f(list, dest))
+    }
+
+    /// `strip`, `lstrip`, `rstrip`: a new `bytearray` without the leading and/or trailing
+    /// bytes found in `chars` (ASCII whitespace by default).
+    fn strip_ends<'py>(
+        &self,
+        py: Python<'py>,
+        chars: Option<&Bound<'py, PyAny>>,
+        left: bool,
+        right: bool,
+    ) -> PyResult<Bound<'py, PyByteArray>> {
+        let chars = chars
+            .filter(|c| !c.is_none())
+            .map(ByteInput::new)
+            .transpose()?;
+        let set = chars.as_ref().map_or(WHITESPACE, |c| c.bytes());
+        self.build(
+            py,
+            |list| {
+                let start = if left {
+                    list.iter()
+                        .position(|b| !set.contains(b))
+                        .unwrap_or(list.len())
+                } else {
+                    0
+                };
+                let end = if right {
+                    list[start..]
+                        .iter()
+                        .rposition(|b| !set.contains(b))
+                        .map_or(start, |i| start + i + 1)
+                } else {
+                    list.len()
+                };
+                (start, end - start)
+            },
+            |list, start, dest| dest.copy_from_slice(&list[start..start + dest.len()]),
+        )
+    }
+
+    /// Whether the list is not empty and every byte passes `test` (`isalpha` and kin).
+    fn all_bytes(&self, py: Python<'_>, test: impl Fn(&u8) -> bool) -> PyResult<bool> {
+        self.inner.with(py, |list, _| {
+            Ok(!list.is_empty() && list.as_slice().iter().all(&test))
+        })
+    }
+
     /// Calls `bytearray`'s method `name` on a copy of the list.
     fn forward<'py>(
         &self,
@@ -287,6 +379,43 @@ impl ByteList {
                 .any(|c| tail_match(hay, span, c.bytes(), at_end)))
         })
     }
+}
+
+/// What `bytearray.strip()` strips by default, and `isspace` accepts.
+const WHITESPACE: &[u8] = b" \t\n\r\x0b\x0c";
+
+/// `title()`: the first letter of each run of letters upper-cased, the rest lower-cased.
+fn title_case(src: &[u8], dest: &mut [u8]) {
+    let mut after_cased = false;
+    for (d, &c) in dest.iter_mut().zip(src) {
+        *d = if after_cased {
+            c.to_ascii_lowercase()
+        } else {
+            c.to_ascii_uppercase()
+        };
+        after_cased = c.is_ascii_alphabetic();
+    }
+}
+
+/// `istitle()`, as CPython's `_Py_bytes_istitle`.
+fn is_title(bytes: &[u8]) -> bool {
+    let (mut cased, mut after_cased) = (false, false);
+    for &c in bytes {
+        if c.is_ascii_uppercase() {
+            if after_cased {
+                return false;
+            }
+            (after_cased, cased) = (true, true);
+        } else if c.is_ascii_lowercase() {
+            if !after_cased {
+                return false;
+            }
+            (after_cased, cased) = (true, true);
+        } else {
+            after_cased = false;
+        }
+    }
+    cased
 }
 
 fn not_found() -> PyErr {
@@ -390,6 +519,149 @@ impl ByteList {
         self.tail_matches(py, "endswith", suffix, start, end, true)
     }
 
+    /// A copy without leading and trailing bytes in `bytes` (ASCII whitespace by default).
+    #[pyo3(signature = (bytes=None, /))]
+    fn strip<'py>(
+        &self,
+        py: Python<'py>,
+        bytes: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyByteArray>> {
+        self.strip_ends(py, bytes, true, true)
+    }
+
+    /// A copy without leading bytes in `bytes` (ASCII whitespace by default).
+    #[pyo3(signature = (bytes=None, /))]
+    fn lstrip<'py>(
+        &self,
+        py: Python<'py>,
+        bytes: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyByteArray>> {
+        self.strip_ends(py, bytes, true, false)
+    }
+
+    /// A copy without trailing bytes in `bytes` (ASCII whitespace by default).
+    #[pyo3(signature = (bytes=None, /))]
+    fn rstrip<'py>(
+        &self,
+        py: Python<'py>,
+        bytes: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyByteArray>> {
+        self.strip_ends(py, bytes, false, true)
+    }
+
+    /// A copy with ASCII letters upper-cased.
+    fn upper<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyByteArray>> {
+        self.map_bytes(py, |src, dest| {
+            for (d, s) in dest.iter_mut().zip(src) {
+                *d = s.to_ascii_uppercase();
+            }
+        })
+    }
+
+    /// A copy with ASCII letters lower-cased.
+    fn lower<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyByteArray>> {
+        self.map_bytes(py, |src, dest| {
+            for (d, s) in dest.iter_mut().zip(src) {
+                *d = s.to_ascii_lowercase();
+            }
+        })
+    }
+
+    /// A copy with the case of ASCII letters swapped.
+    fn swapcase<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyByteArray>> {
+        self.map_bytes(py, |src, dest| {
+            for (d, &s) in dest.iter_mut().zip(src) {
+                *d = if s.is_ascii_alphabetic() { s ^ 0x20 } else { s };
+            }
+        })
+    }
+
+    /// A copy with each word's first ASCII letter upper-cased and the rest lower-cased.
+    fn title<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyByteArray>> {
+        self.map_bytes(py, title_case)
+    }
+
+    /// A copy with the first byte upper-cased and the rest lower-cased (ASCII letters).
+    fn capitalize<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyByteArray>> {
+        self.map_bytes(py, |src, dest| {
+            for (i, (d, s)) in dest.iter_mut().zip(src).enumerate() {
+                *d = if i == 0 {
+                    s.to_ascii_uppercase()
+                } else {
+                    s.to_ascii_lowercase()
+                };
+            }
+        })
+    }
+
+    /// Whether there are bytes and all are ASCII letters or digits.
+    fn isalnum(&self, py: Python<'_>) -> PyResult<bool> {
+        self.all_bytes(py, u8::is_ascii_alphanumeric)
+    }
+
+    /// Whether there are bytes and all are ASCII letters.
+    fn isalpha(&self, py: Python<'_>) -> PyResult<bool> {
+        self.all_bytes(py, u8::is_ascii_alphabetic)
+    }
+
+    /// Whether there are bytes and all are ASCII digits.
+    fn isdigit(&self, py: Python<'_>) -> PyResult<bool> {
+        self.all_bytes(py, u8::is_ascii_digit)
+    }
+
+    /// Whether there are bytes and all are ASCII whitespace.
+    fn isspace(&self, py: Python<'_>) -> PyResult<bool> {
+        self.all_bytes(py, |b| WHITESPACE.contains(b))
+    }
+
+    /// Whether every byte is ASCII (true when empty).
+    fn isascii(&self, py: Python<'_>) -> PyResult<bool> {
+        self.inner
+            .with(py, |list, _| Ok(list.as_slice().is_ascii()))
+    }
+
+    /// Whether there is a lower-case ASCII letter and no upper-case one.
+    fn islower(&self, py: Python<'_>) -> PyResult<bool> {
+        self.inner.with(py, |list, _| {
+            let bytes = list.as_slice();
+            Ok(bytes.iter().any(u8::is_ascii_lowercase)
+                && !bytes.iter().any(u8::is_ascii_uppercase))
+        })
+    }
+
+    /// Whether there is an upper-case ASCII letter and no lower-case one.
+    fn isupper(&self, py: Python<'_>) -> PyResult<bool> {
+        self.inner.with(py, |list, _| {
+            let bytes = list.as_slice();
+            Ok(bytes.iter().any(u8::is_ascii_uppercase)
+                && !bytes.iter().any(u8::is_ascii_lowercase))
+        })
+    }
+
+    /// Whether the bytes are title-cased: upper-case letters only start runs of letters,
+    /// lower-case ones only continue them, and there is at least one letter.
+    fn istitle(&self, py: Python<'_>) -> PyResult<bool> {
+        self.inner.with(py, |list, _| Ok(is_title(list.as_slice())))
+    }
+
+    /// The bytes as hexadecimal digits (`bytearray.hex`), read in place through a memoryview.
+    #[pyo3(signature = (*args, **kwargs), text_signature = "($self, /, sep=None, bytes_per_sep=1)")]
+    fn hex<'py>(
+        slf: &Bound<'py, Self>,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        // SAFETY: `slf` is a valid object that exports a buffer; the result is a new reference
+        // or NULL with an error set.
+        let view = unsafe {
+            Bound::from_owned_ptr_or_err(py, ffi::PyMemoryView_FromObject(slf.as_ptr()))?
+        };
+        let hex = view.call_method(intern!(py, "hex"), args, kwargs);
+        view.call_method0(intern!(py, "release"))?;
+        hex
+    }
+
     /// The text the bytes encode (`bytearray.decode`), read in place through a buffer export.
     #[pyo3(signature = (encoding=None, errors=None))]
     fn decode<'py>(
@@ -488,8 +760,6 @@ impl ByteList {
 }
 
 forward! {
-    /// The bytes as hexadecimal digits, optionally grouped by `sep` every `bytes_per_sep`.
-    hex "($self, /, sep=None, bytes_per_sep=1)",
     /// `sep.join(iterable)` as `bytearray.join`: a `bytearray`.
     join "($self, iterable_of_bytes, /)",
     split "($self, /, sep=None, maxsplit=-1)",
@@ -497,9 +767,6 @@ forward! {
     splitlines "($self, /, keepends=False)",
     partition "($self, sep, /)",
     rpartition "($self, sep, /)",
-    strip "($self, bytes=None, /)",
-    lstrip "($self, bytes=None, /)",
-    rstrip "($self, bytes=None, /)",
     replace "($self, old, new, count=-1, /)",
     removeprefix "($self, prefix, /)",
     removesuffix "($self, suffix, /)",
@@ -508,17 +775,4 @@ forward! {
     rjust "($self, width, fillchar=b' ', /)",
     zfill "($self, width, /)",
     expandtabs "($self, /, tabsize=8)",
-    upper "($self, /)",
-    lower "($self, /)",
-    swapcase "($self, /)",
-    title "($self, /)",
-    capitalize "($self, /)",
-    isalnum "($self, /)",
-    isalpha "($self, /)",
-    isascii "($self, /)",
-    isdigit "($self, /)",
-    islower "($self, /)",
-    isspace "($self, /)",
-    istitle "($self, /)",
-    isupper "($self, /)",
 }
