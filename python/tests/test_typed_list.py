@@ -109,7 +109,7 @@ def test_indexing_and_slicing_like_array():
             lst[i] = 1
     for s in (slice(None), slice(2, 9), slice(None, None, -3), slice(30, 40), slice(-4, None, 2)):
         assert lst[s] == ref[s]
-        assert isinstance(lst[s], array.array) and lst[s].typecode == "q"  # a copy, like bytes
+        assert type(lst[s]) is PicoList and lst[s].typecode == "q"  # a new list, as array slices are arrays
     lst[-1] = 99
     ref[-1] = 99
     lst[1:7:2] = [7, 8, 9]
@@ -117,9 +117,11 @@ def test_indexing_and_slicing_like_array():
     lst[0:2] = array.array("q", [40, 41])
     ref[0:2] = array.array("q", [40, 41])
     assert lst == ref
-    with pytest.raises(ValueError):
-        lst[0:3] = [1, 2]
+    lst[0:3] = [1, 2]  # another length: the items after the slice move, as in an array
+    ref[0:3] = array.array("q", [1, 2])
     assert list(lst) == ref.tolist()
+    with pytest.raises(ValueError):
+        lst[0:6:2] = [1, 2]  # an extended slice keeps its length, as in an array
 
 
 def test_pop_and_insert_like_array():

@@ -2,6 +2,9 @@
 (so a stub that promises what the module does not do fails one or the other)."""
 
 import array
+import copy
+import pickle
+import tempfile
 from typing import assert_type
 
 import picoring
@@ -80,8 +83,47 @@ def lists() -> None:
     numbers.extend(range(2))
     assert_type(numbers[0], int | float)
     part = numbers[0:2]
-    assert_type(part, "array.array[int] | array.array[float]")
+    assert_type(part, picoring.PicoList)
     assert part.tolist() == [1.5, 2.5]
+    numbers.insert(0, 9)
+    del numbers[0]
+    del numbers[5:]
+    numbers[1:1] = [7, 8]  # slice assignment may change the length
+    del numbers[1:3]
+    assert numbers.index(2.5) == 1 and numbers.count(2.5) == 1 and 2.5 in numbers
+    numbers.remove(0.0)
+    numbers.insert(2, 0.0)
+    numbers.reverse()
+    numbers.reverse()
+    assert_type(numbers.buffer_info(), tuple[int, int])
+    numbers.byteswap()
+    numbers.byteswap()
+    raw = numbers.tobytes()
+    numbers.frombytes(raw)
+    numbers.fromlist([1.0])
+    del numbers[4:]
+    both = numbers + array.array("d", [5.0])
+    assert_type(both, picoring.PicoList)
+    assert_type(numbers * 2, picoring.PicoList)
+    numbers *= 1
+    numbers += picoring.PicoList("d")
+    assert numbers < both and both > numbers
+    assert pickle.loads(pickle.dumps(numbers)) == numbers
+    assert copy.copy(numbers) == copy.deepcopy(numbers) == numbers
+    with tempfile.TemporaryFile() as f:
+        numbers.tofile(f)
+        f.seek(0)
+        back = picoring.PicoList("d")
+        back.fromfile(f, len(numbers))
+        assert back == numbers
+
+    class Tagged(picoring.PicoList):
+        tag = "subclass"
+
+    assert Tagged("i", [1]).tag == "subclass"
+    data.reverse()
+    del data[0]
+    data *= 1
     numbers[0] = 3
     assert_type(numbers.tolist(), list[int | float])
     assert numbers == [3.0, 2.5, 0.0, 1.0]

@@ -38,6 +38,7 @@ fn _picoring(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<export::Export>()?;
     m.add_class::<list::typed::TypedList>()?;
     m.add_class::<list::typed::TypedListIter>()?;
+    m.add_function(wrap_pyfunction!(list::typed::_picolist_reconstructor, m)?)?;
     m.add_class::<typed_ring::TypedRing>()?;
     m.add_class::<shared::SharedRingByte>()?;
     m.add_class::<shared::SharedRing>()?;

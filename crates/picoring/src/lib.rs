@@ -91,7 +91,7 @@ mod sync;
 mod sys;
 
 pub use error::{Error, InsufficientSpace};
-pub use list::PicoList;
+pub use list::{ListDrain, PicoList};
 pub use pod::Pod;
 pub use queue::PicoQueue;
 pub use ring::PicoRing;

@@ -7,7 +7,10 @@ use std::ptr::{self, NonNull};
 use crate::Error;
 use reserve::{Plan, Region};
 
+pub use edit::ListDrain;
+
 mod access;
+mod edit;
 mod grow;
 mod reserve;
 mod traits;

@@ -19,18 +19,18 @@ use crate::input::index_arg;
 
 /// The value behind a list class: its items, as native bytes that never move.
 pub(crate) trait ListBytes {
-    /// What the items are called in messages.
-    const ITEMS: &'static str;
-
     /// The `picoring::PicoList<u8>` that holds the items.
     fn list_bytes(&mut self) -> &mut PicoList<u8>;
 
     /// Bytes per item.
     fn itemsize(&self) -> usize;
+
+    /// What the built-in calls itself in messages (`array`, `bytearray`).
+    const SEQUENCE: &'static str = "array";
 }
 
 impl ListBytes for PicoList<u8> {
-    const ITEMS: &'static str = "bytes";
+    const SEQUENCE: &'static str = "bytearray";
 
     fn list_bytes(&mut self) -> &mut PicoList<u8> {
         self
@@ -104,18 +104,28 @@ pub(crate) fn set_item<R: ListBytes, T: AsRef<[u8]>>(
         return g.with(py, |value, _| {
             let size = value.itemsize();
             let list = value.list_bytes();
-            let positions: Vec<usize> = slice.positions(list.len() / size).collect();
-            if data.len() != positions.len() * size {
+            let (start, step, n) = slice.indices(list.len() / size);
+            if step == 1 {
+                if data.len() != n * size {
+                    // The items after the slice move: refused while a view is alive.
+                    g.exports.check_no_readers()?;
+                }
+                return list
+                    .replace_range(start * size..(start + n) * size, &data)
+                    .map_err(to_py_err);
+            }
+            if data.len() != n * size {
                 return Err(PyValueError::new_err(format!(
-                    "{} slice assignment must keep the length: the slice has {} {}, the value {}",
-                    g.name(),
-                    positions.len(),
-                    R::ITEMS,
+                    "attempt to assign {} of size {} to extended slice of size {n}",
+                    R::SEQUENCE,
                     data.len() / size
                 )));
             }
             let bytes = list.as_mut_slice();
-            for (i, item) in positions.into_iter().zip(data.chunks_exact(size)) {
+            for (i, item) in slice
+                .positions(n_len(bytes.len(), size))
+                .zip(data.chunks_exact(size))
+            {
                 bytes[i * size..(i + 1) * size].copy_from_slice(item);
             }
             Ok(())
@@ -128,6 +138,156 @@ pub(crate) fn set_item<R: ListBytes, T: AsRef<[u8]>>(
         let list = value.list_bytes();
         let i = position(index, list.len() / size).ok_or_else(|| out_of_range(g.name()))?;
         list.as_mut_slice()[i * size..(i + 1) * size].copy_from_slice(item?.as_ref());
+        Ok(())
+    })
+}
+
+/// Items in `bytes` bytes.
+fn n_len(bytes: usize, size: usize) -> usize {
+    bytes / size
+}
+
+/// `del lst[index]` and `del lst[a:b:c]`: the items after the deleted ones move back within the
+/// reservation (refused, `BufferError`, while a view is alive, as the built-ins refuse it).
+pub(crate) fn delete<R: ListBytes>(g: &Guarded<R>, index: &Bound<'_, PyAny>) -> PyResult<()> {
+    let py = index.py();
+    if let Ok(slice) = index.cast::<PySlice>() {
+        let slice = Slice::new(slice)?;
+        return g.with(py, |value, _| {
+            let size = value.itemsize();
+            let list = value.list_bytes();
+            let (start, step, n) = slice.indices(list.len() / size);
+            if n == 0 {
+                return Ok(());
+            }
+            g.exports.check_no_readers()?;
+            if step == 1 || n == 1 {
+                list.drain(start * size..(start + n) * size);
+                return Ok(());
+            }
+            // The selected items in ascending order: first, first + step, ... (n of them).
+            let (first, step) = if step < 0 {
+                (start - (n - 1) * step.unsigned_abs(), step.unsigned_abs())
+            } else {
+                (start, step as usize)
+            };
+            let mut byte = 0;
+            list.retain(|_| {
+                let item = byte / size;
+                byte += 1;
+                let off = item.wrapping_sub(first);
+                !(item >= first && off % step == 0 && off / step < n)
+            });
+            Ok(())
+        });
+    }
+    let index = index_arg(index)?;
+    g.with(py, |value, _| {
+        let size = value.itemsize();
+        let list = value.list_bytes();
+        let i = position(index, list.len() / size).ok_or_else(|| {
+            PyIndexError::new_err(format!("{} assignment index out of range", R::SEQUENCE))
+        })?;
+        g.exports.check_no_readers()?;
+        list.drain(i * size..(i + 1) * size);
+        Ok(())
+    })
+}
+
+/// `insert(index, item)`: `item` (one item's bytes) goes before `index`, clamped as
+/// `list.insert` clamps it; the items after it move up within the reservation (refused while
+/// a view is alive).
+pub(crate) fn insert<R: ListBytes>(
+    g: &Guarded<R>,
+    py: Python<'_>,
+    index: isize,
+    item: &[u8],
+) -> PyResult<()> {
+    g.with(py, |value, _| {
+        g.exports.check_no_readers()?;
+        let size = value.itemsize();
+        let list = value.list_bytes();
+        let len = list.len() / size;
+        let at = if index < 0 {
+            len.saturating_sub(index.unsigned_abs())
+        } else {
+            (index as usize).min(len)
+        };
+        list.replace_range(at * size..at * size, item)
+            .map_err(to_py_err)
+    })
+}
+
+/// Removes the item at `i` (checked by the caller to be in range); refused while a view is
+/// alive, as the built-ins refuse any shrinking then.
+pub(crate) fn remove_at<R: ListBytes>(g: &Guarded<R>, value: &mut R, i: usize) -> PyResult<()> {
+    g.exports.check_no_readers()?;
+    let size = value.itemsize();
+    let list = value.list_bytes();
+    list.drain(i * size..(i + 1) * size);
+    Ok(())
+}
+
+/// `reverse()`: the items in reverse order, in place.
+pub(crate) fn reverse<R: ListBytes>(g: &Guarded<R>, py: Python<'_>) -> PyResult<()> {
+    g.with(py, |value, _| {
+        let size = value.itemsize();
+        let bytes = value.list_bytes().as_mut_slice();
+        bytes.reverse();
+        if size > 1 {
+            bytes.chunks_exact_mut(size).for_each(<[u8]>::reverse);
+        }
+        Ok(())
+    })
+}
+
+/// The count of `lst * n`: `TypeError` for anything but an integer, as the built-ins raise
+/// (also when the operator method is called directly).
+pub(crate) fn repeat_count(n: &Bound<'_, PyAny>) -> PyResult<isize> {
+    if n.is_instance_of::<pyo3::types::PyFloat>() || !n.hasattr("__index__")? {
+        return Err(pyo3::exceptions::PyTypeError::new_err(format!(
+            "can't multiply sequence by non-int of type '{}'",
+            n.get_type().name()?
+        )));
+    }
+    // Saturates, as CPython's sequences clamp the count to Py_ssize_t before failing on memory.
+    let n = n.call_method0("__index__")?;
+    Ok(n.extract::<isize>()
+        .unwrap_or(if n.lt(0)? { isize::MIN } else { isize::MAX }))
+}
+
+/// `lst *= n`: the items repeated `n` times in place (`n <= 0` empties the list, refused while
+/// a view is alive; growing is not: the items never move).
+pub(crate) fn repeat<R: ListBytes>(g: &Guarded<R>, py: Python<'_>, n: isize) -> PyResult<()> {
+    g.with(py, |value, _| {
+        let list = value.list_bytes();
+        let len = list.len();
+        if n <= 0 {
+            if len > 0 {
+                g.exports.check_no_readers()?;
+                list.truncate(0);
+            }
+            return Ok(());
+        }
+        let total = len
+            .checked_mul(n as usize)
+            .filter(|&t| t <= list.max_capacity())
+            .ok_or_else(|| {
+                pyo3::exceptions::PyMemoryError::new_err("repeated list is too large")
+            })?;
+        check_growth(list, &g.exports, total - len)?;
+        list.reserve(total - len).map_err(to_py_err)?;
+        // Doubling: each round copies what is there (one memcpy), then the remainder.
+        while list.len() < total {
+            let have = list.len();
+            let take = have.min(total - have);
+            if take >= DETACH_BYTES {
+                py.detach(|| list.extend_from_within(..take))
+            } else {
+                list.extend_from_within(..take)
+            }
+            .map_err(to_py_err)?;
+        }
         Ok(())
     })
 }
@@ -242,9 +402,24 @@ macro_rules! list_methods {
                 $crate::list::clear(&self.inner, py)
             }
 
+            /// `del lst[i]`, `del lst[a:b:c]`: the items after them move back in place.
+            fn __delitem__(&self, index: &Bound<'_, PyAny>) -> PyResult<()> {
+                $crate::list::delete(&self.inner, index)
+            }
+
+            /// Reverses the items in place.
+            fn reverse(&self, py: Python<'_>) -> PyResult<()> {
+                $crate::list::reverse(&self.inner, py)
+            }
+
+            /// `lst *= n`: the items repeated in place (growing never moves them).
+            fn __imul__(&self, py: Python<'_>, n: &Bound<'_, PyAny>) -> PyResult<()> {
+                $crate::list::repeat(&self.inner, py, $crate::list::repeat_count(n)?)
+            }
+
             fn __iter__(slf: Bound<'_, Self>) -> $iterator {
                 $iterator {
-                    list: slf.unbind(),
+                    list: std::sync::Mutex::new(Some(slf.unbind())),
                     next: std::sync::atomic::AtomicUsize::new(0),
                     exhausted: std::sync::atomic::AtomicBool::new(false),
                 }
@@ -254,7 +429,8 @@ macro_rules! list_methods {
         /// Iterates over a list by index, so items appended during iteration are seen.
         #[pyclass(frozen, module = "picoring._picoring", name = $name)]
         pub(crate) struct $iterator {
-            list: Py<$list>,
+            /// Dropped at the first `StopIteration`, so an exhausted iterator keeps no list alive.
+            list: std::sync::Mutex<Option<Py<$list>>>,
             next: std::sync::atomic::AtomicUsize,
             /// Set at the first `StopIteration`.
             exhausted: std::sync::atomic::AtomicBool,
@@ -266,20 +442,59 @@ macro_rules! list_methods {
                 slf
             }
 
+            /// Pickles as `iter(list)` and the next position (`iter(())` once exhausted), as
+            /// `array.array`'s iterator does.
+            fn __reduce__<'py>(
+                &self,
+                py: Python<'py>,
+            ) -> PyResult<Bound<'py, pyo3::types::PyTuple>> {
+                use std::sync::atomic::Ordering;
+                let iter = py.import("builtins")?.getattr("iter")?;
+                if self.exhausted.load(Ordering::Acquire) {
+                    let empty = pyo3::types::PyTuple::empty(py);
+                    return (iter, (empty,)).into_pyobject(py);
+                }
+                let Some(list) = self.list(py) else {
+                    let empty = pyo3::types::PyTuple::empty(py);
+                    return (iter, (empty,)).into_pyobject(py);
+                };
+                let next = self.next.load(Ordering::Relaxed);
+                (iter, (list,), next).into_pyobject(py)
+            }
+
+            fn __setstate__(&self, next: usize) {
+                self.next.store(next, std::sync::atomic::Ordering::Relaxed);
+            }
+
             fn __next__<'py>(
                 &self,
                 py: Python<'py>,
             ) -> PyResult<Option<<$list as $crate::list::ItemAt>::Item<'py>>> {
                 use std::sync::atomic::Ordering;
-                if self.exhausted.load(Ordering::Acquire) {
+                let Some(list) = self.list(py) else {
                     return Ok(None);
-                }
+                };
                 let i = self.next.fetch_add(1, Ordering::Relaxed);
-                let item = $crate::list::ItemAt::item_at(self.list.get(), py, i)?;
+                let item = $crate::list::ItemAt::item_at(list.get(), py, i)?;
                 if item.is_none() {
                     self.exhausted.store(true, Ordering::Release);
+                    // Dropped outside the mutex (its finalizer may run Python code).
+                    let dropped = self.list.lock().map(|mut list| list.take());
+                    drop(dropped);
                 }
                 Ok(item)
+            }
+        }
+
+        impl $iterator {
+            /// The list, unless the iterator is exhausted.
+            fn list(&self, py: Python<'_>) -> Option<Py<$list>> {
+                use std::sync::atomic::Ordering;
+                if self.exhausted.load(Ordering::Acquire) {
+                    return None;
+                }
+                let list = self.list.lock().ok()?;
+                list.as_ref().map(|l| l.clone_ref(py))
             }
         }
     };

@@ -8,18 +8,21 @@
 use std::ffi::c_int;
 
 use picoring::PicoList;
-use pyo3::exceptions::{PyIndexError, PyMemoryError, PyOverflowError, PyTypeError};
+use pyo3::basic::CompareOp;
+use pyo3::exceptions::{
+    PyEOFError, PyIndexError, PyMemoryError, PyOverflowError, PyTypeError, PyValueError,
+};
 use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBytes, PyList, PySlice, PyString, PyTuple, PyType};
+use pyo3::types::{PyByteArray, PyBytes, PyDict, PyList, PySlice, PyString, PyTuple, PyType};
 use pyo3::PyClass;
 
 use crate::export::{Access, Export};
 use crate::guard::{count, guarded_class, to_py_err, Guarded};
 use crate::input::{index_arg, ByteInput};
 use crate::list::{self, list_methods, position, py_bool, ItemAt, ListBytes, Slice};
-use crate::typecode::TypeCode;
+use crate::typecode::{Item, TypeCode};
 
 /// The list's bytes and how to read them.
 pub(crate) struct Typed {
@@ -69,8 +72,6 @@ impl Raw {
 }
 
 impl ListBytes for Typed {
-    const ITEMS: &'static str = "items";
-
     fn list_bytes(&mut self) -> &mut PicoList<u8> {
         &mut self.bytes
     }
@@ -91,7 +92,7 @@ fn out_of_range() -> PyErr {
 guarded_class! {
     /// A typed list over reserved address space (`array.array`'s typecodes): appending never
     /// moves existing items, so it keeps growing while a memoryview or numpy array looks at it.
-    #[pyclass(name = "PicoList", sequence)]
+    #[pyclass(name = "PicoList", sequence, subclass, weakref)]
     struct TypedList(Typed), len: |typed| typed.len()
 }
 
@@ -144,18 +145,6 @@ impl TypedList {
             ByteInput::Buffer(buffer) => code.matches(buffer.format()),
         };
         matches.then_some(input)
-    }
-
-    /// A new `array.array` of this typecode holding `bytes` (what slicing returns: a copy, as
-    /// `PicoListByte` slices are `bytes`; a new reservation per slice would cost a mapping).
-    fn new_array<'py>(
-        py: Python<'py>,
-        code: TypeCode,
-        bytes: &[u8],
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let array = array_type(py)?.call1((code.code,))?;
-        array.call_method1("frombytes", (PyBytes::new(py, bytes),))?;
-        Ok(array)
     }
 
     /// A `range` whose numbers lie within i128 is generated in Rust, without a Python int per
@@ -302,24 +291,59 @@ impl TypedList {
 
 #[pymethods]
 impl TypedList {
-    /// `PicoList(typecode="B", initial=None, max_capacity=None)`: `initial` is an iterable of
-    /// numbers or a buffer; `max_capacity` bounds the reservation in items, as the
-    /// `max_capacity()` method counts (default: the smaller of 64 GiB and RAM+swap of address
-    /// space, less once lists hold 32 TiB of it; reserved, not used, at the first append).
+    /// `PicoList(typecode="B", initial=..., max_capacity=None)`: `initial` is an iterable of
+    /// numbers or a buffer (`bytes` and `bytearray` hold native items, as for `array.array`);
+    /// `max_capacity` bounds the reservation in items, as the `max_capacity()` method counts
+    /// (default: the smaller of 64 GiB and RAM+swap of address space, less once lists hold
+    /// 32 TiB of it; reserved, not used, at the first append). A subclass may take other
+    /// keyword arguments (for its `__init__`), as `array.array`'s subclasses may.
     #[new]
+    #[classmethod]
     #[pyo3(
-        signature = (typecode=None, initial=None, max_capacity=None),
-        text_signature = "(typecode='B', initial=None, max_capacity=None)"
+        signature = (typecode=None, *args, **kwargs),
+        text_signature = "(typecode='B', initial=..., max_capacity=None)"
     )]
     fn new(
-        py: Python<'_>,
+        cls: &Bound<'_, PyType>,
         typecode: Option<&Bound<'_, PyAny>>,
-        initial: Option<&Bound<'_, PyAny>>,
-        max_capacity: Option<isize>,
+        args: &Bound<'_, PyTuple>,
+        kwargs: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<Self> {
+        let py = cls.py();
+        let exact = cls.is(py.get_type::<TypedList>());
+        if args.len() > 2 {
+            return Err(PyTypeError::new_err(format!(
+                "PicoList() takes at most 3 arguments ({} given)",
+                args.len() + 1
+            )));
+        }
+        let mut initial = args.get_item(0).ok();
+        let mut max_capacity = args.get_item(1).ok();
+        for (key, value) in kwargs.into_iter().flatten() {
+            let slot = match key.extract::<String>()?.as_str() {
+                "initial" => &mut initial,
+                "max_capacity" => &mut max_capacity,
+                _ if !exact => continue,
+                other => {
+                    return Err(PyTypeError::new_err(format!(
+                        "PicoList() got an unexpected keyword argument '{other}'"
+                    )))
+                }
+            };
+            if slot.is_some() {
+                return Err(PyTypeError::new_err(
+                    "PicoList() got multiple values for an argument",
+                ));
+            }
+            *slot = Some(value);
+        }
         let code = match typecode {
             Some(code) => TypeCode::from_py(code)?,
             None => TypeCode::from_py(&PyString::new(py, "B"))?,
+        };
+        let max_capacity = match max_capacity {
+            Some(n) if !n.is_none() => Some(n.extract::<isize>()?),
+            _ => None,
         };
         let bytes = match max_capacity {
             None => PicoList::new(),
@@ -327,9 +351,7 @@ impl TypedList {
             Some(n) => PicoList::with_max_capacity(
                 count(n, "max_capacity")?
                     .checked_mul(code.itemsize())
-                    .ok_or_else(|| {
-                        pyo3::exceptions::PyMemoryError::new_err("max_capacity is too large")
-                    })?,
+                    .ok_or_else(|| PyMemoryError::new_err("max_capacity is too large"))?,
             ),
         }
         .map_err(to_py_err)?;
@@ -337,7 +359,22 @@ impl TypedList {
             inner: Guarded::new(<Self as PyClass>::NAME, Typed { bytes, code }),
         };
         if let Some(initial) = initial {
-            this.extend(py, initial)?;
+            if initial.is_none() {
+                return Err(PyTypeError::new_err(
+                    "PicoList() initial items cannot be None",
+                ));
+            }
+            if initial.is_instance_of::<PyString>() {
+                return Err(PyTypeError::new_err(format!(
+                    "cannot use a str to initialize a PicoList with typecode '{}'",
+                    code.code
+                )));
+            }
+            if initial.is_instance_of::<PyBytes>() || initial.is_instance_of::<PyByteArray>() {
+                this.frombytes(py, &initial)?;
+            } else {
+                this.extend_items(py, code, &initial)?;
+            }
         }
         Ok(this)
     }
@@ -408,6 +445,19 @@ impl TypedList {
     fn extend(&self, py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<()> {
         let code = self.code(py)?;
         Self::check_same_kind(py, code, data)?;
+        self.extend_items(py, code, data)
+    }
+}
+
+impl TypedList {
+    /// [`TypedList::extend`] without the typecode check (the constructor converts arrays of
+    /// another typecode item by item, as `array.array`'s does).
+    fn extend_items(
+        &self,
+        py: Python<'_>,
+        code: TypeCode,
+        data: &Bound<'_, PyAny>,
+    ) -> PyResult<()> {
         if let Some(input) = Self::matching_buffer(code, data) {
             return list::append(&self.inner, py, input.bytes());
         }
@@ -426,30 +476,19 @@ impl TypedList {
             }
         }
     }
+}
 
+#[pymethods]
+impl TypedList {
     /// Inserts `value` before `index` (clamped, as `list.insert`). O(n): the items after it
-    /// move one place (a memmove); refused (`BufferError`) while a view is alive.
+    /// move one place within the reservation; refused (`BufferError`) while a view is alive.
     fn insert(&self, py: Python<'_>, index: isize, value: &Bound<'_, PyAny>) -> PyResult<()> {
         let raw = self.code(py)?.item(value)?;
-        self.inner.with(py, |typed, _| {
-            self.inner.exports.check_no_readers()?;
-            let len = typed.len();
-            let at = if index < 0 {
-                len.saturating_sub(index.unsigned_abs())
-            } else {
-                (index as usize).min(len)
-            };
-            let size = raw.len();
-            typed.bytes.extend_from_slice(&raw).map_err(to_py_err)?;
-            let bytes = typed.bytes.as_mut_slice();
-            bytes.copy_within(at * size..len * size, (at + 1) * size);
-            bytes[at * size..(at + 1) * size].copy_from_slice(&raw);
-            Ok(())
-        })
+        list::insert(&self.inner, py, index, &raw)
     }
 
     /// Removes and returns the item at `index` (the last by default). O(1) for the last item,
-    /// O(n) otherwise (the items after it move back a place); refused while a view is alive.
+    /// O(n) otherwise (the items after it move back a place; refused while a view is alive).
     #[pyo3(signature = (index=-1), text_signature = "($self, index=-1)")]
     fn pop<'py>(&self, py: Python<'py>, index: isize) -> PyResult<Bound<'py, PyAny>> {
         self.inner
@@ -458,18 +497,273 @@ impl TypedList {
                 if len == 0 {
                     return Err(PyIndexError::new_err("pop from empty PicoList"));
                 }
-                let i = position(index, len).ok_or_else(out_of_range)?;
-                self.inner.exports.check_no_readers()?;
+                let i = position(index, len)
+                    .ok_or_else(|| PyIndexError::new_err("pop index out of range"))?;
                 let value = typed.raw(i);
-                let size = typed.code.itemsize();
-                typed
-                    .bytes
-                    .as_mut_slice()
-                    .copy_within((i + 1) * size..len * size, i * size);
-                typed.bytes.truncate((len - 1) * size);
+                list::remove_at(&self.inner, typed, i)?;
                 Ok(value)
             })?
             .load(py)
+    }
+
+    /// Removes the first item equal to `value` (`ValueError` if there is none).
+    fn remove(&self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        let needle = self.needle(py, value)?;
+        self.inner.with(py, |typed, _| {
+            let found = needle.as_ref().and_then(|n| typed.find(n, 0, typed.len()));
+            let i =
+                found.ok_or_else(|| PyValueError::new_err("PicoList.remove(x): x not in list"))?;
+            list::remove_at(&self.inner, typed, i)
+        })
+    }
+
+    /// The position of the first item equal to `value` within `start:stop` (`ValueError` if
+    /// there is none).
+    #[pyo3(signature = (value, start=0, stop=isize::MAX), text_signature = "($self, value, start=0, stop=sys.maxsize, /)")]
+    fn index(
+        &self,
+        py: Python<'_>,
+        value: &Bound<'_, PyAny>,
+        start: isize,
+        stop: isize,
+    ) -> PyResult<usize> {
+        let needle = self.needle(py, value)?;
+        self.inner.with(py, |typed, _| {
+            let len = typed.len();
+            let clamp = |i: isize| {
+                if i < 0 {
+                    len.saturating_sub(i.unsigned_abs())
+                } else {
+                    (i as usize).min(len)
+                }
+            };
+            needle
+                .as_ref()
+                .and_then(|n| typed.find(n, clamp(start), clamp(stop)))
+                .ok_or_else(|| PyValueError::new_err("PicoList.index(x): x not in list"))
+        })
+    }
+
+    /// How many items equal `value`.
+    fn count(&self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<usize> {
+        let Some(needle) = self.needle(py, value)? else {
+            return Ok(0);
+        };
+        self.inner.with(py, |typed, _| {
+            let size = typed.code.itemsize();
+            Ok(typed
+                .bytes
+                .chunks_exact(size)
+                .filter(|item| typed.code.equal(item, &needle))
+                .count())
+        })
+    }
+
+    fn __contains__(&self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<bool> {
+        let Some(needle) = self.needle(py, value)? else {
+            return Ok(false);
+        };
+        self.inner.with(py, |typed, _| {
+            Ok(typed.find(&needle, 0, typed.len()).is_some())
+        })
+    }
+
+    /// `(address, length in items)` of the items, as `array.array.buffer_info()`: the address
+    /// stays the same while the list grows.
+    fn buffer_info(&self, py: Python<'_>) -> PyResult<(usize, usize)> {
+        self.inner.with(py, |typed, _| {
+            Ok((typed.bytes.as_ptr() as usize, typed.len()))
+        })
+    }
+
+    /// Swaps the byte order of every item in place.
+    fn byteswap(&self, py: Python<'_>) -> PyResult<()> {
+        self.inner.with(py, |typed, _| {
+            let size = typed.code.itemsize();
+            if size > 1 {
+                typed
+                    .bytes
+                    .as_mut_slice()
+                    .chunks_exact_mut(size)
+                    .for_each(<[u8]>::reverse);
+            }
+            Ok(())
+        })
+    }
+
+    /// The items' native bytes, as `bytes`.
+    fn tobytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let len = self.inner.with(py, |typed, _| Ok(typed.bytes.len()))?;
+        let mut copied = false;
+        // The bytes object is allocated before the lock is taken (no allocation under it).
+        let out = PyBytes::new_with(py, len, |buf| {
+            copied = self.inner.with(py, |typed, _| {
+                Ok(typed.bytes.len() == len && {
+                    buf.copy_from_slice(&typed.bytes);
+                    true
+                })
+            })?;
+            Ok(())
+        })?;
+        if copied {
+            return Ok(out);
+        }
+        let bytes = self.inner.with(py, |typed, _| Ok(typed.bytes.to_vec()))?;
+        Ok(PyBytes::new(py, &bytes))
+    }
+
+    /// Appends the items held as native bytes in a buffer (its length a multiple of the item
+    /// size, else `ValueError`).
+    fn frombytes(&self, py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<()> {
+        if data.is_instance_of::<PyString>() {
+            return Err(PyTypeError::new_err(
+                "a bytes-like object is required, not 'str'",
+            ));
+        }
+        let input = ByteInput::new(data)?;
+        let size = self.code(py)?.itemsize();
+        if input.bytes().len() % size != 0 {
+            return Err(PyValueError::new_err(
+                "bytes length not a multiple of item size",
+            ));
+        }
+        list::append(&self.inner, py, input.bytes())
+    }
+
+    /// Appends every number of a `list`, all or nothing.
+    fn fromlist(&self, py: Python<'_>, items: &Bound<'_, PyAny>) -> PyResult<()> {
+        if !items.is_instance_of::<PyList>() {
+            return Err(PyTypeError::new_err("arg must be list"));
+        }
+        let code = self.code(py)?;
+        let bytes = Self::bytes_of(code, items)?;
+        list::append(&self.inner, py, &bytes)
+    }
+
+    /// Writes the items' native bytes to a file object (its `write` method).
+    fn tofile(&self, py: Python<'_>, f: &Bound<'_, PyAny>) -> PyResult<()> {
+        /// Bytes per `write` call, as `array.array` writes.
+        const BLOCK: usize = 64 * 1024;
+        let data = self.tobytes(py)?;
+        let bytes = data.as_bytes();
+        if bytes.len() <= BLOCK {
+            f.call_method1("write", (data,))?;
+            return Ok(());
+        }
+        for block in bytes.chunks(BLOCK) {
+            f.call_method1("write", (PyBytes::new(py, block),))?;
+        }
+        Ok(())
+    }
+
+    /// Reads `n` items from a file object (its `read` method) and appends them; `EOFError`
+    /// (after appending the whole items read) when the file holds fewer.
+    fn fromfile(&self, py: Python<'_>, f: &Bound<'_, PyAny>, n: isize) -> PyResult<()> {
+        if n < 0 {
+            return Err(PyValueError::new_err("negative count"));
+        }
+        let size = self.code(py)?.itemsize();
+        let want = (n as usize)
+            .checked_mul(size)
+            .ok_or_else(|| PyMemoryError::new_err("fromfile count is too large"))?;
+        let data = f.call_method1("read", (want,))?;
+        let data = data
+            .cast_into::<PyBytes>()
+            .map_err(|_| PyTypeError::new_err("read() didn't return bytes"))?;
+        let bytes = data.as_bytes();
+        let whole = bytes.len() - bytes.len() % size;
+        list::append(&self.inner, py, &bytes[..whole])?;
+        if bytes.len() < want {
+            return Err(PyEOFError::new_err("read() didn't return enough bytes"));
+        }
+        Ok(())
+    }
+
+    /// A new `PicoList` holding this list's items, then `other`'s (a `PicoList` or
+    /// `array.array` of the same typecode).
+    fn __add__(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> PyResult<Py<TypedList>> {
+        let code = self.code(py)?;
+        if !Self::is_array(py, other)? {
+            return Err(PyTypeError::new_err(format!(
+                "can only concatenate PicoList or array (not \"{}\") to PicoList",
+                other.get_type().name()?
+            )));
+        }
+        Self::check_same_kind(py, code, other)?;
+        let other = Self::bytes_of(code, other)?;
+        let mut bytes = self.inner.with(py, |typed, _| Ok(typed.bytes.to_vec()))?;
+        bytes.extend_from_slice(&other);
+        Ok(Self::from_native(py, code, &bytes)?.unbind())
+    }
+
+    /// `lst += other`: extends with a `PicoList` or `array.array` of the same typecode.
+    fn __iadd__(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> PyResult<()> {
+        if !Self::is_array(py, other)? {
+            return Err(PyTypeError::new_err(format!(
+                "can only extend PicoList with PicoList or array (not \"{}\")",
+                other.get_type().name()?
+            )));
+        }
+        self.extend(py, other)
+    }
+
+    /// A new `PicoList` holding the items repeated `n` times (`n <= 0`: empty).
+    fn __mul__(&self, py: Python<'_>, n: &Bound<'_, PyAny>) -> PyResult<Py<TypedList>> {
+        let n = list::repeat_count(n)?;
+        let (code, bytes) = self
+            .inner
+            .with(py, |typed, _| Ok((typed.code, typed.bytes.to_vec())))?;
+        let out = Self::from_native(py, code, &bytes)?;
+        list::repeat(&out.get().inner, py, n)?;
+        Ok(out.unbind())
+    }
+
+    fn __rmul__(&self, py: Python<'_>, n: &Bound<'_, PyAny>) -> PyResult<Py<TypedList>> {
+        self.__mul__(py, n)
+    }
+
+    /// Pickles to the same class (subclasses included, with their `__dict__`): for protocols 0
+    /// to 2 as `cls(typecode, list of numbers)`, as `array.array` does; from protocol 3 on as
+    /// the native bytes with their byte order, through `_picolist_reconstructor`.
+    fn __reduce_ex__<'py>(
+        slf: &Bound<'py, Self>,
+        protocol: isize,
+    ) -> PyResult<Bound<'py, PyTuple>> {
+        let py = slf.py();
+        let this = slf.get();
+        let code = this.code(py)?.code.to_string();
+        let state = match slf.getattr("__dict__") {
+            Ok(dict) if dict.len().unwrap_or(0) > 0 => dict,
+            _ => py.None().into_bound(py),
+        };
+        if protocol < 3 {
+            let items = this.to_list(py)?;
+            return (slf.get_type(), (code, items), state).into_pyobject(py);
+        }
+        let rebuild = py
+            .import("picoring._picoring")?
+            .getattr("_picolist_reconstructor")?;
+        let order = if cfg!(target_endian = "little") {
+            "little"
+        } else {
+            "big"
+        };
+        let args = (slf.get_type(), code, order, this.tobytes(py)?);
+        (rebuild, args, state).into_pyobject(py)
+    }
+
+    fn __copy__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let this = slf.get();
+        let code = this.code(py)?.code.to_string();
+        slf.get_type().call1((code, this.tobytes(py)?))
+    }
+
+    fn __deepcopy__<'py>(
+        slf: &Bound<'py, Self>,
+        _memo: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        Self::__copy__(slf)
     }
 
     /// The item at `index`, or `None` out of range (upstream 0.6 behaviour; `lst[i]` raises).
@@ -501,8 +795,8 @@ impl TypedList {
         self.to_list(py)
     }
 
-    /// `lst[i]` (negative indices count from the end) or `lst[a:b:c]` (a copy, as an
-    /// `array.array` of the same typecode).
+    /// `lst[i]` (negative indices count from the end) or `lst[a:b:c]` (a copy, as a new
+    /// `PicoList` of the same typecode, as `array.array` slices are arrays).
     fn __getitem__<'py>(
         &self,
         py: Python<'py>,
@@ -524,7 +818,7 @@ impl TypedList {
                 };
                 Ok((typed.code, picked))
             })?;
-            return Self::new_array(py, code, &picked);
+            return Ok(Self::from_native(py, code, &picked)?.into_any());
         }
         let index = index_arg(index)?;
         self.inner
@@ -535,22 +829,33 @@ impl TypedList {
             .load(py)
     }
 
-    /// Equal to a `PicoList`, `array.array`, `list` or `tuple` holding equal numbers in order.
-    fn __eq__(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+    /// Equal to a `PicoList`, `array.array`, `list` or `tuple` holding equal numbers in order;
+    /// ordered (`<`, `<=`, ...) against a `PicoList` or `array.array` item by item, as
+    /// `array.array` is.
+    fn __richcmp__(
+        &self,
+        py: Python<'_>,
+        other: &Bound<'_, PyAny>,
+        op: CompareOp,
+    ) -> PyResult<Py<PyAny>> {
         let code = self.code(py)?;
-        let is_array = other.is_instance_of::<TypedList>() || other.is_instance(array_type(py)?)?;
-        if is_array {
-            if let Some(input) = Self::matching_buffer(code, other) {
-                let eq = self
-                    .inner
-                    .with(py, |typed, _| Ok(code.equal(&typed.bytes, input.bytes())))?;
-                return Ok(py_bool(py, eq));
+        let is_array = Self::is_array(py, other)?;
+        if matches!(op, CompareOp::Eq | CompareOp::Ne) {
+            if is_array {
+                if let Some(input) = Self::matching_buffer(code, other) {
+                    let eq = self
+                        .inner
+                        .with(py, |typed, _| Ok(code.equal(&typed.bytes, input.bytes())))?;
+                    return Ok(py_bool(py, eq == matches!(op, CompareOp::Eq)));
+                }
+            } else if !other.is_instance_of::<PyList>() && !other.is_instance_of::<PyTuple>() {
+                return Ok(py.NotImplemented());
             }
-        } else if !other.is_instance_of::<PyList>() && !other.is_instance_of::<PyTuple>() {
+        } else if !is_array {
             return Ok(py.NotImplemented());
         }
         let other = PyList::new(py, other.try_iter()?.collect::<PyResult<Vec<_>>>()?)?;
-        Ok(py_bool(py, self.to_list(py)?.eq(other)?))
+        Ok(self.to_list(py)?.rich_compare(other, op)?.unbind())
     }
 
     /// A writable typed export of every item (format = typecode, as `array.array`'s); counted
@@ -596,13 +901,58 @@ fn array_type(py: Python<'_>) -> PyResult<&Bound<'_, PyType>> {
     ARRAY.import(py, "array", "array")
 }
 
+impl Typed {
+    /// The first position in `start..stop` of an item equal to `needle` (one item's bytes).
+    fn find(&self, needle: &[u8], start: usize, stop: usize) -> Option<usize> {
+        let size = self.code.itemsize();
+        if start >= stop {
+            return None;
+        }
+        self.bytes[start * size..stop * size]
+            .chunks_exact(size)
+            .position(|item| self.code.equal(item, needle))
+            .map(|i| start + i)
+    }
+}
+
 impl TypedList {
+    /// `value` as one item's bytes, or `None` when it is no number of this typecode (then it
+    /// equals no item, as `array.array` finds by comparing numbers).
+    fn needle(&self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<Option<Item>> {
+        Ok(self.code(py)?.item(value).ok())
+    }
+
+    /// Whether `other` is a `PicoList` or an `array.array`.
+    fn is_array(py: Python<'_>, other: &Bound<'_, PyAny>) -> PyResult<bool> {
+        Ok(other.is_instance_of::<TypedList>() || other.is_instance(array_type(py)?)?)
+    }
+
+    /// A new `PicoList` holding `bytes` (native items of `code`).
+    fn from_native<'py>(
+        py: Python<'py>,
+        code: TypeCode,
+        bytes: &[u8],
+    ) -> PyResult<Bound<'py, TypedList>> {
+        let mut list = PicoList::new().map_err(to_py_err)?;
+        list.extend_from_slice(bytes).map_err(to_py_err)?;
+        Bound::new(
+            py,
+            TypedList {
+                inner: Guarded::new(<Self as PyClass>::NAME, Typed { bytes: list, code }),
+            },
+        )
+    }
+
     /// `lst[i] = v`, and `lst[a:b:c] = items` (a buffer of the same format, or numbers). The
     /// value is converted outside the lock, but reported after the index check, as
     /// `array.array` does (`a[5] = 300` on a one-item 'b' array is an IndexError).
     fn assign(&self, index: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<()> {
         let code = self.code(index.py())?;
-        let many = || Self::bytes_of(code, value);
+        let many = || {
+            // As `array.array`: an array of another typecode is refused, not converted.
+            Self::check_same_kind(index.py(), code, value)?;
+            Self::bytes_of(code, value)
+        };
         list::set_item(&self.inner, index, many, || Ok(code.item(value)))
     }
 }
@@ -616,4 +966,37 @@ impl ItemAt for TypedList {
             .map(|raw| raw.load(py))
             .transpose()
     }
+}
+
+/// Rebuilds a `PicoList` (or subclass) pickled with protocol 3 or later: `cls(typecode)`, then
+/// the native bytes, swapped when they were pickled on a machine of the other byte order.
+#[pyfunction]
+pub(crate) fn _picolist_reconstructor<'py>(
+    cls: &Bound<'py, PyType>,
+    typecode: &Bound<'py, PyAny>,
+    byteorder: &str,
+    items: &Bound<'py, PyBytes>,
+) -> PyResult<Bound<'py, PyAny>> {
+    if !cls.is_subclass_of::<TypedList>()? {
+        return Err(PyTypeError::new_err(format!(
+            "{} is not a subtype of PicoList",
+            cls.name()?
+        )));
+    }
+    let native = if cfg!(target_endian = "little") {
+        "little"
+    } else {
+        "big"
+    };
+    if byteorder != "little" && byteorder != "big" {
+        return Err(PyValueError::new_err(format!(
+            "unknown byte order {byteorder:?}"
+        )));
+    }
+    let list = cls.call1((typecode,))?;
+    list.call_method1("frombytes", (items,))?;
+    if byteorder != native {
+        list.call_method0("byteswap")?;
+    }
+    Ok(list)
 }

@@ -93,7 +93,7 @@ impl<T> PicoList<T> {
 
     /// Makes room for `additional` elements about to be written, prefaulting as for a push.
     #[inline]
-    fn reserve_for_writing(&mut self, additional: usize) -> Result<(), Error> {
+    pub(super) fn reserve_for_writing(&mut self, additional: usize) -> Result<(), Error> {
         if self.ready - self.len < additional {
             self.grow_for(additional, true)?;
         }
@@ -311,9 +311,9 @@ impl<T> PicoList<T> {
 }
 
 /// Writes the final length back when dropped, even during a panic.
-struct SetLenOnDrop<'a> {
-    len: &'a mut usize,
-    local_len: usize,
+pub(super) struct SetLenOnDrop<'a> {
+    pub(super) len: &'a mut usize,
+    pub(super) local_len: usize,
 }
 
 impl Drop for SetLenOnDrop<'_> {
