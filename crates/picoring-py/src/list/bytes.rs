@@ -7,7 +7,8 @@ use pyo3::exceptions::{PyBufferError, PyIndexError, PyTypeError, PyValueError};
 use pyo3::ffi;
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PySlice, PyString};
+use pyo3::pyclass::CompareOp;
+use pyo3::types::{PyBytes, PySlice, PyString, PyTuple};
 use pyo3::PyClass;
 
 use crate::export;
@@ -40,7 +41,7 @@ guarded_class! {
     /// sequence slot sees it, so `PySequence_GetItem(lst, -len - 1)` would read the last byte
     /// instead of raising `IndexError` as `bytearray`'s does; `len()` and `reversed()` work
     /// through `__len__` and `__reversed__`.
-    #[pyclass(name = "PicoListByte")]
+    #[pyclass(name = "PicoListByte", subclass, weakref)]
     struct ByteList(PicoList<u8>), len: |list| list.len()
 }
 
@@ -259,14 +260,86 @@ impl ByteList {
             .with(py, |list, _| Ok(list.as_slice().contains(&byte)))
     }
 
-    fn __eq__(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+    /// `==`, `<`, ... against any bytes-like object, byte by byte as `bytearray` compares;
+    /// anything else is `NotImplemented` (so `lst == "abc"` is false, `lst < "abc"` a
+    /// `TypeError`).
+    fn __richcmp__(
+        &self,
+        py: Python<'_>,
+        other: &Bound<'_, PyAny>,
+        op: CompareOp,
+    ) -> PyResult<Py<PyAny>> {
         let Ok(other) = ByteInput::new(other) else {
             return Ok(py.NotImplemented());
         };
-        let eq = self
+        let order = self
             .inner
-            .with(py, |list, _| Ok(list.as_slice() == other.bytes()))?;
-        Ok(py_bool(py, eq))
+            .with(py, |list, _| Ok(list.as_slice().cmp(other.bytes())))?;
+        Ok(py_bool(py, op.matches(order)))
+    }
+
+    /// `lst + data`: a new `PicoListByte` holding both (`data` is any bytes-like object).
+    fn __add__<'py>(
+        &self,
+        py: Python<'py>,
+        other: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let Ok(other) = ByteInput::new(other) else {
+            return Ok(py.NotImplemented().into_bound(py));
+        };
+        let mut bytes = self
+            .inner
+            .with(py, |list, _| Ok(list.as_slice().to_vec()))?;
+        bytes.extend_from_slice(other.bytes());
+        Ok(Self::new_with(py, &bytes)?.into_any())
+    }
+
+    /// `lst * n`: a new `PicoListByte` holding the bytes `n` times (`TypeError` for a non-int,
+    /// `MemoryError` past the reservation).
+    fn __mul__<'py>(&self, py: Python<'py>, n: &Bound<'py, PyAny>) -> PyResult<Bound<'py, Self>> {
+        let n = list::repeat_count(n)?;
+        let bytes = self
+            .inner
+            .with(py, |list, _| Ok(list.as_slice().to_vec()))?;
+        let out = Self::new_with(py, &bytes)?;
+        list::repeat(&out.get().inner, py, n)?;
+        Ok(out)
+    }
+
+    fn __rmul__<'py>(&self, py: Python<'py>, n: &Bound<'py, PyAny>) -> PyResult<Bound<'py, Self>> {
+        self.__mul__(py, n)
+    }
+
+    /// Pickles to the same class (subclasses with their `__dict__`) and contents, as
+    /// `cls(bytes)`.
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
+        let py = slf.py();
+        let bytes = slf
+            .get()
+            .inner
+            .with(py, |list, _| Ok(list.as_slice().to_vec()))?;
+        let state = match slf.getattr("__dict__") {
+            Ok(dict) if dict.len().unwrap_or(0) > 0 => dict,
+            _ => py.None().into_bound(py),
+        };
+        (slf.get_type(), (PyBytes::new(py, &bytes),), state).into_pyobject(py)
+    }
+
+    /// Inserts the byte `value` before `index` (clamped as `bytearray.insert` clamps it); the
+    /// bytes after it move up within the reservation (refused while a view is alive).
+    fn insert(&self, py: Python<'_>, index: isize, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        let value = byte(value)?;
+        list::insert(&self.inner, py, index, &[value])
+    }
+
+    /// Removes the first byte equal to `value` (`ValueError` if there is none).
+    fn remove(&self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        let value = byte(value)?;
+        self.inner.with(py, |list, _| {
+            let i = memchr::memchr(value, list.as_slice())
+                .ok_or_else(|| PyValueError::new_err("value not found in PicoListByte"))?;
+            list::remove_at(&self.inner, list, i)
+        })
     }
 
     /// A writable export of every byte, like `bytearray`'s; counted until released.
@@ -294,6 +367,15 @@ impl ByteList {
 }
 
 impl ByteList {
+    /// A new `PicoListByte` (never a subclass) holding a copy of `bytes`.
+    pub(crate) fn new_with<'py>(py: Python<'py>, bytes: &[u8]) -> PyResult<Bound<'py, Self>> {
+        let this = ByteList {
+            inner: Guarded::new(<Self as PyClass>::NAME, PicoList::new().map_err(to_py_err)?),
+        };
+        list::append(&this.inner, py, bytes)?;
+        Bound::new(py, this)
+    }
+
     /// The constructor's non-text `source`: an int is a count of zero bytes (as `bytearray`,
     /// `ValueError` when negative, `OverflowError` past `sys.maxsize`), anything else is
     /// what `extend` takes.

@@ -322,7 +322,8 @@ impl ByteList {
 
     /// A new `PicoListByte` holding the bytes of `data` (a `bytearray` result).
     fn new_like<'py>(py: Python<'py>, data: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-        py.get_type::<ByteList>().call1((data,))
+        let data = ByteInput::new(data)?;
+        Ok(Self::new_with(py, data.bytes())?.into_any())
     }
 
     /// `find`, `rfind`, `index`, `rindex`: the position of `sub`, or `None`.
