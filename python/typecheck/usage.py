@@ -78,6 +78,16 @@ def lists() -> None:
     assert_type(text.copy(), picoring.PicoListByte)
     text += b"!"
     assert list(reversed(text))[0] == ord("!") and picoring.PicoListByte(3) == bytes(3)
+    text.insert(0, ord(">"))
+    text.remove(ord("!"))
+    assert_type(text + b"?", picoring.PicoListByte)
+    assert_type(text * 2, picoring.PicoListByte)
+    assert text < b"?" and text >= b">" and text != b""
+
+    class TaggedBytes(picoring.PicoListByte):
+        tag = "t"
+
+    assert TaggedBytes(b"x").tag == "t"
 
     numbers = picoring.PicoList("d", [1.5, 2.5])
     numbers.extend(range(2))

@@ -327,12 +327,14 @@ impl ByteList {
 
     /// Inserts the byte `value` before `index` (clamped as `bytearray.insert` clamps it); the
     /// bytes after it move up within the reservation (refused while a view is alive).
+    #[pyo3(signature = (index, value, /))]
     fn insert(&self, py: Python<'_>, index: isize, value: &Bound<'_, PyAny>) -> PyResult<()> {
         let value = byte(value)?;
         list::insert(&self.inner, py, index, &[value])
     }
 
     /// Removes the first byte equal to `value` (`ValueError` if there is none).
+    #[pyo3(signature = (value, /))]
     fn remove(&self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<()> {
         let value = byte(value)?;
         self.inner.with(py, |list, _| {
