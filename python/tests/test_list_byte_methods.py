@@ -33,6 +33,10 @@ CALLS = st.one_of(
     ),
     st.tuples(st.sampled_from(["partition", "rpartition", "split", "removeprefix", "removesuffix"]), st.tuples(contents.filter(bool))),
     st.tuples(st.just("replace"), st.tuples(contents, contents)),
+    st.tuples(
+        st.sampled_from(["split", "rsplit"]),
+        st.tuples(st.one_of(st.none(), st.sampled_from([b" ", b"a", b"aA", b"", 32, " "])), st.integers(-2, 4)),
+    ),
     st.tuples(st.sampled_from(["center", "ljust", "rjust"]), st.tuples(st.integers(-1, 30), st.sampled_from([b"*", b"ab"]))),
     st.tuples(st.just("hex"), st.tuples(st.sampled_from([":", b"-", "", "xx"]), st.integers(-4, 4))),
     st.tuples(st.just("translate"), st.tuples(st.sampled_from([None, bytes(range(255, -1, -1))]), contents)),

@@ -16,7 +16,7 @@ use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::ffi;
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyByteArray, PyDict, PyString, PyTuple, PyType};
+use pyo3::types::{PyByteArray, PyDict, PyList, PyString, PyTuple, PyType};
 
 use super::ByteList;
 use crate::export;
@@ -196,7 +196,19 @@ impl ByteList {
     /// A `bytearray` holding a copy of the list's bytes: allocated with the lock released (an
     /// allocation can start a garbage collection that runs Python code), filled under it.
     pub(crate) fn to_bytearray<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyByteArray>> {
-        let len = self.inner.with(py, |list, _| Ok(list.len()))?;
+        /// Up to this many bytes, a copy through the stack costs less than a second lock.
+        const ON_STACK: usize = 256;
+        let mut small = [0u8; ON_STACK];
+        let len = self.inner.with(py, |list, _| {
+            let len = list.len();
+            if len <= ON_STACK {
+                small[..len].copy_from_slice(list.as_slice());
+            }
+            Ok(len)
+        })?;
+        if len <= ON_STACK {
+            return Ok(PyByteArray::new(py, &small[..len]));
+        }
         let (out, dest) = export::uninit_bytearray(py, len)?;
         let filled = self.inner.with(py, |list, _| {
             if list.len() != len {
@@ -309,6 +321,32 @@ impl ByteList {
         })
     }
 
+    /// `split`/`rsplit`: the list is copied under its lock, the pieces are made from the copy.
+    fn split_pieces<'py>(
+        &self,
+        py: Python<'py>,
+        sep: Option<&Bound<'py, PyAny>>,
+        maxsplit: isize,
+        reverse: bool,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let sep = sep
+            .filter(|s| !s.is_none())
+            .map(ByteInput::new)
+            .transpose()?;
+        let sep = sep.as_ref().map(ByteInput::bytes);
+        if sep == Some(&[]) {
+            return Err(PyValueError::new_err("empty separator"));
+        }
+        let max = usize::try_from(maxsplit).unwrap_or(usize::MAX);
+        let copy = self
+            .inner
+            .with(py, |list, _| Ok(list.as_slice().to_vec()))?;
+        let pieces = split_ranges(&copy, sep, max, reverse)
+            .into_iter()
+            .map(|(a, b)| PyByteArray::new(py, &copy[a..b]));
+        PyList::new(py, pieces)
+    }
+
     /// Calls `bytearray`'s method `name` on a copy of the list.
     fn forward<'py>(
         &self,
@@ -417,6 +455,77 @@ fn is_title(bytes: &[u8]) -> bool {
         }
     }
     cased
+}
+
+/// The pieces of `bytes` split as `bytes.split` (`reverse`: `rsplit`) splits them: at each
+/// `sep` (at most `max` times), or, without `sep`, at runs of ASCII whitespace, leaving out
+/// empty pieces. Ranges into `bytes`, in order.
+fn split_ranges(
+    bytes: &[u8],
+    sep: Option<&[u8]>,
+    max: usize,
+    reverse: bool,
+) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    match sep {
+        Some(sep) => {
+            let (mut lo, mut hi) = (0, bytes.len());
+            while out.len() < max {
+                let found = if reverse {
+                    memmem::rfind(&bytes[lo..hi], sep).map(|i| lo + i)
+                } else {
+                    memmem::find(&bytes[lo..hi], sep).map(|i| lo + i)
+                };
+                let Some(at) = found else { break };
+                if reverse {
+                    out.push((at + sep.len(), hi));
+                    hi = at;
+                } else {
+                    out.push((lo, at));
+                    lo = at + sep.len();
+                }
+            }
+            out.push((lo, hi));
+        }
+        None => {
+            let space = |b: &u8| WHITESPACE.contains(b);
+            let (mut lo, mut hi) = (0, bytes.len());
+            loop {
+                if reverse {
+                    while hi > lo && space(&bytes[hi - 1]) {
+                        hi -= 1;
+                    }
+                } else {
+                    while lo < hi && space(&bytes[lo]) {
+                        lo += 1;
+                    }
+                }
+                if lo == hi {
+                    break;
+                }
+                if out.len() == max {
+                    out.push((lo, hi));
+                    break;
+                }
+                if reverse {
+                    let start = bytes[lo..hi]
+                        .iter()
+                        .rposition(space)
+                        .map_or(lo, |i| lo + i + 1);
+                    out.push((start, hi));
+                    hi = start;
+                } else {
+                    let end = bytes[lo..hi].iter().position(space).map_or(hi, |i| lo + i);
+                    out.push((lo, end));
+                    lo = end;
+                }
+            }
+        }
+    }
+    if reverse {
+        out.reverse();
+    }
+    out
 }
 
 fn not_found() -> PyErr {
@@ -663,6 +772,29 @@ impl ByteList {
         hex
     }
 
+    /// The pieces between occurrences of `sep` (at most `maxsplit` splits), or between runs
+    /// of ASCII whitespace without `sep`, as `bytearray`s.
+    #[pyo3(signature = (sep=None, maxsplit=-1), text_signature = "($self, /, sep=None, maxsplit=-1)")]
+    fn split<'py>(
+        &self,
+        py: Python<'py>,
+        sep: Option<&Bound<'py, PyAny>>,
+        maxsplit: isize,
+    ) -> PyResult<Bound<'py, PyList>> {
+        self.split_pieces(py, sep, maxsplit, false)
+    }
+
+    /// As `split`, splitting from the end.
+    #[pyo3(signature = (sep=None, maxsplit=-1), text_signature = "($self, /, sep=None, maxsplit=-1)")]
+    fn rsplit<'py>(
+        &self,
+        py: Python<'py>,
+        sep: Option<&Bound<'py, PyAny>>,
+        maxsplit: isize,
+    ) -> PyResult<Bound<'py, PyList>> {
+        self.split_pieces(py, sep, maxsplit, true)
+    }
+
     /// The text the bytes encode (`bytearray.decode`), read in place through a buffer export.
     #[pyo3(signature = (encoding=None, errors=None))]
     fn decode<'py>(
@@ -763,8 +895,6 @@ impl ByteList {
 forward! {
     /// `sep.join(iterable)` as `bytearray.join`: a `bytearray`.
     join "($self, iterable_of_bytes, /)",
-    split "($self, /, sep=None, maxsplit=-1)",
-    rsplit "($self, /, sep=None, maxsplit=-1)",
     splitlines "($self, /, keepends=False)",
     partition "($self, sep, /)",
     rpartition "($self, sep, /)",
