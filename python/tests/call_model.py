@@ -707,9 +707,6 @@ class ListHandle(Handle):
             self.call("pop", lambda o: o.pop(i), lambda m: self.pop_model(m, i))
 
     def pop_model(self, m, i):
-        # PicoListByte's bytes never move: it pops only the last one (documented ValueError).
-        if self.code is None and m and -len(m) <= i < len(m) and i % len(m) != len(m) - 1:
-            raise ValueError(i)
         return m.pop(i)
 
     def op_insert(self, src):

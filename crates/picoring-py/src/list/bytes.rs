@@ -160,8 +160,8 @@ impl ByteList {
     }
 
     /// Removes and returns the byte at `index` (the last by default); `IndexError` when empty.
-    /// Only the last byte can be removed without moving the others: other indices raise
-    /// `ValueError`.
+    /// The bytes after it move back a place within the reservation (refused, `BufferError`,
+    /// while a view is alive, as `bytearray` refuses).
     #[pyo3(signature = (index=-1), text_signature = "($self, index=-1)")]
     fn pop(&self, py: Python<'_>, index: isize) -> PyResult<u8> {
         self.inner.with(py, |list, _| {
@@ -170,13 +170,9 @@ impl ByteList {
                 return Err(PyIndexError::new_err("pop from empty PicoListByte"));
             }
             let i = position(index, len).ok_or_else(out_of_range)?;
-            if i != len - 1 {
-                return Err(PyValueError::new_err(
-                    "PicoListByte.pop only removes the last byte (its bytes never move)",
-                ));
-            }
-            self.inner.exports.check_no_readers()?;
-            list.pop().ok_or_else(out_of_range)
+            let byte = list[i];
+            list::remove_at(&self.inner, list, i)?;
+            Ok(byte)
         })
     }
 
