@@ -226,6 +226,8 @@ def render_markdown(results: dict) -> str:
         out += section_extract(scenarios["extract"])
     if "list_growth" in scenarios:
         out += section_growth(scenarios["list_growth"])
+    if "list_edit" in scenarios:  # scenario_list_edit.py renders its own table
+        out += scenarios["list_edit"]["ours"]["params"]["markdown"].splitlines() + [""]
     if "queue" in scenarios:
         out += section_queue(scenarios["queue"])
     if "ipc" in scenarios:  # scenario_ipc.py renders its own tables

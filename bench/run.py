@@ -28,6 +28,7 @@ HERE = Path(__file__).resolve().parent
 SCENARIOS = [
     "scenario_extract.py",
     "scenario_list_growth.py",
+    "scenario_list_edit.py",
     "scenario_queue.py",
     "scenario_ipc.py",
     "scenario_aio.py",

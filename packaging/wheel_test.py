@@ -9,7 +9,8 @@
    `$PYENV_ROOT/versions`, and the one running this script): a fresh venv, the wheel installed
    from dist/ (not the source tree), and the pytest suite run from a copy of python/tests in a
    temporary directory, where the source tree's `python/picoring` is not importable; the test
-   run first checks that `picoring` comes from the venv.
+   run first checks that `picoring` comes from the venv; then CPython's own suites with the
+   built-ins swapped for picoring's lists (python/compat/run_suites.py).
 4. The sdist: `pip install dist/*.tar.gz` in a fresh venv builds the extension from it (Rust
    toolchain needed), then `packaging/smoke.py` checks the classes of the three seed scenarios.
 
@@ -338,6 +339,15 @@ def test_wheel_with(label: str, python: Path, wheel: Path, version: str, pytest_
             sys.exit(f"pytest collected no tests with {label}: the setup is broken")
         if result.returncode != 0:
             sys.exit(f"pytest failed with the wheel on CPython {label} ({python})")
+        # CPython's own test suites with the built-ins swapped for picoring's lists.
+        shutil.copytree(REPO / "python" / "compat", work / "python" / "compat",
+                        ignore=shutil.ignore_patterns("__pycache__"))
+        has_tests = subprocess.run([str(venv_python), "-c", "import test.test_array"],
+                                   cwd=work, env=env, capture_output=True).returncode == 0
+        if not has_tests:
+            problem(f"CPython {label} ({python}) has no `test` package: its compat suites did not run")
+        elif subprocess.run([str(venv_python), "python/compat/run_suites.py"], cwd=work, env=env).returncode:
+            sys.exit(f"CPython's suites with picoring's lists failed on CPython {label} ({python})")
     return time.monotonic() - start
 
 

@@ -134,6 +134,12 @@ def lists() -> None:
     data.reverse()
     del data[0]
     data *= 1
+    data.insert(0, 1)
+    data.remove(1)
+    assert_type(data + b"x", picoring.PicoListByte)
+    assert_type(data * 2, picoring.PicoListByte)
+    data += b"y"
+    assert pickle.loads(pickle.dumps(data)) == data
     numbers[0] = 3
     assert_type(numbers.tolist(), list[int | float])
     assert numbers == [3.0, 2.5, 0.0, 1.0]

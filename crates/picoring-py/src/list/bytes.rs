@@ -8,7 +8,7 @@ use pyo3::ffi;
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::pyclass::CompareOp;
-use pyo3::types::{PyBytes, PySlice, PyString, PyTuple};
+use pyo3::types::{PyBytes, PySlice, PyString};
 use pyo3::PyClass;
 
 use crate::export;
@@ -161,7 +161,7 @@ impl ByteList {
 
     /// Removes and returns the byte at `index` (the last by default); `IndexError` when empty.
     /// The bytes after it move back a place within the reservation (refused, `BufferError`,
-    /// while a view is alive, as `bytearray` refuses).
+    /// while a view is alive, as `bytearray` refuses it).
     #[pyo3(signature = (index=-1), text_signature = "($self, index=-1)")]
     fn pop(&self, py: Python<'_>, index: isize) -> PyResult<u8> {
         self.inner.with(py, |list, _| {
@@ -170,9 +170,9 @@ impl ByteList {
                 return Err(PyIndexError::new_err("pop from empty PicoListByte"));
             }
             let i = position(index, len).ok_or_else(out_of_range)?;
-            let byte = list[i];
+            let value = list[i];
             list::remove_at(&self.inner, list, i)?;
-            Ok(byte)
+            Ok(value)
         })
     }
 
@@ -272,72 +272,6 @@ impl ByteList {
             .inner
             .with(py, |list, _| Ok(list.as_slice().cmp(other.bytes())))?;
         Ok(py_bool(py, op.matches(order)))
-    }
-
-    /// `lst + data`: a new `PicoListByte` holding both (`data` is any bytes-like object).
-    fn __add__<'py>(
-        &self,
-        py: Python<'py>,
-        other: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let Ok(other) = ByteInput::new(other) else {
-            return Ok(py.NotImplemented().into_bound(py));
-        };
-        let mut bytes = self
-            .inner
-            .with(py, |list, _| Ok(list.as_slice().to_vec()))?;
-        bytes.extend_from_slice(other.bytes());
-        Ok(Self::new_with(py, &bytes)?.into_any())
-    }
-
-    /// `lst * n`: a new `PicoListByte` holding the bytes `n` times (`TypeError` for a non-int,
-    /// `MemoryError` past the reservation).
-    fn __mul__<'py>(&self, py: Python<'py>, n: &Bound<'py, PyAny>) -> PyResult<Bound<'py, Self>> {
-        let n = list::repeat_count(n)?;
-        let bytes = self
-            .inner
-            .with(py, |list, _| Ok(list.as_slice().to_vec()))?;
-        let out = Self::new_with(py, &bytes)?;
-        list::repeat(&out.get().inner, py, n)?;
-        Ok(out)
-    }
-
-    fn __rmul__<'py>(&self, py: Python<'py>, n: &Bound<'py, PyAny>) -> PyResult<Bound<'py, Self>> {
-        self.__mul__(py, n)
-    }
-
-    /// Pickles to the same class (subclasses with their `__dict__`) and contents, as
-    /// `cls(bytes)`.
-    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyTuple>> {
-        let py = slf.py();
-        let bytes = slf
-            .get()
-            .inner
-            .with(py, |list, _| Ok(list.as_slice().to_vec()))?;
-        let state = match slf.getattr("__dict__") {
-            Ok(dict) if dict.len().unwrap_or(0) > 0 => dict,
-            _ => py.None().into_bound(py),
-        };
-        (slf.get_type(), (PyBytes::new(py, &bytes),), state).into_pyobject(py)
-    }
-
-    /// Inserts the byte `value` before `index` (clamped as `bytearray.insert` clamps it); the
-    /// bytes after it move up within the reservation (refused while a view is alive).
-    #[pyo3(signature = (index, value, /))]
-    fn insert(&self, py: Python<'_>, index: isize, value: &Bound<'_, PyAny>) -> PyResult<()> {
-        let value = byte(value)?;
-        list::insert(&self.inner, py, index, &[value])
-    }
-
-    /// Removes the first byte equal to `value` (`ValueError` if there is none).
-    #[pyo3(signature = (value, /))]
-    fn remove(&self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<()> {
-        let value = byte(value)?;
-        self.inner.with(py, |list, _| {
-            let i = memchr::memchr(value, list.as_slice())
-                .ok_or_else(|| PyValueError::new_err("value not found in PicoListByte"))?;
-            list::remove_at(&self.inner, list, i)
-        })
     }
 
     /// A writable export of every byte, like `bytearray`'s; counted until released.
@@ -465,5 +399,90 @@ impl ItemAt for ByteList {
     fn item_at<'py>(&self, py: Python<'py>, i: usize) -> PyResult<Option<u8>> {
         self.inner
             .with(py, |list, _| Ok(list.as_slice().get(i).copied()))
+    }
+}
+
+#[pymethods]
+impl ByteList {
+    /// Inserts one byte before `index` (clamped, as `bytearray.insert`); the bytes after it
+    /// move up within the reservation (refused while a view is alive).
+    fn insert(&self, py: Python<'_>, index: isize, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        let value = byte(value)?;
+        list::insert(&self.inner, py, index, &[value])
+    }
+
+    /// Removes the first byte equal to `value` (`ValueError` if there is none).
+    fn remove(&self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        let value = byte(value)?;
+        self.inner.with(py, |list, _| {
+            let i = list
+                .iter()
+                .position(|&b| b == value)
+                .ok_or_else(|| PyValueError::new_err("value not found in PicoListByte"))?;
+            list::remove_at(&self.inner, list, i)
+        })
+    }
+
+    /// A new `PicoListByte` holding these bytes, then `other`'s (any bytes-like object).
+    fn __add__(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> PyResult<Py<ByteList>> {
+        let other = ByteInput::new(other).map_err(|_| {
+            PyTypeError::new_err(format!(
+                "can't concat {} to PicoListByte",
+                other
+                    .get_type()
+                    .name()
+                    .map(|n| n.to_string())
+                    .unwrap_or_default()
+            ))
+        })?;
+        let out = Self::wrap(py, list::copy_bytes(&self.inner, py)?)?;
+        list::append(&out.get().inner, py, other.bytes())?;
+        Ok(out.unbind())
+    }
+
+    /// `lst += data`: appends a bytes-like object.
+    fn __iadd__(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> PyResult<()> {
+        let other = ByteInput::new(other).map_err(|_| {
+            PyTypeError::new_err(format!(
+                "can't concat {} to PicoListByte",
+                other
+                    .get_type()
+                    .name()
+                    .map(|n| n.to_string())
+                    .unwrap_or_default()
+            ))
+        })?;
+        list::append(&self.inner, py, other.bytes())
+    }
+
+    /// A new `PicoListByte` holding the bytes repeated `n` times (`n <= 0`: empty).
+    fn __mul__(&self, py: Python<'_>, n: &Bound<'_, PyAny>) -> PyResult<Py<ByteList>> {
+        let n = list::repeat_count(n)?;
+        let out = Self::wrap(py, list::copy_bytes(&self.inner, py)?)?;
+        list::repeat(&out.get().inner, py, n)?;
+        Ok(out.unbind())
+    }
+
+    fn __rmul__(&self, py: Python<'_>, n: &Bound<'_, PyAny>) -> PyResult<Py<ByteList>> {
+        self.__mul__(py, n)
+    }
+
+    /// Pickles as `PicoListByte(bytes)`.
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, pyo3::types::PyTuple>> {
+        let py = slf.py();
+        let bytes = list::copy_bytes(&slf.get().inner, py)?;
+        let data = PyBytes::new(py, &bytes);
+        (slf.get_type(), (data,)).into_pyobject(py)
+    }
+}
+
+impl ByteList {
+    fn wrap(py: Python<'_>, list: PicoList<u8>) -> PyResult<Bound<'_, ByteList>> {
+        Bound::new(
+            py,
+            ByteList {
+                inner: Guarded::new(<Self as PyClass>::NAME, list),
+            },
+        )
     }
 }

@@ -833,14 +833,6 @@ impl ByteList {
         Self::new_like(py, &out)
     }
 
-    /// `lst += data`: appends the bytes of a bytes-like object in place, as `bytearray`'s.
-    fn __iadd__(&self, py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<()> {
-        let input = ByteInput::new(data).map_err(|_| {
-            PyTypeError::new_err(format!("can't concat {} to PicoListByte", type_name(data)))
-        })?;
-        super::list::append(&self.inner, py, input.bytes())
-    }
-
     /// A new `PicoListByte` holding a copy of the bytes.
     fn copy<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
         let bytes = self.to_bytearray(py)?;

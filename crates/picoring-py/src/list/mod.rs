@@ -114,6 +114,12 @@ pub(crate) fn set_item<R: ListBytes, T: AsRef<[u8]>>(
                     .replace_range(start * size..(start + n) * size, &data)
                     .map_err(to_py_err);
             }
+            if data.is_empty() && n > 0 {
+                // As the built-ins: assigning nothing to an extended slice deletes its items.
+                g.exports.check_no_readers()?;
+                delete_items(list, size, (start, step, n));
+                return Ok(());
+            }
             if data.len() != n * size {
                 return Err(PyValueError::new_err(format!(
                     "attempt to assign {} of size {} to extended slice of size {n}",
@@ -161,23 +167,7 @@ pub(crate) fn delete<R: ListBytes>(g: &Guarded<R>, index: &Bound<'_, PyAny>) -> 
                 return Ok(());
             }
             g.exports.check_no_readers()?;
-            if step == 1 || n == 1 {
-                list.drain(start * size..(start + n) * size);
-                return Ok(());
-            }
-            // The selected items in ascending order: first, first + step, ... (n of them).
-            let (first, step) = if step < 0 {
-                (start - (n - 1) * step.unsigned_abs(), step.unsigned_abs())
-            } else {
-                (start, step as usize)
-            };
-            let mut byte = 0;
-            list.retain(|_| {
-                let item = byte / size;
-                byte += 1;
-                let off = item.wrapping_sub(first);
-                !(item >= first && off % step == 0 && off / step < n)
-            });
+            delete_items(list, size, (start, step, n));
             Ok(())
         });
     }
@@ -192,6 +182,28 @@ pub(crate) fn delete<R: ListBytes>(g: &Guarded<R>, index: &Bound<'_, PyAny>) -> 
         list.drain(i * size..(i + 1) * size);
         Ok(())
     })
+}
+
+/// Removes the `n` items a slice selects from `start` by `step` (`Slice::indices`), moving the
+/// others back within the reservation.
+fn delete_items(list: &mut PicoList<u8>, size: usize, (start, step, n): (usize, isize, usize)) {
+    if step == 1 || n == 1 {
+        list.drain(start * size..(start + n) * size);
+        return;
+    }
+    // The selected items in ascending order: first, first + step, ... (n of them).
+    let (first, step) = if step < 0 {
+        (start - (n - 1) * step.unsigned_abs(), step.unsigned_abs())
+    } else {
+        (start, step as usize)
+    };
+    let mut byte = 0;
+    list.retain(|_| {
+        let item = byte / size;
+        byte += 1;
+        let off = item.wrapping_sub(first);
+        !(item >= first && off % step == 0 && off / step < n)
+    });
 }
 
 /// `insert(index, item)`: `item` (one item's bytes) goes before `index`, clamped as
@@ -238,6 +250,22 @@ pub(crate) fn reverse<R: ListBytes>(g: &Guarded<R>, py: Python<'_>) -> PyResult<
             bytes.chunks_exact_mut(size).for_each(<[u8]>::reverse);
         }
         Ok(())
+    })
+}
+
+/// A copy of the list's bytes in a new `picoring::PicoList<u8>`, copied from list to list under
+/// the lock (no Python object is made there; long copies release the GIL).
+pub(crate) fn copy_bytes<R: ListBytes>(g: &Guarded<R>, py: Python<'_>) -> PyResult<PicoList<u8>> {
+    g.with(py, |value, _| {
+        let src = value.list_bytes();
+        let mut copy = PicoList::new().map_err(to_py_err)?;
+        if src.len() >= DETACH_BYTES {
+            py.detach(|| copy.extend_from_slice(src))
+        } else {
+            copy.extend_from_slice(src)
+        }
+        .map_err(to_py_err)?;
+        Ok(copy)
     })
 }
 

@@ -594,20 +594,32 @@ impl TypedList {
     /// The items' native bytes, as `bytes`.
     fn tobytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
         let len = self.inner.with(py, |typed, _| Ok(typed.bytes.len()))?;
-        let mut copied = false;
-        // The bytes object is allocated before the lock is taken (no allocation under it).
-        let out = PyBytes::new_with(py, len, |buf| {
-            copied = self.inner.with(py, |typed, _| {
-                Ok(typed.bytes.len() == len && {
-                    buf.copy_from_slice(&typed.bytes);
-                    true
-                })
-            })?;
-            Ok(())
+        // The bytes object is allocated before the lock is taken (no allocation under it), and
+        // not zeroed first: the copy fills it.
+        // SAFETY: with a NULL source, PyBytes_FromStringAndSize returns a new bytes object of
+        // `len` bytes, uninitialised (or NULL with an exception set); `len` is a length of
+        // memory we hold, so it fits an isize. It reaches Python only once filled below.
+        let out = unsafe {
+            Bound::from_owned_ptr_or_err(
+                py,
+                ffi::PyBytes_FromStringAndSize(std::ptr::null(), len as isize),
+            )?
+            .cast_into_unchecked::<PyBytes>()
+        };
+        // SAFETY: `out` is a bytes object; its buffer has `len` writable bytes until it is shared.
+        let dst = unsafe { ffi::PyBytes_AsString(out.as_ptr()) }.cast::<u8>();
+        let copied = self.inner.with(py, |typed, _| {
+            if typed.bytes.len() != len {
+                return Ok(false);
+            }
+            // SAFETY: both ranges hold `len` bytes; the bytes object is new, so they are disjoint.
+            unsafe { std::ptr::copy_nonoverlapping(typed.bytes.as_ptr(), dst, len) };
+            Ok(true)
         })?;
         if copied {
             return Ok(out);
         }
+        // The list changed length meanwhile (another thread): one copy taken under the lock.
         let bytes = self.inner.with(py, |typed, _| Ok(typed.bytes.to_vec()))?;
         Ok(PyBytes::new(py, &bytes))
     }
@@ -690,10 +702,12 @@ impl TypedList {
             )));
         }
         Self::check_same_kind(py, code, other)?;
-        let other = Self::bytes_of(code, other)?;
-        let mut bytes = self.inner.with(py, |typed, _| Ok(typed.bytes.to_vec()))?;
-        bytes.extend_from_slice(&other);
-        Ok(Self::from_native(py, code, &bytes)?.unbind())
+        let out = Self::copy(py, &self.inner)?;
+        match Self::matching_buffer(code, other) {
+            Some(input) => list::append(&out.get().inner, py, input.bytes())?,
+            None => list::append(&out.get().inner, py, &Self::bytes_of(code, other)?)?,
+        }
+        Ok(out.unbind())
     }
 
     /// `lst += other`: extends with a `PicoList` or `array.array` of the same typecode.
@@ -710,10 +724,7 @@ impl TypedList {
     /// A new `PicoList` holding the items repeated `n` times (`n <= 0`: empty).
     fn __mul__(&self, py: Python<'_>, n: &Bound<'_, PyAny>) -> PyResult<Py<TypedList>> {
         let n = list::repeat_count(n)?;
-        let (code, bytes) = self
-            .inner
-            .with(py, |typed, _| Ok((typed.code, typed.bytes.to_vec())))?;
-        let out = Self::from_native(py, code, &bytes)?;
+        let out = Self::copy(py, &self.inner)?;
         list::repeat(&out.get().inner, py, n)?;
         Ok(out.unbind())
     }
@@ -919,12 +930,34 @@ impl TypedList {
     /// `value` as one item's bytes, or `None` when it is no number of this typecode (then it
     /// equals no item, as `array.array` finds by comparing numbers).
     fn needle(&self, py: Python<'_>, value: &Bound<'_, PyAny>) -> PyResult<Option<Item>> {
-        Ok(self.code(py)?.item(value).ok())
+        let code = self.code(py)?;
+        if code.code == 'f' {
+            // A float32 item equals a number only if the number survives rounding to float32
+            // (array.array compares the item, widened to a double, with the number).
+            match value.extract::<f64>() {
+                Ok(v) if f64::from(v as f32) == v || v.is_nan() => {}
+                _ => return Ok(None),
+            }
+        }
+        Ok(code.item(value).ok())
     }
 
     /// Whether `other` is a `PicoList` or an `array.array`.
     fn is_array(py: Python<'_>, other: &Bound<'_, PyAny>) -> PyResult<bool> {
         Ok(other.is_instance_of::<TypedList>() || other.is_instance(array_type(py)?)?)
+    }
+
+    /// A new `PicoList` holding a copy of the items of `inner`, copied straight from one list
+    /// into the other under `inner`'s lock (no Python object is made there).
+    fn copy<'py>(py: Python<'py>, inner: &Guarded<Typed>) -> PyResult<Bound<'py, TypedList>> {
+        let code = inner.with(py, |typed, _| Ok(typed.code))?;
+        let bytes = list::copy_bytes(inner, py)?;
+        Bound::new(
+            py,
+            TypedList {
+                inner: Guarded::new(<Self as PyClass>::NAME, Typed { bytes, code }),
+            },
+        )
     }
 
     /// A new `PicoList` holding `bytes` (native items of `code`).
