@@ -102,3 +102,13 @@ def test_methods_work_while_a_view_is_held_and_the_list_grows() -> None:
     assert lst.hex()[:4] == "6865" and lst.upper().startswith(b"HELLO")
     assert view[:5] == b"hello"
     view.release()
+
+
+def test_long_lists_match_bytearray() -> None:
+    # Past the short results copied through the stack: the fresh-bytearray path.
+    data = b"  \tab Cd-ef\n" * 100
+    ours, theirs = picoring.PicoListByte(data), bytearray(data)
+    for name in ["strip", "lstrip", "rstrip", "upper", "lower", "swapcase", "title", "capitalize", "split", "rsplit"]:
+        assert getattr(ours, name)() == getattr(theirs, name)(), name
+    assert ours.partition(b"ef\n  ") == theirs.partition(b"ef\n  ")
+    assert ours.hex(":", 4) == theirs.hex(":", 4)

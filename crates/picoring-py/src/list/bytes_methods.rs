@@ -196,8 +196,6 @@ impl ByteList {
     /// A `bytearray` holding a copy of the list's bytes: allocated with the lock released (an
     /// allocation can start a garbage collection that runs Python code), filled under it.
     pub(crate) fn to_bytearray<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyByteArray>> {
-        /// Up to this many bytes, a copy through the stack costs less than a second lock.
-        const ON_STACK: usize = 256;
         let mut small = [0u8; ON_STACK];
         let len = self.inner.with(py, |list, _| {
             let len = list.len();
@@ -231,17 +229,26 @@ impl ByteList {
 
     /// A new `bytearray` computed from the list's bytes, allocated with the lock released:
     /// `measure` (under the lock) says what to take and how many bytes it makes; `fill` (under
-    /// the lock again, after the same measure) writes exactly that many into fresh memory. If
-    /// another thread changed the list in between, both run under one lock into a `Vec`.
+    /// the lock again, after the same measure) writes exactly that many into fresh memory (a
+    /// short result is written to the stack under the first lock instead). If another thread
+    /// changed the list in between, both run under one lock into a `Vec`.
     fn build<'py, M: Copy + PartialEq>(
         &self,
         py: Python<'py>,
         measure: impl Fn(&[u8]) -> (M, usize),
         fill: impl Fn(&[u8], M, &mut [u8]),
     ) -> PyResult<Bound<'py, PyByteArray>> {
-        let (what, len) = self
-            .inner
-            .with(py, |list, _| Ok(measure(list.as_slice())))?;
+        let mut small = [0u8; ON_STACK];
+        let (what, len) = self.inner.with(py, |list, _| {
+            let (what, len) = measure(list.as_slice());
+            if len <= ON_STACK {
+                fill(list.as_slice(), what, &mut small[..len]);
+            }
+            Ok((what, len))
+        })?;
+        if len <= ON_STACK {
+            return Ok(PyByteArray::new(py, &small[..len]));
+        }
         let (out, dest) = export::uninit_bytearray(py, len)?;
         let filled = self.inner.with(py, |list, _| {
             if measure(list.as_slice()) != (what, len) {
@@ -419,6 +426,10 @@ impl ByteList {
         })
     }
 }
+
+/// Up to this many bytes, a result is copied through the stack under one lock: that costs
+/// less than a second lock.
+const ON_STACK: usize = 256;
 
 /// What `bytearray.strip()` strips by default, and `isspace` accepts.
 const WHITESPACE: &[u8] = b" \t\n\r\x0b\x0c";
