@@ -245,6 +245,8 @@ def render_markdown(results: dict) -> str:
         out += scenarios["ipc"]["ours"]["params"]["markdown"].splitlines() + [""]
     if "aio" in scenarios:
         out += section_aio(scenarios["aio"])
+    if scenarios.get("bytes_methods", {}).get("ours", {}).get("params", {}).get("markdown"):
+        out += scenarios["bytes_methods"]["ours"]["params"]["markdown"].splitlines() + [""]
     if results.get("rust"):
         out += section_rust(results["rust"])
     out += section_curves(results)

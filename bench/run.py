@@ -33,6 +33,7 @@ SCENARIOS = [
     "scenario_ipc.py",
     "scenario_aio.py",
     "scenario_curves.py",
+    "scenario_bytes_methods.py",
 ]
 
 sys.path.insert(0, str(HERE))

@@ -67,9 +67,37 @@ def array_suite() -> unittest.TestSuite:
     return suite
 
 
+def bytearray_suite() -> unittest.TestSuite:
+    """`test.test_bytes.ByteArrayTest` with `type2test = picoring.PicoListByte`.
+
+    One test (`test_check_encoding_errors`) runs its checks in a child interpreter
+    (`python -X dev -c code`) whose code names the class by its `__name__`, a builtin name for
+    `bytearray`; the child is given `from picoring import PicoListByte` (and the path this
+    `picoring` was imported from) before that code, so the test checks our class there too."""
+    test_bytes = importlib.import_module("test.test_bytes")
+
+    class ByteArrayTest(test_bytes.ByteArrayTest):  # type: ignore[misc, name-defined]
+        type2test = picoring.PicoListByte
+
+    root = str(Path(picoring.__file__).resolve().parent.parent)
+    prelude = f"import sys; sys.path.insert(0, {root!r}); from picoring import PicoListByte\n"
+    run_child = test_bytes.assert_python_failure
+
+    def assert_python_failure(*args: str, **env: str) -> object:
+        argv = list(args)
+        if "-c" in argv:
+            code = argv.index("-c") + 1
+            argv[code] = prelude + argv[code]
+        return run_child(*argv, **env)
+
+    test_bytes.assert_python_failure = assert_python_failure  # type: ignore[attr-defined]
+    return unittest.TestLoader().loadTestsFromTestCase(ByteArrayTest)
+
+
 # Suite name -> a function that loads it with the swap made.
 SUITES: dict[str, Callable[[], unittest.TestSuite]] = {
     "test_array": array_suite,
+    "test_bytes": bytearray_suite,
 }
 
 

@@ -108,7 +108,10 @@ def test_zero_dimensional_buffers_are_one_item():
     frames = picoring.PicoRing("f", 4)
     assert frames.push(scalar) == 1
     assert frames.pop().tolist() == [1.5]
-    blist = picoring.PicoListByte(np.uint8(7))
+    # The constructor takes an int-like as a count first, as bytearray's does.
+    assert picoring.PicoListByte(np.uint8(7)) == bytearray(np.uint8(7)) == bytes(7)
+    blist = picoring.PicoListByte()
+    blist.extend(np.uint8(7))
     assert bytes(blist) == b"\x07"
     assert picoring.PicoQueueByte(4096).push_bulk(np.array(3, dtype=np.int64))
 

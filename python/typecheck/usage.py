@@ -53,6 +53,41 @@ def lists() -> None:
     for byte in data:
         assert_type(byte, int)
     assert_type(data.pop(), int)
+    text = picoring.PicoListByte("a-b-c", "ascii")
+    assert_type(text.find(b"-"), int)
+    assert text.rfind(ord("-"), 0, None) == 3 and text.index(b"b") == 2 and text.rindex(b"c") == 4
+    assert text.count(b"-") == 2 and text.startswith((b"a", b"x")) and text.endswith(b"c", 1)
+    assert_type(text.split(b"-"), list[bytearray])
+    assert text.rsplit(b"-", 1) == [b"a-b", b"c"] and text.splitlines() == [b"a-b-c"]
+    assert_type(text.partition(b"-"), tuple[bytearray, bytearray, bytearray])
+    assert text.rpartition(b"-")[2] == b"c"
+    assert text.strip(b"ac") == b"-b-" and text.lstrip() == text.rstrip(b"") == b"a-b-c"
+    assert text.replace(b"-", b"+") == b"a+b+c" and text.removeprefix(b"a-") == b"b-c"
+    assert text.removesuffix(b"-c") == b"a-b" and text.center(7) == b" a-b-c "
+    assert text.ljust(6, b".") == b"a-b-c." and text.rjust(6) == b" a-b-c" and text.zfill(6) == b"0a-b-c"
+    assert text.expandtabs(4) == text and text.upper() == b"A-B-C" and text.lower() == text
+    assert text.swapcase() == text.title().swapcase().swapcase().upper() and text.capitalize()
+    assert not (text.isalnum() or text.isalpha() or text.isdigit() or text.isupper() or text.isspace())
+    assert text.isascii() and text.islower() and not text.istitle()
+    assert_type(text.decode(), str)
+    assert_type(text.hex(":"), str)
+    assert picoring.PicoListByte(b".").join([b"a", bytearray(b"b")]) == b"a.b"
+    assert_type(text.translate(picoring.PicoListByte.maketrans(b"-", b"+")), picoring.PicoListByte)
+    assert_type(picoring.PicoListByte(b"%d") % 5, picoring.PicoListByte)
+    assert_type(picoring.PicoListByte.fromhex("61 62"), picoring.PicoListByte)
+    assert_type(text.copy(), picoring.PicoListByte)
+    text += b"!"
+    assert list(reversed(text))[0] == ord("!") and picoring.PicoListByte(3) == bytes(3)
+    text.insert(0, ord(">"))
+    text.remove(ord("!"))
+    assert_type(text + b"?", picoring.PicoListByte)
+    assert_type(text * 2, picoring.PicoListByte)
+    assert text < b"?" and text >= b">" and text != b""
+
+    class TaggedBytes(picoring.PicoListByte):
+        tag = "t"
+
+    assert TaggedBytes(b"x").tag == "t"
 
     numbers = picoring.PicoList("d", [1.5, 2.5])
     numbers.extend(range(2))

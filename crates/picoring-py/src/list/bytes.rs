@@ -5,14 +5,19 @@ use std::ffi::c_int;
 use picoring::PicoList;
 use pyo3::exceptions::{PyBufferError, PyIndexError, PyTypeError, PyValueError};
 use pyo3::ffi;
+use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PySlice};
+use pyo3::pyclass::CompareOp;
+use pyo3::types::{PyBytes, PySlice, PyString};
 use pyo3::PyClass;
 
 use crate::export;
 use crate::guard::{count, guarded_class, to_py_err, Guarded};
 use crate::input::{byte_value as byte, index_arg, ByteInput};
 use crate::list::{self, list_methods, position, py_bool, ItemAt, Slice};
+
+#[path = "bytes_methods.rs"]
+mod methods;
 
 /// Whether `needle` occurs in `haystack` (the empty needle does).
 fn find(haystack: &[u8], needle: &[u8]) -> bool {
@@ -31,7 +36,12 @@ fn out_of_range() -> PyErr {
 guarded_class! {
     /// A growable byte list over reserved address space: appending never moves existing bytes,
     /// so it keeps growing while a memoryview or numpy array looks at it (`bytearray` refuses).
-    #[pyclass(name = "PicoListByte", sequence)]
+    ///
+    /// Not a `#[pyclass(sequence)]`: CPython adds the length to a negative index before the
+    /// sequence slot sees it, so `PySequence_GetItem(lst, -len - 1)` would read the last byte
+    /// instead of raising `IndexError` as `bytearray`'s does; `len()` and `reversed()` work
+    /// through `__len__` and `__reversed__`.
+    #[pyclass(name = "PicoListByte", subclass, weakref)]
     struct ByteList(PicoList<u8>), len: |list| list.len()
 }
 
@@ -39,15 +49,18 @@ list_methods!(ByteList, ByteListIter as "PicoListByteIterator");
 
 #[pymethods]
 impl ByteList {
-    /// `PicoListByte(data=b"", max_capacity=None)`: starts with a copy of `data` (bytes-like or
-    /// an iterable of ints); `max_capacity` bounds the reservation (default: the smaller of
-    /// 64 GiB and RAM+swap, less once lists hold 32 TiB of address space; reserved, not used,
-    /// at the first append).
+    /// `PicoListByte(source=b"", encoding=None, errors=None, *, max_capacity=None)`, as
+    /// `bytearray(...)`: a copy of a bytes-like `source` or of an iterable of ints, `source`
+    /// zero bytes for an int, or a str encoded with `encoding`. `max_capacity` bounds the
+    /// reservation (default: the smaller of 64 GiB and RAM+swap, less once lists hold 32 TiB
+    /// of address space; reserved, not used, at the first append).
     #[new]
-    #[pyo3(signature = (data=None, max_capacity=None))]
+    #[pyo3(signature = (source=None, encoding=None, errors=None, *, max_capacity=None))]
     fn new(
         py: Python<'_>,
-        data: Option<&Bound<'_, PyAny>>,
+        source: Option<&Bound<'_, PyAny>>,
+        encoding: Option<&Bound<'_, PyString>>,
+        errors: Option<&Bound<'_, PyString>>,
         max_capacity: Option<isize>,
     ) -> PyResult<Self> {
         let list = match max_capacity {
@@ -58,9 +71,30 @@ impl ByteList {
         let this = ByteList {
             inner: Guarded::new(<Self as PyClass>::NAME, list),
         };
-        if let Some(data) = data {
-            this.extend(py, data)?;
-        }
+        let text = source.and_then(|s| s.cast::<PyString>().ok());
+        match (source, text) {
+            (None, _) if encoding.is_some() || errors.is_some() => Err(PyTypeError::new_err(
+                "encoding or errors without sequence argument",
+            )),
+            (None, _) => Ok(()),
+            (Some(_), Some(text)) => {
+                let Some(encoding) = encoding else {
+                    return Err(PyTypeError::new_err("string argument without an encoding"));
+                };
+                let encoded = match errors {
+                    Some(errors) => text.call_method1(intern!(py, "encode"), (encoding, errors))?,
+                    None => text.call_method1(intern!(py, "encode"), (encoding,))?,
+                };
+                this.extend(py, &encoded)
+            }
+            (Some(_), None) if encoding.is_some() => {
+                Err(PyTypeError::new_err("encoding without a string argument"))
+            }
+            (Some(_), None) if errors.is_some() => {
+                Err(PyTypeError::new_err("errors without a string argument"))
+            }
+            (Some(source), None) => this.fill_from(py, source),
+        }?;
         Ok(this)
     }
 
@@ -213,14 +247,22 @@ impl ByteList {
             .with(py, |list, _| Ok(list.as_slice().contains(&byte)))
     }
 
-    fn __eq__(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+    /// `==`, `<`, ... against any bytes-like object, byte by byte as `bytearray` compares;
+    /// anything else is `NotImplemented` (so `lst == "abc"` is false, `lst < "abc"` a
+    /// `TypeError`).
+    fn __richcmp__(
+        &self,
+        py: Python<'_>,
+        other: &Bound<'_, PyAny>,
+        op: CompareOp,
+    ) -> PyResult<Py<PyAny>> {
         let Ok(other) = ByteInput::new(other) else {
             return Ok(py.NotImplemented());
         };
-        let eq = self
+        let order = self
             .inner
-            .with(py, |list, _| Ok(list.as_slice() == other.bytes()))?;
-        Ok(py_bool(py, eq))
+            .with(py, |list, _| Ok(list.as_slice().cmp(other.bytes())))?;
+        Ok(py_bool(py, op.matches(order)))
     }
 
     /// A writable export of every byte, like `bytearray`'s; counted until released.
@@ -256,11 +298,111 @@ impl ByteList {
             list.push(value).map_err(to_py_err)
         })
     }
+}
+
+#[pymethods]
+impl ByteList {
+    /// `reversed(lst)`.
+    fn __reversed__(slf: Bound<'_, Self>) -> PyResult<ByteListReverse> {
+        let len = slf.get().inner.with(slf.py(), |list, _| Ok(list.len()))?;
+        Ok(ByteListReverse {
+            state: std::sync::Mutex::new(Some((slf.unbind(), len))),
+        })
+    }
+}
+
+impl ByteList {
+    /// A new `PicoListByte` (never a subclass) holding a copy of `bytes`.
+    pub(crate) fn new_with<'py>(py: Python<'py>, bytes: &[u8]) -> PyResult<Bound<'py, Self>> {
+        let this = ByteList {
+            inner: Guarded::new(<Self as PyClass>::NAME, PicoList::new().map_err(to_py_err)?),
+        };
+        list::append(&this.inner, py, bytes)?;
+        Bound::new(py, this)
+    }
+
+    /// The constructor's non-text `source`: an int is a count of zero bytes (as `bytearray`,
+    /// `ValueError` when negative, `OverflowError` past `sys.maxsize`), anything else is
+    /// what `extend` takes.
+    fn fill_from(&self, py: Python<'_>, source: &Bound<'_, PyAny>) -> PyResult<()> {
+        // SAFETY: `source` is a valid object; PyIndex_Check only reads its type.
+        if unsafe { ffi::PyIndex_Check(source.as_ptr()) } != 0 {
+            // SAFETY: as above; PyExc_OverflowError is a static exception type.
+            let n = unsafe { ffi::PyNumber_AsSsize_t(source.as_ptr(), ffi::PyExc_OverflowError) };
+            match PyErr::take(py) {
+                Some(err) if n == -1 && !err.is_instance_of::<PyTypeError>(py) => return Err(err),
+                Some(_) => {} // not an int after all: an iterable, or a TypeError from extend
+                None if n < 0 => return Err(PyValueError::new_err("negative count")),
+                None => {
+                    let n = n as usize;
+                    return self.inner.with(py, |list, _| {
+                        list::check_growth(list, &self.inner.exports, n)?;
+                        const ZEROS: [u8; 4096] = [0; 4096];
+                        list.reserve(n).map_err(to_py_err)?;
+                        let mut left = n;
+                        while left > 0 {
+                            let k = left.min(ZEROS.len());
+                            list.extend_from_slice(&ZEROS[..k]).map_err(to_py_err)?;
+                            left -= k;
+                        }
+                        Ok(())
+                    });
+                }
+            }
+        }
+        self.extend(py, source)
+    }
 
     /// `lst[i] = v`, and `lst[a:b:c] = data` (any bytes-like object), as `bytearray`.
     fn assign(&self, index: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<()> {
         let many = || Ok(ByteInput::new(value)?.bytes().to_vec());
         list::set_item(&self.inner, index, many, || byte(value).map(|b| Ok([b])))
+    }
+}
+
+/// `reversed(lst)`: walks the list by index from its last byte down, as `reversed()` walks a
+/// `bytearray` (a byte removed meanwhile ends the walk). It lets go of the list once exhausted,
+/// so the list can be freed while the iterator lives.
+#[pyclass(
+    frozen,
+    module = "picoring._picoring",
+    name = "PicoListByteReverseIterator"
+)]
+pub(crate) struct ByteListReverse {
+    /// The list and how many bytes are left to yield; `None` once exhausted.
+    state: std::sync::Mutex<Option<(Py<ByteList>, usize)>>,
+}
+
+#[pymethods]
+impl ByteListReverse {
+    fn __iter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
+        slf
+    }
+
+    fn __next__(&self, py: Python<'_>) -> PyResult<Option<u8>> {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        let step = match state.as_mut() {
+            Some((list, left)) if *left > 0 => {
+                *left -= 1;
+                Some((list.clone_ref(py), *left))
+            }
+            _ => None,
+        };
+        let Some((list, i)) = step else {
+            // Dropped with the lock released: freeing the list runs Python code (a subclass's
+            // `__del__`) that may call `next()` on this iterator.
+            let done = state.take();
+            drop(state);
+            drop(done);
+            return Ok(None);
+        };
+        drop(state);
+        let byte = list.get().item_at(py, i)?;
+        if byte.is_none() {
+            let done = self.state.lock().unwrap_or_else(|e| e.into_inner()).take();
+            drop(done);
+        }
+        Ok(byte)
     }
 }
 

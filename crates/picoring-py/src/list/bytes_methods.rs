@@ -1,0 +1,912 @@
+//! `PicoListByte`'s bytes methods, with `bytearray`'s semantics and exceptions.
+//!
+//! Two kinds:
+//! - searches and tests (`find`, `rfind`, `index`, `rindex`, `count`, `startswith`,
+//!   `endswith`) run in Rust on the list's bytes under its lock, with `memchr`: they allocate
+//!   nothing and copy nothing, so they cost what `bytearray`'s do at any length;
+//! - every method that builds new bytes or text takes a `bytearray` copy of the list (allocated
+//!   with the lock released, filled under it) and calls `bytearray`'s own method on it, so the
+//!   results, the types (`bytearray`, as `bytearray`'s methods return) and the exceptions are
+//!   exactly the built-in's. `%` and `translate` return a new `PicoListByte`, as `bytearray`'s
+//!   return a `bytearray`; the others return `bytearray`: a new `PicoListByte` reserves address
+//!   space (tens of microseconds), which `split()` would pay per piece.
+
+use memchr::memmem;
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::ffi;
+use pyo3::intern;
+use pyo3::prelude::*;
+use pyo3::types::{PyByteArray, PyDict, PyList, PyString, PyTuple, PyType};
+
+use super::ByteList;
+use crate::export;
+use crate::input::{type_name, ByteInput};
+
+/// A needle: one byte given as an int, or the bytes of a bytes-like object.
+enum Needle<'py> {
+    Byte([u8; 1]),
+    Bytes(ByteInput<'py>),
+}
+
+impl Needle<'_> {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Needle::Byte(b) => b,
+            Needle::Bytes(input) => input.bytes(),
+        }
+    }
+}
+
+/// `find`'s `sub` as `bytearray` takes it: an int through `__index__` (`ValueError` outside
+/// `range(0, 256)`, however large), or a bytes-like object.
+fn needle<'py>(sub: &Bound<'py, PyAny>) -> PyResult<Needle<'py>> {
+    // SAFETY: `sub` is a valid object; PyIndex_Check only reads its type.
+    if unsafe { ffi::PyIndex_Check(sub.as_ptr()) } != 0 {
+        // SAFETY: as above; a NULL exception type clamps huge ints instead of raising.
+        let n = unsafe { ffi::PyNumber_AsSsize_t(sub.as_ptr(), std::ptr::null_mut()) };
+        if n == -1 {
+            if let Some(err) = PyErr::take(sub.py()) {
+                return Err(err);
+            }
+        }
+        let byte =
+            u8::try_from(n).map_err(|_| PyValueError::new_err("byte must be in range(0, 256)"))?;
+        return Ok(Needle::Byte([byte]));
+    }
+    ByteInput::new(sub).map(Needle::Bytes).map_err(|_| {
+        PyTypeError::new_err(format!(
+            "argument should be integer or bytes-like object, not '{}'",
+            type_name(sub)
+        ))
+    })
+}
+
+/// A `start`/`end` argument: `None` or anything with `__index__` (clamped to the `isize`
+/// range, as slice indices are).
+fn bound(value: Option<&Bound<'_, PyAny>>) -> PyResult<Option<isize>> {
+    let Some(value) = value.filter(|v| !v.is_none()) else {
+        return Ok(None);
+    };
+    // SAFETY: `value` is a valid object; a NULL exception type clamps huge ints.
+    let n = unsafe { ffi::PyNumber_AsSsize_t(value.as_ptr(), std::ptr::null_mut()) };
+    if n == -1 {
+        if let Some(err) = PyErr::take(value.py()) {
+            return Err(if err.is_instance_of::<PyTypeError>(value.py()) {
+                PyTypeError::new_err(
+                    "slice indices must be integers or None or have an __index__ method",
+                )
+            } else {
+                err
+            });
+        }
+    }
+    Ok(Some(n))
+}
+
+/// `start`/`end` resolved against `len` as CPython's `ADJUST_INDICES` does: negative ones count
+/// from the end and are clamped at 0, `end` is clamped at `len`; `start` may exceed `len`.
+#[derive(Clone, Copy)]
+struct Span {
+    start: usize,
+    end: usize,
+}
+
+impl Span {
+    fn new(start: Option<isize>, end: Option<isize>, len: usize) -> Span {
+        let len = len as isize; // the length of memory we hold fits an isize
+        let resolve = |i: isize| if i < 0 { (i + len).max(0) } else { i };
+        let end = end.map_or(len, |e| resolve(e).min(len));
+        let start = start.map_or(0, resolve);
+        Span {
+            start: start as usize,
+            end: end as usize,
+        }
+    }
+
+    /// The bytes between `start` and `end`, empty when `start >= end`.
+    fn of(self, haystack: &[u8]) -> &[u8] {
+        if self.start >= self.end {
+            &[]
+        } else {
+            &haystack[self.start..self.end]
+        }
+    }
+}
+
+/// `find`/`rfind`: the index of the first (last) occurrence of `needle` in `span` of
+/// `haystack`, as CPython finds it (an empty needle is found at `start` (`end`) unless
+/// `start > end`).
+fn find_in(haystack: &[u8], span: Span, needle: &[u8], reverse: bool) -> Option<usize> {
+    if span.start > span.end || span.end - span.start < needle.len() {
+        return None;
+    }
+    let hay = span.of(haystack);
+    let at = match (needle, reverse) {
+        ([], false) => Some(0),
+        ([], true) => Some(hay.len()),
+        ([b], false) => memchr::memchr(*b, hay),
+        ([b], true) => memchr::memrchr(*b, hay),
+        (_, false) => memmem::find(hay, needle),
+        (_, true) => memmem::rfind(hay, needle),
+    };
+    at.map(|i| span.start + i)
+}
+
+/// `count`: non-overlapping occurrences (an empty needle counts every position, ends included).
+fn count_in(haystack: &[u8], span: Span, needle: &[u8]) -> usize {
+    if span.start > span.end {
+        return 0;
+    }
+    let hay = span.of(haystack);
+    match needle {
+        [] => hay.len() + 1,
+        [b] => memchr::memchr_iter(*b, hay).count(),
+        _ => {
+            let finder = memmem::Finder::new(needle);
+            let (mut n, mut from) = (0, 0);
+            while let Some(i) = finder.find(&hay[from..]) {
+                n += 1;
+                from += i + needle.len();
+            }
+            n
+        }
+    }
+}
+
+/// `startswith`/`endswith` for one candidate, as CPython's `tailmatch`.
+fn tail_match(haystack: &[u8], span: Span, candidate: &[u8], at_end: bool) -> bool {
+    let (len, n) = (haystack.len(), candidate.len());
+    let Span { start, end } = span;
+    if at_end {
+        if end < start + n || start > len {
+            return false;
+        }
+        haystack[end - n..end] == *candidate
+    } else {
+        if start + n > len || end < start + n {
+            return false;
+        }
+        haystack[start..start + n] == *candidate
+    }
+}
+
+/// Methods that call `bytearray`'s method of the same name on a copy of the list, with the
+/// same arguments.
+macro_rules! forward {
+    ($($(#[$doc:meta])* $name:ident $sig:literal),* $(,)?) => {
+        #[pymethods]
+        impl ByteList {
+            $(
+                $(#[$doc])*
+                #[pyo3(signature = (*args, **kwargs), text_signature = $sig)]
+                fn $name<'py>(
+                    &self,
+                    py: Python<'py>,
+                    args: &Bound<'py, PyTuple>,
+                    kwargs: Option<&Bound<'py, PyDict>>,
+                ) -> PyResult<Bound<'py, PyAny>> {
+                    self.forward(py, intern!(py, stringify!($name)), args, kwargs)
+                }
+            )*
+        }
+    };
+}
+
+impl ByteList {
+    /// A `bytearray` holding a copy of the list's bytes: allocated with the lock released (an
+    /// allocation can start a garbage collection that runs Python code), filled under it.
+    pub(crate) fn to_bytearray<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyByteArray>> {
+        let mut small = [0u8; ON_STACK];
+        let len = self.inner.with(py, |list, _| {
+            let len = list.len();
+            if len <= ON_STACK {
+                small[..len].copy_from_slice(list.as_slice());
+            }
+            Ok(len)
+        })?;
+        if len <= ON_STACK {
+            return Ok(PyByteArray::new(py, &small[..len]));
+        }
+        let (out, dest) = export::uninit_bytearray(py, len)?;
+        let filled = self.inner.with(py, |list, _| {
+            if list.len() != len {
+                return Ok(false);
+            }
+            // SAFETY: `dest` is the fresh bytearray's memory, `len` bytes that nothing else
+            // can reach yet, and it does not overlap the list.
+            unsafe { export::copy_out(py, list.as_slice(), dest) };
+            Ok(true)
+        })?;
+        if filled {
+            return Ok(out);
+        }
+        // Another thread changed the length in between: copy under one lock instead.
+        let copy = self
+            .inner
+            .with(py, |list, _| Ok(list.as_slice().to_vec()))?;
+        Ok(PyByteArray::new(py, &copy))
+    }
+
+    /// A new `bytearray` computed from the list's bytes, allocated with the lock released:
+    /// `measure` (under the lock) says what to take and how many bytes it makes; `fill` (under
+    /// the lock again, after the same measure) writes exactly that many into fresh memory (a
+    /// short result is written to the stack under the first lock instead). If another thread
+    /// changed the list in between, both run under one lock into a `Vec`.
+    fn build<'py, M: Copy + PartialEq>(
+        &self,
+        py: Python<'py>,
+        measure: impl Fn(&[u8]) -> (M, usize),
+        fill: impl Fn(&[u8], M, &mut [u8]),
+    ) -> PyResult<Bound<'py, PyByteArray>> {
+        let mut small = [0u8; ON_STACK];
+        let (what, len) = self.inner.with(py, |list, _| {
+            let (what, len) = measure(list.as_slice());
+            if len <= ON_STACK {
+                fill(list.as_slice(), what, &mut small[..len]);
+            }
+            Ok((what, len))
+        })?;
+        if len <= ON_STACK {
+            return Ok(PyByteArray::new(py, &small[..len]));
+        }
+        let (out, dest) = export::uninit_bytearray(py, len)?;
+        let filled = self.inner.with(py, |list, _| {
+            if measure(list.as_slice()) != (what, len) {
+                return Ok(false);
+            }
+            if len > 0 {
+                // SAFETY: `dest` is the fresh bytearray's memory, `len` bytes that nothing
+                // else can reach yet; it does not overlap the list.
+                let dest = unsafe { std::slice::from_raw_parts_mut(dest.ptr, len) };
+                fill(list.as_slice(), what, dest);
+            }
+            Ok(true)
+        })?;
+        if filled {
+            return Ok(out);
+        }
+        let copy = self.inner.with(py, |list, _| {
+            let (what, len) = measure(list.as_slice());
+            let mut copy = vec![0; len];
+            fill(list.as_slice(), what, &mut copy);
+            Ok(copy)
+        })?;
+        Ok(PyByteArray::new(py, &copy))
+    }
+
+    /// A new `bytearray` of the list's bytes, each mapped by `f`.
+    fn map_bytes<'py>(
+        &self,
+        py: Python<'py>,
+        f: impl Fn(&[u8], &mut [u8]),
+    ) -> PyResult<Bound<'py, PyByteArray>> {
+        self.build(py, |list| ((), list.len()), |list, (), dest| f(list, dest))
+    }
+
+    /// `strip`, `lstrip`, `rstrip`: a new `bytearray` without the leading and/or trailing
+    /// bytes found in `chars` (ASCII whitespace by default).
+    fn strip_ends<'py>(
+        &self,
+        py: Python<'py>,
+        chars: Option<&Bound<'py, PyAny>>,
+        left: bool,
+        right: bool,
+    ) -> PyResult<Bound<'py, PyByteArray>> {
+        let chars = chars
+            .filter(|c| !c.is_none())
+            .map(ByteInput::new)
+            .transpose()?;
+        let set = chars.as_ref().map_or(WHITESPACE, |c| c.bytes());
+        self.build(
+            py,
+            |list| {
+                let start = if left {
+                    list.iter()
+                        .position(|b| !set.contains(b))
+                        .unwrap_or(list.len())
+                } else {
+                    0
+                };
+                let end = if right {
+                    list[start..]
+                        .iter()
+                        .rposition(|b| !set.contains(b))
+                        .map_or(start, |i| start + i + 1)
+                } else {
+                    list.len()
+                };
+                (start, end - start)
+            },
+            |list, start, dest| dest.copy_from_slice(&list[start..start + dest.len()]),
+        )
+    }
+
+    /// Whether the list is not empty and every byte passes `test` (`isalpha` and kin).
+    fn all_bytes(&self, py: Python<'_>, test: impl Fn(&u8) -> bool) -> PyResult<bool> {
+        self.inner.with(py, |list, _| {
+            Ok(!list.is_empty() && list.as_slice().iter().all(&test))
+        })
+    }
+
+    /// `split`/`rsplit`: the list is copied under its lock, the pieces are made from the copy.
+    fn split_pieces<'py>(
+        &self,
+        py: Python<'py>,
+        sep: Option<&Bound<'py, PyAny>>,
+        maxsplit: isize,
+        reverse: bool,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let sep = sep
+            .filter(|s| !s.is_none())
+            .map(ByteInput::new)
+            .transpose()?;
+        let sep = sep.as_ref().map(ByteInput::bytes);
+        if sep == Some(&[]) {
+            return Err(PyValueError::new_err("empty separator"));
+        }
+        let max = usize::try_from(maxsplit).unwrap_or(usize::MAX);
+        let copy = self
+            .inner
+            .with(py, |list, _| Ok(list.as_slice().to_vec()))?;
+        let pieces = split_ranges(&copy, sep, max, reverse)
+            .into_iter()
+            .map(|(a, b)| PyByteArray::new(py, &copy[a..b]));
+        PyList::new(py, pieces)
+    }
+
+    /// Calls `bytearray`'s method `name` on a copy of the list.
+    fn forward<'py>(
+        &self,
+        py: Python<'py>,
+        name: &Bound<'py, PyString>,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.to_bytearray(py)?.call_method(name, args, kwargs)
+    }
+
+    /// A new `PicoListByte` holding the bytes of `data` (a `bytearray` result).
+    fn new_like<'py>(py: Python<'py>, data: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        let data = ByteInput::new(data)?;
+        Ok(Self::new_with(py, data.bytes())?.into_any())
+    }
+
+    /// `find`, `rfind`, `index`, `rindex`: the position of `sub`, or `None`.
+    fn position_of(
+        &self,
+        py: Python<'_>,
+        sub: &Bound<'_, PyAny>,
+        start: Option<&Bound<'_, PyAny>>,
+        end: Option<&Bound<'_, PyAny>>,
+        reverse: bool,
+    ) -> PyResult<Option<usize>> {
+        let sub = needle(sub)?;
+        let (start, end) = (bound(start)?, bound(end)?);
+        self.inner.with(py, |list, _| {
+            let hay = list.as_slice();
+            Ok(find_in(
+                hay,
+                Span::new(start, end, hay.len()),
+                sub.bytes(),
+                reverse,
+            ))
+        })
+    }
+
+    /// `startswith`/`endswith`: `candidates` is a bytes-like object or a tuple of them.
+    fn tail_matches(
+        &self,
+        py: Python<'_>,
+        method: &str,
+        candidates: &Bound<'_, PyAny>,
+        start: Option<&Bound<'_, PyAny>>,
+        end: Option<&Bound<'_, PyAny>>,
+        at_end: bool,
+    ) -> PyResult<bool> {
+        let wrong = |obj: &Bound<'_, PyAny>| {
+            PyTypeError::new_err(format!(
+                "{method} first arg must be bytes or a tuple of bytes, not {}",
+                type_name(obj)
+            ))
+        };
+        let inputs = match candidates.cast::<PyTuple>() {
+            Ok(tuple) => tuple
+                .iter()
+                .map(|c| ByteInput::new(&c).map_err(|_| wrong(&c)))
+                .collect::<PyResult<Vec<_>>>()?,
+            Err(_) => vec![ByteInput::new(candidates).map_err(|_| wrong(candidates))?],
+        };
+        let (start, end) = (bound(start)?, bound(end)?);
+        self.inner.with(py, |list, _| {
+            let hay = list.as_slice();
+            let span = Span::new(start, end, hay.len());
+            Ok(inputs
+                .iter()
+                .any(|c| tail_match(hay, span, c.bytes(), at_end)))
+        })
+    }
+}
+
+/// Up to this many bytes, a result is copied through the stack under one lock: that costs
+/// less than a second lock.
+const ON_STACK: usize = 256;
+
+/// What `bytearray.strip()` strips by default, and `isspace` accepts.
+const WHITESPACE: &[u8] = b" \t\n\r\x0b\x0c";
+
+/// `title()`: the first letter of each run of letters upper-cased, the rest lower-cased.
+fn title_case(src: &[u8], dest: &mut [u8]) {
+    let mut after_cased = false;
+    for (d, &c) in dest.iter_mut().zip(src) {
+        *d = if after_cased {
+            c.to_ascii_lowercase()
+        } else {
+            c.to_ascii_uppercase()
+        };
+        after_cased = c.is_ascii_alphabetic();
+    }
+}
+
+/// `istitle()`, as CPython's `_Py_bytes_istitle`.
+fn is_title(bytes: &[u8]) -> bool {
+    let (mut cased, mut after_cased) = (false, false);
+    for &c in bytes {
+        if c.is_ascii_uppercase() {
+            if after_cased {
+                return false;
+            }
+            (after_cased, cased) = (true, true);
+        } else if c.is_ascii_lowercase() {
+            if !after_cased {
+                return false;
+            }
+            (after_cased, cased) = (true, true);
+        } else {
+            after_cased = false;
+        }
+    }
+    cased
+}
+
+/// The pieces of `bytes` split as `bytes.split` (`reverse`: `rsplit`) splits them: at each
+/// `sep` (at most `max` times), or, without `sep`, at runs of ASCII whitespace, leaving out
+/// empty pieces. Ranges into `bytes`, in order.
+fn split_ranges(
+    bytes: &[u8],
+    sep: Option<&[u8]>,
+    max: usize,
+    reverse: bool,
+) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    match sep {
+        Some(sep) => {
+            let (mut lo, mut hi) = (0, bytes.len());
+            while out.len() < max {
+                let found = if reverse {
+                    memmem::rfind(&bytes[lo..hi], sep).map(|i| lo + i)
+                } else {
+                    memmem::find(&bytes[lo..hi], sep).map(|i| lo + i)
+                };
+                let Some(at) = found else { break };
+                if reverse {
+                    out.push((at + sep.len(), hi));
+                    hi = at;
+                } else {
+                    out.push((lo, at));
+                    lo = at + sep.len();
+                }
+            }
+            out.push((lo, hi));
+        }
+        None => {
+            let space = |b: &u8| WHITESPACE.contains(b);
+            let (mut lo, mut hi) = (0, bytes.len());
+            loop {
+                if reverse {
+                    while hi > lo && space(&bytes[hi - 1]) {
+                        hi -= 1;
+                    }
+                } else {
+                    while lo < hi && space(&bytes[lo]) {
+                        lo += 1;
+                    }
+                }
+                if lo == hi {
+                    break;
+                }
+                if out.len() == max {
+                    out.push((lo, hi));
+                    break;
+                }
+                if reverse {
+                    let start = bytes[lo..hi]
+                        .iter()
+                        .rposition(space)
+                        .map_or(lo, |i| lo + i + 1);
+                    out.push((start, hi));
+                    hi = start;
+                } else {
+                    let end = bytes[lo..hi].iter().position(space).map_or(hi, |i| lo + i);
+                    out.push((lo, end));
+                    lo = end;
+                }
+            }
+        }
+    }
+    if reverse {
+        out.reverse();
+    }
+    out
+}
+
+fn not_found() -> PyErr {
+    PyValueError::new_err("subsection not found")
+}
+
+fn signed(at: Option<usize>) -> isize {
+    at.map_or(-1, |i| i as isize)
+}
+
+#[pymethods]
+impl ByteList {
+    /// The lowest index of `sub` (an int or bytes-like) in `[start:end]`, or -1.
+    #[pyo3(signature = (sub, start=None, end=None, /))]
+    fn find(
+        &self,
+        py: Python<'_>,
+        sub: &Bound<'_, PyAny>,
+        start: Option<&Bound<'_, PyAny>>,
+        end: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<isize> {
+        Ok(signed(self.position_of(py, sub, start, end, false)?))
+    }
+
+    /// The highest index of `sub` in `[start:end]`, or -1.
+    #[pyo3(signature = (sub, start=None, end=None, /))]
+    fn rfind(
+        &self,
+        py: Python<'_>,
+        sub: &Bound<'_, PyAny>,
+        start: Option<&Bound<'_, PyAny>>,
+        end: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<isize> {
+        Ok(signed(self.position_of(py, sub, start, end, true)?))
+    }
+
+    /// As `find`, but `ValueError` when `sub` is not found.
+    #[pyo3(signature = (sub, start=None, end=None, /))]
+    fn index(
+        &self,
+        py: Python<'_>,
+        sub: &Bound<'_, PyAny>,
+        start: Option<&Bound<'_, PyAny>>,
+        end: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<usize> {
+        self.position_of(py, sub, start, end, false)?
+            .ok_or_else(not_found)
+    }
+
+    /// As `rfind`, but `ValueError` when `sub` is not found.
+    #[pyo3(signature = (sub, start=None, end=None, /))]
+    fn rindex(
+        &self,
+        py: Python<'_>,
+        sub: &Bound<'_, PyAny>,
+        start: Option<&Bound<'_, PyAny>>,
+        end: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<usize> {
+        self.position_of(py, sub, start, end, true)?
+            .ok_or_else(not_found)
+    }
+
+    /// Non-overlapping occurrences of `sub` in `[start:end]`.
+    #[pyo3(signature = (sub, start=None, end=None, /))]
+    fn count(
+        &self,
+        py: Python<'_>,
+        sub: &Bound<'_, PyAny>,
+        start: Option<&Bound<'_, PyAny>>,
+        end: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<usize> {
+        let sub = needle(sub)?;
+        let (start, end) = (bound(start)?, bound(end)?);
+        self.inner.with(py, |list, _| {
+            let hay = list.as_slice();
+            Ok(count_in(hay, Span::new(start, end, hay.len()), sub.bytes()))
+        })
+    }
+
+    /// Whether `[start:end]` starts with `prefix` (bytes-like, or a tuple of them).
+    #[pyo3(signature = (prefix, start=None, end=None, /))]
+    fn startswith(
+        &self,
+        py: Python<'_>,
+        prefix: &Bound<'_, PyAny>,
+        start: Option<&Bound<'_, PyAny>>,
+        end: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<bool> {
+        self.tail_matches(py, "startswith", prefix, start, end, false)
+    }
+
+    /// Whether `[start:end]` ends with `suffix` (bytes-like, or a tuple of them).
+    #[pyo3(signature = (suffix, start=None, end=None, /))]
+    fn endswith(
+        &self,
+        py: Python<'_>,
+        suffix: &Bound<'_, PyAny>,
+        start: Option<&Bound<'_, PyAny>>,
+        end: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<bool> {
+        self.tail_matches(py, "endswith", suffix, start, end, true)
+    }
+
+    /// A copy without leading and trailing bytes in `bytes` (ASCII whitespace by default).
+    #[pyo3(signature = (bytes=None, /))]
+    fn strip<'py>(
+        &self,
+        py: Python<'py>,
+        bytes: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyByteArray>> {
+        self.strip_ends(py, bytes, true, true)
+    }
+
+    /// A copy without leading bytes in `bytes` (ASCII whitespace by default).
+    #[pyo3(signature = (bytes=None, /))]
+    fn lstrip<'py>(
+        &self,
+        py: Python<'py>,
+        bytes: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyByteArray>> {
+        self.strip_ends(py, bytes, true, false)
+    }
+
+    /// A copy without trailing bytes in `bytes` (ASCII whitespace by default).
+    #[pyo3(signature = (bytes=None, /))]
+    fn rstrip<'py>(
+        &self,
+        py: Python<'py>,
+        bytes: Option<&Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyByteArray>> {
+        self.strip_ends(py, bytes, false, true)
+    }
+
+    /// A copy with ASCII letters upper-cased.
+    fn upper<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyByteArray>> {
+        self.map_bytes(py, |src, dest| {
+            for (d, s) in dest.iter_mut().zip(src) {
+                *d = s.to_ascii_uppercase();
+            }
+        })
+    }
+
+    /// A copy with ASCII letters lower-cased.
+    fn lower<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyByteArray>> {
+        self.map_bytes(py, |src, dest| {
+            for (d, s) in dest.iter_mut().zip(src) {
+                *d = s.to_ascii_lowercase();
+            }
+        })
+    }
+
+    /// A copy with the case of ASCII letters swapped.
+    fn swapcase<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyByteArray>> {
+        self.map_bytes(py, |src, dest| {
+            for (d, &s) in dest.iter_mut().zip(src) {
+                *d = if s.is_ascii_alphabetic() { s ^ 0x20 } else { s };
+            }
+        })
+    }
+
+    /// A copy with each word's first ASCII letter upper-cased and the rest lower-cased.
+    fn title<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyByteArray>> {
+        self.map_bytes(py, title_case)
+    }
+
+    /// A copy with the first byte upper-cased and the rest lower-cased (ASCII letters).
+    fn capitalize<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyByteArray>> {
+        self.map_bytes(py, |src, dest| {
+            for (i, (d, s)) in dest.iter_mut().zip(src).enumerate() {
+                *d = if i == 0 {
+                    s.to_ascii_uppercase()
+                } else {
+                    s.to_ascii_lowercase()
+                };
+            }
+        })
+    }
+
+    /// Whether there are bytes and all are ASCII letters or digits.
+    fn isalnum(&self, py: Python<'_>) -> PyResult<bool> {
+        self.all_bytes(py, u8::is_ascii_alphanumeric)
+    }
+
+    /// Whether there are bytes and all are ASCII letters.
+    fn isalpha(&self, py: Python<'_>) -> PyResult<bool> {
+        self.all_bytes(py, u8::is_ascii_alphabetic)
+    }
+
+    /// Whether there are bytes and all are ASCII digits.
+    fn isdigit(&self, py: Python<'_>) -> PyResult<bool> {
+        self.all_bytes(py, u8::is_ascii_digit)
+    }
+
+    /// Whether there are bytes and all are ASCII whitespace.
+    fn isspace(&self, py: Python<'_>) -> PyResult<bool> {
+        self.all_bytes(py, |b| WHITESPACE.contains(b))
+    }
+
+    /// Whether every byte is ASCII (true when empty).
+    fn isascii(&self, py: Python<'_>) -> PyResult<bool> {
+        self.inner
+            .with(py, |list, _| Ok(list.as_slice().is_ascii()))
+    }
+
+    /// Whether there is a lower-case ASCII letter and no upper-case one.
+    fn islower(&self, py: Python<'_>) -> PyResult<bool> {
+        self.inner.with(py, |list, _| {
+            let bytes = list.as_slice();
+            Ok(bytes.iter().any(u8::is_ascii_lowercase)
+                && !bytes.iter().any(u8::is_ascii_uppercase))
+        })
+    }
+
+    /// Whether there is an upper-case ASCII letter and no lower-case one.
+    fn isupper(&self, py: Python<'_>) -> PyResult<bool> {
+        self.inner.with(py, |list, _| {
+            let bytes = list.as_slice();
+            Ok(bytes.iter().any(u8::is_ascii_uppercase)
+                && !bytes.iter().any(u8::is_ascii_lowercase))
+        })
+    }
+
+    /// Whether the bytes are title-cased: upper-case letters only start runs of letters,
+    /// lower-case ones only continue them, and there is at least one letter.
+    fn istitle(&self, py: Python<'_>) -> PyResult<bool> {
+        self.inner.with(py, |list, _| Ok(is_title(list.as_slice())))
+    }
+
+    /// The bytes as hexadecimal digits (`bytearray.hex`), read in place through a memoryview.
+    #[pyo3(signature = (*args, **kwargs), text_signature = "($self, /, sep=None, bytes_per_sep=1)")]
+    fn hex<'py>(
+        slf: &Bound<'py, Self>,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        // SAFETY: `slf` is a valid object that exports a buffer; the result is a new reference
+        // or NULL with an error set.
+        let view = unsafe {
+            Bound::from_owned_ptr_or_err(py, ffi::PyMemoryView_FromObject(slf.as_ptr()))?
+        };
+        let hex = view.call_method(intern!(py, "hex"), args, kwargs);
+        view.call_method0(intern!(py, "release"))?;
+        hex
+    }
+
+    /// The pieces between occurrences of `sep` (at most `maxsplit` splits), or between runs
+    /// of ASCII whitespace without `sep`, as `bytearray`s.
+    #[pyo3(signature = (sep=None, maxsplit=-1), text_signature = "($self, /, sep=None, maxsplit=-1)")]
+    fn split<'py>(
+        &self,
+        py: Python<'py>,
+        sep: Option<&Bound<'py, PyAny>>,
+        maxsplit: isize,
+    ) -> PyResult<Bound<'py, PyList>> {
+        self.split_pieces(py, sep, maxsplit, false)
+    }
+
+    /// As `split`, splitting from the end.
+    #[pyo3(signature = (sep=None, maxsplit=-1), text_signature = "($self, /, sep=None, maxsplit=-1)")]
+    fn rsplit<'py>(
+        &self,
+        py: Python<'py>,
+        sep: Option<&Bound<'py, PyAny>>,
+        maxsplit: isize,
+    ) -> PyResult<Bound<'py, PyList>> {
+        self.split_pieces(py, sep, maxsplit, true)
+    }
+
+    /// The text the bytes encode (`bytearray.decode`), read in place through a buffer export.
+    #[pyo3(signature = (encoding=None, errors=None))]
+    fn decode<'py>(
+        slf: &Bound<'py, Self>,
+        encoding: Option<&Bound<'py, PyString>>,
+        errors: Option<&Bound<'py, PyString>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = slf.py();
+        let c_string = |s: &Bound<'py, PyString>| {
+            std::ffi::CString::new(s.to_str()?)
+                .map_err(|_| PyValueError::new_err("embedded null character"))
+        };
+        let encoding = encoding.map(c_string).transpose()?;
+        let errors = errors.map(c_string).transpose()?;
+        let ptr =
+            |s: &Option<std::ffi::CString>| s.as_ref().map_or(std::ptr::null(), |s| s.as_ptr());
+        // SAFETY: `slf` is a valid object; the strings are NUL-terminated and outlive the call
+        // (NULL means utf-8 and strict); the result is a new reference or NULL with an error set.
+        unsafe {
+            Bound::from_owned_ptr_or_err(
+                py,
+                ffi::PyUnicode_FromEncodedObject(slf.as_ptr(), ptr(&encoding), ptr(&errors)),
+            )
+        }
+    }
+
+    /// `lst % values`: `bytearray`'s formatting, as a new `PicoListByte`.
+    fn __mod__<'py>(
+        &self,
+        py: Python<'py>,
+        values: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let out = self
+            .to_bytearray(py)?
+            .call_method1(intern!(py, "__mod__"), (values,))?;
+        Self::new_like(py, &out)
+    }
+
+    /// A new `PicoListByte` holding a copy of the bytes.
+    fn copy<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let bytes = self.to_bytearray(py)?;
+        Self::new_like(py, &bytes)
+    }
+
+    /// `values % lst` is not formatting: always `NotImplemented`, as `bytearray`'s.
+    fn __rmod__(&self, py: Python<'_>, _values: &Bound<'_, PyAny>) -> Py<PyAny> {
+        py.NotImplemented()
+    }
+
+    /// Maps every byte through the 256-byte `table` (or none) after removing the bytes in
+    /// `delete`, as a new `PicoListByte`.
+    #[pyo3(signature = (*args, **kwargs), text_signature = "($self, table, /, delete=b'')")]
+    fn translate<'py>(
+        &self,
+        py: Python<'py>,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let out = self.forward(py, intern!(py, "translate"), args, kwargs)?;
+        Self::new_like(py, &out)
+    }
+
+    /// A translation table for `translate` (`bytes.maketrans`).
+    #[staticmethod]
+    #[pyo3(signature = (frm, to, /))]
+    fn maketrans<'py>(
+        py: Python<'py>,
+        frm: &Bound<'py, PyAny>,
+        to: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        py.get_type::<PyByteArray>()
+            .call_method1(intern!(py, "maketrans"), (frm, to))
+    }
+
+    /// A new list of this class from hexadecimal digits (whitespace between bytes ignored).
+    #[classmethod]
+    #[pyo3(signature = (string, /))]
+    fn fromhex<'py>(
+        cls: &Bound<'py, PyType>,
+        string: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let py = cls.py();
+        let bytes = py
+            .get_type::<pyo3::types::PyBytes>()
+            .call_method1(intern!(py, "fromhex"), (string,))?;
+        cls.call1((bytes,))
+    }
+}
+
+forward! {
+    /// `sep.join(iterable)` as `bytearray.join`: a `bytearray`.
+    join "($self, iterable_of_bytes, /)",
+    splitlines "($self, /, keepends=False)",
+    partition "($self, sep, /)",
+    rpartition "($self, sep, /)",
+    replace "($self, old, new, count=-1, /)",
+    removeprefix "($self, prefix, /)",
+    removesuffix "($self, suffix, /)",
+    center "($self, width, fillchar=b' ', /)",
+    ljust "($self, width, fillchar=b' ', /)",
+    rjust "($self, width, fillchar=b' ', /)",
+    zfill "($self, width, /)",
+    expandtabs "($self, /, tabsize=8)",
+}
