@@ -308,8 +308,14 @@ impl BroadcastReader {
         export::new_bytes(
             &self.inner,
             py,
-            |r| Ok(r.rx.try_peek().map_or(0, <[u8]>::len)),
+            // Checked again under each lock: between them another thread's `recv` on this
+            // reader may have taken the record and a view of it, which must stay valid.
+            |r| {
+                self.inner.exports.check_no_readers()?;
+                Ok(r.rx.try_peek().map_or(0, <[u8]>::len))
+            },
             |r, dest| {
+                self.inner.exports.check_no_readers()?;
                 let Ok(held) = r.rx.try_peek() else {
                     return Ok(false);
                 };
