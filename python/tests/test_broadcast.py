@@ -195,3 +195,34 @@ def test_ctrl_c_interrupts_a_recv_without_a_timeout():
         reader.recv()  # would wait forever
     channel.send(b"after")
     assert reader.recv_bytes(timeout=0) == b"after"
+
+
+def test_threads_sharing_one_lossy_reader_never_see_a_torn_record():
+    # Views are checked while the sender overwrites around them; the two threads race for the
+    # reader, so a recv may find the other's view alive (BufferError) or records gone (Lagged).
+    channel = Broadcast(4096)
+    reader = channel.subscribe()
+    checked = [0, 0]
+
+    def read(i):
+        while True:
+            try:
+                view = reader.recv(timeout=30)
+            except (BufferError, Lagged):
+                continue
+            except EOFError:
+                return
+            seq_of(view)
+            view.release()
+            checked[i] += 1
+
+    threads = [threading.Thread(target=read, args=(i,)) for i in range(2)]
+    for t in threads:
+        t.start()
+    for seq in range(3000):
+        channel.send(record(seq), timeout=30)
+    channel.close()
+    for t in threads:
+        t.join(timeout=60)
+    assert not any(t.is_alive() for t in threads)
+    assert sum(checked) > 0
