@@ -5,6 +5,9 @@ table), are described in the README.
 """
 
 from ._picoring import (
+    Broadcast,
+    BroadcastReader,
+    Lagged,
     PicoByteStreamPy,
     PicoList,
     PicoListByte,
@@ -16,6 +19,9 @@ from ._picoring import (
 )
 
 __all__ = [
+    "Broadcast",
+    "BroadcastReader",
+    "Lagged",
     "PicoByteStreamPy",
     "PicoList",
     "PicoListByte",

@@ -35,6 +35,9 @@ __all__ = [
     "PicoRing",
     "SharedRingByte",
     "SharedRing",
+    "Broadcast",
+    "BroadcastReader",
+    "Lagged",
 ]
 
 @type_check_only
@@ -543,3 +546,71 @@ class SharedRing(_SharedEnds, _Frames):
     def wait_readable(self, n: SupportsIndex = 1, timeout: float | None = None) -> int:
         """Waits until ``n`` frames are queued and returns how many are; fewer once the
         producer is gone."""
+
+@final
+class Broadcast:
+    """One sender, any number of readers (``subscribe()``), each reading every record (a
+    bytes-like object sent whole) in order. Lossy (the default): ``send`` overwrites the oldest
+    records and a reader behind them gets ``Lagged``; lossless: ``send`` waits for the slowest
+    reader. ``close()`` (or ``with``) drops the sending end: readers then get ``EOFError``
+    once they have read everything."""
+
+    def __init__(self, capacity: SupportsIndex, lossy: bool = True) -> None: ...
+    def capacity(self) -> int:
+        """Ring size in bytes (rounded up to pages); a record takes 16 bytes plus its length
+        rounded up to 8."""
+    def max_record_len(self) -> int: ...
+    @property
+    def lossy(self) -> bool: ...
+    def receiver_count(self) -> int:
+        """How many readers are alive."""
+    def subscribe(self) -> BroadcastReader:
+        """A new reader that receives every record sent from now on."""
+    def send(self, data: Buffer, timeout: float | None = None) -> None:
+        """Sends ``data`` as one record, waiting up to ``timeout`` seconds (``None``: forever;
+        ``0``: not at all) for room, then ``TimeoutError``. Lossy, it waits only for a reader
+        still holding the record it is about to overwrite."""
+    def close(self) -> None: ...
+    @property
+    def closed(self) -> bool: ...
+    def __enter__(self) -> Self: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> bool: ...
+
+@final
+class BroadcastReader:
+    """A reader of a ``Broadcast``, from ``Broadcast.subscribe()``."""
+
+    def recv(self, timeout: float | None = None) -> memoryview:
+        """The next record as a read-only view of the ring, valid until this reader's next
+        ``recv``/``recv_bytes``/``release`` (which raise ``BufferError`` while it is alive).
+        ``TimeoutError`` after ``timeout`` seconds, ``Lagged`` when records were missed,
+        ``EOFError`` once the ``Broadcast`` is closed and everything was read."""
+    def recv_bytes(self, timeout: float | None = None) -> bytes:
+        """As ``recv``, returning a copy (the record is released at once)."""
+    def release(self) -> bool:
+        """Releases the record the last ``recv`` returned (a lossy sender may wait for it);
+        ``False`` when none was held."""
+    @property
+    def lag(self) -> int:
+        """How many records this reader missed in all (the sum of its ``Lagged.missed``)."""
+    def close(self) -> None: ...
+    @property
+    def closed(self) -> bool: ...
+    def __enter__(self) -> Self: ...
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> bool: ...
+
+class Lagged(RuntimeError):
+    """Raised by ``BroadcastReader.recv`` when the lossy sender overwrote ``missed`` records
+    before the reader got to them; the next ``recv`` returns the oldest record left."""
+
+    missed: int

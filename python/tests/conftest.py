@@ -1,5 +1,7 @@
 """Shared helpers for the picoring tests."""
 
+import contextlib
+
 import pytest
 
 import picoring
@@ -29,3 +31,35 @@ def wrap_near_end(ring, before_end=3):
 @pytest.fixture(params=RING_CLASSES, ids=lambda c: c[0].__name__)
 def ring_class(request):
     return request.param
+
+
+@contextlib.contextmanager
+def ctrl_c_pressed():
+    """Presses Ctrl-C (SIGINT to the main thread) again and again until the block ends, which
+    must raise `KeyboardInterrupt`. Again and again: an interrupt that lands while the main
+    thread runs a finalizer (before it reaches the wait) is reported there as "ignored" and
+    lost."""
+    import _thread
+    import signal
+    import threading
+
+    done = threading.Event()
+
+    def on_ctrl_c(signum, frame):
+        if not done.is_set():
+            raise KeyboardInterrupt
+
+    def press_ctrl_c():
+        while not done.wait(0.05):
+            _thread.interrupt_main()
+
+    previous = signal.signal(signal.SIGINT, on_ctrl_c)
+    presser = threading.Thread(target=press_ctrl_c)
+    presser.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            yield
+    finally:
+        done.set()  # from here on, a late interrupt is ignored by `on_ctrl_c`
+        presser.join()
+        signal.signal(signal.SIGINT, previous)

@@ -56,8 +56,8 @@ def test_every_public_method_is_stubbed():
 
 
 def test_classes_are_final_and_stubbed_final():
-    """Every class is stubbed @final exactly when it cannot be subclassed (only PicoList can,
-    as array.array can)."""
+    """Every class is stubbed @final exactly when it cannot be subclassed (PicoList and PicoListByte
+    can, as array.array and bytearray can, and exceptions can)."""
     tree = ast.parse(STUBS.read_text())
     for node in tree.body:
         if isinstance(node, ast.ClassDef) and node.name in _picoring.__all__:

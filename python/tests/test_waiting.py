@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from conftest import ctrl_c_pressed
 from picoring import PicoRing
 
 np = pytest.importorskip("numpy")
@@ -175,32 +176,9 @@ def test_many_producers_and_consumers_lose_and_duplicate_nothing():
 
 
 def test_ctrl_c_interrupts_a_wait_without_a_timeout():
-    import _thread
-    import signal
-
     ring = PicoRing("f", 8)
-    done = threading.Event()
-
-    def on_ctrl_c(signum, frame):
-        if not done.is_set():
-            raise KeyboardInterrupt
-
-    def press_ctrl_c():
-        # Again and again until the wait ends: an interrupt that lands while the main thread
-        # runs a finalizer (before it reaches the wait) is reported there as "ignored" and lost.
-        while not done.wait(0.05):
-            _thread.interrupt_main()
-
-    previous = signal.signal(signal.SIGINT, on_ctrl_c)
-    presser = threading.Thread(target=press_ctrl_c)
-    presser.start()
-    try:
-        with pytest.raises(KeyboardInterrupt):
-            ring.pop(1)  # would wait forever
-    finally:
-        done.set()  # from here on, a late interrupt is ignored by `on_ctrl_c`
-        presser.join()
-        signal.signal(signal.SIGINT, previous)
+    with ctrl_c_pressed():
+        ring.pop(1)  # would wait forever
     ring.push(np.ones(1, np.float32))
     assert ring.pop(1, timeout=0).tolist() == [1.0]
 

@@ -186,9 +186,34 @@ def shared_ring() -> None:
     frames.close()
 
 
+def broadcast() -> None:
+    with picoring.Broadcast(4096, lossy=True) as channel:
+        assert channel.lossy and channel.capacity() >= 4096
+        reader = channel.subscribe()
+        assert_type(reader, picoring.BroadcastReader)
+        channel.send(b"one")
+        channel.send(bytearray(b"two"), timeout=0)
+        view = reader.recv(timeout=0)
+        assert_type(view, memoryview)
+        assert bytes(view) == b"one"
+        view.release()
+        assert_type(reader.recv_bytes(), bytes)
+        assert not reader.release()
+        for _ in range(1000):
+            channel.send(b"x" * 100)
+        try:
+            reader.recv()
+        except picoring.Lagged as lagged:
+            assert_type(lagged.missed, int)
+            assert reader.lag == lagged.missed
+        assert channel.receiver_count() == 1
+        reader.close()
+
+
 if __name__ == "__main__":
     byte_rings()
     lists()
     typed_ring()
     shared_ring()
+    broadcast()
     print("usage.py: every typed call ran")

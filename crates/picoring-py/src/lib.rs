@@ -10,9 +10,11 @@
 //! - `byte_ring`: `PicoRingByte`, `PicoQueueByte`, `PicoByteStreamPy`;
 //! - `list`: `PicoListByte` and the typed `PicoList`;
 //! - `typed_ring`: `PicoRing`, typed frames with blocking `push`/`pop` (`wait`);
-//! - `typecode`: `array.array`'s typecodes and number conversion.
+//! - `typecode`: `array.array`'s typecodes and number conversion;
+//! - `broadcast`: `Broadcast`, one sender and many readers each reading every record.
 #![warn(clippy::undocumented_unsafe_blocks)]
 
+mod broadcast;
 mod byte_ring;
 mod direct;
 mod export;
@@ -43,5 +45,8 @@ fn _picoring(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<typed_ring::TypedRing>()?;
     m.add_class::<shared::SharedRingByte>()?;
     m.add_class::<shared::SharedRing>()?;
+    m.add_class::<broadcast::Broadcast>()?;
+    m.add_class::<broadcast::BroadcastReader>()?;
+    m.add("Lagged", m.py().get_type::<broadcast::Lagged>())?;
     Ok(())
 }

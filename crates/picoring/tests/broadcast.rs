@@ -161,6 +161,59 @@ fn lossy_sender_does_not_overwrite_a_held_record() {
 }
 
 #[test]
+fn a_peeked_record_stays_held_until_consumed() {
+    for (mut tx, mut rx) in channels(4096, Policy::Lossy) {
+        tx.send(b"held").unwrap();
+        let (ptr, len) = {
+            let held = rx.try_peek().unwrap();
+            (held.as_ptr(), held.len())
+        };
+        // The pin outlives the borrow: the sender fills the ring up to it and stops.
+        let mut full = false;
+        for _ in 0..1000 {
+            if tx.try_send(&[9; 100]) == Err(SendError::Full) {
+                full = true;
+                break;
+            }
+        }
+        assert!(full);
+        assert_eq!(
+            tx.send_timeout(&[9; 100], Duration::from_millis(2)),
+            Err(SendError::TimedOut)
+        );
+        // Peeking (or receiving) again gives the same record in place.
+        assert_eq!(rx.peek().unwrap().as_ptr(), ptr);
+        assert_eq!(&*rx.recv().unwrap(), b"held"); // dropping the Record consumes it
+        assert_eq!(len, 4);
+        assert!(!rx.consume());
+        tx.try_send(&[9; 100]).unwrap();
+        assert!(matches!(rx.try_peek(), Err(RecvError::Lagged(_))));
+        assert_eq!(rx.try_peek().unwrap(), &[9; 100]);
+        assert!(rx.consume());
+    }
+    for (mut tx, mut rx) in channels(4096, Policy::Lossless) {
+        let mut sent = 0u64;
+        while tx.try_send(&sent.to_le_bytes()).is_ok() {
+            sent += 1;
+        }
+        let mut twin = rx.clone();
+        assert_eq!(rx.peek().unwrap(), 0u64.to_le_bytes());
+        // Held, not read: no room until it is consumed, though the twin read it.
+        drop(twin.recv().unwrap());
+        assert_eq!(tx.try_send(&[0; 8]), Err(SendError::Full));
+        assert!(rx.consume());
+        tx.try_send(&sent.to_le_bytes()).unwrap();
+        for seq in 1..=sent {
+            assert_eq!(rx.peek_timeout(Duration::ZERO).unwrap(), seq.to_le_bytes());
+            assert!(rx.consume());
+        }
+        assert_eq!(rx.try_peek().err(), Some(RecvError::Empty));
+        drop(tx);
+        assert_eq!(rx.peek().err(), Some(RecvError::Disconnected));
+    }
+}
+
+#[test]
 fn errors_are_reported_not_panics() {
     let (mut tx, mut rx) = broadcast::channel(4096, Policy::Lossless).unwrap();
     let max = tx.max_record_len();

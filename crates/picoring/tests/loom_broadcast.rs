@@ -1,6 +1,7 @@
 //! loom models of the broadcast protocol: the lossy pin handshake (a reader never reads a
 //! record the sender is overwriting, and counts what it missed exactly) and the lossless wait
-//! for the slowest reader, including a reader cloned while the sender runs. Every interleaving
+//! for the slowest reader, including a reader cloned while the sender runs, and a reader holding
+//! records across calls with `peek`/`consume`. Every interleaving
 //! up to the preemption bound, on rings of two or three records; the model memory flags any
 //! read of ring bytes not ordered against their writes. Run with `make loom`.
 #![cfg(loom)]
@@ -18,14 +19,27 @@ fn model(f: impl Fn() + Sync + Send + 'static) {
 /// A 1-byte record takes 24 ring bytes (16 of framing, the payload padded to 8).
 const RECORD: usize = 24;
 
-/// Reads until the sender is gone; returns (records received in order, records missed).
-/// Each record's byte is its sequence number, checked against the count so far.
-fn read_all(rx: &mut broadcast::Receiver, mut next: u8) -> (u8, u64) {
+/// The next record's bytes, by `recv`, or (with `peek`) held across calls by `peek`, read
+/// twice, then consumed.
+fn take(rx: &mut broadcast::Receiver, peek: bool) -> Result<Vec<u8>, RecvError> {
+    if !peek {
+        return rx.recv().map(|record| record.to_vec());
+    }
+    let bytes = rx.peek()?.to_vec();
+    // Held: the same record again, even if the sender moved `tail` past it meanwhile.
+    assert_eq!(rx.peek().expect("the held record"), &bytes[..]);
+    assert!(rx.consume());
+    Ok(bytes)
+}
+
+/// Reads (see [`take`]) until the sender is gone; returns (records received in order, records
+/// missed). Each record's byte is its sequence number, checked against the count so far.
+fn read_all(rx: &mut broadcast::Receiver, mut next: u8, peek: bool) -> (u8, u64) {
     let (mut received, mut missed) = (0, 0);
     loop {
-        match rx.recv() {
+        match take(rx, peek) {
             Ok(record) => {
-                assert_eq!(&*record, &[next]);
+                assert_eq!(record, [next]);
                 next += 1;
                 received += 1;
             }
@@ -39,12 +53,11 @@ fn read_all(rx: &mut broadcast::Receiver, mut next: u8) -> (u8, u64) {
     }
 }
 
-#[test]
-fn lossy_sender_overwrites_around_a_reader() {
-    model(|| {
-        // Two records fit: the third send evicts the first, racing the reader's pin.
+/// Two records fit: the third send evicts the first, racing the reader's pin.
+fn lossy_sender_overwrites(peek: bool) {
+    model(move || {
         let (mut tx, mut rx) = broadcast::channel(2 * RECORD, Policy::Lossy).unwrap();
-        let reader = thread::spawn(move || read_all(&mut rx, 0));
+        let reader = thread::spawn(move || read_all(&mut rx, 0, peek));
         for i in 0..3u8 {
             tx.send(&[i]).unwrap();
         }
@@ -55,6 +68,16 @@ fn lossy_sender_overwrites_around_a_reader() {
 }
 
 #[test]
+fn lossy_sender_overwrites_around_a_reader() {
+    lossy_sender_overwrites(false);
+}
+
+#[test]
+fn lossy_sender_overwrites_around_a_peeking_reader() {
+    lossy_sender_overwrites(true);
+}
+
+#[test]
 fn lossy_reader_joining_by_clone_while_the_sender_overwrites() {
     model(|| {
         let (mut tx, rx) = broadcast::channel(2 * RECORD, Policy::Lossy).unwrap();
@@ -62,7 +85,7 @@ fn lossy_reader_joining_by_clone_while_the_sender_overwrites() {
         let reader = thread::spawn(move || {
             let mut twin = rx.clone();
             drop(rx);
-            read_all(&mut twin, 0)
+            read_all(&mut twin, 0, false)
         });
         tx.send(&[1]).unwrap();
         tx.send(&[2]).unwrap();

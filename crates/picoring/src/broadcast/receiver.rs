@@ -32,6 +32,8 @@ pub struct Receiver {
     pos: u64,
     /// Its sequence number, if nothing was overwritten before we got to it.
     seq: u64,
+    /// The length of the record at `pos` while [`peek`](Self::peek) holds it (pinned, lossy).
+    held: Option<usize>,
 }
 
 impl Receiver {
@@ -47,6 +49,7 @@ impl Receiver {
             slot,
             pos,
             seq,
+            held: None,
         }
     }
 
@@ -170,6 +173,148 @@ impl Receiver {
         Ok(Record::new(self, len))
     }
 
+    /// The next record's bytes, without moving past it: the record stays held (pinned, in
+    /// the lossy policy) until [`consume`](Self::consume), so a caller can keep its address
+    /// across calls, as [`Record`] does within one borrow. Waits as [`recv`](Self::recv) does;
+    /// while a record is held, returns it again at once (and so does `recv`, whose
+    /// [`Record`] moves past it on drop).
+    ///
+    /// A held record holds the sender back like a live [`Record`]: lossless, it counts as
+    /// unread; lossy, [`Sender::send`](super::Sender::send) waits for it (and
+    /// [`Sender::try_send`](super::Sender::try_send) reports [`SendError::Full`](super::SendError::Full))
+    /// once it is about to be overwritten.
+    ///
+    /// # Errors
+    ///
+    /// As for [`recv`](Self::recv).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use picoring::broadcast::{self, Policy};
+    ///
+    /// let (mut tx, mut rx) = broadcast::channel(4096, Policy::Lossy)?;
+    /// tx.send(b"one")?;
+    /// tx.send(b"two")?;
+    /// let (ptr, len) = {
+    ///     let held = rx.peek()?;
+    ///     (held.as_ptr(), held.len())
+    /// };
+    /// assert_eq!(rx.peek()?, b"one"); // the same record, still held
+    /// assert_eq!(rx.peek()?.as_ptr(), ptr);
+    /// assert_eq!(len, 3);
+    /// assert!(rx.consume());
+    /// assert_eq!(rx.peek()?, b"two");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn peek(&mut self) -> Result<&[u8], RecvError> {
+        self.peek_until(None)
+    }
+
+    /// [`peek`](Self::peek) without waiting.
+    ///
+    /// # Errors
+    ///
+    /// As for [`try_recv`](Self::try_recv).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use picoring::broadcast::{self, Policy, RecvError};
+    ///
+    /// let (mut tx, mut rx) = broadcast::channel(4096, Policy::Lossless)?;
+    /// assert_eq!(rx.try_peek().err(), Some(RecvError::Empty));
+    /// tx.send(b"x")?;
+    /// assert_eq!(rx.try_peek()?, b"x");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn try_peek(&mut self) -> Result<&[u8], RecvError> {
+        let len = self.next()?;
+        Ok(self.hold(len))
+    }
+
+    /// [`peek`](Self::peek), sleeping at most `timeout` for a record.
+    ///
+    /// # Errors
+    ///
+    /// As for [`recv_timeout`](Self::recv_timeout).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use picoring::broadcast::{self, Policy, RecvError};
+    ///
+    /// let (_tx, mut rx) = broadcast::channel(4096, Policy::Lossy)?;
+    /// let waited = rx.peek_timeout(Duration::from_millis(1));
+    /// assert_eq!(waited.err(), Some(RecvError::TimedOut));
+    /// # Ok::<(), picoring::Error>(())
+    /// ```
+    pub fn peek_timeout(&mut self, timeout: Duration) -> Result<&[u8], RecvError> {
+        self.peek_until(deadline_after(Some(timeout)))
+    }
+
+    fn peek_until(&mut self, deadline: Option<Instant>) -> Result<&[u8], RecvError> {
+        let len = self.wait_next(deadline)?;
+        Ok(self.hold(len))
+    }
+
+    /// Moves past the record [`peek`](Self::peek) holds, releasing it; `false` (doing
+    /// nothing) when none is held.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use picoring::broadcast::{self, Policy, RecvError};
+    ///
+    /// let (mut tx, mut rx) = broadcast::channel(4096, Policy::Lossless)?;
+    /// assert!(!rx.consume());
+    /// tx.send(b"x")?;
+    /// rx.peek()?;
+    /// assert!(rx.consume());
+    /// assert_eq!(rx.try_peek().err(), Some(RecvError::Empty));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn consume(&mut self) -> bool {
+        match self.held {
+            Some(len) => {
+                self.advance(len);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Marks the record of `len` bytes at our position (made ours by `next`) held, and
+    /// returns its bytes.
+    fn hold(&mut self, len: usize) -> &[u8] {
+        if self.held.is_none() {
+            let shared = &*self.shared;
+            shared.buf.track_read(shared.offset(self.pos) + HEADER, len);
+            self.held = Some(len);
+        }
+        // SAFETY: as in `Record::deref`: the record is ours (published, and pinned or behind
+        // our slot) until `advance`, which needs `&mut self`, so not while this borrow lives.
+        unsafe { self.payload(len) }
+    }
+
+    /// The payload of the record of `len` bytes at our position.
+    ///
+    /// # Safety
+    ///
+    /// The record is ours to read (returned by `next`, not yet passed by `advance`) for as
+    /// long as the slice lives.
+    unsafe fn payload(&self, len: usize) -> &[u8] {
+        let shared = &*self.shared;
+        let start = shared.offset(self.pos) + HEADER;
+        // SAFETY: the payload ends at most `frame_size(len) <= size` bytes after the record's
+        // offset (< size), so inside the 2N mapping; it was published to us by the head's
+        // Release/Acquire, and the caller guarantees it is not written while the slice lives:
+        // lossless, the sender stays below our slot plus the ring size; lossy, our slot pins
+        // it and the sender does not overwrite a pinned record.
+        unsafe { std::slice::from_raw_parts(shared.buf.as_ptr().add(start), len) }
+    }
+
     fn wait_next(&mut self, deadline: Option<Instant>) -> Result<usize, RecvError> {
         loop {
             match self.next() {
@@ -191,6 +336,10 @@ impl Receiver {
     /// Makes the record at our position ours to read and returns its length: lossy, pins it
     /// (moving up to the oldest record still present if ours was overwritten).
     fn next(&mut self) -> Result<usize, RecvError> {
+        if let Some(len) = self.held {
+            // Already ours (and pinned: `tail` may be past it while the sender waits for us).
+            return Ok(len);
+        }
         let shared = &*self.shared;
         if shared.lossy {
             let mut moved = false;
@@ -251,6 +400,7 @@ impl Receiver {
 
     /// Moves past the record of `len` bytes at our position, which we have read.
     fn advance(&mut self, len: usize) {
+        self.held = None;
         self.pos += frame_size(len);
         self.seq += 1;
         if self.shared.lossy {
@@ -305,10 +455,7 @@ pub struct Record<'a> {
 
 impl<'a> Record<'a> {
     fn new(receiver: &'a mut Receiver, len: usize) -> Self {
-        let shared = &*receiver.shared;
-        shared
-            .buf
-            .track_read(shared.offset(receiver.pos) + HEADER, len);
+        receiver.hold(len);
         Record { receiver, len }
     }
 
@@ -344,13 +491,8 @@ impl Deref for Record<'_> {
     type Target = [u8];
 
     fn deref(&self) -> &[u8] {
-        let shared = &*self.receiver.shared;
-        let start = shared.offset(self.receiver.pos) + HEADER;
-        // SAFETY: the payload ends at most `frame_size(len) <= size` bytes after the record's
-        // offset (< size), so inside the 2N mapping; it was published to us by the head's Release/Acquire, and is not written
-        // while this record lives: lossless, the sender stays below our slot plus the ring
-        // size; lossy, our slot pins it and the sender does not overwrite a pinned record.
-        unsafe { std::slice::from_raw_parts(shared.buf.as_ptr().add(start), self.len) }
+        // SAFETY: the record is ours until this guard's drop moves past it.
+        unsafe { self.receiver.payload(self.len) }
     }
 }
 
