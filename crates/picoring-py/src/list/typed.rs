@@ -20,7 +20,7 @@ use pyo3::PyClass;
 
 use crate::export::{Access, Export};
 use crate::guard::{count, guarded_class, to_py_err, Guarded};
-use crate::input::{index_arg, ByteInput};
+use crate::input::{index_arg, type_name, ByteInput};
 use crate::list::{self, list_methods, position, py_bool, ItemAt, ListBytes, Slice};
 use crate::typecode::{Item, TypeCode};
 
@@ -118,19 +118,23 @@ impl TypedList {
     /// otherwise, even where the items would convert); so does `PicoList.extend`, for an
     /// `array.array` or a `PicoList`.
     fn check_same_kind(py: Python<'_>, code: TypeCode, data: &Bound<'_, PyAny>) -> PyResult<()> {
-        let other = if let Ok(list) = data.cast::<TypedList>() {
-            list.get().code(py)?.code
-        } else if data.is_instance(array_type(py)?)? {
-            data.getattr("typecode")?.extract::<char>()?
-        } else {
-            return Ok(());
-        };
-        if other == code.code {
-            Ok(())
-        } else {
-            Err(PyTypeError::new_err(
+        match Self::array_code(py, data)? {
+            Some(other) if other.code != code.code => Err(PyTypeError::new_err(
                 "can only extend with array of same kind",
-            ))
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// The typecode of a `PicoList` or `array.array`; `None` for anything else.
+    fn array_code(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Option<TypeCode>> {
+        if let Ok(list) = data.cast::<TypedList>() {
+            list.get().code(py).map(Some)
+        } else if data.is_instance(array_type(py)?)? {
+            let code = data.getattr("typecode")?.extract::<char>()?;
+            Ok(TypeCode::from_char_with_text(py, code))
+        } else {
+            Ok(None)
         }
     }
 
@@ -159,6 +163,10 @@ impl TypedList {
         data: &Bound<'_, PyAny>,
     ) -> PyResult<bool> {
         static RANGE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+        if code.is_text() {
+            // Numbers are no characters: the item-by-item path raises array's TypeError.
+            return Ok(false);
+        }
         let range = RANGE.import(py, "builtins", "range")?;
         if !data.is_exact_instance(range) {
             return Ok(false);
@@ -338,7 +346,7 @@ impl TypedList {
             *slot = Some(value);
         }
         let code = match typecode {
-            Some(code) => TypeCode::from_py(code)?,
+            Some(code) => TypeCode::from_py_with_text(code)?,
             None => TypeCode::from_py(&PyString::new(py, "B"))?,
         };
         let max_capacity = match max_capacity {
@@ -364,9 +372,19 @@ impl TypedList {
                     "PicoList() initial items cannot be None",
                 ));
             }
-            if initial.is_instance_of::<PyString>() {
+            if let Ok(text) = initial.cast::<PyString>() {
+                if !code.is_text() {
+                    return Err(PyTypeError::new_err(format!(
+                        "cannot use a str to initialize a PicoList with typecode '{}'",
+                        code.code
+                    )));
+                }
+                this.append_text(py, code, text)?;
+                return Ok(this);
+            }
+            if !code.is_text() && Self::array_code(py, &initial)?.is_some_and(TypeCode::is_text) {
                 return Err(PyTypeError::new_err(format!(
-                    "cannot use a str to initialize a PicoList with typecode '{}'",
+                    "cannot use a unicode array to initialize a PicoList with typecode '{}'",
                     code.code
                 )));
             }
@@ -415,6 +433,12 @@ impl TypedList {
         let (items, len) = self.head(py, SHOWN)?;
         if len == 0 {
             return Ok(format!("PicoList('{}')", code.code));
+        }
+        if code.is_text() {
+            // The characters as one str, as array.array shows them.
+            let text = PyString::new(py, "").call_method1("join", (items,))?;
+            let more = if len > SHOWN { " ..." } else { "" };
+            return Ok(format!("PicoList('{}', {}{more})", code.code, text.repr()?));
         }
         let shown = items.repr()?.to_string();
         Ok(if len > SHOWN {
@@ -622,6 +646,32 @@ impl TypedList {
         // The list changed length meanwhile (another thread): one copy taken under the lock.
         let bytes = self.inner.with(py, |typed, _| Ok(typed.bytes.to_vec()))?;
         Ok(PyBytes::new(py, &bytes))
+    }
+
+    /// Appends the characters of `text` (typecodes `u` and `w` only), as
+    /// `array.array.fromunicode`.
+    fn fromunicode(&self, py: Python<'_>, text: &Bound<'_, PyAny>) -> PyResult<()> {
+        let text = text.cast::<PyString>().map_err(|_| {
+            PyTypeError::new_err(format!(
+                "fromunicode() argument must be str, not {}",
+                type_name(text)
+            ))
+        })?;
+        let code = self.code(py)?;
+        if !code.is_text() {
+            return Err(TypeCode::not_text(py, "fromunicode"));
+        }
+        self.append_text(py, code, text)
+    }
+
+    /// The characters as a `str` (typecodes `u` and `w` only; `ValueError` for an item beyond
+    /// U+10FFFF), as `array.array.tounicode`.
+    fn tounicode<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyString>> {
+        let code = self.code(py)?;
+        if !code.is_text() {
+            return Err(TypeCode::not_text(py, "tounicode"));
+        }
+        code.decode_text(&self.tobytes(py)?)
     }
 
     /// Appends the items held as native bytes in a buffer (its length a multiple of the item
@@ -987,6 +1037,18 @@ impl TypedList {
             Self::bytes_of(code, value)
         };
         list::set_item(&self.inner, index, many, || Ok(code.item(value)))
+    }
+}
+
+impl TypedList {
+    /// Appends the characters of `text` as items of `code` (a text typecode).
+    fn append_text(
+        &self,
+        py: Python<'_>,
+        code: TypeCode,
+        text: &Bound<'_, PyString>,
+    ) -> PyResult<()> {
+        list::append(&self.inner, py, code.encode_text(text)?.as_bytes())
     }
 }
 
