@@ -56,16 +56,13 @@ const fn entry(code: char, native: Native, format: &'static CStr) -> TypeCode {
     }
 }
 
-/// `u`: a C `wchar_t` (2 bytes on Windows, 4 elsewhere), as in `array.array`.
-const WCHAR: TypeCode = entry(
-    'u',
-    if cfg!(windows) {
-        Native::Utf16
-    } else {
-        Native::Ucs4
-    },
-    c"u",
-);
+/// `u`: a C `wchar_t` (2 bytes on Windows, 4 elsewhere), as in `array.array`, which exports a
+/// 4-byte `wchar_t` with format `w` (numpy reads it as `<U1`).
+const WCHAR: TypeCode = if cfg!(windows) {
+    entry('u', Native::Utf16, c"u")
+} else {
+    entry('u', Native::Ucs4, c"w")
+};
 /// `w`: a `Py_UCS4` (Python 3.13 on).
 const UCS4: TypeCode = entry('w', Native::Ucs4, c"w");
 
@@ -400,13 +397,19 @@ impl TypeCode {
             .cast_into::<PyBytes>()?)
     }
 
-    /// The text held in `items` (native items of a text typecode), with `array.array`'s
-    /// `ValueError` for a code point beyond U+10FFFF.
+    /// The text held in `items` (native items of a text typecode), decoded as `array.array`
+    /// decodes it: `u` keeps surrogates and raises `ValueError` for a code point beyond
+    /// U+10FFFF; `w` decodes strictly, a `UnicodeDecodeError` for either.
     pub(crate) fn decode_text<'py>(
         self,
         items: &Bound<'py, PyBytes>,
     ) -> PyResult<Bound<'py, PyString>> {
-        if self.itemsize() == 4 {
+        let errors = if self.code == 'w' {
+            "strict"
+        } else {
+            "surrogatepass"
+        };
+        if self.code != 'w' && self.itemsize() == 4 {
             let beyond = items
                 .as_bytes()
                 .chunks_exact(4)
@@ -419,7 +422,7 @@ impl TypeCode {
             }
         }
         Ok(items
-            .call_method1("decode", (self.codec(), "surrogatepass"))?
+            .call_method1("decode", (self.codec(), errors))?
             .cast_into::<PyString>()?)
     }
 

@@ -430,15 +430,23 @@ impl TypedList {
             return Ok("<picoring.PicoList closed>".into());
         }
         let code = self.code(py)?;
+        if code.is_text() {
+            // The characters as one str, decoded as `tounicode` decodes them (as array.array
+            // shows them).
+            let (raw, len) = self.inner.with(py, |typed, _| {
+                let shown = typed.len().min(SHOWN) * code.itemsize();
+                Ok((typed.bytes[..shown].to_vec(), typed.len()))
+            })?;
+            if len == 0 {
+                return Ok(format!("PicoList('{}')", code.code));
+            }
+            let text = code.decode_text(&PyBytes::new(py, &raw))?;
+            let more = if len > SHOWN { " ..." } else { "" };
+            return Ok(format!("PicoList('{}', {}{more})", code.code, text.repr()?));
+        }
         let (items, len) = self.head(py, SHOWN)?;
         if len == 0 {
             return Ok(format!("PicoList('{}')", code.code));
-        }
-        if code.is_text() {
-            // The characters as one str, as array.array shows them.
-            let text = PyString::new(py, "").call_method1("join", (items,))?;
-            let more = if len > SHOWN { " ..." } else { "" };
-            return Ok(format!("PicoList('{}', {}{more})", code.code, text.repr()?));
         }
         let shown = items.repr()?.to_string();
         Ok(if len > SHOWN {
@@ -650,6 +658,7 @@ impl TypedList {
 
     /// Appends the characters of `text` (typecodes `u` and `w` only), as
     /// `array.array.fromunicode`.
+    #[pyo3(signature = (text, /))]
     fn fromunicode(&self, py: Python<'_>, text: &Bound<'_, PyAny>) -> PyResult<()> {
         let text = text.cast::<PyString>().map_err(|_| {
             PyTypeError::new_err(format!(
