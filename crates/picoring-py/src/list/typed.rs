@@ -3,7 +3,8 @@
 //!
 //! The items live as native bytes in a `picoring::PicoList<u8>` (its base is page-aligned and
 //! its length a multiple of the item size, so every item is aligned); the typecode decides how
-//! Python numbers are converted, with `array.array`'s exceptions.
+//! Python numbers (or, for `u` and `w`, characters) are converted, with `array.array`'s
+//! exceptions.
 
 use std::ffi::c_int;
 
@@ -300,7 +301,8 @@ impl TypedList {
 #[pymethods]
 impl TypedList {
     /// `PicoList(typecode="B", initial=..., max_capacity=None)`: `initial` is an iterable of
-    /// numbers or a buffer (`bytes` and `bytearray` hold native items, as for `array.array`);
+    /// numbers (one-character strs for the text typecodes `u` and `w`, which also take a
+    /// `str`) or a buffer (`bytes` and `bytearray` hold native items, as for `array.array`);
     /// `max_capacity` bounds the reservation in items, as the `max_capacity()` method counts
     /// (default: the smaller of 64 GiB and RAM+swap of address space, less once lists hold
     /// 32 TiB of it; reserved, not used, at the first append). A subclass may take other
