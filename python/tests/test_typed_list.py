@@ -495,6 +495,18 @@ def test_u_warns_as_array_does():
     assert (DeprecationWarning in kinds) == (sys.version_info >= (3, 13))
 
 
+def test_copies_and_pickles_of_u_do_not_warn():
+    """array.array warns when 'u' is named (3.13), not when an array is copied or unpickled."""
+    lst = new_list("u", "ab")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        import copy
+        import pickle
+
+        assert copy.copy(lst) == copy.deepcopy(lst) == lst
+        assert pickle.loads(pickle.dumps(lst, pickle.HIGHEST_PROTOCOL)) == lst
+
+
 def test_numpy_reads_text_as_array_does():
     np = pytest.importorskip("numpy")
     for code in TEXT_CODES:

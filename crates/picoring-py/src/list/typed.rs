@@ -824,9 +824,14 @@ impl TypedList {
         (rebuild, args, state).into_pyobject(py)
     }
 
+    /// A copy: of a `PicoList`, made directly (no constructor call, so no `'u'` warning, as
+    /// `array.array` copies); of a subclass, through its constructor.
     fn __copy__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
         let py = slf.py();
         let this = slf.get();
+        if slf.is_exact_instance_of::<TypedList>() {
+            return Ok(Self::copy(py, &this.inner)?.into_any());
+        }
         let code = this.code(py)?.code.to_string();
         slf.get_type().call1((code, this.tobytes(py)?))
     }
@@ -1099,8 +1104,28 @@ pub(crate) fn _picolist_reconstructor<'py>(
             "unknown byte order {byteorder:?}"
         )));
     }
-    let list = cls.call1((typecode,))?;
-    list.call_method1("frombytes", (items,))?;
+    // A `PicoList` is made directly (no constructor call, so no `'u'` warning, as array's
+    // reconstructor gives none); a subclass through its constructor.
+    let exact = typecode
+        .extract::<char>()
+        .ok()
+        .and_then(|c| TypeCode::from_char_with_text(cls.py(), c))
+        .filter(|_| cls.is(cls.py().get_type::<TypedList>()));
+    let list = match exact {
+        Some(code) => {
+            if items.as_bytes().len() % code.itemsize() != 0 {
+                return Err(PyValueError::new_err(
+                    "bytes length not a multiple of item size",
+                ));
+            }
+            TypedList::from_native(cls.py(), code, items.as_bytes())?.into_any()
+        }
+        None => {
+            let list = cls.call1((typecode,))?;
+            list.call_method1("frombytes", (items,))?;
+            list
+        }
+    };
     if byteorder != native {
         list.call_method0("byteswap")?;
     }
