@@ -4,6 +4,7 @@ import array
 import math
 import struct
 import sys
+import warnings
 
 import pytest
 from hypothesis import settings, strategies as st
@@ -14,6 +15,22 @@ from conftest import EXPORTS_MESSAGE
 
 TYPECODES = "bBhHiIlLqQfd"
 INT_CODES = "bBhHiIlLqQ"
+# The text typecodes of the running Python's array module ('w' from 3.13 on).
+TEXT_CODES = "uw" if sys.version_info >= (3, 13) else "u"
+
+
+def ref_array(code, *args):
+    """array.array(code, ...), without 3.13's DeprecationWarning for 'u'."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return array.array(code, *args)
+
+
+def new_list(code, *args):
+    """PicoList(code, ...), without its DeprecationWarning for 'u' (as array's, from 3.13)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return PicoList(code, *args)
 
 
 def int_range(code):
@@ -24,6 +41,9 @@ def int_range(code):
 
 
 def values(code):
+    if code in TEXT_CODES:
+        # Any code point, surrogates included (array keeps them as they are).
+        return st.integers(min_value=0, max_value=0x10FFFF).map(chr)
     if code in INT_CODES:
         lo, hi = int_range(code)
         return st.integers(min_value=lo, max_value=hi)
@@ -90,7 +110,7 @@ def test_float_conversions_follow_array(code):
 
 
 def test_bad_typecodes():
-    for bad in ("x", "u", "w", "", "qq"):
+    for bad in ("x", "", "qq", *("w" if "w" not in TEXT_CODES else "")):
         with pytest.raises((ValueError, TypeError)):
             PicoList(bad)
     with pytest.raises(TypeError):
@@ -229,13 +249,13 @@ def test_numpy_zero_copy():
 class TypedListMachine(RuleBasedStateMachine):
     """PicoList against array.array over random operation sequences."""
 
-    @initialize(code=st.sampled_from(TYPECODES), data=st.data())
+    @initialize(code=st.sampled_from(TYPECODES + TEXT_CODES), data=st.data())
     def create(self, code, data):
         self.code = code
         self.values = values(code)
         initial = data.draw(st.lists(self.values, max_size=20))
-        self.lst = PicoList(code, initial)
-        self.model = array.array(code, initial)
+        self.lst = new_list(code, initial)
+        self.model = ref_array(code, initial)
         self.views = []
 
     @rule(data=st.data())
@@ -252,7 +272,7 @@ class TypedListMachine(RuleBasedStateMachine):
 
     @rule(data=st.data())
     def extend_buffer(self, data):
-        items = array.array(self.code, data.draw(st.lists(self.values, max_size=50)))
+        items = ref_array(self.code, data.draw(st.lists(self.values, max_size=50)))
         self.lst.extend(items)
         self.model.extend(items)
 
@@ -384,3 +404,116 @@ def test_slice_bounds_that_use_the_list_do_not_deadlock():
     assert lst[Sneaky():].tolist() == [8, 9]
     lst[Sneaky():] = [1, 2]
     assert lst[-2:].tolist() == [1, 2]
+
+
+@pytest.mark.parametrize("code", TEXT_CODES)
+def test_text_typecodes_match_array(code):
+    text = "a\xe9\u1234\U0001f600"
+    lst, ref = new_list(code, text), ref_array(code, text)
+    assert (lst.typecode, lst.itemsize) == (code, ref.itemsize)
+    assert lst == ref and lst.tolist() == ref.tolist() == list(text)
+    assert lst.tounicode() == text and bytes(lst) == ref.tobytes()
+    view = memoryview(lst)
+    assert (view.format, view.itemsize) == (memoryview(ref).format, ref.itemsize)
+    view.release()
+    lst.fromunicode("xy")
+    ref.fromunicode("xy")
+    lst.append("z")
+    ref.append("z")
+    assert lst == ref and lst[-1] == "z" and lst.index("x") == ref.index("x")
+    assert lst.count("a") == 1 and "\u1234" in lst and 1 not in lst
+    assert new_list(code, "ab") < new_list(code, "ac") and new_list(code) == ref_array(code)
+    assert repr(new_list(code, "a'b")) == f"PicoList('{code}', \"a'b\")"
+    assert repr(new_list(code)) == f"PicoList('{code}')"
+    for other in TEXT_CODES:  # another text typecode's items convert
+        assert new_list(code, ref_array(other, "ab")) == new_list(code, new_list(other, "ab")) == ["a", "b"]
+    import pickle
+
+    for protocol in range(pickle.HIGHEST_PROTOCOL + 1):
+        assert pickle.loads(pickle.dumps(lst, protocol)) == lst
+
+
+@pytest.mark.parametrize("code", TEXT_CODES)
+def test_text_errors_are_arrays(code):
+    """Every call raises the exception array.array raises for it."""
+    invalid = b"\xff\xff\xff\xff" if ref_array(code).itemsize == 4 else None
+    calls = [
+        lambda m, c: m(c, [1]),
+        lambda m, c: m(c, ["ab"]),
+        lambda m, c: m(c).extend(range(3)),
+        lambda m, c: m(c).append(65),
+        lambda m, c: m(c).fromunicode(3),
+        lambda m, c: m(c).fromunicode(b"x"),
+        lambda m, c: m(c).extend(ref_array("b", [1])),
+        lambda m, c: m(c, "ab") < m("b", [1, 2]),
+    ]
+    if invalid:
+        calls += [lambda m, c: m(c, invalid).tounicode(), lambda m, c: m(c, invalid)[0],
+                  lambda m, c: repr(m(c, invalid))]
+    # A surrogate: 'u' keeps it in tounicode, 'w' refuses it (UnicodeDecodeError).
+    lone = new_list(code, "a\ud800")
+    assert lone[1] == "\ud800" and lone.tolist() == ref_array(code, "a\ud800").tolist()
+    if code == "u":
+        assert lone.tounicode() == ref_array(code, "a\ud800").tounicode() == "a\ud800"
+    else:
+        calls += [lambda m, c: m(c, "a\ud800").tounicode(), lambda m, c: repr(m(c, "\ud800"))]
+    for call in calls:
+        errors = []
+        for make in (ref_array, new_list):
+            try:
+                call(make, code)
+                errors.append(None)
+            except Exception as e:  # noqa: BLE001 - compared below
+                errors.append(type(e))
+        assert errors[0] is not None and errors[0] == errors[1]
+
+
+@pytest.mark.parametrize("code", "bBhHiIlLqQfd")
+def test_numbers_refuse_text_as_array_does(code):
+    with pytest.raises(TypeError, match="cannot use a str"):
+        PicoList(code, "ab")
+    for text in TEXT_CODES:
+        for initial in (ref_array(text, "ab"), new_list(text, "ab")):
+            with pytest.raises(TypeError, match="cannot use a unicode array"):
+                PicoList(code, initial)
+    lst = PicoList(code)
+    with pytest.raises(ValueError):
+        lst.tounicode()
+    with pytest.raises(ValueError):
+        lst.fromunicode("a")
+    with pytest.raises(TypeError):
+        lst.fromunicode(1)
+
+
+def test_u_warns_as_array_does():
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        array.array("u")
+        PicoList("u")
+    kinds = [w.category for w in caught]
+    assert kinds[: len(kinds) // 2] == kinds[len(kinds) // 2:]
+    assert (DeprecationWarning in kinds) == (sys.version_info >= (3, 13))
+
+
+def test_copies_and_pickles_of_u_do_not_warn():
+    """array.array warns when 'u' is named (3.13), not when an array is copied or unpickled."""
+    lst = new_list("u", "ab")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        import copy
+        import pickle
+
+        assert copy.copy(lst) == copy.deepcopy(lst) == lst
+        assert pickle.loads(pickle.dumps(lst, pickle.HIGHEST_PROTOCOL)) == lst
+
+
+def test_numpy_reads_text_as_array_does():
+    np = pytest.importorskip("numpy")
+    for code in TEXT_CODES:
+        lst = new_list(code, "ab")
+        if memoryview(ref_array(code)).format != "w":
+            continue  # 2-byte wchar_t: format 'u', which numpy refuses for array.array too
+        view = np.asarray(lst)
+        assert view.dtype == np.dtype("<U1") and view.tolist() == ["a", "b"]
+        lst[0] = "z"
+        assert view[0] == "z"  # the same memory

@@ -91,7 +91,7 @@ def lists() -> None:
 
     numbers = picoring.PicoList("d", [1.5, 2.5])
     numbers.extend(range(2))
-    assert_type(numbers[0], int | float)
+    assert_type(numbers[0], int | float | str)
     part = numbers[0:2]
     assert_type(part, picoring.PicoList)
     assert part.tolist() == [1.5, 2.5]
@@ -141,11 +141,16 @@ def lists() -> None:
     data += b"y"
     assert pickle.loads(pickle.dumps(data)) == data
     numbers[0] = 3
-    assert_type(numbers.tolist(), list[int | float])
+    assert_type(numbers.tolist(), list[int | float | str])
     assert numbers == [3.0, 2.5, 0.0, 1.0]
     assert numbers.typecode == "d" and numbers.itemsize == 8
     assert picoring.PicoList().typecode == "B"
-    assert_type(next(iter(numbers)), int | float)
+    assert_type(next(iter(numbers)), int | float | str)
+
+    text = picoring.PicoList("u", "ab")
+    text.fromunicode("c")
+    assert_type(text.tounicode(), str)
+    assert text.tounicode() == "abc" and text[0] == "a"
 
 
 def typed_ring() -> None:

@@ -1,11 +1,13 @@
-//! The `array.array` typecodes (`b B h H i I l L q Q f d`): sizes, buffer format strings, and
-//! conversion of Python numbers to and from native bytes.
+//! The `array.array` typecodes (numbers `b B h H i I l L q Q f d`, and for lists the text
+//! typecodes `u` and `w`): sizes, buffer format strings, and conversion of Python numbers and
+//! characters to and from native bytes.
 
 use std::ffi::{c_long, CStr};
 
-use pyo3::exceptions::{PyOverflowError, PyTypeError, PyValueError};
+use pyo3::exceptions::{PyDeprecationWarning, PyOverflowError, PyTypeError, PyValueError};
+use pyo3::ffi;
 use pyo3::prelude::*;
-use pyo3::types::{PyIterator, PyString};
+use pyo3::types::{PyBytes, PyIterator, PyString};
 
 use crate::input::type_name;
 
@@ -22,6 +24,10 @@ pub(crate) enum Native {
     U64,
     F32,
     F64,
+    /// A code point in 4 bytes (`w`, and `u` where `wchar_t` has 4 bytes).
+    Ucs4,
+    /// A UTF-16 code unit (`u` where `wchar_t` has 2 bytes: Windows).
+    Utf16,
 }
 
 /// One typecode: its letter, its native type and its buffer format string.
@@ -50,6 +56,16 @@ const fn entry(code: char, native: Native, format: &'static CStr) -> TypeCode {
     }
 }
 
+/// `u`: a C `wchar_t` (2 bytes on Windows, 4 elsewhere), as in `array.array`, which exports a
+/// 4-byte `wchar_t` with format `w` (numpy reads it as `<U1`).
+const WCHAR: TypeCode = if cfg!(windows) {
+    entry('u', Native::Utf16, c"u")
+} else {
+    entry('u', Native::Ucs4, c"w")
+};
+/// `w`: a `Py_UCS4` (Python 3.13 on).
+const UCS4: TypeCode = entry('w', Native::Ucs4, c"w");
+
 const TABLE: [TypeCode; 12] = [
     entry('b', Native::I8, c"b"),
     entry('B', Native::U8, c"B"),
@@ -69,7 +85,8 @@ const TABLE: [TypeCode; 12] = [
 macro_rules! with_native {
     ($native:expr, $t:ident => $body:expr) => {
         with_native!(@arms $native, $t, $body,
-            I8 i8, U8 u8, I16 i16, U16 u16, I32 i32, U32 u32, I64 i64, U64 u64, F32 f32, F64 f64)
+            I8 i8, U8 u8, I16 i16, U16 u16, I32 i32, U32 u32, I64 i64, U64 u64, F32 f32, F64 f64,
+            Ucs4 Char<u32>, Utf16 Char<u16>)
     };
     (@arms $native:expr, $t:ident, $body:expr, $($variant:ident $ty:ty),*) => {
         match $native {
@@ -178,6 +195,65 @@ number!(u64, u64);
 number!(float f32);
 number!(float f64);
 
+/// One character of a text typecode: a code point (`u32`) or a UTF-16 code unit (`u16`), kept
+/// as is (surrogates included, as `array.array` keeps them).
+#[derive(Clone, Copy, PartialEq)]
+struct Char<T>(T);
+
+/// `array.array`'s error for anything but a one-character `str`.
+fn not_a_char() -> PyErr {
+    PyTypeError::new_err("array item must be unicode character")
+}
+
+macro_rules! char_item {
+    ($t:ty) => {
+        impl Number for Char<$t> {
+            const SIZE: usize = std::mem::size_of::<$t>();
+            fn from_py(obj: &Bound<'_, PyAny>) -> PyResult<Self> {
+                let text = obj.cast::<PyString>().map_err(|_| not_a_char())?;
+                if text.len()? != 1 {
+                    return Err(not_a_char());
+                }
+                // SAFETY: `text` is a str of one character, so index 0 is within it.
+                let point = unsafe { ffi::PyUnicode_ReadChar(text.as_ptr(), 0) };
+                // A character beyond the type (outside the BMP for UTF-16) is refused, as
+                // `array('u')` refuses one that takes two `wchar_t`.
+                <$t>::try_from(point).map(Char).map_err(|_| not_a_char())
+            }
+            fn write_ne(self, out: &mut [u8]) {
+                self.0.write_ne(out)
+            }
+            fn to_ne_vec(self) -> impl std::ops::Deref<Target = [u8]> {
+                self.0.to_ne_vec()
+            }
+            fn read_ne(bytes: &[u8]) -> Self {
+                Char(<$t>::read_ne(bytes))
+            }
+            fn from_i128(_: i128) -> Option<Self> {
+                None
+            }
+        }
+
+        impl<'py> IntoPyObject<'py> for Char<$t> {
+            type Target = PyAny;
+            type Output = Bound<'py, PyAny>;
+            type Error = PyErr;
+            /// The one-character str, or `ValueError` beyond U+10FFFF (the code is cast to a C
+            /// int as `array.array` casts it, so a huge one is negative and refused too).
+            fn into_pyobject(self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                // SAFETY: PyUnicode_FromOrdinal returns a new reference, or NULL with an
+                // exception set (ValueError out of range).
+                unsafe {
+                    Bound::from_owned_ptr_or_err(py, ffi::PyUnicode_FromOrdinal(self.0 as i32))
+                }
+            }
+        }
+    };
+}
+
+char_item!(u32);
+char_item!(u16);
+
 /// A number's native bytes as a slice.
 struct NeBytes<const N: usize>([u8; N]);
 
@@ -239,6 +315,7 @@ enum Kind {
     Signed(usize),
     Unsigned(usize),
     Float(usize),
+    Text(usize),
 }
 
 impl Native {
@@ -247,6 +324,7 @@ impl Native {
             let size = std::mem::size_of::<T>();
             match self {
                 Native::F32 | Native::F64 => Kind::Float(size),
+                Native::Ucs4 | Native::Utf16 => Kind::Text(size),
                 Native::I8 | Native::I16 | Native::I32 | Native::I64 => Kind::Signed(size),
                 _ => Kind::Unsigned(size),
             }
@@ -283,6 +361,8 @@ fn format_kind(format: &CStr) -> Option<Kind> {
         b'Q' => Kind::Unsigned(8),
         b'f' => Kind::Float(4),
         b'd' => Kind::Float(8),
+        b'u' if !standard => WCHAR.native.kind(),
+        b'w' if !standard => Kind::Text(4),
         _ => return None,
     })
 }
@@ -291,23 +371,110 @@ impl TypeCode {
     /// Bytes (`B`): what every byte class exports.
     pub(crate) const BYTE: TypeCode = TABLE[1];
 
-    /// The typecode named by `code`, with `array.array`'s errors for anything else.
+    /// The numeric typecode named by `code` (rings hold numbers only), with `array.array`'s
+    /// errors for anything else.
     pub(crate) fn from_py(code: &Bound<'_, PyAny>) -> PyResult<Self> {
-        let text: String = code.extract().map_err(|_| {
-            PyTypeError::new_err(format!(
-                "typecode must be a unicode character, not {}",
-                type_name(code)
-            ))
+        let c = letter(code)?;
+        TABLE.iter().find(|t| t.code == c).copied().ok_or_else(|| {
+            PyValueError::new_err("bad typecode (must be b, B, h, H, i, I, l, L, q, Q, f or d)")
+        })
+    }
+
+    /// The typecode named by `code`, as `array.array` of the running Python takes it: the
+    /// numbers, `u` (with its `DeprecationWarning` from Python 3.13 on) and, from 3.13 on, `w`.
+    pub(crate) fn from_py_with_text(code: &Bound<'_, PyAny>) -> PyResult<Self> {
+        let py = code.py();
+        let c = letter(code)?;
+        let found = Self::from_char_with_text(py, c).ok_or_else(|| {
+            PyValueError::new_err(if has_ucs4(py) {
+                "bad typecode (must be b, B, u, w, h, H, i, I, l, L, q, Q, f or d)"
+            } else {
+                "bad typecode (must be b, B, u, h, H, i, I, l, L, q, Q, f or d)"
+            })
         })?;
-        let mut chars = text.chars();
-        match (chars.next(), chars.next()) {
-            (Some(c), None) => TABLE.iter().find(|t| t.code == c).copied().ok_or_else(|| {
-                PyValueError::new_err("bad typecode (must be b, B, h, H, i, I, l, L, q, Q, f or d)")
-            }),
-            _ => Err(PyTypeError::new_err(
-                "typecode must be a unicode character, not str of length != 1",
-            )),
+        if c == 'u' && has_ucs4(py) {
+            PyErr::warn(
+                py,
+                &py.get_type::<PyDeprecationWarning>(),
+                c"The 'u' type code is deprecated and will be removed in Python 3.16",
+                1,
+            )?;
         }
+        Ok(found)
+    }
+
+    /// The typecode `c` as `array.array` of the running Python has it (no warning).
+    pub(crate) fn from_char_with_text(py: Python<'_>, c: char) -> Option<Self> {
+        match c {
+            'u' => Some(WCHAR),
+            'w' if has_ucs4(py) => Some(UCS4),
+            _ => TABLE.iter().find(|t| t.code == c).copied(),
+        }
+    }
+
+    /// The codec that turns text into this text typecode's native items (code points or UTF-16
+    /// code units, native byte order).
+    fn codec(self) -> &'static str {
+        match (self.itemsize(), cfg!(target_endian = "little")) {
+            (4, true) => "utf-32-le",
+            (4, false) => "utf-32-be",
+            (_, true) => "utf-16-le",
+            (_, false) => "utf-16-be",
+        }
+    }
+
+    /// The native items of `text` (a text typecode's): surrogates are kept, as `array.array`
+    /// keeps them.
+    pub(crate) fn encode_text<'py>(
+        self,
+        text: &Bound<'py, PyString>,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        Ok(text
+            .call_method1("encode", (self.codec(), "surrogatepass"))?
+            .cast_into::<PyBytes>()?)
+    }
+
+    /// The text held in `items` (native items of a text typecode), decoded as `array.array`
+    /// decodes it: `u` keeps surrogates and raises `ValueError` for a code point beyond
+    /// U+10FFFF; `w` decodes strictly, a `UnicodeDecodeError` for either.
+    pub(crate) fn decode_text<'py>(
+        self,
+        items: &Bound<'py, PyBytes>,
+    ) -> PyResult<Bound<'py, PyString>> {
+        let errors = if self.code == 'w' {
+            "strict"
+        } else {
+            "surrogatepass"
+        };
+        if self.code != 'w' && self.itemsize() == 4 {
+            let beyond = items
+                .as_bytes()
+                .chunks_exact(4)
+                .map(u32::read_ne)
+                .find(|&point| point > 0x10FFFF);
+            if let Some(point) = beyond {
+                return Err(PyValueError::new_err(format!(
+                    "character U+{point:x} is not in range [U+0000; U+10ffff]"
+                )));
+            }
+        }
+        Ok(items
+            .call_method1("decode", (self.codec(), errors))?
+            .cast_into::<PyString>()?)
+    }
+
+    /// `ValueError` for `method` (`fromunicode`, `tounicode`) on a list of numbers, naming the
+    /// text typecodes of the running Python.
+    pub(crate) fn not_text(py: Python<'_>, method: &str) -> PyErr {
+        let codes = if has_ucs4(py) { "'u' or 'w'" } else { "'u'" };
+        PyValueError::new_err(format!(
+            "{method}() may only be called on a PicoList of a unicode typecode ({codes})"
+        ))
+    }
+
+    /// Whether the items are characters (`u`, `w`), not numbers.
+    pub(crate) fn is_text(self) -> bool {
+        matches!(self.native.kind(), Kind::Text(_))
     }
 
     pub(crate) fn itemsize(self) -> usize {
@@ -444,6 +611,28 @@ impl TypeCode {
             Native::F64 => same::<f64>(a, b),
             _ => a == b,
         }
+    }
+}
+
+/// Whether the running Python's `array.array` has typecode `w` (3.13 on).
+fn has_ucs4(py: Python<'_>) -> bool {
+    py.version_info() >= (3, 13)
+}
+
+/// The one character a typecode argument names, with `array.array`'s errors.
+fn letter(code: &Bound<'_, PyAny>) -> PyResult<char> {
+    let text: String = code.extract().map_err(|_| {
+        PyTypeError::new_err(format!(
+            "typecode must be a unicode character, not {}",
+            type_name(code)
+        ))
+    })?;
+    let mut chars = text.chars();
+    match (chars.next(), chars.next()) {
+        (Some(c), None) => Ok(c),
+        _ => Err(PyTypeError::new_err(
+            "typecode must be a unicode character, not str of length != 1",
+        )),
     }
 }
 

@@ -3,7 +3,8 @@
 //!
 //! The items live as native bytes in a `picoring::PicoList<u8>` (its base is page-aligned and
 //! its length a multiple of the item size, so every item is aligned); the typecode decides how
-//! Python numbers are converted, with `array.array`'s exceptions.
+//! Python numbers (or, for `u` and `w`, characters) are converted, with `array.array`'s
+//! exceptions.
 
 use std::ffi::c_int;
 
@@ -20,7 +21,7 @@ use pyo3::PyClass;
 
 use crate::export::{Access, Export};
 use crate::guard::{count, guarded_class, to_py_err, Guarded};
-use crate::input::{index_arg, ByteInput};
+use crate::input::{index_arg, type_name, ByteInput};
 use crate::list::{self, list_methods, position, py_bool, ItemAt, ListBytes, Slice};
 use crate::typecode::{Fast, Item, TypeCode};
 
@@ -149,19 +150,23 @@ impl TypedList {
     /// otherwise, even where the items would convert); so does `PicoList.extend`, for an
     /// `array.array` or a `PicoList`.
     fn check_same_kind(py: Python<'_>, code: TypeCode, data: &Bound<'_, PyAny>) -> PyResult<()> {
-        let other = if let Ok(list) = data.cast::<TypedList>() {
-            list.get().code(py)?.code
-        } else if data.is_instance(array_type(py)?)? {
-            data.getattr("typecode")?.extract::<char>()?
-        } else {
-            return Ok(());
-        };
-        if other == code.code {
-            Ok(())
-        } else {
-            Err(PyTypeError::new_err(
+        match Self::array_code(py, data)? {
+            Some(other) if other.code != code.code => Err(PyTypeError::new_err(
                 "can only extend with array of same kind",
-            ))
+            )),
+            _ => Ok(()),
+        }
+    }
+
+    /// The typecode of a `PicoList` or `array.array`; `None` for anything else.
+    fn array_code(py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<Option<TypeCode>> {
+        if let Ok(list) = data.cast::<TypedList>() {
+            list.get().code(py).map(Some)
+        } else if data.is_instance(array_type(py)?)? {
+            let code = data.getattr("typecode")?.extract::<char>()?;
+            Ok(TypeCode::from_char_with_text(py, code))
+        } else {
+            Ok(None)
         }
     }
 
@@ -190,6 +195,10 @@ impl TypedList {
         data: &Bound<'_, PyAny>,
     ) -> PyResult<bool> {
         static RANGE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+        if code.is_text() {
+            // Numbers are no characters: the item-by-item path raises array's TypeError.
+            return Ok(false);
+        }
         let range = RANGE.import(py, "builtins", "range")?;
         if !data.is_exact_instance(range) {
             return Ok(false);
@@ -323,7 +332,8 @@ impl TypedList {
 #[pymethods]
 impl TypedList {
     /// `PicoList(typecode="B", initial=..., max_capacity=None)`: `initial` is an iterable of
-    /// numbers or a buffer (`bytes` and `bytearray` hold native items, as for `array.array`);
+    /// numbers (one-character strs for the text typecodes `u` and `w`, which also take a
+    /// `str`) or a buffer (`bytes` and `bytearray` hold native items, as for `array.array`);
     /// `max_capacity` bounds the reservation in items, as the `max_capacity()` method counts
     /// (default: the smaller of 64 GiB and RAM+swap of address space, less once lists hold
     /// 32 TiB of it; reserved, not used, at the first append). A subclass may take other
@@ -369,7 +379,7 @@ impl TypedList {
             *slot = Some(value);
         }
         let code = match typecode {
-            Some(code) => TypeCode::from_py(code)?,
+            Some(code) => TypeCode::from_py_with_text(code)?,
             None => TypeCode::from_py(&PyString::new(py, "B"))?,
         };
         let max_capacity = match max_capacity {
@@ -395,9 +405,19 @@ impl TypedList {
                     "PicoList() initial items cannot be None",
                 ));
             }
-            if initial.is_instance_of::<PyString>() {
+            if let Ok(text) = initial.cast::<PyString>() {
+                if !code.is_text() {
+                    return Err(PyTypeError::new_err(format!(
+                        "cannot use a str to initialize a PicoList with typecode '{}'",
+                        code.code
+                    )));
+                }
+                this.append_text(py, code, text)?;
+                return Ok(this);
+            }
+            if !code.is_text() && Self::array_code(py, &initial)?.is_some_and(TypeCode::is_text) {
                 return Err(PyTypeError::new_err(format!(
-                    "cannot use a str to initialize a PicoList with typecode '{}'",
+                    "cannot use a unicode array to initialize a PicoList with typecode '{}'",
                     code.code
                 )));
             }
@@ -443,6 +463,20 @@ impl TypedList {
             return Ok("<picoring.PicoList closed>".into());
         }
         let code = self.code(py)?;
+        if code.is_text() {
+            // The characters as one str, decoded as `tounicode` decodes them (as array.array
+            // shows them).
+            let (raw, len) = self.inner.with(py, |typed, _| {
+                let shown = typed.len().min(SHOWN) * code.itemsize();
+                Ok((typed.bytes[..shown].to_vec(), typed.len()))
+            })?;
+            if len == 0 {
+                return Ok(format!("PicoList('{}')", code.code));
+            }
+            let text = code.decode_text(&PyBytes::new(py, &raw))?;
+            let more = if len > SHOWN { " ..." } else { "" };
+            return Ok(format!("PicoList('{}', {}{more})", code.code, text.repr()?));
+        }
         let (items, len) = self.head(py, SHOWN)?;
         if len == 0 {
             return Ok(format!("PicoList('{}')", code.code));
@@ -649,6 +683,33 @@ impl TypedList {
         Ok(PyBytes::new(py, &bytes))
     }
 
+    /// Appends the characters of `text` (typecodes `u` and `w` only), as
+    /// `array.array.fromunicode`.
+    #[pyo3(signature = (text, /))]
+    fn fromunicode(&self, py: Python<'_>, text: &Bound<'_, PyAny>) -> PyResult<()> {
+        let text = text.cast::<PyString>().map_err(|_| {
+            PyTypeError::new_err(format!(
+                "fromunicode() argument must be str, not {}",
+                type_name(text)
+            ))
+        })?;
+        let code = self.code(py)?;
+        if !code.is_text() {
+            return Err(TypeCode::not_text(py, "fromunicode"));
+        }
+        self.append_text(py, code, text)
+    }
+
+    /// The characters as a `str` (typecodes `u` and `w` only; `ValueError` for an item beyond
+    /// U+10FFFF), as `array.array.tounicode`.
+    fn tounicode<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyString>> {
+        let code = self.code(py)?;
+        if !code.is_text() {
+            return Err(TypeCode::not_text(py, "tounicode"));
+        }
+        code.decode_text(&self.tobytes(py)?)
+    }
+
     /// Appends the items held as native bytes in a buffer (its length a multiple of the item
     /// size, else `ValueError`).
     fn frombytes(&self, py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<()> {
@@ -788,9 +849,14 @@ impl TypedList {
         (rebuild, args, state).into_pyobject(py)
     }
 
+    /// A copy: of a `PicoList`, made directly (no constructor call, so no `'u'` warning, as
+    /// `array.array` copies); of a subclass, through its constructor.
     fn __copy__<'py>(slf: &Bound<'py, Self>) -> PyResult<Bound<'py, PyAny>> {
         let py = slf.py();
         let this = slf.get();
+        if slf.is_exact_instance_of::<TypedList>() {
+            return Ok(Self::copy(py, &this.inner)?.into_any());
+        }
         let code = this.code(py)?.code.to_string();
         slf.get_type().call1((code, this.tobytes(py)?))
     }
@@ -1015,6 +1081,18 @@ impl TypedList {
     }
 }
 
+impl TypedList {
+    /// Appends the characters of `text` as items of `code` (a text typecode).
+    fn append_text(
+        &self,
+        py: Python<'_>,
+        code: TypeCode,
+        text: &Bound<'_, PyString>,
+    ) -> PyResult<()> {
+        list::append(&self.inner, py, code.encode_text(text)?.as_bytes())
+    }
+}
+
 impl ItemAt for TypedList {
     type Item<'py> = Bound<'py, PyAny>;
 
@@ -1051,8 +1129,28 @@ pub(crate) fn _picolist_reconstructor<'py>(
             "unknown byte order {byteorder:?}"
         )));
     }
-    let list = cls.call1((typecode,))?;
-    list.call_method1("frombytes", (items,))?;
+    // A `PicoList` is made directly (no constructor call, so no `'u'` warning, as array's
+    // reconstructor gives none); a subclass through its constructor.
+    let exact = typecode
+        .extract::<char>()
+        .ok()
+        .and_then(|c| TypeCode::from_char_with_text(cls.py(), c))
+        .filter(|_| cls.is(cls.py().get_type::<TypedList>()));
+    let list = match exact {
+        Some(code) => {
+            if items.as_bytes().len() % code.itemsize() != 0 {
+                return Err(PyValueError::new_err(
+                    "bytes length not a multiple of item size",
+                ));
+            }
+            TypedList::from_native(cls.py(), code, items.as_bytes())?.into_any()
+        }
+        None => {
+            let list = cls.call1((typecode,))?;
+            list.call_method1("frombytes", (items,))?;
+            list
+        }
+    };
     if byteorder != native {
         list.call_method0("byteswap")?;
     }
