@@ -232,6 +232,9 @@ macro_rules! char_item {
             fn from_i128(_: i128) -> Option<Self> {
                 None
             }
+            fn from_f64(_: f64) -> Option<Self> {
+                None
+            }
         }
 
         impl<'py> IntoPyObject<'py> for Char<$t> {
