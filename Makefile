@@ -192,7 +192,7 @@ RUST_RATIOS = $${CARGO_TARGET_DIR:-target}/criterion-ratios.json
 # crates/compare's benches: picoring's own paths and std's line readers (kept out of the
 # peers' ratio table, in a criterion directory of their own), then picoring against its peers.
 OWN_BENCHES := --bench own --bench lines --bench tokio_frames
-PEER_BENCHES := --bench rings --bench streaming --bench threads --bench paired --bench list --bench ipc --bench create --bench broadcast
+PEER_BENCHES := --bench rings --bench streaming --bench threads --bench paired --bench list --bench ipc --bench create --bench broadcast --bench list_create
 
 $(VENV)/.bench-deps: | python-build
 	@if $(PY) -m pip install --quiet --disable-pip-version-check numpy matplotlib; then touch $@; \
