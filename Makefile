@@ -192,7 +192,7 @@ RUST_RATIOS = $${CARGO_TARGET_DIR:-target}/criterion-ratios.json
 # crates/compare's benches: picoring's own paths and std's line readers (kept out of the
 # peers' ratio table, in a criterion directory of their own), then picoring against its peers.
 OWN_BENCHES := --bench own --bench lines --bench tokio_frames
-PEER_BENCHES := --bench rings --bench streaming --bench threads --bench paired --bench list --bench ipc --bench create --bench broadcast
+PEER_BENCHES := --bench rings --bench streaming --bench threads --bench paired --bench list --bench ipc --bench create --bench broadcast --bench list_create
 # Throughput against ring and chunk size (crates/compare/benches/curves.rs), and instruction
 # counts per operation under callgrind (crates/compare/src/bin/opcount.rs), as JSON for run.py.
 CURVES_JSON = $${CARGO_TARGET_DIR:-target}/curves.json

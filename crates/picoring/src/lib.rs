@@ -87,6 +87,9 @@ mod list;
 pub mod mirror;
 pub mod mpsc;
 mod pod;
+// The per-thread cache of released memory (mirrors, list reservations); none on the heap fallback.
+#[cfg(all(any(unix, windows), not(miri)))]
+mod pool;
 mod queue;
 mod ring;
 pub mod spsc;

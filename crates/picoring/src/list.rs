@@ -43,6 +43,50 @@ mod traits;
 /// is an ordinary heap allocation that grows by doubling and MOVES when it grows, like a `Vec`;
 /// [`PicoList::grows_in_place`] tells which.
 ///
+/// # Pooling
+///
+/// Creating a list, filling it a little and dropping it would cost a reservation, a commit and
+/// an unmap each time (about 15 µs, far more than a `Vec`). So on the native backends a dropped
+/// list's reservation is kept in a small pool of the dropping thread, for the next list that
+/// grows on that thread, when all of this holds:
+///
+/// - the list was made with [`new`](PicoList::new) (or `default`) and got the full default
+///   reservation: a list from [`with_max_capacity`](PicoList::with_max_capacity) is always
+///   unmapped on drop, and never given a pooled reservation, so its size is exactly the one
+///   asked for (and [`max_capacity`](PicoList::max_capacity) of a default list is the same
+///   whether its reservation is new or pooled);
+/// - at most 256 KiB of it is committed, and no huge-page hint was given
+///   ([`set_huge_pages`](PicoList::set_huge_pages));
+/// - the thread's pool holds fewer than 8 reservations and at most 1 MiB committed with it.
+///
+/// A list given a pooled reservation keeps its committed pages, so its
+/// [`capacity`](PicoList::capacity) may start larger than a new list's (up to 256 KiB). The
+/// bytes past the length are whatever the previous list left there, which no safe method
+/// reads (a `Vec` reusing heap memory is the same). Pooled reservations count against the
+/// reservation budget while pooled; their committed pages stay resident (at most 1 MiB per
+/// thread). A list dropped on another thread goes to that thread's pool; a thread's pool is
+/// released when it exits, or at once with [`trim_pool`](PicoList::trim_pool). A forked child
+/// has its own private copy of its parent's pooled reservations, so reusing them shares
+/// nothing. The heap fallback (Miri) has no pool.
+///
+/// ```
+/// use picoring::PicoList;
+///
+/// let mut first = PicoList::<u64>::new()?;
+/// first.extend_from_slice(&[1, 2, 3])?;
+/// let addr = first.as_ptr();
+/// drop(first); // kept in this thread's pool (on the native backends)
+/// let mut second = PicoList::<u64>::new()?;
+/// second.push(9)?; // the first growth takes the pooled reservation: no system call
+/// if PicoList::<u64>::grows_in_place() {
+///     assert_eq!(second.as_ptr(), addr);
+/// }
+/// assert_eq!(second.as_slice(), &[9]); // nothing of the old list is visible
+/// drop(second);
+/// assert!(PicoList::<u64>::trim_pool() <= 1);
+/// # Ok::<(), picoring::Error>(())
+/// ```
+///
 /// Zero-sized element types are rejected with [`Error::ZeroSizedType`]; element types aligned
 /// more strictly than a page with [`Error::UnsupportedAlignment`].
 ///
@@ -246,6 +290,29 @@ impl<T> PicoList<T> {
         let taken = self.region.set_huge_pages(enable);
         self.sync_with_region();
         taken
+    }
+
+    /// Releases the calling thread's pool of dropped lists' reservations (see
+    /// [Pooling](PicoList#pooling)); returns how many there were. The pool is shared by every
+    /// element type. Always 0 on the heap fallback, which has no pool.
+    ///
+    /// Useful before a `fork()` (a child copies the pooled pages), or to give their memory
+    /// back at once rather than when the thread exits.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use picoring::PicoList;
+    ///
+    /// let mut list = PicoList::<u8>::new()?;
+    /// list.push(1)?;
+    /// drop(list);
+    /// assert!(PicoList::<u8>::trim_pool() <= 1);
+    /// assert_eq!(PicoList::<u32>::trim_pool(), 0); // one pool for all element types
+    /// # Ok::<(), picoring::Error>(())
+    /// ```
+    pub fn trim_pool() -> usize {
+        reserve::trim_pool()
     }
 }
 

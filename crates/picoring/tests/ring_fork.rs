@@ -603,3 +603,50 @@ fn child_refused_a_file_gets_the_descriptorless_copy() {
     assert_eq!(ended, Ended::Exited(0));
     assert_eq!(ring.readable(), DATA);
 }
+
+/// A list reservation pooled before the fork: the child reuses its own private copy, and what
+/// it writes there never reaches the parent, which reuses the original afterwards.
+#[test]
+fn a_child_reuses_its_own_copy_of_a_pooled_list_reservation() {
+    let _serial = serial();
+    // On a new thread, whose pool holds only what this test puts there.
+    std::thread::spawn(|| {
+        let mut kept = PicoList::<u64>::new().unwrap();
+        kept.extend_from_slice(&[1, 2, 3]).unwrap();
+        let mut dropped = PicoList::<u64>::new().unwrap();
+        dropped.extend_from_slice(&[0xAA; 512]).unwrap();
+        let addr = dropped.as_ptr() as usize;
+        drop(dropped); // pooled
+
+        let ended = in_child(|| {
+            let mut list = PicoList::<u64>::new().unwrap();
+            list.push(9).unwrap();
+            if list.as_ptr() as usize != addr {
+                return 1;
+            }
+            if list.as_slice() != [9] {
+                return 2;
+            }
+            if list.try_extend(0..20_000).is_err() || list[20_000] != 19_999 {
+                return 3;
+            }
+            if kept.as_slice() != [1, 2, 3] {
+                return 4;
+            }
+            0
+        });
+        assert_eq!(ended, Ended::Exited(0));
+
+        let mut list = PicoList::<u64>::new().unwrap();
+        list.push(5).unwrap();
+        assert_eq!(
+            list.as_ptr() as usize,
+            addr,
+            "the parent's pool still holds it"
+        );
+        assert_eq!(list.as_slice(), &[5]);
+        assert_eq!(kept.as_slice(), &[1, 2, 3]);
+    })
+    .join()
+    .unwrap();
+}

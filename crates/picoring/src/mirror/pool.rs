@@ -4,7 +4,7 @@
 //! Kept here is what [`MirrorBuffer`](super::MirrorBuffer)'s drop gives back, when all of this
 //! holds: the mirror is one of the operating system's (not the software mirror), at most
 //! [`MAX_MIRROR_BYTES`] long, created with [`MirrorOptions::pooled`](super::MirrorOptions::pooled)
-//! left on, and the dropping thread's pool has room ([`MAX_COUNT`] mirrors, [`MAX_BYTES`] bytes).
+//! left on, and the dropping thread's pool has room ([`LIMITS`]: 8 mirrors, 1 MiB).
 //! Otherwise the mirror is unmapped, as without a pool.
 //!
 //! **Invisible to the rings.** A mirror enters the pool zeroed, then checked to be still
@@ -12,10 +12,10 @@
 //! that fails the check is unmapped instead. So a ring made from the pool starts as a fresh one
 //! does: every byte zero, both halves the same memory. Zeroing writes the physical bytes once,
 //! which costs about what a `memset` of N bytes does; the pages stay resident while pooled (at
-//! most [`MAX_BYTES`] per thread).
+//! most 1 MiB per thread).
 //!
-//! **Per thread, no lock.** Each thread has its own pool (a thread-local list), so taking and
-//! giving back take no lock and never contend; a ring dropped on another thread than the one
+//! **Per thread, no lock.** Each thread has its own pool (the crate's `pool` module: a bounded
+//! thread-local cache), so taking and giving back take no lock and never contend; a ring dropped on another thread than the one
 //! that made it goes to the dropping thread's pool. A thread's pool is unmapped when the thread
 //! exits.
 //!
@@ -25,81 +25,48 @@
 //! generation it was filled in, which the child handler advances, and a pool from before the
 //! fork is unmapped on its first use in the child. (The copy might have failed, leaving an
 //! inaccessible mapping the pool must not touch.) The copy makes `fork()` cost up to
-//! [`MAX_BYTES`] more per thread with a full pool; [`trim_pool`](super::trim_pool) empties the
+//! 1 MiB more per thread with a full pool; [`trim_pool`](super::trim_pool) empties the
 //! calling thread's pool first where that matters.
 
-use std::cell::RefCell;
+use std::mem::ManuallyDrop;
 use std::ptr::NonNull;
 
 use super::{fork, Backend};
+use crate::pool::{self as cache, Limits, Pool, Pooled};
 
 /// The largest mirror the pool keeps, in physical bytes: 256 KiB. Zeroing a larger one on drop
 /// would cost more than the system calls it saves.
 pub(super) const MAX_MIRROR_BYTES: usize = 256 * 1024;
-/// The most physical bytes one thread's pool holds: 1 MiB.
-pub(super) const MAX_BYTES: usize = 1024 * 1024;
-/// The most mirrors one thread's pool holds.
-pub(super) const MAX_COUNT: usize = 8;
+/// What one thread's pool holds: at most 8 mirrors and 1 MiB of physical bytes.
+const LIMITS: Limits = Limits {
+    count: 8,
+    bytes: 1024 * 1024,
+};
 
-/// A released mirror: the base of its 2 * `len` region and the backend that mapped it.
+/// A released mirror: the base of its 2 * `len` region and the backend that mapped it. Owned
+/// by the pool; unmapped when dropped.
 struct Entry {
     ptr: NonNull<u8>,
     len: usize,
     backend: Backend,
 }
 
-/// One thread's released mirrors.
-struct Pool {
-    entries: Vec<Entry>,
-    /// The sum of the entries' `len`.
-    bytes: usize,
-    /// [`fork::generation`] when the entries were added; another value means this process is
-    /// a child forked since, where they must not be reused.
-    generation: u64,
-}
-
-impl Pool {
-    /// The pool, emptied first if this process was forked since it was filled.
-    fn current(&mut self) -> &mut Pool {
-        let now = fork::generation();
-        if self.generation != now {
-            self.clear();
-            self.generation = now;
-        }
-        self
-    }
-
-    /// Unmaps every entry; returns how many there were.
-    fn clear(&mut self) -> usize {
-        let count = self.entries.len();
-        for entry in self.entries.drain(..) {
-            // SAFETY: a whole mirror its backend mapped, owned by the pool alone, and unmapped
-            // once: it has just left the list.
-            unsafe { super::unmap(entry.backend, entry.ptr, entry.len) };
-        }
-        self.bytes = 0;
-        count
+impl Pooled for Entry {
+    fn bytes(&self) -> usize {
+        self.len
     }
 }
 
-impl Drop for Pool {
+impl Drop for Entry {
     fn drop(&mut self) {
-        self.clear();
+        // SAFETY: a whole mirror its backend mapped, owned by the entry alone (the pool's, or
+        // refused by it), and unmapped once: the entry is being dropped.
+        unsafe { super::unmap(self.backend, self.ptr, self.len) };
     }
 }
 
 thread_local! {
-    static POOL: RefCell<Pool> = const {
-        RefCell::new(Pool { entries: Vec::new(), bytes: 0, generation: 0 })
-    };
-}
-
-/// Runs `f` on this thread's pool; `None` while the thread is exiting (its pool is gone) or
-/// from inside another call here.
-fn with_pool<R>(f: impl FnOnce(&mut Pool) -> R) -> Option<R> {
-    POOL.try_with(|pool| pool.try_borrow_mut().ok().map(|mut pool| f(pool.current())))
-        .ok()
-        .flatten()
+    static POOL: std::cell::RefCell<Pool<Entry>> = const { std::cell::RefCell::new(Pool::new()) };
 }
 
 /// A pooled mirror of physical size `len`, of `backend` if one is asked for; it is zeroed and
@@ -108,16 +75,12 @@ pub(super) fn take(len: usize, backend: Option<Backend>) -> Option<(NonNull<u8>,
     if len > MAX_MIRROR_BYTES {
         return None;
     }
-    with_pool(|pool| {
-        let i = pool
-            .entries
-            .iter()
-            .rposition(|e| e.len == len && backend.map_or(true, |b| b == e.backend))?;
-        let entry = pool.entries.swap_remove(i);
-        pool.bytes -= entry.len;
-        Some((entry.ptr, entry.backend))
-    })
-    .flatten()
+    let entry = cache::take(&POOL, fork::generation(), |e: &Entry| {
+        e.len == len && backend.map_or(true, |b| b == e.backend)
+    })?;
+    // The caller owns the mirror now: the entry must not unmap it.
+    let entry = ManuallyDrop::new(entry);
+    Some((entry.ptr, entry.backend))
 }
 
 /// Offers a released mirror to this thread's pool; `false` when it is not kept (the caller
@@ -132,26 +95,22 @@ pub(super) unsafe fn give(ptr: NonNull<u8>, len: usize, backend: Backend) -> boo
     if len > MAX_MIRROR_BYTES || !backend.is_hardware() {
         return false;
     }
-    with_pool(|pool| {
-        if pool.entries.len() >= MAX_COUNT || pool.bytes + len > MAX_BYTES {
-            return false;
+    let entry = Entry { ptr, len, backend };
+    // SAFETY: forwarded from the caller (a live mirror nothing references).
+    let admit = |e: &Entry| unsafe { scrub(e.ptr, e.len) };
+    match cache::give(&POOL, fork::generation(), LIMITS, entry, admit) {
+        Ok(()) => true,
+        Err(refused) => {
+            // The caller keeps ownership and unmaps it.
+            std::mem::forget(refused);
+            false
         }
-        // SAFETY: forwarded from the caller.
-        if !unsafe { scrub(ptr, len) } {
-            return false;
-        }
-        // The list's one allocation, on the first mirror kept.
-        pool.entries.reserve_exact(MAX_COUNT);
-        pool.entries.push(Entry { ptr, len, backend });
-        pool.bytes += len;
-        true
-    })
-    .unwrap_or(false)
+    }
 }
 
 /// Unmaps this thread's pooled mirrors; returns how many there were.
 pub(super) fn trim() -> usize {
-    with_pool(Pool::clear).unwrap_or(0)
+    cache::trim(&POOL, fork::generation())
 }
 
 /// Zeroes the mirror at `ptr` and checks that its halves are still the same memory.

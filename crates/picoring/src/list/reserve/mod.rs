@@ -33,7 +33,13 @@ mod native;
 #[cfg(any(miri, not(any(unix, windows))))]
 pub(crate) use heap::Region;
 #[cfg(all(any(unix, windows), not(miri)))]
-pub(crate) use native::Region;
+pub(crate) use native::{trim_pool, Region};
+
+/// No pool on the heap fallback: nothing to release.
+#[cfg(any(miri, not(any(unix, windows))))]
+pub(crate) fn trim_pool() -> usize {
+    0
+}
 
 /// What a list's region reserves when it first grows.
 #[derive(Clone, Copy, Debug)]

@@ -2,12 +2,72 @@
 //!
 //! Nothing is mapped until the region first grows (an empty list costs no mapping and no
 //! address space); from then on the base address never changes.
+//!
+//! **The pool of released reservations.** A default region dropped with at most
+//! [`POOL_MAX_COMMITTED`] bytes committed, no huge-page hint given, and the full default size
+//! goes to the dropping thread's pool (the crate's `pool` module, bounded by [`POOL_LIMITS`])
+//! instead of being unmapped; the next default region to be mapped on that thread takes it,
+//! with its committed pages, so a short-lived small list costs no system call at all. Exact
+//! regions ([`Plan::Exact`]) are never pooled (their size is the user's). A pooled
+//! reservation stays counted in [`IN_USE`], as it stays reserved.
+//!
+//! Its bytes are not cleared: a list never exposes memory past its length (nothing reads
+//! spare capacity, as with a `Vec`'s reused heap memory), so what a previous list left there
+//! is unreachable. `fork()` needs nothing either: a reservation is private anonymous memory,
+//! so a child's pooled reservations are its own copies, and reusing them shares nothing with
+//! the parent (unlike the mirrors, whose memory is shared by design).
 
 use std::ptr::NonNull;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use super::{budget, default_size, next_commit, round_up, shrunk_commit, Plan};
+use crate::pool::{self as cache, Limits, Pool, Pooled};
 use crate::{sys, Error};
+
+/// A released reservation is pooled only with at most this much committed: 256 KiB. Its
+/// committed pages stay resident while pooled.
+const POOL_MAX_COMMITTED: usize = 256 << 10;
+
+/// What one thread's pool holds: at most 8 reservations and 1 MiB committed.
+const POOL_LIMITS: Limits = Limits {
+    count: 8,
+    bytes: 1 << 20,
+};
+
+/// The pool's generation: always the same, as `fork()` needs no emptying (see the module docs).
+const GENERATION: u64 = 0;
+
+/// A mapped reservation and its committed front; released (and taken off [`IN_USE`]) on drop.
+struct Reservation {
+    base: NonNull<u8>,
+    reserved: usize,
+    committed: usize,
+}
+
+impl Pooled for Reservation {
+    fn bytes(&self) -> usize {
+        self.committed
+    }
+}
+
+impl Drop for Reservation {
+    fn drop(&mut self) {
+        // SAFETY: the reservation is owned by this value alone (the list that used it is
+        // gone), and released once: the value is being dropped.
+        unsafe { sys::release(self.base, self.reserved) };
+        IN_USE.fetch_sub(self.reserved as u64, Ordering::Relaxed);
+    }
+}
+
+thread_local! {
+    static POOL: std::cell::RefCell<Pool<Reservation>> =
+        const { std::cell::RefCell::new(Pool::new()) };
+}
+
+/// Releases this thread's pooled reservations; returns how many there were.
+pub(crate) fn trim_pool() -> usize {
+    cache::trim(&POOL, GENERATION)
+}
 
 /// Huge pages, when asked for, start this far into a reservation: below it pages stay small,
 /// so a list holds at most one huge page (2 MiB) more than its length, and that overshoot is at
@@ -55,6 +115,9 @@ pub(crate) struct Region {
     ready: usize,
     /// Whether this region prefaults ahead of the length.
     prefault: bool,
+    /// Whether a huge-page hint was taken: the reservation then differs from a fresh one and
+    /// is not pooled.
+    hinted: bool,
 }
 
 impl Region {
@@ -92,6 +155,7 @@ impl Region {
             committed: 0,
             ready: 0,
             prefault: !PREFAULT_REFUSED.load(Ordering::Relaxed),
+            hinted: false,
         })
     }
 
@@ -111,6 +175,21 @@ impl Region {
 
     #[cold]
     fn map(&mut self) -> Result<(), Error> {
+        if !self.exact {
+            let size = self.reserved;
+            if let Some(pooled) =
+                cache::take(&POOL, GENERATION, |r: &Reservation| r.reserved == size)
+            {
+                // The region owns the reservation now (its drop releases or pools it again).
+                let pooled = std::mem::ManuallyDrop::new(pooled);
+                self.base = pooled.base;
+                self.committed = pooled.committed;
+                // Below PREFAULT_FROM, pages fault in one by one: all committed ones are ready.
+                self.ready = pooled.committed;
+                self.mapped = true;
+                return Ok(());
+            }
+        }
         let unit = sys::page_size();
         let mut bytes = if self.exact {
             self.reserved
@@ -147,13 +226,15 @@ impl Region {
             return false;
         }
         // SAFETY: the range lies inside the reservation we own; the call changes no contents.
-        unsafe {
+        let taken = unsafe {
             sys::advise_huge_pages(
                 self.base.as_ptr().add(HUGE_PAGES_FROM),
                 self.reserved - HUGE_PAGES_FROM,
                 enable,
             )
-        }
+        };
+        self.hinted |= taken;
+        taken
     }
 
     /// The start of the memory; the same from the moment the region is mapped.
@@ -261,8 +342,24 @@ impl Drop for Region {
         if !self.mapped {
             return;
         }
-        // SAFETY: we own the reservation, release it once, and the list that used it is gone.
-        unsafe { sys::release(self.base, self.reserved) };
-        IN_USE.fetch_sub(self.reserved as u64, Ordering::Relaxed);
+        let reservation = Reservation {
+            base: self.base,
+            reserved: self.reserved,
+            committed: self.committed,
+        };
+        // Only what a fresh default region would look like goes to the pool: the full default
+        // size, no hint, a small committed front.
+        let poolable = !self.exact
+            && !self.hinted
+            && self.committed <= POOL_MAX_COMMITTED
+            && self.reserved == super::default_target();
+        if poolable {
+            if let Err(refused) = cache::give(&POOL, GENERATION, POOL_LIMITS, reservation, |_| true)
+            {
+                drop(refused); // released
+            }
+        } else {
+            drop(reservation); // released
+        }
     }
 }
