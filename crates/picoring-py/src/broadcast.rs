@@ -106,6 +106,60 @@ fn send_record(
     }
 }
 
+/// The calls both senders (`BroadcastByte`, `Broadcast`) have, over their `inner:
+/// Guarded<Sender>`; `$layout` (of `&self`) is the shape their readers' `recv` gives records.
+macro_rules! sender_methods {
+    ($class:ty, |$this:ident| $layout:expr) => {
+        #[pymethods]
+        impl $class {
+            /// Runs once, after `__new__`; calling it again raises `TypeError`.
+            #[pyo3(signature = (*_args, **_kwargs))]
+            fn __init__(
+                &self,
+                _args: &Bound<'_, PyTuple>,
+                _kwargs: Option<&Bound<'_, pyo3::types::PyDict>>,
+            ) -> PyResult<()> {
+                self.inner.init_once()
+            }
+
+            /// Whether `send` overwrites the oldest records instead of waiting for readers.
+            #[getter]
+            fn lossy(&self, py: Python<'_>) -> PyResult<bool> {
+                self.inner
+                    .with(py, |tx, _| Ok(tx.policy() == Policy::Lossy))
+            }
+
+            /// How many readers are alive.
+            fn receiver_count(&self, py: Python<'_>) -> PyResult<usize> {
+                self.inner.with(py, |tx, _| Ok(tx.receiver_count()))
+            }
+
+            /// A new reader that receives every record sent from now on.
+            fn subscribe(&self, py: Python<'_>) -> PyResult<BroadcastReader> {
+                let rx = self.inner.with(py, |tx, _| Ok(tx.subscribe()))?;
+                let $this = self;
+                Ok(BroadcastReader::new(rx, $layout))
+            }
+        }
+    };
+}
+
+sender_methods!(ByteBroadcast, |_this| BYTE_RECORDS);
+sender_methods!(TypedBroadcast, |this| this.layout);
+
+/// A sender of `bytes` capacity (rounded up to pages) and the given policy, as the class
+/// `name`'s value.
+fn open_sender(name: &'static str, bytes: usize, lossy: bool) -> PyResult<Guarded<Sender>> {
+    let policy = if lossy {
+        Policy::Lossy
+    } else {
+        Policy::Lossless
+    };
+    // The first reader is not wanted: readers come from `subscribe()`.
+    let (tx, _rx) = broadcast::channel(bytes, policy).map_err(to_py_err)?;
+    Ok(Guarded::new(name, tx))
+}
+
 /// The sending end: a broadcast ring of byte records.
 #[pyclass(frozen, module = "picoring._picoring", name = "BroadcastByte")]
 pub(crate) struct ByteBroadcast {
@@ -122,26 +176,9 @@ impl ByteBroadcast {
     #[pyo3(signature = (capacity, lossy=true))]
     fn new(capacity: isize, lossy: bool) -> PyResult<Self> {
         let capacity = count(capacity, "capacity")?;
-        let policy = if lossy {
-            Policy::Lossy
-        } else {
-            Policy::Lossless
-        };
-        // The first reader is not wanted: readers come from `subscribe()`.
-        let (tx, _rx) = broadcast::channel(capacity, policy).map_err(to_py_err)?;
         Ok(ByteBroadcast {
-            inner: Guarded::new(<Self as PyClass>::NAME, tx),
+            inner: open_sender(<Self as PyClass>::NAME, capacity, lossy)?,
         })
-    }
-
-    /// Runs once, after `__new__`; calling it again raises `TypeError`.
-    #[pyo3(signature = (*_args, **_kwargs))]
-    fn __init__(
-        &self,
-        _args: &Bound<'_, PyTuple>,
-        _kwargs: Option<&Bound<'_, pyo3::types::PyDict>>,
-    ) -> PyResult<()> {
-        self.inner.init_once()
     }
 
     /// Ring size in bytes, framing included.
@@ -152,24 +189,6 @@ impl ByteBroadcast {
     /// The longest record `send` accepts.
     fn max_record_len(&self, py: Python<'_>) -> PyResult<usize> {
         self.inner.with(py, |tx, _| Ok(tx.max_record_len()))
-    }
-
-    /// Whether `send` overwrites the oldest records instead of waiting for readers.
-    #[getter]
-    fn lossy(&self, py: Python<'_>) -> PyResult<bool> {
-        self.inner
-            .with(py, |tx, _| Ok(tx.policy() == Policy::Lossy))
-    }
-
-    /// How many readers are alive.
-    fn receiver_count(&self, py: Python<'_>) -> PyResult<usize> {
-        self.inner.with(py, |tx, _| Ok(tx.receiver_count()))
-    }
-
-    /// A new reader that receives every record sent from now on.
-    fn subscribe(&self, py: Python<'_>) -> PyResult<BroadcastReader> {
-        let rx = self.inner.with(py, |tx, _| Ok(tx.subscribe()))?;
-        Ok(BroadcastReader::new(rx, BYTE_RECORDS))
     }
 
     /// Sends the bytes of `data` (any C-contiguous bytes-like object) as one record. Waits
@@ -292,7 +311,9 @@ impl BroadcastReader {
 
 #[pymethods]
 impl BroadcastReader {
-    /// The next record as a read-only memoryview of the ring, without a copy. It stays valid
+    /// The next record as a read-only memoryview of the ring, without a copy (bytes, or from a
+    /// typed `Broadcast` frames of shape `(frames, channels)`, `(frames,)` for one channel,
+    /// in the typecode's format, so `numpy.asarray` of it is a zero-copy array). It stays valid
     /// until this reader's next `recv`/`recv_bytes`, which raises `BufferError` if the view
     /// (or anything made from it) is still alive: release it first. While it is held, a
     /// lossy `send` about to overwrite it waits: an idle reader calls `release()` (or uses
@@ -440,27 +461,11 @@ impl TypedBroadcast {
             .checked_add(16 + 7)
             .map(|bytes| bytes & !7)
             .ok_or_else(|| PyMemoryError::new_err("frames * channels is too large"))?;
-        let policy = if lossy {
-            Policy::Lossy
-        } else {
-            Policy::Lossless
-        };
-        let (tx, _rx) = broadcast::channel(capacity, policy).map_err(to_py_err)?;
         Ok(TypedBroadcast {
-            inner: Guarded::new(<Self as PyClass>::NAME, tx),
+            inner: open_sender(<Self as PyClass>::NAME, capacity, lossy)?,
             layout,
             frames,
         })
-    }
-
-    /// Runs once, after `__new__`; calling it again raises `TypeError`.
-    #[pyo3(signature = (*_args, **_kwargs))]
-    fn __init__(
-        &self,
-        _args: &Bound<'_, PyTuple>,
-        _kwargs: Option<&Bound<'_, pyo3::types::PyDict>>,
-    ) -> PyResult<()> {
-        self.inner.init_once()
     }
 
     /// The most frames one record may hold: exactly what was asked for.
@@ -484,25 +489,6 @@ impl TypedBroadcast {
     #[getter]
     fn channels(&self) -> usize {
         self.layout.channels
-    }
-
-    /// Whether `send` overwrites the oldest records instead of waiting for readers.
-    #[getter]
-    fn lossy(&self, py: Python<'_>) -> PyResult<bool> {
-        self.inner
-            .with(py, |tx, _| Ok(tx.policy() == Policy::Lossy))
-    }
-
-    /// How many readers are alive.
-    fn receiver_count(&self, py: Python<'_>) -> PyResult<usize> {
-        self.inner.with(py, |tx, _| Ok(tx.receiver_count()))
-    }
-
-    /// A new reader that receives every record sent from now on, as `(frames, channels)`
-    /// views (`(frames,)` for one channel).
-    fn subscribe(&self, py: Python<'_>) -> PyResult<BroadcastReader> {
-        let rx = self.inner.with(py, |tx, _| Ok(tx.subscribe()))?;
-        Ok(BroadcastReader::new(rx, self.layout))
     }
 
     /// Sends every frame of `data` (a buffer of the typecode's format: `(n, channels)` or `n`
