@@ -630,6 +630,9 @@ class BroadcastReader:
         ``EOFError`` once the ``Broadcast`` is closed and everything was read."""
     def recv_bytes(self, timeout: float | None = None) -> bytes:
         """As ``recv``, returning a copy (the record is released at once)."""
+    def recv_array(self, timeout: float | None = None) -> Any:
+        """As ``recv``, returning a copy of the record (released at once) as a new numpy
+        array of the same shape (a memoryview without numpy), as ``PicoRing.pop`` does."""
     def release(self) -> bool:
         """Releases the record the last ``recv`` returned (a lossy sender may wait for it);
         ``False`` when none was held."""

@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from conftest import EXPORTS_MESSAGE
-from picoring import Broadcast, BroadcastReader, Lagged, PicoRing
+from picoring import Broadcast, BroadcastByte, BroadcastReader, Lagged, PicoRing
 
 np = pytest.importorskip("numpy")
 
@@ -177,3 +177,30 @@ def test_close_and_repr():
     assert reader.recv(timeout=0).shape == (1, 2)
     with pytest.raises(EOFError):
         reader.recv(timeout=0)
+
+
+def test_recv_array_is_a_writable_copy():
+    channel = Broadcast("d", 16, channels=2)
+    reader, other = channel.subscribe(), channel.subscribe()
+    channel.send(block(5, 3).astype(np.float64))
+    channel.send(np.zeros((0, 2)))
+    got = reader.recv_array(timeout=0)
+    assert isinstance(got, np.ndarray) and got.dtype == np.float64 and got.shape == (3, 2)
+    np.testing.assert_array_equal(got, block(5, 3))
+    got[0, 0] = -1  # a copy: the ring is untouched
+    with other.recv(timeout=0) as view:
+        assert not np.shares_memory(got, np.asarray(view))
+        np.testing.assert_array_equal(np.asarray(view), block(5, 3))
+    # Released at once: nothing held, so recv works while `got` lives.
+    empty = reader.recv_array(timeout=0)
+    assert empty.shape == (0, 2)
+    with pytest.raises(TimeoutError):
+        reader.recv_array(timeout=0)
+
+
+def test_recv_array_of_a_byte_reader_is_uint8():
+    channel = BroadcastByte(4096)
+    reader = channel.subscribe()
+    channel.send(b"abc")
+    got = reader.recv_array(timeout=0)
+    assert got.dtype == np.uint8 and got.tobytes() == b"abc"

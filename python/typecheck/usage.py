@@ -227,6 +227,8 @@ def typed_broadcast() -> None:
         assert_type(view, memoryview)
         assert view.shape == (2, 2) and view.format == "f"
         view.release()
+        channel.send(array.array("f", [5.0, 6.0]))
+        assert reader.recv_array(timeout=0).shape == (1, 2)
         assert channel.receiver_count() == 1
         reader.close()
 

@@ -374,6 +374,46 @@ impl BroadcastReader {
         )
     }
 
+    /// As `recv`, returning a copy of the record (and releasing it at once) as a new numpy
+    /// array of the shape `recv` gives it (a memoryview of it when numpy is not importable),
+    /// as `PicoRing.pop` returns frames.
+    #[pyo3(signature = (timeout=None))]
+    fn recv_array<'py>(
+        &self,
+        py: Python<'py>,
+        timeout: Option<f64>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.next(py, timeout, false)?;
+        loop {
+            // Measured, then copied into an array allocated with the lock released; as in
+            // `recv_bytes`, another thread's `recv` on this reader may take the record (and
+            // export it) in between: measured again if so.
+            let len = self.inner.with(py, |r, _| {
+                self.inner.exports.check_no_readers()?;
+                Ok(r.rx.try_peek().map_or(0, <[u8]>::len))
+            })?;
+            let (bytes, dest) = export::uninit_bytearray(py, len)?;
+            let taken = self.inner.with(py, |r, _| {
+                self.inner.exports.check_no_readers()?;
+                match r.rx.try_peek() {
+                    // Nothing held (taken by another thread): an empty array, as `recv_bytes`.
+                    Err(_) => Ok(len == 0),
+                    Ok(held) if held.len() == len => {
+                        // SAFETY: `dest` is the new bytearray's `len` bytes, reachable by no
+                        // one else; the held record stays in place under the lock.
+                        unsafe { export::copy_out(py, held, dest) };
+                        r.rx.consume();
+                        Ok(true)
+                    }
+                    Ok(_) => Ok(false),
+                }
+            })?;
+            if taken {
+                return self.layout.array(py, bytes);
+            }
+        }
+    }
+
     /// Releases the record the last `recv` returned without taking the next one, so that a
     /// lossy sender need not wait for it; `False` when none was held. `BufferError` while a
     /// view of it is alive.
