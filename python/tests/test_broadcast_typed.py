@@ -5,6 +5,7 @@ import array
 import threading
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from conftest import EXPORTS_MESSAGE
 from picoring import Broadcast, BroadcastByte, BroadcastReader, Lagged, PicoRing
@@ -204,3 +205,47 @@ def test_recv_array_of_a_byte_reader_is_uint8():
     channel.send(b"abc")
     got = reader.recv_array(timeout=0)
     assert got.dtype == np.uint8 and got.tobytes() == b"abc"
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    channels=st.integers(1, 4),
+    steps=st.lists(
+        st.one_of(
+            st.tuples(st.just("send"), st.integers(0, 8)),
+            st.tuples(st.just("recv"), st.integers(0, 2)),
+        ),
+        max_size=40,
+    ),
+)
+def test_readers_match_a_list_of_sent_blocks(channels, steps):
+    """Lossless: each reader gets exactly the blocks sent since it subscribed, in order, with
+    their shapes, against a model of one list of blocks and a position per reader."""
+    channel = Broadcast("q", 8, channels=channels, lossy=False)
+    readers = [channel.subscribe() for _ in range(3)]
+    sent, read = [], [0, 0, 0]
+    for seq, (op, arg) in enumerate(steps):
+        if op == "send":
+            data = np.arange(arg * channels, dtype=np.int64).reshape(arg, channels) + seq
+            try:
+                channel.send(data, timeout=0)
+            except TimeoutError:
+                assert min(read) < len(sent)  # only full while a reader is behind
+                continue
+            sent.append(data)
+        else:
+            reader = readers[arg]
+            if read[arg] == len(sent):
+                with pytest.raises(TimeoutError):
+                    reader.recv(timeout=0)
+                continue
+            expected = sent[read[arg]]
+            read[arg] += 1
+            if arg == 0:
+                got = reader.recv_array(timeout=0)
+            else:
+                view = reader.recv(timeout=0)
+                got = np.array(view)
+                view.release()
+            assert got.shape == ((len(expected),) if channels == 1 else expected.shape)
+            np.testing.assert_array_equal(got.reshape(expected.shape), expected)
