@@ -6,6 +6,7 @@ table), are described in the README.
 
 from ._picoring import (
     Broadcast,
+    BroadcastByte,
     BroadcastReader,
     Lagged,
     PicoByteStreamPy,
@@ -20,6 +21,7 @@ from ._picoring import (
 
 __all__ = [
     "Broadcast",
+    "BroadcastByte",
     "BroadcastReader",
     "Lagged",
     "PicoByteStreamPy",

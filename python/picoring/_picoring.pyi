@@ -35,6 +35,7 @@ __all__ = [
     "PicoRing",
     "SharedRingByte",
     "SharedRing",
+    "BroadcastByte",
     "Broadcast",
     "BroadcastReader",
     "Lagged",
@@ -552,29 +553,19 @@ class SharedRing(_SharedEnds, _Frames):
         """Waits until ``n`` frames are queued and returns how many are; fewer once the
         producer is gone."""
 
-@final
-class Broadcast:
-    """One sender, any number of readers (``subscribe()``), each reading every record (a
-    bytes-like object sent whole) in order. Lossy (the default): ``send`` overwrites the oldest
-    records and a reader behind them gets ``Lagged``; lossless: ``send`` waits for the slowest
-    reader. ``close()`` (or ``with``) drops the sending end: readers then get ``EOFError``
-    once they have read everything."""
+@type_check_only
+class _BroadcastSender:
+    """What both senders have (``BroadcastByte``, ``Broadcast``). Lossy (the default): ``send``
+    overwrites the oldest records and a reader behind them gets ``Lagged``; lossless: ``send``
+    waits for the slowest reader. ``close()`` (or ``with``) drops the sending end: readers then
+    get ``EOFError`` once they have read everything."""
 
-    def __init__(self, capacity: SupportsIndex, lossy: bool = True) -> None: ...
-    def capacity(self) -> int:
-        """Ring size in bytes (rounded up to pages); a record takes 16 bytes plus its length
-        rounded up to 8."""
-    def max_record_len(self) -> int: ...
     @property
     def lossy(self) -> bool: ...
     def receiver_count(self) -> int:
         """How many readers are alive."""
     def subscribe(self) -> BroadcastReader:
         """A new reader that receives every record sent from now on."""
-    def send(self, data: Buffer, timeout: float | None = None) -> None:
-        """Sends ``data`` as one record, waiting up to ``timeout`` seconds (``None``: forever;
-        ``0``: not at all) for room, then ``TimeoutError``. Lossy, it waits only for a reader
-        still holding the record it is about to overwrite."""
     def close(self) -> None: ...
     @property
     def closed(self) -> bool: ...
@@ -587,16 +578,61 @@ class Broadcast:
     ) -> bool: ...
 
 @final
+class BroadcastByte(_BroadcastSender):
+    """One sender, any number of readers (``subscribe()``), each reading every record (a
+    bytes-like object sent whole) in order."""
+
+    def __init__(self, capacity: SupportsIndex, lossy: bool = True) -> None: ...
+    def capacity(self) -> int:
+        """Ring size in bytes (rounded up to pages); a record takes 16 bytes plus its length
+        rounded up to 8."""
+    def max_record_len(self) -> int: ...
+    def send(self, data: Buffer, timeout: float | None = None) -> None:
+        """Sends ``data`` as one record, waiting up to ``timeout`` seconds (``None``: forever;
+        ``0``: not at all) for room, then ``TimeoutError``. Lossy, it waits only for a reader
+        still holding the record it is about to overwrite."""
+
+@final
+class Broadcast(_BroadcastSender):
+    """``BroadcastByte`` with records of whole typed frames (``channels`` items of
+    ``typecode`` each, at most ``frames`` per record), which readers' ``recv()`` returns as
+    ``(frames, channels)`` memoryviews (``(frames,)`` for one channel)."""
+
+    def __init__(
+        self,
+        typecode: str,
+        frames: SupportsIndex,
+        channels: SupportsIndex = 1,
+        lossy: bool = True,
+    ) -> None: ...
+    def capacity(self) -> int:
+        """The most frames one record may hold, exactly as asked."""
+    @property
+    def typecode(self) -> str: ...
+    @property
+    def itemsize(self) -> int: ...
+    @property
+    def channels(self) -> int: ...
+    def send(self, data: Buffer, timeout: float | None = None) -> None:
+        """Sends every frame of ``data`` (shape ``(n, channels)`` or ``(n * channels,)``, the
+        typecode's format) as one record; ``ValueError`` for a partial frame or more than
+        ``capacity()`` frames. Waits as ``BroadcastByte.send`` does."""
+
+@final
 class BroadcastReader:
-    """A reader of a ``Broadcast``, from ``Broadcast.subscribe()``."""
+    """A reader of a ``BroadcastByte`` or ``Broadcast``, from its ``subscribe()``."""
 
     def recv(self, timeout: float | None = None) -> memoryview:
-        """The next record as a read-only view of the ring, valid until this reader's next
+        """The next record as a read-only view of the ring (bytes, or typed frames of shape
+        ``(frames, channels)`` from a typed ``Broadcast``), valid until this reader's next
         ``recv``/``recv_bytes``/``release`` (which raise ``BufferError`` while it is alive).
         ``TimeoutError`` after ``timeout`` seconds, ``Lagged`` when records were missed,
         ``EOFError`` once the ``Broadcast`` is closed and everything was read."""
     def recv_bytes(self, timeout: float | None = None) -> bytes:
         """As ``recv``, returning a copy (the record is released at once)."""
+    def recv_array(self, timeout: float | None = None) -> Any:
+        """As ``recv``, returning a copy of the record (released at once) as a new numpy
+        array of the same shape (a memoryview without numpy), as ``PicoRing.pop`` does."""
     def release(self) -> bool:
         """Releases the record the last ``recv`` returned (a lossy sender may wait for it);
         ``False`` when none was held."""

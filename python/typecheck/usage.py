@@ -192,7 +192,7 @@ def shared_ring() -> None:
 
 
 def broadcast() -> None:
-    with picoring.Broadcast(4096, lossy=True) as channel:
+    with picoring.BroadcastByte(4096, lossy=True) as channel:
         assert channel.lossy and channel.capacity() >= 4096
         reader = channel.subscribe()
         assert_type(reader, picoring.BroadcastReader)
@@ -215,10 +215,29 @@ def broadcast() -> None:
         reader.close()
 
 
+def typed_broadcast() -> None:
+    import array
+
+    with picoring.Broadcast("f", 64, channels=2, lossy=False) as channel:
+        assert not channel.lossy and channel.capacity() == 64
+        assert channel.typecode == "f" and channel.itemsize == 4 and channel.channels == 2
+        reader = channel.subscribe()
+        channel.send(array.array("f", [1.0, 2.0, 3.0, 4.0]), timeout=0)
+        view = reader.recv(timeout=0)
+        assert_type(view, memoryview)
+        assert view.shape == (2, 2) and view.format == "f"
+        view.release()
+        channel.send(array.array("f", [5.0, 6.0]))
+        assert reader.recv_array(timeout=0).shape == (1, 2)
+        assert channel.receiver_count() == 1
+        reader.close()
+
+
 if __name__ == "__main__":
     byte_rings()
     lists()
     typed_ring()
     shared_ring()
     broadcast()
+    typed_broadcast()
     print("usage.py: every typed call ran")

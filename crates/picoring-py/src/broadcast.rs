@@ -1,5 +1,7 @@
-//! `Broadcast(capacity, lossy=True)`: one sender, any number of readers (`subscribe()`), each
-//! reading every record, over `picoring::broadcast`.
+//! `BroadcastByte(capacity, lossy=True)`: one sender, any number of readers (`subscribe()`),
+//! each reading every record, over `picoring::broadcast`; `Broadcast(typecode, frames,
+//! channels=1, lossy=True)`: the same with records of whole typed frames, which readers get
+//! as `(frames, channels)` views (the shape `PicoRing` exports).
 //!
 //! A reader's `recv` returns a memoryview of the record in the ring, held (pinned, in the lossy
 //! policy) by the library's `Receiver::peek` until that reader's next `recv`; the view counts as
@@ -9,7 +11,7 @@
 use std::time::{Duration, Instant};
 
 use picoring::broadcast::{self, Policy, Receiver, RecvError, SendError, Sender};
-use pyo3::exceptions::{PyEOFError, PyRuntimeError, PyTimeoutError, PyValueError};
+use pyo3::exceptions::{PyEOFError, PyMemoryError, PyRuntimeError, PyTimeoutError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyMemoryView, PyTuple};
 use pyo3::PyClass;
@@ -18,7 +20,15 @@ use crate::export::{self, Access, Export, Region};
 use crate::guard::{count, to_py_err, Guarded};
 use crate::input::ByteInput;
 use crate::typecode::TypeCode;
+use crate::typed_ring::FrameLayout;
 use crate::wait::deadline;
+
+/// The records of a `BroadcastByte`: one-dimensional bytes.
+const BYTE_RECORDS: FrameLayout = FrameLayout {
+    code: TypeCode::BYTE,
+    channels: 1,
+    frame_bytes: 1,
+};
 
 /// A sleeper wakes at least this often to let Python run signal handlers (Ctrl-C).
 const SIGNAL_CHECK: Duration = Duration::from_millis(50);
@@ -52,15 +62,113 @@ fn lagged(py: Python<'_>, missed: u64) -> PyErr {
     err
 }
 
+/// Sends the bytes of `input` as one record on `inner`, waiting up to `timeout` seconds for
+/// room (see `BroadcastByte.send`).
+fn send_record(
+    inner: &Guarded<Sender>,
+    py: Python<'_>,
+    input: &ByteInput<'_>,
+    timeout: Option<f64>,
+) -> PyResult<()> {
+    let until = deadline(timeout)?;
+    let mut first = true;
+    loop {
+        let sent = inner.with(py, |tx, _| {
+            if first {
+                // Without giving the GIL up: the common case.
+                return Ok(tx.try_send(input.bytes()));
+            }
+            let Some(wait) = slice(until) else {
+                return Ok(Err(SendError::TimedOut));
+            };
+            let bytes = input.bytes();
+            // The GIL is released around the copy out of `data`, as hashlib and zlib do.
+            Ok(py.detach(|| tx.send_timeout(bytes, wait)))
+        })?;
+        match sent {
+            Ok(()) => return Ok(()),
+            Err(SendError::TooLarge) => {
+                return Err(PyValueError::new_err(format!(
+                    "a record of {} bytes is longer than this Broadcast can hold",
+                    input.len()
+                )))
+            }
+            Err(SendError::Full | SendError::TimedOut) => {
+                if until.is_some_and(|until| Instant::now() >= until) {
+                    return Err(PyTimeoutError::new_err(
+                        "no room for the record before the timeout",
+                    ));
+                }
+            }
+        }
+        first = false;
+        py.check_signals()?;
+    }
+}
+
+/// The calls both senders (`BroadcastByte`, `Broadcast`) have, over their `inner:
+/// Guarded<Sender>`; `$layout` (of `&self`) is the shape their readers' `recv` gives records.
+macro_rules! sender_methods {
+    ($class:ty, |$this:ident| $layout:expr) => {
+        #[pymethods]
+        impl $class {
+            /// Runs once, after `__new__`; calling it again raises `TypeError`.
+            #[pyo3(signature = (*_args, **_kwargs))]
+            fn __init__(
+                &self,
+                _args: &Bound<'_, PyTuple>,
+                _kwargs: Option<&Bound<'_, pyo3::types::PyDict>>,
+            ) -> PyResult<()> {
+                self.inner.init_once()
+            }
+
+            /// Whether `send` overwrites the oldest records instead of waiting for readers.
+            #[getter]
+            fn lossy(&self, py: Python<'_>) -> PyResult<bool> {
+                self.inner
+                    .with(py, |tx, _| Ok(tx.policy() == Policy::Lossy))
+            }
+
+            /// How many readers are alive.
+            fn receiver_count(&self, py: Python<'_>) -> PyResult<usize> {
+                self.inner.with(py, |tx, _| Ok(tx.receiver_count()))
+            }
+
+            /// A new reader that receives every record sent from now on.
+            fn subscribe(&self, py: Python<'_>) -> PyResult<BroadcastReader> {
+                let rx = self.inner.with(py, |tx, _| Ok(tx.subscribe()))?;
+                let $this = self;
+                Ok(BroadcastReader::new(rx, $layout))
+            }
+        }
+    };
+}
+
+sender_methods!(ByteBroadcast, |_this| BYTE_RECORDS);
+sender_methods!(TypedBroadcast, |this| this.layout);
+
+/// A sender of `bytes` capacity (rounded up to pages) and the given policy, as the class
+/// `name`'s value.
+fn open_sender(name: &'static str, bytes: usize, lossy: bool) -> PyResult<Guarded<Sender>> {
+    let policy = if lossy {
+        Policy::Lossy
+    } else {
+        Policy::Lossless
+    };
+    // The first reader is not wanted: readers come from `subscribe()`.
+    let (tx, _rx) = broadcast::channel(bytes, policy).map_err(to_py_err)?;
+    Ok(Guarded::new(name, tx))
+}
+
 /// The sending end: a broadcast ring of byte records.
-#[pyclass(frozen, module = "picoring._picoring", name = "Broadcast")]
-pub(crate) struct Broadcast {
+#[pyclass(frozen, module = "picoring._picoring", name = "BroadcastByte")]
+pub(crate) struct ByteBroadcast {
     inner: Guarded<Sender>,
 }
 
 #[pymethods]
-impl Broadcast {
-    /// `Broadcast(capacity, lossy=True)`: a ring of at least `capacity` bytes (rounded up to
+impl ByteBroadcast {
+    /// `BroadcastByte(capacity, lossy=True)`: a ring of at least `capacity` bytes (rounded up to
     /// pages; each record takes 16 bytes of framing plus its length rounded up to 8). Lossy:
     /// `send` overwrites the oldest records, and readers behind them get `Lagged`; lossless:
     /// `send` waits for the slowest reader.
@@ -68,26 +176,9 @@ impl Broadcast {
     #[pyo3(signature = (capacity, lossy=true))]
     fn new(capacity: isize, lossy: bool) -> PyResult<Self> {
         let capacity = count(capacity, "capacity")?;
-        let policy = if lossy {
-            Policy::Lossy
-        } else {
-            Policy::Lossless
-        };
-        // The first reader is not wanted: readers come from `subscribe()`.
-        let (tx, _rx) = broadcast::channel(capacity, policy).map_err(to_py_err)?;
-        Ok(Broadcast {
-            inner: Guarded::new(<Self as PyClass>::NAME, tx),
+        Ok(ByteBroadcast {
+            inner: open_sender(<Self as PyClass>::NAME, capacity, lossy)?,
         })
-    }
-
-    /// Runs once, after `__new__`; calling it again raises `TypeError`.
-    #[pyo3(signature = (*_args, **_kwargs))]
-    fn __init__(
-        &self,
-        _args: &Bound<'_, PyTuple>,
-        _kwargs: Option<&Bound<'_, pyo3::types::PyDict>>,
-    ) -> PyResult<()> {
-        self.inner.init_once()
     }
 
     /// Ring size in bytes, framing included.
@@ -100,24 +191,6 @@ impl Broadcast {
         self.inner.with(py, |tx, _| Ok(tx.max_record_len()))
     }
 
-    /// Whether `send` overwrites the oldest records instead of waiting for readers.
-    #[getter]
-    fn lossy(&self, py: Python<'_>) -> PyResult<bool> {
-        self.inner
-            .with(py, |tx, _| Ok(tx.policy() == Policy::Lossy))
-    }
-
-    /// How many readers are alive.
-    fn receiver_count(&self, py: Python<'_>) -> PyResult<usize> {
-        self.inner.with(py, |tx, _| Ok(tx.receiver_count()))
-    }
-
-    /// A new reader that receives every record sent from now on.
-    fn subscribe(&self, py: Python<'_>) -> PyResult<BroadcastReader> {
-        let rx = self.inner.with(py, |tx, _| Ok(tx.subscribe()))?;
-        Ok(BroadcastReader::new(rx))
-    }
-
     /// Sends the bytes of `data` (any C-contiguous bytes-like object) as one record. Waits
     /// while there is no room (lossless: for the slowest reader; lossy: only for a reader
     /// whose record, held until its next `recv`, is about to be overwritten) up to `timeout`
@@ -125,42 +198,7 @@ impl Broadcast {
     /// nothing. `ValueError` for a record longer than `max_record_len()`.
     #[pyo3(signature = (data, timeout=None))]
     fn send(&self, data: &Bound<'_, PyAny>, timeout: Option<f64>) -> PyResult<()> {
-        let py = data.py();
-        let input = ByteInput::new(data)?;
-        let until = deadline(timeout)?;
-        let mut first = true;
-        loop {
-            let sent = self.inner.with(py, |tx, _| {
-                if first {
-                    // Without giving the GIL up: the common case.
-                    return Ok(tx.try_send(input.bytes()));
-                }
-                let Some(wait) = slice(until) else {
-                    return Ok(Err(SendError::TimedOut));
-                };
-                let bytes = input.bytes();
-                // The GIL is released around the copy out of `data`, as hashlib and zlib do.
-                Ok(py.detach(|| tx.send_timeout(bytes, wait)))
-            })?;
-            match sent {
-                Ok(()) => return Ok(()),
-                Err(SendError::TooLarge) => {
-                    return Err(PyValueError::new_err(format!(
-                        "a record of {} bytes is longer than this Broadcast can hold",
-                        input.len()
-                    )))
-                }
-                Err(SendError::Full | SendError::TimedOut) => {
-                    if until.is_some_and(|until| Instant::now() >= until) {
-                        return Err(PyTimeoutError::new_err(
-                            "no room for the record before the timeout",
-                        ));
-                    }
-                }
-            }
-            first = false;
-            py.check_signals()?;
-        }
+        send_record(&self.inner, data.py(), &ByteInput::new(data)?, timeout)
     }
 
     /// Drops the sending end now: readers receive what was sent, then `EOFError`.
@@ -190,15 +228,15 @@ impl Broadcast {
             Ok((tx.capacity(), tx.policy(), tx.receiver_count()))
         }) {
             Ok((capacity, policy, readers)) => format!(
-                "<picoring.Broadcast capacity={capacity} lossy={} readers={readers}>",
+                "<picoring.BroadcastByte capacity={capacity} lossy={} readers={readers}>",
                 if policy == Policy::Lossy {
                     "True"
                 } else {
                     "False"
                 }
             ),
-            Err(_) if self.inner.is_closed(py) => "<picoring.Broadcast closed>".into(),
-            Err(_) => "<picoring.Broadcast from another process>".into(),
+            Err(_) if self.inner.is_closed(py) => "<picoring.BroadcastByte closed>".into(),
+            Err(_) => "<picoring.BroadcastByte from another process>".into(),
         }
     }
 }
@@ -213,12 +251,15 @@ pub(crate) struct Reading {
 #[pyclass(frozen, module = "picoring._picoring", name = "BroadcastReader")]
 pub(crate) struct BroadcastReader {
     inner: Guarded<Reading>,
+    /// The shape `recv` gives a record: one byte per item for a `BroadcastByte`.
+    layout: FrameLayout,
 }
 
 impl BroadcastReader {
-    fn new(rx: Receiver) -> Self {
+    fn new(rx: Receiver, layout: FrameLayout) -> Self {
         BroadcastReader {
             inner: Guarded::new(<Self as PyClass>::NAME, Reading { rx, lag: 0 }),
+            layout,
         }
     }
 
@@ -270,7 +311,9 @@ impl BroadcastReader {
 
 #[pymethods]
 impl BroadcastReader {
-    /// The next record as a read-only memoryview of the ring, without a copy. It stays valid
+    /// The next record as a read-only memoryview of the ring, without a copy (bytes, or from a
+    /// typed `Broadcast` frames of shape `(frames, channels)`, `(frames,)` for one channel,
+    /// in the typecode's format, so `numpy.asarray` of it is a zero-copy array). It stays valid
     /// until this reader's next `recv`/`recv_bytes`, which raises `BufferError` if the view
     /// (or anything made from it) is still alive: release it first. While it is held, a
     /// lossy `send` about to overwrite it waits: an idle reader calls `release()` (or uses
@@ -290,8 +333,8 @@ impl BroadcastReader {
             slf.as_any(),
             exports,
             region,
-            TypeCode::BYTE,
-            0,
+            this.layout.code,
+            this.layout.columns(),
             Access::Read,
         )?;
         PyMemoryView::from(export.as_any())
@@ -329,6 +372,46 @@ impl BroadcastReader {
                 Ok(true)
             },
         )
+    }
+
+    /// As `recv`, returning a copy of the record (and releasing it at once) as a new numpy
+    /// array of the shape `recv` gives it (a memoryview of it when numpy is not importable),
+    /// as `PicoRing.pop` returns frames.
+    #[pyo3(signature = (timeout=None))]
+    fn recv_array<'py>(
+        &self,
+        py: Python<'py>,
+        timeout: Option<f64>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.next(py, timeout, false)?;
+        loop {
+            // Measured, then copied into an array allocated with the lock released; as in
+            // `recv_bytes`, another thread's `recv` on this reader may take the record (and
+            // export it) in between: measured again if so.
+            let len = self.inner.with(py, |r, _| {
+                self.inner.exports.check_no_readers()?;
+                Ok(r.rx.try_peek().map_or(0, <[u8]>::len))
+            })?;
+            let (bytes, dest) = export::uninit_bytearray(py, len)?;
+            let taken = self.inner.with(py, |r, _| {
+                self.inner.exports.check_no_readers()?;
+                match r.rx.try_peek() {
+                    // Nothing held (taken by another thread): an empty array, as `recv_bytes`.
+                    Err(_) => Ok(len == 0),
+                    Ok(held) if held.len() == len => {
+                        // SAFETY: `dest` is the new bytearray's `len` bytes, reachable by no
+                        // one else; the held record stays in place under the lock.
+                        unsafe { export::copy_out(py, held, dest) };
+                        r.rx.consume();
+                        Ok(true)
+                    }
+                    Ok(_) => Ok(false),
+                }
+            })?;
+            if taken {
+                return self.layout.array(py, bytes);
+            }
+        }
     }
 
     /// Releases the record the last `recv` returned without taking the next one, so that a
@@ -384,6 +467,120 @@ impl BroadcastReader {
             ),
             Err(_) if self.inner.is_closed(py) => "<picoring.BroadcastReader closed>".into(),
             Err(_) => "<picoring.BroadcastReader from another process>".into(),
+        }
+    }
+}
+
+/// The sending end of a broadcast of typed frames: each record is a whole number of frames.
+#[pyclass(frozen, module = "picoring._picoring", name = "Broadcast")]
+pub(crate) struct TypedBroadcast {
+    inner: Guarded<Sender>,
+    layout: FrameLayout,
+    /// The most frames one record may hold.
+    frames: usize,
+}
+
+#[pymethods]
+impl TypedBroadcast {
+    /// `Broadcast(typecode, frames, channels=1, lossy=True)`: records of whole frames of
+    /// `channels` items of `typecode` (as `array.array`'s), each at most `frames` frames; the
+    /// ring holds one record of `frames` frames, or more smaller ones (each takes 16 bytes of
+    /// framing plus its length rounded up to 8; the ring is rounded up to pages). `lossy` as
+    /// for `BroadcastByte`.
+    #[new]
+    #[pyo3(signature = (typecode, frames, channels=1, lossy=true))]
+    fn new(
+        typecode: &Bound<'_, PyAny>,
+        frames: isize,
+        channels: isize,
+        lossy: bool,
+    ) -> PyResult<Self> {
+        let (layout, frames, total) = FrameLayout::sized(typecode, frames, channels)?;
+        // One record of `total` bytes: its 16-byte header and its payload rounded up to 8.
+        let capacity = total
+            .checked_add(16 + 7)
+            .map(|bytes| bytes & !7)
+            .ok_or_else(|| PyMemoryError::new_err("frames * channels is too large"))?;
+        Ok(TypedBroadcast {
+            inner: open_sender(<Self as PyClass>::NAME, capacity, lossy)?,
+            layout,
+            frames,
+        })
+    }
+
+    /// The most frames one record may hold: exactly what was asked for.
+    fn capacity(&self) -> usize {
+        self.frames
+    }
+
+    /// The typecode of the items, as in `array.array`.
+    #[getter]
+    fn typecode(&self) -> String {
+        self.layout.code.code.to_string()
+    }
+
+    /// Bytes per item.
+    #[getter]
+    fn itemsize(&self) -> usize {
+        self.layout.code.itemsize()
+    }
+
+    /// Items per frame.
+    #[getter]
+    fn channels(&self) -> usize {
+        self.layout.channels
+    }
+
+    /// Sends every frame of `data` (a buffer of the typecode's format: `(n, channels)` or `n`
+    /// interleaved frames' items, as `PicoRing.push` takes) as one record; `ValueError` for a
+    /// partial frame or more than `capacity()` frames. Waits as `BroadcastByte.send` does.
+    #[pyo3(signature = (data, timeout=None))]
+    fn send(&self, data: &Bound<'_, PyAny>, timeout: Option<f64>) -> PyResult<()> {
+        let input = ByteInput::new(data)?;
+        let n = self.layout.frames_in(&input)?;
+        if n > self.frames {
+            return Err(PyValueError::new_err(format!(
+                "cannot send {n} frames in a record of at most {} frames",
+                self.frames
+            )));
+        }
+        send_record(&self.inner, data.py(), &input, timeout)
+    }
+
+    /// Drops the sending end now: readers receive what was sent, then `EOFError`.
+    /// Idempotent; later sends raise `ValueError`.
+    fn close(&self, py: Python<'_>) -> PyResult<()> {
+        self.inner.close(py)
+    }
+
+    /// Whether `close()` was called.
+    #[getter]
+    fn closed(&self, py: Python<'_>) -> bool {
+        self.inner.is_closed(py)
+    }
+
+    fn __enter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
+        slf
+    }
+
+    #[pyo3(signature = (*_args))]
+    fn __exit__(&self, py: Python<'_>, _args: &Bound<'_, PyTuple>) -> PyResult<bool> {
+        self.inner.close(py)?;
+        Ok(false)
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> String {
+        let (code, frames, channels) = (self.layout.code.code, self.frames, self.layout.channels);
+        match self
+            .inner
+            .with(py, |tx, _| Ok(tx.policy() == Policy::Lossy))
+        {
+            Ok(lossy) => format!(
+                "<picoring.Broadcast '{code}' capacity={frames} channels={channels} lossy={}>",
+                if lossy { "True" } else { "False" }
+            ),
+            Err(_) if self.inner.is_closed(py) => "<picoring.Broadcast closed>".into(),
+            Err(_) => "<picoring.Broadcast from another process>".into(),
         }
     }
 }

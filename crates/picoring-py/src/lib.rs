@@ -11,7 +11,8 @@
 //! - `list`: `PicoListByte` and the typed `PicoList`;
 //! - `typed_ring`: `PicoRing`, typed frames with blocking `push`/`pop` (`wait`);
 //! - `typecode`: `array.array`'s typecodes and number conversion;
-//! - `broadcast`: `Broadcast`, one sender and many readers each reading every record.
+//! - `broadcast`: `BroadcastByte` and the typed `Broadcast`, one sender and many readers each
+//!   reading every record.
 #![warn(clippy::undocumented_unsafe_blocks)]
 
 mod broadcast;
@@ -45,7 +46,8 @@ fn _picoring(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<typed_ring::TypedRing>()?;
     m.add_class::<shared::SharedRingByte>()?;
     m.add_class::<shared::SharedRing>()?;
-    m.add_class::<broadcast::Broadcast>()?;
+    m.add_class::<broadcast::ByteBroadcast>()?;
+    m.add_class::<broadcast::TypedBroadcast>()?;
     m.add_class::<broadcast::BroadcastReader>()?;
     m.add("Lagged", m.py().get_type::<broadcast::Lagged>())?;
     Ok(())

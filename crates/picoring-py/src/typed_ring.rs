@@ -66,6 +66,30 @@ impl FrameLayout {
         })
     }
 
+    /// The layout, frame count and byte size of `frames` frames of `channels` items of
+    /// `typecode`, as a typed class's constructor takes them: `ValueError` for no frames or
+    /// channels, `MemoryError` (as `bytearray(2**62)`) for a size no memory can hold.
+    pub(crate) fn sized(
+        typecode: &Bound<'_, PyAny>,
+        frames: isize,
+        channels: isize,
+    ) -> PyResult<(Self, usize, usize)> {
+        let code = TypeCode::from_py(typecode)?;
+        let frames = count(frames, "frames")?;
+        let channels = count(channels, "channels")?;
+        if frames == 0 || channels == 0 {
+            return Err(PyValueError::new_err(
+                "frames and channels must be at least 1",
+            ));
+        }
+        let too_large = || PyMemoryError::new_err("frames * channels is too large");
+        let layout = FrameLayout::new(code, channels).ok_or_else(too_large)?;
+        let total = frames
+            .checked_mul(layout.frame_bytes)
+            .ok_or_else(too_large)?;
+        Ok((layout, frames, total))
+    }
+
     /// How many frames a buffer holds, after checking its format and shape: `(n,)` items of
     /// interleaved frames, or `(n, channels)`.
     pub(crate) fn frames_in(&self, input: &ByteInput<'_>) -> PyResult<usize> {
@@ -92,7 +116,7 @@ impl FrameLayout {
     }
 
     /// The shape of `n` frames as numpy spells it.
-    fn shape(&self, n: usize) -> Vec<usize> {
+    pub(crate) fn shape(&self, n: usize) -> Vec<usize> {
         if self.channels == 1 {
             vec![n]
         } else {
@@ -101,7 +125,7 @@ impl FrameLayout {
     }
 
     /// Rows of an [`Export`] of frames: `0` (one dimension) for one channel.
-    fn columns(&self) -> usize {
+    pub(crate) fn columns(&self) -> usize {
         if self.channels == 1 {
             0
         } else {
@@ -201,20 +225,7 @@ impl TypedRing {
         channels: isize,
         overwrite: bool,
     ) -> PyResult<Self> {
-        let code = TypeCode::from_py(typecode)?;
-        let frames = count(frames, "frames")?;
-        let channels = count(channels, "channels")?;
-        if frames == 0 || channels == 0 {
-            return Err(PyValueError::new_err(
-                "frames and channels must be at least 1",
-            ));
-        }
-        // As `bytearray(2**62)`: a size no memory can hold is a MemoryError.
-        let too_large = || PyMemoryError::new_err("frames * channels is too large");
-        let layout = FrameLayout::new(code, channels).ok_or_else(too_large)?;
-        let total = frames
-            .checked_mul(layout.frame_bytes)
-            .ok_or_else(too_large)?;
+        let (layout, frames, total) = FrameLayout::sized(typecode, frames, channels)?;
         let bytes = PicoRing::with_capacity(total).map_err(to_py_err)?;
         Ok(TypedRing {
             inner: Guarded::new(
