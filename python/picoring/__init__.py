@@ -6,7 +6,6 @@ table), are described in the README.
 
 from ._picoring import (
     Broadcast,
-    BroadcastByte,
     BroadcastReader,
     Lagged,
     PicoByteStreamPy,
@@ -21,7 +20,6 @@ from ._picoring import (
 
 __all__ = [
     "Broadcast",
-    "BroadcastByte",
     "BroadcastReader",
     "Lagged",
     "PicoByteStreamPy",

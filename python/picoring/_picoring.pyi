@@ -13,7 +13,7 @@ from collections.abc import Iterable, Iterator
 from types import TracebackType
 
 from _typeshed import SupportsRead, SupportsWrite
-from typing import Any, Self, SupportsIndex, final, overload, type_check_only
+from typing import Any, Literal, Self, SupportsIndex, final, overload, type_check_only
 
 from typing_extensions import disjoint_base
 
@@ -35,7 +35,6 @@ __all__ = [
     "PicoRing",
     "SharedRingByte",
     "SharedRing",
-    "BroadcastByte",
     "Broadcast",
     "BroadcastReader",
     "Lagged",
@@ -553,19 +552,63 @@ class SharedRing(_SharedEnds, _Frames):
         """Waits until ``n`` frames are queued and returns how many are; fewer once the
         producer is gone."""
 
-@type_check_only
-class _BroadcastSender:
-    """What both senders have (``BroadcastByte``, ``Broadcast``). Lossy (the default): ``send``
-    overwrites the oldest records and a reader behind them gets ``Lagged``; lossless: ``send``
-    waits for the slowest reader. ``close()`` (or ``with``) drops the sending end: readers then
-    get ``EOFError`` once they have read everything."""
+@final
+class Broadcast:
+    """One sender, any number of readers (``subscribe()``), each reading every record in order.
+    ``Broadcast(capacity, *, lossy=True)``: records are bytes-like objects sent whole, in a ring
+    of at least ``capacity`` bytes. ``Broadcast(typecode, frames, channels=1, lossy=True)``:
+    records are whole typed frames (``channels`` items of ``typecode`` each, at most ``frames``
+    per record), which readers' ``recv()`` returns as ``(frames, channels)`` memoryviews
+    (``(frames,)`` for one channel). Lossy (the default): ``send`` overwrites the oldest records
+    and a reader behind them gets ``Lagged``; lossless: ``send`` waits for the slowest reader.
+    ``close()`` (or ``with``) drops the sending end: readers then get ``EOFError`` once they have
+    read everything."""
 
+    @overload
+    def __init__(
+        self,
+        source: SupportsIndex,
+        /,
+        frames: None = None,
+        channels: Literal[1] = 1,
+        *,
+        lossy: bool = True,
+    ) -> None:
+        """``source``: the capacity in bytes."""
+    @overload
+    def __init__(
+        self,
+        source: str,
+        /,
+        frames: SupportsIndex,
+        channels: SupportsIndex = 1,
+        lossy: bool = True,
+    ) -> None:
+        """``source``: the typecode."""
+    def capacity(self) -> int:
+        """Byte records: the ring's size in bytes (rounded up to pages; a record takes 16 bytes
+        plus its length rounded up to 8). Typed: the most frames one record may hold."""
+    def max_record_len(self) -> int:
+        """The longest record ``send`` accepts, in bytes."""
+    @property
+    def typecode(self) -> str:
+        """``'B'`` for byte records."""
+    @property
+    def itemsize(self) -> int: ...
+    @property
+    def channels(self) -> int: ...
     @property
     def lossy(self) -> bool: ...
     def receiver_count(self) -> int:
         """How many readers are alive."""
     def subscribe(self) -> BroadcastReader:
         """A new reader that receives every record sent from now on."""
+    def send(self, data: Buffer, timeout: float | None = None) -> None:
+        """Sends ``data`` as one record (typed: every frame of a buffer of the typecode's
+        format, shape ``(n, channels)`` or ``(n * channels,)``; ``ValueError`` for a partial
+        frame or more than ``capacity()`` frames), waiting up to ``timeout`` seconds (``None``:
+        forever; ``0``: not at all) for room, then ``TimeoutError``. Lossy, it waits only for a
+        reader still holding the record it is about to overwrite."""
     def close(self) -> None: ...
     @property
     def closed(self) -> bool: ...
@@ -578,49 +621,8 @@ class _BroadcastSender:
     ) -> bool: ...
 
 @final
-class BroadcastByte(_BroadcastSender):
-    """One sender, any number of readers (``subscribe()``), each reading every record (a
-    bytes-like object sent whole) in order."""
-
-    def __init__(self, capacity: SupportsIndex, lossy: bool = True) -> None: ...
-    def capacity(self) -> int:
-        """Ring size in bytes (rounded up to pages); a record takes 16 bytes plus its length
-        rounded up to 8."""
-    def max_record_len(self) -> int: ...
-    def send(self, data: Buffer, timeout: float | None = None) -> None:
-        """Sends ``data`` as one record, waiting up to ``timeout`` seconds (``None``: forever;
-        ``0``: not at all) for room, then ``TimeoutError``. Lossy, it waits only for a reader
-        still holding the record it is about to overwrite."""
-
-@final
-class Broadcast(_BroadcastSender):
-    """``BroadcastByte`` with records of whole typed frames (``channels`` items of
-    ``typecode`` each, at most ``frames`` per record), which readers' ``recv()`` returns as
-    ``(frames, channels)`` memoryviews (``(frames,)`` for one channel)."""
-
-    def __init__(
-        self,
-        typecode: str,
-        frames: SupportsIndex,
-        channels: SupportsIndex = 1,
-        lossy: bool = True,
-    ) -> None: ...
-    def capacity(self) -> int:
-        """The most frames one record may hold, exactly as asked."""
-    @property
-    def typecode(self) -> str: ...
-    @property
-    def itemsize(self) -> int: ...
-    @property
-    def channels(self) -> int: ...
-    def send(self, data: Buffer, timeout: float | None = None) -> None:
-        """Sends every frame of ``data`` (shape ``(n, channels)`` or ``(n * channels,)``, the
-        typecode's format) as one record; ``ValueError`` for a partial frame or more than
-        ``capacity()`` frames. Waits as ``BroadcastByte.send`` does."""
-
-@final
 class BroadcastReader:
-    """A reader of a ``BroadcastByte`` or ``Broadcast``, from its ``subscribe()``."""
+    """A reader of a ``Broadcast``, from its ``subscribe()``."""
 
     def recv(self, timeout: float | None = None) -> memoryview:
         """The next record as a read-only view of the ring (bytes, or typed frames of shape

@@ -1,4 +1,4 @@
-"""BroadcastByte: one sender, readers that each see every record in order (lossless), or every
+"""Broadcast (byte records): one sender, readers that each see every record in order (lossless), or every
 record but those a `Lagged` says they missed (lossy)."""
 
 import struct
@@ -7,7 +7,7 @@ import threading
 import pytest
 
 from conftest import EXPORTS_MESSAGE, ctrl_c_pressed
-from picoring import BroadcastByte, BroadcastReader, Lagged
+from picoring import Broadcast, BroadcastReader, Lagged
 
 
 def record(seq):
@@ -25,7 +25,7 @@ def seq_of(data):
 
 @pytest.mark.parametrize("lossy", [True, False])
 def test_every_reader_sees_every_record_in_order(lossy):
-    channel = BroadcastByte(1 << 16, lossy=lossy)
+    channel = Broadcast(1 << 16, lossy=lossy)
     readers = [channel.subscribe() for _ in range(3)]
     assert channel.receiver_count() == 3
     for seq in range(100):
@@ -47,7 +47,7 @@ def test_every_reader_sees_every_record_in_order(lossy):
 
 
 def test_lossy_lag_is_exact():
-    channel = BroadcastByte(4096)
+    channel = Broadcast(4096)
     slow = channel.subscribe()
     sent = 3000
     for seq in range(sent):
@@ -73,7 +73,7 @@ def test_lossy_lag_is_exact():
 
 
 def test_lossless_send_times_out_and_a_dropped_reader_releases_it():
-    channel = BroadcastByte(4096, lossy=False)
+    channel = Broadcast(4096, lossy=False)
     assert not channel.lossy
     reader = channel.subscribe()
     sent = 0
@@ -96,7 +96,7 @@ def test_lossless_send_times_out_and_a_dropped_reader_releases_it():
 
 
 def test_a_view_holds_its_record_and_blocks_the_next_recv():
-    channel = BroadcastByte(4096)
+    channel = Broadcast(4096)
     reader = channel.subscribe()
     channel.send(b"held")
     channel.send(b"next")
@@ -123,7 +123,7 @@ def test_a_view_holds_its_record_and_blocks_the_next_recv():
 
 
 def test_errors_and_ends():
-    channel = BroadcastByte(4096)
+    channel = Broadcast(4096)
     reader = channel.subscribe()
     with pytest.raises(ValueError):
         channel.send(b"x" * (channel.max_record_len() + 1))
@@ -132,7 +132,7 @@ def test_errors_and_ends():
     with pytest.raises(ValueError):
         reader.recv(timeout=-1)
     with pytest.raises(ValueError):
-        BroadcastByte(-1)
+        Broadcast(-1)
     with pytest.raises(TimeoutError):
         reader.recv(timeout=0.01)
     assert "lossy=True" in repr(channel) and "readers=1" in repr(channel)
@@ -154,7 +154,7 @@ def test_errors_and_ends():
 
 
 def test_one_sender_thread_several_reader_threads():
-    channel = BroadcastByte(1 << 14, lossy=False)
+    channel = Broadcast(1 << 14, lossy=False)
     total = 3000
     readers = [channel.subscribe() for _ in range(4)]
     results = [None] * len(readers)
@@ -189,7 +189,7 @@ def test_one_sender_thread_several_reader_threads():
 
 
 def test_ctrl_c_interrupts_a_recv_without_a_timeout():
-    channel = BroadcastByte(4096)
+    channel = Broadcast(4096)
     reader = channel.subscribe()
     with ctrl_c_pressed():
         reader.recv()  # would wait forever
@@ -200,7 +200,7 @@ def test_ctrl_c_interrupts_a_recv_without_a_timeout():
 def test_threads_sharing_one_lossy_reader_never_see_a_torn_record():
     # Views are checked while the sender overwrites around them; the two threads race for the
     # reader, so a recv may find the other's view alive (BufferError) or records gone (Lagged).
-    channel = BroadcastByte(4096)
+    channel = Broadcast(4096)
     reader = channel.subscribe()
     checked = [0, 0]
 

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from conftest import EXPORTS_MESSAGE
-from picoring import Broadcast, BroadcastByte, BroadcastReader, Lagged, PicoRing
+from picoring import Broadcast, BroadcastReader, Lagged, PicoRing
 
 np = pytest.importorskip("numpy")
 
@@ -169,7 +169,7 @@ def test_lossless_send_waits_for_the_slowest_reader():
 def test_close_and_repr():
     channel = Broadcast("d", 4, channels=2)
     reader = channel.subscribe()
-    assert repr(channel) == "<picoring.Broadcast 'd' capacity=4 channels=2 lossy=True>"
+    assert repr(channel) == "<picoring.Broadcast 'd' capacity=4 channels=2 lossy=True readers=1>"
     with channel:
         channel.send(np.zeros((1, 2)))
     assert channel.closed and repr(channel) == "<picoring.Broadcast closed>"
@@ -200,7 +200,7 @@ def test_recv_array_is_a_writable_copy():
 
 
 def test_recv_array_of_a_byte_reader_is_uint8():
-    channel = BroadcastByte(4096)
+    channel = Broadcast(4096)
     reader = channel.subscribe()
     channel.send(b"abc")
     got = reader.recv_array(timeout=0)

@@ -192,7 +192,7 @@ def shared_ring() -> None:
 
 
 def broadcast() -> None:
-    with picoring.BroadcastByte(4096, lossy=True) as channel:
+    with picoring.Broadcast(4096, lossy=True) as channel:
         assert channel.lossy and channel.capacity() >= 4096
         reader = channel.subscribe()
         assert_type(reader, picoring.BroadcastReader)

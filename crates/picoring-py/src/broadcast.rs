@@ -1,4 +1,4 @@
-//! `BroadcastByte(capacity, lossy=True)`: one sender, any number of readers (`subscribe()`),
+//! `Broadcast(capacity, *, lossy=True)`: one sender, any number of readers (`subscribe()`),
 //! each reading every record, over `picoring::broadcast`; `Broadcast(typecode, frames,
 //! channels=1, lossy=True)`: the same with records of whole typed frames, which readers get
 //! as `(frames, channels)` views (the shape `PicoRing` exports).
@@ -11,9 +11,11 @@
 use std::time::{Duration, Instant};
 
 use picoring::broadcast::{self, Policy, Receiver, RecvError, SendError, Sender};
-use pyo3::exceptions::{PyEOFError, PyMemoryError, PyRuntimeError, PyTimeoutError, PyValueError};
+use pyo3::exceptions::{
+    PyEOFError, PyMemoryError, PyRuntimeError, PyTimeoutError, PyTypeError, PyValueError,
+};
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyMemoryView, PyTuple};
+use pyo3::types::{PyBytes, PyMemoryView, PyString, PyTuple};
 use pyo3::PyClass;
 
 use crate::export::{self, Access, Export, Region};
@@ -23,7 +25,7 @@ use crate::typecode::TypeCode;
 use crate::typed_ring::FrameLayout;
 use crate::wait::deadline;
 
-/// The records of a `BroadcastByte`: one-dimensional bytes.
+/// The records of a byte `Broadcast`: one-dimensional bytes.
 const BYTE_RECORDS: FrameLayout = FrameLayout {
     code: TypeCode::BYTE,
     channels: 1,
@@ -63,7 +65,7 @@ fn lagged(py: Python<'_>, missed: u64) -> PyErr {
 }
 
 /// Sends the bytes of `input` as one record on `inner`, waiting up to `timeout` seconds for
-/// room (see `BroadcastByte.send`).
+/// room (see `Broadcast.send`).
 fn send_record(
     inner: &Guarded<Sender>,
     py: Python<'_>,
@@ -106,50 +108,8 @@ fn send_record(
     }
 }
 
-/// The calls both senders (`BroadcastByte`, `Broadcast`) have, over their `inner:
-/// Guarded<Sender>`; `$layout` (of `&self`) is the shape their readers' `recv` gives records.
-macro_rules! sender_methods {
-    ($class:ty, |$this:ident| $layout:expr) => {
-        #[pymethods]
-        impl $class {
-            /// Runs once, after `__new__`; calling it again raises `TypeError`.
-            #[pyo3(signature = (*_args, **_kwargs))]
-            fn __init__(
-                &self,
-                _args: &Bound<'_, PyTuple>,
-                _kwargs: Option<&Bound<'_, pyo3::types::PyDict>>,
-            ) -> PyResult<()> {
-                self.inner.init_once()
-            }
-
-            /// Whether `send` overwrites the oldest records instead of waiting for readers.
-            #[getter]
-            fn lossy(&self, py: Python<'_>) -> PyResult<bool> {
-                self.inner
-                    .with(py, |tx, _| Ok(tx.policy() == Policy::Lossy))
-            }
-
-            /// How many readers are alive.
-            fn receiver_count(&self, py: Python<'_>) -> PyResult<usize> {
-                self.inner.with(py, |tx, _| Ok(tx.receiver_count()))
-            }
-
-            /// A new reader that receives every record sent from now on.
-            fn subscribe(&self, py: Python<'_>) -> PyResult<BroadcastReader> {
-                let rx = self.inner.with(py, |tx, _| Ok(tx.subscribe()))?;
-                let $this = self;
-                Ok(BroadcastReader::new(rx, $layout))
-            }
-        }
-    };
-}
-
-sender_methods!(ByteBroadcast, |_this| BYTE_RECORDS);
-sender_methods!(TypedBroadcast, |this| this.layout);
-
-/// A sender of `bytes` capacity (rounded up to pages) and the given policy, as the class
-/// `name`'s value.
-fn open_sender(name: &'static str, bytes: usize, lossy: bool) -> PyResult<Guarded<Sender>> {
+/// A sender of `bytes` capacity (rounded up to pages) and the given policy.
+fn open_sender(bytes: usize, lossy: bool) -> PyResult<Guarded<Sender>> {
     let policy = if lossy {
         Policy::Lossy
     } else {
@@ -157,48 +117,150 @@ fn open_sender(name: &'static str, bytes: usize, lossy: bool) -> PyResult<Guarde
     };
     // The first reader is not wanted: readers come from `subscribe()`.
     let (tx, _rx) = broadcast::channel(bytes, policy).map_err(to_py_err)?;
-    Ok(Guarded::new(name, tx))
+    Ok(Guarded::new(<Broadcast as PyClass>::NAME, tx))
 }
 
-/// The sending end: a broadcast ring of byte records.
-#[pyclass(frozen, module = "picoring._picoring", name = "BroadcastByte")]
-pub(crate) struct ByteBroadcast {
+/// The sending end: `Broadcast(capacity, *, lossy=True)` for byte records, or
+/// `Broadcast(typecode, frames, channels=1, lossy=True)` for records of whole typed frames.
+#[pyclass(frozen, module = "picoring._picoring", name = "Broadcast")]
+pub(crate) struct Broadcast {
     inner: Guarded<Sender>,
+    /// The typed form's frame layout and the most frames one record may hold; `None` for
+    /// byte records.
+    typed: Option<(FrameLayout, usize)>,
+}
+
+impl Broadcast {
+    /// The shape readers' `recv` gives records.
+    fn layout(&self) -> FrameLayout {
+        self.typed.map_or(BYTE_RECORDS, |(layout, _)| layout)
+    }
 }
 
 #[pymethods]
-impl ByteBroadcast {
-    /// `BroadcastByte(capacity, lossy=True)`: a ring of at least `capacity` bytes (rounded up to
-    /// pages; each record takes 16 bytes of framing plus its length rounded up to 8). Lossy:
-    /// `send` overwrites the oldest records, and readers behind them get `Lagged`; lossless:
-    /// `send` waits for the slowest reader.
+impl Broadcast {
+    /// `Broadcast(capacity, *, lossy=True)`: byte records in a ring of at least `capacity`
+    /// bytes (rounded up to pages; each record takes 16 bytes of framing plus its length
+    /// rounded up to 8). `Broadcast(typecode, frames, channels=1, lossy=True)`: records of
+    /// whole frames of `channels` items of `typecode` (as `array.array`'s), each at most
+    /// `frames` frames, in a ring that holds one record of `frames` frames or more smaller
+    /// ones. Lossy: `send` overwrites the oldest records, and readers behind them get
+    /// `Lagged`; lossless: `send` waits for the slowest reader.
     #[new]
-    #[pyo3(signature = (capacity, lossy=true))]
-    fn new(capacity: isize, lossy: bool) -> PyResult<Self> {
-        let capacity = count(capacity, "capacity")?;
-        Ok(ByteBroadcast {
-            inner: open_sender(<Self as PyClass>::NAME, capacity, lossy)?,
+    #[pyo3(signature = (source, /, frames=None, channels=1, lossy=true))]
+    fn new(
+        source: &Bound<'_, PyAny>,
+        frames: Option<isize>,
+        channels: isize,
+        lossy: bool,
+    ) -> PyResult<Self> {
+        if source.is_instance_of::<PyString>() {
+            let frames = frames.ok_or_else(|| {
+                PyTypeError::new_err("Broadcast(typecode, frames, channels=1) needs frames")
+            })?;
+            let (layout, frames, total) = FrameLayout::sized(source, frames, channels)?;
+            // One record of `total` bytes: its 16-byte header and its payload rounded up to 8.
+            let capacity = total
+                .checked_add(16 + 7)
+                .map(|bytes| bytes & !7)
+                .ok_or_else(|| PyMemoryError::new_err("frames * channels is too large"))?;
+            return Ok(Broadcast {
+                inner: open_sender(capacity, lossy)?,
+                typed: Some((layout, frames)),
+            });
+        }
+        if frames.is_some() || channels != 1 {
+            return Err(PyTypeError::new_err(
+                "Broadcast(capacity, *, lossy=True) takes no frames or channels (they are for \
+                 Broadcast(typecode, frames, channels))",
+            ));
+        }
+        let capacity = count(source.extract::<isize>()?, "capacity")?;
+        Ok(Broadcast {
+            inner: open_sender(capacity, lossy)?,
+            typed: None,
         })
     }
 
-    /// Ring size in bytes, framing included.
-    fn capacity(&self, py: Python<'_>) -> PyResult<usize> {
-        self.inner.with(py, |tx, _| Ok(tx.capacity()))
+    /// Runs once, after `__new__`; calling it again raises `TypeError`.
+    #[pyo3(signature = (*_args, **_kwargs))]
+    fn __init__(
+        &self,
+        _args: &Bound<'_, PyTuple>,
+        _kwargs: Option<&Bound<'_, pyo3::types::PyDict>>,
+    ) -> PyResult<()> {
+        self.inner.init_once()
     }
 
-    /// The longest record `send` accepts.
+    /// Byte records: the ring's size in bytes, framing included. Typed: the most frames one
+    /// record may hold, exactly as asked.
+    fn capacity(&self, py: Python<'_>) -> PyResult<usize> {
+        match self.typed {
+            Some((_, frames)) => Ok(frames),
+            None => self.inner.with(py, |tx, _| Ok(tx.capacity())),
+        }
+    }
+
+    /// The longest record `send` accepts, in bytes.
     fn max_record_len(&self, py: Python<'_>) -> PyResult<usize> {
         self.inner.with(py, |tx, _| Ok(tx.max_record_len()))
     }
 
-    /// Sends the bytes of `data` (any C-contiguous bytes-like object) as one record. Waits
-    /// while there is no room (lossless: for the slowest reader; lossy: only for a reader
-    /// whose record, held until its next `recv`, is about to be overwritten) up to `timeout`
-    /// seconds (`None`: forever; `0`: not at all), then raises `TimeoutError` having sent
-    /// nothing. `ValueError` for a record longer than `max_record_len()`.
+    /// The typecode of the items, as in `array.array` (`'B'` for byte records).
+    #[getter]
+    fn typecode(&self) -> String {
+        self.layout().code.code.to_string()
+    }
+
+    /// Bytes per item.
+    #[getter]
+    fn itemsize(&self) -> usize {
+        self.layout().code.itemsize()
+    }
+
+    /// Items per frame (1 for byte records).
+    #[getter]
+    fn channels(&self) -> usize {
+        self.layout().channels
+    }
+
+    /// Whether `send` overwrites the oldest records instead of waiting for readers.
+    #[getter]
+    fn lossy(&self, py: Python<'_>) -> PyResult<bool> {
+        self.inner
+            .with(py, |tx, _| Ok(tx.policy() == Policy::Lossy))
+    }
+
+    /// How many readers are alive.
+    fn receiver_count(&self, py: Python<'_>) -> PyResult<usize> {
+        self.inner.with(py, |tx, _| Ok(tx.receiver_count()))
+    }
+
+    /// A new reader that receives every record sent from now on.
+    fn subscribe(&self, py: Python<'_>) -> PyResult<BroadcastReader> {
+        let rx = self.inner.with(py, |tx, _| Ok(tx.subscribe()))?;
+        Ok(BroadcastReader::new(rx, self.layout()))
+    }
+
+    /// Sends `data` as one record: byte records, the bytes of any C-contiguous bytes-like
+    /// object (`ValueError` past `max_record_len()`); typed, every frame of a buffer of the
+    /// typecode's format (`(n, channels)` or `n` interleaved frames' items, as `PicoRing.push`
+    /// takes; `ValueError` for a partial frame or more than `capacity()` frames). Waits while
+    /// there is no room (lossless: for the slowest reader; lossy: only for a reader whose
+    /// record, held until its next `recv`, is about to be overwritten) up to `timeout` seconds
+    /// (`None`: forever; `0`: not at all), then raises `TimeoutError` having sent nothing.
     #[pyo3(signature = (data, timeout=None))]
     fn send(&self, data: &Bound<'_, PyAny>, timeout: Option<f64>) -> PyResult<()> {
-        send_record(&self.inner, data.py(), &ByteInput::new(data)?, timeout)
+        let input = ByteInput::new(data)?;
+        if let Some((layout, frames)) = self.typed {
+            let n = layout.frames_in(&input)?;
+            if n > frames {
+                return Err(PyValueError::new_err(format!(
+                    "cannot send {n} frames in a record of at most {frames} frames"
+                )));
+            }
+        }
+        send_record(&self.inner, data.py(), &input, timeout)
     }
 
     /// Drops the sending end now: readers receive what was sent, then `EOFError`.
@@ -224,19 +286,28 @@ impl ByteBroadcast {
     }
 
     fn __repr__(&self, py: Python<'_>) -> String {
-        match self.inner.with(py, |tx, _| {
-            Ok((tx.capacity(), tx.policy(), tx.receiver_count()))
-        }) {
-            Ok((capacity, policy, readers)) => format!(
-                "<picoring.BroadcastByte capacity={capacity} lossy={} readers={readers}>",
-                if policy == Policy::Lossy {
-                    "True"
-                } else {
-                    "False"
-                }
+        let state = self.inner.with(py, |tx, _| {
+            Ok((
+                tx.capacity(),
+                tx.policy() == Policy::Lossy,
+                tx.receiver_count(),
+            ))
+        });
+        let (bytes, lossy, readers) = match state {
+            Ok(state) => state,
+            Err(_) if self.inner.is_closed(py) => return "<picoring.Broadcast closed>".into(),
+            Err(_) => return "<picoring.Broadcast from another process>".into(),
+        };
+        let lossy = if lossy { "True" } else { "False" };
+        match self.typed {
+            Some((layout, frames)) => format!(
+                "<picoring.Broadcast '{}' capacity={frames} channels={} lossy={lossy} \
+                 readers={readers}>",
+                layout.code.code, layout.channels
             ),
-            Err(_) if self.inner.is_closed(py) => "<picoring.BroadcastByte closed>".into(),
-            Err(_) => "<picoring.BroadcastByte from another process>".into(),
+            None => {
+                format!("<picoring.Broadcast capacity={bytes} lossy={lossy} readers={readers}>")
+            }
         }
     }
 }
@@ -251,7 +322,7 @@ pub(crate) struct Reading {
 #[pyclass(frozen, module = "picoring._picoring", name = "BroadcastReader")]
 pub(crate) struct BroadcastReader {
     inner: Guarded<Reading>,
-    /// The shape `recv` gives a record: one byte per item for a `BroadcastByte`.
+    /// The shape `recv` gives a record: one byte per item for byte records.
     layout: FrameLayout,
 }
 
@@ -467,120 +538,6 @@ impl BroadcastReader {
             ),
             Err(_) if self.inner.is_closed(py) => "<picoring.BroadcastReader closed>".into(),
             Err(_) => "<picoring.BroadcastReader from another process>".into(),
-        }
-    }
-}
-
-/// The sending end of a broadcast of typed frames: each record is a whole number of frames.
-#[pyclass(frozen, module = "picoring._picoring", name = "Broadcast")]
-pub(crate) struct TypedBroadcast {
-    inner: Guarded<Sender>,
-    layout: FrameLayout,
-    /// The most frames one record may hold.
-    frames: usize,
-}
-
-#[pymethods]
-impl TypedBroadcast {
-    /// `Broadcast(typecode, frames, channels=1, lossy=True)`: records of whole frames of
-    /// `channels` items of `typecode` (as `array.array`'s), each at most `frames` frames; the
-    /// ring holds one record of `frames` frames, or more smaller ones (each takes 16 bytes of
-    /// framing plus its length rounded up to 8; the ring is rounded up to pages). `lossy` as
-    /// for `BroadcastByte`.
-    #[new]
-    #[pyo3(signature = (typecode, frames, channels=1, lossy=true))]
-    fn new(
-        typecode: &Bound<'_, PyAny>,
-        frames: isize,
-        channels: isize,
-        lossy: bool,
-    ) -> PyResult<Self> {
-        let (layout, frames, total) = FrameLayout::sized(typecode, frames, channels)?;
-        // One record of `total` bytes: its 16-byte header and its payload rounded up to 8.
-        let capacity = total
-            .checked_add(16 + 7)
-            .map(|bytes| bytes & !7)
-            .ok_or_else(|| PyMemoryError::new_err("frames * channels is too large"))?;
-        Ok(TypedBroadcast {
-            inner: open_sender(<Self as PyClass>::NAME, capacity, lossy)?,
-            layout,
-            frames,
-        })
-    }
-
-    /// The most frames one record may hold: exactly what was asked for.
-    fn capacity(&self) -> usize {
-        self.frames
-    }
-
-    /// The typecode of the items, as in `array.array`.
-    #[getter]
-    fn typecode(&self) -> String {
-        self.layout.code.code.to_string()
-    }
-
-    /// Bytes per item.
-    #[getter]
-    fn itemsize(&self) -> usize {
-        self.layout.code.itemsize()
-    }
-
-    /// Items per frame.
-    #[getter]
-    fn channels(&self) -> usize {
-        self.layout.channels
-    }
-
-    /// Sends every frame of `data` (a buffer of the typecode's format: `(n, channels)` or `n`
-    /// interleaved frames' items, as `PicoRing.push` takes) as one record; `ValueError` for a
-    /// partial frame or more than `capacity()` frames. Waits as `BroadcastByte.send` does.
-    #[pyo3(signature = (data, timeout=None))]
-    fn send(&self, data: &Bound<'_, PyAny>, timeout: Option<f64>) -> PyResult<()> {
-        let input = ByteInput::new(data)?;
-        let n = self.layout.frames_in(&input)?;
-        if n > self.frames {
-            return Err(PyValueError::new_err(format!(
-                "cannot send {n} frames in a record of at most {} frames",
-                self.frames
-            )));
-        }
-        send_record(&self.inner, data.py(), &input, timeout)
-    }
-
-    /// Drops the sending end now: readers receive what was sent, then `EOFError`.
-    /// Idempotent; later sends raise `ValueError`.
-    fn close(&self, py: Python<'_>) -> PyResult<()> {
-        self.inner.close(py)
-    }
-
-    /// Whether `close()` was called.
-    #[getter]
-    fn closed(&self, py: Python<'_>) -> bool {
-        self.inner.is_closed(py)
-    }
-
-    fn __enter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
-        slf
-    }
-
-    #[pyo3(signature = (*_args))]
-    fn __exit__(&self, py: Python<'_>, _args: &Bound<'_, PyTuple>) -> PyResult<bool> {
-        self.inner.close(py)?;
-        Ok(false)
-    }
-
-    fn __repr__(&self, py: Python<'_>) -> String {
-        let (code, frames, channels) = (self.layout.code.code, self.frames, self.layout.channels);
-        match self
-            .inner
-            .with(py, |tx, _| Ok(tx.policy() == Policy::Lossy))
-        {
-            Ok(lossy) => format!(
-                "<picoring.Broadcast '{code}' capacity={frames} channels={channels} lossy={}>",
-                if lossy { "True" } else { "False" }
-            ),
-            Err(_) if self.inner.is_closed(py) => "<picoring.Broadcast closed>".into(),
-            Err(_) => "<picoring.Broadcast from another process>".into(),
         }
     }
 }

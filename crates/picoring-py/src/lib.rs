@@ -11,7 +11,7 @@
 //! - `list`: `PicoListByte` and the typed `PicoList`;
 //! - `typed_ring`: `PicoRing`, typed frames with blocking `push`/`pop` (`wait`);
 //! - `typecode`: `array.array`'s typecodes and number conversion;
-//! - `broadcast`: `BroadcastByte` and the typed `Broadcast`, one sender and many readers each
+//! - `broadcast`: `Broadcast` (byte records or typed frames), one sender and many readers each
 //!   reading every record.
 #![warn(clippy::undocumented_unsafe_blocks)]
 
@@ -46,8 +46,7 @@ fn _picoring(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<typed_ring::TypedRing>()?;
     m.add_class::<shared::SharedRingByte>()?;
     m.add_class::<shared::SharedRing>()?;
-    m.add_class::<broadcast::ByteBroadcast>()?;
-    m.add_class::<broadcast::TypedBroadcast>()?;
+    m.add_class::<broadcast::Broadcast>()?;
     m.add_class::<broadcast::BroadcastReader>()?;
     m.add("Lagged", m.py().get_type::<broadcast::Lagged>())?;
     Ok(())
