@@ -287,6 +287,8 @@ pub fn channel_with_options(
         readers: Mutex::new(Vec::new()),
         generation: AtomicUsize::new(0),
         sender_alive: AtomicBool::new(true),
+        #[cfg(feature = "async")]
+        tasks: receiver::Tasks::new(),
     });
     let rx = Receiver::join(Arc::clone(&shared), 0, 0);
     Ok((Sender::new(shared), rx))
@@ -320,6 +322,9 @@ struct Shared {
     generation: AtomicUsize,
     /// Cleared (with `Release`) when the sender drops.
     sender_alive: AtomicBool,
+    /// The readers waiting asynchronously (the `async` feature).
+    #[cfg(feature = "async")]
+    tasks: receiver::Tasks,
 }
 
 impl Shared {
