@@ -157,27 +157,14 @@ fn lossless_reader_cloned_while_the_sender_waits() {
 mod wakeups {
     use std::future::Future;
     use std::pin::pin;
-    use std::task::{Context, Poll, Wake, Waker};
+    use std::task::{Context, Poll};
 
-    use loom::sync::atomic::{AtomicBool, Ordering};
+    use loom::sync::atomic::Ordering;
     use loom::thread;
     use picoring::broadcast::{self, Policy, RecvError};
 
+    use super::common::flag_waker;
     use super::{model, RECORD};
-
-    /// A waker that only records that it was woken.
-    struct Flag(AtomicBool);
-
-    impl Wake for Flag {
-        fn wake(self: std::sync::Arc<Self>) {
-            self.0.store(true, Ordering::Release);
-        }
-    }
-
-    fn flag_waker() -> (std::sync::Arc<Flag>, Waker) {
-        let flag = std::sync::Arc::new(Flag(AtomicBool::new(false)));
-        (flag.clone(), Waker::from(flag))
-    }
 
     /// Polls `rx.recv_async()` once while `tx` sends `[7]` (or, with `send` false, drops);
     /// if that poll was `Pending`, the waker must have fired by the time the sender is done,
