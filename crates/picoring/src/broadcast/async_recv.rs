@@ -114,6 +114,7 @@ impl Receiver {
     /// sender.join().unwrap()?;
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[cfg_attr(docsrs, doc(cfg(feature = "async")))]
     pub async fn recv_async(&mut self) -> Result<super::Record<'_>, RecvError> {
         let len = poll_fn(|cx| self.poll_next(cx)).await?;
         Ok(super::Record::new(self, len))
@@ -140,6 +141,7 @@ impl Receiver {
     /// assert!(rx.consume());
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[cfg_attr(docsrs, doc(cfg(feature = "async")))]
     pub async fn peek_async(&mut self) -> Result<&[u8], RecvError> {
         let len = poll_fn(|cx| self.poll_next(cx)).await?;
         Ok(self.hold(len))

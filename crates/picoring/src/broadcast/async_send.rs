@@ -36,6 +36,7 @@ impl Sender {
     /// assert_eq!(reader.join().unwrap(), 10_000);
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
+    #[cfg_attr(docsrs, doc(cfg(feature = "async")))]
     pub async fn send_async(&mut self, record: &[u8]) -> Result<(), SendError> {
         if record.len() > self.shared.max_record_len() {
             return Err(SendError::TooLarge);
