@@ -54,7 +54,8 @@ impl Sender {
             })
             .await;
         }
-        self.write(record, need);
-        Ok(())
+        // There is room now: this writes without looking at the readers again. (Not `write`
+        // itself, which then stays inlined into its one caller, the blocking sends' path.)
+        self.send_until(record, None)
     }
 }
