@@ -173,7 +173,7 @@ fn dropped_pending_future_loses_nothing() {
         assert!(timed_out, "nothing was sent");
         tx.send(b"after").unwrap();
         assert_eq!(&*rx.recv_async().await.unwrap(), b"after");
-        // A reader dropped while registered: the next publish only drops its waker.
+        // A reader dropped while registered takes its waker out; the others still wake.
         let mut gone = rx.clone();
         let _ = tokio::time::timeout(std::time::Duration::from_millis(1), gone.recv_async()).await;
         drop(gone);

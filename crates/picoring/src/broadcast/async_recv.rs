@@ -67,6 +67,26 @@ impl Tasks {
         }
     }
 
+    /// Takes out the entry of the reader owning `slot`, if any: called when the reader drops,
+    /// so that readers joining and leaving while no record is sent do not pile up entries.
+    /// One `Relaxed` load when no task waits (the reader's own registration, if any, happened
+    /// before, so a count of 0 means it was taken already).
+    pub(in crate::broadcast) fn forget(&self, slot: &Arc<Slot>) {
+        if self.count.load(Ordering::Relaxed) == 0 {
+            return;
+        }
+        let entry = {
+            let mut list = self.list();
+            let i = list.iter().position(|(s, _)| Arc::ptr_eq(s, slot));
+            i.map(|i| {
+                self.count.fetch_sub(1, Ordering::Relaxed);
+                list.swap_remove(i)
+            })
+        };
+        // Outside the lock: dropping a waker may run arbitrary code.
+        drop(entry);
+    }
+
     /// Registers `waker` for the reader owning `slot`; the barrier of the heavy fence if the
     /// registration is new. A reader still registered (not woken since) only swaps in its
     /// current waker: every publish fenced after its first registration's fence is bound to

@@ -429,6 +429,8 @@ impl Clone for Receiver {
 
 impl Drop for Receiver {
     fn drop(&mut self) {
+        #[cfg(feature = "async")]
+        self.shared.tasks.forget(&self.slot);
         self.shared.unregister(&self.slot);
     }
 }
