@@ -201,3 +201,25 @@ fn send_async_reports_too_large_and_waits_for_room() {
     drop(tx);
     assert!(reader.join().unwrap() > 1);
 }
+
+#[test]
+fn pending_readers_are_all_woken_by_the_sender_drop() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_time()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let (tx, rx) = broadcast::channel(4096, Policy::Lossy).unwrap();
+        let readers: Vec<_> = (0..READERS)
+            .map(|_| tokio::spawn(read_all(rx.clone())))
+            .collect();
+        drop(rx);
+        // Most likely every reader is pending by then; the outcome is the same either way.
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        drop(tx);
+        for reader in readers {
+            assert_eq!(reader.await.unwrap(), (0, 0));
+        }
+    });
+}
