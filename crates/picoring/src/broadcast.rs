@@ -23,6 +23,46 @@
 //!   [`RecvError::Lagged`] with the exact number of records it missed, then continues from the
 //!   oldest record still present, as `tokio::sync::broadcast` does.
 //!
+//! # Async
+//!
+//! With the `async` feature, `Receiver::recv_async`, `Receiver::peek_async` and
+//! `Sender::send_async` wait by returning `Pending` instead of sleeping. They need no
+//! particular runtime (tokio, `futures::executor`, smol...), and any number of readers may be
+//! pending at once: each is woken by the next record or by the sender's drop.
+//!
+#![cfg_attr(feature = "async", doc = "```")]
+#![cfg_attr(not(feature = "async"), doc = "```ignore")]
+//! use picoring::broadcast::{self, Policy};
+//!
+//! let (mut tx, rx) = broadcast::channel(1 << 16, Policy::Lossless)?;
+//! let readers: Vec<_> = (0..3)
+//!     .map(|_| {
+//!         let mut rx = rx.clone();
+//!         std::thread::spawn(move || {
+//!             futures::executor::block_on(async {
+//!                 let mut sum = 0u64;
+//!                 while let Ok(record) = rx.recv_async().await {
+//!                     sum += u64::from(record[0]);
+//!                 }
+//!                 sum
+//!             })
+//!         })
+//!     })
+//!     .collect();
+//! drop(rx);
+//! futures::executor::block_on(async {
+//!     for i in 0..100u8 {
+//!         tx.send_async(&[i]).await?;
+//!     }
+//!     Ok::<(), broadcast::SendError>(())
+//! })?;
+//! drop(tx);
+//! for r in readers {
+//!     assert_eq!(r.join().unwrap(), 4950);
+//! }
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
 //! # A reader never sees a record being overwritten
 //!
 //! A `&[u8]` into memory that another thread may write at the same time is a data race, which
@@ -287,6 +327,8 @@ pub fn channel_with_options(
         readers: Mutex::new(Vec::new()),
         generation: AtomicUsize::new(0),
         sender_alive: AtomicBool::new(true),
+        #[cfg(feature = "async")]
+        tasks: receiver::Tasks::new(),
     });
     let rx = Receiver::join(Arc::clone(&shared), 0, 0);
     Ok((Sender::new(shared), rx))
@@ -320,6 +362,9 @@ struct Shared {
     generation: AtomicUsize,
     /// Cleared (with `Release`) when the sender drops.
     sender_alive: AtomicBool,
+    /// The readers waiting asynchronously (the `async` feature).
+    #[cfg(feature = "async")]
+    tasks: receiver::Tasks,
 }
 
 impl Shared {

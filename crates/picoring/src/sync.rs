@@ -20,4 +20,6 @@ pub(crate) use std::sync::{
 pub(crate) use cache_padded::CachePadded;
 pub(crate) use fence::{heavy as fence_heavy, light as fence_light, Barrier};
 pub(crate) use memory::RingMemory;
+#[cfg(feature = "async")]
+pub(crate) use signal::poll_again_at;
 pub(crate) use signal::{deadline_after, Signal};

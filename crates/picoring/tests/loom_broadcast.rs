@@ -1,7 +1,8 @@
 //! loom models of the broadcast protocol: the lossy pin handshake (a reader never reads a
 //! record the sender is overwriting, and counts what it missed exactly) and the lossless wait
 //! for the slowest reader, including a reader cloned while the sender runs, and a reader holding
-//! records across calls with `peek`/`consume`. Every interleaving
+//! records across calls with `peek`/`consume`, and (with the `async` feature) the wakeups of
+//! pending `recv_async`/`send_async` futures. Every interleaving
 //! up to the preemption bound, on rings of two or three records; the model memory flags any
 //! read of ring bytes not ordered against their writes. Run with `make loom`.
 #![cfg(loom)]
@@ -147,4 +148,117 @@ fn lossless_reader_cloned_while_the_sender_waits() {
         assert_eq!(read_in_turn(&mut rx, &mut twin, 2), 2);
         sender.join().unwrap();
     });
+}
+
+/// The async wakeup handshake (the `async` feature): a reader whose `recv_async` polled
+/// `Pending` is always woken by the publish or the sender's drop that follows, whatever the
+/// interleaving; with two readers pending at once, both are.
+#[cfg(feature = "async")]
+mod wakeups {
+    use std::future::Future;
+    use std::pin::pin;
+    use std::task::{Context, Poll};
+
+    use loom::sync::atomic::Ordering;
+    use loom::thread;
+    use picoring::broadcast::{self, Policy, RecvError};
+
+    use super::common::flag_waker;
+    use super::{model, RECORD};
+
+    /// Polls `rx.recv_async()` once while `tx` sends `[7]` (or, with `send` false, drops);
+    /// if that poll was `Pending`, the waker must have fired by the time the sender is done,
+    /// and polling again gives the record (or `Disconnected`).
+    fn pending_reader_is_woken(send: bool, policy: Policy) {
+        model(move || {
+            let (mut tx, mut rx) = broadcast::channel(2 * RECORD, policy).unwrap();
+            let sender = thread::spawn(move || {
+                if send {
+                    tx.send(&[7]).unwrap();
+                }
+            });
+            let (flag, waker) = flag_waker();
+            let mut cx = Context::from_waker(&waker);
+            let mut future = pin!(rx.recv_async());
+            let first = future.as_mut().poll(&mut cx);
+            sender.join().unwrap();
+            let result = match first {
+                Poll::Ready(result) => result.map(|record| record.to_vec()),
+                Poll::Pending => {
+                    assert!(flag.0.load(Ordering::Acquire), "lost wakeup");
+                    match future.as_mut().poll(&mut cx) {
+                        Poll::Ready(result) => result.map(|record| record.to_vec()),
+                        Poll::Pending => panic!("woken, but nothing to receive"),
+                    }
+                }
+            };
+            if send {
+                assert_eq!(result, Ok(vec![7]));
+            } else {
+                assert_eq!(result, Err(RecvError::Disconnected));
+            }
+        });
+    }
+
+    #[test]
+    fn pending_reader_is_woken_by_a_send() {
+        pending_reader_is_woken(true, Policy::Lossless);
+        pending_reader_is_woken(true, Policy::Lossy);
+    }
+
+    #[test]
+    fn pending_reader_is_woken_by_the_sender_drop() {
+        pending_reader_is_woken(false, Policy::Lossless);
+        pending_reader_is_woken(false, Policy::Lossy);
+    }
+
+    #[test]
+    fn two_pending_readers_are_both_woken() {
+        model(|| {
+            let (mut tx, mut a) = broadcast::channel(2 * RECORD, Policy::Lossless).unwrap();
+            let mut b = a.clone();
+            let sender = thread::spawn(move || {
+                tx.send(&[7]).unwrap();
+                tx
+            });
+            let (flag_a, waker_a) = flag_waker();
+            let (flag_b, waker_b) = flag_waker();
+            let mut future_a = pin!(a.recv_async());
+            let mut future_b = pin!(b.recv_async());
+            let first_a = future_a.as_mut().poll(&mut Context::from_waker(&waker_a));
+            let first_b = future_b.as_mut().poll(&mut Context::from_waker(&waker_b));
+            let _tx = sender.join().unwrap();
+            for (first, flag) in [
+                (first_a.is_pending(), &flag_a),
+                (first_b.is_pending(), &flag_b),
+            ] {
+                if first {
+                    assert!(flag.0.load(Ordering::Acquire), "lost wakeup");
+                }
+            }
+        });
+    }
+
+    /// A lossless sender whose `send_async` polled `Pending` on a full ring is woken by the
+    /// reader that frees the room.
+    #[test]
+    fn pending_sender_is_woken_by_a_read() {
+        model(|| {
+            let (mut tx, mut rx) = broadcast::channel(RECORD, Policy::Lossless).unwrap();
+            tx.send(&[1]).unwrap();
+            let reader = thread::spawn(move || {
+                assert_eq!(&*rx.recv().unwrap(), &[1]);
+                rx
+            });
+            let (flag, waker) = flag_waker();
+            let mut cx = Context::from_waker(&waker);
+            let mut future = pin!(tx.send_async(&[2]));
+            let first = future.as_mut().poll(&mut cx);
+            let _rx = reader.join().unwrap();
+            if first.is_pending() {
+                assert!(flag.0.load(Ordering::Acquire), "lost wakeup");
+                assert_eq!(future.as_mut().poll(&mut cx), Poll::Ready(Ok(())));
+            }
+        });
+    }
 }

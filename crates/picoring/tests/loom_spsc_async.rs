@@ -5,32 +5,19 @@
 #![cfg(loom)]
 
 use std::pin::Pin;
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Poll};
 
 use futures::io::{AsyncRead, AsyncWrite};
-use loom::sync::atomic::{AtomicBool, Ordering};
+use loom::sync::atomic::Ordering;
 use loom::thread;
 use picoring::spsc;
 
 mod common;
+use common::{flag_waker, Flag};
 
 /// Explores `f` under loom; `LOOM_MAX_PREEMPTIONS` (default 3 here) bounds the search.
 fn model(f: impl Fn() + Sync + Send + 'static) {
     common::loom_model(3, f);
-}
-
-/// A waker that only records that it was woken.
-struct Flag(AtomicBool);
-
-impl Wake for Flag {
-    fn wake(self: std::sync::Arc<Self>) {
-        self.0.store(true, Ordering::Release);
-    }
-}
-
-fn flag_waker() -> (std::sync::Arc<Flag>, Waker) {
-    let flag = std::sync::Arc::new(Flag(AtomicBool::new(false)));
-    (flag.clone(), Waker::from(flag))
 }
 
 /// A producer thread that pushes the one byte `7` and keeps its end alive, so only the push

@@ -8,6 +8,13 @@ use super::{frame_size, Policy, RecvError, Shared, Slot, HEADER, IDLE};
 use crate::sync::{deadline_after, fence_light, Arc, AtomicU64, CachePadded, Ordering};
 use crate::Pod;
 
+// The async receives, a child of this module for the reader's fields.
+#[cfg(feature = "async")]
+#[path = "async_recv.rs"]
+mod async_recv;
+#[cfg(feature = "async")]
+pub(super) use async_recv::Tasks;
+
 /// One reader of a broadcast ring: receives every record sent after the position it started
 /// at (lossy: unless it falls more than a ring behind). Clone it for another reader at the
 /// same position; drop it to leave.
@@ -422,6 +429,8 @@ impl Clone for Receiver {
 
 impl Drop for Receiver {
     fn drop(&mut self) {
+        #[cfg(feature = "async")]
+        self.shared.tasks.forget(&self.slot);
         self.shared.unregister(&self.slot);
     }
 }

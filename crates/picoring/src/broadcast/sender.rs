@@ -7,6 +7,11 @@ use super::{element_bytes, frame_size, Policy, Receiver, SendError, Shared, Slot
 use crate::sync::{deadline_after, fence_heavy, Arc, Barrier, Ordering};
 use crate::Pod;
 
+// The async send, a child of this module for the sender's fields.
+#[cfg(feature = "async")]
+#[path = "async_send.rs"]
+mod async_send;
+
 /// The writing end of a broadcast ring (there is one).
 ///
 /// # Examples
@@ -287,6 +292,9 @@ impl Sender {
         // Release: the words and payload above are visible to whoever sees the new head.
         shared.head.store(self.head, Ordering::Release);
         shared.data_ready.notify();
+        // After the fence in `notify`: see `async_recv`.
+        #[cfg(feature = "async")]
+        shared.tasks.wake();
     }
 
     /// Moves `limit` so that `need` more bytes fit, waiting as `wait` says.
@@ -378,6 +386,8 @@ impl Drop for Sender {
     fn drop(&mut self) {
         self.shared.sender_alive.store(false, Ordering::Release);
         self.shared.data_ready.notify();
+        #[cfg(feature = "async")]
+        self.shared.tasks.wake();
     }
 }
 

@@ -275,7 +275,7 @@ impl Signal {
 /// process's life, so a short-lived thread is fine; if none can be started, this poll sleeps
 /// out the rest of the window (milliseconds, once) and wakes the task itself.
 #[cfg(feature = "async")]
-fn poll_again_at(waker: Waker, when: Instant) {
+pub(crate) fn poll_again_at(waker: Waker, when: Instant) {
     #[cfg(not(loom))]
     {
         let spare = waker.clone();

@@ -117,3 +117,21 @@ pub fn loom_model(preemptions: usize, f: impl Fn() + Sync + Send + 'static) {
     }
     builder.check(f);
 }
+
+/// A waker that only records that it was woken (the async loom models).
+#[cfg(loom)]
+pub struct Flag(pub loom::sync::atomic::AtomicBool);
+
+#[cfg(loom)]
+impl std::task::Wake for Flag {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.0.store(true, loom::sync::atomic::Ordering::Release);
+    }
+}
+
+/// A [`Flag`] and a waker that sets it.
+#[cfg(loom)]
+pub fn flag_waker() -> (std::sync::Arc<Flag>, std::task::Waker) {
+    let flag = std::sync::Arc::new(Flag(loom::sync::atomic::AtomicBool::new(false)));
+    (flag.clone(), std::task::Waker::from(flag))
+}
