@@ -147,10 +147,10 @@ def lists() -> None:
     assert picoring.PicoList().typecode == "B"
     assert_type(next(iter(numbers)), int | float | str)
 
-    text = picoring.PicoList("u", "ab")
-    text.fromunicode("c")
-    assert_type(text.tounicode(), str)
-    assert text.tounicode() == "abc" and text[0] == "a"
+    chars = picoring.PicoList("u", "ab")
+    chars.fromunicode("c")
+    assert_type(chars.tounicode(), str)
+    assert chars.tounicode() == "abc" and chars[0] == "a"
 
 
 def typed_ring() -> None:
