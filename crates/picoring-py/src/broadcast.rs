@@ -52,6 +52,36 @@ fn lagged(py: Python<'_>, missed: u64) -> PyErr {
     err
 }
 
+/// The lifecycle methods both ends share: `close()` (documented per class), `closed`, and
+/// `with` (closing on exit, its error raised).
+macro_rules! lifecycle_methods {
+    ($(#[doc = $doc:expr])* $class:ident) => {
+        #[pymethods]
+        impl $class {
+            $(#[doc = $doc])*
+            fn close(&self, py: Python<'_>) -> PyResult<()> {
+                self.inner.close(py)
+            }
+
+            /// Whether `close()` was called.
+            #[getter]
+            fn closed(&self, py: Python<'_>) -> bool {
+                self.inner.is_closed(py)
+            }
+
+            fn __enter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
+                slf
+            }
+
+            #[pyo3(signature = (*_args))]
+            fn __exit__(&self, py: Python<'_>, _args: &Bound<'_, PyTuple>) -> PyResult<bool> {
+                self.inner.close(py)?;
+                Ok(false)
+            }
+        }
+    };
+}
+
 /// The sending end: a broadcast ring of byte records.
 #[pyclass(frozen, module = "picoring._picoring", name = "Broadcast")]
 pub(crate) struct Broadcast {
@@ -163,28 +193,6 @@ impl Broadcast {
         }
     }
 
-    /// Drops the sending end now: readers receive what was sent, then `EOFError`.
-    /// Idempotent; later sends raise `ValueError`.
-    fn close(&self, py: Python<'_>) -> PyResult<()> {
-        self.inner.close(py)
-    }
-
-    /// Whether `close()` was called.
-    #[getter]
-    fn closed(&self, py: Python<'_>) -> bool {
-        self.inner.is_closed(py)
-    }
-
-    fn __enter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
-        slf
-    }
-
-    #[pyo3(signature = (*_args))]
-    fn __exit__(&self, py: Python<'_>, _args: &Bound<'_, PyTuple>) -> PyResult<bool> {
-        self.inner.close(py)?;
-        Ok(false)
-    }
-
     fn __repr__(&self, py: Python<'_>) -> String {
         match self.inner.with(py, |tx, _| {
             Ok((tx.capacity(), tx.policy(), tx.receiver_count()))
@@ -201,6 +209,12 @@ impl Broadcast {
             Err(_) => "<picoring.Broadcast from another process>".into(),
         }
     }
+}
+
+lifecycle_methods! {
+    /// Drops the sending end now: readers receive what was sent, then `EOFError`.
+    /// Idempotent; later sends raise `ValueError`.
+    Broadcast
 }
 
 /// One reader and the records it missed so far.
@@ -347,28 +361,6 @@ impl BroadcastReader {
         self.inner.with(py, |r, _| Ok(r.lag))
     }
 
-    /// Leaves the broadcast now (the sender no longer waits for this reader); idempotent,
-    /// refused (`BufferError`) while a view from `recv` is alive.
-    fn close(&self, py: Python<'_>) -> PyResult<()> {
-        self.inner.close(py)
-    }
-
-    /// Whether `close()` was called.
-    #[getter]
-    fn closed(&self, py: Python<'_>) -> bool {
-        self.inner.is_closed(py)
-    }
-
-    fn __enter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
-        slf
-    }
-
-    #[pyo3(signature = (*_args))]
-    fn __exit__(&self, py: Python<'_>, _args: &Bound<'_, PyTuple>) -> PyResult<bool> {
-        self.inner.close(py)?;
-        Ok(false)
-    }
-
     fn __repr__(&self, py: Python<'_>) -> String {
         match self
             .inner
@@ -386,4 +378,10 @@ impl BroadcastReader {
             Err(_) => "<picoring.BroadcastReader from another process>".into(),
         }
     }
+}
+
+lifecycle_methods! {
+    /// Leaves the broadcast now (the sender no longer waits for this reader); idempotent,
+    /// refused (`BufferError`) while a view from `recv` is alive.
+    BroadcastReader
 }
