@@ -52,6 +52,28 @@ fn lagged(py: Python<'_>, missed: u64) -> PyErr {
     err
 }
 
+/// Either end's `repr`: `<picoring.NAME capacity=... lossy=... EXTRA>` from `fields` (capacity,
+/// policy, the end's own `key=value`), or what it is when it cannot be read.
+fn describe<T>(
+    inner: &Guarded<T>,
+    py: Python<'_>,
+    name: &str,
+    fields: impl FnOnce(&T) -> (usize, Policy, String),
+) -> String {
+    match inner.with(py, |value, _| Ok(fields(value))) {
+        Ok((capacity, policy, extra)) => format!(
+            "<picoring.{name} capacity={capacity} lossy={} {extra}>",
+            if policy == Policy::Lossy {
+                "True"
+            } else {
+                "False"
+            }
+        ),
+        Err(_) if inner.is_closed(py) => format!("<picoring.{name} closed>"),
+        Err(_) => format!("<picoring.{name} from another process>"),
+    }
+}
+
 /// The lifecycle methods both ends share: `close()` (documented per class), `closed`, and
 /// `with` (closing on exit, its error raised).
 macro_rules! lifecycle_methods {
@@ -194,20 +216,10 @@ impl Broadcast {
     }
 
     fn __repr__(&self, py: Python<'_>) -> String {
-        match self.inner.with(py, |tx, _| {
-            Ok((tx.capacity(), tx.policy(), tx.receiver_count()))
-        }) {
-            Ok((capacity, policy, readers)) => format!(
-                "<picoring.Broadcast capacity={capacity} lossy={} readers={readers}>",
-                if policy == Policy::Lossy {
-                    "True"
-                } else {
-                    "False"
-                }
-            ),
-            Err(_) if self.inner.is_closed(py) => "<picoring.Broadcast closed>".into(),
-            Err(_) => "<picoring.Broadcast from another process>".into(),
-        }
+        describe(&self.inner, py, "Broadcast", |tx| {
+            let readers = tx.receiver_count();
+            (tx.capacity(), tx.policy(), format!("readers={readers}"))
+        })
     }
 }
 
@@ -362,21 +374,9 @@ impl BroadcastReader {
     }
 
     fn __repr__(&self, py: Python<'_>) -> String {
-        match self
-            .inner
-            .with(py, |r, _| Ok((r.rx.capacity(), r.rx.policy(), r.lag)))
-        {
-            Ok((capacity, policy, lag)) => format!(
-                "<picoring.BroadcastReader capacity={capacity} lossy={} lag={lag}>",
-                if policy == Policy::Lossy {
-                    "True"
-                } else {
-                    "False"
-                }
-            ),
-            Err(_) if self.inner.is_closed(py) => "<picoring.BroadcastReader closed>".into(),
-            Err(_) => "<picoring.BroadcastReader from another process>".into(),
-        }
+        describe(&self.inner, py, "BroadcastReader", |r| {
+            (r.rx.capacity(), r.rx.policy(), format!("lag={}", r.lag))
+        })
     }
 }
 
