@@ -611,38 +611,38 @@ ranged! {
     endswith(suffix) -> bool = tail_matches("endswith", true);
 }
 
+/// `strip`, `lstrip`, `rstrip`: `name(left, right)` is a copy without the bytes in `bytes`
+/// (ASCII whitespace by default) at the start (`left`) and/or the end (`right`).
+macro_rules! strips {
+    ($($(#[$doc:meta])* $name:ident($left:literal, $right:literal);)*) => {
+        #[pymethods]
+        impl ByteList {
+            $(
+                $(#[$doc])*
+                #[pyo3(signature = (bytes=None, /))]
+                fn $name<'py>(
+                    &self,
+                    py: Python<'py>,
+                    bytes: Option<&Bound<'py, PyAny>>,
+                ) -> PyResult<Bound<'py, PyByteArray>> {
+                    self.strip_ends(py, bytes, $left, $right)
+                }
+            )*
+        }
+    };
+}
+
+strips! {
+    /// A copy without leading and trailing bytes in `bytes` (ASCII whitespace by default).
+    strip(true, true);
+    /// A copy without leading bytes in `bytes` (ASCII whitespace by default).
+    lstrip(true, false);
+    /// A copy without trailing bytes in `bytes` (ASCII whitespace by default).
+    rstrip(false, true);
+}
+
 #[pymethods]
 impl ByteList {
-    /// A copy without leading and trailing bytes in `bytes` (ASCII whitespace by default).
-    #[pyo3(signature = (bytes=None, /))]
-    fn strip<'py>(
-        &self,
-        py: Python<'py>,
-        bytes: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyByteArray>> {
-        self.strip_ends(py, bytes, true, true)
-    }
-
-    /// A copy without leading bytes in `bytes` (ASCII whitespace by default).
-    #[pyo3(signature = (bytes=None, /))]
-    fn lstrip<'py>(
-        &self,
-        py: Python<'py>,
-        bytes: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyByteArray>> {
-        self.strip_ends(py, bytes, true, false)
-    }
-
-    /// A copy without trailing bytes in `bytes` (ASCII whitespace by default).
-    #[pyo3(signature = (bytes=None, /))]
-    fn rstrip<'py>(
-        &self,
-        py: Python<'py>,
-        bytes: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyByteArray>> {
-        self.strip_ends(py, bytes, false, true)
-    }
-
     /// A copy with ASCII letters upper-cased.
     fn upper<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyByteArray>> {
         self.map_bytes(py, |src, dest| {
