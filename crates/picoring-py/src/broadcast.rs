@@ -108,6 +108,47 @@ fn send_record(
     }
 }
 
+/// `close()`, `closed` and `with` blocks for a class over `inner: Guarded<_>`; the doc
+/// comments given are `close`'s.
+macro_rules! lifecycle_methods {
+    ($(#[doc = $doc:expr])* $class:ident) => {
+        #[pymethods]
+        impl $class {
+            $(#[doc = $doc])*
+            fn close(&self, py: Python<'_>) -> PyResult<()> {
+                self.inner.close(py)
+            }
+
+            /// Whether `close()` was called.
+            #[getter]
+            fn closed(&self, py: Python<'_>) -> bool {
+                self.inner.is_closed(py)
+            }
+
+            fn __enter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
+                slf
+            }
+
+            #[pyo3(signature = (*_args))]
+            fn __exit__(&self, py: Python<'_>, _args: &Bound<'_, PyTuple>) -> PyResult<bool> {
+                self.inner.close(py)?;
+                Ok(false)
+            }
+        }
+    };
+}
+
+lifecycle_methods!(
+    /// Drops the sending end now: readers receive what was sent, then `EOFError`.
+    /// Idempotent; later sends raise `ValueError`.
+    Broadcast
+);
+lifecycle_methods!(
+    /// Leaves the broadcast now (the sender no longer waits for this reader); idempotent,
+    /// refused (`BufferError`) while a view from `recv` is alive.
+    BroadcastReader
+);
+
 /// A sender of `bytes` capacity (rounded up to pages) and the given policy.
 fn open_sender(bytes: usize, lossy: bool) -> PyResult<Guarded<Sender>> {
     let policy = if lossy {
@@ -261,28 +302,6 @@ impl Broadcast {
             }
         }
         send_record(&self.inner, data.py(), &input, timeout)
-    }
-
-    /// Drops the sending end now: readers receive what was sent, then `EOFError`.
-    /// Idempotent; later sends raise `ValueError`.
-    fn close(&self, py: Python<'_>) -> PyResult<()> {
-        self.inner.close(py)
-    }
-
-    /// Whether `close()` was called.
-    #[getter]
-    fn closed(&self, py: Python<'_>) -> bool {
-        self.inner.is_closed(py)
-    }
-
-    fn __enter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
-        slf
-    }
-
-    #[pyo3(signature = (*_args))]
-    fn __exit__(&self, py: Python<'_>, _args: &Bound<'_, PyTuple>) -> PyResult<bool> {
-        self.inner.close(py)?;
-        Ok(false)
     }
 
     fn __repr__(&self, py: Python<'_>) -> String {
@@ -499,28 +518,6 @@ impl BroadcastReader {
     #[getter]
     fn lag(&self, py: Python<'_>) -> PyResult<u64> {
         self.inner.with(py, |r, _| Ok(r.lag))
-    }
-
-    /// Leaves the broadcast now (the sender no longer waits for this reader); idempotent,
-    /// refused (`BufferError`) while a view from `recv` is alive.
-    fn close(&self, py: Python<'_>) -> PyResult<()> {
-        self.inner.close(py)
-    }
-
-    /// Whether `close()` was called.
-    #[getter]
-    fn closed(&self, py: Python<'_>) -> bool {
-        self.inner.is_closed(py)
-    }
-
-    fn __enter__(slf: Bound<'_, Self>) -> Bound<'_, Self> {
-        slf
-    }
-
-    #[pyo3(signature = (*_args))]
-    fn __exit__(&self, py: Python<'_>, _args: &Bound<'_, PyTuple>) -> PyResult<bool> {
-        self.inner.close(py)?;
-        Ok(false)
     }
 
     fn __repr__(&self, py: Python<'_>) -> String {

@@ -304,18 +304,7 @@ pub fn channel_with_options(
     policy: Policy,
     options: &MirrorOptions,
 ) -> Result<(Sender, Receiver), Error> {
-    #[cfg(not(loom))]
-    let memory =
-        RingMemory::from_mirror(crate::mirror::MirrorBuffer::with_options(bytes, options)?);
-    // The loom models want rings of a few records: exact size, model memory.
-    #[cfg(loom)]
-    let memory = {
-        let _ = options;
-        if bytes == 0 {
-            return Err(Error::ZeroCapacity);
-        }
-        RingMemory::new(bytes.next_multiple_of(8))
-    };
+    let memory = RingMemory::for_records(bytes, options)?;
     let shared = Arc::new(Shared {
         head: CachePadded(AtomicU64::new(0)),
         tail: CachePadded(AtomicU64::new(0)),
@@ -385,6 +374,15 @@ impl Shared {
     /// The largest payload a record can have.
     fn max_record_len(&self) -> usize {
         (self.size - HEADER).min(LEN_MASK as usize)
+    }
+
+    /// The policy chosen at creation.
+    fn policy(&self) -> Policy {
+        if self.lossy {
+            Policy::Lossy
+        } else {
+            Policy::Lossless
+        }
     }
 
     /// The registry, whose lock guards only the list (a panic cannot leave it half-changed).

@@ -176,18 +176,7 @@ pub fn channel_with_options(
     bytes: usize,
     options: &MirrorOptions,
 ) -> Result<(Sender, Receiver), Error> {
-    #[cfg(not(loom))]
-    let memory =
-        RingMemory::from_mirror(crate::mirror::MirrorBuffer::with_options(bytes, options)?);
-    // The loom models want rings of a few records: exact size, model memory.
-    #[cfg(loom)]
-    let memory = {
-        let _ = options;
-        if bytes == 0 {
-            return Err(Error::ZeroCapacity);
-        }
-        RingMemory::new(bytes.next_multiple_of(8))
-    };
+    let memory = RingMemory::for_records(bytes, options)?;
     let shared = Arc::new(Shared {
         producer_pos: CachePadded(AtomicUsize::new(0)),
         consumer_pos: CachePadded(AtomicUsize::new(0)),

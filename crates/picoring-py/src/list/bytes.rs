@@ -13,7 +13,7 @@ use pyo3::PyClass;
 
 use crate::export;
 use crate::guard::{count, guarded_class, to_py_err, Guarded};
-use crate::input::{byte_value as byte, index_arg, ByteInput};
+use crate::input::{byte_value as byte, index_arg, type_name, ByteInput};
 use crate::list::{self, list_methods, position, py_bool, ItemAt, Slice};
 
 #[path = "bytes_methods.rs"]
@@ -27,6 +27,13 @@ fn find(haystack: &[u8], needle: &[u8]) -> bool {
             .windows(needle.len())
             .any(|w| w[0] == *first && &w[1..] == rest),
     }
+}
+
+/// The bytes `+` and `+=` take: any bytes-like object, else `TypeError` as `bytearray`'s.
+fn concat_input<'py>(other: &Bound<'py, PyAny>) -> PyResult<ByteInput<'py>> {
+    ByteInput::new(other).map_err(|_| {
+        PyTypeError::new_err(format!("can't concat {} to PicoListByte", type_name(other)))
+    })
 }
 
 fn out_of_range() -> PyErr {
@@ -438,16 +445,7 @@ impl ByteList {
 
     /// A new `PicoListByte` holding these bytes, then `other`'s (any bytes-like object).
     fn __add__(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> PyResult<Py<ByteList>> {
-        let other = ByteInput::new(other).map_err(|_| {
-            PyTypeError::new_err(format!(
-                "can't concat {} to PicoListByte",
-                other
-                    .get_type()
-                    .name()
-                    .map(|n| n.to_string())
-                    .unwrap_or_default()
-            ))
-        })?;
+        let other = concat_input(other)?;
         let out = Self::wrap(py, list::copy_bytes(&self.inner, py)?)?;
         list::append(&out.get().inner, py, other.bytes())?;
         Ok(out.unbind())
@@ -455,16 +453,7 @@ impl ByteList {
 
     /// `lst += data`: appends a bytes-like object.
     fn __iadd__(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> PyResult<()> {
-        let other = ByteInput::new(other).map_err(|_| {
-            PyTypeError::new_err(format!(
-                "can't concat {} to PicoListByte",
-                other
-                    .get_type()
-                    .name()
-                    .map(|n| n.to_string())
-                    .unwrap_or_default()
-            ))
-        })?;
+        let other = concat_input(other)?;
         list::append(&self.inner, py, other.bytes())
     }
 

@@ -393,14 +393,30 @@ impl ByteList {
         })
     }
 
+    /// `count`: the non-overlapping occurrences of `sub`.
+    fn count_of(
+        &self,
+        py: Python<'_>,
+        sub: &Bound<'_, PyAny>,
+        start: Option<&Bound<'_, PyAny>>,
+        end: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<usize> {
+        let sub = needle(sub)?;
+        let (start, end) = (bound(start)?, bound(end)?);
+        self.inner.with(py, |list, _| {
+            let hay = list.as_slice();
+            Ok(count_in(hay, Span::new(start, end, hay.len()), sub.bytes()))
+        })
+    }
+
     /// `startswith`/`endswith`: `candidates` is a bytes-like object or a tuple of them.
     fn tail_matches(
         &self,
         py: Python<'_>,
-        method: &str,
         candidates: &Bound<'_, PyAny>,
         start: Option<&Bound<'_, PyAny>>,
         end: Option<&Bound<'_, PyAny>>,
+        method: &str,
         at_end: bool,
     ) -> PyResult<bool> {
         let wrong = |obj: &Bound<'_, PyAny>| {
@@ -539,137 +555,94 @@ fn split_ranges(
     out
 }
 
-fn not_found() -> PyErr {
-    PyValueError::new_err("subsection not found")
+/// `index`, `rindex`: `ValueError` when `sub` is not found.
+fn found(at: Option<usize>) -> PyResult<usize> {
+    at.ok_or_else(|| PyValueError::new_err("subsection not found"))
 }
 
-fn signed(at: Option<usize>) -> isize {
-    at.map_or(-1, |i| i as isize)
+/// `find`, `rfind`: -1 when `sub` is not found.
+fn signed(at: Option<usize>) -> PyResult<isize> {
+    Ok(at.map_or(-1, |i| i as isize))
+}
+
+/// Methods that take a needle and an optional `[start:end]` range, as `bytearray`'s:
+/// `name(arg) -> ret = helper(extra, ...) => wrap` returns
+/// `wrap(self.helper(py, arg, start, end, extra, ...)?)` (without `=> wrap`, the helper's result).
+macro_rules! ranged {
+    ($(
+        $(#[$doc:meta])*
+        $name:ident($arg:ident) -> $ret:ty = $helper:ident($($extra:expr),*) $(=> $wrap:ident)?;
+    )*) => {
+        #[pymethods]
+        impl ByteList {
+            $(
+                $(#[$doc])*
+                #[pyo3(signature = ($arg, start=None, end=None, /))]
+                fn $name(
+                    &self,
+                    py: Python<'_>,
+                    $arg: &Bound<'_, PyAny>,
+                    start: Option<&Bound<'_, PyAny>>,
+                    end: Option<&Bound<'_, PyAny>>,
+                ) -> PyResult<$ret> {
+                    let out = self.$helper(py, $arg, start, end, $($extra),*);
+                    $(let out = $wrap(out?);)?
+                    out
+                }
+            )*
+        }
+    };
+}
+
+ranged! {
+    /// The lowest index of `sub` (an int or bytes-like) in `[start:end]`, or -1.
+    find(sub) -> isize = position_of(false) => signed;
+    /// The highest index of `sub` in `[start:end]`, or -1.
+    rfind(sub) -> isize = position_of(true) => signed;
+    /// As `find`, but `ValueError` when `sub` is not found.
+    index(sub) -> usize = position_of(false) => found;
+    /// As `rfind`, but `ValueError` when `sub` is not found.
+    rindex(sub) -> usize = position_of(true) => found;
+    /// Non-overlapping occurrences of `sub` in `[start:end]`.
+    count(sub) -> usize = count_of();
+    /// Whether `[start:end]` starts with `prefix` (bytes-like, or a tuple of them).
+    startswith(prefix) -> bool = tail_matches("startswith", false);
+    /// Whether `[start:end]` ends with `suffix` (bytes-like, or a tuple of them).
+    endswith(suffix) -> bool = tail_matches("endswith", true);
+}
+
+/// `strip`, `lstrip`, `rstrip`: `name(left, right)` is a copy without the bytes in `bytes`
+/// (ASCII whitespace by default) at the start (`left`) and/or the end (`right`).
+macro_rules! strips {
+    ($($(#[$doc:meta])* $name:ident($left:literal, $right:literal);)*) => {
+        #[pymethods]
+        impl ByteList {
+            $(
+                $(#[$doc])*
+                #[pyo3(signature = (bytes=None, /))]
+                fn $name<'py>(
+                    &self,
+                    py: Python<'py>,
+                    bytes: Option<&Bound<'py, PyAny>>,
+                ) -> PyResult<Bound<'py, PyByteArray>> {
+                    self.strip_ends(py, bytes, $left, $right)
+                }
+            )*
+        }
+    };
+}
+
+strips! {
+    /// A copy without leading and trailing bytes in `bytes` (ASCII whitespace by default).
+    strip(true, true);
+    /// A copy without leading bytes in `bytes` (ASCII whitespace by default).
+    lstrip(true, false);
+    /// A copy without trailing bytes in `bytes` (ASCII whitespace by default).
+    rstrip(false, true);
 }
 
 #[pymethods]
 impl ByteList {
-    /// The lowest index of `sub` (an int or bytes-like) in `[start:end]`, or -1.
-    #[pyo3(signature = (sub, start=None, end=None, /))]
-    fn find(
-        &self,
-        py: Python<'_>,
-        sub: &Bound<'_, PyAny>,
-        start: Option<&Bound<'_, PyAny>>,
-        end: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<isize> {
-        Ok(signed(self.position_of(py, sub, start, end, false)?))
-    }
-
-    /// The highest index of `sub` in `[start:end]`, or -1.
-    #[pyo3(signature = (sub, start=None, end=None, /))]
-    fn rfind(
-        &self,
-        py: Python<'_>,
-        sub: &Bound<'_, PyAny>,
-        start: Option<&Bound<'_, PyAny>>,
-        end: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<isize> {
-        Ok(signed(self.position_of(py, sub, start, end, true)?))
-    }
-
-    /// As `find`, but `ValueError` when `sub` is not found.
-    #[pyo3(signature = (sub, start=None, end=None, /))]
-    fn index(
-        &self,
-        py: Python<'_>,
-        sub: &Bound<'_, PyAny>,
-        start: Option<&Bound<'_, PyAny>>,
-        end: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<usize> {
-        self.position_of(py, sub, start, end, false)?
-            .ok_or_else(not_found)
-    }
-
-    /// As `rfind`, but `ValueError` when `sub` is not found.
-    #[pyo3(signature = (sub, start=None, end=None, /))]
-    fn rindex(
-        &self,
-        py: Python<'_>,
-        sub: &Bound<'_, PyAny>,
-        start: Option<&Bound<'_, PyAny>>,
-        end: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<usize> {
-        self.position_of(py, sub, start, end, true)?
-            .ok_or_else(not_found)
-    }
-
-    /// Non-overlapping occurrences of `sub` in `[start:end]`.
-    #[pyo3(signature = (sub, start=None, end=None, /))]
-    fn count(
-        &self,
-        py: Python<'_>,
-        sub: &Bound<'_, PyAny>,
-        start: Option<&Bound<'_, PyAny>>,
-        end: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<usize> {
-        let sub = needle(sub)?;
-        let (start, end) = (bound(start)?, bound(end)?);
-        self.inner.with(py, |list, _| {
-            let hay = list.as_slice();
-            Ok(count_in(hay, Span::new(start, end, hay.len()), sub.bytes()))
-        })
-    }
-
-    /// Whether `[start:end]` starts with `prefix` (bytes-like, or a tuple of them).
-    #[pyo3(signature = (prefix, start=None, end=None, /))]
-    fn startswith(
-        &self,
-        py: Python<'_>,
-        prefix: &Bound<'_, PyAny>,
-        start: Option<&Bound<'_, PyAny>>,
-        end: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<bool> {
-        self.tail_matches(py, "startswith", prefix, start, end, false)
-    }
-
-    /// Whether `[start:end]` ends with `suffix` (bytes-like, or a tuple of them).
-    #[pyo3(signature = (suffix, start=None, end=None, /))]
-    fn endswith(
-        &self,
-        py: Python<'_>,
-        suffix: &Bound<'_, PyAny>,
-        start: Option<&Bound<'_, PyAny>>,
-        end: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<bool> {
-        self.tail_matches(py, "endswith", suffix, start, end, true)
-    }
-
-    /// A copy without leading and trailing bytes in `bytes` (ASCII whitespace by default).
-    #[pyo3(signature = (bytes=None, /))]
-    fn strip<'py>(
-        &self,
-        py: Python<'py>,
-        bytes: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyByteArray>> {
-        self.strip_ends(py, bytes, true, true)
-    }
-
-    /// A copy without leading bytes in `bytes` (ASCII whitespace by default).
-    #[pyo3(signature = (bytes=None, /))]
-    fn lstrip<'py>(
-        &self,
-        py: Python<'py>,
-        bytes: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyByteArray>> {
-        self.strip_ends(py, bytes, true, false)
-    }
-
-    /// A copy without trailing bytes in `bytes` (ASCII whitespace by default).
-    #[pyo3(signature = (bytes=None, /))]
-    fn rstrip<'py>(
-        &self,
-        py: Python<'py>,
-        bytes: Option<&Bound<'py, PyAny>>,
-    ) -> PyResult<Bound<'py, PyByteArray>> {
-        self.strip_ends(py, bytes, false, true)
-    }
-
     /// A copy with ASCII letters upper-cased.
     fn upper<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyByteArray>> {
         self.map_bytes(py, |src, dest| {

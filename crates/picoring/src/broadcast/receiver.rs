@@ -87,11 +87,7 @@ impl Receiver {
     /// # Ok::<(), picoring::Error>(())
     /// ```
     pub fn policy(&self) -> Policy {
-        if self.shared.lossy {
-            Policy::Lossy
-        } else {
-            Policy::Lossless
-        }
+        self.shared.policy()
     }
 
     /// Whether the sender was dropped: what is queued now is all there will ever be.

@@ -87,11 +87,7 @@ impl Sender {
     /// # Ok::<(), picoring::Error>(())
     /// ```
     pub fn policy(&self) -> Policy {
-        if self.shared.lossy {
-            Policy::Lossy
-        } else {
-            Policy::Lossless
-        }
+        self.shared.policy()
     }
 
     /// The longest record the ring can hold: `min(capacity - 16, u32::MAX)` bytes.

@@ -107,64 +107,68 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::{sys, Error};
 
-#[cfg(all(
-    any(
-        target_os = "linux",
-        target_os = "android",
-        target_os = "freebsd",
-        target_vendor = "apple"
-    ),
-    not(miri)
-))]
-mod fork;
+/// Items under one `cfg` predicate and the others under its negation (the predicate written
+/// once), in the manner of `cfg-if`.
+macro_rules! cfg_split {
+    (#[cfg($pred:meta)] { $($yes:item)* } else { $($no:item)* }) => {
+        $( #[cfg($pred)] $yes )*
+        $( #[cfg(not($pred))] $no )*
+    };
+}
+
+cfg_split! {
+    #[cfg(all(
+        any(
+            target_os = "linux",
+            target_os = "android",
+            target_os = "freebsd",
+            target_vendor = "apple"
+        ),
+        not(miri)
+    ))]
+    {
+        mod fork;
+        // The pool of released mirrors, where `fork.rs` gives a forked child its own copies.
+        mod pool;
+    } else {
+        /// No pool elsewhere (the software mirror only, Windows, Miri): these stand in for its
+        /// calls.
+        mod pool {
+            use super::Backend;
+            use std::ptr::NonNull;
+
+            pub(super) fn take(
+                _len: usize,
+                _backend: Option<Backend>,
+            ) -> Option<(NonNull<u8>, Backend)> {
+                None
+            }
+
+            /// # Safety
+            /// None needed: nothing is done.
+            pub(super) unsafe fn give(
+                _ptr: NonNull<u8>,
+                _len: usize,
+                _backend: Backend,
+            ) -> bool {
+                false
+            }
+
+            pub(super) fn trim() -> usize {
+                0
+            }
+        }
+    }
+}
+
+#[cfg(all(target_os = "freebsd", not(miri)))]
+mod freebsd;
 #[cfg(all(any(target_os = "linux", target_os = "android"), not(miri)))]
 mod memfd;
 #[cfg(all(target_os = "linux", not(miri)))]
 mod mremap;
 #[cfg(all(target_os = "linux", not(miri)))]
 mod shm;
-// The pool of released mirrors, where `fork.rs` gives a forked child its own copies.
-#[cfg(all(
-    any(
-        target_os = "linux",
-        target_os = "android",
-        target_os = "freebsd",
-        target_vendor = "apple"
-    ),
-    not(miri)
-))]
-mod pool;
-/// No pool elsewhere (the software mirror only, Windows, Miri): these stand in for its calls.
-#[cfg(not(all(
-    any(
-        target_os = "linux",
-        target_os = "android",
-        target_os = "freebsd",
-        target_vendor = "apple"
-    ),
-    not(miri)
-)))]
-mod pool {
-    use super::Backend;
-    use std::ptr::NonNull;
-
-    pub(super) fn take(_len: usize, _backend: Option<Backend>) -> Option<(NonNull<u8>, Backend)> {
-        None
-    }
-
-    /// # Safety
-    /// None needed: nothing is done.
-    pub(super) unsafe fn give(_ptr: NonNull<u8>, _len: usize, _backend: Backend) -> bool {
-        false
-    }
-
-    pub(super) fn trim() -> usize {
-        0
-    }
-}
-
-#[cfg(all(target_os = "freebsd", not(miri)))]
-mod freebsd;
 
 #[cfg(all(target_vendor = "apple", not(miri)))]
 mod macos;

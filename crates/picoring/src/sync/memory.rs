@@ -13,8 +13,9 @@ pub(crate) use model::RingMemory;
 
 #[cfg(not(loom))]
 mod real {
-    use crate::mirror::{Backend, MirrorBuffer};
+    use crate::mirror::{Backend, MirrorBuffer, MirrorOptions};
     use crate::sync::AtomicU64;
+    use crate::Error;
 
     #[derive(Debug)]
     pub(crate) struct RingMemory(MirrorBuffer);
@@ -22,6 +23,11 @@ mod real {
     impl RingMemory {
         pub(crate) fn from_mirror(buf: MirrorBuffer) -> Self {
             RingMemory(buf)
+        }
+
+        /// The memory of a record ring (mpsc, broadcast) of at least `bytes` bytes.
+        pub(crate) fn for_records(bytes: usize, options: &MirrorOptions) -> Result<Self, Error> {
+            Ok(RingMemory(MirrorBuffer::with_options(bytes, options)?))
         }
 
         /// N, the physical size in bytes.
@@ -89,8 +95,9 @@ mod real {
 mod model {
     use std::ptr::NonNull;
 
-    use crate::mirror::{Backend, MirrorBuffer};
+    use crate::mirror::{Backend, MirrorBuffer, MirrorOptions};
     use crate::sync::{AtomicU64, Ordering};
+    use crate::Error;
 
     /// 2N heap bytes mirrored in software, plus loom witnesses for the N physical bytes and one
     /// loom atomic per 8-byte word for the record headers.
@@ -125,6 +132,15 @@ mod model {
                 witness: (0..len).map(|_| loom::cell::UnsafeCell::new(())).collect(),
                 headers: (0..len / 8).map(|_| AtomicU64::new(0)).collect(),
             }
+        }
+
+        /// The memory of a record ring (mpsc, broadcast): the loom models want rings of a few
+        /// records, so exactly `bytes` rounded up to whole words, in model memory.
+        pub(crate) fn for_records(bytes: usize, _options: &MirrorOptions) -> Result<Self, Error> {
+            if bytes == 0 {
+                return Err(Error::ZeroCapacity);
+            }
+            Ok(RingMemory::new(bytes.next_multiple_of(8)))
         }
 
         /// Copies a real mirror's first half (both halves agree) into a model memory.
