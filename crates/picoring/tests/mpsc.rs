@@ -85,6 +85,11 @@ fn model_run(options: &MirrorOptions, seed: u64) {
                         let got: Vec<Vec<u8>> = batch.iter().map(<[u8]>::to_vec).collect();
                         assert_eq!(got, expected);
                         assert_eq!(batch.len(), got.len());
+                        // The same payloads, through the one region and its ranges.
+                        let region = batch.region();
+                        let ranged: Vec<Vec<u8>> =
+                            batch.ranges().map(|r| region[r].to_vec()).collect();
+                        assert_eq!(ranged, got);
                         received += got.len();
                     }
                     None => assert!(expected.is_empty()),

@@ -489,6 +489,57 @@ impl<'a> Batch<'a> {
             left: self.records,
         }
     }
+
+    /// The whole batch as one contiguous slice of the ring, even where it wraps: every
+    /// committed record's payload lies at the range [`ranges`](Batch::ranges) gives, and the
+    /// bytes between payloads are the ring's framing (headers, padding, discarded records),
+    /// whose contents are unspecified. For parsers that want one buffer and the record
+    /// boundaries rather than one slice per record.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = picoring::mpsc::channel(4096)?;
+    /// tx.send(b"ab")?;
+    /// tx.send(b"cde")?;
+    /// let batch = rx.recv_batch()?;
+    /// let region = batch.region();
+    /// let payloads: Vec<&[u8]> = batch.ranges().map(|r| &region[r]).collect();
+    /// assert_eq!(payloads, [&b"ab"[..], &b"cde"[..]]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn region(&self) -> &[u8] {
+        let shared = &*self.receiver.shared;
+        // SAFETY: the batch's `bytes <= size` bytes from the receiver's offset (< size) are
+        // inside the mapping and contiguous through the mirror; they hold finished records
+        // (committed or discarded), which no sender writes (nor their twins) until the batch
+        // drops and releases them, and the borrow of the batch outlives this slice. Payload
+        // bytes are published by their headers' Release/Acquire (read when the batch was
+        // made); the other bytes are only read, never relied on.
+        unsafe { std::slice::from_raw_parts(shared.buf.as_ptr().add(self.base), self.bytes) }
+    }
+
+    /// Where each committed record's payload lies in [`region`](Batch::region), in order
+    /// (the same records as [`iter`](Batch::iter)).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, mut rx) = picoring::mpsc::channel(4096)?;
+    /// tx.send(b"xyz")?;
+    /// let batch = rx.recv_batch()?;
+    /// let range = batch.ranges().next().unwrap();
+    /// assert_eq!(&batch.region()[range], b"xyz");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn ranges(&self) -> impl Iterator<Item = std::ops::Range<usize>> + '_ {
+        let region = self.region().as_ptr() as usize;
+        self.iter().map(move |payload| {
+            // Every payload is a sub-slice of the region (see `BatchIter::next`).
+            let start = payload.as_ptr() as usize - region;
+            start..start + payload.len()
+        })
+    }
 }
 
 impl<'b> IntoIterator for &'b Batch<'_> {
