@@ -280,7 +280,7 @@ stress:
 # loom models of the SPSC, MPSC and broadcast protocols (tests/loom_*.rs). Each file bounds its
 # search (3 preemptions for SPSC, 2 for MPSC but 1 for its two-lap model, whose bug needs only
 # one) so this takes minutes; LOOM_MAX_PREEMPTIONS overrides every bound
-# (`LOOM_MAX_PREEMPTIONS=2 make loom`: about 15 minutes more on a 2-core machine).
+# (`LOOM_MAX_PREEMPTIONS=2 make loom`: about 18 minutes more on a busy 2-core machine).
 loom:
 	RUSTFLAGS="--cfg loom" CARGO_TARGET_DIR=target/loom \
 		$(CARGO) test --release -p picoring --features async --test loom_spsc --test loom_mpsc --test loom_spsc_async --test loom_spsc_overwrite --test loom_broadcast
