@@ -1,5 +1,8 @@
 """Scenario: `PicoList`'s array.array methods against `array.array`, per call and bulk.
 
+The per-call rows run statements compiled by timeit on 100-item lists; the others time a
+batch of calls on larger lists.
+
 Each operation runs on both types in interleaved rounds (array, PicoList, array, ...) on the same
 data, typecode 'q'; a round times a batch of calls on a freshly built container. The table shows
 each type's median seconds per call over the rounds, the ratio of the medians (PicoList / array:
@@ -12,6 +15,7 @@ import os
 import statistics
 import tempfile
 import time
+import timeit
 from array import array
 from typing import Any, Callable
 
@@ -67,6 +71,35 @@ def cases(n: int, big: int, path: str) -> list[Case]:
     ]
 
 
+# Per-call operations on a 100-item list, as statements compiled by timeit (no Python
+# function call around them, which would hide the cost of a fast one): (operation, statement);
+# `a` and `b` are two lists of the type measured, `b` a copy of `a`, `c` four items.
+SMALL = 100
+PER_CALL = [
+    ("a[i]", "a[5]"),
+    ("a[i] = x", "a[5] = 7"),
+    ("len(a)", "len(a)"),
+    ("a == b", "a == b"),
+    ("a[i:j] (8 items)", "a[2:10]"),
+    ("a[::2]", "a[::2]"),
+    ("a + b", "a + b"),
+    ("list(a) (iteration)", "list(a)"),
+    ("tolist()", "a.tolist()"),
+    ("tobytes()", "a.tobytes()"),
+    ("bytes(a)", "bytes(a)"),
+    ("memoryview(a)", "memoryview(a).release()"),
+    ("byteswap()", "a.byteswap()"),
+    ("buffer_info()", "a.buffer_info()"),
+    ("extend(4 items) + del a[-4:]", "a.extend(c); del a[-4:]"),
+]
+
+
+def per_call(cls: Any, stmt: str, number: int) -> float:
+    a = cls("q", range(SMALL))
+    namespace = {"a": a, "b": cls("q", a), "c": cls("q", range(4))}
+    return timeit.Timer(stmt, globals=namespace).timeit(number) / number
+
+
 def measure(cls: Any, case: Case) -> float:
     _, size, calls, setup, call = case
     state = setup(cls, size)
@@ -74,6 +107,22 @@ def measure(cls: Any, case: Case) -> float:
     for _ in range(calls):
         call(state)
     return (time.perf_counter() - start) / calls
+
+
+def row(name: str, items: int, times: dict[str, list[float]]) -> dict[str, Any]:
+    """A table row from interleaved rounds' seconds per call of each type."""
+    ours, theirs = statistics.median(times["PicoList"]), statistics.median(times["array"])
+    ratios = [p / a for p, a in zip(times["PicoList"], times["array"])]
+    progress(f"  array {fmt_time(theirs)}, PicoList {fmt_time(ours)}: {ours / theirs:.2f}x")
+    return dict(
+        case=name,
+        items=items,
+        array_seconds=theirs,
+        picolist_seconds=ours,
+        ratio=ours / theirs,
+        ratio_low=min(ratios),
+        ratio_high=max(ratios),
+    )
 
 
 def main() -> None:
@@ -88,6 +137,14 @@ def main() -> None:
     with os.fdopen(fd, "wb") as f:
         array("q", range(big)).tofile(f)
     rows = []
+    number = 2_000 if args.quick else 50_000
+    for name, stmt in PER_CALL:
+        progress(f"list per call: {name} ...")
+        times = {"array": [], "PicoList": []}
+        for _ in range(rounds):
+            times["array"].append(per_call(array, stmt, number))
+            times["PicoList"].append(per_call(picoring.PicoList, stmt, number))
+        rows.append(row(f"per call: {name}", SMALL, times))
     try:
         for case in cases(n, big, path):
             name = case[0]
@@ -96,20 +153,7 @@ def main() -> None:
             for _ in range(rounds):
                 times["array"].append(measure(array, case))
                 times["PicoList"].append(measure(picoring.PicoList, case))
-            ours, theirs = statistics.median(times["PicoList"]), statistics.median(times["array"])
-            ratios = [p / a for p, a in zip(times["PicoList"], times["array"])]
-            rows.append(
-                dict(
-                    case=name,
-                    items=case[1],
-                    array_seconds=theirs,
-                    picolist_seconds=ours,
-                    ratio=ours / theirs,
-                    ratio_low=min(ratios),
-                    ratio_high=max(ratios),
-                )
-            )
-            progress(f"  array {fmt_time(theirs)}, PicoList {fmt_time(ours)}: {ours / theirs:.2f}x")
+            rows.append(row(name, case[1], times))
     finally:
         os.unlink(path)
     lines = [
