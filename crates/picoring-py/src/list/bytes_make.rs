@@ -19,33 +19,31 @@ use pyo3::ffi;
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyDict, PyList, PyString, PyTuple};
+use pyo3::Borrowed;
 
 use super::methods::{bytearray_of, new_bytearray, WHITESPACE};
 use super::ByteList;
+use crate::direct::FastArgs;
 use crate::guard::to_py_err;
 use crate::input::{exact_int, ByteInput};
 
-/// An optional argument as it was given, `None` included: PyO3 reads an explicit `None` for
-/// an `Option` parameter as a missing argument, where `bytearray` refuses it.
-pub(super) enum Arg<'py> {
+/// An optional argument as it was given, `None` included (`bytearray` refuses an explicit
+/// `None` for most).
+enum Arg<'py> {
     Missing,
     Given(Bound<'py, PyAny>),
 }
 
 impl<'py> Arg<'py> {
+    fn of(value: Option<Borrowed<'_, 'py, PyAny>>) -> Self {
+        value.map_or(Arg::Missing, |value| Arg::Given(value.to_owned()))
+    }
+
     fn given(&self) -> Option<&Bound<'py, PyAny>> {
         match self {
             Arg::Missing => None,
             Arg::Given(value) => Some(value),
         }
-    }
-}
-
-impl<'a, 'py> FromPyObject<'a, 'py> for Arg<'py> {
-    type Error = PyErr;
-
-    fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
-        Ok(Arg::Given(obj.to_owned()))
     }
 }
 
@@ -486,60 +484,56 @@ impl ByteList {
     }
 }
 
-#[pymethods]
+/// `decode`'s `encoding` or `errors`: `Some(None)` when missing or `None`, `None` (hand the
+/// call on) when not a str.
+fn text_arg<'py>(arg: Option<Borrowed<'_, 'py, PyAny>>) -> Option<Option<Bound<'py, PyString>>> {
+    match arg {
+        Some(arg) if !arg.is_none() => arg.cast::<PyString>().ok().map(|s| Some(s.to_owned())),
+        _ => Some(None),
+    }
+}
+
 impl ByteList {
-    /// The pieces between occurrences of `sep` (at most `maxsplit` splits), or between runs
-    /// of ASCII whitespace without `sep`, as `bytearray`s.
-    #[pyo3(signature = (sep=None, maxsplit=Arg::Missing), text_signature = "($self, /, sep=None, maxsplit=-1)")]
-    fn split<'py>(
+    /// `split`/`rsplit(*args)`.
+    fn split_call<'py>(
         &self,
         py: Python<'py>,
-        sep: Option<&Bound<'py, PyAny>>,
-        maxsplit: Arg<'py>,
+        args: &FastArgs<'_, 'py>,
+        reverse: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
-        self.split_pieces(py, sep, &maxsplit, false)
+        match args.params(["sep", "maxsplit"], 0) {
+            Some([sep, maxsplit]) => {
+                let sep = sep.as_deref().filter(|s| !s.is_none());
+                self.split_pieces(py, sep, &Arg::of(maxsplit), reverse)
+            }
+            None if reverse => self.forward_fast(py, "rsplit", args),
+            None => self.forward_fast(py, "split", args),
+        }
     }
 
-    /// As `split`, splitting from the end.
-    #[pyo3(signature = (sep=None, maxsplit=Arg::Missing), text_signature = "($self, /, sep=None, maxsplit=-1)")]
-    fn rsplit<'py>(
+    /// Hands the call `args` on to `bytearray`'s method `name`, on a copy of the list.
+    fn forward_fast<'py>(
         &self,
         py: Python<'py>,
-        sep: Option<&Bound<'py, PyAny>>,
-        maxsplit: Arg<'py>,
+        name: &str,
+        args: &FastArgs<'_, 'py>,
     ) -> PyResult<Bound<'py, PyAny>> {
-        self.split_pieces(py, sep, &maxsplit, true)
+        let (positional, keywords) = args.to_call()?;
+        self.forward(
+            py,
+            &PyString::intern(py, name),
+            &positional,
+            keywords.as_ref(),
+        )
     }
 
-    /// `(head, sep, tail)` split at the first `sep`, or `(copy, b'', b'')`, as `bytearray`s.
-    #[pyo3(signature = (sep, /))]
-    fn partition<'py>(
-        &self,
-        py: Python<'py>,
-        sep: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.partition_at(py, intern!(py, "partition"), sep, false)
-    }
-
-    /// `(head, sep, tail)` split at the last `sep`, or `(b'', b'', copy)`, as `bytearray`s.
-    #[pyo3(signature = (sep, /))]
-    fn rpartition<'py>(
-        &self,
-        py: Python<'py>,
-        sep: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.partition_at(py, intern!(py, "rpartition"), sep, true)
-    }
-
-    /// A copy with the first `count` (all when negative) occurrences of `old` replaced by
-    /// `new`.
-    #[pyo3(signature = (old, new, count=Arg::Missing, /), text_signature = "($self, old, new, count=-1, /)")]
-    fn replace<'py>(
+    /// `replace(old, new, count)`.
+    fn replace_bytes<'py>(
         &self,
         py: Python<'py>,
         old: &Bound<'py, PyAny>,
         new: &Bound<'py, PyAny>,
-        count: Arg<'py>,
+        count: &Arg<'py>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let native = || Some((bytes_like(old)?, bytes_like(new)?, limit(count.given())?));
         let Some((old_input, new_input, max)) = native() else {
@@ -550,6 +544,15 @@ impl ByteList {
         let (old, new) = (old_input.bytes(), new_input.bytes());
         let out = self.inner.with(py, |list, _| {
             let src = list.as_slice();
+            if let ([old], [new], usize::MAX) = (old, new, max) {
+                // Every byte: one pass the compiler vectorises.
+                let (old, new) = (*old, *new);
+                return new_bytearray(py, src.len(), |dest| {
+                    for (d, &s) in dest.iter_mut().zip(src) {
+                        *d = if s == old { new } else { s };
+                    }
+                });
+            }
             if old.len() == new.len() && !old.is_empty() && max > 0 {
                 // The same length: a copy, overwritten where `old` was (no counting pass).
                 return new_bytearray(py, src.len(), |dest| {
@@ -573,78 +576,12 @@ impl ByteList {
         Ok(out.into_any())
     }
 
-    /// A copy without `prefix` at the start, if it is there.
-    #[pyo3(signature = (prefix, /))]
-    fn removeprefix<'py>(
-        &self,
-        py: Python<'py>,
-        prefix: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.remove_affix(py, intern!(py, "removeprefix"), prefix, false)
-    }
-
-    /// A copy without `suffix` at the end, if it is there.
-    #[pyo3(signature = (suffix, /))]
-    fn removesuffix<'py>(
-        &self,
-        py: Python<'py>,
-        suffix: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.remove_affix(py, intern!(py, "removesuffix"), suffix, true)
-    }
-
-    /// The bytes centred in a field `width` wide, filled with `fillchar`.
-    #[pyo3(signature = (width, fillchar=Arg::Missing, /), text_signature = "($self, width, fillchar=b' ', /)")]
-    fn center<'py>(
-        &self,
-        py: Python<'py>,
-        width: &Bound<'py, PyAny>,
-        fillchar: Arg<'py>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.pad(py, intern!(py, "center"), width, &fillchar, Pad::Center)
-    }
-
-    /// The bytes at the left of a field `width` wide, filled with `fillchar`.
-    #[pyo3(signature = (width, fillchar=Arg::Missing, /), text_signature = "($self, width, fillchar=b' ', /)")]
-    fn ljust<'py>(
-        &self,
-        py: Python<'py>,
-        width: &Bound<'py, PyAny>,
-        fillchar: Arg<'py>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.pad(py, intern!(py, "ljust"), width, &fillchar, Pad::Left)
-    }
-
-    /// The bytes at the right of a field `width` wide, filled with `fillchar`.
-    #[pyo3(signature = (width, fillchar=Arg::Missing, /), text_signature = "($self, width, fillchar=b' ', /)")]
-    fn rjust<'py>(
-        &self,
-        py: Python<'py>,
-        width: &Bound<'py, PyAny>,
-        fillchar: Arg<'py>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.pad(py, intern!(py, "rjust"), width, &fillchar, Pad::Right)
-    }
-
-    /// The bytes at the right of a field `width` wide, filled with ASCII zeros (after a
-    /// leading sign).
-    #[pyo3(signature = (width, /))]
-    fn zfill<'py>(
-        &self,
-        py: Python<'py>,
-        width: &Bound<'py, PyAny>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        self.pad(py, intern!(py, "zfill"), width, &Arg::Missing, Pad::Zeros)
-    }
-
-    /// Maps every byte through the 256-byte `table` (or none) after removing the bytes in
-    /// `delete`, as a new `PicoListByte`.
-    #[pyo3(signature = (table, /, delete=Arg::Missing), text_signature = "($self, table, /, delete=b'')")]
-    fn translate<'py>(
+    /// `translate(table, delete)`: a new `PicoListByte`.
+    fn translate_bytes<'py>(
         &self,
         py: Python<'py>,
         table: &Bound<'py, PyAny>,
-        delete: Arg<'py>,
+        delete: &Arg<'py>,
     ) -> PyResult<Bound<'py, PyAny>> {
         let native = || {
             let table = match table.is_none() {
@@ -659,7 +596,7 @@ impl ByteList {
         };
         let Some((table, deleted)) = native() else {
             let name = intern!(py, "translate");
-            let out = self.forward_call(py, name, &[table], &[("delete", &delete)])?;
+            let out = self.forward_call(py, name, &[table], &[("delete", delete)])?;
             return Self::new_like(py, &out);
         };
         let mut map: [u8; 256] = std::array::from_fn(|i| i as u8);
@@ -695,60 +632,35 @@ impl ByteList {
         Ok(Self::wrap(py, out)?.into_any())
     }
 
-    /// The bytes as lower-case hexadecimal digits (`bytearray.hex`), with `sep` between
-    /// groups of `bytes_per_sep` bytes.
-    #[pyo3(signature = (sep=Arg::Missing, bytes_per_sep=Arg::Missing), text_signature = "($self, /, sep=None, bytes_per_sep=1)")]
-    fn hex<'py>(
-        slf: &Bound<'py, Self>,
-        sep: Arg<'py>,
-        bytes_per_sep: Arg<'py>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let py = slf.py();
-        if let (Arg::Missing, Arg::Missing) = (&sep, &bytes_per_sep) {
-            let mut stack = std::mem::MaybeUninit::<[u8; 2 * HEX_ON_STACK]>::uninit();
-            let digits = slf.get().inner.with(py, |list, _| {
-                let src = list.as_slice();
-                if src.len() > HEX_ON_STACK {
-                    return Ok(None);
-                }
-                let dest = stack.as_mut_ptr().cast::<u8>();
-                // SAFETY: `dest` holds 2 * HEX_ON_STACK bytes; zeroed before being seen as a
-                // slice, then written in full.
-                let dest = unsafe {
-                    dest.write_bytes(0, 2 * src.len());
-                    std::slice::from_raw_parts_mut(dest, 2 * src.len())
-                };
-                hex_into(src, dest);
-                Ok(Some(2 * src.len()))
-            })?;
-            if let Some(len) = digits {
-                // SAFETY: the first `len` bytes of the stack buffer were written above.
-                let digits =
-                    unsafe { std::slice::from_raw_parts(stack.as_ptr().cast::<u8>(), len) };
-                return ascii_str(py, digits);
+    /// `hex()` without arguments of a list of at most `HEX_ON_STACK` bytes, written on the
+    /// stack under the lock; `None` for a longer list.
+    fn short_hex<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let mut stack = std::mem::MaybeUninit::<[u8; 2 * HEX_ON_STACK]>::uninit();
+        let digits = self.inner.with(py, |list, _| {
+            let src = list.as_slice();
+            if src.len() > HEX_ON_STACK {
+                return Ok(None);
             }
-        }
-        // Long lists, and `sep`: read in place through a memoryview.
-        // SAFETY: `slf` is a valid object that exports a buffer; the result is a new reference
-        // or NULL with an error set.
-        let view = unsafe {
-            Bound::from_owned_ptr_or_err(py, ffi::PyMemoryView_FromObject(slf.as_ptr()))?
+            let dest = stack.as_mut_ptr().cast::<u8>();
+            // SAFETY: `dest` holds 2 * HEX_ON_STACK bytes; zeroed before being seen as a
+            // slice, then written in full.
+            let dest = unsafe {
+                dest.write_bytes(0, 2 * src.len());
+                std::slice::from_raw_parts_mut(dest, 2 * src.len())
+            };
+            hex_into(src, dest);
+            Ok(Some(2 * src.len()))
+        })?;
+        let Some(len) = digits else {
+            return Ok(None);
         };
-        let kwargs = PyDict::new(py);
-        for (key, value) in [("sep", &sep), ("bytes_per_sep", &bytes_per_sep)] {
-            if let Some(value) = value.given() {
-                kwargs.set_item(key, value)?;
-            }
-        }
-        let hex = view.call_method(intern!(py, "hex"), (), Some(&kwargs));
-        view.call_method0(intern!(py, "release"))?;
-        hex
+        // SAFETY: the first `len` bytes of the stack buffer were written above.
+        let digits = unsafe { std::slice::from_raw_parts(stack.as_ptr().cast::<u8>(), len) };
+        ascii_str(py, digits).map(Some)
     }
 
-    /// The text the bytes encode (`bytearray.decode`): short lists decode a copy taken under
-    /// the lock, longer ones are read in place through a buffer export.
-    #[pyo3(signature = (encoding=None, errors=None))]
-    fn decode<'py>(
+    /// `decode(encoding, errors)` (`None` for either: the default).
+    fn decode_as<'py>(
         slf: &Bound<'py, Self>,
         encoding: Option<&Bound<'py, PyString>>,
         errors: Option<&Bound<'py, PyString>>,
@@ -786,3 +698,167 @@ impl ByteList {
         }
     }
 }
+
+// Direct methods (see `direct`): PyO3's call machinery costs about as much as a short list's
+// method itself.
+
+crate::direct::direct_method!(
+    /// The pieces between occurrences of `sep` (at most `maxsplit` splits), or between runs
+    /// of ASCII whitespace without `sep`, as `bytearray`s.
+    ByteList, fn split_method = "split" "($self, /, sep=None, maxsplit=-1)",
+    fast_call |slf, args| {
+        slf.get().split_call(slf.py(), args, false)
+    }
+);
+
+crate::direct::direct_method!(
+    /// As `split`, splitting from the end.
+    ByteList, fn rsplit_method = "rsplit" "($self, /, sep=None, maxsplit=-1)",
+    fast_call |slf, args| {
+        slf.get().split_call(slf.py(), args, true)
+    }
+);
+
+crate::direct::direct_method!(
+    /// `(head, sep, tail)` split at the first `sep`, or `(copy, b'', b'')`, as `bytearray`s.
+    ByteList, fn partition_method = "partition" "($self, sep, /)",
+    one_arg |slf, sep| slf.get().partition_at(slf.py(), intern!(slf.py(), "partition"), sep, false)
+);
+
+crate::direct::direct_method!(
+    /// `(head, sep, tail)` split at the last `sep`, or `(b'', b'', copy)`, as `bytearray`s.
+    ByteList, fn rpartition_method = "rpartition" "($self, sep, /)",
+    one_arg |slf, sep| slf.get().partition_at(slf.py(), intern!(slf.py(), "rpartition"), sep, true)
+);
+
+crate::direct::direct_method!(
+    /// A copy with the first `count` (all when negative) occurrences of `old` replaced by
+    /// `new`.
+    ByteList, fn replace_method = "replace" "($self, old, new, count=-1, /)",
+    fast_call |slf, args| {
+        let py = slf.py();
+        match args.params(["old", "new", "count"], 3) {
+            Some([Some(old), Some(new), count]) => {
+                slf.get().replace_bytes(py, &old, &new, &Arg::of(count))
+            }
+            _ => slf.get().forward_fast(py, "replace", args),
+        }
+    }
+);
+
+crate::direct::direct_method!(
+    /// A copy without `prefix` at the start, if it is there.
+    ByteList, fn removeprefix_method = "removeprefix" "($self, prefix, /)",
+    one_arg |slf, prefix| {
+        slf.get().remove_affix(slf.py(), intern!(slf.py(), "removeprefix"), prefix, false)
+    }
+);
+
+crate::direct::direct_method!(
+    /// A copy without `suffix` at the end, if it is there.
+    ByteList, fn removesuffix_method = "removesuffix" "($self, suffix, /)",
+    one_arg |slf, suffix| {
+        slf.get().remove_affix(slf.py(), intern!(slf.py(), "removesuffix"), suffix, true)
+    }
+);
+
+/// `center`, `ljust`, `rjust`: direct methods of `(width, fillchar=b' ', /)`.
+macro_rules! pads {
+    ($($(#[doc = $doc:literal])* $attr:ident = $name:literal, $how:expr;)*) => {
+        $(
+            crate::direct::direct_method!(
+                $(#[doc = $doc])*
+                ByteList, fn $attr = $name "($self, width, fillchar=b' ', /)",
+                fast_call |slf, args| {
+                    let py = slf.py();
+                    match args.params(["width", "fillchar"], 2) {
+                        Some([Some(width), fill]) => {
+                            let name = intern!(py, $name);
+                            slf.get().pad(py, name, &width, &Arg::of(fill), $how)
+                        }
+                        _ => slf.get().forward_fast(py, $name, args),
+                    }
+                }
+            );
+        )*
+    };
+}
+
+pads! {
+    /// The bytes centred in a field `width` wide, filled with `fillchar`.
+    center_method = "center", Pad::Center;
+    /// The bytes at the left of a field `width` wide, filled with `fillchar`.
+    ljust_method = "ljust", Pad::Left;
+    /// The bytes at the right of a field `width` wide, filled with `fillchar`.
+    rjust_method = "rjust", Pad::Right;
+}
+
+crate::direct::direct_method!(
+    /// The bytes at the right of a field `width` wide, filled with ASCII zeros (after a
+    /// leading sign).
+    ByteList, fn zfill_method = "zfill" "($self, width, /)",
+    one_arg |slf, width| {
+        let py = slf.py();
+        slf.get().pad(py, intern!(py, "zfill"), width, &Arg::Missing, Pad::Zeros)
+    }
+);
+
+crate::direct::direct_method!(
+    /// Maps every byte through the 256-byte `table` (or none) after removing the bytes in
+    /// `delete`, as a new `PicoListByte`.
+    ByteList, fn translate_method = "translate" "($self, table, /, delete=b'')",
+    fast_call |slf, args| {
+        let py = slf.py();
+        match args.params(["table", "delete"], 1) {
+            Some([Some(table), delete]) => {
+                slf.get().translate_bytes(py, &table, &Arg::of(delete))
+            }
+            _ => {
+                let out = slf.get().forward_fast(py, "translate", args)?;
+                ByteList::new_like(py, &out)
+            }
+        }
+    }
+);
+
+crate::direct::direct_method!(
+    /// The bytes as lower-case hexadecimal digits (`bytearray.hex`), with `sep` between
+    /// groups of `bytes_per_sep` bytes.
+    ByteList, fn hex_method = "hex" "($self, /, sep=None, bytes_per_sep=1)",
+    fast_call |slf, args| {
+        let py = slf.py();
+        if let Some([None, None]) = args.params(["sep", "bytes_per_sep"], 0) {
+            if let Some(text) = slf.get().short_hex(py)? {
+                return Ok(text);
+            }
+        }
+        // Long lists, and `sep`: read in place through a memoryview.
+        // SAFETY: `slf` is a valid object that exports a buffer; the result is a new
+        // reference or NULL with an error set.
+        let view = unsafe {
+            Bound::from_owned_ptr_or_err(py, ffi::PyMemoryView_FromObject(slf.as_ptr()))?
+        };
+        let (positional, keywords) = args.to_call()?;
+        let hex = view.call_method(intern!(py, "hex"), positional, keywords.as_ref());
+        view.call_method0(intern!(py, "release"))?;
+        hex
+    }
+);
+
+crate::direct::direct_method!(
+    /// The text the bytes encode (`bytearray.decode`): short lists decode a copy taken under
+    /// the lock, longer ones are read in place through a buffer export.
+    ByteList, fn decode_method = "decode" "($self, /, encoding=None, errors=None)",
+    fast_call |slf, args| {
+        let py = slf.py();
+        let Some([encoding, errors]) = args.params(["encoding", "errors"], 0) else {
+            return slf.get().forward_fast(py, "decode", args);
+        };
+        match (text_arg(encoding), text_arg(errors)) {
+            (Some(encoding), Some(errors)) => {
+                ByteList::decode_as(slf, encoding.as_ref(), errors.as_ref())
+            }
+            _ => slf.get().forward_fast(py, "decode", args),
+        }
+    }
+);
