@@ -10,7 +10,8 @@
 //! results and the errors, messages included, are the built-in's.
 //!
 //! Results that are `bytearray`s are allocated and filled under the lock (see
-//! [`new_bytearray`]); tuples and lists of them are made once it is released.
+//! [`new_bytearray`]); tuples of them are made once it is released, and `split`'s list before
+//! it is taken (appended to under it).
 
 use memchr::memmem;
 use picoring::PicoList;
@@ -168,7 +169,9 @@ fn split_each(
             each(lo, hi)
         }
         None => {
-            let space = |b: &u8| WHITESPACE.contains(b);
+            // One table lookup per byte, as CPython's `Py_ISSPACE`.
+            let table: [bool; 256] = std::array::from_fn(|i| WHITESPACE.contains(&(i as u8)));
+            let space = |b: &u8| table[usize::from(*b)];
             loop {
                 if reverse {
                     while hi > lo && space(&bytes[hi - 1]) {
@@ -361,19 +364,20 @@ impl ByteList {
         if sep == Some(&[]) {
             return Err(PyValueError::new_err("empty separator"));
         }
-        let mut pieces = self.inner.with(py, |list, _| {
+        // The list (tracked by the collector: making one may collect garbage) is made before
+        // the lock; appending to it there only grows its array of pointers, which runs no
+        // Python code and starts no collection, like making the `bytearray` pieces.
+        let pieces = PyList::empty(py);
+        self.inner.with(py, |list, _| {
             let src = list.as_slice();
-            let mut pieces = Vec::new();
             split_each(src, sep, max, reverse, |a, b| {
-                pieces.push(bytearray_of(py, &src[a..b])?);
-                Ok(())
-            })?;
-            Ok(pieces)
+                pieces.append(bytearray_of(py, &src[a..b])?)
+            })
         })?;
         if reverse {
-            pieces.reverse();
+            pieces.reverse()?;
         }
-        Ok(PyList::new(py, pieces)?.into_any())
+        Ok(pieces.into_any())
     }
 
     /// `partition`/`rpartition`: three new `bytearray`s (the middle one a copy of `sep`).

@@ -376,7 +376,9 @@ impl ByteList {
 /// or a `bytes`, and dropping one, never runs Python code and never starts a garbage
 /// collection: neither type is tracked by the collector, and failure only sets `MemoryError`.
 /// So results of these types are made and filled under the lock in one pass; tuples, lists
-/// and `PicoListByte`s (tracked, or running arbitrary code when made) are made after it.
+/// and `PicoListByte`s (tracked, or running arbitrary code when made) are made outside it
+/// (appending to a list made before the lock only reallocates its array of pointers, which
+/// runs no Python code either).
 pub(super) fn new_bytearray<'py>(
     py: Python<'py>,
     len: usize,
