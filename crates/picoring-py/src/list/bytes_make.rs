@@ -603,34 +603,43 @@ impl ByteList {
             let out = self.forward_call(py, name, &[table], &[("delete", delete)])?;
             return Self::new_like(py, &out);
         };
-        let mut map: [u8; 256] = std::array::from_fn(|i| i as u8);
-        if let Some(table) = &table {
-            map.copy_from_slice(table.bytes());
-        }
-        let mut keep = [true; 256];
-        for &b in deleted.as_ref().map_or(&[][..], ByteInput::bytes) {
-            keep[usize::from(b)] = false;
-        }
-        let deletes = keep.contains(&false);
+        let map: Option<&[u8; 256]> = table.as_ref().and_then(|t| t.bytes().try_into().ok());
+        let deleted = deleted.as_ref().map_or(&[][..], ByteInput::bytes);
         // Made here and filled under the lock; wrapped into a `PicoListByte` (a Python object
         // made by running `tp_alloc`, which may collect garbage) after it.
         let mut out = PicoList::<u8>::new().map_err(to_py_err)?;
         self.inner.with(py, |list, _| {
             let src = list.as_slice();
-            out.resize(src.len(), 0).map_err(to_py_err)?;
-            let dest = out.as_mut_slice();
-            if !deletes {
-                for (d, &s) in dest.iter_mut().zip(src) {
-                    *d = map[usize::from(s)];
+            let (map, keep) = match (map, deleted) {
+                (None, []) => return out.extend_from_slice(src).map_err(to_py_err),
+                (map, deleted) => {
+                    let mut keep = [true; 256];
+                    for &b in deleted {
+                        keep[usize::from(b)] = false;
+                    }
+                    (map, keep)
                 }
-                return Ok(());
+            };
+            // Mapped through a buffer on the stack, appended a chunk at a time.
+            let mut chunk = [0u8; 512];
+            for part in src.chunks(chunk.len()) {
+                let mut kept = 0;
+                match (map, deleted) {
+                    (Some(map), []) => {
+                        for (d, &s) in chunk.iter_mut().zip(part) {
+                            *d = map[usize::from(s)];
+                        }
+                        kept = part.len();
+                    }
+                    _ => {
+                        for &s in part {
+                            chunk[kept] = map.map_or(s, |map| map[usize::from(s)]);
+                            kept += usize::from(keep[usize::from(s)]);
+                        }
+                    }
+                }
+                out.extend_from_slice(&chunk[..kept]).map_err(to_py_err)?;
             }
-            let mut kept = 0;
-            for &s in src {
-                dest[kept] = map[usize::from(s)];
-                kept += usize::from(keep[usize::from(s)]);
-            }
-            out.truncate(kept);
             Ok(())
         })?;
         Ok(Self::wrap(py, out)?.into_any())
