@@ -5,6 +5,8 @@ python/compat/run_suites.py)."""
 from __future__ import annotations
 
 import array
+import subprocess
+import sys
 import threading
 from typing import Any
 
@@ -243,3 +245,25 @@ def test_native_methods_while_another_thread_resizes_the_list() -> None:
     finally:
         stop.set()
         thread.join()
+
+
+def test_a_result_too_large_is_a_clean_memory_error() -> None:
+    # CPython's bytearray allocation, failing, frees a half-made object that reports
+    # "deallocated bytearray object has exported buffers" through sys.excepthook (Python code,
+    # which must not run under the list's lock); the results are made so that it cannot.
+    code = (
+        "import sys, picoring\n"
+        "sys.excepthook = lambda *a: print('HOOK', file=sys.stderr)\n"
+        "lst = picoring.PicoListByte(b'ab')\n"
+        "for call in (lambda: lst.center(2**62), lambda: lst.ljust(2**61, b'*'), lambda: lst.zfill(2**62)):\n"
+        "    try:\n"
+        "        call()\n"
+        "    except MemoryError as exc:\n"
+        "        assert str(exc) == '', exc\n"
+        "    else:\n"
+        "        raise AssertionError('no MemoryError')\n"
+        "print('ok')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+    assert "HOOK" not in done.stderr and "SystemError" not in done.stderr, done.stderr

@@ -200,11 +200,15 @@ impl ByteList {
     pub(crate) fn to_bytearray<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyByteArray>> {
         self.inner.with(py, |list, _| {
             let src = list.as_slice();
-            let (out, dest) = export::uninit_bytearray(py, src.len())?;
-            // SAFETY: `dest` is the fresh bytearray's memory, `src.len()` bytes that nothing
-            // else can reach yet, and it does not overlap the list.
-            unsafe { export::copy_out(py, src, dest) };
-            Ok(out)
+            new_bytearray(py, src.len(), |dest| {
+                let dest = export::Region {
+                    ptr: dest.as_mut_ptr(),
+                    len: dest.len(),
+                };
+                // SAFETY: `dest` is the fresh bytearray's memory, `src.len()` bytes that
+                // nothing else can reach yet, and it does not overlap the list.
+                unsafe { export::copy_out(py, src, dest) };
+            })
         })
     }
 
@@ -372,22 +376,47 @@ impl ByteList {
 /// A new `bytearray` of `len` bytes written by `fill`.
 ///
 /// Called under a list's lock, where no Python code may run (it could call back into the list
-/// and wait for the lock forever). Allocating a `bytearray` (`PyByteArray_FromStringAndSize`)
-/// or a `bytes`, and dropping one, never runs Python code and never starts a garbage
-/// collection: neither type is tracked by the collector, and failure only sets `MemoryError`.
-/// So results of these types are made and filled under the lock in one pass; tuples, lists
-/// and `PicoListByte`s (tracked, or running arbitrary code when made) are made outside it
+/// and wait for the lock forever). Making a `bytearray` or a `bytes`, and dropping one, runs no
+/// Python code and starts no garbage collection: neither type is tracked by the collector. So
+/// results of these types are made and filled under the lock in one pass; tuples, lists and
+/// `PicoListByte`s (tracked, or running arbitrary code when made) are made outside it
 /// (appending to a list made before the lock only reallocates its array of pointers, which
 /// runs no Python code either).
+///
+/// One exception, avoided here: when `PyByteArray_FromStringAndSize` cannot allocate the
+/// bytes, it frees its half-made object before setting that object's export count, which
+/// can then report "deallocated bytearray object has exported buffers" through
+/// `sys.excepthook` (Python code; seen with CPython 3.11). So the bytearray is made empty (no
+/// allocation for its bytes) and then grown, which fails cleanly, and the `MemoryError` is
+/// raised as a new one (`bytearray`'s own has no message either).
 pub(super) fn new_bytearray<'py>(
     py: Python<'py>,
     len: usize,
     fill: impl FnOnce(&mut [u8]),
 ) -> PyResult<Bound<'py, PyByteArray>> {
-    let (out, dest) = export::uninit_bytearray(py, len)?;
-    // SAFETY: `dest` is the fresh bytearray's memory, `len` writable bytes (a valid, non-null
-    // pointer even for 0) that nothing else can reach until `out` is returned.
-    fill(unsafe { std::slice::from_raw_parts_mut(dest.ptr, len) });
+    // SAFETY: a NULL source with size 0 makes an empty bytearray, allocating only the object;
+    // the result is a new reference or NULL with an error set.
+    let out = unsafe { ffi::PyByteArray_FromStringAndSize(std::ptr::null(), 0) };
+    // SAFETY: a non-NULL result is a new reference to a bytearray.
+    let out = (!out.is_null())
+        .then(|| unsafe { Bound::from_owned_ptr(py, out).cast_into_unchecked::<PyByteArray>() });
+    let grown = out.filter(|out| match isize::try_from(len) {
+        Ok(0) => true,
+        // SAFETY: `out` is a bytearray nothing else can reach (no exports); on failure it
+        // stays a valid empty bytearray and an error is set.
+        Ok(size) => (unsafe { ffi::PyByteArray_Resize(out.as_ptr(), size) }) == 0,
+        Err(_) => false,
+    });
+    let Some(out) = grown else {
+        // SAFETY: clears the error CPython set (or none), running no Python code.
+        unsafe { ffi::PyErr_Clear() };
+        return Err(pyo3::exceptions::PyMemoryError::new_err(()));
+    };
+    // SAFETY: `out` is a bytearray of `len` bytes (a valid, non-null pointer even for 0) that
+    // nothing else can reach until it is returned.
+    let dest = unsafe { ffi::PyByteArray_AsString(out.as_ptr()) }.cast::<u8>();
+    // SAFETY: as above: `len` writable bytes, not overlapping anything the caller reads.
+    fill(unsafe { std::slice::from_raw_parts_mut(dest, len) });
     Ok(out)
 }
 
