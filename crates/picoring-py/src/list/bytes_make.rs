@@ -229,6 +229,15 @@ fn each_occurrence(
     n
 }
 
+/// `src` with every `old` byte replaced by `new`, written to `dest` (as long): a plain
+/// function, so that the compiler knows `dest` aliases nothing and vectorises the loop.
+#[inline(never)]
+fn replace_byte(src: &[u8], old: u8, new: u8, dest: &mut [u8]) {
+    for (d, &s) in dest.iter_mut().zip(src) {
+        *d = if s == old { new } else { s };
+    }
+}
+
 /// How many replacements `src.replace(old, new, max)` makes, as CPython's `stringlib_replace`
 /// counts them (0: the result is a copy).
 fn replacements(src: &[u8], old: &[u8], new: &[u8], max: usize) -> usize {
@@ -551,11 +560,7 @@ impl ByteList {
             if let ([old], [new], usize::MAX) = (old, new, max) {
                 // Every byte: one pass the compiler vectorises.
                 let (old, new) = (*old, *new);
-                return new_bytearray(py, src.len(), |dest| {
-                    for (d, &s) in dest.iter_mut().zip(src) {
-                        *d = if s == old { new } else { s };
-                    }
-                });
+                return new_bytearray(py, src.len(), |dest| replace_byte(src, old, new, dest));
             }
             if old.len() == new.len() && !old.is_empty() && max > 0 {
                 // The same length: a copy, overwritten where `old` was (no counting pass).
