@@ -383,25 +383,30 @@ impl ByteList {
 /// (appending to a list made before the lock only reallocates its array of pointers, which
 /// runs no Python code either).
 ///
-/// One exception, avoided here: when `PyByteArray_FromStringAndSize` cannot allocate the
-/// bytes, it frees its half-made object before setting that object's export count, which
-/// can then report "deallocated bytearray object has exported buffers" through
-/// `sys.excepthook` (Python code; seen with CPython 3.11). So the bytearray is made empty (no
-/// allocation for its bytes) and then grown, which fails cleanly, and the `MemoryError` is
-/// raised as a new one (`bytearray`'s own has no message either).
+/// One exception: when `PyByteArray_FromStringAndSize` cannot allocate the bytes, it frees
+/// its half-made object before setting that object's export count, which can then report
+/// "deallocated bytearray object has exported buffers" through `sys.excepthook` (Python code;
+/// seen with CPython 3.11). A result longer than [`SMALL_BYTEARRAY`] (a size a caller can ask
+/// for, `center(2**62)`, so one that can fail) is therefore made empty (no allocation for its
+/// bytes) and then grown, which fails cleanly, and the `MemoryError` raised as a new one
+/// (`bytearray`'s own has no message either). Shorter ones, `split`'s pieces say, take one
+/// call (two cost a tenth more per piece): their bytes come from CPython's small-object
+/// pools, which only fail when the process cannot map a new pool at all.
 pub(super) fn new_bytearray<'py>(
     py: Python<'py>,
     len: usize,
     fill: impl FnOnce(&mut [u8]),
 ) -> PyResult<Bound<'py, PyByteArray>> {
-    // SAFETY: a NULL source with size 0 makes an empty bytearray, allocating only the object;
-    // the result is a new reference or NULL with an error set.
-    let out = unsafe { ffi::PyByteArray_FromStringAndSize(std::ptr::null(), 0) };
+    let first = if len <= SMALL_BYTEARRAY { len } else { 0 };
+    // SAFETY: a NULL source makes a bytearray of `first` bytes, not yet written (none for an
+    // empty one, which allocates only the object); the result is a new reference or NULL with
+    // an error set.
+    let out = unsafe { ffi::PyByteArray_FromStringAndSize(std::ptr::null(), first as isize) };
     // SAFETY: a non-NULL result is a new reference to a bytearray.
     let out = (!out.is_null())
         .then(|| unsafe { Bound::from_owned_ptr(py, out).cast_into_unchecked::<PyByteArray>() });
     let grown = out.filter(|out| match isize::try_from(len) {
-        Ok(0) => true,
+        Ok(_) if first == len => true,
         // SAFETY: `out` is a bytearray nothing else can reach (no exports); on failure it
         // stays a valid empty bytearray and an error is set.
         Ok(size) => (unsafe { ffi::PyByteArray_Resize(out.as_ptr(), size) }) == 0,
@@ -419,6 +424,10 @@ pub(super) fn new_bytearray<'py>(
     fill(unsafe { std::slice::from_raw_parts_mut(dest, len) });
     Ok(out)
 }
+
+/// The longest `bytearray` [`new_bytearray`] makes in one call (CPython's small-object limit,
+/// less the trailing NUL).
+const SMALL_BYTEARRAY: usize = 511;
 
 /// A new `bytearray` holding a copy of `bytes` (under a list's lock: see [`new_bytearray`]).
 pub(super) fn bytearray_of<'py>(
