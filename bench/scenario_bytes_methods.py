@@ -3,9 +3,10 @@
 Each method runs on a `bytearray` and on a `PicoListByte` holding the same bytes; the two are
 timed in interleaved rounds (bytearray, then ours, every round), and the table shows the median
 of the rounds, the spread of our rounds (worst / best) and the ratio of our median to
-bytearray's (below 1: faster than bytearray). Searches and tests run on the list in place; the
-methods that build new bytes copy the list once and call bytearray's method on the copy, and
-`translate` and `%` return a new PicoListByte (a fresh reservation).
+bytearray's (below 1: faster than bytearray). Searches, tests and the methods that build new
+bytes run on the list in place (only join, splitlines, expandtabs and `%` copy the list and call
+bytearray's method on the copy); `translate` and `%` return a new PicoListByte (a fresh
+reservation).
 
     python bench/scenario_bytes_methods.py [--quick]      # table on stderr, JSON on stdout
 """

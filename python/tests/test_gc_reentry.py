@@ -102,6 +102,15 @@ CASES = {
         "obj.append(1); obj[0]; obj[1:5]; obj[::2]; obj.get(0); obj.pop(); list(obj); 97 in obj; b'bc' in obj",
         "len(obj); repr(obj); obj[:3]",
     ),
+    # The bytes methods that build bytearrays, tuples and lists with the list's bytes.
+    "list_byte.methods": (
+        LIST,
+        "obj.split(); obj.rsplit(b'c', 3); obj.partition(b'cd'); obj.rpartition(b'x'); "
+        "obj.replace(b'a', b'xy'); obj.removeprefix(b'ab'); obj.center(150, b'*'); obj.zfill(130); "
+        "obj.translate(None, b'a'); obj.hex(); obj.decode('latin-1'); obj.upper(); obj.strip(b'a'); "
+        "obj.splitlines()",
+        "len(obj); obj.split(b'c'); obj.partition(b'a'); obj.translate(None)",
+    ),
     "list_byte.repr_eq": (LIST, "repr(obj); obj == b'abc'; bytes(obj); memoryview(obj).release()", "repr(obj); obj[0]"),
     "typed.tolist": (TYPED, "obj.tolist()", "obj.tolist(); len(obj)"),
     "typed.repr": (TYPED, "repr(obj)", "repr(obj); obj[0]"),

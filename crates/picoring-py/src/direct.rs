@@ -1,5 +1,6 @@
-//! Methods CPython calls directly (`METH_O`, `METH_NOARGS`), without PyO3's trampoline: for
-//! the few calls a program makes once per item, where that machinery costs more than the work.
+//! Methods CPython calls directly (`METH_O`, `METH_NOARGS`, `METH_FASTCALL | METH_KEYWORDS`),
+//! without PyO3's trampoline: for the few calls a program makes once per item, and the short
+//! bytes methods, where that machinery costs more than the work.
 //!
 //! Where the instructions of one `PicoListByte.append(7)` go (callgrind, CPython 3.11, counted
 //! inside the extension; the interpreter's call overhead, about 150 through PyO3's
@@ -32,11 +33,14 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use pyo3::ffi;
 use pyo3::prelude::*;
-use pyo3::types::PyType;
+use pyo3::types::{PyDict, PyString, PyTuple, PyType};
 use pyo3::PyClass;
 
 /// The C function of a `METH_O` or `METH_NOARGS` method.
 type RawMethod = unsafe extern "C" fn(*mut ffi::PyObject, *mut ffi::PyObject) -> *mut ffi::PyObject;
+
+/// The C function of a `METH_FASTCALL | METH_KEYWORDS` method.
+type RawFastMethod = ffi::PyCFunctionFastWithKeywords;
 
 /// A method definition CPython keeps a pointer to for the life of the process.
 pub(crate) struct MethodDef(UnsafeCell<ffi::PyMethodDef>);
@@ -54,6 +58,23 @@ impl MethodDef {
     /// A `METH_NOARGS` method: `raw(self, NULL)`; `doc` as for [`MethodDef::one_arg`].
     pub(crate) const fn no_args(name: &'static CStr, doc: &'static CStr, raw: RawMethod) -> Self {
         Self::new(name, doc, raw, ffi::METH_NOARGS)
+    }
+
+    /// A `METH_FASTCALL | METH_KEYWORDS` method: `raw(self, args, nargs, kwnames)`, for
+    /// optional and keyword arguments; `doc` as for [`MethodDef::one_arg`].
+    pub(crate) const fn fast_call(
+        name: &'static CStr,
+        doc: &'static CStr,
+        raw: RawFastMethod,
+    ) -> Self {
+        MethodDef(UnsafeCell::new(ffi::PyMethodDef {
+            ml_name: name.as_ptr(),
+            ml_meth: ffi::PyMethodDefPointer {
+                PyCFunctionFastWithKeywords: raw,
+            },
+            ml_flags: ffi::METH_FASTCALL | ffi::METH_KEYWORDS,
+            ml_doc: doc.as_ptr(),
+        }))
     }
 
     const fn new(name: &'static CStr, doc: &'static CStr, raw: RawMethod, flags: c_int) -> Self {
@@ -140,6 +161,129 @@ pub(crate) unsafe fn call<T: PyClass>(
     std::ptr::null_mut()
 }
 
+/// The arguments of a `METH_FASTCALL | METH_KEYWORDS` call, borrowed for the call.
+pub(crate) struct FastArgs<'a, 'py> {
+    py: Python<'py>,
+    /// The positional arguments, then the keyword arguments' values.
+    values: &'a [*mut ffi::PyObject],
+    positional: usize,
+    /// The keyword arguments' names (a tuple of str), or NULL.
+    kwnames: *mut ffi::PyObject,
+}
+
+impl<'a, 'py> FastArgs<'a, 'py> {
+    fn value(&self, i: usize) -> pyo3::Borrowed<'a, 'py, PyAny> {
+        // SAFETY: CPython holds every argument for the call.
+        unsafe { pyo3::Borrowed::from_ptr(self.py, self.values[i]) }
+    }
+
+    /// The keyword arguments' names, each with the index of its value.
+    fn keywords(&self) -> impl Iterator<Item = (pyo3::Borrowed<'a, 'py, PyAny>, usize)> + '_ {
+        let count = self.values.len() - self.positional;
+        (0..count).map(move |k| {
+            // SAFETY: `kwnames` is a live tuple of `count` names (there are values for them);
+            // PyTuple_GetItem returns a borrowed reference, valid for the call.
+            let name = unsafe {
+                pyo3::Borrowed::from_ptr(self.py, ffi::PyTuple_GetItem(self.kwnames, k as isize))
+            };
+            (name, self.positional + k)
+        })
+    }
+
+    /// The arguments matched to the parameters `names` (the first `positional_only` of them
+    /// positional-only) as CPython's argument parser matches them, a missing one `None`; `None`
+    /// for a call the parser would refuse (too many arguments, an unknown or repeated
+    /// keyword), which the caller hands on to get the built-in's error.
+    pub(crate) fn params<const N: usize>(
+        &self,
+        names: [&str; N],
+        positional_only: usize,
+    ) -> Option<[Option<pyo3::Borrowed<'a, 'py, PyAny>>; N]> {
+        if self.positional > N {
+            return None;
+        }
+        let mut out = [None; N];
+        for (i, slot) in out.iter_mut().enumerate().take(self.positional) {
+            *slot = Some(self.value(i));
+        }
+        for (name, i) in self.keywords() {
+            let name = name.cast::<PyString>().ok()?;
+            let at = names.iter().position(|&n| name.to_str().ok() == Some(n))?;
+            if at < positional_only || out[at].is_some() {
+                return None;
+            }
+            out[at] = Some(self.value(i));
+        }
+        Some(out)
+    }
+
+    /// The call's arguments as a tuple and a dict of the keyword ones (`None` without), to
+    /// hand on to another callable.
+    pub(crate) fn to_call(&self) -> PyResult<(Bound<'py, PyTuple>, Option<Bound<'py, PyDict>>)> {
+        let args = PyTuple::new(self.py, (0..self.positional).map(|i| self.value(i)))?;
+        if self.kwnames.is_null() {
+            return Ok((args, None));
+        }
+        let kwargs = PyDict::new(self.py);
+        for (name, i) in self.keywords() {
+            kwargs.set_item(name, self.value(i))?;
+        }
+        Ok((args, Some(kwargs)))
+    }
+}
+
+/// Runs a `METH_FASTCALL | METH_KEYWORDS` method's body for CPython, as [`call`] does.
+///
+/// # Safety
+///
+/// Called by CPython for a method descriptor of `T`, so the thread is attached, `slf` is a
+/// live instance of `T` (or of a subclass), `args` holds `nargs` positional arguments then one
+/// value per name in `kwnames` (a tuple of str, or NULL), all live for the call.
+#[inline]
+pub(crate) unsafe fn call_fast<T: PyClass>(
+    slf: *mut ffi::PyObject,
+    args: *const *mut ffi::PyObject,
+    nargs: ffi::Py_ssize_t,
+    kwnames: *mut ffi::PyObject,
+    body: for<'a, 'py> fn(&Bound<'py, T>, &FastArgs<'a, 'py>) -> PyResult<Bound<'py, PyAny>>,
+) -> *mut ffi::PyObject {
+    // SAFETY: CPython calls methods with the thread attached; the token does not outlive this
+    // call.
+    let py = unsafe { Python::assume_attached() };
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        // SAFETY: `slf` is a live `T` (the caller's contract), borrowed for this call.
+        let slf = unsafe { pyo3::Borrowed::from_ptr(py, slf).cast_unchecked::<T>() };
+        let keywords = if kwnames.is_null() {
+            0
+        } else {
+            // SAFETY: a non-NULL `kwnames` is a live tuple (the caller's contract).
+            unsafe { ffi::PyTuple_Size(kwnames) }
+        };
+        let positional = usize::try_from(nargs).unwrap_or(0);
+        let total = positional + usize::try_from(keywords).unwrap_or(0);
+        let values = if total == 0 {
+            &[][..]
+        } else {
+            // SAFETY: `args` holds `total` live objects (the caller's contract).
+            unsafe { std::slice::from_raw_parts(args, total) }
+        };
+        let args = FastArgs {
+            py,
+            values,
+            positional,
+            kwnames,
+        };
+        body(&slf, &args).map(Bound::into_ptr)
+    }));
+    let err = match result {
+        Ok(Ok(out)) => return out,
+        Ok(Err(err)) => err,
+        Err(payload) => panic_error(payload),
+    };
+    err.restore(py);
+    std::ptr::null_mut()
+}
+
 /// The `PanicException` PyO3 raises for a panic, with the panic's message.
 #[cold]
 fn panic_error(payload: Box<dyn std::any::Any + Send>) -> PyErr {
@@ -194,6 +338,48 @@ macro_rules! direct_method {
         );
     };
     (
+        $(#[doc = $doc:literal])*
+        $class:ty, fn $attr:ident = $name:literal $sig:literal,
+        fast_call |$slf:ident, $args:ident| $body:expr
+    ) => {
+        #[pymethods]
+        impl $class {
+            #[classattr]
+            #[pyo3(name = $name)]
+            fn $attr(py: Python<'_>) -> PyResult<Py<PyAny>> {
+                fn body<'py>(
+                    $slf: &Bound<'py, $class>,
+                    $args: &$crate::direct::FastArgs<'_, 'py>,
+                ) -> PyResult<Bound<'py, PyAny>> {
+                    $body
+                }
+                unsafe extern "C" fn raw(
+                    slf: *mut pyo3::ffi::PyObject,
+                    args: *const *mut pyo3::ffi::PyObject,
+                    nargs: pyo3::ffi::Py_ssize_t,
+                    kwnames: *mut pyo3::ffi::PyObject,
+                ) -> *mut pyo3::ffi::PyObject {
+                    // SAFETY: CPython calls this through the descriptor made below.
+                    unsafe { $crate::direct::call_fast::<$class>(slf, args, nargs, kwnames, body) }
+                }
+                $crate::direct::direct_method!(@descriptor py, $class, $name, $sig, [$($doc)*], fast_call, raw)
+            }
+        }
+    };
+    (
+        @descriptor $py:ident, $class:ty, $name:literal, $sig:literal, [$($doc:literal)*],
+        $kind:ident, $raw:ident
+    ) => {{
+        const DOC: &str = concat!($name, $sig, "\n--\n\n", $($doc, "\n",)* "\0");
+        static DOC_TEXT: [u8; DOC.len()] = $crate::direct::doc_text(DOC);
+        static DEF: $crate::direct::MethodDef = $crate::direct::MethodDef::$kind(
+            $crate::direct::c_str(concat!($name, "\0").as_bytes()),
+            $crate::direct::c_str(&DOC_TEXT),
+            $raw,
+        );
+        DEF.descriptor::<$class>($py)
+    }};
+    (
         @def $class:ty, $attr:ident, $name:literal, $sig:literal, [$($doc:literal)*], $kind:ident,
         |$slf:ident, $arg:ident| $body:expr
     ) => {
@@ -215,14 +401,7 @@ macro_rules! direct_method {
                     // SAFETY: CPython calls this through the descriptor made below.
                     unsafe { $crate::direct::call::<$class>(slf, arg, body) }
                 }
-                const DOC: &str = concat!($name, $sig, "\n--\n\n", $($doc, "\n",)* "\0");
-                static DOC_TEXT: [u8; DOC.len()] = $crate::direct::doc_text(DOC);
-                static DEF: $crate::direct::MethodDef = $crate::direct::MethodDef::$kind(
-                    $crate::direct::c_str(concat!($name, "\0").as_bytes()),
-                    $crate::direct::c_str(&DOC_TEXT),
-                    raw,
-                );
-                DEF.descriptor::<$class>(py)
+                $crate::direct::direct_method!(@descriptor py, $class, $name, $sig, [$($doc)*], $kind, raw)
             }
         }
     };

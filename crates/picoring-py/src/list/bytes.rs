@@ -16,6 +16,8 @@ use crate::guard::{count, guarded_class, to_py_err, Guarded};
 use crate::input::{byte_value as byte, index_arg, type_name, ByteInput};
 use crate::list::{self, list_methods, position, py_bool, ItemAt, Slice};
 
+#[path = "bytes_make.rs"]
+mod make;
 #[path = "bytes_methods.rs"]
 mod methods;
 

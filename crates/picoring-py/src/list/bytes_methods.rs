@@ -1,22 +1,24 @@
 //! `PicoListByte`'s bytes methods, with `bytearray`'s semantics and exceptions.
 //!
-//! Two kinds:
+//! Three kinds:
 //! - searches and tests (`find`, `rfind`, `index`, `rindex`, `count`, `startswith`,
-//!   `endswith`) run in Rust on the list's bytes under its lock, with `memchr`: they allocate
-//!   nothing and copy nothing, so they cost what `bytearray`'s do at any length;
-//! - every method that builds new bytes or text takes a `bytearray` copy of the list (allocated
-//!   with the lock released, filled under it) and calls `bytearray`'s own method on it, so the
-//!   results, the types (`bytearray`, as `bytearray`'s methods return) and the exceptions are
-//!   exactly the built-in's. `%` and `translate` return a new `PicoListByte`, as `bytearray`'s
-//!   return a `bytearray`; the others return `bytearray`: a new `PicoListByte` reserves address
-//!   space (tens of microseconds), which `split()` would pay per piece.
+//!   `endswith`, `isalpha`...) run in Rust on the list's bytes under its lock, with `memchr`:
+//!   they allocate nothing and copy nothing, so they cost what `bytearray`'s do at any length;
+//! - the methods that build new bytes, text or pieces are written in Rust too, reading the
+//!   list in place under its lock: the case and strip methods here, the others (`split`,
+//!   `partition`, `replace`, `center`, `translate`, `hex`, `decode`...) in `bytes_make.rs`;
+//!   they return `bytearray`s, as `bytearray`'s methods do (a new `PicoListByte` reserves
+//!   address space, which `split()` would pay per piece), except `%` and `translate`, which
+//!   return a new `PicoListByte`;
+//! - the rare ones (`join`, `splitlines`, `expandtabs`, `%`) call `bytearray`'s own method on
+//!   a copy of the list, so the results, the types and the exceptions are the built-in's.
 
 use memchr::memmem;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::ffi;
 use pyo3::intern;
 use pyo3::prelude::*;
-use pyo3::types::{PyByteArray, PyDict, PyList, PyString, PyTuple, PyType};
+use pyo3::types::{PyByteArray, PyDict, PyString, PyTuple, PyType};
 
 use super::ByteList;
 use crate::export;
@@ -193,85 +195,36 @@ macro_rules! forward {
 }
 
 impl ByteList {
-    /// A `bytearray` holding a copy of the list's bytes: allocated with the lock released (an
-    /// allocation can start a garbage collection that runs Python code), filled under it.
+    /// A `bytearray` holding a copy of the list's bytes, allocated and filled under one lock
+    /// (see [`new_bytearray`]).
     pub(crate) fn to_bytearray<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyByteArray>> {
-        let mut small = [0u8; ON_STACK];
-        let len = self.inner.with(py, |list, _| {
-            let len = list.len();
-            if len <= ON_STACK {
-                small[..len].copy_from_slice(list.as_slice());
-            }
-            Ok(len)
-        })?;
-        if len <= ON_STACK {
-            return Ok(PyByteArray::new(py, &small[..len]));
-        }
-        let (out, dest) = export::uninit_bytearray(py, len)?;
-        let filled = self.inner.with(py, |list, _| {
-            if list.len() != len {
-                return Ok(false);
-            }
-            // SAFETY: `dest` is the fresh bytearray's memory, `len` bytes that nothing else
-            // can reach yet, and it does not overlap the list.
-            unsafe { export::copy_out(py, list.as_slice(), dest) };
-            Ok(true)
-        })?;
-        if filled {
-            return Ok(out);
-        }
-        // Another thread changed the length in between: copy under one lock instead.
-        let copy = self
-            .inner
-            .with(py, |list, _| Ok(list.as_slice().to_vec()))?;
-        Ok(PyByteArray::new(py, &copy))
+        self.inner.with(py, |list, _| {
+            let src = list.as_slice();
+            new_bytearray(py, src.len(), |dest| {
+                let dest = export::Region {
+                    ptr: dest.as_mut_ptr(),
+                    len: dest.len(),
+                };
+                // SAFETY: `dest` is the fresh bytearray's memory, `src.len()` bytes that
+                // nothing else can reach yet, and it does not overlap the list.
+                unsafe { export::copy_out(py, src, dest) };
+            })
+        })
     }
 
-    /// A new `bytearray` computed from the list's bytes, allocated with the lock released:
-    /// `measure` (under the lock) says what to take and how many bytes it makes; `fill` (under
-    /// the lock again, after the same measure) writes exactly that many into fresh memory (a
-    /// short result is written to the stack under the first lock instead). If another thread
-    /// changed the list in between, both run under one lock into a `Vec`.
-    fn build<'py, M: Copy + PartialEq>(
+    /// A new `bytearray` computed from the list's bytes under one lock: `measure` says what to
+    /// take and how many bytes it makes, `fill` writes exactly that many.
+    pub(super) fn build<'py, M>(
         &self,
         py: Python<'py>,
-        measure: impl Fn(&[u8]) -> (M, usize),
-        fill: impl Fn(&[u8], M, &mut [u8]),
+        measure: impl FnOnce(&[u8]) -> (M, usize),
+        fill: impl FnOnce(&[u8], M, &mut [u8]),
     ) -> PyResult<Bound<'py, PyByteArray>> {
-        let mut small = [0u8; ON_STACK];
-        let (what, len) = self.inner.with(py, |list, _| {
-            let (what, len) = measure(list.as_slice());
-            if len <= ON_STACK {
-                fill(list.as_slice(), what, &mut small[..len]);
-            }
-            Ok((what, len))
-        })?;
-        if len <= ON_STACK {
-            return Ok(PyByteArray::new(py, &small[..len]));
-        }
-        let (out, dest) = export::uninit_bytearray(py, len)?;
-        let filled = self.inner.with(py, |list, _| {
-            if measure(list.as_slice()) != (what, len) {
-                return Ok(false);
-            }
-            if len > 0 {
-                // SAFETY: `dest` is the fresh bytearray's memory, `len` bytes that nothing
-                // else can reach yet; it does not overlap the list.
-                let dest = unsafe { std::slice::from_raw_parts_mut(dest.ptr, len) };
-                fill(list.as_slice(), what, dest);
-            }
-            Ok(true)
-        })?;
-        if filled {
-            return Ok(out);
-        }
-        let copy = self.inner.with(py, |list, _| {
-            let (what, len) = measure(list.as_slice());
-            let mut copy = vec![0; len];
-            fill(list.as_slice(), what, &mut copy);
-            Ok(copy)
-        })?;
-        Ok(PyByteArray::new(py, &copy))
+        self.inner.with(py, |list, _| {
+            let src = list.as_slice();
+            let (what, len) = measure(src);
+            new_bytearray(py, len, |dest| fill(src, what, dest))
+        })
     }
 
     /// A new `bytearray` of the list's bytes, each mapped by `f`.
@@ -328,34 +281,8 @@ impl ByteList {
         })
     }
 
-    /// `split`/`rsplit`: the list is copied under its lock, the pieces are made from the copy.
-    fn split_pieces<'py>(
-        &self,
-        py: Python<'py>,
-        sep: Option<&Bound<'py, PyAny>>,
-        maxsplit: isize,
-        reverse: bool,
-    ) -> PyResult<Bound<'py, PyList>> {
-        let sep = sep
-            .filter(|s| !s.is_none())
-            .map(ByteInput::new)
-            .transpose()?;
-        let sep = sep.as_ref().map(ByteInput::bytes);
-        if sep == Some(&[]) {
-            return Err(PyValueError::new_err("empty separator"));
-        }
-        let max = usize::try_from(maxsplit).unwrap_or(usize::MAX);
-        let copy = self
-            .inner
-            .with(py, |list, _| Ok(list.as_slice().to_vec()))?;
-        let pieces = split_ranges(&copy, sep, max, reverse)
-            .into_iter()
-            .map(|(a, b)| PyByteArray::new(py, &copy[a..b]));
-        PyList::new(py, pieces)
-    }
-
     /// Calls `bytearray`'s method `name` on a copy of the list.
-    fn forward<'py>(
+    pub(super) fn forward<'py>(
         &self,
         py: Python<'py>,
         name: &Bound<'py, PyString>,
@@ -366,7 +293,10 @@ impl ByteList {
     }
 
     /// A new `PicoListByte` holding the bytes of `data` (a `bytearray` result).
-    fn new_like<'py>(py: Python<'py>, data: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    pub(super) fn new_like<'py>(
+        py: Python<'py>,
+        data: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         let data = ByteInput::new(data)?;
         Ok(Self::new_with(py, data.bytes())?.into_any())
     }
@@ -443,12 +373,72 @@ impl ByteList {
     }
 }
 
-/// Up to this many bytes, a result is copied through the stack under one lock: that costs
-/// less than a second lock.
-const ON_STACK: usize = 256;
+/// A new `bytearray` of `len` bytes written by `fill`.
+///
+/// Called under a list's lock, where no Python code may run (it could call back into the list
+/// and wait for the lock forever). Making a `bytearray` or a `bytes`, and dropping one, runs no
+/// Python code and starts no garbage collection: neither type is tracked by the collector. So
+/// results of these types are made and filled under the lock in one pass; tuples, lists and
+/// `PicoListByte`s (tracked, or running arbitrary code when made) are made outside it
+/// (appending to a list made before the lock only reallocates its array of pointers, which
+/// runs no Python code either).
+///
+/// One exception: when `PyByteArray_FromStringAndSize` cannot allocate the bytes, it frees
+/// its half-made object before setting that object's export count, which can then report
+/// "deallocated bytearray object has exported buffers" through `sys.excepthook` (Python code;
+/// seen with CPython 3.11). A result longer than [`SMALL_BYTEARRAY`] (a size a caller can ask
+/// for, `center(2**62)`, so one that can fail) is therefore made empty (no allocation for its
+/// bytes) and then grown, which fails cleanly, and the `MemoryError` raised as a new one
+/// (`bytearray`'s own has no message either). Shorter ones, `split`'s pieces say, take one
+/// call (two cost a tenth more per piece): their bytes come from CPython's small-object
+/// pools, which only fail when the process cannot map a new pool at all.
+pub(super) fn new_bytearray<'py>(
+    py: Python<'py>,
+    len: usize,
+    fill: impl FnOnce(&mut [u8]),
+) -> PyResult<Bound<'py, PyByteArray>> {
+    let first = if len <= SMALL_BYTEARRAY { len } else { 0 };
+    // SAFETY: a NULL source makes a bytearray of `first` bytes, not yet written (none for an
+    // empty one, which allocates only the object); the result is a new reference or NULL with
+    // an error set.
+    let out = unsafe { ffi::PyByteArray_FromStringAndSize(std::ptr::null(), first as isize) };
+    // SAFETY: a non-NULL result is a new reference to a bytearray.
+    let out = (!out.is_null())
+        .then(|| unsafe { Bound::from_owned_ptr(py, out).cast_into_unchecked::<PyByteArray>() });
+    let grown = out.filter(|out| match isize::try_from(len) {
+        Ok(_) if first == len => true,
+        // SAFETY: `out` is a bytearray nothing else can reach (no exports); on failure it
+        // stays a valid empty bytearray and an error is set.
+        Ok(size) => (unsafe { ffi::PyByteArray_Resize(out.as_ptr(), size) }) == 0,
+        Err(_) => false,
+    });
+    let Some(out) = grown else {
+        // SAFETY: clears the error CPython set (or none), running no Python code.
+        unsafe { ffi::PyErr_Clear() };
+        return Err(pyo3::exceptions::PyMemoryError::new_err(()));
+    };
+    // SAFETY: `out` is a bytearray of `len` bytes (a valid, non-null pointer even for 0) that
+    // nothing else can reach until it is returned.
+    let dest = unsafe { ffi::PyByteArray_AsString(out.as_ptr()) }.cast::<u8>();
+    // SAFETY: as above: `len` writable bytes, not overlapping anything the caller reads.
+    fill(unsafe { std::slice::from_raw_parts_mut(dest, len) });
+    Ok(out)
+}
+
+/// The longest `bytearray` [`new_bytearray`] makes in one call (CPython's small-object limit,
+/// less the trailing NUL).
+const SMALL_BYTEARRAY: usize = 511;
+
+/// A new `bytearray` holding a copy of `bytes` (under a list's lock: see [`new_bytearray`]).
+pub(super) fn bytearray_of<'py>(
+    py: Python<'py>,
+    bytes: &[u8],
+) -> PyResult<Bound<'py, PyByteArray>> {
+    new_bytearray(py, bytes.len(), |dest| dest.copy_from_slice(bytes))
+}
 
 /// What `bytearray.strip()` strips by default, and `isspace` accepts.
-const WHITESPACE: &[u8] = b" \t\n\r\x0b\x0c";
+pub(super) const WHITESPACE: &[u8] = b" \t\n\r\x0b\x0c";
 
 /// `title()`: the first letter of each run of letters upper-cased, the rest lower-cased.
 fn title_case(src: &[u8], dest: &mut [u8]) {
@@ -482,77 +472,6 @@ fn is_title(bytes: &[u8]) -> bool {
         }
     }
     cased
-}
-
-/// The pieces of `bytes` split as `bytes.split` (`reverse`: `rsplit`) splits them: at each
-/// `sep` (at most `max` times), or, without `sep`, at runs of ASCII whitespace, leaving out
-/// empty pieces. Ranges into `bytes`, in order.
-fn split_ranges(
-    bytes: &[u8],
-    sep: Option<&[u8]>,
-    max: usize,
-    reverse: bool,
-) -> Vec<(usize, usize)> {
-    let mut out = Vec::new();
-    match sep {
-        Some(sep) => {
-            let (mut lo, mut hi) = (0, bytes.len());
-            while out.len() < max {
-                let found = if reverse {
-                    memmem::rfind(&bytes[lo..hi], sep).map(|i| lo + i)
-                } else {
-                    memmem::find(&bytes[lo..hi], sep).map(|i| lo + i)
-                };
-                let Some(at) = found else { break };
-                if reverse {
-                    out.push((at + sep.len(), hi));
-                    hi = at;
-                } else {
-                    out.push((lo, at));
-                    lo = at + sep.len();
-                }
-            }
-            out.push((lo, hi));
-        }
-        None => {
-            let space = |b: &u8| WHITESPACE.contains(b);
-            let (mut lo, mut hi) = (0, bytes.len());
-            loop {
-                if reverse {
-                    while hi > lo && space(&bytes[hi - 1]) {
-                        hi -= 1;
-                    }
-                } else {
-                    while lo < hi && space(&bytes[lo]) {
-                        lo += 1;
-                    }
-                }
-                if lo == hi {
-                    break;
-                }
-                if out.len() == max {
-                    out.push((lo, hi));
-                    break;
-                }
-                if reverse {
-                    let start = bytes[lo..hi]
-                        .iter()
-                        .rposition(space)
-                        .map_or(lo, |i| lo + i + 1);
-                    out.push((start, hi));
-                    hi = start;
-                } else {
-                    let end = bytes[lo..hi].iter().position(space).map_or(hi, |i| lo + i);
-                    out.push((lo, end));
-                    lo = end;
-                }
-            }
-        }
-    }
-    if reverse {
-        out.reverse();
-    }
-    out
 }
 
 /// `index`, `rindex`: `ValueError` when `sub` is not found.
@@ -738,73 +657,6 @@ impl ByteList {
         self.inner.with(py, |list, _| Ok(is_title(list.as_slice())))
     }
 
-    /// The bytes as hexadecimal digits (`bytearray.hex`), read in place through a memoryview.
-    #[pyo3(signature = (*args, **kwargs), text_signature = "($self, /, sep=None, bytes_per_sep=1)")]
-    fn hex<'py>(
-        slf: &Bound<'py, Self>,
-        args: &Bound<'py, PyTuple>,
-        kwargs: Option<&Bound<'py, PyDict>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let py = slf.py();
-        // SAFETY: `slf` is a valid object that exports a buffer; the result is a new reference
-        // or NULL with an error set.
-        let view = unsafe {
-            Bound::from_owned_ptr_or_err(py, ffi::PyMemoryView_FromObject(slf.as_ptr()))?
-        };
-        let hex = view.call_method(intern!(py, "hex"), args, kwargs);
-        view.call_method0(intern!(py, "release"))?;
-        hex
-    }
-
-    /// The pieces between occurrences of `sep` (at most `maxsplit` splits), or between runs
-    /// of ASCII whitespace without `sep`, as `bytearray`s.
-    #[pyo3(signature = (sep=None, maxsplit=-1), text_signature = "($self, /, sep=None, maxsplit=-1)")]
-    fn split<'py>(
-        &self,
-        py: Python<'py>,
-        sep: Option<&Bound<'py, PyAny>>,
-        maxsplit: isize,
-    ) -> PyResult<Bound<'py, PyList>> {
-        self.split_pieces(py, sep, maxsplit, false)
-    }
-
-    /// As `split`, splitting from the end.
-    #[pyo3(signature = (sep=None, maxsplit=-1), text_signature = "($self, /, sep=None, maxsplit=-1)")]
-    fn rsplit<'py>(
-        &self,
-        py: Python<'py>,
-        sep: Option<&Bound<'py, PyAny>>,
-        maxsplit: isize,
-    ) -> PyResult<Bound<'py, PyList>> {
-        self.split_pieces(py, sep, maxsplit, true)
-    }
-
-    /// The text the bytes encode (`bytearray.decode`), read in place through a buffer export.
-    #[pyo3(signature = (encoding=None, errors=None))]
-    fn decode<'py>(
-        slf: &Bound<'py, Self>,
-        encoding: Option<&Bound<'py, PyString>>,
-        errors: Option<&Bound<'py, PyString>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let py = slf.py();
-        let c_string = |s: &Bound<'py, PyString>| {
-            std::ffi::CString::new(s.to_str()?)
-                .map_err(|_| PyValueError::new_err("embedded null character"))
-        };
-        let encoding = encoding.map(c_string).transpose()?;
-        let errors = errors.map(c_string).transpose()?;
-        let ptr =
-            |s: &Option<std::ffi::CString>| s.as_ref().map_or(std::ptr::null(), |s| s.as_ptr());
-        // SAFETY: `slf` is a valid object; the strings are NUL-terminated and outlive the call
-        // (NULL means utf-8 and strict); the result is a new reference or NULL with an error set.
-        unsafe {
-            Bound::from_owned_ptr_or_err(
-                py,
-                ffi::PyUnicode_FromEncodedObject(slf.as_ptr(), ptr(&encoding), ptr(&errors)),
-            )
-        }
-    }
-
     /// `lst % values`: `bytearray`'s formatting, as a new `PicoListByte`.
     fn __mod__<'py>(
         &self,
@@ -826,19 +678,6 @@ impl ByteList {
     /// `values % lst` is not formatting: always `NotImplemented`, as `bytearray`'s.
     fn __rmod__(&self, py: Python<'_>, _values: &Bound<'_, PyAny>) -> Py<PyAny> {
         py.NotImplemented()
-    }
-
-    /// Maps every byte through the 256-byte `table` (or none) after removing the bytes in
-    /// `delete`, as a new `PicoListByte`.
-    #[pyo3(signature = (*args, **kwargs), text_signature = "($self, table, /, delete=b'')")]
-    fn translate<'py>(
-        &self,
-        py: Python<'py>,
-        args: &Bound<'py, PyTuple>,
-        kwargs: Option<&Bound<'py, PyDict>>,
-    ) -> PyResult<Bound<'py, PyAny>> {
-        let out = self.forward(py, intern!(py, "translate"), args, kwargs)?;
-        Self::new_like(py, &out)
     }
 
     /// A translation table for `translate` (`bytes.maketrans`).
@@ -871,15 +710,8 @@ impl ByteList {
 forward! {
     /// `sep.join(iterable)` as `bytearray.join`: a `bytearray`.
     join "($self, iterable_of_bytes, /)",
+    /// The lines, split at line boundaries (kept with `keepends`), as `bytearray`s.
     splitlines "($self, /, keepends=False)",
-    partition "($self, sep, /)",
-    rpartition "($self, sep, /)",
-    replace "($self, old, new, count=-1, /)",
-    removeprefix "($self, prefix, /)",
-    removesuffix "($self, suffix, /)",
-    center "($self, width, fillchar=b' ', /)",
-    ljust "($self, width, fillchar=b' ', /)",
-    rjust "($self, width, fillchar=b' ', /)",
-    zfill "($self, width, /)",
+    /// A copy with tabs replaced by spaces up to the next multiple of `tabsize` columns.
     expandtabs "($self, /, tabsize=8)",
 }
