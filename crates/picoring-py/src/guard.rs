@@ -6,7 +6,8 @@ use std::sync::{Arc, Mutex, MutexGuard, Once, TryLockError};
 
 use pyo3::exceptions::{PyBufferError, PyMemoryError, PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::sync::MutexExt;
+use pyo3::sync::{MutexExt, PyOnceLock};
+use pyo3::types::PyType;
 
 /// bytearray's wording, so code that handles bytearray's refusal handles ours.
 pub(crate) const EXPORTS_MESSAGE: &str = "Existing exports of data: object cannot be re-sized";
@@ -355,16 +356,28 @@ pub(crate) fn count(n: isize, what: &str) -> PyResult<usize> {
     usize::try_from(n).map_err(|_| PyValueError::new_err(format!("{what} must be >= 0, got {n}")))
 }
 
+/// `object.__sizeof__(obj)`: the object's basic size (its type's `__basicsize__`, which for a
+/// Python subclass includes its `__dict__` and `__weakref__` slots).
+pub(crate) fn basic_size(obj: &Bound<'_, PyAny>) -> PyResult<usize> {
+    static OBJECT: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+    let py = obj.py();
+    OBJECT
+        .import(py, "builtins", "object")?
+        .call_method1(pyo3::intern!(py, "__sizeof__"), (obj,))?
+        .extract()
+}
+
 /// Defines a class of this module: a frozen pyclass (options given in `#[pyclass(...)]`) whose
 /// field `inner` is a [`Guarded`] over `$value`, with the `#[pymethods]` every class here
 /// shares: the lifecycle (`close`, `closed`, `with`, an `__init__` that runs once), giving back
-/// a counted buffer export, and the length (`len(obj)`, `bool(obj)` and `obj.len()`), which
-/// `len: |value| expr` computes from the value under the lock.
+/// a counted buffer export, the length (`len(obj)`, `bool(obj)` and `obj.len()`), which
+/// `len: |value| expr` computes from the value under the lock, and `sys.getsizeof(obj)`, which
+/// adds the bytes of memory `held: |value| expr` says the value holds to the object's size.
 macro_rules! guarded_class {
     (
         $(#[doc = $doc:expr])*
         #[pyclass($($option:tt)*)]
-        struct $class:ident($value:ty), len: |$v:ident| $len:expr
+        struct $class:ident($value:ty), len: |$v:ident| $len:expr, held: |$h:ident| $held:expr
     ) => {
         $(#[doc = $doc])*
         #[pyclass(frozen, module = "picoring._picoring", $($option)*)]
@@ -433,6 +446,22 @@ macro_rules! guarded_class {
             /// Number of items held (upstream 0.6 spelling of `len(obj)`).
             fn len(&self, py: Python<'_>) -> PyResult<usize> {
                 self.__len__(py)
+            }
+
+            /// Size in bytes, for `sys.getsizeof`: the object's basic size
+            /// (`object.__sizeof__`) plus the memory it holds, as `bytearray` and
+            /// `array.array` count their buffers. A list counts its committed bytes
+            /// (`capacity() * itemsize`; address space reserved but not committed is not
+            /// counted); a ring counts its data buffer once (its size in bytes, whole pages:
+            /// `capacity()` for a byte ring, at least `capacity() * frame size` for a typed
+            /// one), though it is mapped twice. Closed: the basic size only.
+            fn __sizeof__(slf: &Bound<'_, Self>) -> PyResult<usize> {
+                let held = slf
+                    .get()
+                    .inner
+                    .with(slf.py(), |$h, _| Ok($held))
+                    .unwrap_or(0);
+                Ok($crate::guard::basic_size(slf.as_any())?.saturating_add(held))
             }
         }
     };

@@ -209,7 +209,8 @@ guarded_class! {
     /// A ring of typed frames (`array.array` typecodes, `channels` items per frame) whose
     /// queued frames are one contiguous array, wrapped or not.
     #[pyclass(name = "PicoRing")]
-    struct TypedRing(Wakes<Frames>), len: |frames| frames.len()
+    struct TypedRing(Wakes<Frames>), len: |frames| frames.len(),
+        held: |frames| frames.bytes.capacity()
 }
 
 #[pymethods]

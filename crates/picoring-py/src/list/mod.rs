@@ -80,12 +80,7 @@ pub(crate) fn append_locked(
     } else {
         src
     };
-    if src.len() >= DETACH_BYTES {
-        py.detach(|| list.extend_from_slice(src))
-    } else {
-        list.extend_from_slice(src)
-    }
-    .map_err(to_py_err)
+    fill(py, list, src)
 }
 
 /// `clear()`: removes every item and gives the memory back; refused while a view is alive.
@@ -267,17 +262,34 @@ pub(crate) fn reverse<R: ListBytes>(g: &Guarded<R>, py: Python<'_>) -> PyResult<
 /// A copy of the list's bytes in a new `picoring::PicoList<u8>`, copied from list to list under
 /// the lock (no Python object is made there; long copies release the GIL).
 pub(crate) fn copy_bytes<R: ListBytes>(g: &Guarded<R>, py: Python<'_>) -> PyResult<PicoList<u8>> {
+    copy_with(g, py, |_| ()).map(|((), copy)| copy)
+}
+
+/// [`copy_bytes`], with what `also` reads from the value under the same lock.
+pub(crate) fn copy_with<R: ListBytes, T>(
+    g: &Guarded<R>,
+    py: Python<'_>,
+    also: impl FnOnce(&R) -> T,
+) -> PyResult<(T, PicoList<u8>)> {
     g.with(py, |value, _| {
+        let extra = also(value);
         let src = value.list_bytes();
         let mut copy = PicoList::new().map_err(to_py_err)?;
-        if src.len() >= DETACH_BYTES {
-            py.detach(|| copy.extend_from_slice(src))
-        } else {
-            copy.extend_from_slice(src)
-        }
-        .map_err(to_py_err)?;
-        Ok(copy)
+        fill(py, &mut copy, src)?;
+        Ok((extra, copy))
     })
+}
+
+/// Appends `bytes` to `list`, which the caller has to itself: a list no Python object holds
+/// yet (no lock to take, no export to check), or one whose lock it holds and whose growth it
+/// checked. Long copies release the GIL.
+pub(crate) fn fill(py: Python<'_>, list: &mut PicoList<u8>, bytes: &[u8]) -> PyResult<()> {
+    if bytes.len() >= DETACH_BYTES {
+        py.detach(|| list.extend_from_slice(bytes))
+    } else {
+        list.extend_from_slice(bytes)
+    }
+    .map_err(to_py_err)
 }
 
 /// The count of `lst * n`: `TypeError` for anything but an integer, as the built-ins raise

@@ -35,7 +35,8 @@ guarded_class! {
     /// one contiguous memoryview in each. `len()` counts the queued bytes as the end this
     /// object holds sees them (0 while it holds none).
     #[pyclass(name = "SharedRingByte")]
-    struct SharedRingByte(Shared), len: |s| s.queued()?
+    struct SharedRingByte(Shared), len: |s| s.queued()?,
+        held: |s| s.ring.capacity()
 }
 
 #[pymethods]
