@@ -295,16 +295,23 @@ pub(crate) fn fill(py: Python<'_>, list: &mut PicoList<u8>, bytes: &[u8]) -> PyR
 /// The count of `lst * n`: `TypeError` for anything but an integer, as the built-ins raise
 /// (also when the operator method is called directly).
 pub(crate) fn repeat_count(n: &Bound<'_, PyAny>) -> PyResult<isize> {
-    if n.is_instance_of::<pyo3::types::PyFloat>() || !n.hasattr("__index__")? {
+    // SAFETY: `n` is a valid object; PyIndex_Check only reads its type (as CPython's sequence
+    // repeat checks its count).
+    if n.is_instance_of::<pyo3::types::PyFloat>() || unsafe { ffi::PyIndex_Check(n.as_ptr()) } == 0
+    {
         return Err(pyo3::exceptions::PyTypeError::new_err(format!(
             "can't multiply sequence by non-int of type '{}'",
             n.get_type().name()?
         )));
     }
-    // Saturates, as CPython's sequences clamp the count to Py_ssize_t before failing on memory.
-    let n = n.call_method0("__index__")?;
-    Ok(n.extract::<isize>()
-        .unwrap_or(if n.lt(0)? { isize::MIN } else { isize::MAX }))
+    // Saturates, as CPython's sequences clamp the count to Py_ssize_t before failing on memory
+    // (a NULL exception type clamps instead of raising; `__index__`'s own errors propagate).
+    // SAFETY: as above.
+    let count = unsafe { ffi::PyNumber_AsSsize_t(n.as_ptr(), std::ptr::null_mut()) };
+    match PyErr::take(n.py()) {
+        Some(err) if count == -1 => Err(err),
+        _ => Ok(count),
+    }
 }
 
 /// `lst *= n`: the items repeated `n` times in place (`n <= 0` empties the list, refused while
