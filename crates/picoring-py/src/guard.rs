@@ -2,7 +2,7 @@
 //! `close()`, and what happens to the mutex across `fork()`.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, Once, TryLockError};
+use std::sync::{Arc, Mutex, MutexGuard, Once, OnceLock, TryLockError};
 
 use pyo3::exceptions::{PyBufferError, PyMemoryError, PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
@@ -94,6 +94,56 @@ impl Exports {
     }
 }
 
+/// An object's [`Exports`], allocated at its first export: most objects (a list made by a slice,
+/// a copy, a concatenation) are never exported, and creating one then allocates nothing for
+/// its counters. Until then every check passes: there is nothing to count.
+#[derive(Default)]
+pub(crate) struct LazyExports(OnceLock<Arc<Exports>>);
+
+impl From<Arc<Exports>> for LazyExports {
+    /// Counters shared from the start (with the ends of a shared ring).
+    fn from(exports: Arc<Exports>) -> Self {
+        LazyExports(OnceLock::from(exports))
+    }
+}
+
+impl LazyExports {
+    /// The counters, allocated now if no export was counted before; for an export object that
+    /// gives its count back when it is freed.
+    pub(crate) fn shared(&self) -> Arc<Exports> {
+        Arc::clone(self.0.get_or_init(Arc::default))
+    }
+
+    pub(crate) fn add(&self, writable: bool) {
+        self.0.get_or_init(Arc::default).add(writable);
+    }
+
+    /// Gives back a count taken with [`LazyExports::add`] (so the counters exist).
+    pub(crate) fn remove(&self, writable: bool) {
+        if let Some(exports) = self.0.get() {
+            exports.remove(writable);
+        }
+    }
+
+    /// [`Exports::check_no_readers`]; passes while no export was ever counted.
+    #[inline]
+    pub(crate) fn check_no_readers(&self) -> PyResult<()> {
+        self.0.get().map_or(Ok(()), |e| e.check_no_readers())
+    }
+
+    /// [`Exports::check_no_writers`]; passes while no export was ever counted.
+    #[inline]
+    pub(crate) fn check_no_writers(&self) -> PyResult<()> {
+        self.0.get().map_or(Ok(()), |e| e.check_no_writers())
+    }
+
+    /// [`Exports::check_none`]; passes while no export was ever counted.
+    #[inline]
+    pub(crate) fn check_none(&self) -> PyResult<()> {
+        self.0.get().map_or(Ok(()), |e| e.check_none())
+    }
+}
+
 /// The mutable part of an object: the Rust value (`None` once closed) and how many bytes of
 /// free space the last writable view granted, which bounds `commit`.
 pub(crate) struct State<R> {
@@ -113,7 +163,7 @@ pub(crate) struct State<R> {
 /// in the child (and is leaked there, since its value may be half-updated) instead of hanging.
 pub(crate) struct Guarded<R> {
     state: Mutex<State<R>>,
-    pub(crate) exports: Arc<Exports>,
+    pub(crate) exports: LazyExports,
     /// `generation << 2 | verdict`: whether the mutex was found usable ([`VALID`]), held by a
     /// thread lost in a fork ([`LOST`]), or is being checked ([`CHECKING`]) in that fork
     /// generation.
@@ -135,7 +185,7 @@ impl<R> Guarded<R> {
                 value: Some(value),
                 granted: 0,
             }),
-            exports: Arc::default(),
+            exports: LazyExports::default(),
             fork_state: AtomicU64::new(FORK_GENERATION.load(Ordering::Relaxed) << 2 | VALID),
             name,
             initialised: AtomicBool::new(false),

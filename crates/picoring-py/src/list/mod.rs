@@ -14,7 +14,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PySlice};
 
 use crate::export::Region;
-use crate::guard::{to_py_err, Exports, Guarded, DETACH_BYTES};
+use crate::guard::{to_py_err, Guarded, LazyExports, DETACH_BYTES};
 use crate::input::index_arg;
 
 /// The value behind a list class: its items, as native bytes that never move.
@@ -45,7 +45,7 @@ impl ListBytes for PicoList<u8> {
 /// targets) it would, so there growing past the capacity is refused while a view is alive.
 pub(crate) fn check_growth(
     list: &PicoList<u8>,
-    exports: &Exports,
+    exports: &LazyExports,
     additional: usize,
 ) -> PyResult<()> {
     if !PicoList::<u8>::grows_in_place() && list.capacity() - list.len() < additional {
@@ -67,7 +67,7 @@ pub(crate) fn append<R: ListBytes>(g: &Guarded<R>, py: Python<'_>, src: &[u8]) -
 #[inline]
 pub(crate) fn append_locked(
     list: &mut PicoList<u8>,
-    exports: &Exports,
+    exports: &LazyExports,
     py: Python<'_>,
     src: &[u8],
 ) -> PyResult<()> {

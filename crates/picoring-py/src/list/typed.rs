@@ -980,7 +980,7 @@ impl TypedList {
         let this = slf.get();
         let code = this.code(slf.py())?;
         let region = list::lend(&this.inner, slf.py())?;
-        let exports = this.inner.exports.clone();
+        let exports = this.inner.exports.shared();
         let export = Export::new(slf.as_any(), exports, region, code, 0, Access::Write)?;
         // SAFETY: forwarded from CPython's call.
         unsafe { Export::fill(&export, view, flags) }

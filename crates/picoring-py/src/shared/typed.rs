@@ -61,7 +61,7 @@ fn new_object(py: Python<'_>, ring: Ring<u8>, layout: FrameLayout) -> PyResult<S
         layout,
     };
     let mut inner = Guarded::new("SharedRing", typed);
-    inner.exports = exports;
+    inner.exports = exports.into();
     Ok(SharedRing { inner })
 }
 
