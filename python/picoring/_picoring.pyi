@@ -62,6 +62,10 @@ class _Closable:
     def len(self) -> int:
         """Number of bytes held (upstream 0.6 spelling of ``len(obj)``)."""
     def clear(self) -> None: ...
+    def __sizeof__(self) -> int:
+        """``object.__sizeof__(self)`` plus the memory held: a list's committed bytes
+        (``capacity() * itemsize``; reserved but uncommitted address space is not counted), a
+        ring's data buffer once (not twice for its mirror); the basic size alone once closed."""
 
 @type_check_only
 class _ByteRing(_Closable):

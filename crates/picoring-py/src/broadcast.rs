@@ -418,7 +418,7 @@ impl BroadcastReader {
     ) -> PyResult<Bound<'py, PyMemoryView>> {
         let this = slf.get();
         let region = this.next(slf.py(), timeout, true)?;
-        let exports = std::sync::Arc::clone(&this.inner.exports);
+        let exports = this.inner.exports.shared();
         let export = Export::new(
             slf.as_any(),
             exports,

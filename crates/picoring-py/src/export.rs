@@ -10,7 +10,7 @@ use pyo3::ffi;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
-use crate::guard::{Exports, Guarded};
+use crate::guard::{Exports, Guarded, LazyExports};
 use crate::typecode::TypeCode;
 
 /// A region of memory to export: a raw pointer (the bytes live in a mapping the owner keeps
@@ -199,7 +199,7 @@ pub(crate) unsafe fn fill(
 /// As [`fill`].
 pub(crate) unsafe fn fill_counted(
     owner: &Bound<'_, PyAny>,
-    exports: &Exports,
+    exports: &LazyExports,
     view: *mut ffi::Py_buffer,
     flags: c_int,
     region: Region,

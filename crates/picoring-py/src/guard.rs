@@ -2,11 +2,12 @@
 //! `close()`, and what happens to the mutex across `fork()`.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard, Once, TryLockError};
+use std::sync::{Arc, Mutex, MutexGuard, Once, OnceLock, TryLockError};
 
 use pyo3::exceptions::{PyBufferError, PyMemoryError, PyOSError, PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
-use pyo3::sync::MutexExt;
+use pyo3::sync::{MutexExt, PyOnceLock};
+use pyo3::types::PyType;
 
 /// bytearray's wording, so code that handles bytearray's refusal handles ours.
 pub(crate) const EXPORTS_MESSAGE: &str = "Existing exports of data: object cannot be re-sized";
@@ -93,6 +94,56 @@ impl Exports {
     }
 }
 
+/// An object's [`Exports`], allocated at its first export: most objects (a list made by a slice,
+/// a copy, a concatenation) are never exported, and creating one then allocates nothing for
+/// its counters. Until then every check passes: there is nothing to count.
+#[derive(Default)]
+pub(crate) struct LazyExports(OnceLock<Arc<Exports>>);
+
+impl From<Arc<Exports>> for LazyExports {
+    /// Counters shared from the start (with the ends of a shared ring).
+    fn from(exports: Arc<Exports>) -> Self {
+        LazyExports(OnceLock::from(exports))
+    }
+}
+
+impl LazyExports {
+    /// The counters, allocated now if no export was counted before; for an export object that
+    /// gives its count back when it is freed.
+    pub(crate) fn shared(&self) -> Arc<Exports> {
+        Arc::clone(self.0.get_or_init(Arc::default))
+    }
+
+    pub(crate) fn add(&self, writable: bool) {
+        self.0.get_or_init(Arc::default).add(writable);
+    }
+
+    /// Gives back a count taken with [`LazyExports::add`] (so the counters exist).
+    pub(crate) fn remove(&self, writable: bool) {
+        if let Some(exports) = self.0.get() {
+            exports.remove(writable);
+        }
+    }
+
+    /// [`Exports::check_no_readers`]; passes while no export was ever counted.
+    #[inline]
+    pub(crate) fn check_no_readers(&self) -> PyResult<()> {
+        self.0.get().map_or(Ok(()), |e| e.check_no_readers())
+    }
+
+    /// [`Exports::check_no_writers`]; passes while no export was ever counted.
+    #[inline]
+    pub(crate) fn check_no_writers(&self) -> PyResult<()> {
+        self.0.get().map_or(Ok(()), |e| e.check_no_writers())
+    }
+
+    /// [`Exports::check_none`]; passes while no export was ever counted.
+    #[inline]
+    pub(crate) fn check_none(&self) -> PyResult<()> {
+        self.0.get().map_or(Ok(()), |e| e.check_none())
+    }
+}
+
 /// The mutable part of an object: the Rust value (`None` once closed) and how many bytes of
 /// free space the last writable view granted, which bounds `commit`.
 pub(crate) struct State<R> {
@@ -112,7 +163,7 @@ pub(crate) struct State<R> {
 /// in the child (and is leaked there, since its value may be half-updated) instead of hanging.
 pub(crate) struct Guarded<R> {
     state: Mutex<State<R>>,
-    pub(crate) exports: Arc<Exports>,
+    pub(crate) exports: LazyExports,
     /// `generation << 2 | verdict`: whether the mutex was found usable ([`VALID`]), held by a
     /// thread lost in a fork ([`LOST`]), or is being checked ([`CHECKING`]) in that fork
     /// generation.
@@ -134,7 +185,7 @@ impl<R> Guarded<R> {
                 value: Some(value),
                 granted: 0,
             }),
-            exports: Arc::default(),
+            exports: LazyExports::default(),
             fork_state: AtomicU64::new(FORK_GENERATION.load(Ordering::Relaxed) << 2 | VALID),
             name,
             initialised: AtomicBool::new(false),
@@ -355,16 +406,28 @@ pub(crate) fn count(n: isize, what: &str) -> PyResult<usize> {
     usize::try_from(n).map_err(|_| PyValueError::new_err(format!("{what} must be >= 0, got {n}")))
 }
 
+/// `object.__sizeof__(obj)`: the object's basic size (its type's `__basicsize__`, which for a
+/// Python subclass includes its `__dict__` and `__weakref__` slots).
+pub(crate) fn basic_size(obj: &Bound<'_, PyAny>) -> PyResult<usize> {
+    static OBJECT: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+    let py = obj.py();
+    OBJECT
+        .import(py, "builtins", "object")?
+        .call_method1(pyo3::intern!(py, "__sizeof__"), (obj,))?
+        .extract()
+}
+
 /// Defines a class of this module: a frozen pyclass (options given in `#[pyclass(...)]`) whose
 /// field `inner` is a [`Guarded`] over `$value`, with the `#[pymethods]` every class here
 /// shares: the lifecycle (`close`, `closed`, `with`, an `__init__` that runs once), giving back
-/// a counted buffer export, and the length (`len(obj)`, `bool(obj)` and `obj.len()`), which
-/// `len: |value| expr` computes from the value under the lock.
+/// a counted buffer export, the length (`len(obj)`, `bool(obj)` and `obj.len()`), which
+/// `len: |value| expr` computes from the value under the lock, and `sys.getsizeof(obj)`, which
+/// adds the bytes of memory `held: |value| expr` says the value holds to the object's size.
 macro_rules! guarded_class {
     (
         $(#[doc = $doc:expr])*
         #[pyclass($($option:tt)*)]
-        struct $class:ident($value:ty), len: |$v:ident| $len:expr
+        struct $class:ident($value:ty), len: |$v:ident| $len:expr, held: |$h:ident| $held:expr
     ) => {
         $(#[doc = $doc])*
         #[pyclass(frozen, module = "picoring._picoring", $($option)*)]
@@ -433,6 +496,22 @@ macro_rules! guarded_class {
             /// Number of items held (upstream 0.6 spelling of `len(obj)`).
             fn len(&self, py: Python<'_>) -> PyResult<usize> {
                 self.__len__(py)
+            }
+
+            /// Size in bytes, for `sys.getsizeof`: the object's basic size
+            /// (`object.__sizeof__`) plus the memory it holds, as `bytearray` and
+            /// `array.array` count their buffers. A list counts its committed bytes
+            /// (`capacity() * itemsize`; address space reserved but not committed is not
+            /// counted); a ring counts its data buffer once (its size in bytes, whole pages:
+            /// `capacity()` for a byte ring, at least `capacity() * frame size` for a typed
+            /// one), though it is mapped twice. Closed: the basic size only.
+            fn __sizeof__(slf: &Bound<'_, Self>) -> PyResult<usize> {
+                let held = slf
+                    .get()
+                    .inner
+                    .with(slf.py(), |$h, _| Ok($held))
+                    .unwrap_or(0);
+                Ok($crate::guard::basic_size(slf.as_any())?.saturating_add(held))
             }
         }
     };

@@ -624,19 +624,23 @@ fn has_ucs4(py: Python<'_>) -> bool {
 
 /// The one character a typecode argument names, with `array.array`'s errors.
 fn letter(code: &Bound<'_, PyAny>) -> PyResult<char> {
-    let text: String = code.extract().map_err(|_| {
+    let text = code.cast::<PyString>().map_err(|_| {
         PyTypeError::new_err(format!(
             "typecode must be a unicode character, not {}",
             type_name(code)
         ))
     })?;
-    let mut chars = text.chars();
-    match (chars.next(), chars.next()) {
-        (Some(c), None) => Ok(c),
-        _ => Err(PyTypeError::new_err(
-            "typecode must be a unicode character, not str of length != 1",
-        )),
+    let one_char =
+        || PyTypeError::new_err("typecode must be a unicode character, not str of length != 1");
+    if text.len()? != 1 {
+        return Err(one_char());
     }
+    // Read in place (no UTF-8 copy): constructing a `PicoList` reads its typecode each time.
+    // SAFETY: `text` is a str of one character, so index 0 is within it.
+    let point = unsafe { ffi::PyUnicode_ReadChar(text.as_ptr(), 0) };
+    // A lone surrogate is no `char`: U+FFFD stands in, a bad typecode (`ValueError`) as
+    // `array.array` reports it.
+    Ok(char::from_u32(point).unwrap_or(char::REPLACEMENT_CHARACTER))
 }
 
 /// A `ValueError` naming what a buffer of the wrong format holds.

@@ -20,7 +20,7 @@ use pyo3::PyClass;
 
 use crate::byte_ring::ByteFifo;
 use crate::export::{self, Access, Export, Region};
-use crate::guard::{count, guarded_class, to_py_err, Exports, Guarded, DETACH_BYTES};
+use crate::guard::{count, guarded_class, to_py_err, Exports, Guarded, LazyExports, DETACH_BYTES};
 use crate::input::ByteInput;
 use crate::typecode::{format_mismatch, TypeCode};
 use crate::wait::{deadline, wait_for, wait_until, Wakes};
@@ -143,12 +143,12 @@ impl FrameLayout {
     pub(crate) unsafe fn fill(
         &self,
         owner: &Bound<'_, PyAny>,
-        exports: &Arc<Exports>,
+        exports: &LazyExports,
         region: Region,
         view: *mut ffi::Py_buffer,
         flags: c_int,
     ) -> PyResult<()> {
-        let exports = Arc::clone(exports);
+        let exports = exports.shared();
         let columns = self.columns();
         let export = Export::new(owner, exports, region, self.code, columns, Access::Read)?;
         // SAFETY: the caller's contract.
@@ -209,7 +209,8 @@ guarded_class! {
     /// A ring of typed frames (`array.array` typecodes, `channels` items per frame) whose
     /// queued frames are one contiguous array, wrapped or not.
     #[pyclass(name = "PicoRing")]
-    struct TypedRing(Wakes<Frames>), len: |frames| frames.len()
+    struct TypedRing(Wakes<Frames>), len: |frames| frames.len(),
+        held: |frames| frames.bytes.capacity()
 }
 
 #[pymethods]

@@ -369,7 +369,7 @@ pub(crate) fn writable_view<'py, R: ByteFifo>(
     })?;
     let export = Export::new(
         slf,
-        g.exports.clone(),
+        g.exports.shared(),
         region,
         TypeCode::BYTE,
         0,

@@ -9,7 +9,8 @@ use crate::guard::guarded_class;
 guarded_class! {
     /// A fixed-capacity byte FIFO whose queued bytes are always one contiguous memoryview.
     #[pyclass(name = "PicoRingByte")]
-    struct ByteRing(PicoRing<u8>), len: |ring| ring.len()
+    struct ByteRing(PicoRing<u8>), len: |ring| ring.len(),
+        held: |ring| ring.capacity()
 }
 
 byte_ring_methods!(ByteRing, view: "get_readable_view", bulk: "push_bytes", "pop_bytes");

@@ -15,7 +15,8 @@ guarded_class! {
     /// A byte stream: `write` stores what fits and returns the count, `read(n)` returns up to
     /// `n` bytes, and `next_line`/`read_until` hand out whole frames.
     #[pyclass(name = "PicoByteStreamPy")]
-    struct ByteStream(Wakes<PicoByteStream>), len: |stream| stream.len()
+    struct ByteStream(Wakes<PicoByteStream>), len: |stream| stream.len(),
+        held: |stream| stream.capacity()
 }
 
 byte_ring_methods!(ByteStream, view: "peek");

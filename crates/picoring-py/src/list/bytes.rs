@@ -51,7 +51,8 @@ guarded_class! {
     /// instead of raising `IndexError` as `bytearray`'s does; `len()` and `reversed()` work
     /// through `__len__` and `__reversed__`.
     #[pyclass(name = "PicoListByte", subclass, weakref)]
-    struct ByteList(PicoList<u8>), len: |list| list.len()
+    struct ByteList(PicoList<u8>), len: |list| list.len(),
+        held: |list| list.capacity()
 }
 
 list_methods!(ByteList, ByteListIter as "PicoListByteIterator");
@@ -72,14 +73,12 @@ impl ByteList {
         errors: Option<&Bound<'_, PyString>>,
         max_capacity: Option<isize>,
     ) -> PyResult<Self> {
-        let list = match max_capacity {
+        let mut list = match max_capacity {
             None => PicoList::new(),
             Some(n) => PicoList::with_max_capacity(count(n, "max_capacity")?),
         }
         .map_err(to_py_err)?;
-        let this = ByteList {
-            inner: Guarded::new(<Self as PyClass>::NAME, list),
-        };
+        // Filled before it is wrapped: nothing else can see it yet, so no lock is taken.
         let text = source.and_then(|s| s.cast::<PyString>().ok());
         match (source, text) {
             (None, _) if encoding.is_some() || errors.is_some() => Err(PyTypeError::new_err(
@@ -94,7 +93,7 @@ impl ByteList {
                     Some(errors) => text.call_method1(intern!(py, "encode"), (encoding, errors))?,
                     None => text.call_method1(intern!(py, "encode"), (encoding,))?,
                 };
-                this.extend(py, &encoded)
+                with_bytes(&encoded, |bytes| list::fill(py, &mut list, bytes))
             }
             (Some(_), None) if encoding.is_some() => {
                 Err(PyTypeError::new_err("encoding without a string argument"))
@@ -102,9 +101,11 @@ impl ByteList {
             (Some(_), None) if errors.is_some() => {
                 Err(PyTypeError::new_err("errors without a string argument"))
             }
-            (Some(source), None) => this.fill_from(py, source),
+            (Some(source), None) => fill_from(py, &mut list, source),
         }?;
-        Ok(this)
+        Ok(ByteList {
+            inner: Guarded::new(<Self as PyClass>::NAME, list),
+        })
     }
 
     fn __repr__(&self, py: Python<'_>) -> String {
@@ -143,20 +144,7 @@ impl ByteList {
     /// Appends every byte of a bytes-like object (copied in bulk, without a temporary) or of
     /// an iterable of ints; all or nothing.
     fn extend(&self, py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<()> {
-        match ByteInput::new(data) {
-            Ok(input) => list::append(&self.inner, py, input.bytes()),
-            Err(err) if err.is_instance_of::<PyBufferError>(py) => Err(err),
-            Err(_) if data.is_instance_of::<pyo3::types::PyString>() => Err(PyTypeError::new_err(
-                "expected an iterable of integers or a bytes-like object, got 'str'",
-            )),
-            Err(_) => {
-                let mut bytes = Vec::new();
-                for item in data.try_iter()? {
-                    bytes.push(byte(&item?)?);
-                }
-                list::append(&self.inner, py, &bytes)
-            }
-        }
+        with_bytes(data, |bytes| list::append(&self.inner, py, bytes))
     }
 
     /// Removes and returns the byte at `index` (the last by default); `IndexError` when empty.
@@ -320,46 +308,68 @@ impl ByteList {
     }
 }
 
-impl ByteList {
-    /// A new `PicoListByte` (never a subclass) holding a copy of `bytes`.
-    pub(crate) fn new_with<'py>(py: Python<'py>, bytes: &[u8]) -> PyResult<Bound<'py, Self>> {
-        let this = ByteList {
-            inner: Guarded::new(<Self as PyClass>::NAME, PicoList::new().map_err(to_py_err)?),
-        };
-        list::append(&this.inner, py, bytes)?;
-        Bound::new(py, this)
+/// Runs `f` on the bytes `extend` takes from `data`: a bytes-like object's own (borrowed, not
+/// copied), or those of an iterable of ints, collected first.
+fn with_bytes<T>(data: &Bound<'_, PyAny>, f: impl FnOnce(&[u8]) -> PyResult<T>) -> PyResult<T> {
+    let py = data.py();
+    match ByteInput::new(data) {
+        Ok(input) => f(input.bytes()),
+        Err(err) if err.is_instance_of::<PyBufferError>(py) => Err(err),
+        Err(_) if data.is_instance_of::<PyString>() => Err(PyTypeError::new_err(
+            "expected an iterable of integers or a bytes-like object, got 'str'",
+        )),
+        Err(_) => {
+            let mut bytes = Vec::new();
+            for item in data.try_iter()? {
+                bytes.push(byte(&item?)?);
+            }
+            f(&bytes)
+        }
     }
+}
 
-    /// The constructor's non-text `source`: an int is a count of zero bytes (as `bytearray`,
-    /// `ValueError` when negative, `OverflowError` past `sys.maxsize`), anything else is
-    /// what `extend` takes.
-    fn fill_from(&self, py: Python<'_>, source: &Bound<'_, PyAny>) -> PyResult<()> {
-        // SAFETY: `source` is a valid object; PyIndex_Check only reads its type.
-        if unsafe { ffi::PyIndex_Check(source.as_ptr()) } != 0 {
-            // SAFETY: as above; PyExc_OverflowError is a static exception type.
-            let n = unsafe { ffi::PyNumber_AsSsize_t(source.as_ptr(), ffi::PyExc_OverflowError) };
-            match PyErr::take(py) {
-                Some(err) if n == -1 && !err.is_instance_of::<PyTypeError>(py) => return Err(err),
-                Some(_) => {} // not an int after all: an iterable, or a TypeError from extend
-                None if n < 0 => return Err(PyValueError::new_err("negative count")),
-                None => {
-                    let n = n as usize;
-                    return self.inner.with(py, |list, _| {
-                        list::check_growth(list, &self.inner.exports, n)?;
-                        const ZEROS: [u8; 4096] = [0; 4096];
-                        list.reserve(n).map_err(to_py_err)?;
-                        let mut left = n;
-                        while left > 0 {
-                            let k = left.min(ZEROS.len());
-                            list.extend_from_slice(&ZEROS[..k]).map_err(to_py_err)?;
-                            left -= k;
-                        }
-                        Ok(())
-                    });
+/// The constructor's non-text `source`, appended to the list being built: an int is a count of
+/// zero bytes (as `bytearray`, `ValueError` when negative, `OverflowError` past
+/// `sys.maxsize`), anything else is what `extend` takes.
+fn fill_from(py: Python<'_>, list: &mut PicoList<u8>, source: &Bound<'_, PyAny>) -> PyResult<()> {
+    // SAFETY: `source` is a valid object; PyIndex_Check only reads its type.
+    if unsafe { ffi::PyIndex_Check(source.as_ptr()) } != 0 {
+        // SAFETY: as above; PyExc_OverflowError is a static exception type.
+        let n = unsafe { ffi::PyNumber_AsSsize_t(source.as_ptr(), ffi::PyExc_OverflowError) };
+        match PyErr::take(py) {
+            Some(err) if n == -1 && !err.is_instance_of::<PyTypeError>(py) => return Err(err),
+            Some(_) => {} // not an int after all: an iterable, or a TypeError from extend
+            None if n < 0 => return Err(PyValueError::new_err("negative count")),
+            None => {
+                let n = n as usize;
+                const ZEROS: [u8; 4096] = [0; 4096];
+                list.reserve(n).map_err(to_py_err)?;
+                let mut left = n;
+                while left > 0 {
+                    let k = left.min(ZEROS.len());
+                    list.extend_from_slice(&ZEROS[..k]).map_err(to_py_err)?;
+                    left -= k;
                 }
+                return Ok(());
             }
         }
-        self.extend(py, source)
+    }
+    with_bytes(source, |bytes| list::fill(py, list, bytes))
+}
+
+impl ByteList {
+    /// A new `PicoListByte` (never a subclass) holding a copy of `bytes`: the list is filled,
+    /// then wrapped, without the constructor's argument parsing or a lock.
+    pub(crate) fn new_with<'py>(py: Python<'py>, bytes: &[u8]) -> PyResult<Bound<'py, Self>> {
+        let mut list = PicoList::new().map_err(to_py_err)?;
+        list::fill(py, &mut list, bytes)?;
+        Self::wrap(py, list)
+    }
+
+    /// A new `PicoListByte` (never a subclass) holding a copy of this list's bytes, copied
+    /// from list to list under this list's lock.
+    pub(crate) fn duplicate<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, Self>> {
+        Self::wrap(py, list::copy_bytes(&self.inner, py)?)
     }
 
     /// `lst[i] = v`, and `lst[a:b:c] = data` (any bytes-like object), as `bytearray`.
@@ -448,7 +458,7 @@ impl ByteList {
     /// A new `PicoListByte` holding these bytes, then `other`'s (any bytes-like object).
     fn __add__(&self, py: Python<'_>, other: &Bound<'_, PyAny>) -> PyResult<Py<ByteList>> {
         let other = concat_input(other)?;
-        let out = Self::wrap(py, list::copy_bytes(&self.inner, py)?)?;
+        let out = self.duplicate(py)?;
         list::append(&out.get().inner, py, other.bytes())?;
         Ok(out.unbind())
     }
@@ -462,7 +472,7 @@ impl ByteList {
     /// A new `PicoListByte` holding the bytes repeated `n` times (`n <= 0`: empty).
     fn __mul__(&self, py: Python<'_>, n: &Bound<'_, PyAny>) -> PyResult<Py<ByteList>> {
         let n = list::repeat_count(n)?;
-        let out = Self::wrap(py, list::copy_bytes(&self.inner, py)?)?;
+        let out = self.duplicate(py)?;
         list::repeat(&out.get().inner, py, n)?;
         Ok(out.unbind())
     }
@@ -481,6 +491,7 @@ impl ByteList {
 }
 
 impl ByteList {
+    /// A new `PicoListByte` (never a subclass) over `list`.
     fn wrap(py: Python<'_>, list: PicoList<u8>) -> PyResult<Bound<'_, ByteList>> {
         Bound::new(
             py,

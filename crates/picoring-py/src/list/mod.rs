@@ -14,7 +14,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PySlice};
 
 use crate::export::Region;
-use crate::guard::{to_py_err, Exports, Guarded, DETACH_BYTES};
+use crate::guard::{to_py_err, Guarded, LazyExports, DETACH_BYTES};
 use crate::input::index_arg;
 
 /// The value behind a list class: its items, as native bytes that never move.
@@ -45,7 +45,7 @@ impl ListBytes for PicoList<u8> {
 /// targets) it would, so there growing past the capacity is refused while a view is alive.
 pub(crate) fn check_growth(
     list: &PicoList<u8>,
-    exports: &Exports,
+    exports: &LazyExports,
     additional: usize,
 ) -> PyResult<()> {
     if !PicoList::<u8>::grows_in_place() && list.capacity() - list.len() < additional {
@@ -67,7 +67,7 @@ pub(crate) fn append<R: ListBytes>(g: &Guarded<R>, py: Python<'_>, src: &[u8]) -
 #[inline]
 pub(crate) fn append_locked(
     list: &mut PicoList<u8>,
-    exports: &Exports,
+    exports: &LazyExports,
     py: Python<'_>,
     src: &[u8],
 ) -> PyResult<()> {
@@ -80,12 +80,7 @@ pub(crate) fn append_locked(
     } else {
         src
     };
-    if src.len() >= DETACH_BYTES {
-        py.detach(|| list.extend_from_slice(src))
-    } else {
-        list.extend_from_slice(src)
-    }
-    .map_err(to_py_err)
+    fill(py, list, src)
 }
 
 /// `clear()`: removes every item and gives the memory back; refused while a view is alive.
@@ -267,32 +262,56 @@ pub(crate) fn reverse<R: ListBytes>(g: &Guarded<R>, py: Python<'_>) -> PyResult<
 /// A copy of the list's bytes in a new `picoring::PicoList<u8>`, copied from list to list under
 /// the lock (no Python object is made there; long copies release the GIL).
 pub(crate) fn copy_bytes<R: ListBytes>(g: &Guarded<R>, py: Python<'_>) -> PyResult<PicoList<u8>> {
+    copy_with(g, py, |_| ()).map(|((), copy)| copy)
+}
+
+/// [`copy_bytes`], with what `also` reads from the value under the same lock.
+pub(crate) fn copy_with<R: ListBytes, T>(
+    g: &Guarded<R>,
+    py: Python<'_>,
+    also: impl FnOnce(&R) -> T,
+) -> PyResult<(T, PicoList<u8>)> {
     g.with(py, |value, _| {
+        let extra = also(value);
         let src = value.list_bytes();
         let mut copy = PicoList::new().map_err(to_py_err)?;
-        if src.len() >= DETACH_BYTES {
-            py.detach(|| copy.extend_from_slice(src))
-        } else {
-            copy.extend_from_slice(src)
-        }
-        .map_err(to_py_err)?;
-        Ok(copy)
+        fill(py, &mut copy, src)?;
+        Ok((extra, copy))
     })
+}
+
+/// Appends `bytes` to `list`, which the caller has to itself: a list no Python object holds
+/// yet (no lock to take, no export to check), or one whose lock it holds and whose growth it
+/// checked. Long copies release the GIL.
+pub(crate) fn fill(py: Python<'_>, list: &mut PicoList<u8>, bytes: &[u8]) -> PyResult<()> {
+    if bytes.len() >= DETACH_BYTES {
+        py.detach(|| list.extend_from_slice(bytes))
+    } else {
+        list.extend_from_slice(bytes)
+    }
+    .map_err(to_py_err)
 }
 
 /// The count of `lst * n`: `TypeError` for anything but an integer, as the built-ins raise
 /// (also when the operator method is called directly).
 pub(crate) fn repeat_count(n: &Bound<'_, PyAny>) -> PyResult<isize> {
-    if n.is_instance_of::<pyo3::types::PyFloat>() || !n.hasattr("__index__")? {
+    // SAFETY: `n` is a valid object; PyIndex_Check only reads its type (as CPython's sequence
+    // repeat checks its count).
+    if n.is_instance_of::<pyo3::types::PyFloat>() || unsafe { ffi::PyIndex_Check(n.as_ptr()) } == 0
+    {
         return Err(pyo3::exceptions::PyTypeError::new_err(format!(
             "can't multiply sequence by non-int of type '{}'",
             n.get_type().name()?
         )));
     }
-    // Saturates, as CPython's sequences clamp the count to Py_ssize_t before failing on memory.
-    let n = n.call_method0("__index__")?;
-    Ok(n.extract::<isize>()
-        .unwrap_or(if n.lt(0)? { isize::MIN } else { isize::MAX }))
+    // Saturates, as CPython's sequences clamp the count to Py_ssize_t before failing on memory
+    // (a NULL exception type clamps instead of raising; `__index__`'s own errors propagate).
+    // SAFETY: as above.
+    let count = unsafe { ffi::PyNumber_AsSsize_t(n.as_ptr(), std::ptr::null_mut()) };
+    match PyErr::take(n.py()) {
+        Some(err) if count == -1 => Err(err),
+        _ => Ok(count),
+    }
 }
 
 /// `lst *= n`: the items repeated `n` times in place (`n <= 0` empties the list, refused while

@@ -94,7 +94,8 @@ guarded_class! {
     /// A typed list over reserved address space (`array.array`'s typecodes): appending never
     /// moves existing items, so it keeps growing while a memoryview or numpy array looks at it.
     #[pyclass(name = "PicoList", sequence, subclass, weakref)]
-    struct TypedList(Typed), len: |typed| typed.len()
+    struct TypedList(Typed), len: |typed| typed.len(),
+        held: |typed| typed.bytes.capacity() / typed.code.itemsize() * typed.code.itemsize()
 }
 
 list_methods!(TypedList, TypedListIter as "PicoListIterator");
@@ -358,8 +359,10 @@ impl TypedList {
                 args.len() + 1
             )));
         }
-        let mut initial = args.get_item(0).ok();
-        let mut max_capacity = args.get_item(1).ok();
+        // Read by position, not `get_item(..).ok()`: a missing item would raise (and build)
+        // an IndexError just to be dropped, half the cost of `PicoList('q')`.
+        let mut initial = (!args.is_empty()).then(|| args.get_item(0)).transpose()?;
+        let mut max_capacity = (args.len() > 1).then(|| args.get_item(1)).transpose()?;
         for (key, value) in kwargs.into_iter().flatten() {
             let slot = match key.extract::<String>()?.as_str() {
                 "initial" => &mut initial,
@@ -907,20 +910,27 @@ impl TypedList {
         if let Ok(slice) = index.cast::<PySlice>() {
             // Slice bounds' `__index__` runs here, before the lock.
             let slice = Slice::new(slice)?;
+            // Copied once, straight into the new list's memory, under this list's lock (no
+            // Python object is made there; long copies release the GIL).
             let (code, picked) = self.inner.with(py, |typed, _| {
                 let size = typed.code.itemsize();
                 let (start, step, n) = slice.indices(typed.len());
-                let picked = if step == 1 {
-                    typed.bytes[start * size..(start + n) * size].to_vec()
+                let mut picked = PicoList::new().map_err(to_py_err)?;
+                if step == 1 {
+                    list::fill(
+                        py,
+                        &mut picked,
+                        &typed.bytes[start * size..(start + n) * size],
+                    )?;
                 } else {
-                    slice
-                        .positions(typed.len())
-                        .flat_map(|i| typed.item(i).iter().copied())
-                        .collect()
-                };
+                    picked.reserve(n * size).map_err(to_py_err)?;
+                    for i in slice.positions(typed.len()) {
+                        picked.extend_from_slice(typed.item(i)).map_err(to_py_err)?;
+                    }
+                }
                 Ok((typed.code, picked))
             })?;
-            return Ok(Self::from_native(py, code, &picked)?.into_any());
+            return Ok(Self::wrap(py, code, picked)?.into_any());
         }
         let index = index_arg(index)?;
         self.inner
@@ -970,7 +980,7 @@ impl TypedList {
         let this = slf.get();
         let code = this.code(slf.py())?;
         let region = list::lend(&this.inner, slf.py())?;
-        let exports = this.inner.exports.clone();
+        let exports = this.inner.exports.shared();
         let export = Export::new(slf.as_any(), exports, region, code, 0, Access::Write)?;
         // SAFETY: forwarded from CPython's call.
         unsafe { Export::fill(&export, view, flags) }
@@ -1041,28 +1051,17 @@ impl TypedList {
     /// A new `PicoList` holding a copy of the items of `inner`, copied straight from one list
     /// into the other under `inner`'s lock (no Python object is made there).
     fn copy<'py>(py: Python<'py>, inner: &Guarded<Typed>) -> PyResult<Bound<'py, TypedList>> {
-        let code = inner.with(py, |typed, _| Ok(typed.code))?;
-        let bytes = list::copy_bytes(inner, py)?;
+        let (code, bytes) = list::copy_with(inner, py, |typed| typed.code)?;
+        Self::wrap(py, code, bytes)
+    }
+
+    /// A new `PicoList` (never a subclass) over `bytes`, native items of `code`: the object is
+    /// made directly, without the constructor's argument parsing.
+    fn wrap(py: Python<'_>, code: TypeCode, bytes: PicoList<u8>) -> PyResult<Bound<'_, Self>> {
         Bound::new(
             py,
             TypedList {
                 inner: Guarded::new(<Self as PyClass>::NAME, Typed { bytes, code }),
-            },
-        )
-    }
-
-    /// A new `PicoList` holding `bytes` (native items of `code`).
-    fn from_native<'py>(
-        py: Python<'py>,
-        code: TypeCode,
-        bytes: &[u8],
-    ) -> PyResult<Bound<'py, TypedList>> {
-        let mut list = PicoList::new().map_err(to_py_err)?;
-        list.extend_from_slice(bytes).map_err(to_py_err)?;
-        Bound::new(
-            py,
-            TypedList {
-                inner: Guarded::new(<Self as PyClass>::NAME, Typed { bytes: list, code }),
             },
         )
     }
@@ -1143,7 +1142,9 @@ pub(crate) fn _picolist_reconstructor<'py>(
                     "bytes length not a multiple of item size",
                 ));
             }
-            TypedList::from_native(cls.py(), code, items.as_bytes())?.into_any()
+            let mut bytes = PicoList::new().map_err(to_py_err)?;
+            list::fill(cls.py(), &mut bytes, items.as_bytes())?;
+            TypedList::wrap(cls.py(), code, bytes)?.into_any()
         }
         None => {
             let list = cls.call1((typecode,))?;

@@ -26,7 +26,7 @@ fn new_object(py: Python<'_>, ring: SharedRing<u8>) -> PyResult<SharedRingByte> 
     let exports = Arc::<Exports>::default();
     let shared = Shared::new(ring, &exports);
     let mut inner = Guarded::new("SharedRingByte", shared);
-    inner.exports = exports;
+    inner.exports = exports.into();
     Ok(SharedRingByte { inner })
 }
 
@@ -35,7 +35,8 @@ guarded_class! {
     /// one contiguous memoryview in each. `len()` counts the queued bytes as the end this
     /// object holds sees them (0 while it holds none).
     #[pyclass(name = "SharedRingByte")]
-    struct SharedRingByte(Shared), len: |s| s.queued()?
+    struct SharedRingByte(Shared), len: |s| s.queued()?,
+        held: |s| s.ring.capacity()
 }
 
 #[pymethods]
@@ -373,7 +374,7 @@ impl SharedRingByte {
                 len,
             })
         })?;
-        let exports = Arc::clone(&me.inner.exports);
+        let exports = me.inner.exports.shared();
         let export = Export::new(
             slf.as_any(),
             exports,

@@ -118,7 +118,7 @@ fn slot<E>(ring: &Ring<u8>, exports: &Arc<Exports>) -> Slot<E> {
             end: None,
         },
     );
-    guarded.exports = Arc::clone(exports);
+    guarded.exports = Arc::clone(exports).into();
     Arc::new(guarded)
 }
 

@@ -61,7 +61,7 @@ fn new_object(py: Python<'_>, ring: Ring<u8>, layout: FrameLayout) -> PyResult<S
         layout,
     };
     let mut inner = Guarded::new("SharedRing", typed);
-    inner.exports = exports;
+    inner.exports = exports.into();
     Ok(SharedRing { inner })
 }
 
@@ -69,7 +69,8 @@ guarded_class! {
     /// Typed frames in a ring shared between two processes. `len()` counts the queued frames
     /// as the end this object holds sees them (0 while it holds none).
     #[pyclass(name = "SharedRing")]
-    struct SharedRing(Typed), len: |t| t.shared.queued()? / t.layout.frame_bytes
+    struct SharedRing(Typed), len: |t| t.shared.queued()? / t.layout.frame_bytes,
+        held: |t| t.shared.ring.capacity()
 }
 
 #[pymethods]
