@@ -671,8 +671,7 @@ impl ByteList {
 
     /// A new `PicoListByte` holding a copy of the bytes.
     fn copy<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let bytes = self.to_bytearray(py)?;
-        Self::new_like(py, &bytes)
+        Ok(self.duplicate(py)?.into_any())
     }
 
     /// `values % lst` is not formatting: always `NotImplemented`, as `bytearray`'s.
