@@ -33,7 +33,7 @@ pub(crate) struct Typed {
 
 impl Typed {
     fn len(&self) -> usize {
-        self.bytes.len() / self.code.itemsize()
+        list::n_len(self.bytes.len(), self.code.itemsize())
     }
 
     fn item(&self, i: usize) -> &[u8] {
@@ -269,8 +269,8 @@ impl TypedList {
     /// snapshot is copied under one lock instead (no fresh memory is touched otherwise: a
     /// snapshot of a large list costs page faults).
     fn head<'py>(&self, py: Python<'py>, limit: usize) -> PyResult<(Bound<'py, PyList>, usize)> {
-        /// Bytes copied per lock.
-        const CHUNK: usize = 16 * 1024;
+        /// Bytes copied per lock (zeroed once per call: small lists pay for it).
+        const CHUNK: usize = 4 * 1024;
         let (code, len) = self
             .inner
             .with(py, |typed, _| Ok((typed.code, typed.len())))?;
@@ -297,9 +297,9 @@ impl TypedList {
             if !copied {
                 return self.head_snapshot(py, limit);
             }
-            for (i, raw) in chunk[..k * size].chunks_exact(size).enumerate() {
-                set_item(&list, done + i, code.load(py, raw)?);
-            }
+            code.load_each(py, &chunk[..k * size], |i, item| {
+                set_item(&list, done + i, item)
+            })?;
             done += k;
         }
         Ok((list, len))
@@ -318,9 +318,7 @@ impl TypedList {
         })?;
         let size = code.itemsize();
         let list = new_list(py, raw.len() / size)?;
-        for (i, raw) in raw.chunks_exact(size).enumerate() {
-            set_item(&list, i, code.load(py, raw)?);
-        }
+        code.load_each(py, &raw, |i, item| set_item(&list, i, item))?;
         Ok((list, len))
     }
 
@@ -638,14 +636,7 @@ impl TypedList {
     /// Swaps the byte order of every item in place.
     fn byteswap(&self, py: Python<'_>) -> PyResult<()> {
         self.inner.with(py, |typed, _| {
-            let size = typed.code.itemsize();
-            if size > 1 {
-                typed
-                    .bytes
-                    .as_mut_slice()
-                    .chunks_exact_mut(size)
-                    .for_each(<[u8]>::reverse);
-            }
+            typed.code.byteswap(typed.bytes.as_mut_slice());
             Ok(())
         })
     }
@@ -913,10 +904,11 @@ impl TypedList {
                 let picked = if step == 1 {
                     typed.bytes[start * size..(start + n) * size].to_vec()
                 } else {
-                    slice
-                        .positions(typed.len())
-                        .flat_map(|i| typed.item(i).iter().copied())
-                        .collect()
+                    let mut picked = Vec::with_capacity(n * size);
+                    for i in slice.positions(typed.len()) {
+                        picked.extend_from_slice(typed.item(i));
+                    }
+                    picked
                 };
                 Ok((typed.code, picked))
             })?;
@@ -941,6 +933,13 @@ impl TypedList {
         op: CompareOp,
     ) -> PyResult<Py<PyAny>> {
         let code = self.code(py)?;
+        if matches!(op, CompareOp::Eq | CompareOp::Ne) {
+            if let Ok(list) = other.cast::<TypedList>() {
+                if let Some(eq) = self.equal_native(py, code, list.get())? {
+                    return Ok(py_bool(py, eq == matches!(op, CompareOp::Eq)));
+                }
+            }
+        }
         let is_array = Self::is_array(py, other)?;
         if matches!(op, CompareOp::Eq | CompareOp::Ne) {
             if is_array {
@@ -1031,6 +1030,33 @@ impl TypedList {
             }
         }
         Ok(code.item(value).ok())
+    }
+
+    /// Whether this list's items equal `other`'s, compared as native numbers (`code.equal`) when
+    /// both lists have the typecode `code`, without making a Python object; `None` for lists of
+    /// different typecodes (compared number by number, as `array.array` compares them). The
+    /// other list's bytes are copied out under its lock first, so no two locks are ever held
+    /// at once.
+    fn equal_native(
+        &self,
+        py: Python<'_>,
+        code: TypeCode,
+        other: &TypedList,
+    ) -> PyResult<Option<bool>> {
+        if std::ptr::eq(self, other) {
+            // The same list: equal unless a float item is NaN.
+            return self.inner.with(py, |typed, _| {
+                Ok(Some(code.equal(&typed.bytes, &typed.bytes)))
+            });
+        }
+        let theirs = other.inner.with(py, |typed, _| {
+            Ok((typed.code.code == code.code).then(|| typed.bytes.to_vec()))
+        })?;
+        let Some(theirs) = theirs else {
+            return Ok(None);
+        };
+        self.inner
+            .with(py, |typed, _| Ok(Some(code.equal(&typed.bytes, &theirs))))
     }
 
     /// Whether `other` is a `PicoList` or an `array.array`.
