@@ -585,3 +585,36 @@ def test_iterator_sees_live_changes_as_arrays_does():
         got += list(it)
         want += list(ait)
         assert got == want
+
+
+@settings(max_examples=100, deadline=None)
+@pytest.mark.parametrize("code", TYPECODES)
+@given(data=st.data())
+def test_list_to_list_copies_match_array(code, data):
+    """extend, +, += and slice assignment from another PicoList (copied without a buffer
+    export), from itself, and from a list of another typecode, as array.array does them."""
+    items = data.draw(st.lists(values(code), max_size=10))
+    others = data.draw(st.lists(values(code), max_size=10))
+    x, ax = new_list(code, items), ref_array(code, items)
+    y, ay = new_list(code, others), ref_array(code, others)
+    same_items(x + y, ax + ay)
+    x.extend(y)
+    ax.extend(ay)
+    same_items(x, ax)
+    x.extend(x)
+    ax.extend(ax)
+    same_items(x, ax)
+    x += y
+    ax += ay
+    same_items(x, ax)
+    x[1:3] = y
+    ax[1:3] = ay
+    same_items(x, ax)
+    other = "d" if code != "d" else "f"
+    for op in (lambda a, b: a.extend(b), lambda a, b: a + b, lambda a, b: a.__iadd__(b)):
+        with pytest.raises(TypeError) as want:
+            op(ax, ref_array(other, []))
+        with pytest.raises(TypeError) as got:
+            op(x, new_list(other, []))
+        assert type(got.value) is type(want.value)
+    same_items(x, ax)

@@ -343,13 +343,24 @@ pub(crate) fn out_of_range(name: &str) -> PyErr {
 /// while the count lives: appends never move them on the native backends (and are refused on
 /// the moving heap fallback), and every call that would remove or move them checks it.
 pub(crate) fn lend<R: ListBytes>(g: &Guarded<R>, py: Python<'_>) -> PyResult<Region> {
+    Ok(lend_with(g, py, |_| ())?.0)
+}
+
+/// [`lend`], also returning what `read` reads from the value under the same lock.
+pub(crate) fn lend_with<R: ListBytes, T>(
+    g: &Guarded<R>,
+    py: Python<'_>,
+    read: impl FnOnce(&R) -> T,
+) -> PyResult<(Region, T)> {
     g.with(py, |value, _| {
+        let read = read(value);
         let list = value.list_bytes();
         g.exports.add(false);
-        Ok(Region {
+        let region = Region {
             ptr: list.as_mut_ptr(),
             len: list.len(),
-        })
+        };
+        Ok((region, read))
     })
 }
 

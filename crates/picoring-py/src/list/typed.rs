@@ -20,7 +20,7 @@ use pyo3::types::{PyByteArray, PyBytes, PyDict, PyList, PySlice, PyString, PyTup
 use pyo3::PyClass;
 
 use crate::export::{Access, Export};
-use crate::guard::{count, guarded_class, to_py_err, Guarded};
+use crate::guard::{count, guarded_class, to_py_err, Guarded, DETACH_BYTES};
 use crate::input::{index_arg, type_name, ByteInput};
 use crate::list::{self, list_methods, position, py_bool, ItemAt, ListBytes, Slice};
 use crate::typecode::{Fast, Item, TypeCode};
@@ -135,9 +135,29 @@ impl TypedList {
         self.inner.with(py, |typed, _| Ok(typed.code))
     }
 
+    /// The items of `data` if it is a short `PicoList` of typecode `code`, copied out under its
+    /// lock: cheaper than a buffer export (an exporter object per call). `None` for anything
+    /// else, and for a long list, whose export is read in place instead of copied twice.
+    fn short_list_bytes(
+        py: Python<'_>,
+        code: TypeCode,
+        data: &Bound<'_, PyAny>,
+    ) -> PyResult<Option<Vec<u8>>> {
+        let Ok(other) = data.cast::<TypedList>() else {
+            return Ok(None);
+        };
+        other.get().inner.with(py, |typed, _| {
+            let short = typed.code.code == code.code && typed.bytes.len() < DETACH_BYTES;
+            Ok(short.then(|| typed.bytes.to_vec()))
+        })
+    }
+
     /// Native bytes of `data`: a buffer of this typecode's format is copied as is (one
     /// memcpy), anything else is iterated and converted item by item.
     fn bytes_of(code: TypeCode, data: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
+        if let Some(bytes) = Self::short_list_bytes(data.py(), code, data)? {
+            return Ok(bytes);
+        }
         if let Some(input) = Self::matching_buffer(code, data) {
             return Ok(input.bytes().to_vec());
         }
@@ -515,6 +535,9 @@ impl TypedList {
         code: TypeCode,
         data: &Bound<'_, PyAny>,
     ) -> PyResult<()> {
+        if let Some(bytes) = Self::short_list_bytes(py, code, data)? {
+            return list::append(&self.inner, py, &bytes);
+        }
         if let Some(input) = Self::matching_buffer(code, data) {
             return list::append(&self.inner, py, input.bytes());
         }
@@ -780,6 +803,10 @@ impl TypedList {
         }
         Self::check_same_kind(py, code, other)?;
         let out = Self::copy(py, &self.inner)?;
+        if let Some(bytes) = Self::short_list_bytes(py, code, other)? {
+            list::append(&out.get().inner, py, &bytes)?;
+            return Ok(out.unbind());
+        }
         match Self::matching_buffer(code, other) {
             Some(input) => list::append(&out.get().inner, py, input.bytes())?,
             None => list::append(&out.get().inner, py, &Self::bytes_of(code, other)?)?,
@@ -967,8 +994,8 @@ impl TypedList {
         flags: c_int,
     ) -> PyResult<()> {
         let this = slf.get();
-        let code = this.code(slf.py())?;
-        let region = list::lend(&this.inner, slf.py())?;
+        // One lock for the typecode and the region.
+        let (region, code) = list::lend_with(&this.inner, slf.py(), |typed| typed.code)?;
         let exports = this.inner.exports.clone();
         let export = Export::new(slf.as_any(), exports, region, code, 0, Access::Write)?;
         // SAFETY: forwarded from CPython's call.
