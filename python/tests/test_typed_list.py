@@ -618,3 +618,21 @@ def test_list_to_list_copies_match_array(code, data):
             op(x, new_list(other, []))
         assert type(got.value) is type(want.value)
     same_items(x, ax)
+
+
+@settings(max_examples=100, deadline=None)
+@pytest.mark.parametrize("code", TYPECODES)
+@given(index=st.integers(-6, 6) | st.sampled_from([2**63, -(2**63) - 1, 2**70]),
+       value=st.integers(-(2**65), 2**65) | st.floats(allow_nan=True) | st.sampled_from([True, 2**63]))
+def test_setitem_of_one_number_matches_array(code, index, value):
+    """lst[i] = number (an exact int index and number take a one-lock path): the same item
+    stored, or the same exception type raised in the same order (index first), as array's."""
+    x, ax = new_list(code, range(4)), ref_array(code, range(4))
+    try:
+        ax[index] = value
+    except Exception as exc:  # noqa: BLE001 - the exception type is what is compared
+        with pytest.raises(type(exc)):
+            x[index] = value
+    else:
+        x[index] = value
+    same_items(x, ax)

@@ -119,17 +119,10 @@ fn byte_value_slow(value: &Bound<'_, PyAny>) -> PyResult<u8> {
 /// An index as `bytearray` and `array.array` take it: through `__index__`, and `IndexError`
 /// (not `OverflowError`) when it does not fit a `Py_ssize_t`.
 pub(crate) fn index_arg(index: &Bound<'_, PyAny>) -> PyResult<isize> {
-    // SAFETY: `index` is a valid object. An exact int is read directly (`PyNumber_AsSsize_t`
-    // takes a detour through `__index__`'s machinery); one too large for a Py_ssize_t leaves
-    // an OverflowError, cleared here, and takes the general path below for its IndexError.
-    unsafe {
-        if ffi::PyLong_CheckExact(index.as_ptr()) != 0 {
-            let i = ffi::PyLong_AsSsize_t(index.as_ptr());
-            if i != -1 || ffi::PyErr_Occurred().is_null() {
-                return Ok(i);
-            }
-            ffi::PyErr_Clear();
-        }
+    // An exact int is read directly: `PyNumber_AsSsize_t` takes a detour through
+    // `__index__`'s machinery. Anything else, a huge int included, takes the general path.
+    if let Some(i) = exact_int(index).and_then(|n| isize::try_from(n).ok()) {
+        return Ok(i);
     }
     // SAFETY: `index` is a valid object; PyExc_IndexError is a static exception type.
     let i = unsafe { ffi::PyNumber_AsSsize_t(index.as_ptr(), ffi::PyExc_IndexError) };

@@ -1124,6 +1124,25 @@ impl TypedList {
     /// value is converted outside the lock, but reported after the index check, as
     /// `array.array` does (`a[5] = 300` on a one-item 'b' array is an IndexError).
     fn assign(&self, index: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        // `lst[i] = n` with an exact int index and an exact int or float: read without Python
+        // code, so converted and stored under one lock. A number the typecode refuses takes
+        // the general path below, for array's errors in array's order.
+        if let (Some(i), Some(number)) = (crate::input::exact_int(index), Fast::of(value)) {
+            let stored = self.inner.with(index.py(), |typed, _| {
+                let Some(item) = typed.code.item_fast(number) else {
+                    return Ok(false);
+                };
+                let i = isize::try_from(i)
+                    .ok()
+                    .and_then(|i| position(i, typed.len()))
+                    .ok_or_else(out_of_range)?;
+                typed.item_mut(i).copy_from_slice(&item);
+                Ok(true)
+            })?;
+            if stored {
+                return Ok(());
+            }
+        }
         let code = self.code(index.py())?;
         let many = || {
             // As `array.array`: an array of another typecode is refused, not converted.
