@@ -472,9 +472,8 @@ macro_rules! list_methods {
 
             fn __iter__(slf: Bound<'_, Self>) -> $iterator {
                 $iterator {
-                    list: std::sync::Mutex::new(Some(slf.unbind())),
+                    list: std::sync::atomic::AtomicPtr::new(slf.into_ptr()),
                     next: std::sync::atomic::AtomicUsize::new(0),
-                    exhausted: std::sync::atomic::AtomicBool::new(false),
                 }
             }
         }
@@ -482,11 +481,24 @@ macro_rules! list_methods {
         /// Iterates over a list by index, so items appended during iteration are seen.
         #[pyclass(frozen, module = "picoring._picoring", name = $name)]
         pub(crate) struct $iterator {
-            /// Dropped at the first `StopIteration`, so an exhausted iterator keeps no list alive.
-            list: std::sync::Mutex<Option<Py<$list>>>,
+            /// The list, one strong reference, until the first `StopIteration` swaps it for
+            /// null and drops it (so an exhausted iterator keeps no list alive). An atomic
+            /// pointer rather than a mutex: one load per item. Read and swapped only with
+            /// the thread attached, and the reference taken right after the load (see
+            /// `list`), with no Python call in between.
+            list: std::sync::atomic::AtomicPtr<pyo3::ffi::PyObject>,
             next: std::sync::atomic::AtomicUsize,
-            /// Set at the first `StopIteration`.
-            exhausted: std::sync::atomic::AtomicBool,
+        }
+
+        impl Drop for $iterator {
+            fn drop(&mut self) {
+                let list = std::mem::replace(self.list.get_mut(), std::ptr::null_mut());
+                if !list.is_null() {
+                    // SAFETY: the iterator owned this strong reference; it is given back once,
+                    // with the thread attached (PyO3 drops a pyclass's value there).
+                    Python::attach(|py| drop(unsafe { Bound::from_owned_ptr(py, list) }));
+                }
+            }
         }
 
         #[pymethods]
@@ -503,10 +515,6 @@ macro_rules! list_methods {
             ) -> PyResult<Bound<'py, pyo3::types::PyTuple>> {
                 use std::sync::atomic::Ordering;
                 let iter = py.import("builtins")?.getattr("iter")?;
-                if self.exhausted.load(Ordering::Acquire) {
-                    let empty = pyo3::types::PyTuple::empty(py);
-                    return (iter, (empty,)).into_pyobject(py);
-                }
                 let Some(list) = self.list(py) else {
                     let empty = pyo3::types::PyTuple::empty(py);
                     return (iter, (empty,)).into_pyobject(py);
@@ -530,24 +538,30 @@ macro_rules! list_methods {
                 let i = self.next.fetch_add(1, Ordering::Relaxed);
                 let item = $crate::list::ItemAt::item_at(list.get(), py, i)?;
                 if item.is_none() {
-                    self.exhausted.store(true, Ordering::Release);
-                    // Dropped outside the mutex (its finalizer may run Python code).
-                    let dropped = self.list.lock().map(|mut list| list.take());
-                    drop(dropped);
+                    // Exhausted for good: the iterator's reference is given back (by the one
+                    // thread whose swap finds it).
+                    let owned = self.list.swap(std::ptr::null_mut(), Ordering::AcqRel);
+                    if !owned.is_null() {
+                        // SAFETY: the iterator's strong reference, now removed from it.
+                        drop(unsafe { Bound::from_owned_ptr(py, owned) });
+                    }
                 }
                 Ok(item)
             }
         }
 
         impl $iterator {
-            /// The list, unless the iterator is exhausted.
-            fn list(&self, py: Python<'_>) -> Option<Py<$list>> {
-                use std::sync::atomic::Ordering;
-                if self.exhausted.load(Ordering::Acquire) {
+            /// The list (a new reference), unless the iterator is exhausted.
+            fn list<'py>(&self, py: Python<'py>) -> Option<Bound<'py, $list>> {
+                let list = self.list.load(std::sync::atomic::Ordering::Acquire);
+                if list.is_null() {
                     return None;
                 }
-                let list = self.list.lock().ok()?;
-                list.as_ref().map(|l| l.clone_ref(py))
+                // SAFETY: a non-null pointer is the iterator's strong reference to a `$list`.
+                // Only a thread holding the GIL swaps it out and drops it (abi3 builds run
+                // only on interpreters with a GIL), and this thread holds the GIL from the
+                // load to the new reference taken here, so the object is alive meanwhile.
+                Some(unsafe { Bound::from_borrowed_ptr(py, list).cast_into_unchecked() })
             }
         }
     };
