@@ -535,7 +535,11 @@ macro_rules! list_methods {
                 let Some(list) = self.list(py) else {
                     return Ok(None);
                 };
-                let i = self.next.fetch_add(1, Ordering::Relaxed);
+                // A load and a store, not a read-modify-write: this thread holds the GIL
+                // from one to the other (no Python call between), so no other `__next__`
+                // runs in between (see `list`).
+                let i = self.next.load(Ordering::Relaxed);
+                self.next.store(i + 1, Ordering::Relaxed);
                 let item = $crate::list::ItemAt::item_at(list.get(), py, i)?;
                 if item.is_none() {
                     // Exhausted for good: the iterator's reference is given back (by the one
