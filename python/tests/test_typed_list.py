@@ -7,7 +7,7 @@ import sys
 import warnings
 
 import pytest
-from hypothesis import settings, strategies as st
+from hypothesis import given, settings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from picoring import PicoList
@@ -517,3 +517,122 @@ def test_numpy_reads_text_as_array_does():
         assert view.dtype == np.dtype("<U1") and view.tolist() == ["a", "b"]
         lst[0] = "z"
         assert view[0] == "z"  # the same memory
+
+
+def fast_path_values(code):
+    """values(code), and for the float typecodes also NaN, both zeros and the infinities
+    (compared natively, these must still follow IEEE: nan != nan, 0.0 == -0.0)."""
+    if code in "fd":
+        special = st.sampled_from([math.nan, -math.nan, 0.0, -0.0, math.inf, -math.inf])
+        return values(code) | special
+    return values(code)
+
+
+def same_items(got, want):
+    """Equal item by item, NaN matching NaN (compared through the native bytes)."""
+    assert got.tobytes() == want.tobytes()
+    assert len(got) == len(want)
+
+
+@settings(max_examples=200, deadline=None)
+@pytest.mark.parametrize("code", TYPECODES + TEXT_CODES)
+@given(data=st.data())
+def test_native_fast_paths_match_array(code, data):
+    """==, !=, tolist, iteration, byteswap and extended slices, against array.array, for
+    lists of one typecode, of two typecodes, and a list compared with itself."""
+    items = data.draw(st.lists(fast_path_values(code), max_size=12))
+    others = data.draw(st.one_of(st.just(items), st.lists(fast_path_values(code), max_size=12),
+                                 st.just(items[:-1]), st.just(items[::-1])))
+    x, y = new_list(code, items), new_list(code, others)
+    ax, ay = ref_array(code, items), ref_array(code, others)
+    assert (x == y) == (ax == ay) and (x != y) == (ax != ay)
+    assert (x == ay) == (ax == ay) and (x != ay) == (ax != ay)
+    assert (x == x) == (ax == ax) and (x != x) == (ax != ax)
+    # Another typecode: compared number by number, as arrays of two typecodes are.
+    if code in INT_CODES:
+        wide = "q" if code not in "QL" else "Q"
+        assert (x == new_list(wide, others)) == (ax == ref_array(wide, others))
+        assert (x == ref_array(wide, others)) == (ax == ref_array(wide, others))
+    if code in "fd":
+        other = "d" if code == "f" else "f"
+        assert (x == new_list(other, others)) == (ax == ref_array(other, others))
+    got, want = x.tolist(), ax.tolist()
+    assert len(got) == len(want)
+    assert all(type(g) is type(w) and (g == w or g != g and w != w) for g, w in zip(got, want))
+    assert [type(v) for v in x] == [type(v) for v in ax]
+    s = slice(data.draw(st.integers(-15, 15) | st.none()), data.draw(st.integers(-15, 15) | st.none()),
+              data.draw(st.sampled_from([None, 1, 2, 3, -1, -2, -5])))
+    same_items(x[s], ax[s])
+    x.byteswap()
+    ax.byteswap()
+    same_items(x, ax)
+
+
+def test_iterator_sees_live_changes_as_arrays_does():
+    """An iterator sees items changed, appended and removed after it was made, as array's."""
+    for mutate in (
+        lambda s: s.__setitem__(3, 99),
+        lambda s: s.append(7),
+        lambda s: s.__delitem__(slice(2, None)),
+        lambda s: s.pop(),
+        lambda s: s.byteswap(),
+    ):
+        x, ax = PicoList("q", range(6)), array.array("q", range(6))
+        it, ait = iter(x), iter(ax)
+        got, want = [next(it), next(it)], [next(ait), next(ait)]
+        mutate(x)
+        mutate(ax)
+        got += list(it)
+        want += list(ait)
+        assert got == want
+
+
+@settings(max_examples=100, deadline=None)
+@pytest.mark.parametrize("code", TYPECODES)
+@given(data=st.data())
+def test_list_to_list_copies_match_array(code, data):
+    """extend, +, += and slice assignment from another PicoList (copied without a buffer
+    export), from itself, and from a list of another typecode, as array.array does them."""
+    items = data.draw(st.lists(values(code), max_size=10))
+    others = data.draw(st.lists(values(code), max_size=10))
+    x, ax = new_list(code, items), ref_array(code, items)
+    y, ay = new_list(code, others), ref_array(code, others)
+    same_items(x + y, ax + ay)
+    x.extend(y)
+    ax.extend(ay)
+    same_items(x, ax)
+    x.extend(x)
+    ax.extend(ax)
+    same_items(x, ax)
+    x += y
+    ax += ay
+    same_items(x, ax)
+    x[1:3] = y
+    ax[1:3] = ay
+    same_items(x, ax)
+    other = "d" if code != "d" else "f"
+    for op in (lambda a, b: a.extend(b), lambda a, b: a + b, lambda a, b: a.__iadd__(b)):
+        with pytest.raises(TypeError) as want:
+            op(ax, ref_array(other, []))
+        with pytest.raises(TypeError) as got:
+            op(x, new_list(other, []))
+        assert type(got.value) is type(want.value)
+    same_items(x, ax)
+
+
+@settings(max_examples=100, deadline=None)
+@pytest.mark.parametrize("code", TYPECODES)
+@given(index=st.integers(-6, 6) | st.sampled_from([2**63, -(2**63) - 1, 2**70]),
+       value=st.integers(-(2**65), 2**65) | st.floats(allow_nan=True) | st.sampled_from([True, 2**63]))
+def test_setitem_of_one_number_matches_array(code, index, value):
+    """lst[i] = number (an exact int index and number take a one-lock path): the same item
+    stored, or the same exception type raised in the same order (index first), as array's."""
+    x, ax = new_list(code, range(4)), ref_array(code, range(4))
+    try:
+        ax[index] = value
+    except Exception as exc:  # noqa: BLE001 - the exception type is what is compared
+        with pytest.raises(type(exc)):
+            x[index] = value
+    else:
+        x[index] = value
+    same_items(x, ax)

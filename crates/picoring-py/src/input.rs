@@ -119,6 +119,11 @@ fn byte_value_slow(value: &Bound<'_, PyAny>) -> PyResult<u8> {
 /// An index as `bytearray` and `array.array` take it: through `__index__`, and `IndexError`
 /// (not `OverflowError`) when it does not fit a `Py_ssize_t`.
 pub(crate) fn index_arg(index: &Bound<'_, PyAny>) -> PyResult<isize> {
+    // An exact int is read directly: `PyNumber_AsSsize_t` takes a detour through
+    // `__index__`'s machinery. Anything else, a huge int included, takes the general path.
+    if let Some(i) = exact_int(index).and_then(|n| isize::try_from(n).ok()) {
+        return Ok(i);
+    }
     // SAFETY: `index` is a valid object; PyExc_IndexError is a static exception type.
     let i = unsafe { ffi::PyNumber_AsSsize_t(index.as_ptr(), ffi::PyExc_IndexError) };
     if i == -1 {

@@ -600,6 +600,42 @@ impl TypeCode {
         with_native!(self.native, T => Ok(T::read_ne(bytes).into_pyobject(py)?.into_any()))
     }
 
+    /// Converts every item of `raw` (whole items of this typecode) to a Python number and hands
+    /// it to `put` with its position: the typecode is matched once, not once per item.
+    pub(crate) fn load_each<'py>(
+        self,
+        py: Python<'py>,
+        raw: &[u8],
+        mut put: impl FnMut(usize, Bound<'py, PyAny>),
+    ) -> PyResult<()> {
+        with_native!(self.native, T => {
+            for (i, item) in raw.chunks_exact(T::SIZE).enumerate() {
+                put(i, T::read_ne(item).into_pyobject(py)?.into_any());
+            }
+            Ok(())
+        })
+    }
+
+    /// Swaps the byte order of every item of `bytes` (whole items of this typecode) in place,
+    /// a whole native word at a time.
+    pub(crate) fn byteswap(self, bytes: &mut [u8]) {
+        macro_rules! swap {
+            ($t:ty) => {
+                for item in bytes.chunks_exact_mut(std::mem::size_of::<$t>()) {
+                    let mut raw = [0; std::mem::size_of::<$t>()];
+                    raw.copy_from_slice(item);
+                    item.copy_from_slice(&<$t>::from_ne_bytes(raw).swap_bytes().to_ne_bytes());
+                }
+            };
+        }
+        match self.itemsize() {
+            2 => swap!(u16),
+            4 => swap!(u32),
+            8 => swap!(u64),
+            _ => {}
+        }
+    }
+
     /// Whether the numbers in `a` and `b` (both of this typecode) are equal as numbers
     /// (`0.0 == -0.0`, `nan != nan`), which comparing bytes would get wrong for floats.
     pub(crate) fn equal(self, a: &[u8], b: &[u8]) -> bool {

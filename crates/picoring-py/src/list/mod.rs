@@ -110,7 +110,7 @@ pub(crate) fn set_item<R: ListBytes, T: AsRef<[u8]>>(
         return g.with(py, |value, _| {
             let size = value.itemsize();
             let list = value.list_bytes();
-            let (start, step, n) = slice.indices(list.len() / size);
+            let (start, step, n) = slice.indices(n_len(list.len(), size));
             if step == 1 {
                 if data.len() != n * size {
                     // The items after the slice move: refused while a view is alive.
@@ -148,15 +148,18 @@ pub(crate) fn set_item<R: ListBytes, T: AsRef<[u8]>>(
     g.with(py, |value, _| {
         let size = value.itemsize();
         let list = value.list_bytes();
-        let i = position(index, list.len() / size).ok_or_else(|| out_of_range(g.name()))?;
+        let i = position(index, n_len(list.len(), size)).ok_or_else(|| out_of_range(g.name()))?;
         list.as_mut_slice()[i * size..(i + 1) * size].copy_from_slice(item?.as_ref());
         Ok(())
     })
 }
 
-/// Items in `bytes` bytes.
-fn n_len(bytes: usize, size: usize) -> usize {
-    bytes / size
+/// Items in `bytes` bytes of items of `size` bytes (a power of two: 1, 2, 4 or 8), by a shift:
+/// a division costs tens of cycles on the hottest paths (`len(lst)`, `lst[i]`).
+#[inline]
+pub(crate) fn n_len(bytes: usize, size: usize) -> usize {
+    debug_assert!(size.is_power_of_two());
+    bytes >> size.trailing_zeros()
 }
 
 /// `del lst[index]` and `del lst[a:b:c]`: the items after the deleted ones move back within the
@@ -168,7 +171,7 @@ pub(crate) fn delete<R: ListBytes>(g: &Guarded<R>, index: &Bound<'_, PyAny>) -> 
         return g.with(py, |value, _| {
             let size = value.itemsize();
             let list = value.list_bytes();
-            let (start, step, n) = slice.indices(list.len() / size);
+            let (start, step, n) = slice.indices(n_len(list.len(), size));
             if n == 0 {
                 return Ok(());
             }
@@ -181,7 +184,7 @@ pub(crate) fn delete<R: ListBytes>(g: &Guarded<R>, index: &Bound<'_, PyAny>) -> 
     g.with(py, |value, _| {
         let size = value.itemsize();
         let list = value.list_bytes();
-        let i = position(index, list.len() / size).ok_or_else(|| {
+        let i = position(index, n_len(list.len(), size)).ok_or_else(|| {
             PyIndexError::new_err(format!("{} assignment index out of range", R::SEQUENCE))
         })?;
         g.exports.check_no_readers()?;
@@ -225,7 +228,7 @@ pub(crate) fn insert<R: ListBytes>(
         g.exports.check_no_readers()?;
         let size = value.itemsize();
         let list = value.list_bytes();
-        let len = list.len() / size;
+        let len = n_len(list.len(), size);
         let at = if index < 0 {
             len.saturating_sub(index.unsigned_abs())
         } else {
@@ -359,13 +362,24 @@ pub(crate) fn out_of_range(name: &str) -> PyErr {
 /// while the count lives: appends never move them on the native backends (and are refused on
 /// the moving heap fallback), and every call that would remove or move them checks it.
 pub(crate) fn lend<R: ListBytes>(g: &Guarded<R>, py: Python<'_>) -> PyResult<Region> {
+    Ok(lend_with(g, py, |_| ())?.0)
+}
+
+/// [`lend`], also returning what `read` reads from the value under the same lock.
+pub(crate) fn lend_with<R: ListBytes, T>(
+    g: &Guarded<R>,
+    py: Python<'_>,
+    read: impl FnOnce(&R) -> T,
+) -> PyResult<(Region, T)> {
     g.with(py, |value, _| {
+        let read = read(value);
         let list = value.list_bytes();
         g.exports.add(false);
-        Ok(Region {
+        let region = Region {
             ptr: list.as_mut_ptr(),
             len: list.len(),
-        })
+        };
+        Ok((region, read))
     })
 }
 
@@ -477,9 +491,8 @@ macro_rules! list_methods {
 
             fn __iter__(slf: Bound<'_, Self>) -> $iterator {
                 $iterator {
-                    list: std::sync::Mutex::new(Some(slf.unbind())),
+                    list: std::sync::atomic::AtomicPtr::new(slf.into_ptr()),
                     next: std::sync::atomic::AtomicUsize::new(0),
-                    exhausted: std::sync::atomic::AtomicBool::new(false),
                 }
             }
         }
@@ -487,11 +500,24 @@ macro_rules! list_methods {
         /// Iterates over a list by index, so items appended during iteration are seen.
         #[pyclass(frozen, module = "picoring._picoring", name = $name)]
         pub(crate) struct $iterator {
-            /// Dropped at the first `StopIteration`, so an exhausted iterator keeps no list alive.
-            list: std::sync::Mutex<Option<Py<$list>>>,
+            /// The list, one strong reference, until the first `StopIteration` swaps it for
+            /// null and drops it (so an exhausted iterator keeps no list alive). An atomic
+            /// pointer rather than a mutex: one load per item. Read and swapped only with
+            /// the thread attached, and the reference taken right after the load (see
+            /// `list`), with no Python call in between.
+            list: std::sync::atomic::AtomicPtr<pyo3::ffi::PyObject>,
             next: std::sync::atomic::AtomicUsize,
-            /// Set at the first `StopIteration`.
-            exhausted: std::sync::atomic::AtomicBool,
+        }
+
+        impl Drop for $iterator {
+            fn drop(&mut self) {
+                let list = std::mem::replace(self.list.get_mut(), std::ptr::null_mut());
+                if !list.is_null() {
+                    // SAFETY: the iterator owned this strong reference; it is given back once,
+                    // with the thread attached (PyO3 drops a pyclass's value there).
+                    Python::attach(|py| drop(unsafe { Bound::from_owned_ptr(py, list) }));
+                }
+            }
         }
 
         #[pymethods]
@@ -508,10 +534,6 @@ macro_rules! list_methods {
             ) -> PyResult<Bound<'py, pyo3::types::PyTuple>> {
                 use std::sync::atomic::Ordering;
                 let iter = py.import("builtins")?.getattr("iter")?;
-                if self.exhausted.load(Ordering::Acquire) {
-                    let empty = pyo3::types::PyTuple::empty(py);
-                    return (iter, (empty,)).into_pyobject(py);
-                }
                 let Some(list) = self.list(py) else {
                     let empty = pyo3::types::PyTuple::empty(py);
                     return (iter, (empty,)).into_pyobject(py);
@@ -532,27 +554,37 @@ macro_rules! list_methods {
                 let Some(list) = self.list(py) else {
                     return Ok(None);
                 };
-                let i = self.next.fetch_add(1, Ordering::Relaxed);
+                // A load and a store, not a read-modify-write: this thread holds the GIL
+                // from one to the other (no Python call between), so no other `__next__`
+                // runs in between (see `list`).
+                let i = self.next.load(Ordering::Relaxed);
+                self.next.store(i + 1, Ordering::Relaxed);
                 let item = $crate::list::ItemAt::item_at(list.get(), py, i)?;
                 if item.is_none() {
-                    self.exhausted.store(true, Ordering::Release);
-                    // Dropped outside the mutex (its finalizer may run Python code).
-                    let dropped = self.list.lock().map(|mut list| list.take());
-                    drop(dropped);
+                    // Exhausted for good: the iterator's reference is given back (by the one
+                    // thread whose swap finds it).
+                    let owned = self.list.swap(std::ptr::null_mut(), Ordering::AcqRel);
+                    if !owned.is_null() {
+                        // SAFETY: the iterator's strong reference, now removed from it.
+                        drop(unsafe { Bound::from_owned_ptr(py, owned) });
+                    }
                 }
                 Ok(item)
             }
         }
 
         impl $iterator {
-            /// The list, unless the iterator is exhausted.
-            fn list(&self, py: Python<'_>) -> Option<Py<$list>> {
-                use std::sync::atomic::Ordering;
-                if self.exhausted.load(Ordering::Acquire) {
+            /// The list (a new reference), unless the iterator is exhausted.
+            fn list<'py>(&self, py: Python<'py>) -> Option<Bound<'py, $list>> {
+                let list = self.list.load(std::sync::atomic::Ordering::Acquire);
+                if list.is_null() {
                     return None;
                 }
-                let list = self.list.lock().ok()?;
-                list.as_ref().map(|l| l.clone_ref(py))
+                // SAFETY: a non-null pointer is the iterator's strong reference to a `$list`.
+                // Only a thread holding the GIL swaps it out and drops it (abi3 builds run
+                // only on interpreters with a GIL), and this thread holds the GIL from the
+                // load to the new reference taken here, so the object is alive meanwhile.
+                Some(unsafe { Bound::from_borrowed_ptr(py, list).cast_into_unchecked() })
             }
         }
     };

@@ -20,7 +20,7 @@ use pyo3::types::{PyByteArray, PyBytes, PyDict, PyList, PySlice, PyString, PyTup
 use pyo3::PyClass;
 
 use crate::export::{Access, Export};
-use crate::guard::{count, guarded_class, to_py_err, Guarded};
+use crate::guard::{count, guarded_class, to_py_err, Guarded, DETACH_BYTES};
 use crate::input::{index_arg, type_name, ByteInput};
 use crate::list::{self, list_methods, position, py_bool, ItemAt, ListBytes, Slice};
 use crate::typecode::{Fast, Item, TypeCode};
@@ -33,7 +33,7 @@ pub(crate) struct Typed {
 
 impl Typed {
     fn len(&self) -> usize {
-        self.bytes.len() / self.code.itemsize()
+        list::n_len(self.bytes.len(), self.code.itemsize())
     }
 
     fn item(&self, i: usize) -> &[u8] {
@@ -136,9 +136,29 @@ impl TypedList {
         self.inner.with(py, |typed, _| Ok(typed.code))
     }
 
+    /// The items of `data` if it is a short `PicoList` of typecode `code`, copied out under its
+    /// lock: cheaper than a buffer export (an exporter object per call). `None` for anything
+    /// else, and for a long list, whose export is read in place instead of copied twice.
+    fn short_list_bytes(
+        py: Python<'_>,
+        code: TypeCode,
+        data: &Bound<'_, PyAny>,
+    ) -> PyResult<Option<Vec<u8>>> {
+        let Ok(other) = data.cast::<TypedList>() else {
+            return Ok(None);
+        };
+        other.get().inner.with(py, |typed, _| {
+            let short = typed.code.code == code.code && typed.bytes.len() < DETACH_BYTES;
+            Ok(short.then(|| typed.bytes.to_vec()))
+        })
+    }
+
     /// Native bytes of `data`: a buffer of this typecode's format is copied as is (one
     /// memcpy), anything else is iterated and converted item by item.
     fn bytes_of(code: TypeCode, data: &Bound<'_, PyAny>) -> PyResult<Vec<u8>> {
+        if let Some(bytes) = Self::short_list_bytes(data.py(), code, data)? {
+            return Ok(bytes);
+        }
         if let Some(input) = Self::matching_buffer(code, data) {
             return Ok(input.bytes().to_vec());
         }
@@ -270,8 +290,8 @@ impl TypedList {
     /// snapshot is copied under one lock instead (no fresh memory is touched otherwise: a
     /// snapshot of a large list costs page faults).
     fn head<'py>(&self, py: Python<'py>, limit: usize) -> PyResult<(Bound<'py, PyList>, usize)> {
-        /// Bytes copied per lock.
-        const CHUNK: usize = 16 * 1024;
+        /// Bytes copied per lock (zeroed once per call: small lists pay for it).
+        const CHUNK: usize = 4 * 1024;
         let (code, len) = self
             .inner
             .with(py, |typed, _| Ok((typed.code, typed.len())))?;
@@ -298,9 +318,9 @@ impl TypedList {
             if !copied {
                 return self.head_snapshot(py, limit);
             }
-            for (i, raw) in chunk[..k * size].chunks_exact(size).enumerate() {
-                set_item(&list, done + i, code.load(py, raw)?);
-            }
+            code.load_each(py, &chunk[..k * size], |i, item| {
+                set_item(&list, done + i, item)
+            })?;
             done += k;
         }
         Ok((list, len))
@@ -319,9 +339,7 @@ impl TypedList {
         })?;
         let size = code.itemsize();
         let list = new_list(py, raw.len() / size)?;
-        for (i, raw) in raw.chunks_exact(size).enumerate() {
-            set_item(&list, i, code.load(py, raw)?);
-        }
+        code.load_each(py, &raw, |i, item| set_item(&list, i, item))?;
         Ok((list, len))
     }
 
@@ -520,6 +538,9 @@ impl TypedList {
         code: TypeCode,
         data: &Bound<'_, PyAny>,
     ) -> PyResult<()> {
+        if let Some(bytes) = Self::short_list_bytes(py, code, data)? {
+            return list::append(&self.inner, py, &bytes);
+        }
         if let Some(input) = Self::matching_buffer(code, data) {
             return list::append(&self.inner, py, input.bytes());
         }
@@ -641,14 +662,7 @@ impl TypedList {
     /// Swaps the byte order of every item in place.
     fn byteswap(&self, py: Python<'_>) -> PyResult<()> {
         self.inner.with(py, |typed, _| {
-            let size = typed.code.itemsize();
-            if size > 1 {
-                typed
-                    .bytes
-                    .as_mut_slice()
-                    .chunks_exact_mut(size)
-                    .for_each(<[u8]>::reverse);
-            }
+            typed.code.byteswap(typed.bytes.as_mut_slice());
             Ok(())
         })
     }
@@ -792,6 +806,10 @@ impl TypedList {
         }
         Self::check_same_kind(py, code, other)?;
         let out = Self::copy(py, &self.inner)?;
+        if let Some(bytes) = Self::short_list_bytes(py, code, other)? {
+            list::append(&out.get().inner, py, &bytes)?;
+            return Ok(out.unbind());
+        }
         match Self::matching_buffer(code, other) {
             Some(input) => list::append(&out.get().inner, py, input.bytes())?,
             None => list::append(&out.get().inner, py, &Self::bytes_of(code, other)?)?,
@@ -951,6 +969,13 @@ impl TypedList {
         op: CompareOp,
     ) -> PyResult<Py<PyAny>> {
         let code = self.code(py)?;
+        if matches!(op, CompareOp::Eq | CompareOp::Ne) {
+            if let Ok(list) = other.cast::<TypedList>() {
+                if let Some(eq) = self.equal_native(py, code, list.get())? {
+                    return Ok(py_bool(py, eq == matches!(op, CompareOp::Eq)));
+                }
+            }
+        }
         let is_array = Self::is_array(py, other)?;
         if matches!(op, CompareOp::Eq | CompareOp::Ne) {
             if is_array {
@@ -978,8 +1003,8 @@ impl TypedList {
         flags: c_int,
     ) -> PyResult<()> {
         let this = slf.get();
-        let code = this.code(slf.py())?;
-        let region = list::lend(&this.inner, slf.py())?;
+        // One lock for the typecode and the region.
+        let (region, code) = list::lend_with(&this.inner, slf.py(), |typed| typed.code)?;
         let exports = this.inner.exports.shared();
         let export = Export::new(slf.as_any(), exports, region, code, 0, Access::Write)?;
         // SAFETY: forwarded from CPython's call.
@@ -1043,6 +1068,33 @@ impl TypedList {
         Ok(code.item(value).ok())
     }
 
+    /// Whether this list's items equal `other`'s, compared as native numbers (`code.equal`) when
+    /// both lists have the typecode `code`, without making a Python object; `None` for lists of
+    /// different typecodes (compared number by number, as `array.array` compares them). The
+    /// other list's bytes are copied out under its lock first, so no two locks are ever held
+    /// at once.
+    fn equal_native(
+        &self,
+        py: Python<'_>,
+        code: TypeCode,
+        other: &TypedList,
+    ) -> PyResult<Option<bool>> {
+        if std::ptr::eq(self, other) {
+            // The same list: equal unless a float item is NaN.
+            return self.inner.with(py, |typed, _| {
+                Ok(Some(code.equal(&typed.bytes, &typed.bytes)))
+            });
+        }
+        let theirs = other.inner.with(py, |typed, _| {
+            Ok((typed.code.code == code.code).then(|| typed.bytes.to_vec()))
+        })?;
+        let Some(theirs) = theirs else {
+            return Ok(None);
+        };
+        self.inner
+            .with(py, |typed, _| Ok(Some(code.equal(&typed.bytes, &theirs))))
+    }
+
     /// Whether `other` is a `PicoList` or an `array.array`.
     fn is_array(py: Python<'_>, other: &Bound<'_, PyAny>) -> PyResult<bool> {
         Ok(other.is_instance_of::<TypedList>() || other.is_instance(array_type(py)?)?)
@@ -1070,6 +1122,25 @@ impl TypedList {
     /// value is converted outside the lock, but reported after the index check, as
     /// `array.array` does (`a[5] = 300` on a one-item 'b' array is an IndexError).
     fn assign(&self, index: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        // `lst[i] = n` with an exact int index and an exact int or float: read without Python
+        // code, so converted and stored under one lock. A number the typecode refuses takes
+        // the general path below, for array's errors in array's order.
+        if let (Some(i), Some(number)) = (crate::input::exact_int(index), Fast::of(value)) {
+            let stored = self.inner.with(index.py(), |typed, _| {
+                let Some(item) = typed.code.item_fast(number) else {
+                    return Ok(false);
+                };
+                let i = isize::try_from(i)
+                    .ok()
+                    .and_then(|i| position(i, typed.len()))
+                    .ok_or_else(out_of_range)?;
+                typed.item_mut(i).copy_from_slice(&item);
+                Ok(true)
+            })?;
+            if stored {
+                return Ok(());
+            }
+        }
         let code = self.code(index.py())?;
         let many = || {
             // As `array.array`: an array of another typecode is refused, not converted.
