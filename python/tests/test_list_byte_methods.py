@@ -267,3 +267,9 @@ def test_a_result_too_large_is_a_clean_memory_error() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
     assert "HOOK" not in done.stderr and "SystemError" not in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("name", ["find", "rfind", "index", "rindex", "count"])
+@pytest.mark.parametrize("args", [(-5, b" "), (2**70, None, b" "), (300, "x"), ("x", 1.5), (b"a", 0, 1.5)])
+def test_search_bounds_are_checked_before_the_needle_as_bytearray_does(name: str, args: tuple[Any, ...]) -> None:
+    assert outcome(picoring.PicoListByte(b"a b"), name, args) == outcome(bytearray(b"a b"), name, args)

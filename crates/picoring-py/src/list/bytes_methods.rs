@@ -310,8 +310,9 @@ impl ByteList {
         end: Option<&Bound<'_, PyAny>>,
         reverse: bool,
     ) -> PyResult<Option<usize>> {
-        let sub = needle(sub)?;
+        // The bounds first, as `bytearray` parses them: `find(-1, "x")` is a `TypeError`.
         let (start, end) = (bound(start)?, bound(end)?);
+        let sub = needle(sub)?;
         self.inner.with(py, |list, _| {
             let hay = list.as_slice();
             Ok(find_in(
@@ -331,8 +332,9 @@ impl ByteList {
         start: Option<&Bound<'_, PyAny>>,
         end: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<usize> {
-        let sub = needle(sub)?;
+        // The bounds first, as `bytearray` parses them: `find(-1, "x")` is a `TypeError`.
         let (start, end) = (bound(start)?, bound(end)?);
+        let sub = needle(sub)?;
         self.inner.with(py, |list, _| {
             let hay = list.as_slice();
             Ok(count_in(hay, Span::new(start, end, hay.len()), sub.bytes()))
